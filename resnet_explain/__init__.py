@@ -1,0 +1,28 @@
+"""resnet-explain: trace a ResNet, check every shape, count its depth, and draw it.
+
+``from resnet_explain import explain`` is the Python API. Importing this package does not
+import torch (the command line starts fast); :func:`explain` imports it when called.
+"""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING, Any
+
+__version__ = "0.1.0"
+__all__ = ["Architecture", "__version__", "explain"]
+
+if TYPE_CHECKING:  # pragma: no cover
+    from .api import explain
+    from .architecture import Architecture
+
+
+def __getattr__(name: str) -> Any:
+    if name == "explain":
+        from .api import explain
+
+        return explain
+    if name == "Architecture":
+        from .architecture import Architecture
+
+        return Architecture
+    raise AttributeError(f"module 'resnet_explain' has no attribute {name!r}")

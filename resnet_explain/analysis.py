@@ -1,0 +1,352 @@
+"""From a trace to an :class:`Architecture`: blocks, stages, roles and the depth, by data flow.
+
+Nothing here looks at class or attribute names to decide what a layer *does*:
+
+* a **residual block** is where two branches of the data flow are added; the branch with fewer
+  weighted layers is the **shortcut**, the other the **main** path;
+* the **fork** of a block is the latest layer both branches descend from (the block's input);
+* a **stage** is a run of consecutive blocks with the same output resolution (the paper's
+  conv2_x … conv5_x: a new stage starts where the feature map shrinks);
+* the **plain depth** is the number of weighted layers on the longest input→output path — the
+  number in a ResNet's name. Projection shortcuts are off that path, so they are not counted.
+
+Module names are only used for what they are: labels, and to tell which of two neighbouring
+blocks a layer between them belongs to (a ReLU after the add sits in the block's module).
+"""
+
+from __future__ import annotations
+
+from .architecture import Architecture, Block, Layer, Stage
+from .arithmetic import conv_macs, linear_macs, size_checks
+from .layerinfo import ADAPTIVE_POOL, CONV, LINEAR, POOL
+from .trace import MODEL_INPUT, Call, Trace
+
+
+def analyse(trace: Trace, model: str) -> Architecture:
+    layers = [_layer(call) for call in trace.calls]
+    graph = _Graph(layers)
+    output = max(trace.output_producers, key=lambda i: graph.depth[i], default=len(layers) - 1)
+    for index in graph.longest_path(output):
+        layers[index].on_longest_path = True
+    blocks = _find_blocks(layers, graph)
+    stages = _assign(layers, blocks)
+    plain_depth = graph.depth[output] if layers else 0
+    weighted_names = {layer.name for layer in layers if layer.weighted}
+    projections = {layers[i].name for b in blocks for i in b.shortcut_layers if layers[i].weighted}
+    arch = Architecture(
+        model=model,
+        input_shape=trace.input_shape,
+        output_shape=trace.output_shape,
+        layers=layers,
+        blocks=blocks,
+        stages=stages,
+        plain_depth=plain_depth,
+        depth_formula=_depth_formula(plain_depth, layers, blocks, stages),
+        weighted_layers=len(weighted_names),
+        shortcut_projections=len(projections),
+        total_params=trace.total_params,
+        trainable_params=trace.trainable_params,
+        macs=sum(layer.macs for layer in layers),
+        engine=trace.engine,
+        param_bytes=trace.param_bytes,
+    )
+    arch.warnings.extend(_warnings(arch))
+    return arch
+
+
+# --- one layer ------------------------------------------------------------------------
+def _layer(call: Call) -> Layer:
+    a = call.attrs
+    layer = Layer(
+        index=call.index, name=call.name, type=call.type, is_op=call.is_op, call=call.call,
+        inputs=list(call.inputs), input_shapes=list(call.input_shapes),
+        output_shape=call.output_shape, params=a.params, trainable_params=a.trainable_params,
+        weighted=a.kind in (CONV, LINEAR), kernel_size=a.kernel_size, stride=a.stride,
+        padding=a.padding, dilation=a.dilation, groups=a.groups, in_channels=a.in_channels,
+        out_channels=a.out_channels, bias=a.bias, scope=list(call.scope),
+    )
+    shape_in = call.input_shapes[0] if call.input_shapes else ()
+    if a.kind == CONV:
+        layer.macs = conv_macs(a.kernel_size, a.in_channels, a.out_channels, a.groups,
+                               call.output_shape)
+    elif a.kind == LINEAR:
+        layer.macs = linear_macs(a.in_channels, a.out_channels, call.output_shape)
+    if a.kind in (CONV, POOL) and len(shape_in) >= 3 and len(call.output_shape) == len(shape_in):
+        spatial = len(a.kernel_size)
+        padding = a.padding
+        if a.same_padding:  # "same" means P = D·(K−1)/2 on each side
+            padding = tuple(d * (k - 1) // 2 for k, d in zip(a.kernel_size, a.dilation))
+        layer.padding = padding
+        layer.size_checks = size_checks(
+            shape_in[-spatial:], call.output_shape[-spatial:], a.kernel_size, a.stride,
+            padding, a.dilation, a.ceil_mode,
+        )
+    elif a.kind == ADAPTIVE_POOL:
+        layer.kernel_size = None
+    return layer
+
+
+# --- the data-flow graph --------------------------------------------------------------
+class _Graph:
+    """Predecessors, ancestor sets (as int bitsets) and weighted depth of every layer."""
+
+    def __init__(self, layers: list[Layer]) -> None:
+        self.layers = layers
+        self.preds = [[i for i in layer.inputs if i != MODEL_INPUT] for layer in layers]
+        self.ancestors: list[int] = []
+        self.depth: list[int] = []
+        self.best_pred: list[int | None] = []
+        for index, layer in enumerate(layers):
+            bits = 1 << index
+            best, best_pred = 0, None
+            for pred in self.preds[index]:
+                bits |= self.ancestors[pred]
+                if best_pred is None or self.depth[pred] > best:
+                    best, best_pred = self.depth[pred], pred
+            self.ancestors.append(bits)
+            self.depth.append(best + int(layer.weighted))
+            self.best_pred.append(best_pred)
+
+    def ancestors_of(self, index: int) -> int:
+        return 0 if index == MODEL_INPUT else self.ancestors[index]
+
+    def longest_path(self, end: int) -> list[int]:
+        path: list[int] = []
+        node: int | None = end if self.layers else None
+        while node is not None:
+            path.append(node)
+            node = self.best_pred[node]
+        return path[::-1]
+
+    def fork(self, a: int, b: int) -> int:
+        common = self.ancestors_of(a) & self.ancestors_of(b)
+        return common.bit_length() - 1 if common else MODEL_INPUT
+
+    def between(self, end: int, fork: int) -> list[int]:
+        """Layers on the branch that leads from ``fork`` (exclusive) to ``end`` (inclusive)."""
+        bits = self.ancestors_of(end) & ~self.ancestors_of(fork)
+        return [i for i in range(bits.bit_length()) if bits >> i & 1]
+
+
+# --- residual blocks ------------------------------------------------------------------
+def _find_blocks(layers: list[Layer], graph: _Graph) -> list[Block]:
+    found: list[tuple[Layer, int, list[int], list[int]]] = []
+    for layer in layers:
+        if not (layer.is_op and layer.type == "add" and len(layer.inputs) == 2):
+            continue
+        a, b = layer.inputs
+        fork = graph.fork(a, b)
+        branch_a, branch_b = graph.between(a, fork), graph.between(b, fork)
+        if not branch_a and not branch_b:
+            continue
+        main, shortcut = sorted(
+            (branch_a, branch_b),
+            key=lambda br: (-_weighted(layers, br), -len(br)),
+        )
+        found.append((layer, fork, main, shortcut))
+
+    module_names = [_block_module(add) for add, *_ in found]
+    blocks: list[Block] = []
+    stage_number, index_in_stage, previous_hw = 1, 0, None
+    for (add, fork, main, shortcut), module in zip(found, module_names):
+        in_shape = layers[fork].output_shape if fork != MODEL_INPUT else add.input_shapes[0]
+        out_shape = add.output_shape
+        hw = out_shape[2:]
+        if previous_hw is None or hw != previous_hw:
+            stage_number, index_in_stage = stage_number + 1, 0
+        previous_hw = hw
+        index_in_stage += 1
+        paper = f"conv{stage_number}_{index_in_stage}"
+        unique = module and module_names.count(module) == 1
+        kind, reason = _shortcut_kind(layers, shortcut, in_shape, out_shape)
+        blocks.append(Block(
+            name=module if unique else paper, paper_name=paper, stage=f"conv{stage_number}_x",
+            index_in_stage=index_in_stage, kind=kind, reason=reason,
+            input_shape=in_shape, output_shape=out_shape, main_layers=main,
+            shortcut_layers=shortcut, add_layer=add.index,
+            main_weighted=_weighted(layers, main), shortcut_weighted=_weighted(layers, shortcut),
+        ))
+    return blocks
+
+
+def _weighted(layers: list[Layer], indices: list[int]) -> int:
+    return sum(layers[i].weighted for i in indices)
+
+
+def _block_module(add: Layer) -> str:
+    return add.scope[-1] if add.scope else ""
+
+
+def _shortcut_kind(layers: list[Layer], shortcut: list[int], shape_in: tuple[int, ...],
+                   shape_out: tuple[int, ...]) -> tuple[str, str]:
+    changes = []
+    if len(shape_in) > 1 and len(shape_out) > 1 and shape_in[1] != shape_out[1]:
+        changes.append(f"channels {shape_in[1]}→{shape_out[1]}")
+    if shape_in[2:] != shape_out[2:]:
+        size_in = "×".join(map(str, shape_in[2:]))
+        size_out = "×".join(map(str, shape_out[2:]))
+        stride = shape_in[2] // shape_out[2] if shape_out[2] else 0
+        changes.append(f"stride {stride}: {size_in}→{size_out}")
+    change = " and ".join(changes)
+    if any(layers[i].weighted for i in shortcut):
+        convs = [layers[i] for i in shortcut if layers[i].weighted]
+        what = ", ".join(_describe_conv(layer) for layer in convs)
+        if change:
+            return "projection", f"{change}, so the shortcut needs {what}"
+        return "projection", f"shapes agree, yet the shortcut holds {what} (option C)"
+    if change:
+        return "padded", f"{change} with a parameter-free shortcut (option A: zero-padded)"
+    return "identity", "input and output shapes agree, so the shortcut is the identity"
+
+
+def _describe_conv(layer: Layer) -> str:
+    if layer.kernel_size:
+        kernel = "×".join(map(str, layer.kernel_size))
+        stride = layer.stride[0] if layer.stride else 1
+        return f"a {kernel} conv, stride {stride}"
+    return f"a {layer.type}"
+
+
+# --- stages and roles -----------------------------------------------------------------
+def _assign(layers: list[Layer], blocks: list[Block]) -> list[Stage]:
+    if not blocks:
+        for layer in layers:
+            layer.role, layer.stage = "main", ""
+        return [Stage(name="network", module="", kind="blocks",
+                      layers=[layer.index for layer in layers])]
+    owner: dict[int, tuple[int, str]] = {}  # layer index → (block number, role)
+    for number, block in enumerate(blocks):
+        for i in block.main_layers:
+            owner[i] = (number, "main")
+        for i in block.shortcut_layers:
+            owner[i] = (number, "shortcut")
+        owner[block.add_layer] = (number, "main")
+    # Layers between two adds belong to the next block when they run inside its module (v2's
+    # pre-activation), otherwise to the previous one (the ReLU after the add). Before the
+    # first block is the stem, after the last block the head.
+    for layer in layers:
+        if layer.index in owner:
+            continue
+        following = next((n for n, b in enumerate(blocks) if b.add_layer > layer.index), None)
+        if following is not None and _inside(layer, blocks[following].name):
+            owner[layer.index] = (following, "pre")
+        elif following == 0:
+            owner[layer.index] = (-1, "stem")
+        elif following is None and not _inside(layer, blocks[-1].name):
+            owner[layer.index] = (len(blocks), "head")
+        else:
+            owner[layer.index] = ((following or len(blocks)) - 1, "tail")
+
+    for layer in layers:
+        number, role = owner[layer.index]
+        if role in ("stem", "head"):
+            layer.role, layer.stage, layer.block = role, "conv1" if role == "stem" else "fc", None
+            continue
+        block = blocks[number]
+        layer.role = "shortcut" if role == "shortcut" else "main"
+        layer.stage, layer.block = block.stage, block.name
+        if role == "pre":
+            block.pre_layers.append(layer.index)
+        elif role == "tail":
+            block.tail_layers.append(layer.index)
+    _pool_into_first_stage(layers, blocks)
+    for block in blocks:
+        members = block.layers
+        block.params = sum(layers[i].params for i in members)
+        block.macs = sum(layers[i].macs for i in members)
+        block.main_weighted = sum(layers[i].weighted for i in members if layers[i].on_longest_path)
+    return _stages(layers, blocks)
+
+
+def _inside(layer: Layer, module: str) -> bool:
+    return bool(module) and (module in layer.scope or layer.name.startswith(module + "."))
+
+
+def _pool_into_first_stage(layers: list[Layer], blocks: list[Block]) -> None:
+    """The paper's Table 1 lists the stem's max-pool under conv2_x: it makes the 56×56 map
+    that conv2_x works on. Stem layers after the last stem conv that already have the first
+    stage's resolution go to that stage (keeping their stem role)."""
+    stem = [layer for layer in layers if layer.role == "stem"]
+    weighted = [layer for layer in stem if layer.weighted]
+    if not weighted:
+        return
+    first_hw = blocks[0].input_shape[2:]
+    if weighted[-1].output_shape[2:] == first_hw:
+        return
+    for layer in stem:
+        if layer.index > weighted[-1].index and layer.output_shape[2:] == first_hw:
+            layer.stage = blocks[0].stage
+
+
+def _common_module(names: list[str]) -> str:
+    parts = [name.split(".") for name in names if name]
+    if not parts or len(parts) != len(names):
+        return ""
+    prefix: list[str] = []
+    for column in zip(*parts):
+        if len(set(column)) != 1:
+            break
+        prefix.append(column[0])
+    if prefix == parts[0]:  # a single block: its parent module is the stage
+        prefix = prefix[:-1]
+    return ".".join(prefix)
+
+
+def _stages(layers: list[Layer], blocks: list[Block]) -> list[Stage]:
+    order: list[str] = []
+    for layer in layers:
+        if layer.stage not in order:
+            order.append(layer.stage)
+    order.sort(key=lambda s: (s != "conv1", s == "fc"))
+    stages = []
+    for name in order:
+        members = [layer for layer in layers if layer.stage == name]
+        stage_blocks = [b.name for b in blocks if b.stage == name]
+        kind = "stem" if name == "conv1" else "head" if name == "fc" else "blocks"
+        module = _common_module(stage_blocks) if stage_blocks else _common_module(
+            [layer.name.rsplit(".", 1)[0] if "." in layer.name else "" for layer in members])
+        stages.append(Stage(
+            name=name, module=module, kind=kind, layers=[layer.index for layer in members],
+            blocks=stage_blocks,
+            input_shape=members[0].input_shape, output_shape=members[-1].output_shape,
+            params=sum(layer.params for layer in members),
+            macs=sum(layer.macs for layer in members),
+            weighted_on_path=sum(
+                layer.weighted for layer in members if layer.on_longest_path),
+        ))
+    return stages
+
+
+# --- the depth formula ----------------------------------------------------------------
+def _depth_formula(depth: int, layers: list[Layer], blocks: list[Block],
+                   stages: list[Stage]) -> str:
+    """``34 = 1 + 2×(3+4+6+3) + 1``: stem + per-block depth × blocks per stage + head."""
+    if not blocks:
+        return f"{depth} = {depth} weighted layers on the longest path (no residual blocks)"
+    stem = sum(s.weighted_on_path for s in stages if s.kind == "stem")
+    stem += sum(layer.weighted for layer in layers
+                if layer.role == "stem" and layer.on_longest_path and layer.stage != "conv1")
+    head = sum(s.weighted_on_path for s in stages if s.kind == "head")
+    per_block = {b.main_weighted for b in blocks}
+    counts = [len(s.blocks) for s in stages if s.kind == "blocks"]
+    if len(per_block) == 1:
+        k = per_block.pop()
+        middle = f"{k}×({'+'.join(map(str, counts))})"
+    else:
+        middle = "(" + " + ".join(str(b.main_weighted) for b in blocks) + ")"
+    terms = [str(stem)] if stem else []
+    terms.append(middle)
+    if head:
+        terms.append(str(head))
+    formula = f"{depth} = " + " + ".join(terms)
+    total = stem + sum(b.main_weighted for b in blocks) + head
+    if total != depth:
+        formula += f"  (the terms add up to {total}: the longest path leaves the blocks)"
+    return formula
+
+
+def _warnings(arch: Architecture) -> list[str]:
+    notes = []
+    for layer in arch.formula_mismatches:
+        notes.append(f"{layer.name}: traced size disagrees with the formula: {layer.formula}")
+    return notes

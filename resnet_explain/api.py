@@ -1,0 +1,38 @@
+"""The Python entry point: ``explain("resnet50")`` or ``explain(model, input_size=...)``."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from typing import Any
+
+from .architecture import Architecture
+from .inputsize import parse_input_size
+
+DEFAULT_INPUT = (3, 224, 224)
+
+
+def explain(model: Any, input_size: str | Sequence[int] | None = None, *,
+            shortcut: str | None = None, name: str | None = None) -> Architecture:
+    """Trace ``model`` and return its :class:`Architecture`.
+
+    ``model`` is a zoo name (``"resnet50"``), a spec (``"pkg.module:build"``,
+    ``"path/net.py:Net"``) or an ``nn.Module``. ``input_size`` is ``(C, H, W)`` or
+    ``(N, C, H, W)`` (or ``"3x224x224"``); it defaults to the zoo model's own size, else
+    3×224×224. The model is traced without real computation and comes back untouched.
+    """
+    from torch import nn
+
+    from .analysis import analyse
+    from .spec import resolve
+    from .trace import trace
+
+    if isinstance(model, nn.Module):
+        module, label, default = model, name or type(model).__name__, None
+    elif isinstance(model, str):
+        resolved = resolve(model, shortcut=shortcut)
+        module, label, default = resolved.module, name or resolved.name, resolved.default_input
+    else:
+        raise TypeError(f"explain() takes a model name, a spec or an nn.Module, "
+                        f"not {type(model).__name__}")
+    shape = parse_input_size(input_size if input_size is not None else default or DEFAULT_INPUT)
+    return analyse(trace(module, shape), label)

@@ -1,0 +1,260 @@
+"""The Architecture: everything a trace found, as plain data.
+
+This module imports nothing from torch. The trace (``trace.py``) records what happened during
+one shape-only forward; the analysis (``analysis.py``) derives blocks, stages, roles and the
+depth from that record; every view (tables, JSON, diagrams, plots) reads *only* the objects
+defined here. A number printed in a table, a diagram and a plot is therefore the same number.
+
+Conventions
+-----------
+* Shapes are tuples in PyTorch order, batch first: ``(N, C, H, W)`` for feature maps.
+* ``macs`` are multiply-accumulates for the traced batch (torchinfo's "mult-adds"): a conv
+  costs ``K_h·K_w·C_in/groups·C_out·H_out·W_out`` per image, a linear layer ``in·out`` per row.
+  Only convolutions and linear layers are counted, which is what the ResNet paper's "FLOPs"
+  (really multiply-adds) count too.
+* ``params`` of a layer are the module's own parameters, counted on its first call only: a
+  module called three times (torchvision's shared ``relu``) gives three layers but its
+  parameters count once, so the column adds up to the total.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import TYPE_CHECKING, Any
+
+if TYPE_CHECKING:  # pragma: no cover
+    import graphviz
+
+Shape = tuple[int, ...]
+
+#: Roles a layer can play. ``stem`` runs before the first residual block, ``head`` after the
+#: last one; inside a block a layer is on the ``main`` path or on the ``shortcut``.
+ROLES = ("stem", "main", "shortcut", "head")
+
+
+@dataclass(frozen=True)
+class SizeCheck:
+    """The output-size formula for one spatial dimension of a conv or pool.
+
+    out = ⌊(in + 2P − D·(K−1) − 1) / S⌋ + 1, with ⌈…⌉ instead of ⌊…⌋ for a pool in
+    ``ceil_mode`` (where PyTorch also drops a last window that would start in the padding).
+    ``expected`` is what the formula gives, ``traced`` what PyTorch produced; a mismatch is
+    reported, never hidden.
+    """
+
+    dim: str  # "H" or "W"
+    in_size: int
+    kernel: int
+    stride: int
+    padding: int
+    dilation: int
+    ceil_mode: bool
+    expected: int
+    traced: int
+
+    @property
+    def ok(self) -> bool:
+        return self.expected == self.traced
+
+    @property
+    def derivation(self) -> str:
+        """The formula with numbers filled in, e.g. ``56 = ⌊(112 + 2·1 − 3)/2⌋ + 1``."""
+        open_, close = ("⌈", "⌉") if self.ceil_mode else ("⌊", "⌋")
+        if self.dilation == 1:
+            span = f"{self.kernel}"
+        else:
+            span = f"{self.dilation}·({self.kernel}−1) − 1"
+        pad = f" + 2·{self.padding}" if self.padding else ""
+        text = f"{self.expected} = {open_}({self.in_size}{pad} − {span})/{self.stride}{close} + 1"
+        if not self.ok:
+            text += f"  ≠ traced {self.traced}"
+        return text
+
+
+@dataclass
+class Layer:
+    """One call of a leaf module, or one structural functional operation (add, flatten, …)."""
+
+    index: int
+    name: str  # qualified module name; for a functional op "<scope>.<op>" e.g. "layer1.0.add"
+    type: str  # module class name ("Conv2d"), or the op ("add", "flatten", "relu")
+    is_op: bool  # a functional operation rather than a module call
+    call: int  # 0 for the first call of this module, 1 for the second, …
+    inputs: list[int]  # indices of the layers whose outputs feed this one; -1 is the model input
+    input_shapes: list[Shape]
+    output_shape: Shape
+    params: int = 0  # own parameters, counted on the first call only
+    trainable_params: int = 0
+    macs: int = 0
+    weighted: bool = False  # a convolution or linear layer: counts towards the depth
+    kernel_size: tuple[int, ...] | None = None
+    stride: tuple[int, ...] | None = None
+    padding: tuple[int, ...] | None = None
+    dilation: tuple[int, ...] | None = None
+    groups: int | None = None
+    in_channels: int | None = None
+    out_channels: int | None = None
+    bias: bool | None = None
+    size_checks: list[SizeCheck] = field(default_factory=list)
+    scope: list[str] = field(default_factory=list)  # enclosing module names, outermost first
+    # Filled in by the analysis:
+    role: str = "main"
+    stage: str = ""
+    block: str | None = None
+    on_longest_path: bool = False
+
+    @property
+    def input_shape(self) -> Shape | None:
+        return self.input_shapes[0] if self.input_shapes else None
+
+    @property
+    def formula(self) -> str | None:
+        """Derivation of the output size, H first, W only when it differs."""
+        if not self.size_checks:
+            return None
+        first = self.size_checks[0].derivation
+        rest = [c.derivation for c in self.size_checks[1:] if c.derivation != first]
+        return "; ".join([first, *rest])
+
+    @property
+    def formula_ok(self) -> bool:
+        return all(c.ok for c in self.size_checks)
+
+
+@dataclass
+class Block:
+    """A residual block: the place where two branches of the data flow are added.
+
+    The branch with fewer weighted layers is the shortcut. It is an ``identity`` shortcut when
+    it holds no layer with parameters (the paper's solid line), a ``projection`` when it holds a
+    1x1 convolution (the dashed line, option B/C), and ``padded`` for option A (identity with
+    zero-padded extra channels and subsampling, no parameters).
+    """
+
+    name: str  # module that performed the add, e.g. "layer1.0"
+    paper_name: str  # conv2_1, conv2_2, …
+    stage: str  # conv2_x …
+    index_in_stage: int
+    kind: str  # "identity" | "projection" | "padded"
+    reason: str  # why the shortcut is (or is not) a projection
+    input_shape: Shape
+    output_shape: Shape
+    main_layers: list[int]  # layer indices on the main (residual) branch, in call order
+    shortcut_layers: list[int]  # layer indices on the shortcut branch
+    add_layer: int  # index of the add
+    tail_layers: list[int] = field(default_factory=list)  # after the add (e.g. the final ReLU)
+    pre_layers: list[int] = field(default_factory=list)  # before the fork (v2's pre-activation)
+    main_weighted: int = 0
+    shortcut_weighted: int = 0
+    params: int = 0
+    macs: int = 0
+
+    @property
+    def stride(self) -> int:
+        return max(1, self.input_shape[-1] // self.output_shape[-1]) if len(self.output_shape) > 2 else 1
+
+    @property
+    def layers(self) -> list[int]:
+        return sorted({*self.pre_layers, *self.main_layers, *self.shortcut_layers,
+                       self.add_layer, *self.tail_layers})
+
+
+@dataclass
+class Stage:
+    """A run of blocks at one spatial size (the paper's conv2_x … conv5_x), or the stem / head."""
+
+    name: str  # conv1, conv2_x, …, fc
+    module: str  # common module prefix, e.g. "layer1" ("" when the layers share none)
+    kind: str  # "stem" | "blocks" | "head"
+    layers: list[int]
+    blocks: list[str] = field(default_factory=list)
+    input_shape: Shape | None = None
+    output_shape: Shape | None = None
+    params: int = 0
+    macs: int = 0
+    weighted_on_path: int = 0  # weighted layers this stage contributes to the plain depth
+
+
+@dataclass
+class Architecture:
+    """Everything the trace and the analysis found about one model at one input size.
+
+    Depth convention: the number in a ResNet's name counts the weighted layers (convolutions
+    and fully connected) of the *plain* network, i.e. on the longest input→output path.
+    BatchNorm, ReLU and pooling are not counted, and neither are the 1x1 projections on the
+    shortcuts: ResNet-34 has 37 weighted layers, 3 of them projections, so 34 = 1 + 2×(3+4+6+3) + 1.
+    """
+
+    model: str
+    input_shape: Shape
+    output_shape: Shape
+    layers: list[Layer]
+    blocks: list[Block]
+    stages: list[Stage]
+    plain_depth: int
+    depth_formula: str
+    weighted_layers: int
+    shortcut_projections: int
+    total_params: int
+    trainable_params: int
+    macs: int
+    engine: str  # how the shapes were obtained: "empty-batch" or "meta"
+    param_bytes: int = 0
+    warnings: list[str] = field(default_factory=list)
+
+    # --- derived numbers -------------------------------------------------------------
+    @property
+    def non_trainable_params(self) -> int:
+        return self.total_params - self.trainable_params
+
+    @property
+    def batch_size(self) -> int:
+        return self.input_shape[0]
+
+    @property
+    def formula_mismatches(self) -> list[Layer]:
+        return [layer for layer in self.layers if not layer.formula_ok]
+
+    def layer(self, name: str, call: int = 0) -> Layer:
+        """The ``call``-th call of the layer named ``name``."""
+        for layer in self.layers:
+            if layer.name == name and layer.call == call:
+                return layer
+        raise KeyError(f"no layer named {name!r} (call {call})")
+
+    def block(self, name: str) -> Block:
+        """A block by module name (``layer3.0``) or paper name (``conv4_1``)."""
+        for block in self.blocks:
+            if name in (block.name, block.paper_name):
+                return block
+        known = ", ".join(b.name for b in self.blocks[:6])
+        raise KeyError(f"no block named {name!r}; blocks are e.g. {known}")
+
+    # --- views -----------------------------------------------------------------------
+    def to_dict(self) -> dict[str, Any]:
+        from .render.jsonview import to_dict
+
+        return to_dict(self)
+
+    def to_json(self, indent: int = 2) -> str:
+        from .render.jsonview import to_json
+
+        return to_json(self, indent=indent)
+
+    def table(self, format: str = "text", depth: str = "layer") -> str:
+        """The summary table as ``text``, ``markdown``, ``html``, ``json`` or ``csv``."""
+        from .render import render
+
+        return render(self, format=format, depth=depth)
+
+    def __str__(self) -> str:
+        return self.table("text")
+
+    def _repr_html_(self) -> str:
+        return self.table("html")
+
+    def diagram(self, level: str = "stage", **options: Any) -> graphviz.Digraph:
+        """A Graphviz diagram of the network (``stage``, ``block`` or ``layer`` level)."""
+        from .diagram import diagram
+
+        return diagram(self, level=level, **options)

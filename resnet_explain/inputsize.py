@@ -1,0 +1,34 @@
+"""Parse an input size given on the command line or to :func:`explain`."""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Sequence
+
+from .errors import BadInputSize
+
+_SEPARATORS = re.compile(r"[x×X,\s]+")
+
+
+def parse_input_size(value: str | Sequence[int]) -> tuple[int, ...]:
+    """``"3x224x224"`` → ``(1, 3, 224, 224)``; ``"8x3x224x224"`` keeps the batch of 8.
+
+    A size without a batch gets a batch of one, as torchinfo's ``input_size`` does.
+    """
+    text = value if isinstance(value, str) else "x".join(str(v) for v in value)
+    parts = [p for p in _SEPARATORS.split(text.strip()) if p]
+    example = "give C×H×W or N×C×H×W, e.g. --input 3x224x224"
+    if not parts:
+        raise BadInputSize("the input size is empty", example.capitalize())
+    try:
+        dims = tuple(int(p) for p in parts)
+    except ValueError:
+        raise BadInputSize(f"the input size {text!r} is not a list of whole numbers",
+                           example.capitalize()) from None
+    if len(dims) not in (3, 4):
+        raise BadInputSize(f"the input size {text!r} has {len(dims)} dimensions",
+                           example.capitalize())
+    if any(d <= 0 for d in dims):
+        raise BadInputSize(f"the input size {text!r} has a dimension that is not positive",
+                           "Every dimension must be at least 1, e.g. --input 3x224x224")
+    return dims if len(dims) == 4 else (1, *dims)

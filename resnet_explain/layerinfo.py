@@ -1,0 +1,173 @@
+"""Read what a layer *is* from the module object or the functional call: kernel, stride, …
+
+Kinds are decided by the module's base class (``nn.modules.conv._ConvNd``, …), never by its
+class-name string, so a student's ``class MyConv(nn.Conv2d)`` is a convolution too.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any
+
+import torch
+from torch import nn
+
+# A layer kind decides what arithmetic applies: "conv" and "pool" have the output-size
+# formula, "conv" and "linear" are weighted (count towards the depth and the MACs).
+CONV, POOL, ADAPTIVE_POOL, LINEAR, OTHER = "conv", "pool", "adaptive_pool", "linear", "other"
+
+
+@dataclass
+class LayerAttrs:
+    kind: str = OTHER
+    kernel_size: tuple[int, ...] | None = None
+    stride: tuple[int, ...] | None = None
+    padding: tuple[int, ...] | None = None
+    dilation: tuple[int, ...] | None = None
+    ceil_mode: bool = False
+    same_padding: bool = False  # conv with padding="same"
+    groups: int | None = None
+    in_channels: int | None = None
+    out_channels: int | None = None
+    bias: bool | None = None
+    params: int = 0
+    trainable_params: int = 0
+
+
+def _tuple(value: Any, n: int) -> tuple[int, ...]:
+    if isinstance(value, (tuple, list)):
+        values = tuple(int(v) for v in value)
+        return values * n if len(values) == 1 else values
+    return (int(value),) * n
+
+
+def _own_params(module: nn.Module) -> tuple[int, int]:
+    total = trainable = 0
+    for p in module.parameters(recurse=False):
+        total += p.numel()
+        if p.requires_grad:
+            trainable += p.numel()
+    return total, trainable
+
+
+def _conv_padding(padding: Any, n: int) -> tuple[tuple[int, ...], bool]:
+    if isinstance(padding, str):
+        # "valid" is no padding; "same" keeps the size (stride 1 only, as PyTorch requires).
+        return (0,) * n, padding == "same"
+    return _tuple(padding, n), False
+
+
+def module_attrs(module: nn.Module) -> LayerAttrs:
+    """Attributes of a leaf module, by its base class."""
+    params, trainable = _own_params(module)
+    attrs = LayerAttrs(params=params, trainable_params=trainable)
+    if isinstance(module, nn.modules.conv._ConvNd):
+        n = len(module.kernel_size)
+        attrs.kind = CONV
+        attrs.kernel_size = tuple(module.kernel_size)
+        attrs.stride = tuple(module.stride)
+        attrs.padding, attrs.same_padding = _conv_padding(module.padding, n)
+        attrs.dilation = tuple(module.dilation)
+        attrs.groups = module.groups
+        attrs.in_channels = module.in_channels
+        attrs.out_channels = module.out_channels
+        attrs.bias = module.bias is not None
+    elif isinstance(module, nn.Linear):
+        attrs.kind = LINEAR
+        attrs.in_channels = module.in_features
+        attrs.out_channels = module.out_features
+        attrs.bias = module.bias is not None
+    elif isinstance(module, (nn.modules.pooling._MaxPoolNd, nn.modules.pooling._AvgPoolNd)):
+        n = _pool_dims(module)
+        attrs.kind = POOL
+        attrs.kernel_size = _tuple(module.kernel_size, n)
+        attrs.stride = _tuple(module.stride if module.stride is not None else module.kernel_size, n)
+        attrs.padding = _tuple(module.padding, n)
+        attrs.dilation = _tuple(getattr(module, "dilation", 1), n)
+        attrs.ceil_mode = bool(module.ceil_mode)
+    elif isinstance(
+        module, (nn.modules.pooling._AdaptiveAvgPoolNd, nn.modules.pooling._AdaptiveMaxPoolNd)
+    ):
+        attrs.kind = ADAPTIVE_POOL
+    return attrs
+
+
+def _pool_dims(module: nn.Module) -> int:
+    for dims, classes in (
+        (1, (nn.MaxPool1d, nn.AvgPool1d)),
+        (3, (nn.MaxPool3d, nn.AvgPool3d)),
+    ):
+        if isinstance(module, classes):
+            return dims
+    return 2
+
+
+def _arg(args: tuple, kwargs: dict, position: int, name: str, default: Any) -> Any:
+    if len(args) > position:
+        return args[position]
+    return kwargs.get(name, default)
+
+
+def functional_attrs(op: str, args: tuple, kwargs: dict) -> LayerAttrs:
+    """Attributes of a functional conv / linear / pool call made outside any leaf module."""
+    attrs = LayerAttrs()
+    if op == "conv2d":
+        weight = _arg(args, kwargs, 1, "weight", None)
+        bias = _arg(args, kwargs, 2, "bias", None)
+        attrs.kind = CONV
+        attrs.kernel_size = tuple(int(k) for k in weight.shape[2:])
+        attrs.stride = _tuple(_arg(args, kwargs, 3, "stride", 1), 2)
+        attrs.padding, attrs.same_padding = _conv_padding(_arg(args, kwargs, 4, "padding", 0), 2)
+        attrs.dilation = _tuple(_arg(args, kwargs, 5, "dilation", 1), 2)
+        attrs.groups = int(_arg(args, kwargs, 6, "groups", 1))
+        attrs.out_channels = int(weight.shape[0])
+        attrs.in_channels = int(weight.shape[1]) * attrs.groups
+        attrs.bias = bias is not None
+    elif op == "linear":
+        weight = _arg(args, kwargs, 1, "weight", None)
+        attrs.kind = LINEAR
+        attrs.out_channels, attrs.in_channels = (int(s) for s in weight.shape)
+        attrs.bias = _arg(args, kwargs, 2, "bias", None) is not None
+    elif op in ("max_pool2d", "avg_pool2d"):
+        kernel = _arg(args, kwargs, 1, "kernel_size", 1)
+        stride = _arg(args, kwargs, 2, "stride", None) or kernel
+        attrs.kind = POOL
+        attrs.kernel_size = _tuple(kernel, 2)
+        attrs.stride = _tuple(stride, 2)
+        attrs.padding = _tuple(_arg(args, kwargs, 3, "padding", 0), 2)
+        if op == "max_pool2d":
+            attrs.dilation = _tuple(_arg(args, kwargs, 4, "dilation", 1), 2)
+            attrs.ceil_mode = bool(_arg(args, kwargs, 5, "ceil_mode", False))
+        else:
+            attrs.dilation = (1, 1)
+            attrs.ceil_mode = bool(_arg(args, kwargs, 4, "ceil_mode", False))
+    elif op in ("adaptive_avg_pool2d", "adaptive_max_pool2d"):
+        attrs.kind = ADAPTIVE_POOL
+    return attrs
+
+
+def first_tensor(value: Any) -> torch.Tensor | None:
+    if isinstance(value, torch.Tensor):
+        return value
+    if isinstance(value, (tuple, list)):
+        for item in value:
+            found = first_tensor(item)
+            if found is not None:
+                return found
+    if isinstance(value, dict):
+        for item in value.values():
+            found = first_tensor(item)
+            if found is not None:
+                return found
+    return None
+
+
+def tensors_in(value: Any) -> list[torch.Tensor]:
+    """All tensors in an argument structure (tensors, lists, tuples, dicts), in order."""
+    if isinstance(value, torch.Tensor):
+        return [value]
+    if isinstance(value, (tuple, list)):
+        return [t for item in value for t in tensors_in(item)]
+    if isinstance(value, dict):
+        return [t for item in value.values() for t in tensors_in(item)]
+    return []

@@ -1,0 +1,157 @@
+"""Turn a model spec into an ``nn.Module``: a zoo name, ``pkg.module:callable`` or ``file.py:callable``.
+
+The callable is called with no arguments, unless the spec gives literal arguments:
+``net.py:resnet_50(224)`` or ``mypkg.models:build(depth=50)``. It may also name an
+``nn.Module`` instance directly. Nothing in the user's files is changed.
+"""
+
+from __future__ import annotations
+
+import ast
+import importlib
+import importlib.util
+import inspect
+import sys
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from .errors import ModelNotFound, NotAModule, TraceFailure, UserError
+
+
+@dataclass
+class Resolved:
+    module: Any  # torch.nn.Module
+    name: str
+    default_input: tuple[int, ...] | None  # (C, H, W) of a zoo model
+
+
+def resolve(spec: str, shortcut: str | None = None) -> Resolved:
+    from torch import nn
+
+    from . import zoo
+
+    if ":" not in spec:
+        if spec in zoo.MODEL_NAMES:
+            return Resolved(zoo.build(spec, shortcut=shortcut), _zoo_label(spec, shortcut),
+                            zoo.describe(spec).input_size)
+        near = zoo.nearest(spec)
+        hint = f"Did you mean {near!r}? " if near else ""
+        raise ModelNotFound(
+            f"unknown model {spec!r}",
+            f"{hint}Run 'resnet-explain list' for the zoo, or give pkg.module:callable "
+            "or path/to/file.py:callable",
+        )
+    if shortcut is not None:
+        raise UserError("--shortcut applies to zoo models only",
+                        "Drop --shortcut, or name a zoo model such as resnet50")
+    where, _, target = spec.rpartition(":")
+    namespace = _load(where)
+    func_name, args, kwargs = _parse_call(target, spec)
+    if not hasattr(namespace, func_name):
+        available = sorted(n for n in vars(namespace) if not n.startswith("_"))[:8]
+        raise ModelNotFound(f"{where} has no attribute {func_name!r}",
+                            f"Name one of its callables, e.g. {', '.join(available)}")
+    obj = getattr(namespace, func_name)
+    if isinstance(obj, nn.Module):
+        return Resolved(obj, spec, None)
+    if not callable(obj):
+        raise NotAModule(f"{spec} is a {type(obj).__name__}, not a callable",
+                         "Point the spec at a function or class that returns an nn.Module")
+    try:
+        inspect.signature(obj).bind(*args, **kwargs)
+    except TypeError as error:
+        signature = _signature(obj)
+        raise UserError(f"{func_name}{signature} cannot be called with these arguments "
+                        f"({error})",
+                        f"Give its arguments in the spec, e.g. '{where}:{func_name}(...)'"
+                        ) from None
+    except ValueError:
+        pass  # no signature to check (a builtin); just call it
+    try:
+        model = obj(*args, **kwargs)
+    except Exception as error:
+        raise TraceFailure.from_exception(error, _where(error)) from error
+    if not isinstance(model, nn.Module):
+        raise NotAModule(f"{spec} returned a {type(model).__name__}, not an nn.Module",
+                         "The callable must build and return the model")
+    return Resolved(model, spec, None)
+
+
+def _zoo_label(name: str, shortcut: str | None) -> str:
+    return f"{name} (shortcut {shortcut})" if shortcut else name
+
+
+def _signature(obj: Any) -> str:
+    try:
+        return str(inspect.signature(obj))
+    except (TypeError, ValueError):
+        return "(...)"
+
+
+def _load(where: str) -> Any:
+    if where.endswith(".py") or "/" in where or "\\" in where:
+        path = Path(where)
+        if not path.is_file():
+            raise ModelNotFound(f"no such file: {where}",
+                                "Check the path (relative to the current directory)")
+        name = f"_resnet_explain_user_{path.stem}"
+        module_spec = importlib.util.spec_from_file_location(name, path)
+        module = importlib.util.module_from_spec(module_spec)
+        sys.path.insert(0, str(path.resolve().parent))  # so the file can import its neighbours
+        try:
+            module_spec.loader.exec_module(module)
+        except Exception as error:
+            raise TraceFailure(*_import_problem(where, error)) from error
+        finally:
+            sys.path.remove(str(path.resolve().parent))
+        return module
+    try:
+        return importlib.import_module(where)
+    except ModuleNotFoundError as error:
+        if error.name and where.startswith(error.name):
+            raise ModelNotFound(f"no module named {where!r}",
+                                "Check the spelling, or install the package / run from the "
+                                "folder that holds it") from None
+        raise TraceFailure(*_import_problem(where, error)) from error
+    except Exception as error:
+        raise TraceFailure(*_import_problem(where, error)) from error
+
+
+def _import_problem(where: str, error: Exception) -> tuple[str, str]:
+    context = _where(error)
+    at = f" (at {context['where']})" if context.get("where") else ""
+    return (f"importing {where} raised {type(error).__name__}: {error}{at}",
+            "Fix the error in that file")
+
+
+def _where(error: BaseException) -> dict[str, Any]:
+    import traceback
+
+    frames = [f for f in traceback.extract_tb(error.__traceback__)
+              if "/resnet_explain/" not in f.filename and "importlib" not in f.filename]
+    if not frames:
+        return {}
+    frame = frames[-1]
+    return {"where": f"{frame.filename}:{frame.lineno} in {frame.name}", "code": frame.line}
+
+
+def _parse_call(target: str, spec: str) -> tuple[str, tuple, dict]:
+    """``build`` → no arguments; ``build(50, width=64)`` → literal arguments."""
+    target = target.strip()
+    if "(" not in target:
+        if not target.isidentifier():
+            raise ModelNotFound(f"{target!r} in {spec!r} is not a Python name",
+                                "Write pkg.module:callable or path/to/file.py:callable")
+        return target, (), {}
+    try:
+        call = ast.parse(target, mode="eval").body
+        if not isinstance(call, ast.Call) or not isinstance(call.func, ast.Name):
+            raise ValueError
+        args = tuple(ast.literal_eval(a) for a in call.args)
+        kwargs = {k.arg: ast.literal_eval(k.value) for k in call.keywords}
+    except (SyntaxError, ValueError):
+        raise ModelNotFound(f"cannot read the call {target!r} in {spec!r}",
+                            "Only literal arguments are allowed, e.g. file.py:build(50)"
+                            ) from None
+    return call.func.id, args, kwargs

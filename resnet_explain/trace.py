@@ -1,0 +1,340 @@
+"""Record one shape-only forward pass: every leaf-module call and every structural functional op.
+
+How shapes are obtained without computing anything (the *engine*):
+
+1. ``empty-batch`` — the model runs on its own device with a batch of **zero** images of the
+   requested size. Every convolution, pool and linear layer still checks and produces its full
+   output shape, but there are no elements to compute, so it costs a few milliseconds and no
+   memory at any resolution. The batch dimension is put back afterwards.
+2. ``meta`` — if that fails (code such as ``x.view(x.size(0), -1)`` cannot reshape an empty
+   tensor), the forward runs again through :func:`torch.func.functional_call` with every
+   parameter and buffer swapped, for the duration of the call, for a storage-less tensor on the
+   ``meta`` device. Slower (PyTorch's meta kernels are Python), but it works for any batch.
+
+Functional operations (the residual ``+``, ``torch.flatten``, ``F.relu`` …) are seen through a
+:class:`torch.overrides.TorchFunctionMode` that is active only inside this trace — nothing in
+``torch`` is patched. The data flow is followed by tensor identity: every record knows which
+records produced its inputs, which is what the analysis needs to find the residual blocks.
+
+The user's model comes back untouched: same parameters, device and train/eval mode, no hooks
+left, also when its forward raises.
+"""
+
+from __future__ import annotations
+
+import traceback
+from dataclasses import dataclass, field
+from typing import Any
+
+import torch
+from torch import nn
+from torch.overrides import TorchFunctionMode
+
+from .arithmetic import output_size, size_checks
+from .errors import TraceFailure
+from .layerinfo import (
+    CONV,
+    LINEAR,
+    POOL,
+    LayerAttrs,
+    first_tensor,
+    functional_attrs,
+    module_attrs,
+    tensors_in,
+)
+
+MODEL_INPUT = -1
+
+# Functional operations worth a node in the graph, by the name PyTorch dispatches them under.
+_OP_NAMES: dict[str, str] = {}
+for _op, _names in {
+    "add": ("add", "add_", "__add__", "__iadd__", "__radd__"),
+    "mul": ("mul", "mul_", "__mul__", "__imul__", "__rmul__"),
+    "cat": ("cat", "concat", "concatenate"),
+    "flatten": ("flatten",),
+    "view": ("view",),
+    "reshape": ("reshape",),
+    "relu": ("relu", "relu_"),
+    "relu6": ("relu6",),
+    "gelu": ("gelu",),
+    "silu": ("silu", "silu_"),
+    "sigmoid": ("sigmoid", "sigmoid_"),
+    "hardswish": ("hardswish",),
+    "leaky_relu": ("leaky_relu", "leaky_relu_"),
+    "max_pool2d": ("max_pool2d", "max_pool2d_with_indices"),
+    "avg_pool2d": ("avg_pool2d",),
+    "adaptive_avg_pool2d": ("adaptive_avg_pool2d",),
+    "adaptive_max_pool2d": ("adaptive_max_pool2d",),
+    "mean": ("mean",),
+    "pad": ("pad",),
+    "batch_norm": ("batch_norm",),
+    "dropout": ("dropout",),
+    "conv2d": ("conv2d",),
+    "linear": ("linear",),
+}.items():
+    for _name in _names:
+        _OP_NAMES[_name] = _op
+_MERGES = {"add", "mul", "cat"}  # only a node when two traced tensors meet
+
+
+@dataclass
+class Call:
+    """One traced call: a leaf module or a functional operation."""
+
+    index: int
+    name: str
+    type: str
+    is_op: bool
+    call: int
+    inputs: list[int]
+    input_shapes: list[tuple[int, ...]]
+    output_shape: tuple[int, ...]
+    attrs: LayerAttrs
+    scope: list[str] = field(default_factory=list)
+
+
+@dataclass
+class Trace:
+    calls: list[Call]
+    input_shape: tuple[int, ...]
+    output_shape: tuple[int, ...]
+    output_producers: list[int]
+    engine: str
+    total_params: int
+    trainable_params: int
+    param_bytes: int
+
+
+class _Recorder(TorchFunctionMode):
+    """Hooks and a function mode that together write the list of :class:`Call` records."""
+
+    def __init__(self, model: nn.Module) -> None:
+        super().__init__()
+        self.names = {id(m): name for name, m in model.named_modules()}
+        self.calls: list[Call] = []
+        self.producers: dict[int, tuple[int, ...]] = {}
+        self.alive: list[torch.Tensor] = []  # keeps ids unique for the whole trace
+        self.scope: list[str] = []
+        self.leaf_inputs: list[tuple[list[int], list[tuple[int, ...]]]] = []
+        self.call_counts: dict[str, int] = {}
+        self.handles: list[Any] = []
+        self.active_leaf: str | None = None
+        for module in model.modules():
+            leaf = next(module.children(), None) is None
+            self.handles.append(
+                module.register_forward_pre_hook(self._pre_hook(leaf), with_kwargs=True)
+            )
+            self.handles.append(module.register_forward_hook(self._post_hook(leaf)))
+
+    # --- tensor bookkeeping ----------------------------------------------------------
+    def mark(self, tensor: torch.Tensor, producers: tuple[int, ...]) -> None:
+        self.producers[id(tensor)] = producers
+        self.alive.append(tensor)
+
+    def sources(self, tensors: list[torch.Tensor]) -> list[int]:
+        found: list[int] = []
+        for tensor in tensors:
+            for producer in self.producers.get(id(tensor), ()):
+                if producer not in found:
+                    found.append(producer)
+        return found
+
+    def _record(self, name: str, type_: str, is_op: bool, inputs: list[int],
+                input_shapes: list[tuple[int, ...]], output: Any, attrs: LayerAttrs) -> None:
+        out = first_tensor(output)
+        count = self.call_counts.get(name, 0)
+        self.call_counts[name] = count + 1
+        if count:  # parameters belong to the module, counted on its first call only
+            attrs.params = attrs.trainable_params = 0
+        index = len(self.calls)
+        self.calls.append(Call(
+            index=index, name=name, type=type_, is_op=is_op, call=count, inputs=inputs,
+            input_shapes=input_shapes,
+            output_shape=tuple(out.shape) if out is not None else (),
+            attrs=attrs, scope=list(self.scope),
+        ))
+        for tensor in tensors_in(output):
+            self.mark(tensor, (index,))
+
+    # --- module hooks ----------------------------------------------------------------
+    def _pre_hook(self, leaf: bool):
+        def hook(module: nn.Module, args: tuple, kwargs: dict) -> None:
+            name = self.names.get(id(module), type(module).__name__)
+            if self.active_leaf is not None:
+                return  # a module called inside a leaf's forward: part of that leaf
+            self.scope.append(name)
+            if leaf:
+                tensors = tensors_in(args) + tensors_in(kwargs)
+                self.leaf_inputs.append(
+                    (self.sources(tensors), [tuple(t.shape) for t in tensors])
+                )
+                self.active_leaf = name
+
+        return hook
+
+    def _post_hook(self, leaf: bool):
+        def hook(module: nn.Module, args: tuple, output: Any) -> None:
+            name = self.names.get(id(module), type(module).__name__)
+            if leaf and self.active_leaf == name:
+                self.active_leaf = None
+                inputs, shapes = self.leaf_inputs.pop()
+                self.scope.pop()
+                self._record(name, type(module).__name__, False, inputs, shapes, output,
+                             module_attrs(module))
+            elif self.active_leaf is None and self.scope and self.scope[-1] == name:
+                self.scope.pop()
+
+        return hook
+
+    # --- functional operations -------------------------------------------------------
+    def __torch_function__(self, func, types, args=(), kwargs=None):
+        kwargs = kwargs or {}
+        result = func(*args, **kwargs)
+        if self.active_leaf is not None:
+            return result
+        outputs = tensors_in(result)
+        if not outputs:
+            return result
+        inputs = tensors_in(args) + tensors_in(kwargs)
+        sources = self.sources(inputs)
+        op = _OP_NAMES.get(getattr(func, "__name__", ""))
+        traced_inputs = [t for t in inputs if id(t) in self.producers]
+        if op is None or (op in _MERGES and len(traced_inputs) < 2) or not sources:
+            # Not structural (a slice, .contiguous(), a scalar add …): the output simply
+            # carries the data of its inputs, so later layers connect through it.
+            for tensor in outputs:
+                self.mark(tensor, tuple(sources))
+            return result
+        scope = self.scope[-1] if self.scope else ""
+        name = f"{scope}.{op}" if scope else op
+        shapes = [tuple(t.shape) for t in traced_inputs]
+        self._record(name, op, True, sources, shapes, result, functional_attrs(op, args, kwargs))
+        return result
+
+    def remove(self) -> None:
+        for handle in self.handles:
+            handle.remove()
+        self.handles.clear()
+
+
+def _model_tensors(model: nn.Module) -> list[torch.Tensor]:
+    return [*model.parameters(), *model.buffers()]
+
+
+def _run(model: nn.Module, x: torch.Tensor,
+         swap_to_meta: bool) -> tuple[_Recorder, Any, Exception | None]:
+    recorder = _Recorder(model)
+    try:
+        recorder.mark(x, (MODEL_INPUT,))
+        with torch.no_grad(), recorder:
+            if swap_to_meta:
+                state = {
+                    name: torch.empty_like(t, device="meta")
+                    for name, t in [*model.named_parameters(), *model.named_buffers()]
+                }
+                output = torch.func.functional_call(model, state, (x,))
+            else:
+                output = model(x)
+    except Exception as error:  # the user's forward failed
+        return recorder, None, error
+    finally:
+        recorder.remove()
+    return recorder, output, None
+
+
+def trace(model: nn.Module, input_shape: tuple[int, ...]) -> Trace:
+    """Trace ``model`` on an input of ``input_shape`` (batch first) without real computation."""
+    tensors = _model_tensors(model)
+    sample = tensors[0] if tensors else torch.empty(0)
+    dtype = sample.dtype if sample.is_floating_point() else torch.get_default_dtype()
+    training = {module: module.training for module in model.modules()}
+    # eval(): BatchNorm must not update its running statistics (or count a batch) while we
+    # look; the flags are put back exactly as they were below.
+    model.eval()
+    first_error: BaseException | None = None
+    try:
+        attempts = [("meta", True)] if sample.device.type == "meta" else [
+            ("empty-batch", False), ("meta", True)
+        ]
+        for engine, swap in attempts:
+            batch = 0 if engine == "empty-batch" else input_shape[0]
+            device = "meta" if swap else sample.device
+            x = torch.empty((batch, *input_shape[1:]), dtype=dtype, device=device)
+            recorder, output, error = _run(model, x, swap)
+            if error is None:
+                return _finish(model, recorder, output, input_shape, engine, batch == 0)
+            # Try the next engine; if all fail, report what the last one (the one with a
+            # real batch) ran into, in the user's own terms.
+            first_error = first_error or error
+            last_failure = TraceFailure.from_exception(
+                error, _failure_context(error, recorder, model)
+            )
+        raise last_failure from first_error
+    finally:
+        for module, flag in training.items():
+            module.training = flag
+
+
+def _failure_context(error: Exception, recorder: _Recorder, model: nn.Module) -> dict[str, Any]:
+    frames = traceback.extract_tb(error.__traceback__)
+    user = [f for f in frames
+            if "/torch/" not in f.filename and "/resnet_explain/" not in f.filename]
+    frame = user[-1] if user else None
+    context: dict[str, Any] = {}
+    if frame is not None:
+        context["where"] = f"{frame.filename}:{frame.lineno} in {frame.name}"
+        context["code"] = frame.line
+    name = recorder.active_leaf
+    if name is None:
+        return context
+    module = dict(model.named_modules()).get(name)
+    context["layer"] = f"{name} ({type(module).__name__})"
+    shapes = recorder.leaf_inputs[-1][1] if recorder.leaf_inputs else []
+    if module is not None and shapes:
+        context["fix"] = _too_small_fix(name, module, shapes[0])
+    return context
+
+
+def _too_small_fix(name: str, module: nn.Module, shape: tuple[int, ...]) -> str | None:
+    """Name the formula that fails when an input is too small for a layer."""
+    attrs = module_attrs(module)
+    if attrs.kind in (CONV, POOL) and attrs.kernel_size and len(shape) >= 3:
+        spatial = shape[-len(attrs.kernel_size):]
+        out = [output_size(n, k, s, p, d, attrs.ceil_mode) for n, k, s, p, d in zip(
+            spatial, attrs.kernel_size, attrs.stride, attrs.padding, attrs.dilation)]
+        if min(out) <= 0:
+            checks = size_checks(tuple(spatial), tuple(out), attrs.kernel_size, attrs.stride,
+                                 attrs.padding, attrs.dilation, attrs.ceil_mode)
+            bad = next(c for c in checks if c.expected <= 0)
+            return (f"The input is too small: {name} receives {bad.in_size} pixels in "
+                    f"{bad.dim} and its output size would be {bad.derivation.split('  ')[0]}"
+                    f" ≤ 0; use a larger --input")
+    if attrs.kind == LINEAR and shape and shape[-1] != attrs.in_channels:
+        return (f"{name} is a fixed-size head: it expects {attrs.in_channels} input features "
+                f"but receives {shape[-1]}; use the --input size the model was built for")
+    return None
+
+
+def _finish(model: nn.Module, recorder: _Recorder, output: Any, input_shape: tuple[int, ...],
+            engine: str, empty_batch: bool) -> Trace:
+    batch = input_shape[0]
+
+    def restore(shape: tuple[int, ...]) -> tuple[int, ...]:
+        return (batch, *shape[1:]) if empty_batch and shape and shape[0] == 0 else shape
+
+    for call in recorder.calls:
+        call.output_shape = restore(call.output_shape)
+        call.input_shapes = [restore(s) for s in call.input_shapes]
+    out = first_tensor(output)
+    output_producers = recorder.sources([out]) if out is not None else []
+    params = list(model.parameters())
+    return Trace(
+        calls=recorder.calls,
+        input_shape=tuple(input_shape),
+        output_shape=restore(tuple(out.shape)) if out is not None else (),
+        output_producers=output_producers,
+        engine=engine,
+        total_params=sum(p.numel() for p in params),
+        trainable_params=sum(p.numel() for p in params if p.requires_grad),
+        param_bytes=sum(p.numel() * p.element_size() for p in params),
+    )
