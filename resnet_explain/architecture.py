@@ -151,7 +151,9 @@ class Block:
 
     @property
     def stride(self) -> int:
-        return max(1, self.input_shape[-1] // self.output_shape[-1]) if len(self.output_shape) > 2 else 1
+        if len(self.output_shape) <= 2 or not self.output_shape[-1]:
+            return 1
+        return max(1, self.input_shape[-1] // self.output_shape[-1])
 
     @property
     def layers(self) -> list[int]:

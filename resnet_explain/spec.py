@@ -1,4 +1,6 @@
-"""Turn a model spec into an ``nn.Module``: a zoo name, ``pkg.module:callable`` or ``file.py:callable``.
+"""Turn a model spec into an ``nn.Module``.
+
+A spec is a zoo name, ``pkg.module:callable`` or ``path/to/file.py:callable``.
 
 The callable is called with no arguments, unless the spec gives literal arguments:
 ``net.py:resnet_50(224)`` or ``mypkg.models:build(depth=50)``. It may also name an
