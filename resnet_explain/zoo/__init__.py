@@ -1,0 +1,90 @@
+"""The reference zoo: ResNets to explain and to compare a user's model against.
+
+``from resnet_explain.zoo import MODEL_NAMES, describe`` does not import torch; only
+:func:`build` does, when it is called.
+
+>>> from resnet_explain.zoo import build
+>>> model = build("resnet50")                 # torchvision's layout, uninitialised weights
+>>> model = build("resnet20", shortcut="B")   # CIFAR ResNet-20 with projection shortcuts
+"""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING
+
+from .registry import (
+    FAMILIES,
+    MODEL_NAMES,
+    SHORTCUT_OPTIONS,
+    ModelInfo,
+    check_shortcut,
+    describe,
+    nearest,
+)
+
+if TYPE_CHECKING:
+    from torch import nn
+
+__all__ = [
+    "FAMILIES",
+    "MODEL_NAMES",
+    "SHORTCUT_OPTIONS",
+    "ModelInfo",
+    "build",
+    "describe",
+    "nearest",
+]
+
+
+def build(
+    name: str,
+    *,
+    shortcut: str | None = None,
+    init: bool = False,
+    num_classes: int | None = None,
+) -> nn.Module:
+    """Build the zoo model ``name`` as an ordinary CPU ``nn.Module`` in training mode.
+
+    ``shortcut`` is the paper's option ``"A"``, ``"B"`` or ``"C"`` (default: the model's own,
+    B for ImageNet, A for CIFAR). With ``init=False`` (the default, for inspection) the modules
+    are created on the meta device and then given real but *uninitialised* CPU storage: no
+    time is spent drawing random weights, and the values are arbitrary. ``init=True`` gives
+    torchvision's initialisation. Unknown names or options raise ``ValueError``.
+    """
+    info = describe(name)
+    option = check_shortcut(shortcut, name)
+    classes = info.num_classes if num_classes is None else num_classes
+    if not isinstance(classes, int) or isinstance(classes, bool) or classes < 1:
+        raise ValueError(f"num_classes must be a positive integer, not {num_classes!r}")
+
+    import torch
+
+    with torch.device("meta"):
+        model = _construct(info, option, classes)
+    model = model.to_empty(device="cpu")
+    if init:
+        from .initialise import init_weights
+
+        init_weights(model)
+    return model
+
+
+def _construct(info: ModelInfo, shortcut: str, num_classes: int) -> nn.Module:
+    if info.family == "cifar":
+        from .cifar import CifarResNet
+
+        return CifarResNet(info.layers[0], num_classes=num_classes, shortcut=shortcut)
+    if info.family == "preact-v2":
+        from .blocks import PreActBasicBlock, PreActBottleneck
+        from .preact import PreActResNet
+
+        block = PreActBasicBlock if info.block == "basic" else PreActBottleneck
+        return PreActResNet(block, info.layers, num_classes=num_classes, shortcut=shortcut)
+    from .blocks import BasicBlock, Bottleneck, BottleneckV1
+    from .imagenet import ResNet
+
+    if info.block == "basic":
+        imagenet_block: type = BasicBlock
+    else:
+        imagenet_block = BottleneckV1 if info.family == "imagenet-v1" else Bottleneck
+    return ResNet(imagenet_block, info.layers, num_classes=num_classes, shortcut=shortcut)
