@@ -43,7 +43,9 @@ def _tuple(value: Any, n: int) -> tuple[int, ...]:
 
 def _own_params(module: nn.Module) -> tuple[int, int]:
     total = trainable = 0
-    for p in module.parameters(recurse=False):
+    for p in module._parameters.values():  # own parameters only, without the generator cost
+        if p is None:
+            continue
         total += p.numel()
         if p.requires_grad:
             trainable += p.numel()

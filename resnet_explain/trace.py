@@ -23,7 +23,7 @@ left, also when its forward raises.
 from __future__ import annotations
 
 import traceback
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from typing import Any
 
 import torch
@@ -119,6 +119,7 @@ class _Recorder(TorchFunctionMode):
         self.call_counts: dict[str, int] = {}
         self.handles: list[Any] = []
         self.active_leaf: str | None = None
+        self.attrs: dict[int, LayerAttrs] = {}
         for module in model.modules():
             leaf = next(module.children(), None) is None
             self.handles.append(
@@ -179,8 +180,11 @@ class _Recorder(TorchFunctionMode):
                 self.active_leaf = None
                 inputs, shapes = self.leaf_inputs.pop()
                 self.scope.pop()
+                attrs = self.attrs.get(id(module))
+                if attrs is None:
+                    attrs = self.attrs[id(module)] = module_attrs(module)
                 self._record(name, type(module).__name__, False, inputs, shapes, output,
-                             module_attrs(module))
+                             replace(attrs))
             elif self.active_leaf is None and self.scope and self.scope[-1] == name:
                 self.scope.pop()
 
