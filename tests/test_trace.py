@@ -1,0 +1,188 @@
+"""The trace against PyTorch itself and against torchinfo, and the untouched-model guarantee."""
+
+from __future__ import annotations
+
+import copy
+
+import pytest
+import torch
+import torchinfo
+from toy_models import Broken, StudentNet
+from torch import nn
+
+from resnet_explain import explain
+from resnet_explain.errors import TraceFailure
+from resnet_explain.zoo import build
+
+SMALL = {"resnet18": (2, 3, 64, 64), "resnet50": (1, 3, 96, 80), "resnet50-v1": (1, 3, 64, 64),
+         "resnet18-v2": (1, 3, 64, 64), "resnet20": (2, 3, 32, 32)}
+
+
+def real_leaf_shapes(model: nn.Module, x: torch.Tensor) -> list[tuple[str, tuple[int, ...]]]:
+    """Output shape of every leaf-module call in a real forward on real data."""
+    names = {m: n for n, m in model.named_modules()}
+    seen: list[tuple[str, tuple[int, ...]]] = []
+    hooks = [m.register_forward_hook(lambda m, i, o: seen.append((names[m], tuple(o.shape))))
+             for m in model.modules() if next(m.children(), None) is None]
+    try:
+        with torch.no_grad():
+            model.eval()(x)
+    finally:
+        for h in hooks:
+            h.remove()
+    return seen
+
+
+def traced_leaf_shapes(arch) -> list[tuple[str, tuple[int, ...]]]:
+    return [(layer.name, layer.output_shape) for layer in arch.layers if not layer.is_op]
+
+
+@pytest.mark.parametrize("name", SMALL)
+def test_traced_shapes_equal_a_real_forward(name):
+    model = build(name, init=True)
+    size = SMALL[name]
+    arch = explain(model, size)
+    assert traced_leaf_shapes(arch) == real_leaf_shapes(model, torch.randn(size))
+    assert arch.output_shape == tuple(model(torch.randn(size)).shape)
+    assert not arch.formula_mismatches
+
+
+def test_student_model_uses_the_meta_fallback_and_gets_real_shapes():
+    model = StudentNet()
+    arch = explain(model, (3, 3, 32, 32))
+    assert arch.engine == "meta"  # x.view(x.size(0), -1) cannot reshape an empty batch
+    assert traced_leaf_shapes(arch) == real_leaf_shapes(model, torch.randn(3, 3, 32, 32))
+    assert arch.depth_formula == "10 = 1 + 2×(2+2) + 1"
+    assert [b.kind for b in arch.blocks] == ["identity", "identity", "projection", "identity"]
+    ops = [layer.type for layer in arch.layers if layer.is_op]
+    assert ops.count("add") == 4 and "adaptive_avg_pool2d" in ops and "view" in ops
+
+
+@pytest.mark.parametrize("name", ["resnet18", "resnet50", "resnet20"])
+def test_agrees_with_torchinfo(name):
+    model = build(name)
+    size = SMALL[name]
+    stats = torchinfo.summary(model, input_size=size, verbose=0, device="cpu", depth=10)
+    arch = explain(model, size)
+    assert arch.total_params == stats.total_params
+    assert arch.trainable_params == stats.trainable_params
+    leaves = [(info.module, tuple(info.output_size)) for info in stats.summary_list
+              if info.is_leaf_layer]
+    names = {m: n for n, m in model.named_modules()}
+    assert [(names[m], s) for m, s in leaves] == traced_leaf_shapes(arch)
+    # Convolutions: torchinfo's mult-adds and ours agree layer by layer.
+    conv_theirs = [info.macs for info in stats.summary_list if isinstance(info.module, nn.Conv2d)]
+    conv_ours = [layer.macs for layer in arch.layers if layer.type == "Conv2d"]
+    assert conv_ours == conv_theirs
+    # Linear: torchinfo also counts the bias add (in·out + out per row); we count in·out,
+    # the paper's and DESIGN.md's convention.
+    fc_theirs = [info.macs for info in stats.summary_list if isinstance(info.module, nn.Linear)]
+    fc = arch.layer("fc")
+    assert fc_theirs == [fc.macs + fc.out_channels * fc.output_shape[0]]
+
+
+def test_any_input_size_costs_no_memory():
+    # 64×3×4096×4096 floats would be 12 GiB; a shape-only trace handles it at once.
+    arch = explain(build("resnet50"), (64, 3, 4096, 4096))
+    assert arch.engine == "empty-batch"
+    assert arch.input_shape == (64, 3, 4096, 4096)
+    assert arch.layer("conv1").output_shape == (64, 64, 2048, 2048)
+    assert arch.layer("layer4.2.conv3").output_shape == (64, 2048, 128, 128)
+    assert arch.output_shape == (64, 1000)
+    assert arch.macs == 64 * sum(
+        layer.macs for layer in explain("resnet50", (1, 3, 4096, 4096)).layers)
+
+
+def test_model_on_meta_device_is_traced_on_meta():
+    with torch.device("meta"):
+        model = StudentNet()
+    arch = explain(model, (1, 3, 32, 32))
+    assert arch.engine == "meta" and arch.output_shape == (1, 10)
+
+
+def _snapshot(model: nn.Module):
+    state = {k: v.detach().clone() for k, v in model.state_dict().items()}
+    modes = {n: m.training for n, m in model.named_modules()}
+    devices = {p.device for p in model.parameters()}
+    return state, modes, devices
+
+
+def _assert_untouched(model: nn.Module, before) -> None:
+    state, modes, devices = before
+    after = model.state_dict()
+    assert state.keys() == after.keys()
+    for key, value in state.items():
+        assert torch.equal(value, after[key]), key  # bit-identical, buffers included
+    assert modes == {n: m.training for n, m in model.named_modules()}
+    assert devices == {p.device for p in model.parameters()}
+    for module in model.modules():
+        assert not module._forward_hooks and not module._forward_pre_hooks
+
+
+@pytest.mark.parametrize("training", [True, False])
+def test_model_comes_back_untouched(training):
+    model = build("resnet18", init=True)
+    model.train(training)
+    model.layer2.eval() if training else model.layer3.train()  # a mixed state survives too
+    before = _snapshot(model)
+    explain(model, (2, 3, 64, 64))
+    _assert_untouched(model, before)
+
+
+def test_model_comes_back_untouched_through_the_meta_fallback():
+    model = StudentNet().train()
+    before = _snapshot(model)
+    explain(model, (2, 3, 32, 32))
+    _assert_untouched(model, before)
+
+
+def test_model_comes_back_untouched_when_its_forward_raises():
+    model = Broken().train()
+    before = _snapshot(model)
+    with pytest.raises(TraceFailure) as caught:
+        explain(model, (1, 3, 16, 16))
+    message = str(caught.value)
+    assert "RuntimeError: student bug: forgot to return" in message
+    assert "toy_models.py" in message and "in forward" in message
+    _assert_untouched(model, before)
+
+
+def test_a_module_called_three_times_counts_its_parameters_once():
+    class Shared(nn.Module):
+        def __init__(self):
+            super().__init__()
+            self.conv = nn.Conv2d(4, 4, 3, padding=1)
+
+        def forward(self, x):
+            return self.conv(self.conv(self.conv(x)))
+
+    arch = explain(Shared(), (1, 4, 8, 8))
+    convs = [layer for layer in arch.layers if layer.name == "conv"]
+    assert [c.call for c in convs] == [0, 1, 2]
+    assert [c.params for c in convs] == [4 * 4 * 9 + 4, 0, 0]
+    assert arch.total_params == 4 * 4 * 9 + 4
+    assert arch.plain_depth == 3
+
+
+def test_seed_002_resnet50_is_explained_as_written():
+    """Seed 002's code: every block has a projection (with a ReLU in it), bn3 runs twice."""
+    import importlib.util
+    from pathlib import Path
+
+    path = Path(__file__).parent / "fixtures" / "seed002_resnet50.py"
+    spec = importlib.util.spec_from_file_location("seed002", path)
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    model = module.resnet_50(224)
+    arch = explain(model, (1, 3, 224, 224))
+    assert arch.plain_depth == 50
+    assert arch.depth_formula == "50 = 1 + 3×(3+4+6+3) + 1"
+    assert arch.shortcut_projections == 16  # one per block: the seed never passes identity
+    assert {b.kind for b in arch.blocks} == {"projection"}
+    assert arch.total_params == sum(p.numel() for p in model.parameters())
+    assert arch.layer("fc").params == 7 * 7 * 2048 * 1000 + 1000  # the ≈100 M parameter head
+    assert [layer.call for layer in arch.layers if layer.name == "layer_1.0.bn3"] == [0, 1]
+    shortcut_types = [arch.layers[i].type for i in arch.block("layer_1.1").shortcut_layers]
+    assert shortcut_types == ["Conv2d", "BatchNorm2d", "ReLU"]
+    real = copy.deepcopy(model)
+    assert traced_leaf_shapes(arch)[:5] == real_leaf_shapes(real, torch.randn(1, 3, 224, 224))[:5]
