@@ -139,8 +139,9 @@ def _imagenet_v15(depth: int) -> ModelInfo:
         input_size=_IMAGENET_INPUT,
         num_classes=1000,
         shortcut="B",
-        description=f"ResNet-{depth} for ImageNet, torchvision layout"
-        + (" (v1.5: stride on the 3x3)" if block == "bottleneck" else ""),
+        description=f"ResNet-{depth} for ImageNet, torchvision layout (v1.5: stride on the 3x3)"
+        if block == "bottleneck"
+        else f"ResNet-{depth} for ImageNet, as in the paper and torchvision (BasicBlocks)",
         reference_params=_TORCHVISION_PARAMS[depth],
         reference_macs_g=_MACS_V15[depth],
         paper_flops_g=_PAPER_FLOPS[depth],
@@ -256,8 +257,9 @@ def nearest(name: str) -> str | None:
     """The known name closest to ``name`` (for "did you mean"), or ``None`` if none is close.
 
     Spelling variants are resolved first (``ResNet50`` → ``resnet50``, ``resnet_v2_50`` →
-    ``resnet50-v2``); otherwise the best :mod:`difflib` match wins, ties broken by the
-    nearest depth (``resnet51`` → ``resnet50``, not ``resnet56``).
+    ``resnet50-v2``). Otherwise the smallest edit distance wins, ties going to the nearest
+    depth (``resnet51`` → ``resnet50``, not ``resnet56``; ``resnet1201`` → ``resnet1202``),
+    then to the closer :mod:`difflib` match. More than three edits away is no match.
     """
     text = _normalise(name)
     if text in _INFOS:
@@ -269,16 +271,32 @@ def nearest(name: str) -> str | None:
         depth = _DEPTH_RE.search(depth_text)
         if depth:
             suffix = {"1": "-v1", "2": "-v2"}.get(version.group(1), "") if version else ""
-            candidate = f"resnet{int(depth.group(1))}{suffix}"
-            if candidate in _INFOS:
-                return candidate
-    scored = [(difflib.SequenceMatcher(None, text, known).ratio(), known) for known in MODEL_NAMES]
-    best = max(score for score, _ in scored)
-    if best < 0.6:
-        return None
+            plain = f"resnet{int(depth.group(1))}"
+            if plain + suffix in _INFOS:
+                return plain + suffix
+            if suffix == "-v1" and plain in _INFOS:  # basic-block nets: v1 = v1.5 = the plain name
+                return plain
     wanted = _depth_of(text)
-    ties = [known for score, known in scored if score == best]
-    return min(ties, key=lambda known: abs(_depth_of(known) - wanted))  # stable: first wins
+
+    def rank(known: str) -> tuple[int, int, float]:
+        similarity = difflib.SequenceMatcher(None, text, known).ratio()
+        return (_edit_distance(text, known), abs(_depth_of(known) - wanted), -similarity)
+
+    best = min(MODEL_NAMES, key=rank)  # min() keeps the first of equals: MODEL_NAMES order
+    return best if _edit_distance(text, best) <= 3 else None
+
+
+def _edit_distance(a: str, b: str) -> int:
+    """Levenshtein distance (insertions, deletions, substitutions)."""
+    previous = list(range(len(b) + 1))
+    for i, char_a in enumerate(a, 1):
+        current = [i]
+        for j, char_b in enumerate(b, 1):
+            current.append(
+                min(previous[j] + 1, current[j - 1] + 1, previous[j - 1] + (char_a != char_b))
+            )
+        previous = current
+    return previous[-1]
 
 
 def _depth_of(text: str) -> int:
