@@ -1,0 +1,497 @@
+"""The row model shared by the text, Markdown, HTML and CSV views.
+
+:func:`build_table` turns an :class:`~resnet_explain.architecture.Architecture` into a
+:class:`Table`: columns, rows, the totals block and the explanation lines. Each view only lays
+that table out in its own syntax, so the three tables always hold the same rows and the same
+numbers, and the CSV holds the same rows with plain numbers.
+
+Three depths:
+
+``layer``
+    One row per traced layer (a module call or a structural op such as ``add``), grouped as
+    a tree: a header row per stage (``conv2_x  layer1  ×3 blocks  56×56``), a header row per
+    residual block (``conv2_1  layer1.0  projection: …``), then the layers. Header rows carry
+    no numbers, so the Param # and Mult-Adds columns of the layer rows add up to the totals.
+``block``
+    One row for the stem, one per residual block, one for the head.
+``stage``
+    One row per stage (``conv1``, ``conv2_x`` … ``fc``).
+
+Conventions, the same as torchinfo's where torchinfo has one:
+
+* **Param #** is the layer's own parameters. A module called more than once (torchvision's
+  single ``relu`` is called three times per Bottleneck) appears once per call, but its
+  parameters belong to the module, not to the call: they are counted on the first call and the
+  later calls show ``(shared)`` (or ``--`` when the module has no parameters). That is what
+  makes the column add up to "Total params".
+* **Mult-Adds** are multiply-accumulates of convolutions and linear layers for the traced
+  batch (``K_h·K_w·C_in/groups·C_out·H_out·W_out`` per image for a conv), the quantity the
+  ResNet paper calls "FLOPs" and torchinfo "mult-adds". BatchNorm, ReLU, pooling and the
+  additions cost nothing in this count, which is why they show ``--``.
+* No number is computed here that the Architecture already holds: block and stage rows show
+  ``Block.params``/``Stage.params``; the stem and head rows of the block view, and the counts
+  in the explanation lines, only add up or count what the layers say.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from dataclasses import dataclass, field
+from typing import TYPE_CHECKING, Any
+
+from . import numbers as fmt
+
+if TYPE_CHECKING:  # pragma: no cover
+    from ..architecture import Architecture, Block, Layer, Stage
+
+DEPTHS = ("stage", "block", "layer")
+
+#: The general output-size formula, as the explanation lines state it.
+FORMULA = "out = ⌊(in + 2P − D·(K−1) − 1)/S⌋ + 1"
+
+#: The order in which block kinds are counted in the explanation.
+KINDS = ("identity", "projection", "padded")
+
+OK_MARK, BAD_MARK = "✓", "✗"
+
+
+@dataclass(frozen=True)
+class Column:
+    key: str
+    title: str
+    numeric: bool = False  # right-aligned (and monospace in HTML)
+
+
+@dataclass
+class Row:
+    """One row of a table.
+
+    A *header* row (a stage or a block in the layer view) has ``span`` set: one text written
+    across the row, no per-column cells. ``prefix`` is the tree drawing in front of the first
+    cell (``"│  ├─ "``), ``level`` the tree depth (0 for a stage header). ``marks`` tag a row for
+    the views that colour or flag it: the layer's role, ``projection``/``identity``/``padded``
+    for a block, ``mismatch`` when a traced size disagrees with the formula. ``record`` holds
+    the plain values of a non-header row, in CSV column order.
+    """
+
+    kind: str  # "stage" | "block" | "layer" | "stem" | "head"
+    cells: dict[str, str] = field(default_factory=dict)
+    level: int = 0
+    prefix: str = ""
+    span: str | None = None
+    marks: tuple[str, ...] = ()
+    record: dict[str, Any] | None = None
+
+    @property
+    def is_header(self) -> bool:
+        return self.span is not None
+
+
+@dataclass
+class Table:
+    depth: str
+    title: str  # "resnet50: [1, 3, 224, 224] → [1, 1000]"
+    model: str
+    input_shape: str
+    output_shape: str
+    columns: list[Column]
+    rows: list[Row]
+    totals: list[tuple[str, str]]  # ("Total params", "25,557,032"), … torchinfo's block
+    lines: list[str]  # the explanation after the totals: depth, blocks, formula, warnings
+
+    @property
+    def body_rows(self) -> list[Row]:
+        return [row for row in self.rows if not row.is_header]
+
+
+def check_depth(depth: str) -> None:
+    if depth not in DEPTHS:
+        raise ValueError(f"unknown depth {depth!r}; choose one of {', '.join(DEPTHS)}")
+
+
+def build_table(arch: Architecture, depth: str = "layer") -> Table:
+    """The rows, totals and explanation of ``arch`` at ``depth`` (stage, block or layer)."""
+    check_depth(depth)
+    builder = {"layer": _layer_table, "block": _block_table, "stage": _stage_table}[depth]
+    columns, rows = builder(arch)
+    shape_in, shape_out = fmt.shape(arch.input_shape), fmt.shape(arch.output_shape)
+    return Table(
+        depth=depth, title=f"{arch.model}: {shape_in} → {shape_out}", model=arch.model,
+        input_shape=shape_in, output_shape=shape_out, columns=columns, rows=rows,
+        totals=totals(arch), lines=explanation(arch),
+    )
+
+
+# --- totals and explanation -----------------------------------------------------------
+def totals(arch: Architecture) -> list[tuple[str, str]]:
+    """torchinfo's totals block, from the Architecture's own totals."""
+    unit, value = fmt.readable(arch.macs)
+    items = [
+        ("Total params", fmt.thousands(arch.total_params)),
+        ("Trainable params", fmt.thousands(arch.trainable_params)),
+        ("Non-trainable params", fmt.thousands(arch.non_trainable_params)),
+        (f"Total mult-adds ({unit})", value),
+        ("Params size (MB)", fmt.megabytes(arch.param_bytes)),
+    ]
+    in_rows = sum(layer.params for layer in arch.layers)
+    if in_rows != arch.total_params:
+        # Parameters that no traced call owns (an unused module, a bare nn.Parameter used
+        # by a functional op): say so rather than let the column silently fall short.
+        items.append(("Params in no traced layer", fmt.thousands(arch.total_params - in_rows)))
+    return items
+
+
+def explanation(arch: Architecture) -> list[str]:
+    """Depth, blocks, the output-size check, then the Architecture's warnings and notes."""
+    lines = [_weighted_line(arch), f"Plain depth: {arch.depth_formula}", _blocks_line(arch),
+             _sizes_line(arch)]
+    lines += [f"Warning: {text}" for text in arch.warnings]
+    lines += [f"Note: {text}" for text in getattr(arch, "notes", None) or []]
+    return lines
+
+
+def _weighted_line(arch: Architecture) -> str:
+    head = f"Weighted layers (conv + fc): {arch.weighted_layers}"
+    depth, projections = arch.plain_depth, arch.shortcut_projections
+    if depth + projections == arch.weighted_layers:
+        if not projections:
+            return f"{head} — all {depth} on the main path, no shortcut projections"
+        noun = "projection" if projections == 1 else "projections"
+        return f"{head} — {depth} on the main path + {projections} shortcut {noun}"
+    return (f"{head}; on the longest (main) path: {depth}; "
+            f"shortcut projections: {projections}")
+
+
+def _blocks_line(arch: Architecture) -> str:
+    if not arch.blocks:
+        return "Residual blocks: none (no two branches are added anywhere)"
+    kinds = [b.kind for b in arch.blocks]
+    order = [*KINDS, *sorted(set(kinds) - set(KINDS))]
+    parts = [f"{kinds.count(kind)} {kind}" for kind in order if kind in kinds]
+    return f"Residual blocks: {len(kinds)} — {', '.join(parts)}"
+
+
+def _sizes_line(arch: Architecture) -> str:
+    checked = [layer for layer in arch.layers if layer.size_checks]
+    if not checked:
+        return "Output sizes: no conv/pool layer to check"
+    noun = "layer" if len(checked) == 1 else "layers"
+    head = f"Output sizes: {len(checked)} conv/pool {noun} checked against {FORMULA}"
+    bad = [layer for layer in checked if not layer.formula_ok]
+    if not bad:
+        return f"{head}, all agree"
+    names = ", ".join(_call_name(layer) for layer in bad)
+    verb = "disagrees" if len(bad) == 1 else "disagree"
+    return f"{head}; {len(bad)} {verb}: {names}"
+
+
+def _call_name(layer: Layer) -> str:
+    return layer.name if not layer.call else f"{layer.name} (call {layer.call + 1})"
+
+
+# --- layer depth ------------------------------------------------------------------------
+LAYER_COLUMNS = [
+    Column("layer", "Layer (type)"),
+    Column("kernel", "Kernel/Stride/Pad"),
+    Column("input", "Input Shape"),
+    Column("output", "Output Shape"),
+    Column("params", "Param #", numeric=True),
+    Column("macs", "Mult-Adds", numeric=True),
+    Column("role", "Role"),
+    Column("formula", "Output size = formula"),
+]
+
+
+@dataclass
+class _Node:
+    row: Row
+    children: list[_Node] = field(default_factory=list)
+
+
+def _layer_table(arch: Architecture) -> tuple[list[Column], list[Row]]:
+    stage_of: dict[int, Stage] = {i: stage for stage in arch.stages for i in stage.layers}
+    blocks: dict[str, Block] = {block.name: block for block in arch.blocks}
+    first_call = {layer.name: layer.params for layer in arch.layers if layer.call == 0}
+
+    roots: list[_Node] = []
+    current_stage: Stage | None = None
+    current_block: str | None = None
+    for layer in arch.layers:
+        stage = stage_of.get(layer.index)
+        if not roots or stage is not current_stage:
+            current_stage, current_block = stage, None
+            roots.append(_Node(_stage_header(stage)) if stage else _Node(Row("none")))
+        parent = roots[-1]
+        block = blocks.get(layer.block) if layer.block is not None else None
+        if block is not None:
+            if current_block != block.name:
+                current_block = block.name
+                parent.children.append(_Node(_block_header(block)))
+            parent = parent.children[-1]
+        else:
+            current_block = None
+        parent.children.append(_Node(_layer_row(layer, block, stage, first_call)))
+
+    rows: list[Row] = []
+    for root in roots:
+        if root.row.kind == "none":  # layers outside every stage: no header, top level
+            _flatten(root.children, "", 0, rows, draw=False)
+            continue
+        rows.append(root.row)
+        _flatten(root.children, "", 1, rows)
+    return LAYER_COLUMNS, rows
+
+
+def _flatten(nodes: list[_Node], indent: str, level: int, out: list[Row],
+             draw: bool = True) -> None:
+    for number, node in enumerate(nodes):
+        last = number == len(nodes) - 1
+        if draw:
+            node.row.prefix = indent + ("└─ " if last else "├─ ")
+        node.row.level = level
+        out.append(node.row)
+        if node.children:
+            below = indent + ("   " if last else "│  ") if draw else ""
+            _flatten(node.children, below, level + 1, out, draw=True)
+
+
+def _stage_header(stage: Stage) -> Row:
+    parts = [stage.name]
+    if stage.module:
+        parts.append(stage.module)
+    if stage.kind == "blocks":
+        count = len(stage.blocks)
+        parts.append(f"×{count} block" + ("" if count == 1 else "s"))
+    else:
+        parts.append(stage.kind)
+    if stage.output_shape is not None:
+        parts.append(fmt.spatial(stage.output_shape))
+    return Row("stage", span="  ".join(parts), marks=(stage.kind,))
+
+
+def _block_header(block: Block) -> Row:
+    parts = [block.paper_name]
+    if block.name != block.paper_name:
+        parts.append(block.name)
+    parts.append("identity shortcut" if block.kind == "identity"
+                 else f"{block.kind}: {block.reason}")
+    return Row("block", span="  ".join(parts), marks=(block.kind,))
+
+
+def _relative(name: str, scope: str) -> str:
+    if scope and name.startswith(scope + "."):
+        return name[len(scope) + 1:]
+    return name
+
+
+def layer_label(layer: Layer, block: Block | None = None) -> str:
+    """``conv1 (Conv2d)``; a functional op reads ``add (op)``; names relative to the block."""
+    name = _relative(layer.name, block.name) if block is not None else layer.name
+    kind = "op" if layer.is_op else layer.type
+    return f"{name} ({kind})"
+
+
+def params_cell(layer: Layer, first_call_params: int) -> str:
+    """Param # of one call: the count on the first call, ``(shared)`` on a later call of a
+    module that has parameters, ``--`` when there are none."""
+    if layer.call and first_call_params:
+        return "(shared)"
+    return fmt.count(layer.params)
+
+
+def formula_cell(layer: Layer) -> str:
+    if layer.formula is None:
+        return ""
+    return f"{OK_MARK if layer.formula_ok else BAD_MARK} {layer.formula}"
+
+
+def _layer_row(layer: Layer, block: Block | None, stage: Stage | None,
+               first_call: dict[str, int]) -> Row:
+    marks = [layer.role]
+    if not layer.formula_ok:
+        marks.append("mismatch")
+    if layer.weighted:
+        marks.append("weighted")
+    cells = {
+        "layer": layer_label(layer, block),
+        "kernel": fmt.kernel(layer.kernel_size, layer.stride, layer.padding, layer.dilation,
+                             layer.groups),
+        "input": fmt.shape(layer.input_shape),
+        "output": fmt.shape(layer.output_shape),
+        "params": params_cell(layer, first_call.get(layer.name, 0)),
+        "macs": fmt.count(layer.macs),
+        "role": layer.role,
+        "formula": formula_cell(layer),
+    }
+    record = {
+        "index": layer.index,
+        "name": layer.name,
+        "type": layer.type,
+        "call": layer.call,
+        "stage": stage.name if stage is not None else layer.stage,
+        "block": layer.block or "",
+        "role": layer.role,
+        "kernel_size": fmt.tuple_csv(layer.kernel_size),
+        "stride": fmt.tuple_csv(layer.stride),
+        "padding": fmt.tuple_csv(layer.padding),
+        "dilation": fmt.tuple_csv(layer.dilation),
+        "groups": layer.groups if layer.groups is not None else "",
+        "input_shape": fmt.shape_csv(layer.input_shape),
+        "output_shape": fmt.shape_csv(layer.output_shape),
+        "params": layer.params,
+        "macs": layer.macs,
+        "weighted": int(layer.weighted),
+        "formula": layer.formula or "",
+        "formula_ok": int(layer.formula_ok) if layer.size_checks else "",
+    }
+    return Row("layer", cells=cells, marks=tuple(marks), record=record)
+
+
+# --- block depth ------------------------------------------------------------------------
+BLOCK_COLUMNS = [
+    Column("block", "Block"),
+    Column("paper", "Paper"),
+    Column("kind", "Shortcut"),
+    Column("input", "Input Shape"),
+    Column("output", "Output Shape"),
+    Column("params", "Param #", numeric=True),
+    Column("macs", "Mult-Adds", numeric=True),
+    Column("depth", "Depth", numeric=True),
+    Column("reason", "Details"),
+]
+
+
+def _block_table(arch: Architecture) -> tuple[list[Column], list[Row]]:
+    blocks = {block.name: block for block in arch.blocks}
+    groups: dict[tuple[str, str], list[Layer]] = {}
+    for layer in arch.layers:
+        if layer.block is not None and layer.block in blocks:
+            key = ("block", layer.block)
+        else:  # stem, head, or a network without blocks
+            key = ("role", layer.role)
+        groups.setdefault(key, []).append(layer)
+    rows = []
+    for (what, name), members in groups.items():
+        if what == "block":
+            rows.append(_block_row(blocks[name]))
+        else:
+            rows.append(_part_row(name, members))
+    return BLOCK_COLUMNS, rows
+
+
+def _block_row(block: Block) -> Row:
+    depth = str(block.main_weighted)
+    cells = {
+        "block": block.name,
+        "paper": block.paper_name,
+        "kind": block.kind,
+        "input": fmt.shape(block.input_shape),
+        "output": fmt.shape(block.output_shape),
+        "params": fmt.count(block.params),
+        "macs": fmt.count(block.macs),
+        "depth": depth,
+        "reason": block.reason,
+    }
+    record = {
+        "row": "block",
+        "name": block.name,
+        "paper_name": block.paper_name,
+        "stage": block.stage,
+        "kind": block.kind,
+        "input_shape": fmt.shape_csv(block.input_shape),
+        "output_shape": fmt.shape_csv(block.output_shape),
+        "params": block.params,
+        "macs": block.macs,
+        "depth": block.main_weighted,
+        "shortcut_weighted": block.shortcut_weighted,
+        "reason": block.reason,
+    }
+    return Row("block", cells=cells, marks=(block.kind,), record=record)
+
+
+_PART_NAMES = {"stem": "(stem)", "head": "(head)", "main": "(layers)", "shortcut": "(layers)"}
+
+
+def _part_row(role: str, members: list[Layer]) -> Row:
+    """The stem or the head as one row: the layers before the first / after the last block."""
+    params = sum(layer.params for layer in members)
+    macs = sum(layer.macs for layer in members)
+    depth = sum(layer.weighted for layer in members if layer.on_longest_path)
+    paper = members[0].stage
+    names = members[0].name if len(members) == 1 else f"{members[0].name} … {members[-1].name}"
+    names = f"layers {names}"
+    cells = {
+        "block": _PART_NAMES.get(role, f"({role})"),
+        "paper": paper,
+        "kind": "",
+        "input": fmt.shape(members[0].input_shape),
+        "output": fmt.shape(members[-1].output_shape),
+        "params": fmt.count(params),
+        "macs": fmt.count(macs),
+        "depth": str(depth),
+        "reason": names,
+    }
+    record = {
+        "row": role,
+        "name": cells["block"],
+        "paper_name": paper,
+        "stage": paper,
+        "kind": "",
+        "input_shape": fmt.shape_csv(members[0].input_shape),
+        "output_shape": fmt.shape_csv(members[-1].output_shape),
+        "params": params,
+        "macs": macs,
+        "depth": depth,
+        "shortcut_weighted": 0,
+        "reason": names,
+    }
+    return Row(role if role in ("stem", "head") else "layers", cells=cells, marks=(role,),
+               record=record)
+
+
+# --- stage depth ------------------------------------------------------------------------
+STAGE_COLUMNS = [
+    Column("stage", "Stage"),
+    Column("module", "Module"),
+    Column("blocks", "Blocks", numeric=True),
+    Column("input", "Input Shape"),
+    Column("output", "Output Shape"),
+    Column("params", "Param #", numeric=True),
+    Column("macs", "Mult-Adds", numeric=True),
+    Column("depth", "Depth", numeric=True),
+]
+
+
+def _stage_table(arch: Architecture) -> tuple[list[Column], list[Row]]:
+    return STAGE_COLUMNS, [_stage_row(stage) for stage in arch.stages]
+
+
+def _stage_row(stage: Stage) -> Row:
+    blocks = f"×{len(stage.blocks)}" if stage.kind == "blocks" else fmt.DASH
+    cells = {
+        "stage": stage.name,
+        "module": stage.module or fmt.DASH,
+        "blocks": blocks,
+        "input": fmt.shape(stage.input_shape),
+        "output": fmt.shape(stage.output_shape),
+        "params": fmt.count(stage.params),
+        "macs": fmt.count(stage.macs),
+        "depth": str(stage.weighted_on_path),
+    }
+    record = {
+        "name": stage.name,
+        "module": stage.module,
+        "kind": stage.kind,
+        "blocks": len(stage.blocks),
+        "input_shape": fmt.shape_csv(stage.input_shape),
+        "output_shape": fmt.shape_csv(stage.output_shape),
+        "params": stage.params,
+        "macs": stage.macs,
+        "depth": stage.weighted_on_path,
+    }
+    return Row("stage", cells=cells, marks=(stage.kind,), record=record)
+
+
+def records(rows: Iterable[Row]) -> list[dict[str, Any]]:
+    """The plain values of the non-header rows (what the CSV writes)."""
+    return [row.record for row in rows if row.record is not None]
