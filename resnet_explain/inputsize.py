@@ -17,17 +17,17 @@ def parse_input_size(value: str | Sequence[int]) -> tuple[int, ...]:
     """
     text = value if isinstance(value, str) else "x".join(str(v) for v in value)
     parts = [p for p in _SEPARATORS.split(text.strip()) if p]
-    example = "give C×H×W or N×C×H×W, e.g. --input 3x224x224"
+    example = "Give C×H×W or N×C×H×W, e.g. --input 3x224x224"
     if not parts:
-        raise BadInputSize("the input size is empty", example.capitalize())
+        raise BadInputSize("the input size is empty", example)
     try:
         dims = tuple(int(p) for p in parts)
     except ValueError:
         raise BadInputSize(f"the input size {text!r} is not a list of whole numbers",
-                           example.capitalize()) from None
+                           example) from None
     if len(dims) not in (3, 4):
         raise BadInputSize(f"the input size {text!r} has {len(dims)} dimensions",
-                           example.capitalize())
+                           example)
     if any(d <= 0 for d in dims):
         raise BadInputSize(f"the input size {text!r} has a dimension that is not positive",
                            "Every dimension must be at least 1, e.g. --input 3x224x224")

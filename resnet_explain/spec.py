@@ -51,9 +51,8 @@ def resolve(spec: str, shortcut: str | None = None) -> Resolved:
     namespace = _load(where)
     func_name, args, kwargs = _parse_call(target, spec)
     if not hasattr(namespace, func_name):
-        available = sorted(n for n in vars(namespace) if not n.startswith("_"))[:8]
         raise ModelNotFound(f"{where} has no attribute {func_name!r}",
-                            f"Name one of its callables, e.g. {', '.join(available)}")
+                            _available(namespace))
     obj = getattr(namespace, func_name)
     if isinstance(obj, nn.Module):
         return Resolved(obj, spec, None)
@@ -75,9 +74,22 @@ def resolve(spec: str, shortcut: str | None = None) -> Resolved:
     except Exception as error:
         raise TraceFailure.from_exception(error, _where(error)) from error
     if not isinstance(model, nn.Module):
-        raise NotAModule(f"{spec} returned a {type(model).__name__}, not an nn.Module",
+        raise NotAModule(f"{spec} returned an object of type {type(model).__name__}, "
+                         "not an nn.Module",
                          "The callable must build and return the model")
     return Resolved(model, spec, None)
+
+
+def _available(namespace: Any) -> str:
+    """The callables a module defines itself (not the ones it imported)."""
+    own = sorted(
+        name for name, value in vars(namespace).items()
+        if not name.startswith("_") and callable(value)
+        and getattr(value, "__module__", None) == namespace.__name__
+    )
+    if not own:
+        return "It defines no public callable; check the spec"
+    return f"Name one of the callables it defines: {', '.join(own[:10])}"
 
 
 def _zoo_label(name: str, shortcut: str | None) -> str:

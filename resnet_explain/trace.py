@@ -22,6 +22,7 @@ left, also when its forward raises.
 
 from __future__ import annotations
 
+import math
 import traceback
 from dataclasses import dataclass, field, replace
 from typing import Any
@@ -74,7 +75,8 @@ for _op, _names in {
 }.items():
     for _name in _names:
         _OP_NAMES[_name] = _op
-_MERGES = {"add", "mul", "cat"}  # only a node when two traced tensors meet
+_MERGES = {"add", "mul", "cat"}
+_RESHAPES = {"view", "reshape", "flatten"}  # only a node when two traced tensors meet
 
 
 @dataclass
@@ -265,8 +267,10 @@ def trace(model: nn.Module, input_shape: tuple[int, ...]) -> Trace:
             device = "meta" if swap else sample.device
             x = torch.empty((batch, *input_shape[1:]), dtype=dtype, device=device)
             recorder, output, error = _run(model, x, swap)
-            if error is None:
+            if error is None and (batch != 0 or _batch_independent(recorder, input_shape[0])):
                 return _finish(model, recorder, output, input_shape, engine, batch == 0)
+            if error is None:
+                continue  # an empty batch hid something; the meta engine will show it
             # Try the next engine; if all fail, report what the last one (the one with a
             # real batch) ran into, in the user's own terms.
             first_error = first_error or error
@@ -277,6 +281,23 @@ def trace(model: nn.Module, input_shape: tuple[int, ...]) -> Trace:
     finally:
         for module, flag in training.items():
             module.training = flag
+
+
+def _batch_independent(recorder: _Recorder, batch: int) -> bool:
+    """Whether the empty-batch trace can be trusted for a batch of ``batch``.
+
+    An empty tensor reshapes to anything: ``x.view(-1, 7*7*2048)`` succeeds on 0 images even
+    when a real image has only 2·2·2048 values. With the batch put back, every reshape must
+    keep the number of elements; if one does not, the trace is redone on the meta device,
+    where the real error (or the real shape) appears.
+    """
+    for call in recorder.calls:
+        if call.type in _RESHAPES and call.input_shapes:
+            before = math.prod(call.input_shapes[0][1:]) * batch
+            after = math.prod(call.output_shape[1:]) * batch if call.output_shape else 0
+            if not call.output_shape or call.output_shape[0] != 0 or before != after:
+                return False
+    return True
 
 
 def _failure_context(error: Exception, recorder: _Recorder, model: nn.Module) -> dict[str, Any]:

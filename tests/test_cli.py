@@ -1,0 +1,104 @@
+"""The command line: fast start, one-line errors with exit status 2, no tracebacks."""
+
+from __future__ import annotations
+
+import json
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+from resnet_explain.cli import main
+
+ROOT = Path(__file__).resolve().parent.parent
+SEED = "tests/fixtures/seed002_resnet50.py"
+
+
+def run(*args: str) -> subprocess.CompletedProcess:
+    return subprocess.run([sys.executable, "-m", "resnet_explain", *args], cwd=ROOT,
+                          capture_output=True, text=True, timeout=300)
+
+
+@pytest.mark.parametrize("args", [["--help"], ["list"], ["summary", "--help"]])
+def test_help_and_list_do_not_import_torch(args):
+    code = ("import sys, runpy; sys.argv = ['resnet-explain', *sys.argv[1:]];\n"
+            "try:\n    runpy.run_module('resnet_explain', run_name='__main__')\n"
+            "except SystemExit as e:\n    code = e.code\n"
+            "print('TORCH' if 'torch' in sys.modules else 'NO-TORCH', code)")
+    done = subprocess.run([sys.executable, "-c", code, *args], cwd=ROOT, capture_output=True,
+                          text=True, timeout=60)
+    assert done.stdout.strip().splitlines()[-1] in ("NO-TORCH 0", "NO-TORCH None")
+
+
+def test_list_shows_the_zoo(capsys):
+    assert main(["list"]) == 0
+    out = capsys.readouterr().out
+    for name in ("resnet18", "resnet50", "resnet50-v1", "resnet50-v2", "resnet20", "resnet1202"):
+        assert any(line.split()[0] == name for line in out.splitlines())
+
+
+def test_summary_json_to_a_file(tmp_path):
+    target = tmp_path / "r18.json"
+    assert main(["summary", "resnet18", "--format", "json", "-o", str(target)]) == 0
+    data = json.loads(target.read_text())
+    assert data["plain_depth"] == 18 and data["total_params"] == 11_689_512
+
+
+@pytest.mark.parametrize(("args", "expected"), [
+    (["summary", "resnet51"], "unknown model 'resnet51'. Did you mean 'resnet50'?"),
+    (["summary", "resnet50", "--input", "3x0x224"], "dimension that is not positive"),
+    (["summary", "resnet50", "--input=-3x224x224"], "not positive"),
+    (["summary", "resnet50", "--input", "3xax224"], "is not a list of whole numbers"),
+    (["summary", "resnet50", "--input", "3x224"], "has 2 dimensions"),
+    (["summary", f"{SEED}:resnet_50(224)", "--input", "3x64x64"],
+     "shape '[-1, 100352]' is invalid for input of size 8192"),
+    (["summary", f"{SEED}:resnet_50"], "missing a required argument: 'image_shape'"),
+    (["summary", "nosuchpkg.models:build"], "no module named 'nosuchpkg.models'"),
+    (["summary", "tests/missing.py:Net"], "no such file: tests/missing.py"),
+    (["summary", "tests/toy_models.py:not_a_model"], "not an nn.Module"),
+    (["summary", "tests/toy_models.py:nothing"], "has no attribute 'nothing'"),
+    (["summary", "tests/toy_models.py:Broken", "--input", "3x16x16"],
+     "RuntimeError: student bug: forgot to return (at "),
+    (["summary", "tests/toy_models.py:StudentNet", "--shortcut", "A"],
+     "--shortcut applies to zoo models only"),
+])
+def test_bad_input_gives_one_line_and_exit_2(args, expected):
+    done = run(*args)
+    assert done.returncode == 2, done.stderr
+    assert "Traceback" not in done.stderr
+    lines = done.stderr.strip().splitlines()
+    assert len(lines) == 1 and lines[0].startswith("error: ")
+    assert expected in lines[0]
+    assert done.stdout == ""
+
+
+def test_input_too_small_for_a_fixed_head_names_the_layer_and_formula(tmp_path):
+    model = tmp_path / "fixed.py"
+    model.write_text(
+        "import torch.nn as nn\n"
+        "class Net(nn.Module):\n"
+        "    def __init__(self):\n"
+        "        super().__init__()\n"
+        "        self.conv = nn.Conv2d(3, 8, 3, 2, 1)\n"
+        "        self.pool = nn.AvgPool2d(7)\n"
+        "        self.fc = nn.Linear(8, 10)\n"
+        "    def forward(self, x):\n"
+        "        return self.fc(self.pool(self.conv(x)).flatten(1))\n")
+    done = run("summary", f"{model}:Net", "--input", "3x8x8")
+    assert done.returncode == 2 and "Traceback" not in done.stderr
+    assert "pool (AvgPool2d)" in done.stderr
+    assert "0 = ⌊(4 − 7)/7⌋ + 1 ≤ 0" in done.stderr
+    done = run("summary", f"{model}:Net", "--input", "3x32x32")
+    assert done.returncode == 2
+    assert "fc is a fixed-size head: it expects 8 input features but receives 32" in done.stderr
+
+
+def test_user_files_are_not_changed(tmp_path):
+    source = (ROOT / SEED).read_text()
+    copy = tmp_path / "seed.py"
+    copy.write_text(source)
+    done = run("summary", f"{copy}:resnet_50(224)", "--depth", "stage")
+    assert done.returncode == 0, done.stderr
+    assert copy.read_text() == source
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["seed.py"]  # no __pycache__ left
