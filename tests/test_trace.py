@@ -7,8 +7,8 @@ import copy
 import pytest
 import torch
 import torchinfo
-from toy_models import Broken, StudentNet
 from torch import nn
+from toy_models import Broken, StudentNet
 
 from resnet_explain import explain
 from resnet_explain.errors import TraceFailure
