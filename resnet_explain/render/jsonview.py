@@ -1,0 +1,239 @@
+"""The JSON view: the whole Architecture as data, under a documented, versioned contract.
+
+``resnet-explain summary MODEL --format json`` and ``Architecture.to_json()`` print it;
+``Architecture.to_dict()`` returns the same object before serialisation. JSON ignores
+``--depth``: it always holds every layer, block and stage. Keys come in the order listed
+here; shapes and tuples are lists; absent values are ``null``. The output is deterministic.
+
+JSON contract, `schema_version` 1
+---------------------------------
+
+(Written in Markdown so that it can be copied into the README as it is.)
+
+Top level:
+
+- `schema_version` — `1`. Raised when a key changes meaning or disappears; adding a key does
+  not raise it.
+- `model` — the model's name (zoo name, spec or class name).
+- `input_shape` — the traced input, batch first: `[1, 3, 224, 224]`.
+- `output_shape` — shape of the model's output: `[1, 1000]`.
+- `engine` — how the shapes were obtained: `"empty-batch"` or `"meta"`.
+- `plain_depth` — weighted layers (conv + fc) on the longest input→output path: the number
+  in a ResNet's name (`50`).
+- `depth_formula` — that number explained: `"50 = 1 + 3×(3+4+6+3) + 1"`.
+- `shortcut_projections` — weighted layers on shortcut branches (the 1x1 projections): `4`.
+- `weighted_layers` — all distinct conv and linear modules: `54`.
+- `total_params` — parameters of the model (`model.parameters()`).
+- `trainable_params` — of which `requires_grad`.
+- `non_trainable_params` — `total_params − trainable_params`.
+- `param_bytes` — bytes the parameters occupy.
+- `macs` — multiply-accumulates of all convolutions and linear layers for the traced batch
+  (torchinfo's "mult-adds", the ResNet paper's "FLOPs").
+- `warnings` — list of strings: problems found (e.g. a traced size that disagrees with the
+  output-size formula).
+- `notes` — list of strings: remarks (e.g. paper vs computed numbers); may be empty.
+- `layers` — list of layer objects, in call order.
+- `blocks` — list of residual-block objects, in order.
+- `stages` — list of stage objects: the stem (`conv1`), `conv2_x` …, the head (`fc`).
+
+A layer (one call of a leaf module, or one structural functional op such as `add`):
+
+- `index` — its position in `layers` (`layers[i]["index"] == i`).
+- `name` — qualified module name; an op is `"<scope>.<op>"`, e.g. `"layer1.0.add"`.
+- `type` — module class (`"Conv2d"`) or op name (`"add"`, `"flatten"`).
+- `is_op` — true for a functional op, false for a module call.
+- `call` — 0 for the first call of this module, 1 for the second, …
+- `inputs` — indices of the layers whose outputs feed this one; `-1` is the model input.
+- `input_shape` — shape of the first input (`null` if none).
+- `input_shapes` — shapes of all tensor inputs (two for an `add`).
+- `output_shape` — shape of the (first) output.
+- `kernel_size`, `stride`, `padding`, `dilation` — lists for a conv or pool, else `null`.
+- `groups` — for a conv, else `null`.
+- `params` — the module's own parameters, counted on its first call only (a later call of
+  the same module has 0), so the `params` of all layers add up to `total_params` when every
+  parameter belongs to a traced module.
+- `trainable_params` — likewise, for trainable parameters.
+- `macs` — multiply-accumulates of this call (conv and linear only, else 0).
+- `weighted` — a conv or linear layer (counts towards `weighted_layers`).
+- `on_longest_path` — on the longest input→output path (counts towards `plain_depth`).
+- `role` — `"stem"`, `"main"`, `"shortcut"` or `"head"`.
+- `stage` — the layer's stage (`"conv2_x"`; the stem's max-pool is listed under `conv2_x`,
+  as in the paper's Table 1).
+- `block` — the residual block it belongs to, or `null`.
+- `formula` — the output-size derivation for a conv or pool,
+  `"56 = ⌊(112 + 2·1 − 3)/2⌋ + 1"`; `null` otherwise.
+- `formula_ok` — false when the traced size differs from the formula (true when there is
+  nothing to check).
+
+A block (where two branches are added; the branch with fewer weighted layers is the
+shortcut):
+
+- `name` — the module that performs the add (`"layer1.0"`), or the paper name when that
+  module performs several adds.
+- `paper_name` — `"conv2_1"` …
+- `stage` — `"conv2_x"` …
+- `kind` — `"identity"` (solid line), `"projection"` (dashed line: a 1x1 conv) or `"padded"`
+  (option A: zero-padded identity, no parameters).
+- `reason` — why the shortcut is of that kind, in words.
+- `input_shape` — shape entering the block (at the fork); `output_shape` — after the add.
+- `main_layers` — indices into `layers` of the main (residual) branch, in call order; those
+  layers have `block == name` and `role == "main"`.
+- `shortcut_layers` — indices of the shortcut branch (empty for an identity); those layers
+  have `role == "shortcut"`.
+- `add_layer` — index of the add.
+- `pre_layers` — layers before the fork that belong to the block (v2's shared
+  pre-activation); `tail_layers` — layers after the add (the final ReLU). Role `"main"`.
+- `main_weighted` — weighted layers the block puts on the longest path;
+  `shortcut_weighted` — weighted layers on its shortcut.
+- `params`, `macs` — totals over all the block's layers.
+
+A stage:
+
+- `name` — `"conv1"`, `"conv2_x"` …, `"fc"`.
+- `module` — the common module prefix (`"layer1"`), `""` when there is none.
+- `kind` — `"stem"`, `"blocks"` or `"head"`.
+- `blocks` — names of its blocks; `layers` — indices of its layers.
+- `input_shape`, `output_shape` — shapes entering and leaving the stage.
+- `params`, `macs` — totals over the stage's layers.
+- `weighted_on_path` — weighted layers it contributes to `plain_depth`.
+
+Layout: two-space indentation, keys in the order above, lists of numbers (shapes, index
+lists) kept on one line, non-ASCII characters (`⌊`, `×`) written as they are.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Sequence
+from typing import TYPE_CHECKING, Any
+
+if TYPE_CHECKING:  # pragma: no cover
+    from ..architecture import Architecture, Block, Layer, Stage
+
+SCHEMA_VERSION = 1
+
+
+def _list(value: Sequence[int] | None) -> list[int] | None:
+    return None if value is None else list(value)
+
+
+def layer_dict(layer: Layer) -> dict[str, Any]:
+    return {
+        "index": layer.index,
+        "name": layer.name,
+        "type": layer.type,
+        "is_op": layer.is_op,
+        "call": layer.call,
+        "inputs": list(layer.inputs),
+        "input_shape": _list(layer.input_shape),
+        "input_shapes": [list(s) for s in layer.input_shapes],
+        "output_shape": list(layer.output_shape),
+        "kernel_size": _list(layer.kernel_size),
+        "stride": _list(layer.stride),
+        "padding": _list(layer.padding),
+        "dilation": _list(layer.dilation),
+        "groups": layer.groups,
+        "params": layer.params,
+        "trainable_params": layer.trainable_params,
+        "macs": layer.macs,
+        "weighted": layer.weighted,
+        "on_longest_path": layer.on_longest_path,
+        "role": layer.role,
+        "stage": layer.stage,
+        "block": layer.block,
+        "formula": layer.formula,
+        "formula_ok": layer.formula_ok,
+    }
+
+
+def block_dict(block: Block) -> dict[str, Any]:
+    return {
+        "name": block.name,
+        "paper_name": block.paper_name,
+        "stage": block.stage,
+        "kind": block.kind,
+        "reason": block.reason,
+        "input_shape": list(block.input_shape),
+        "output_shape": list(block.output_shape),
+        "main_layers": list(block.main_layers),
+        "shortcut_layers": list(block.shortcut_layers),
+        "add_layer": block.add_layer,
+        "pre_layers": list(block.pre_layers),
+        "tail_layers": list(block.tail_layers),
+        "main_weighted": block.main_weighted,
+        "shortcut_weighted": block.shortcut_weighted,
+        "params": block.params,
+        "macs": block.macs,
+    }
+
+
+def stage_dict(stage: Stage) -> dict[str, Any]:
+    return {
+        "name": stage.name,
+        "module": stage.module,
+        "kind": stage.kind,
+        "blocks": list(stage.blocks),
+        "layers": list(stage.layers),
+        "input_shape": _list(stage.input_shape),
+        "output_shape": _list(stage.output_shape),
+        "params": stage.params,
+        "macs": stage.macs,
+        "weighted_on_path": stage.weighted_on_path,
+    }
+
+
+def to_dict(arch: Architecture) -> dict[str, Any]:
+    """The Architecture as plain JSON-ready data (see the contract above)."""
+    return {
+        "schema_version": SCHEMA_VERSION,
+        "model": arch.model,
+        "input_shape": list(arch.input_shape),
+        "output_shape": list(arch.output_shape),
+        "engine": arch.engine,
+        "plain_depth": arch.plain_depth,
+        "depth_formula": arch.depth_formula,
+        "shortcut_projections": arch.shortcut_projections,
+        "weighted_layers": arch.weighted_layers,
+        "total_params": arch.total_params,
+        "trainable_params": arch.trainable_params,
+        "non_trainable_params": arch.non_trainable_params,
+        "param_bytes": arch.param_bytes,
+        "macs": arch.macs,
+        "warnings": list(arch.warnings),
+        "notes": list(getattr(arch, "notes", None) or []),
+        "layers": [layer_dict(layer) for layer in arch.layers],
+        "blocks": [block_dict(block) for block in arch.blocks],
+        "stages": [stage_dict(stage) for stage in arch.stages],
+    }
+
+
+def to_json(arch: Architecture, indent: int | None = 2) -> str:
+    """``to_dict(arch)`` as text: keys in contract order, lists of numbers on one line,
+    ``⌊`` written as ``⌊``. ``indent=None`` gives the compact one-line form."""
+    data = to_dict(arch)
+    if indent is None:
+        return json.dumps(data, ensure_ascii=False)
+    return _dump(data, " " * indent, "")
+
+
+def _flat(value: Any) -> bool:
+    """A value printed on one line: a scalar, or a list holding no dict."""
+    if isinstance(value, dict):
+        return False
+    if isinstance(value, list):
+        return all(_flat(item) and not isinstance(item, dict) for item in value)
+    return True
+
+
+def _dump(value: Any, step: str, pad: str) -> str:
+    if _flat(value):
+        return json.dumps(value, ensure_ascii=False)
+    inner = pad + step
+    if isinstance(value, dict):
+        if not value:
+            return "{}"
+        items = [f"{inner}{json.dumps(key, ensure_ascii=False)}: {_dump(item, step, inner)}"
+                 for key, item in value.items()]
+        return "{\n" + ",\n".join(items) + "\n" + pad + "}"
+    items = [inner + _dump(item, step, inner) for item in value]
+    return "[\n" + ",\n".join(items) + "\n" + pad + "]"
