@@ -168,6 +168,8 @@ def tensors_in(value: Any) -> list[torch.Tensor]:
     """All tensors in an argument structure (tensors, lists, tuples, dicts), in order."""
     if isinstance(value, torch.Tensor):
         return [value]
+    if isinstance(value, tuple) and len(value) == 1 and isinstance(value[0], torch.Tensor):
+        return [value[0]]  # the common case of a module's positional arguments
     if isinstance(value, (tuple, list)):
         return [t for item in value for t in tensors_in(item)]
     if isinstance(value, dict):

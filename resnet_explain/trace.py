@@ -110,9 +110,9 @@ class Trace:
 class _Recorder(TorchFunctionMode):
     """Hooks and a function mode that together write the list of :class:`Call` records."""
 
-    def __init__(self, model: nn.Module) -> None:
+    def __init__(self, named_modules: list[tuple[str, nn.Module]]) -> None:
         super().__init__()
-        self.names = {id(m): name for name, m in model.named_modules()}
+        self.names = {id(m): name for name, m in named_modules}
         self.calls: list[Call] = []
         self.producers: dict[int, tuple[int, ...]] = {}
         self.alive: list[torch.Tensor] = []  # keeps ids unique for the whole trace
@@ -121,8 +121,8 @@ class _Recorder(TorchFunctionMode):
         self.call_counts: dict[str, int] = {}
         self.handles: list[Any] = []
         self.active_leaf: str | None = None
-        self.attrs: dict[int, LayerAttrs] = {}
-        for module in model.modules():
+        self.attrs: dict[tuple[int, bool], LayerAttrs] = {}
+        for _, module in named_modules:
             leaf = next(module.children(), None) is None
             self.handles.append(
                 module.register_forward_pre_hook(self._pre_hook(leaf), with_kwargs=True)
@@ -147,8 +147,6 @@ class _Recorder(TorchFunctionMode):
         out = first_tensor(output)
         count = self.call_counts.get(name, 0)
         self.call_counts[name] = count + 1
-        if count:  # parameters belong to the module, counted on its first call only
-            attrs.params = attrs.trainable_params = 0
         index = len(self.calls)
         self.calls.append(Call(
             index=index, name=name, type=type_, is_op=is_op, call=count, inputs=inputs,
@@ -158,6 +156,17 @@ class _Recorder(TorchFunctionMode):
         ))
         for tensor in tensors_in(output):
             self.mark(tensor, (index,))
+
+    def _module_attrs(self, module: nn.Module, repeated: bool) -> LayerAttrs:
+        """Attributes read once per module; a repeated call owns no parameters."""
+        key = (id(module), repeated)
+        attrs = self.attrs.get(key)
+        if attrs is None:
+            attrs = module_attrs(module)
+            if repeated:  # parameters belong to the module, counted on its first call only
+                attrs = replace(attrs, params=0, trainable_params=0)
+            self.attrs[key] = attrs
+        return attrs
 
     # --- module hooks ----------------------------------------------------------------
     def _pre_hook(self, leaf: bool):
@@ -182,11 +191,8 @@ class _Recorder(TorchFunctionMode):
                 self.active_leaf = None
                 inputs, shapes = self.leaf_inputs.pop()
                 self.scope.pop()
-                attrs = self.attrs.get(id(module))
-                if attrs is None:
-                    attrs = self.attrs[id(module)] = module_attrs(module)
                 self._record(name, type(module).__name__, False, inputs, shapes, output,
-                             replace(attrs))
+                             self._module_attrs(module, repeated=name in self.call_counts))
             elif self.active_leaf is None and self.scope and self.scope[-1] == name:
                 self.scope.pop()
 
@@ -227,9 +233,9 @@ def _model_tensors(model: nn.Module) -> list[torch.Tensor]:
     return [*model.parameters(), *model.buffers()]
 
 
-def _run(model: nn.Module, x: torch.Tensor,
+def _run(model: nn.Module, named_modules: list[tuple[str, nn.Module]], x: torch.Tensor,
          swap_to_meta: bool) -> tuple[_Recorder, Any, Exception | None]:
-    recorder = _Recorder(model)
+    recorder = _Recorder(named_modules)
     try:
         recorder.mark(x, (MODEL_INPUT,))
         with torch.no_grad(), recorder:
@@ -253,7 +259,8 @@ def trace(model: nn.Module, input_shape: tuple[int, ...]) -> Trace:
     tensors = _model_tensors(model)
     sample = tensors[0] if tensors else torch.empty(0)
     dtype = sample.dtype if sample.is_floating_point() else torch.get_default_dtype()
-    training = {module: module.training for module in model.modules()}
+    named_modules = list(model.named_modules())
+    training = {module: module.training for _, module in named_modules}
     # eval(): BatchNorm must not update its running statistics (or count a batch) while we
     # look; the flags are put back exactly as they were below.
     model.eval()
@@ -266,7 +273,7 @@ def trace(model: nn.Module, input_shape: tuple[int, ...]) -> Trace:
             batch = 0 if engine == "empty-batch" else input_shape[0]
             device = "meta" if swap else sample.device
             x = torch.empty((batch, *input_shape[1:]), dtype=dtype, device=device)
-            recorder, output, error = _run(model, x, swap)
+            recorder, output, error = _run(model, named_modules, x, swap)
             if error is None and (batch != 0 or _batch_independent(recorder, input_shape[0])):
                 return _finish(model, recorder, output, input_shape, engine, batch == 0)
             if error is None:
