@@ -35,4 +35,9 @@ def explain(model: Any, input_size: str | Sequence[int] | None = None, *,
         raise TypeError(f"explain() takes a model name, a spec or an nn.Module, "
                         f"not {type(model).__name__}")
     shape = parse_input_size(input_size if input_size is not None else default or DEFAULT_INPUT)
-    return analyse(trace(module, shape), label)
+    arch = analyse(trace(module, shape), label)
+    if isinstance(model, str) and default is not None:  # a zoo model: set the paper beside it
+        from .reference import paper_notes
+
+        arch.notes.extend(paper_notes(arch, model))
+    return arch

@@ -203,6 +203,7 @@ class Architecture:
     engine: str  # how the shapes were obtained: "empty-batch" or "meta"
     param_bytes: int = 0
     warnings: list[str] = field(default_factory=list)
+    notes: list[str] = field(default_factory=list)  # e.g. the paper's figures beside ours
 
     # --- derived numbers -------------------------------------------------------------
     @property
