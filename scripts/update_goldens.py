@@ -1,0 +1,30 @@
+"""Regenerate the golden files of the views (``tests/golden``) on purpose.
+
+    python scripts/update_goldens.py
+
+is the same as ``UPDATE_GOLDENS=1 pytest tests/test_render.py``. Read ``git diff tests/golden``
+afterwards: a golden file is only as good as the human check of it.
+"""
+
+from __future__ import annotations
+
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+
+
+def main() -> int:
+    env = {**os.environ, "UPDATE_GOLDENS": "1"}
+    command = [sys.executable, "-m", "pytest", "-q", str(ROOT / "tests" / "test_render.py"),
+               "-k", "golden"]
+    status = subprocess.run(command, env=env, cwd=ROOT, check=False).returncode
+    if status == 0:
+        print("goldens written; review them with: git diff tests/golden")
+    return status
+
+
+if __name__ == "__main__":
+    sys.exit(main())
