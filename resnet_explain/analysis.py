@@ -8,7 +8,8 @@ Nothing here looks at class or attribute names to decide what a layer *does*:
 * a **stage** is a run of consecutive blocks with the same output resolution (the paper's
   conv2_x … conv5_x: a new stage starts where the feature map shrinks);
 * the **plain depth** is the number of weighted layers on the longest input→output path — the
-  number in a ResNet's name. Projection shortcuts are off that path, so they are not counted.
+  number in a ResNet's name. Projection shortcuts are off that path, so they are not counted,
+  and neither are gates whose output is broadcast in a multiplication (squeeze-and-excitation).
 
 Module names are only used for what they are: labels, and to tell which of two neighbouring
 blocks a layer between them belongs to (a ReLU after the add sits in the block's module).
@@ -101,11 +102,25 @@ class _Graph:
             best, best_pred = 0, None
             for pred in self.preds[index]:
                 bits |= self.ancestors[pred]
+            for pred in self._path_preds(layer, self.preds[index]):
                 if best_pred is None or self.depth[pred] > best:
                     best, best_pred = self.depth[pred], pred
             self.ancestors.append(bits)
             self.depth.append(best + int(layer.weighted))
             self.best_pred.append(best_pred)
+
+    def _path_preds(self, layer: Layer, preds: list[int]) -> list[int]:
+        """Inputs through which the plain path may run.
+
+        A multiplication whose other input is broadcast (squeeze-and-excitation, ECA,
+        selective-kernel attention) scales the feature map by a gate: the gate's layers sit
+        on a side branch, so the path continues through the full-size input only.
+        """
+        if layer.is_op and layer.type == "mul" and len(preds) > 1:
+            full = [p for p in preds if self.layers[p].output_shape == layer.output_shape]
+            if full and len(full) < len(preds):
+                return full
+        return preds
 
     def ancestors_of(self, index: int) -> int:
         return 0 if index == MODEL_INPUT else self.ancestors[index]

@@ -186,3 +186,16 @@ def test_seed_002_resnet50_is_explained_as_written():
     assert shortcut_types == ["Conv2d", "BatchNorm2d", "ReLU"]
     real = copy.deepcopy(model)
     assert traced_leaf_shapes(arch)[:5] == real_leaf_shapes(real, torch.randn(1, 3, 224, 224))[:5]
+
+
+def test_squeeze_excitation_gates_are_off_the_plain_path():
+    from toy_models import SENet
+
+    arch = explain(SENet(), (1, 3, 16, 16))
+    # 3 blocks × (2 convs on the path + 2 gate convs off it): the gate scales, it is not depth.
+    assert arch.weighted_layers == 1 + 3 * 4 + 1
+    assert arch.depth_formula == "8 = 1 + 2×(3) + 1"
+    assert arch.shortcut_projections == 0
+    assert [b.kind for b in arch.blocks] == ["identity"] * 3
+    assert not arch.layer("blocks.0.fc1").on_longest_path
+    assert arch.layer("blocks.0.conv2").on_longest_path
