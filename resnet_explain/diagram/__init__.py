@@ -1,0 +1,52 @@
+"""Graphviz diagrams drawn from a traced :class:`~resnet_explain.architecture.Architecture`.
+
+>>> arch = explain("resnet50")
+>>> arch.diagram()                      # stage level: stem, conv2_x … conv5_x "× n", head
+>>> arch.diagram(level="layer")         # every layer; runs of identical blocks "× 5"
+>>> arch.diagram(block="conv3_1")       # one block: layers, add, ReLUs, dashed projection
+>>> arch.diagram().write("resnet50.svg")  # .svg/.png/.pdf/.dot, no system Graphviz needed
+
+Importing this package imports neither torch nor graphviz; :func:`diagram` does.
+"""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING, Any
+
+if TYPE_CHECKING:  # pragma: no cover
+    from ..architecture import Architecture
+    from .dot import Diagram
+
+LEVELS = ("stage", "block", "layer")
+
+__all__ = ["LEVELS", "diagram"]
+
+
+def diagram(arch: Architecture, level: str = "stage", *, block: str | None = None,
+            compare: Architecture | None = None, collapse: bool | None = None,
+            names: bool = True, title: str | None = None, **options: Any) -> Diagram:
+    """Draw ``arch`` as a :class:`~.dot.Diagram` (a ``graphviz.Digraph``).
+
+    ``level`` is ``stage``, ``block`` or ``layer``. ``block="layer3.0"`` (or ``"conv4_1"``)
+    draws that one residual block instead. ``compare`` draws a second Architecture beside the
+    first. ``collapse`` folds runs of identical consecutive blocks into one "× n" node
+    (default: on at layer level, off at block level). ``names`` shows module names.
+    """
+    if options:
+        unknown = ", ".join(sorted(options))
+        raise TypeError(f"diagram() got unexpected options: {unknown}")
+    if level not in LEVELS:
+        from ..errors import UserError
+
+        raise UserError(f"unknown diagram level {level!r}", f"Choose one of {', '.join(LEVELS)}")
+    if block is not None:
+        from .block import Panel, block_diagram, compare_blocks
+
+        if compare is None:
+            return block_diagram(arch, block, names=names)
+        return compare_blocks([Panel(arch, block), Panel(compare, block)], title=title,
+                              names=names)
+    from .network import network_diagram
+
+    return network_diagram(arch, level, compare=compare, collapse=collapse, names=names,
+                           title=title)

@@ -1,0 +1,112 @@
+"""The :class:`Diagram`: a ``graphviz.Digraph`` that renders without a system Graphviz.
+
+The graphviz package builds DOT source in pure Python but calls the ``dot`` executable for
+everything else — ``pipe()``, ``render()`` and the Jupyter display. :class:`Diagram` routes
+those through :mod:`.render` (pygraphviz's bundled Graphviz, else a system ``dot``), so
+``explain("resnet50").diagram()`` displays inline in Jupyter after ``pip install`` alone.
+"""
+
+from __future__ import annotations
+
+import os
+import textwrap
+from pathlib import Path
+from typing import Any
+
+import graphviz
+
+from . import render as _render
+from . import style
+
+
+class Diagram(graphviz.Digraph):
+    """A Graphviz digraph of (part of) an Architecture; display it, or save it by suffix."""
+
+    def pipe(self, format: str | None = None, renderer: str | None = None,
+             formatter: str | None = None, neato_no_op: Any = None, quiet: bool = False, *,
+             engine: str | None = None, encoding: str | None = None) -> Any:
+        """Render with the bundled or system Graphviz and return the bytes (or text when
+        ``encoding`` is given). ``renderer``/``formatter``/``engine`` are not supported."""
+        data = _render.render(self.source, format or self.format or "svg")
+        return data.decode(encoding) if encoding else data
+
+    def _repr_image_svg_xml(self) -> str:
+        return self.pipe(format="svg", encoding="utf-8")
+
+    def _repr_image_png(self) -> bytes:
+        return self.pipe(format="png")
+
+    def _repr_image_jpeg(self) -> bytes:
+        return self.pipe(format="jpeg")
+
+    def svg(self) -> str:
+        """The diagram as SVG text."""
+        return self.pipe(format="svg", encoding="utf-8")
+
+    def write(self, path: str | os.PathLike[str]) -> Path:
+        """Write ``.svg``, ``.png``, ``.pdf`` or ``.dot`` (format by suffix)."""
+        return _render.write(self.source, path)
+
+    def render(self, filename: str | os.PathLike[str] | None = None,
+               directory: str | os.PathLike[str] | None = None, view: bool = False,
+               cleanup: bool = False, format: str | None = None, *args: Any,
+               outfile: str | os.PathLike[str] | None = None, **kwargs: Any) -> str:
+        """Like ``graphviz.Digraph.render`` (source file + rendered file, or just ``outfile``),
+        drawn with the bundled or system Graphviz. ``view`` is not supported."""
+        if outfile is not None:
+            return os.fspath(self.write(outfile))
+        fmt = format or self.format or "svg"
+        source_path = Path(directory or "") / (filename or self.filename or "diagram.gv")
+        source_path.write_text(self.source, encoding="utf-8")
+        target = Path(f"{source_path}.{fmt}")
+        target.write_bytes(_render.render(self.source, fmt))
+        if cleanup:
+            source_path.unlink()
+        return os.fspath(target)
+
+
+def new_diagram(name: str, *, title: str | None = None, rankdir: str = "TB") -> Diagram:
+    """An empty :class:`Diagram` with the house style."""
+    return Diagram(name=name, graph_attr=style.graph_attrs(rankdir, title=title),
+                   node_attr=style.node_defaults(), edge_attr=style.edge_defaults())
+
+
+def html_title(title: str, subtitle: str | None = None, *, width: int = 64,
+               align: str = "CENTER") -> str:
+    """A cluster or graph title: a bold line, then an optional muted subtitle wrapped at
+    ``width`` characters."""
+    from .labels import detail_line, escape
+
+    lines = [f"<B>{escape(title)}</B>"]
+    if subtitle:
+        lines += [detail_line(part, size=style.SIZE_DETAIL + 1)
+                  for part in balanced_wrap(subtitle, width)]
+    brk = {"LEFT": '<BR ALIGN="LEFT"/>', "RIGHT": '<BR ALIGN="RIGHT"/>'}.get(align, "<BR/>")
+    return "<" + brk.join(lines) + (brk if align != "CENTER" else "") + ">"
+
+
+def balanced_wrap(text: str, width: int) -> list[str]:
+    """Wrap ``text`` into as few lines as ``width`` allows, of about equal length (no orphan
+    word on a last line)."""
+    lines = textwrap.wrap(text, width, break_on_hyphens=False) or [text]
+    if len(lines) == 1:
+        return lines
+    for narrower in range(-(-len(text) // len(lines)), width):
+        attempt = textwrap.wrap(text, narrower, break_on_hyphens=False)
+        if len(attempt) == len(lines):
+            return attempt
+    return lines
+
+
+def title_node(frame: graphviz.Digraph, node_id: str, label: str, beside: str) -> None:
+    """A frame's title as a text node left of its first node ``beside``.
+
+    A cluster's own label sits where edges enter the cluster from above, so they would cross
+    it; a plain-text node on the first rank, held to the left by an invisible flat edge,
+    never is.
+    """
+    frame.node(node_id, label=label, shape="plaintext", style="", margin="0.02,0",
+               fontsize=str(style.SIZE_CLUSTER))
+    with frame.subgraph() as row:
+        row.attr(rank="same")
+        row.edge(beside, node_id, style="invis", weight="0")

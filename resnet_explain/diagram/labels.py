@@ -1,0 +1,197 @@
+"""The words on the diagrams, read from the Architecture (never re-derived from the model).
+
+Labels are Graphviz HTML-like labels (``<…>``): a first line saying what the layer is
+("conv 3×3, 128, stride 2, pad 1") and a smaller second line with the output shape
+("→ 28×28×128"). Everything user-supplied (module names) is escaped.
+
+This module imports nothing from graphviz or torch.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Sequence
+
+from ..architecture import Architecture, Block, Layer, Shape
+from . import style
+
+_ACTIVATIONS = {"relu", "relu6", "gelu", "silu", "sigmoid", "hardswish", "leaky_relu",
+                "leakyrelu", "elu", "selu", "mish", "tanh", "prelu", "hardtanh", "softplus"}
+_SHORT_NAMES = {"relu": "ReLU", "relu6": "ReLU6", "gelu": "GELU", "silu": "SiLU",
+                "sigmoid": "sigmoid", "flatten": "flatten", "view": "view",
+                "reshape": "reshape", "mean": "mean", "cat": "concat", "mul": "×",
+                "pad": "pad", "dropout": "dropout", "batch_norm": "BN"}
+
+
+def escape(text: str) -> str:
+    return (text.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
+            .replace('"', "&quot;"))
+
+
+def shape_text(shape: Shape | None) -> str:
+    """``(1, 128, 28, 28)`` → ``28×28×128`` (H×W×C, as the paper writes it); ``(1, 1000)`` →
+    ``1000``."""
+    if not shape:
+        return "?"
+    rest = tuple(shape[1:])
+    if len(rest) >= 2:
+        return "×".join(map(str, (*rest[1:], rest[0])))
+    return "×".join(map(str, rest)) or "scalar"
+
+
+def _pair(values: Sequence[int] | None, default: int = 1) -> str:
+    if not values:
+        return str(default)
+    if len(set(values)) == 1:
+        return str(values[0])
+    return "×".join(map(str, values))
+
+
+def _kernel(values: Sequence[int] | None) -> str:
+    if not values:
+        return "?"
+    if len(values) == 1:
+        return f"{values[0]}"
+    return "×".join(map(str, values))
+
+
+def _first(values: Sequence[int] | None, default: int = 1) -> int:
+    return max(values) if values else default
+
+
+def layer_kind(layer: Layer) -> str:
+    """``weighted`` (conv, fc), ``norm``, ``act``, ``pool``, ``add`` or ``other`` — for styling."""
+    low = layer.type.lower()
+    if layer.is_op and low == "add":
+        return "add"
+    if layer.weighted:
+        return "weighted"
+    if "norm" in low:
+        return "norm"
+    if low in _ACTIVATIONS:
+        return "act"
+    if "pool" in low or (layer.kernel_size and not layer.weighted):
+        return "pool"
+    return "other"
+
+
+def is_conv(layer: Layer) -> bool:
+    return layer.weighted and layer.kernel_size is not None
+
+
+def layer_title(layer: Layer) -> str:
+    """What the layer is: ``conv 3×3, 128, stride 2, pad 1``, ``BN``, ``ReLU``, ``+``, …"""
+    kind = layer_kind(layer)
+    low = layer.type.lower()
+    if kind == "add":
+        return "+"
+    if is_conv(layer):
+        text = (f"conv {_kernel(layer.kernel_size)}, {layer.out_channels}, "
+                f"stride {_pair(layer.stride)}, pad {_pair(layer.padding, 0)}")
+        if layer.dilation and _first(layer.dilation) != 1:
+            text += f", dilation {_pair(layer.dilation)}"
+        if layer.groups and layer.groups != 1:
+            text += f", groups {layer.groups}"
+        return text
+    if layer.weighted:
+        return f"fc, {layer.in_channels} → {layer.out_channels}"
+    if kind == "pool" and layer.kernel_size:
+        what = "max pool" if "max" in low else "avg pool"
+        return (f"{what} {_kernel(layer.kernel_size)}, stride {_pair(layer.stride)}, "
+                f"pad {_pair(layer.padding, 0)}")
+    if kind == "pool" and "adaptive" in low:
+        what = "max pool" if "max" in low else "avg pool"
+        spatial = layer.output_shape[2:]
+        return f"global {what}" if spatial and set(spatial) == {1} else f"adaptive {what}"
+    if kind == "norm" and "batch" in low:
+        return "BN"
+    if kind == "act" and low in _SHORT_NAMES:
+        return _SHORT_NAMES[low]
+    return _SHORT_NAMES.get(low, layer.type)
+
+
+def detail_line(text: str, size: int = style.SIZE_DETAIL, colour: str = style.MUTED) -> str:
+    return f'<FONT POINT-SIZE="{size}" COLOR="{colour}">{escape(text)}</FONT>'
+
+
+def layer_label(layer: Layer, *, name: bool = True, note: str | None = None) -> str:
+    """HTML label of a layer node: what it is, then ``→ output shape`` (and its module name)."""
+    kind = layer_kind(layer)
+    if kind == "add":
+        return "<+>"
+    title = escape(layer_title(layer))
+    detail = f"→ {shape_text(layer.output_shape)}"
+    lines = [title]
+    if kind == "act":  # small nodes: one line
+        return f"<{title}>"
+    if name and layer.name:
+        detail = f"{detail}   {layer.name}"
+    lines.append(detail_line(detail))
+    if note:
+        lines.append(detail_line(note, colour=style.ROLE_COLOURS["shortcut"][1]))
+    return "<" + "<BR/>".join(lines) + ">"
+
+
+def conv_recipe(layer: Layer) -> str:
+    """The paper's Table 1 notation for one conv: ``3×3, 128`` (``/2`` when strided)."""
+    if not is_conv(layer):
+        return f"fc {layer.out_channels}" if layer.weighted else layer_title(layer)
+    text = f"{_kernel(layer.kernel_size)}, {layer.out_channels}"
+    if _first(layer.stride) > 1:
+        text += f", /{_first(layer.stride)}"
+    return text
+
+
+def weighted(arch: Architecture, indices: Iterable[int]) -> list[Layer]:
+    return [arch.layers[i] for i in indices if arch.layers[i].weighted]
+
+
+def block_recipe(arch: Architecture, block: Block) -> list[str]:
+    """The main path's convolutions in Table 1 notation, in call order."""
+    return [conv_recipe(layer) for layer in weighted(arch, block.main_layers)]
+
+
+def block_family(arch: Architecture, block: Block) -> str:
+    """``basic`` (3×3, 3×3), ``bottleneck`` (1×1, 3×3, 1×1) or ``""`` — read from the kernels."""
+    kernels = [_first(layer.kernel_size) for layer in weighted(arch, block.main_layers)
+               if is_conv(layer)]
+    if kernels == [3, 3]:
+        return "basic"
+    if kernels == [1, 3, 1]:
+        return "bottleneck"
+    return ""
+
+
+def shortcut_text(arch: Architecture, block: Block) -> str:
+    """``identity``, ``projection 1×1, 256, /2`` or ``option A: zero-pad 64→128, /2``."""
+    if block.kind == "projection":
+        parts = [conv_recipe(layer) for layer in weighted(arch, block.shortcut_layers)]
+        return "projection " + " · ".join(parts)
+    if block.kind == "padded":
+        c_in, c_out = block.input_shape[1], block.output_shape[1]
+        text = f"option A: zero-pad {c_in}→{c_out}"
+        if block.stride > 1:
+            text += f", /{block.stride}"
+        return text
+    return "identity"
+
+
+def padded_note(block: Block) -> str:
+    """What an option-A shortcut does, from the block's shapes."""
+    c_in, c_out = block.input_shape[1], block.output_shape[1]
+    parts = []
+    if block.stride > 1:
+        parts.append(f"subsample /{block.stride}")
+    if c_out != c_in:
+        parts.append(f"zero-pad channels {c_in}→{c_out}")
+    return "option A: " + ", ".join(parts or ["identity"]) + ", no parameters"
+
+
+def block_caption(block: Block) -> str:
+    """``conv3_1 · layer2.0`` (the paper's name and the module's, when they differ)."""
+    if block.name and block.name != block.paper_name:
+        return f"{block.paper_name} · {block.name}"
+    return block.paper_name
+
+
+def count(n: int, word: str) -> str:
+    return f"{n} {word}" + ("" if n == 1 else "s")

@@ -1,0 +1,443 @@
+"""A whole network at three levels of detail, drawn from the Architecture's data flow.
+
+* ``stage`` — the paper's Table 1 as a graph: stem, conv2_x … conv5_x (each with its block
+  recipe "[3×3, 64 · 3×3, 64] × 2"), head; tensor shapes on the edges.
+* ``block`` — every residual block a node, grouped by stage; projection blocks are drawn with
+  a dashed border (option A: dotted), like the shortcut they hold.
+* ``layer`` — every traced layer call a node, each block in a titled frame. Runs of identical
+  consecutive blocks can be collapsed into one "× n" node (on by default at this level).
+
+Edges come from ``Layer.inputs``: an edge joins two nodes when a layer in one reads the output
+of a layer in the other, so a model whose stages do not simply follow each other is drawn as
+it is. Node ids are built from layer and block numbers only, so the same model always gives
+byte-identical DOT source.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from dataclasses import dataclass, field
+
+import graphviz
+
+from ..architecture import Architecture, Block, Layer, Shape
+from . import labels, style
+from .block import is_shortcut_edge
+from .dot import Diagram, html_title, new_diagram, title_node
+
+MODEL_INPUT = -1
+
+
+# --- runs of identical blocks ---------------------------------------------------------
+def block_signature(arch: Architecture, block: Block) -> tuple:
+    """Everything that makes two blocks look the same: their layers' kinds, hyper-parameters
+    and shapes (without the batch), the wiring inside the block and the shortcut kind."""
+    members = block.layers
+    start = members[0]
+    inside = set(members)
+    rows = []
+    for index in members:
+        layer = arch.layers[index]
+        wiring = tuple(i - start if i in inside else "in" for i in layer.inputs)
+        rows.append((
+            layer.type, layer.is_op, layer.kernel_size, layer.stride, layer.padding,
+            layer.dilation, layer.groups, layer.in_channels, layer.out_channels, layer.bias,
+            tuple(shape[1:] for shape in layer.input_shapes), layer.output_shape[1:],
+            layer.role, wiring,
+        ))
+    return (block.kind, block.stage, block.input_shape[1:], block.output_shape[1:], tuple(rows))
+
+
+def block_runs(arch: Architecture) -> list[list[Block]]:
+    """The blocks in order, grouped into runs of identical consecutive blocks."""
+    runs: list[list[Block]] = []
+    previous = None
+    for block in arch.blocks:
+        signature = block_signature(arch, block)
+        if runs and signature == previous:
+            runs[-1].append(block)
+        else:
+            runs.append([block])
+        previous = signature
+    return runs
+
+
+@dataclass
+class _Unit:
+    """A node of a network diagram and the layers it stands for."""
+
+    id: str
+    layers: list[int]
+    label: str
+    attrs: dict[str, str]
+    cluster: str | None = None  # cluster key for layer-level frames
+    blocks: list[Block] = field(default_factory=list)
+
+
+# --- labels ---------------------------------------------------------------------------
+def _table(rows: Iterable[str]) -> str:
+    cells = "".join(f'<TR><TD ALIGN="LEFT">{row}</TD></TR>' for row in rows)
+    return f'<<TABLE BORDER="0" CELLBORDER="0" CELLSPACING="0" CELLPADDING="1">{cells}</TABLE>>'
+
+
+def _heading(title: str, note: str = "") -> str:
+    text = f"<B>{labels.escape(title)}</B>"
+    if note:
+        text += "  " + labels.detail_line(note)
+    return text
+
+
+def compact_lines(layers: list[Layer]) -> list[str]:
+    """Layer titles, a new line at each conv/fc/pool, BN and ReLU folded into the line before:
+    ``conv 7×7, 64, stride 2, pad 3 · BN · ReLU``."""
+    lines: list[list[str]] = []
+    for layer in layers:
+        kind = labels.layer_kind(layer)
+        title = "add" if kind == "add" else labels.layer_title(layer)
+        if kind in ("weighted", "pool") or not lines:
+            lines.append([title])
+        else:
+            lines[-1].append(title)
+    return [" · ".join(line) for line in lines]
+
+
+def _recipes(arch: Architecture, blocks: list[Block]) -> list[tuple[str, int]]:
+    """Distinct main-path recipes of consecutive blocks, with how many blocks share each."""
+    out: list[tuple[str, int]] = []
+    for block in blocks:
+        recipe = " · ".join(labels.block_recipe(arch, block)) or "no convolutions"
+        if out and out[-1][0] == recipe:
+            out[-1] = (recipe, out[-1][1] + 1)
+        else:
+            out.append((recipe, 1))
+    return out
+
+
+def _shortcut_rows(arch: Architecture, blocks: list[Block]) -> list[str]:
+    colour = style.ROLE_COLOURS["shortcut"][1]
+    rows = []
+    for block in blocks:
+        if block.kind != "identity":
+            text = f"{block.paper_name}: {labels.shortcut_text(arch, block)} shortcut"
+            rows.append(labels.detail_line(text, colour=colour))
+    return rows
+
+
+def stage_label(arch: Architecture, stage_layers: list[Layer], title: str, note: str,
+                blocks: list[Block]) -> str:
+    rows = [_heading(title, note)]
+    loose = [layer for layer in stage_layers if layer.block is None]
+    rows += [labels.escape(line) for line in compact_lines(loose)]
+    for recipe, n in _recipes(arch, blocks):
+        rows.append(labels.escape(f"[ {recipe} ] × {n}"))
+    rows += _shortcut_rows(arch, blocks)
+    return _table(rows)
+
+
+def block_node_label(arch: Architecture, blocks: list[Block]) -> str:
+    first, last = blocks[0], blocks[-1]
+    if len(blocks) == 1:
+        rows = [_heading(first.paper_name, first.name if first.name != first.paper_name else "")]
+    else:
+        modules = f"{first.name} … {last.name}" if first.name != first.paper_name else ""
+        rows = [f"<B>{labels.escape(first.paper_name)} … {labels.escape(last.paper_name)}"
+                f"</B>  <FONT POINT-SIZE=\"14\"><B>× {len(blocks)}</B></FONT>"]
+        if modules:
+            rows.append(labels.detail_line(f"{modules} · identical blocks"))
+    rows.append(labels.escape(" → ".join(labels.block_recipe(arch, first)) or "—"))
+    shortcut = labels.shortcut_text(arch, first)
+    colour = style.ROLE_COLOURS["shortcut"][1] if first.kind != "identity" else style.MUTED
+    rows.append(labels.detail_line(f"+ {shortcut} shortcut", colour=colour))
+    return _table(rows)
+
+
+def run_label(arch: Architecture, blocks: list[Block], names: bool) -> str:
+    """A collapsed run at layer level: the repeated block's layers, listed once, "× n"."""
+    first, last = blocks[0], blocks[-1]
+    rows = [f"<B>{labels.escape(first.paper_name)} … {labels.escape(last.paper_name)}</B>"
+            f"  <FONT POINT-SIZE=\"15\"><B>× {len(blocks)}</B></FONT>"]
+    if names and first.name != first.paper_name:
+        rows.append(labels.detail_line(f"{first.name} … {last.name} · identical blocks"))
+    else:
+        rows.append(labels.detail_line("identical blocks"))
+    layers = [arch.layers[i] for i in first.layers if i not in first.shortcut_layers]
+    rows += [labels.escape(line) for line in compact_lines(layers)]
+    colour = style.ROLE_COLOURS["shortcut"][1]
+    rows.append(labels.detail_line(f"{labels.shortcut_text(arch, first)} shortcut",
+                                   colour=colour))
+    rows.append(labels.detail_line(f"→ {labels.shape_text(last.output_shape)}"))
+    return _table(rows)
+
+
+def _block_node_attrs(block: Block, *, run: bool = False) -> dict[str, str]:
+    tint, line = style.ROLE_COLOURS["main"]
+    attrs = {"shape": "box", "style": "rounded,filled", "fillcolor": tint, "color": line,
+             "penwidth": "1.4", "margin": "0.14,0.06"}
+    if block.kind != "identity":
+        attrs["color"] = style.ROLE_COLOURS["shortcut"][1]
+        attrs["style"] = f"rounded,filled,{style.SHORTCUT_STYLE[block.kind]}"
+        attrs["penwidth"] = "1.8"
+    if run:
+        attrs["peripheries"] = "2"
+    return attrs
+
+
+def _group_attrs(role: str) -> dict[str, str]:
+    tint, line = style.ROLE_COLOURS[role]
+    return {"shape": "box", "style": "rounded,filled", "fillcolor": tint, "color": line,
+            "penwidth": "1.4", "margin": "0.14,0.06"}
+
+
+# --- units per level ------------------------------------------------------------------
+def _stage_units(arch: Architecture, prefix: str) -> list[_Unit]:
+    units = []
+    by_name = {block.name: block for block in arch.blocks}
+    for number, stage in enumerate(arch.stages):
+        layers = [arch.layers[i] for i in stage.layers]
+        blocks = [by_name[name] for name in stage.blocks if name in by_name]
+        note_parts = [stage.module] if stage.module else []
+        if blocks:
+            note_parts.append(labels.count(len(blocks), "block"))
+        role = {"stem": "stem", "head": "head"}.get(stage.kind, "main")
+        label = stage_label(arch, layers, stage.name or stage.kind, " · ".join(note_parts),
+                            blocks)
+        units.append(_Unit(f"{prefix}S{number}", list(stage.layers), label, _group_attrs(role),
+                           blocks=blocks))
+    return units
+
+
+def _role_unit(arch: Architecture, role: str, prefix: str) -> _Unit | None:
+    layers = [layer for layer in arch.layers if layer.role == role]
+    if not layers:
+        return None
+    title = "stem" if role == "stem" else "head"
+    stages = sorted({layer.stage for layer in layers if layer.stage})
+    rows = [_heading(title, " · ".join(stages))]
+    rows += [labels.escape(line) for line in compact_lines(layers)]
+    return _Unit(f"{prefix}{title}", [layer.index for layer in layers], _table(rows),
+                 _group_attrs(role))
+
+
+def _block_units(arch: Architecture, prefix: str, collapse: bool) -> list[_Unit]:
+    units = []
+    stem = _role_unit(arch, "stem", prefix)
+    if stem:
+        units.append(stem)
+    groups = block_runs(arch) if collapse else [[block] for block in arch.blocks]
+    number = {block.name: n for n, block in enumerate(arch.blocks)}
+    for group in groups:
+        first, last = number[group[0].name], number[group[-1].name]
+        ident = f"{prefix}B{first}" if first == last else f"{prefix}run{first}_{last}"
+        members = [i for block in group for i in block.layers]
+        units.append(_Unit(ident, members, block_node_label(arch, group),
+                           _block_node_attrs(group[0], run=len(group) > 1),
+                           cluster=group[0].stage, blocks=group))
+    head = _role_unit(arch, "head", prefix)
+    if head:
+        units.append(head)
+    return units
+
+
+def _layer_units(arch: Architecture, prefix: str, collapse: bool, names: bool) -> list[_Unit]:
+    units = []
+    runs = block_runs(arch) if collapse else [[block] for block in arch.blocks]
+    collapsed = {}
+    number = {block.name: n for n, block in enumerate(arch.blocks)}
+    for run in runs:
+        if len(run) > 1:
+            first, last = number[run[0].name], number[run[-1].name]
+            unit = _Unit(f"{prefix}run{first}_{last}", [i for b in run for i in b.layers],
+                         run_label(arch, run, names), _block_node_attrs(run[0], run=True),
+                         blocks=run)
+            for index in unit.layers:
+                collapsed[index] = unit
+    block_of = {i: block for block in arch.blocks for i in block.layers}
+    emitted: set[str] = set()
+    for layer in arch.layers:
+        if layer.index in collapsed:
+            unit = collapsed[layer.index]
+            if unit.id not in emitted:
+                emitted.add(unit.id)
+                units.append(unit)
+            continue
+        block = block_of.get(layer.index)
+        role = "shortcut" if block and layer.index in block.shortcut_layers else layer.role
+        note = labels.padded_note(block) if block and role == "shortcut" and \
+            block.kind == "padded" else None
+        attrs = style.layer_node(role, labels.layer_kind(layer))
+        attrs["tooltip"] = layer.name or layer.type
+        cluster = f"b{number[block.name]}" if block else layer.role
+        units.append(_Unit(f"{prefix}L{layer.index}", [layer.index],
+                           labels.layer_label(layer, name=names, note=note), attrs,
+                           cluster=cluster, blocks=[block] if block else []))
+    return units
+
+
+# --- edges ----------------------------------------------------------------------------
+@dataclass(frozen=True)
+class _Edge:
+    tail: str
+    head: str
+    label: str
+    shortcut: str | None  # the shortcut kind when the edge runs along a shortcut
+
+
+def _edges(arch: Architecture, units: list[_Unit], prefix: str, *, shapes: bool,
+           styled: bool) -> list[_Edge]:
+    owner = {i: unit.id for unit in units for i in unit.layers}
+    block_of = {i: block for block in arch.blocks for i in block.layers}
+    edges: list[_Edge] = []
+    seen: set[tuple[str, str]] = set()
+    entry, exit_ = f"{prefix}input", f"{prefix}output"
+    for layer in arch.layers:
+        head = owner[layer.index]
+        for source in layer.inputs:
+            tail = entry if source == MODEL_INPUT else owner[source]
+            if tail == head or (tail, head) in seen:
+                continue
+            seen.add((tail, head))
+            shape = arch.input_shape if source == MODEL_INPUT else arch.layers[source].output_shape
+            label = labels.shape_text(shape) if shapes and source != MODEL_INPUT else ""
+            block = block_of.get(layer.index)
+            kind = None
+            if styled and block is not None and is_shortcut_edge(block, source, layer.index):
+                kind = block.kind
+            edges.append(_Edge(tail, head, label, kind))
+    if arch.layers:
+        last = _output_layer(arch)
+        label = labels.shape_text(last.output_shape) if shapes else ""
+        edges.append(_Edge(owner[last.index], exit_, label, None))
+    return edges
+
+
+def _output_layer(arch: Architecture) -> Layer:
+    """The layer that produced the model's output (the last one with the output's shape)."""
+    for layer in reversed(arch.layers):
+        if layer.output_shape == arch.output_shape:
+            return layer
+    return arch.layers[-1]
+
+
+def _shape_only(shape: Shape) -> str:
+    return labels.escape(labels.shape_text(shape))
+
+
+# --- drawing --------------------------------------------------------------------------
+def draw_network(graph: graphviz.Digraph, arch: Architecture, level: str, *,
+                 collapse: bool, names: bool, prefix: str = "") -> None:
+    """Add the network's nodes and edges to ``graph`` (a diagram or one comparison panel)."""
+    if level == "stage":
+        units = _stage_units(arch, prefix)
+    elif level == "block":
+        units = _block_units(arch, prefix, collapse)
+    else:
+        units = _layer_units(arch, prefix, collapse, names)
+    graph.node(f"{prefix}input", label=f"<input  {_shape_only(arch.input_shape)}>",
+               **style.terminal_node())
+    if level == "layer":
+        _emit_layer_clusters(graph, arch, units, prefix)
+    elif level == "block":
+        _emit_stage_clusters(graph, arch, units, prefix)
+    else:
+        for unit in units:
+            graph.node(unit.id, label=unit.label, **unit.attrs)
+    graph.node(f"{prefix}output", label=f"<output  {_shape_only(arch.output_shape)}>",
+               **style.terminal_node())
+    for edge in _edges(arch, units, prefix, shapes=level != "layer", styled=level == "layer"):
+        attrs = style.shortcut_edge(edge.shortcut) if edge.shortcut else style.main_edge()
+        if edge.label:
+            attrs["label"] = f" {edge.label}"
+        graph.edge(edge.tail, edge.head, **attrs)
+
+
+def _emit_stage_clusters(graph: graphviz.Digraph, arch: Architecture, units: list[_Unit],
+                         prefix: str) -> None:
+    stage_of = {stage.name: (n, stage) for n, stage in enumerate(arch.stages)}
+    pending: list[_Unit] = []
+    current: str | None = None
+
+    def flush() -> None:
+        if not pending:
+            return
+        if current is None:
+            for unit in pending:
+                graph.node(unit.id, label=unit.label, **unit.attrs)
+        else:
+            number, stage = stage_of[current]
+            size = labels.shape_text(stage.output_shape).rsplit("×", 1)[0]
+            title = f"{stage.name}" + (f" · {stage.module}" if stage.module else "")
+            with graph.subgraph(name=f"cluster_{prefix}s{number}") as frame:
+                frame.attr(**style.cluster_attrs("", plain=True))
+                for unit in pending:
+                    frame.node(unit.id, label=unit.label, **unit.attrs)
+                title_node(frame, f"{prefix}t_s{number}",
+                           html_title(title, f"{size} feature maps", align="LEFT"),
+                           pending[0].id)
+        pending.clear()
+
+    for unit in units:
+        key = unit.cluster if unit.cluster in stage_of else None
+        if key != current:
+            flush()
+            current = key
+        pending.append(unit)
+    flush()
+
+
+def _emit_layer_clusters(graph: graphviz.Digraph, arch: Architecture, units: list[_Unit],
+                         prefix: str) -> None:
+    """Consecutive layer nodes of one block (or the stem, or the head) share a titled frame."""
+    groups: list[tuple[str | None, list[_Unit]]] = []
+    for unit in units:
+        if groups and unit.cluster is not None and groups[-1][0] == unit.cluster:
+            groups[-1][1].append(unit)
+        else:
+            groups.append((unit.cluster, [unit]))
+    for key, members in groups:
+        if key is None:
+            for unit in members:
+                graph.node(unit.id, label=unit.label, **unit.attrs)
+            continue
+        if key.startswith("b") and key[1:].isdigit():
+            block = arch.blocks[int(key[1:])]
+            title = labels.block_caption(block)
+            subtitle = f"{labels.shortcut_text(arch, block)} shortcut"
+            attrs = style.cluster_attrs("", kind=block.kind)
+        else:
+            title, subtitle = {"stem": "stem", "head": "head"}.get(key, key or "layers"), None
+            attrs = style.cluster_attrs("", plain=True)
+        with graph.subgraph(name=f"cluster_{prefix}{key}") as frame:
+            frame.attr(**attrs)
+            for unit in members:
+                frame.node(unit.id, label=unit.label, **unit.attrs)
+            title_node(frame, f"{prefix}t_{key}", html_title(title, subtitle, align="LEFT"),
+                       members[0].id)
+
+
+def default_title(arch: Architecture, level: str) -> tuple[str, str]:
+    what = {"stage": "stages", "block": "blocks", "layer": "layers"}[level]
+    params = f"{arch.total_params / 1e6:.1f} M parameters"
+    return f"{arch.model} · {what}", f"depth {arch.depth_formula} · {params}"
+
+
+def network_diagram(arch: Architecture, level: str = "stage", *,
+                    compare: Architecture | None = None, collapse: bool | None = None,
+                    names: bool = True, title: str | None = None) -> Diagram:
+    """``arch`` (and ``compare`` beside it) at ``level``: ``stage``, ``block`` or ``layer``."""
+    if collapse is None:
+        collapse = level == "layer"
+    graph = new_diagram(f"{arch.model} {level}")
+    if compare is None:
+        heading, subtitle = default_title(arch, level)
+        graph.attr(label=html_title(title or heading, subtitle), labelloc="t", labeljust="c")
+        draw_network(graph, arch, level, collapse=collapse, names=names)
+        return graph
+    if title:
+        graph.attr(label=html_title(title), labelloc="t", labeljust="c")
+    for number, model in enumerate((arch, compare)):
+        heading, subtitle = default_title(model, level)
+        with graph.subgraph(name=f"cluster_m{number}") as frame:
+            frame.attr(**style.cluster_attrs(html_title(heading, subtitle), plain=True))
+            draw_network(frame, model, level, collapse=collapse, names=names,
+                         prefix=f"m{number}_")
+    return graph
