@@ -416,7 +416,8 @@ def _emit_layer_clusters(graph: graphviz.Digraph, arch: Architecture, units: lis
 
 def default_title(arch: Architecture, level: str) -> tuple[str, str]:
     what = {"stage": "stages", "block": "blocks", "layer": "layers"}[level]
-    params = f"{arch.total_params / 1e6:.1f} M parameters"
+    total = arch.total_params
+    params = f"{total / 1e6:.1f} M parameters" if total >= 1e6 else f"{total:,} parameters"
     return f"{arch.model} · {what}", f"depth {arch.depth_formula} · {params}"
 
 
