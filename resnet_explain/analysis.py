@@ -224,11 +224,10 @@ def _describe_conv(layer: Layer) -> str:
 
 # --- stages and roles -----------------------------------------------------------------
 def _assign(layers: list[Layer], blocks: list[Block]) -> list[Stage]:
-    if not blocks:
+    if not blocks:  # a plain network: one stage holding everything, all on the main path
         for layer in layers:
-            layer.role, layer.stage = "main", ""
-        return [Stage(name="network", module="", kind="blocks",
-                      layers=[layer.index for layer in layers])]
+            layer.role, layer.stage = "main", "network"
+        return _stages(layers, blocks)
     owner: dict[int, tuple[int, str]] = {}  # layer index → (block number, role)
     for number, block in enumerate(blocks):
         for i in block.main_layers:

@@ -199,3 +199,16 @@ def test_squeeze_excitation_gates_are_off_the_plain_path():
     assert [b.kind for b in arch.blocks] == ["identity"] * 3
     assert not arch.layer("blocks.0.fc1").on_longest_path
     assert arch.layer("blocks.0.conv2").on_longest_path
+
+
+def test_a_plain_network_without_residual_adds():
+    model = nn.Sequential(nn.Conv2d(3, 8, 3, padding=1), nn.ReLU(), nn.Conv2d(8, 8, 3, stride=2),
+                          nn.AdaptiveAvgPool2d(1), nn.Flatten(), nn.Linear(8, 4))
+    arch = explain(model, (1, 3, 16, 16))
+    assert arch.blocks == [] and arch.plain_depth == 3
+    assert arch.depth_formula == "3 = 3 weighted layers on the longest path (no residual blocks)"
+    (stage,) = arch.stages
+    assert (stage.name, stage.params, stage.macs) == ("network", arch.total_params, arch.macs)
+    assert stage.input_shape == (1, 3, 16, 16) and stage.output_shape == (1, 4)
+    assert stage.weighted_on_path == 3
+    assert arch.layer("2").formula == "7 = ⌊(16 − 3)/2⌋ + 1"
