@@ -17,6 +17,8 @@ blocks a layer between them belongs to (a ReLU after the add sits in the block's
 
 from __future__ import annotations
 
+import bisect
+
 from .architecture import Architecture, Block, Layer, Stage
 from .arithmetic import conv_macs, linear_macs, size_checks
 from .layerinfo import ADAPTIVE_POOL, CONV, LINEAR, POOL
@@ -140,7 +142,12 @@ class _Graph:
     def between(self, end: int, fork: int) -> list[int]:
         """Layers on the branch that leads from ``fork`` (exclusive) to ``end`` (inclusive)."""
         bits = self.ancestors_of(end) & ~self.ancestors_of(fork)
-        return [i for i in range(bits.bit_length()) if bits >> i & 1]
+        found = []
+        while bits:  # visit the set bits only: a branch is short, the graph may be long
+            lowest = bits & -bits
+            found.append(lowest.bit_length() - 1)
+            bits ^= lowest
+        return found
 
 
 # --- residual blocks ------------------------------------------------------------------
@@ -238,10 +245,12 @@ def _assign(layers: list[Layer], blocks: list[Block]) -> list[Stage]:
     # Layers between two adds belong to the next block when they run inside its module (v2's
     # pre-activation), otherwise to the previous one (the ReLU after the add). Before the
     # first block is the stem, after the last block the head.
+    adds = [block.add_layer for block in blocks]
     for layer in layers:
         if layer.index in owner:
             continue
-        following = next((n for n, b in enumerate(blocks) if b.add_layer > layer.index), None)
+        position = bisect.bisect_right(adds, layer.index)
+        following = position if position < len(blocks) else None
         if following is not None and _inside(layer, blocks[following].name):
             owner[layer.index] = (following, "pre")
         elif following == 0:
