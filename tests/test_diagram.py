@@ -248,6 +248,16 @@ def test_compare_draws_two_prefixed_panels(zoo):
     assert blocks.count("subgraph cluster_") == 2
 
 
+def test_a_network_without_blocks_is_drawn_at_every_level():
+    plain = nn.Sequential(nn.Conv2d(3, 8, 3), nn.ReLU(), nn.Flatten(), nn.Linear(8 * 6 * 6, 4))
+    arch = explain(plain, (3, 8, 8))
+    for level in ("stage", "block", "layer"):
+        nodes, edges = parse(diagram(arch, level).source)
+        assert {"input", "output"} <= set(nodes) and edges
+    with pytest.raises(UserError, match="no residual blocks"):
+        diagram(arch, block="conv2_1")
+
+
 def test_unknown_block_is_a_user_error(tiny):
     with pytest.raises(UserError, match=r"no block named 'conv9_9'.*conv2_1"):
         diagram(tiny, block="conv9_9")

@@ -235,7 +235,20 @@ def _block_units(arch: Architecture, prefix: str, collapse: bool) -> list[_Unit]
     head = _role_unit(arch, "head", prefix)
     if head:
         units.append(head)
-    return units
+    owned = {i for unit in units for i in unit.layers}
+    loose: list[list[int]] = []  # layers in no block, stem or head (a network without blocks)
+    for layer in arch.layers:
+        if layer.index in owned:
+            continue
+        if loose and loose[-1][-1] == layer.index - 1:
+            loose[-1].append(layer.index)
+        else:
+            loose.append([layer.index])
+    for run in loose:
+        rows = [_heading("layers")]
+        rows += [labels.escape(line) for line in compact_lines([arch.layers[i] for i in run])]
+        units.append(_Unit(f"{prefix}X{run[0]}", run, _table(rows), _group_attrs("main")))
+    return sorted(units, key=lambda unit: min(unit.layers))
 
 
 def _layer_units(arch: Architecture, prefix: str, collapse: bool, names: bool) -> list[_Unit]:
