@@ -48,7 +48,8 @@ def main(argv: list[str] | None = None) -> int:
     if renderer:  # the first render loads Graphviz's plugins and fonts
         start = time.perf_counter()
         render(diagram(r50, block="conv3_1").source, "svg")
-        print(f"first render in this process (cold):             {time.perf_counter() - start:.3f} s")
+        cold = time.perf_counter() - start
+        print(f"first render in this process (cold): {cold:.3f} s")
 
     cases = [
         ("block diagram resnet50 conv3_1", lambda: diagram(r50, block="conv3_1")),
