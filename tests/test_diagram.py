@@ -317,6 +317,15 @@ def test_no_renderer_is_a_clear_error(tiny, monkeypatch):
         diagram(tiny).svg()
 
 
+def test_a_pygraphviz_that_does_not_load_names_the_missing_libraries(tiny, monkeypatch):
+    problem = "pygraphviz is installed but does not load: libglib-2.0.so.0: cannot open"
+    monkeypatch.setattr(render_module, "pygraphviz_problem", lambda: problem)
+    monkeypatch.setattr(render_module.shutil, "which", lambda name: None)
+    assert render_module.available_renderer() is None
+    with pytest.raises(UserError, match=r"libglib2\.0-0"):
+        diagram(tiny).svg()
+
+
 # --- command line ---------------------------------------------------------------------
 @needs_renderer
 def test_cli_writes_svg_and_dot(tmp_path):

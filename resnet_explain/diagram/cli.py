@@ -59,8 +59,7 @@ def run(args: argparse.Namespace) -> None:
 
     if args.output is not None:  # fail before tracing: unknown suffix, nothing to render with
         if render.format_for(args.output) != "dot" and render.available_renderer() is None:
-            raise render.NoRenderer("no Graphviz renderer is available to draw "
-                                    f"{args.output}", render.NO_RENDERER_FIX)
+            raise render.no_renderer(f"no Graphviz renderer is available to draw {args.output}")
 
     from ..api import explain
     from . import diagram

@@ -14,6 +14,7 @@ This module imports neither torch nor graphviz; pygraphviz is imported on first 
 
 from __future__ import annotations
 
+import functools
 import os
 import shutil
 import subprocess
@@ -41,10 +42,39 @@ class NoRenderer(UserError):
     """Neither pygraphviz nor a ``dot`` executable is available."""
 
 
-def _has_pygraphviz() -> bool:
+@functools.lru_cache(maxsize=1)
+def pygraphviz_problem() -> str | None:
+    """Why pygraphviz cannot render here, or ``None`` when it can.
+
+    Its wheel bundles Graphviz, cairo and pango, but (as manylinux allows) loads glib,
+    gobject, X11, Xext, Xrender, expat and zlib from the system; a slim container image may
+    lack glib or X11, and then the import fails.
+    """
     import importlib.util
 
-    return importlib.util.find_spec("pygraphviz") is not None
+    if importlib.util.find_spec("pygraphviz") is None:
+        return "pygraphviz is not installed"
+    try:
+        import pygraphviz  # noqa: F401
+    except (ImportError, OSError) as error:
+        return f"pygraphviz is installed but does not load: {error}"
+    return None
+
+
+BROKEN_PYGRAPHVIZ_FIX = ("Install the system libraries its wheel expects ('apt-get install "
+                         "libglib2.0-0 libx11-6 libxext6 libxrender1'), or a system Graphviz "
+                         "('apt-get install graphviz'); or write DOT source with -o out.dot")
+
+
+def _has_pygraphviz() -> bool:
+    return pygraphviz_problem() is None
+
+
+def no_renderer(what: str) -> NoRenderer:
+    problem = pygraphviz_problem()
+    if problem and problem != "pygraphviz is not installed":
+        return NoRenderer(f"{what}: {problem}", BROKEN_PYGRAPHVIZ_FIX)
+    return NoRenderer(what, NO_RENDERER_FIX)
 
 
 def available_renderer() -> str | None:
@@ -71,8 +101,7 @@ def render(source: str, format: str = "svg", *, renderer: str | None = None) -> 
                         f"Choose one of {', '.join(RENDERED)} (or write DOT source)")
     which = renderer or available_renderer()
     if which is None:
-        raise NoRenderer("no Graphviz renderer is available to draw the diagram",
-                         NO_RENDERER_FIX)
+        raise no_renderer("no Graphviz renderer is available to draw the diagram")
     if which == "pygraphviz":
         return _render_pygraphviz(source, format)
     return _render_dot(source, format)
