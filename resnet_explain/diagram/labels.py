@@ -119,6 +119,10 @@ def layer_label(layer: Layer, *, name: bool = True, note: str | None = None) -> 
     if kind == "add":
         return "<+>"
     title = escape(layer_title(layer))
+    stride = _first(layer.stride) if layer.kernel_size else 1
+    if stride > 1:  # downsampling is done by stride: make it stand out
+        marked = f"stride {_pair(layer.stride)}"
+        title = title.replace(marked, f"<B>{marked}</B>", 1)
     detail = f"→ {shape_text(layer.output_shape)}"
     lines = [title]
     if kind == "act":  # small nodes: one line
