@@ -21,6 +21,7 @@ import bisect
 
 from .architecture import Architecture, Block, Layer, Stage
 from .arithmetic import conv_macs, linear_macs, size_checks
+from .checks import find_mistakes
 from .layerinfo import ADAPTIVE_POOL, CONV, LINEAR, POOL
 from .trace import MODEL_INPUT, Call, Trace
 
@@ -369,7 +370,6 @@ def _depth_formula(depth: int, layers: list[Layer], blocks: list[Block],
 
 
 def _warnings(arch: Architecture) -> list[str]:
-    notes = []
-    for layer in arch.formula_mismatches:
-        notes.append(f"{layer.name}: traced size disagrees with the formula: {layer.formula}")
-    return notes
+    notes = [f"{layer.name}: traced size disagrees with the formula: {layer.formula}"
+             for layer in arch.formula_mismatches]
+    return notes + find_mistakes(arch)

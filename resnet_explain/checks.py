@@ -1,0 +1,112 @@
+"""Mistakes that real ResNet implementations make, found in the traced data flow.
+
+Each check reads the Architecture (never class names beyond the layer's own type, never the
+model's code) and returns sentences that say what was found and why it matters:
+
+* a convolution with a bias directly followed by BatchNorm — the BN subtracts the mean, so
+  the bias is cancelled: parameters that do nothing (use ``bias=False``);
+* a BatchNorm module that runs more than once — one set of statistics for two different
+  tensors (seed 002 applies ``bn3`` before and after the add);
+* an activation on a shortcut branch — the reference shortcut is the identity or a
+  projection (conv + BN); the ReLU belongs after the add;
+* a strided conv or pool that does not divide the size exactly — e.g. a 3×3 stride-2
+  max-pool without ``padding=1`` turns 112 into 55 instead of 56; downsampling should be done
+  by the stride, with K = 2P + 1 keeping the arithmetic exact;
+* a fully connected layer fed by an unpooled feature map — 7·7·2048 inputs give a ≈100 M
+  parameter head where a global average pool to 1×1 would give 2048.
+"""
+
+from __future__ import annotations
+
+import math
+
+from .architecture import Architecture, Layer
+
+_ACTIVATIONS = {"ReLU", "relu", "ReLU6", "relu6", "GELU", "gelu", "SiLU", "silu",
+                "LeakyReLU", "leaky_relu", "Hardswish", "hardswish"}
+_RESHAPES = {"view", "reshape", "flatten", "Flatten"}
+
+
+def find_mistakes(arch: Architecture) -> list[str]:
+    return [
+        *_bias_before_batchnorm(arch),
+        *_batchnorm_reused(arch),
+        *_activation_on_shortcut(arch),
+        *_inexact_downsampling(arch),
+        *_unpooled_head(arch),
+    ]
+
+
+def _is_batchnorm(layer: Layer) -> bool:
+    return layer.type.startswith("BatchNorm") or layer.type == "batch_norm"
+
+
+def _bias_before_batchnorm(arch: Architecture) -> list[str]:
+    consumers: dict[int, list[Layer]] = {}
+    for layer in arch.layers:
+        for source in layer.inputs:
+            consumers.setdefault(source, []).append(layer)
+    found = []
+    for layer in arch.layers:
+        after = consumers.get(layer.index, [])
+        if (layer.weighted and layer.kernel_size and layer.bias and layer.call == 0
+                and after and all(_is_batchnorm(c) for c in after)):
+            found.append(layer.name)
+    if not found:
+        return []
+    names = ", ".join(found[:3]) + (f" and {len(found) - 3} more" if len(found) > 3 else "")
+    return [f"{len(found)} conv layer(s) with a bias feed straight into BatchNorm ({names}): "
+            "BatchNorm subtracts the mean, so the bias is cancelled; use bias=False"]
+
+
+def _batchnorm_reused(arch: Architecture) -> list[str]:
+    reused = sorted({layer.name for layer in arch.layers
+                     if _is_batchnorm(layer) and not layer.is_op and layer.call > 0})
+    if not reused:
+        return []
+    names = ", ".join(reused[:3]) + (f" and {len(reused) - 3} more" if len(reused) > 3 else "")
+    return [f"{len(reused)} BatchNorm module(s) run more than once ({names}): one set of "
+            "statistics normalises two different tensors; give each use its own BatchNorm"]
+
+
+def _activation_on_shortcut(arch: Architecture) -> list[str]:
+    blocks = [b.name for b in arch.blocks
+              if any(arch.layers[i].type in _ACTIVATIONS for i in b.shortcut_layers)]
+    if not blocks:
+        return []
+    names = ", ".join(blocks[:3]) + (f" and {len(blocks) - 3} more" if len(blocks) > 3 else "")
+    return [f"{len(blocks)} shortcut(s) hold an activation ({names}): the reference shortcut "
+            "is the identity or a 1×1 conv + BN; the ReLU belongs after the add"]
+
+
+def _inexact_downsampling(arch: Architecture) -> list[str]:
+    found = []
+    for layer in arch.layers:
+        for check in layer.size_checks:
+            if check.stride > 1 and check.traced != math.ceil(check.in_size / check.stride):
+                found.append(
+                    f"{layer.name} turns {check.in_size} into {check.traced} "
+                    f"({check.derivation}), not {math.ceil(check.in_size / check.stride)}: "
+                    f"with stride {check.stride}, padding {(check.kernel - 1) // 2} for a "
+                    f"{check.kernel}×{check.kernel} kernel divides the size exactly")
+                break
+    return found
+
+
+def _unpooled_head(arch: Architecture) -> list[str]:
+    found = []
+    for layer in arch.layers:
+        if not (layer.type == "Linear" or layer.type == "linear") or not layer.inputs:
+            continue
+        source = layer.inputs[0]
+        if source < 0:
+            continue
+        before = arch.layers[source]
+        shape = before.input_shapes[0] if before.input_shapes else ()
+        if before.type in _RESHAPES and len(shape) == 4 and shape[2] * shape[3] > 1:
+            found.append(
+                f"{layer.name} takes {shape[1]}·{shape[2]}·{shape[3]} = "
+                f"{shape[1] * shape[2] * shape[3]:,} inputs from an unpooled "
+                f"{shape[2]}×{shape[3]} map ({layer.params:,} parameters); a global average "
+                f"pool to 1×1 would give {shape[1]:,} inputs")
+    return found

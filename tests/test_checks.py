@@ -1,0 +1,46 @@
+"""Real implementations' mistakes (DESIGN.md, point 8) are made visible, with the reason."""
+
+from __future__ import annotations
+
+import importlib.util
+from pathlib import Path
+
+import pytest
+from torch import nn
+
+from resnet_explain import explain
+from resnet_explain.zoo import MODEL_NAMES
+
+
+@pytest.fixture(scope="module")
+def seed002():
+    path = Path(__file__).parent / "fixtures" / "seed002_resnet50.py"
+    spec = importlib.util.spec_from_file_location("seed002_checks", path)
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    return explain(module.resnet_50(224), (1, 3, 224, 224))
+
+
+def test_seed_002_mistakes_are_each_reported(seed002):
+    text = "\n".join(seed002.warnings)
+    # 3 biased convs per block × 16 blocks, each feeding only a BatchNorm.
+    assert "48 conv layer(s) with a bias feed straight into BatchNorm" in text
+    assert "16 BatchNorm module(s) run more than once (layer_1.0.bn3" in text
+    assert "16 shortcut(s) hold an activation (layer_1.0" in text
+    assert "fc takes 2048·7·7 = 100,352 inputs from an unpooled 7×7 map" in text
+    assert f"({7 * 7 * 2048 * 1000 + 1000:,} parameters)" in text
+    assert "Warning: 16 BatchNorm" in seed002.table("text", depth="stage")
+
+
+def test_max_pool_without_padding_is_reported():
+    stem = nn.Sequential(nn.Conv2d(3, 8, 7, 2, 3), nn.MaxPool2d(3, 2))
+    arch = explain(stem, (1, 3, 224, 224))
+    assert arch.layer("1").output_shape[2] == 55
+    (warning,) = arch.warnings
+    assert warning.startswith("1 turns 112 into 55 (55 = ⌊(112 − 3)/2⌋ + 1), not 56")
+    assert "padding 1" in warning
+
+
+@pytest.mark.parametrize("name", [n for n in MODEL_NAMES if n != "resnet1202"])
+def test_the_reference_zoo_is_clean(name):
+    assert explain(name).warnings == []
