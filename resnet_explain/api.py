@@ -2,13 +2,28 @@
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+import contextlib
+import gc
+from collections.abc import Iterator, Sequence
 from typing import Any
 
 from .architecture import Architecture
 from .inputsize import parse_input_size
 
 DEFAULT_INPUT = (3, 224, 224)
+
+
+@contextlib.contextmanager
+def _no_garbage_collection() -> Iterator[None]:
+    """A trace creates thousands of small objects that all live until it ends; letting the
+    cyclic collector scan them (and the model) half-way costs more than the trace itself."""
+    was_enabled = gc.isenabled()
+    gc.disable()
+    try:
+        yield
+    finally:
+        if was_enabled:
+            gc.enable()
 
 
 def explain(model: Any, input_size: str | Sequence[int] | None = None, *,
@@ -35,7 +50,8 @@ def explain(model: Any, input_size: str | Sequence[int] | None = None, *,
         raise TypeError(f"explain() takes a model name, a spec or an nn.Module, "
                         f"not {type(model).__name__}")
     shape = parse_input_size(input_size if input_size is not None else default or DEFAULT_INPUT)
-    arch = analyse(trace(module, shape), label)
+    with _no_garbage_collection():
+        arch = analyse(trace(module, shape), label)
     if isinstance(model, str) and default is not None:  # a zoo model: set the paper beside it
         from .reference import paper_notes
 

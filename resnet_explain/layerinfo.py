@@ -6,6 +6,7 @@ class-name string, so a student's ``class MyConv(nn.Conv2d)`` is a convolution t
 
 from __future__ import annotations
 
+import functools
 from dataclasses import dataclass
 from typing import Any
 
@@ -59,11 +60,29 @@ def _conv_padding(padding: Any, n: int) -> tuple[tuple[int, ...], bool]:
     return _tuple(padding, n), False
 
 
+@functools.cache
+def _kind(cls: type) -> str:
+    """The layer kind of a module class, by its base classes (the same for every instance)."""
+    if issubclass(cls, nn.modules.conv._ConvNd):
+        return CONV
+    if issubclass(cls, nn.Linear):
+        return LINEAR
+    if issubclass(cls, (nn.modules.pooling._MaxPoolNd, nn.modules.pooling._AvgPoolNd)):
+        return POOL
+    if issubclass(cls, (nn.modules.pooling._AdaptiveAvgPoolNd,
+                        nn.modules.pooling._AdaptiveMaxPoolNd)):
+        return ADAPTIVE_POOL
+    return OTHER
+
+
 def module_attrs(module: nn.Module) -> LayerAttrs:
     """Attributes of a leaf module, by its base class."""
     params, trainable = _own_params(module)
     attrs = LayerAttrs(params=params, trainable_params=trainable)
-    if isinstance(module, nn.modules.conv._ConvNd):
+    kind = _kind(type(module))
+    if kind == OTHER:
+        return attrs
+    if kind == CONV:
         n = len(module.kernel_size)
         attrs.kind = CONV
         attrs.kernel_size = tuple(module.kernel_size)
@@ -74,12 +93,12 @@ def module_attrs(module: nn.Module) -> LayerAttrs:
         attrs.in_channels = module.in_channels
         attrs.out_channels = module.out_channels
         attrs.bias = module.bias is not None
-    elif isinstance(module, nn.Linear):
+    elif kind == LINEAR:
         attrs.kind = LINEAR
         attrs.in_channels = module.in_features
         attrs.out_channels = module.out_features
         attrs.bias = module.bias is not None
-    elif isinstance(module, (nn.modules.pooling._MaxPoolNd, nn.modules.pooling._AvgPoolNd)):
+    elif kind == POOL:
         n = _pool_dims(module)
         attrs.kind = POOL
         attrs.kernel_size = _tuple(module.kernel_size, n)
@@ -87,9 +106,7 @@ def module_attrs(module: nn.Module) -> LayerAttrs:
         attrs.padding = _tuple(module.padding, n)
         attrs.dilation = _tuple(getattr(module, "dilation", 1), n)
         attrs.ceil_mode = bool(module.ceil_mode)
-    elif isinstance(
-        module, (nn.modules.pooling._AdaptiveAvgPoolNd, nn.modules.pooling._AdaptiveMaxPoolNd)
-    ):
+    else:
         attrs.kind = ADAPTIVE_POOL
     return attrs
 

@@ -121,6 +121,9 @@ class _Recorder(TorchFunctionMode):
         self.call_counts: dict[str, int] = {}
         self.handles: list[Any] = []
         self.active_leaf: str | None = None
+        # While a leaf runs, nothing inside it is recorded: torch-function dispatch is switched
+        # off for that call only (modes stay on their stack), which halves the mode's cost.
+        self.quiet: list[Any] = []
         self.attrs: dict[tuple[int, bool], LayerAttrs] = {}
         for _, module in named_modules:
             leaf = next(module.children(), None) is None
@@ -176,11 +179,14 @@ class _Recorder(TorchFunctionMode):
                 return  # a module called inside a leaf's forward: part of that leaf
             self.scope.append(name)
             if leaf:
+                quiet = torch._C.DisableTorchFunction()
+                quiet.__enter__()
+                self.quiet.append(quiet)
+                self.active_leaf = name
                 tensors = tensors_in(args) + tensors_in(kwargs)
                 self.leaf_inputs.append(
                     (self.sources(tensors), [tuple(t.shape) for t in tensors])
                 )
-                self.active_leaf = name
 
         return hook
 
@@ -193,6 +199,7 @@ class _Recorder(TorchFunctionMode):
                 self.scope.pop()
                 self._record(name, type(module).__name__, False, inputs, shapes, output,
                              self._module_attrs(module, repeated=name in self.call_counts))
+                self.speak()
             elif self.active_leaf is None and self.scope and self.scope[-1] == name:
                 self.scope.pop()
 
@@ -223,14 +230,30 @@ class _Recorder(TorchFunctionMode):
         self._record(name, op, True, sources, shapes, result, functional_attrs(op, args, kwargs))
         return result
 
+    def speak(self) -> None:
+        """End the quiet period of the leaf that just ran (or of one that raised)."""
+        while self.quiet:
+            self.quiet.pop().__exit__(None, None, None)
+
     def remove(self) -> None:
         for handle in self.handles:
             handle.remove()
         self.handles.clear()
 
 
-def _model_tensors(model: nn.Module) -> list[torch.Tensor]:
-    return [*model.parameters(), *model.buffers()]
+def _own_tensors(named_modules: list[tuple[str, nn.Module]],
+                 attribute: str) -> dict[str, torch.Tensor]:
+    """Parameters (or buffers) by qualified name, each tensor once, like
+    ``model.named_parameters()`` but from the module list already in hand."""
+    found: dict[str, torch.Tensor] = {}
+    seen: set[int] = set()
+    for prefix, module in named_modules:
+        for key, tensor in getattr(module, attribute).items():
+            if tensor is None or id(tensor) in seen:
+                continue
+            seen.add(id(tensor))
+            found[f"{prefix}.{key}" if prefix else key] = tensor
+    return found
 
 
 def _run(model: nn.Module, named_modules: list[tuple[str, nn.Module]], x: torch.Tensor,
@@ -240,26 +263,27 @@ def _run(model: nn.Module, named_modules: list[tuple[str, nn.Module]], x: torch.
         recorder.mark(x, (MODEL_INPUT,))
         with torch.no_grad(), recorder:
             if swap_to_meta:
-                state = {
-                    name: torch.empty_like(t, device="meta")
-                    for name, t in [*model.named_parameters(), *model.named_buffers()]
-                }
+                tensors = {**_own_tensors(named_modules, "_parameters"),
+                           **_own_tensors(named_modules, "_buffers")}
+                state = {name: torch.empty_like(t, device="meta") for name, t in tensors.items()}
                 output = torch.func.functional_call(model, state, (x,))
             else:
                 output = model(x)
     except Exception as error:  # the user's forward failed
         return recorder, None, error
     finally:
+        recorder.speak()
         recorder.remove()
     return recorder, output, None
 
 
 def trace(model: nn.Module, input_shape: tuple[int, ...]) -> Trace:
     """Trace ``model`` on an input of ``input_shape`` (batch first) without real computation."""
-    tensors = _model_tensors(model)
+    named_modules = list(model.named_modules())
+    params = list(_own_tensors(named_modules, "_parameters").values())
+    tensors = params + list(_own_tensors(named_modules, "_buffers").values())
     sample = tensors[0] if tensors else torch.empty(0)
     dtype = sample.dtype if sample.is_floating_point() else torch.get_default_dtype()
-    named_modules = list(model.named_modules())
     training = {module: module.training for _, module in named_modules}
     # eval(): BatchNorm must not update its running statistics (or count a batch) while we
     # look; the flags are put back exactly as they were below.
@@ -275,7 +299,7 @@ def trace(model: nn.Module, input_shape: tuple[int, ...]) -> Trace:
             x = torch.empty((batch, *input_shape[1:]), dtype=dtype, device=device)
             recorder, output, error = _run(model, named_modules, x, swap)
             if error is None and (batch != 0 or _batch_independent(recorder, input_shape[0])):
-                return _finish(model, recorder, output, input_shape, engine, batch == 0)
+                return _finish(params, recorder, output, input_shape, engine, batch == 0)
             if error is None:
                 continue  # an empty batch hid something; the meta engine will show it
             # Try the next engine; if all fail, report what the last one (the one with a
@@ -347,8 +371,8 @@ def _too_small_fix(name: str, module: nn.Module, shape: tuple[int, ...]) -> str 
     return None
 
 
-def _finish(model: nn.Module, recorder: _Recorder, output: Any, input_shape: tuple[int, ...],
-            engine: str, empty_batch: bool) -> Trace:
+def _finish(params: list[torch.Tensor], recorder: _Recorder, output: Any,
+            input_shape: tuple[int, ...], engine: str, empty_batch: bool) -> Trace:
     batch = input_shape[0]
 
     def restore(shape: tuple[int, ...]) -> tuple[int, ...]:
@@ -359,7 +383,6 @@ def _finish(model: nn.Module, recorder: _Recorder, output: Any, input_shape: tup
         call.input_shapes = [restore(s) for s in call.input_shapes]
     out = first_tensor(output)
     output_producers = recorder.sources([out]) if out is not None else []
-    params = list(model.parameters())
     return Trace(
         calls=recorder.calls,
         input_shape=tuple(input_shape),

@@ -145,6 +145,8 @@ def test_model_comes_back_untouched_when_its_forward_raises():
     assert "RuntimeError: student bug: forgot to return" in message
     assert "toy_models.py" in message and "in forward" in message
     _assert_untouched(model, before)
+    # Torch-function dispatch, switched off while a leaf runs, is back on after the failure.
+    assert torch._C._is_torch_function_enabled()
 
 
 def test_a_module_called_three_times_counts_its_parameters_once():
