@@ -53,6 +53,7 @@ def analyse(trace: Trace, model: str) -> Architecture:
         macs=sum(layer.macs for layer in layers),
         engine=trace.engine,
         param_bytes=trace.param_bytes,
+        output_layers=list(trace.output_producers),
     )
     arch.warnings.extend(_warnings(arch))
     return arch

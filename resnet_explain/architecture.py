@@ -204,6 +204,7 @@ class Architecture:
     param_bytes: int = 0
     warnings: list[str] = field(default_factory=list)
     notes: list[str] = field(default_factory=list)  # e.g. the paper's figures beside ours
+    output_layers: list[int] = field(default_factory=list)  # the layers that produced the output
 
     # --- derived numbers -------------------------------------------------------------
     @property

@@ -324,8 +324,10 @@ def _edges(arch: Architecture, units: list[_Unit], prefix: str, *, shapes: bool,
 
 
 def _output_layer(arch: Architecture) -> Layer:
-    """The layer that produced the model's output (the last one with the output's shape)."""
-    for layer in reversed(arch.layers):
+    """The layer that produced the model's output, as the trace saw it."""
+    if arch.output_layers:
+        return arch.layers[max(arch.output_layers)]
+    for layer in reversed(arch.layers):  # an Architecture built by hand
         if layer.output_shape == arch.output_shape:
             return layer
     return arch.layers[-1]

@@ -17,6 +17,7 @@ Top level:
 - `model` — the model's name (zoo name, spec or class name).
 - `input_shape` — the traced input, batch first: `[1, 3, 224, 224]`.
 - `output_shape` — shape of the model's output: `[1, 1000]`.
+- `output_layers` — indices into `layers` of the layers whose output the model returns.
 - `engine` — how the shapes were obtained: `"empty-batch"` or `"meta"`.
 - `plain_depth` — weighted layers (conv + fc) on the longest input→output path: the number
   in a ResNet's name (`50`).
@@ -189,6 +190,7 @@ def to_dict(arch: Architecture) -> dict[str, Any]:
         "model": arch.model,
         "input_shape": list(arch.input_shape),
         "output_shape": list(arch.output_shape),
+        "output_layers": list(arch.output_layers),
         "engine": arch.engine,
         "plain_depth": arch.plain_depth,
         "depth_formula": arch.depth_formula,
