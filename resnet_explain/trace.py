@@ -118,7 +118,7 @@ class _Recorder(TorchFunctionMode):
         self.alive: list[torch.Tensor] = []  # keeps ids unique for the whole trace
         self.scope: list[str] = []
         self.leaf_inputs: list[tuple[list[int], list[tuple[int, ...]]]] = []
-        self.call_counts: dict[str, int] = {}
+        self.call_counts: dict[tuple[bool, str], int] = {}  # (is_op, name) → calls so far
         self.handles: list[Any] = []
         self.active_leaf: str | None = None
         # While a leaf runs, nothing inside it is recorded: torch-function dispatch is switched
@@ -148,8 +148,8 @@ class _Recorder(TorchFunctionMode):
     def _record(self, name: str, type_: str, is_op: bool, inputs: list[int],
                 input_shapes: list[tuple[int, ...]], output: Any, attrs: LayerAttrs) -> None:
         out = first_tensor(output)
-        count = self.call_counts.get(name, 0)
-        self.call_counts[name] = count + 1
+        count = self.call_counts.get((is_op, name), 0)
+        self.call_counts[(is_op, name)] = count + 1
         index = len(self.calls)
         self.calls.append(Call(
             index=index, name=name, type=type_, is_op=is_op, call=count, inputs=inputs,
@@ -198,7 +198,7 @@ class _Recorder(TorchFunctionMode):
                 inputs, shapes = self.leaf_inputs.pop()
                 self.scope.pop()
                 self._record(name, type(module).__name__, False, inputs, shapes, output,
-                             self._module_attrs(module, repeated=name in self.call_counts))
+                             self._module_attrs(module, repeated=(False, name) in self.call_counts))
                 self.speak()
             elif self.active_leaf is None and self.scope and self.scope[-1] == name:
                 self.scope.pop()

@@ -214,3 +214,18 @@ def test_a_plain_network_without_residual_adds():
     assert stage.input_shape == (1, 3, 16, 16) and stage.output_shape == (1, 4)
     assert stage.weighted_on_path == 3
     assert arch.layer("2").formula == "7 = ⌊(16 − 3)/2⌋ + 1"
+
+
+def test_a_functional_op_and_a_module_of_the_same_name_are_counted_apart():
+    class Mixed(nn.Module):
+        def __init__(self):
+            super().__init__()
+            self.conv = nn.Conv2d(3, 4, 3)
+            self.relu = nn.ReLU()
+
+        def forward(self, x):
+            return self.relu(torch.relu(self.conv(x)))
+
+    arch = explain(Mixed(), (1, 3, 8, 8))
+    relus = [(layer.type, layer.is_op, layer.call) for layer in arch.layers if layer.name == "relu"]
+    assert relus == [("relu", True, 0), ("ReLU", False, 0)]
