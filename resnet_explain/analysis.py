@@ -22,7 +22,7 @@ import bisect
 from .architecture import Architecture, Block, Layer, Stage
 from .arithmetic import conv_macs, linear_macs, size_checks
 from .checks import find_mistakes
-from .layerinfo import ADAPTIVE_POOL, CONV, LINEAR, POOL
+from .layerinfo import CONV, LINEAR, POOL
 from .trace import MODEL_INPUT, Call, Trace
 
 
@@ -66,7 +66,7 @@ def _layer(call: Call) -> Layer:
         index=call.index, name=call.name, type=call.type, is_op=call.is_op, call=call.call,
         inputs=list(call.inputs), input_shapes=list(call.input_shapes),
         output_shape=call.output_shape, params=a.params, trainable_params=a.trainable_params,
-        weighted=a.kind in (CONV, LINEAR), kernel_size=a.kernel_size, stride=a.stride,
+        weighted=a.kind in (CONV, LINEAR), kind=a.kind, kernel_size=a.kernel_size, stride=a.stride,
         padding=a.padding, dilation=a.dilation, groups=a.groups, in_channels=a.in_channels,
         out_channels=a.out_channels, bias=a.bias, scope=list(call.scope),
     )
@@ -86,8 +86,6 @@ def _layer(call: Call) -> Layer:
             shape_in[-spatial:], call.output_shape[-spatial:], a.kernel_size, a.stride,
             padding, a.dilation, a.ceil_mode,
         )
-    elif a.kind == ADAPTIVE_POOL:
-        layer.kernel_size = None
     return layer
 
 

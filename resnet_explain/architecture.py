@@ -27,6 +27,15 @@ if TYPE_CHECKING:  # pragma: no cover
 
 Shape = tuple[int, ...]
 
+#: What a layer *is*. Decided from the module's base class (``nn.modules.conv._ConvNd``,
+#: ``nn.modules.batchnorm._BatchNorm`` …) or from the functional op, never from a class-name
+#: string, so a student's ``class MyConv(nn.Conv2d)`` is a convolution too. ``conv`` and
+#: ``pool`` have the output-size formula; ``conv`` and ``linear`` are weighted (they count
+#: towards the depth and the multiply-adds).
+CONV, LINEAR, POOL, ADAPTIVE_POOL = "conv", "linear", "pool", "adaptive_pool"
+BATCH_NORM, NORM, ACTIVATION, RESHAPE, OTHER = (
+    "batch_norm", "norm", "activation", "reshape", "other")
+
 #: Roles a layer can play. ``stem`` runs before the first residual block, ``head`` after the
 #: last one; inside a block a layer is on the ``main`` path or on the ``shortcut``.
 ROLES = ("stem", "main", "shortcut", "head")
@@ -87,6 +96,7 @@ class Layer:
     trainable_params: int = 0
     macs: int = 0
     weighted: bool = False  # a convolution or linear layer: counts towards the depth
+    kind: str = OTHER  # CONV, LINEAR, POOL, … (see the constants above)
     kernel_size: tuple[int, ...] | None = None
     stride: tuple[int, ...] | None = None
     padding: tuple[int, ...] | None = None

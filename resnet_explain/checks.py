@@ -20,11 +20,7 @@ from __future__ import annotations
 
 import math
 
-from .architecture import Architecture, Layer
-
-_ACTIVATIONS = {"ReLU", "relu", "ReLU6", "relu6", "GELU", "gelu", "SiLU", "silu",
-                "LeakyReLU", "leaky_relu", "Hardswish", "hardswish"}
-_RESHAPES = {"view", "reshape", "flatten", "Flatten"}
+from .architecture import ACTIVATION, BATCH_NORM, CONV, LINEAR, RESHAPE, Architecture, Layer
 
 
 def find_mistakes(arch: Architecture) -> list[str]:
@@ -37,10 +33,6 @@ def find_mistakes(arch: Architecture) -> list[str]:
     ]
 
 
-def _is_batchnorm(layer: Layer) -> bool:
-    return layer.type.startswith("BatchNorm") or layer.type == "batch_norm"
-
-
 def _bias_before_batchnorm(arch: Architecture) -> list[str]:
     consumers: dict[int, list[Layer]] = {}
     for layer in arch.layers:
@@ -49,8 +41,8 @@ def _bias_before_batchnorm(arch: Architecture) -> list[str]:
     found = []
     for layer in arch.layers:
         after = consumers.get(layer.index, [])
-        if (layer.weighted and layer.kernel_size and layer.bias and layer.call == 0
-                and after and all(_is_batchnorm(c) for c in after)):
+        if (layer.kind == CONV and layer.bias and layer.call == 0
+                and after and all(c.kind == BATCH_NORM for c in after)):
             found.append(layer.name)
     if not found:
         return []
@@ -61,7 +53,7 @@ def _bias_before_batchnorm(arch: Architecture) -> list[str]:
 
 def _batchnorm_reused(arch: Architecture) -> list[str]:
     reused = sorted({layer.name for layer in arch.layers
-                     if _is_batchnorm(layer) and not layer.is_op and layer.call > 0})
+                     if layer.kind == BATCH_NORM and not layer.is_op and layer.call > 0})
     if not reused:
         return []
     names = ", ".join(reused[:3]) + (f" and {len(reused) - 3} more" if len(reused) > 3 else "")
@@ -71,7 +63,7 @@ def _batchnorm_reused(arch: Architecture) -> list[str]:
 
 def _activation_on_shortcut(arch: Architecture) -> list[str]:
     blocks = [b.name for b in arch.blocks
-              if any(arch.layers[i].type in _ACTIVATIONS for i in b.shortcut_layers)]
+              if any(arch.layers[i].kind == ACTIVATION for i in b.shortcut_layers)]
     if not blocks:
         return []
     names = ", ".join(blocks[:3]) + (f" and {len(blocks) - 3} more" if len(blocks) > 3 else "")
@@ -96,14 +88,14 @@ def _inexact_downsampling(arch: Architecture) -> list[str]:
 def _unpooled_head(arch: Architecture) -> list[str]:
     found = []
     for layer in arch.layers:
-        if not (layer.type == "Linear" or layer.type == "linear") or not layer.inputs:
+        if layer.kind != LINEAR or not layer.inputs:
             continue
         source = layer.inputs[0]
         if source < 0:
             continue
         before = arch.layers[source]
         shape = before.input_shapes[0] if before.input_shapes else ()
-        if before.type in _RESHAPES and len(shape) == 4 and shape[2] * shape[3] > 1:
+        if before.kind == RESHAPE and len(shape) == 4 and shape[2] * shape[3] > 1:
             found.append(
                 f"{layer.name} takes {shape[1]}·{shape[2]}·{shape[3]} = "
                 f"{shape[1] * shape[2] * shape[3]:,} inputs from an unpooled "

@@ -1,7 +1,8 @@
 """Read what a layer *is* from the module object or the functional call: kernel, stride, …
 
-Kinds are decided by the module's base class (``nn.modules.conv._ConvNd``, …), never by its
-class-name string, so a student's ``class MyConv(nn.Conv2d)`` is a convolution too.
+Kinds (the constants in ``architecture.py``) are decided by the module's base class
+(``nn.modules.conv._ConvNd``, …) or by the functional op, never by a class-name string, so a
+student's ``class MyConv(nn.Conv2d)`` is a convolution too.
 """
 
 from __future__ import annotations
@@ -13,9 +14,30 @@ from typing import Any
 import torch
 from torch import nn
 
-# A layer kind decides what arithmetic applies: "conv" and "pool" have the output-size
-# formula, "conv" and "linear" are weighted (count towards the depth and the MACs).
-CONV, POOL, ADAPTIVE_POOL, LINEAR, OTHER = "conv", "pool", "adaptive_pool", "linear", "other"
+from .architecture import (
+    ACTIVATION,
+    ADAPTIVE_POOL,
+    BATCH_NORM,
+    CONV,
+    LINEAR,
+    NORM,
+    OTHER,
+    POOL,
+    RESHAPE,
+)
+
+_ACTIVATION_MODULES = (
+    nn.ReLU, nn.ReLU6, nn.GELU, nn.SiLU, nn.Sigmoid, nn.Hardswish, nn.LeakyReLU, nn.ELU,
+    nn.SELU, nn.Mish, nn.Tanh, nn.PReLU, nn.Hardtanh, nn.Softplus,
+)
+# Kinds of the functional ops that trace.py records (by its normalised op names).
+_OP_KINDS = {
+    "batch_norm": BATCH_NORM,
+    **dict.fromkeys(("relu", "relu6", "gelu", "silu", "sigmoid", "hardswish", "leaky_relu"),
+                    ACTIVATION),
+    **dict.fromkeys(("view", "reshape", "flatten"), RESHAPE),
+    **dict.fromkeys(("adaptive_avg_pool2d", "adaptive_max_pool2d"), ADAPTIVE_POOL),
+}
 
 
 @dataclass
@@ -72,19 +94,24 @@ def _kind(cls: type) -> str:
     if issubclass(cls, (nn.modules.pooling._AdaptiveAvgPoolNd,
                         nn.modules.pooling._AdaptiveMaxPoolNd)):
         return ADAPTIVE_POOL
+    if issubclass(cls, nn.modules.batchnorm._BatchNorm):
+        return BATCH_NORM
+    if issubclass(cls, (nn.modules.batchnorm._NormBase, nn.GroupNorm, nn.LayerNorm)):
+        return NORM  # instance, group and layer norm
+    if issubclass(cls, _ACTIVATION_MODULES):
+        return ACTIVATION
+    if issubclass(cls, (nn.Flatten, nn.Unflatten)):
+        return RESHAPE
     return OTHER
 
 
 def module_attrs(module: nn.Module) -> LayerAttrs:
     """Attributes of a leaf module, by its base class."""
     params, trainable = _own_params(module)
-    attrs = LayerAttrs(params=params, trainable_params=trainable)
     kind = _kind(type(module))
-    if kind == OTHER:
-        return attrs
+    attrs = LayerAttrs(kind=kind, params=params, trainable_params=trainable)
     if kind == CONV:
         n = len(module.kernel_size)
-        attrs.kind = CONV
         attrs.kernel_size = tuple(module.kernel_size)
         attrs.stride = tuple(module.stride)
         attrs.padding, attrs.same_padding = _conv_padding(module.padding, n)
@@ -94,20 +121,16 @@ def module_attrs(module: nn.Module) -> LayerAttrs:
         attrs.out_channels = module.out_channels
         attrs.bias = module.bias is not None
     elif kind == LINEAR:
-        attrs.kind = LINEAR
         attrs.in_channels = module.in_features
         attrs.out_channels = module.out_features
         attrs.bias = module.bias is not None
     elif kind == POOL:
         n = _pool_dims(module)
-        attrs.kind = POOL
         attrs.kernel_size = _tuple(module.kernel_size, n)
         attrs.stride = _tuple(module.stride if module.stride is not None else module.kernel_size, n)
         attrs.padding = _tuple(module.padding, n)
         attrs.dilation = _tuple(getattr(module, "dilation", 1), n)
         attrs.ceil_mode = bool(module.ceil_mode)
-    else:
-        attrs.kind = ADAPTIVE_POOL
     return attrs
 
 
@@ -128,8 +151,8 @@ def _arg(args: tuple, kwargs: dict, position: int, name: str, default: Any) -> A
 
 
 def functional_attrs(op: str, args: tuple, kwargs: dict) -> LayerAttrs:
-    """Attributes of a functional conv / linear / pool call made outside any leaf module."""
-    attrs = LayerAttrs()
+    """Attributes of a functional op recorded outside any leaf module (conv, pool, relu …)."""
+    attrs = LayerAttrs(kind=_OP_KINDS.get(op, OTHER))
     if op == "conv2d":
         weight = _arg(args, kwargs, 1, "weight", None)
         bias = _arg(args, kwargs, 2, "bias", None)
@@ -160,8 +183,6 @@ def functional_attrs(op: str, args: tuple, kwargs: dict) -> LayerAttrs:
         else:
             attrs.dilation = (1, 1)
             attrs.ceil_mode = bool(_arg(args, kwargs, 4, "ceil_mode", False))
-    elif op in ("adaptive_avg_pool2d", "adaptive_max_pool2d"):
-        attrs.kind = ADAPTIVE_POOL
     return attrs
 
 

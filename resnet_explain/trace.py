@@ -37,6 +37,7 @@ from .layerinfo import (
     CONV,
     LINEAR,
     POOL,
+    RESHAPE,
     LayerAttrs,
     first_tensor,
     functional_attrs,
@@ -75,8 +76,7 @@ for _op, _names in {
 }.items():
     for _name in _names:
         _OP_NAMES[_name] = _op
-_MERGES = {"add", "mul", "cat"}
-_RESHAPES = {"view", "reshape", "flatten"}  # only a node when two traced tensors meet
+_MERGES = {"add", "mul", "cat"}  # only a node when two traced tensors meet
 
 
 @dataclass
@@ -298,7 +298,7 @@ def trace(model: nn.Module, input_shape: tuple[int, ...]) -> Trace:
             device = "meta" if swap else sample.device
             x = torch.empty((batch, *input_shape[1:]), dtype=dtype, device=device)
             recorder, output, error = _run(model, named_modules, x, swap)
-            if error is None and (batch != 0 or _batch_independent(recorder, input_shape[0])):
+            if error is None and (batch != 0 or _batch_independent(recorder)):
                 return _finish(params, recorder, output, input_shape, engine, batch == 0)
             if error is None:
                 continue  # an empty batch hid something; the meta engine will show it
@@ -314,8 +314,8 @@ def trace(model: nn.Module, input_shape: tuple[int, ...]) -> Trace:
             module.training = flag
 
 
-def _batch_independent(recorder: _Recorder, batch: int) -> bool:
-    """Whether the empty-batch trace can be trusted for a batch of ``batch``.
+def _batch_independent(recorder: _Recorder) -> bool:
+    """Whether the empty-batch trace can be trusted for a real batch.
 
     An empty tensor reshapes to anything: ``x.view(-1, 7*7*2048)`` succeeds on 0 images even
     when a real image has only 2·2·2048 values. With the batch put back, every reshape must
@@ -323,10 +323,10 @@ def _batch_independent(recorder: _Recorder, batch: int) -> bool:
     where the real error (or the real shape) appears.
     """
     for call in recorder.calls:
-        if call.type in _RESHAPES and call.input_shapes:
-            before = math.prod(call.input_shapes[0][1:]) * batch
-            after = math.prod(call.output_shape[1:]) * batch if call.output_shape else 0
-            if not call.output_shape or call.output_shape[0] != 0 or before != after:
+        if call.attrs.kind == RESHAPE and call.input_shapes:
+            shape_in, shape_out = call.input_shapes[0], call.output_shape
+            if (not shape_out or shape_out[0] != 0
+                    or math.prod(shape_in[1:]) != math.prod(shape_out[1:])):
                 return False
     return True
 

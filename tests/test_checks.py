@@ -44,3 +44,27 @@ def test_max_pool_without_padding_is_reported():
 @pytest.mark.parametrize("name", [n for n in MODEL_NAMES if n != "resnet1202"])
 def test_the_reference_zoo_is_clean(name):
     assert explain(name).warnings == []
+
+
+def test_kinds_come_from_the_base_class_not_the_class_name():
+    class Normaliser(nn.BatchNorm2d):  # a BatchNorm under another name
+        pass
+
+    class Gate(nn.ReLU):
+        pass
+
+    class Net(nn.Module):
+        def __init__(self):
+            super().__init__()
+            self.conv = nn.Conv2d(3, 8, 3, padding=1)  # bias=True, then BatchNorm
+            self.norm = Normaliser(8)
+            self.skip = nn.Sequential(nn.Conv2d(3, 8, 1, bias=False), Gate())
+
+        def forward(self, x):
+            return self.norm(self.conv(x)) + self.skip(x)
+
+    arch = explain(Net(), (1, 3, 8, 8))
+    assert arch.layer("norm").kind == "batch_norm" and arch.layer("skip.1").kind == "activation"
+    text = "\n".join(arch.warnings)
+    assert "1 conv layer(s) with a bias feed straight into BatchNorm (conv)" in text
+    assert "1 shortcut(s) hold an activation" in text

@@ -11,11 +11,19 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Sequence
 
-from ..architecture import Architecture, Block, Layer, Shape
+from ..architecture import (
+    ACTIVATION,
+    ADAPTIVE_POOL,
+    BATCH_NORM,
+    NORM,
+    POOL,
+    Architecture,
+    Block,
+    Layer,
+    Shape,
+)
 from . import style
 
-_ACTIVATIONS = {"relu", "relu6", "gelu", "silu", "sigmoid", "hardswish", "leaky_relu",
-                "leakyrelu", "elu", "selu", "mish", "tanh", "prelu", "hardtanh", "softplus"}
 _SHORT_NAMES = {"relu": "ReLU", "relu6": "ReLU6", "gelu": "GELU", "silu": "SiLU",
                 "sigmoid": "sigmoid", "flatten": "flatten", "view": "view",
                 "reshape": "reshape", "mean": "mean", "cat": "concat", "mul": "×",
@@ -58,20 +66,19 @@ def _first(values: Sequence[int] | None, default: int = 1) -> int:
     return max(values) if values else default
 
 
+_STYLE_KINDS = {BATCH_NORM: "norm", NORM: "norm", ACTIVATION: "act", POOL: "pool",
+                ADAPTIVE_POOL: "pool"}
+
+
 def layer_kind(layer: Layer) -> str:
-    """``weighted`` (conv, fc), ``norm``, ``act``, ``pool``, ``add`` or ``other`` — for styling."""
-    low = layer.type.lower()
-    if layer.is_op and low == "add":
+    """``weighted`` (conv, fc), ``norm``, ``act``, ``pool``, ``add`` or ``other`` — for styling.
+
+    Read from ``Layer.kind``, which the trace decided by the module's base class."""
+    if layer.is_op and layer.type == "add":
         return "add"
     if layer.weighted:
         return "weighted"
-    if "norm" in low:
-        return "norm"
-    if low in _ACTIVATIONS:
-        return "act"
-    if "pool" in low or (layer.kernel_size and not layer.weighted):
-        return "pool"
-    return "other"
+    return _STYLE_KINDS.get(layer.kind, "other")
 
 
 def is_conv(layer: Layer) -> bool:
@@ -98,14 +105,12 @@ def layer_title(layer: Layer) -> str:
         what = "max pool" if "max" in low else "avg pool"
         return (f"{what} {_kernel(layer.kernel_size)}, stride {_pair(layer.stride)}, "
                 f"pad {_pair(layer.padding, 0)}")
-    if kind == "pool" and "adaptive" in low:
+    if layer.kind == ADAPTIVE_POOL:
         what = "max pool" if "max" in low else "avg pool"
         spatial = layer.output_shape[2:]
         return f"global {what}" if spatial and set(spatial) == {1} else f"adaptive {what}"
-    if kind == "norm" and "batch" in low:
+    if layer.kind == BATCH_NORM:
         return "BN"
-    if kind == "act" and low in _SHORT_NAMES:
-        return _SHORT_NAMES[low]
     return _SHORT_NAMES.get(low, layer.type)
 
 
