@@ -66,7 +66,7 @@ class SizeCheck:
         return self.expected == self.traced
 
     @property
-    def derivation(self) -> str:
+    def equation(self) -> str:
         """The formula with numbers filled in, e.g. ``56 = ⌊(112 + 2·1 − 3)/2⌋ + 1``."""
         open_, close = ("⌈", "⌉") if self.ceil_mode else ("⌊", "⌋")
         if self.dilation == 1:
@@ -74,10 +74,12 @@ class SizeCheck:
         else:
             span = f"{self.dilation}·({self.kernel}−1) − 1"
         pad = f" + 2·{self.padding}" if self.padding else ""
-        text = f"{self.expected} = {open_}({self.in_size}{pad} − {span})/{self.stride}{close} + 1"
-        if not self.ok:
-            text += f"  ≠ traced {self.traced}"
-        return text
+        return f"{self.expected} = {open_}({self.in_size}{pad} − {span})/{self.stride}{close} + 1"
+
+    @property
+    def derivation(self) -> str:
+        """The equation, followed by the traced size where the two disagree."""
+        return self.equation if self.ok else f"{self.equation}  ≠ traced {self.traced}"
 
 
 @dataclass
@@ -154,7 +156,7 @@ class Block:
     add_layer: int  # index of the add
     tail_layers: list[int] = field(default_factory=list)  # after the add (e.g. the final ReLU)
     pre_layers: list[int] = field(default_factory=list)  # before the fork (v2's pre-activation)
-    main_weighted: int = 0
+    main_weighted: int = 0  # weighted layers the block adds to the plain depth (on the path)
     shortcut_weighted: int = 0
     params: int = 0
     macs: int = 0

@@ -28,19 +28,24 @@ def output_size(in_size: int, kernel: int, stride: int = 1, padding: int = 0,
     return out
 
 
-def size_checks(in_hw: tuple[int, ...], out_hw: tuple[int, ...], kernel: tuple[int, ...],
-                stride: tuple[int, ...], padding: tuple[int, ...], dilation: tuple[int, ...],
-                ceil_mode: bool = False) -> list[SizeCheck]:
-    """One :class:`SizeCheck` per spatial dimension (H, W for 2-d layers)."""
+def size_checks(in_hw: tuple[int, ...], out_hw: tuple[int, ...] | None,
+                kernel: tuple[int, ...], stride: tuple[int, ...], padding: tuple[int, ...],
+                dilation: tuple[int, ...], ceil_mode: bool = False) -> list[SizeCheck]:
+    """One :class:`SizeCheck` per spatial dimension (H, W for 2-d layers).
+
+    ``out_hw`` is the traced output size; ``None`` when nothing was traced (a layer that
+    failed), in which case each check holds the formula alone.
+    """
     names = ("H", "W") if len(in_hw) == 2 else tuple(f"D{i}" for i in range(len(in_hw)))
-    return [
-        SizeCheck(dim=names[i], in_size=in_hw[i], kernel=kernel[i], stride=stride[i],
-                  padding=padding[i], dilation=dilation[i], ceil_mode=ceil_mode,
-                  expected=output_size(in_hw[i], kernel[i], stride[i], padding[i],
-                                       dilation[i], ceil_mode),
-                  traced=out_hw[i])
-        for i in range(len(in_hw))
-    ]
+    checks = []
+    for i in range(len(in_hw)):
+        expected = output_size(in_hw[i], kernel[i], stride[i], padding[i], dilation[i],
+                               ceil_mode)
+        checks.append(SizeCheck(
+            dim=names[i], in_size=in_hw[i], kernel=kernel[i], stride=stride[i],
+            padding=padding[i], dilation=dilation[i], ceil_mode=ceil_mode, expected=expected,
+            traced=expected if out_hw is None else out_hw[i]))
+    return checks
 
 
 def conv_macs(kernel: tuple[int, ...], in_channels: int, out_channels: int, groups: int,

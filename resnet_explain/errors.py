@@ -6,7 +6,25 @@ without a traceback; the Python API raises them as ordinary exceptions.
 
 from __future__ import annotations
 
+import traceback
 from typing import Any
+
+# Frames that are not the user's: ours, PyTorch's, and the import machinery's.
+_NOT_THE_USERS = ("/resnet_explain/", "/torch/", "importlib")
+
+
+def user_location(error: BaseException) -> dict[str, Any]:
+    """Where in the user's own code ``error`` was raised: ``{"where": …, "code": …}``.
+
+    The innermost frame that belongs neither to this package nor to PyTorch, so that an
+    error raised deep inside ``F.conv2d`` points at the user's line that called it.
+    """
+    frames = [frame for frame in traceback.extract_tb(error.__traceback__)
+              if not any(part in frame.filename for part in _NOT_THE_USERS)]
+    if not frames:
+        return {}
+    frame = frames[-1]
+    return {"where": f"{frame.filename}:{frame.lineno} in {frame.name}", "code": frame.line}
 
 
 class UserError(Exception):

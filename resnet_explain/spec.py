@@ -18,7 +18,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from .errors import ModelNotFound, NotAModule, TraceFailure, UserError
+from .errors import ModelNotFound, NotAModule, TraceFailure, UserError, user_location
 
 
 @dataclass
@@ -72,7 +72,7 @@ def resolve(spec: str, shortcut: str | None = None) -> Resolved:
     try:
         model = obj(*args, **kwargs)
     except Exception as error:
-        raise TraceFailure.from_exception(error, _where(error)) from error
+        raise TraceFailure.from_exception(error, user_location(error)) from error
     if not isinstance(model, nn.Module):
         raise NotAModule(f"{spec} returned an object of type {type(model).__name__}, "
                          "not an nn.Module",
@@ -133,21 +133,10 @@ def _load(where: str) -> Any:
 
 
 def _import_problem(where: str, error: Exception) -> tuple[str, str]:
-    context = _where(error)
+    context = user_location(error)
     at = f" (at {context['where']})" if context.get("where") else ""
     return (f"importing {where} raised {type(error).__name__}: {error}{at}",
             "Fix the error in that file")
-
-
-def _where(error: BaseException) -> dict[str, Any]:
-    import traceback
-
-    frames = [f for f in traceback.extract_tb(error.__traceback__)
-              if "/resnet_explain/" not in f.filename and "importlib" not in f.filename]
-    if not frames:
-        return {}
-    frame = frames[-1]
-    return {"where": f"{frame.filename}:{frame.lineno} in {frame.name}", "code": frame.line}
 
 
 def _parse_call(target: str, spec: str) -> tuple[str, tuple, dict]:

@@ -23,7 +23,6 @@ left, also when its forward raises.
 from __future__ import annotations
 
 import math
-import traceback
 from dataclasses import dataclass, field, replace
 from typing import Any
 
@@ -31,8 +30,8 @@ import torch
 from torch import nn
 from torch.overrides import TorchFunctionMode
 
-from .arithmetic import output_size, size_checks
-from .errors import TraceFailure
+from .arithmetic import size_checks
+from .errors import TraceFailure, user_location
 from .layerinfo import (
     CONV,
     LINEAR,
@@ -256,17 +255,18 @@ def _own_tensors(named_modules: list[tuple[str, nn.Module]],
     return found
 
 
-def _run(model: nn.Module, named_modules: list[tuple[str, nn.Module]], x: torch.Tensor,
+def _run(model: nn.Module, named_modules: list[tuple[str, nn.Module]],
+         state: dict[str, torch.Tensor], x: torch.Tensor,
          swap_to_meta: bool) -> tuple[_Recorder, Any, Exception | None]:
+    """One forward under the recorder; ``state`` (parameters and buffers by name) is swapped
+    for storage-less meta tensors when ``swap_to_meta``."""
     recorder = _Recorder(named_modules)
     try:
         recorder.mark(x, (MODEL_INPUT,))
         with torch.no_grad(), recorder:
             if swap_to_meta:
-                tensors = {**_own_tensors(named_modules, "_parameters"),
-                           **_own_tensors(named_modules, "_buffers")}
-                state = {name: torch.empty_like(t, device="meta") for name, t in tensors.items()}
-                output = torch.func.functional_call(model, state, (x,))
+                meta = {name: torch.empty_like(t, device="meta") for name, t in state.items()}
+                output = torch.func.functional_call(model, meta, (x,))
             else:
                 output = model(x)
     except Exception as error:  # the user's forward failed
@@ -280,15 +280,14 @@ def _run(model: nn.Module, named_modules: list[tuple[str, nn.Module]], x: torch.
 def trace(model: nn.Module, input_shape: tuple[int, ...]) -> Trace:
     """Trace ``model`` on an input of ``input_shape`` (batch first) without real computation."""
     named_modules = list(model.named_modules())
-    params = list(_own_tensors(named_modules, "_parameters").values())
-    tensors = params + list(_own_tensors(named_modules, "_buffers").values())
-    sample = tensors[0] if tensors else torch.empty(0)
+    params = _own_tensors(named_modules, "_parameters")
+    state = {**params, **_own_tensors(named_modules, "_buffers")}
+    sample = next(iter(state.values()), torch.empty(0))
     dtype = sample.dtype if sample.is_floating_point() else torch.get_default_dtype()
     training = {module: module.training for _, module in named_modules}
     # eval(): BatchNorm must not update its running statistics (or count a batch) while we
     # look; the flags are put back exactly as they were below.
     model.eval()
-    first_error: BaseException | None = None
     try:
         attempts = [("meta", True)] if sample.device.type == "meta" else [
             ("empty-batch", False), ("meta", True)
@@ -297,18 +296,19 @@ def trace(model: nn.Module, input_shape: tuple[int, ...]) -> Trace:
             batch = 0 if engine == "empty-batch" else input_shape[0]
             device = "meta" if swap else sample.device
             x = torch.empty((batch, *input_shape[1:]), dtype=dtype, device=device)
-            recorder, output, error = _run(model, named_modules, x, swap)
+            recorder, output, error = _run(model, named_modules, state, x, swap)
             if error is None and (batch != 0 or _batch_independent(recorder)):
-                return _finish(params, recorder, output, input_shape, engine, batch == 0)
+                return _finish(list(params.values()), recorder, output, input_shape, engine,
+                               batch == 0)
             if error is None:
                 continue  # an empty batch hid something; the meta engine will show it
             # Try the next engine; if all fail, report what the last one (the one with a
             # real batch) ran into, in the user's own terms.
-            first_error = first_error or error
+            last_error = error
             last_failure = TraceFailure.from_exception(
-                error, _failure_context(error, recorder, model)
+                error, _failure_context(error, recorder, named_modules)
             )
-        raise last_failure from first_error
+        raise last_failure from last_error
     finally:
         for module, flag in training.items():
             module.training = flag
@@ -331,19 +331,13 @@ def _batch_independent(recorder: _Recorder) -> bool:
     return True
 
 
-def _failure_context(error: Exception, recorder: _Recorder, model: nn.Module) -> dict[str, Any]:
-    frames = traceback.extract_tb(error.__traceback__)
-    user = [f for f in frames
-            if "/torch/" not in f.filename and "/resnet_explain/" not in f.filename]
-    frame = user[-1] if user else None
-    context: dict[str, Any] = {}
-    if frame is not None:
-        context["where"] = f"{frame.filename}:{frame.lineno} in {frame.name}"
-        context["code"] = frame.line
+def _failure_context(error: Exception, recorder: _Recorder,
+                     named_modules: list[tuple[str, nn.Module]]) -> dict[str, Any]:
+    context = user_location(error)
     name = recorder.active_leaf
     if name is None:
         return context
-    module = dict(model.named_modules()).get(name)
+    module = dict(named_modules).get(name)
     context["layer"] = f"{name} ({type(module).__name__})"
     shapes = recorder.leaf_inputs[-1][1] if recorder.leaf_inputs else []
     if module is not None and shapes:
@@ -355,16 +349,14 @@ def _too_small_fix(name: str, module: nn.Module, shape: tuple[int, ...]) -> str 
     """Name the formula that fails when an input is too small for a layer."""
     attrs = module_attrs(module)
     if attrs.kind in (CONV, POOL) and attrs.kernel_size and len(shape) >= 3:
-        spatial = shape[-len(attrs.kernel_size):]
-        out = [output_size(n, k, s, p, d, attrs.ceil_mode) for n, k, s, p, d in zip(
-            spatial, attrs.kernel_size, attrs.stride, attrs.padding, attrs.dilation)]
-        if min(out) <= 0:
-            checks = size_checks(tuple(spatial), tuple(out), attrs.kernel_size, attrs.stride,
-                                 attrs.padding, attrs.dilation, attrs.ceil_mode)
-            bad = next(c for c in checks if c.expected <= 0)
+        spatial = tuple(shape[-len(attrs.kernel_size):])
+        checks = size_checks(spatial, None, attrs.kernel_size, attrs.stride, attrs.padding,
+                             attrs.dilation, attrs.ceil_mode)
+        bad = next((c for c in checks if c.expected <= 0), None)
+        if bad is not None:
             return (f"The input is too small: {name} receives {bad.in_size} pixels in "
-                    f"{bad.dim} and its output size would be {bad.derivation.split('  ')[0]}"
-                    f" ≤ 0; use a larger --input")
+                    f"{bad.dim} and its output size would be {bad.equation} ≤ 0; "
+                    f"use a larger --input")
     if attrs.kind == LINEAR and shape and shape[-1] != attrs.in_channels:
         return (f"{name} is a fixed-size head: it expects {attrs.in_channels} input features "
                 f"but receives {shape[-1]}; use the --input size the model was built for")
