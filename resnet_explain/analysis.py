@@ -186,7 +186,7 @@ def _find_blocks(layers: list[Layer], graph: _Graph) -> list[Block]:
             index_in_stage=index_in_stage, kind=kind, reason=reason,
             input_shape=in_shape, output_shape=out_shape, main_layers=main,
             shortcut_layers=shortcut, add_layer=add.index,
-            main_weighted=_weighted(layers, main), shortcut_weighted=_weighted(layers, shortcut),
+            shortcut_weighted=_weighted(layers, shortcut),
         ))
     return blocks
 
@@ -210,8 +210,8 @@ def _shortcut_kind(layers: list[Layer], shortcut: list[int], shape_in: tuple[int
         stride = shape_in[2] // shape_out[2] if shape_out[2] else 0
         changes.append(f"stride {stride}: {size_in}→{size_out}")
     change = " and ".join(changes)
-    if any(layers[i].weighted for i in shortcut):
-        convs = [layers[i] for i in shortcut if layers[i].weighted]
+    convs = [layers[i] for i in shortcut if layers[i].weighted]
+    if convs:
         what = ", ".join(_describe_conv(layer) for layer in convs)
         if change:
             return "projection", f"{change}, so the shortcut needs {what}"
@@ -277,6 +277,8 @@ def _assign(layers: list[Layer], blocks: list[Block]) -> list[Stage]:
         members = block.layers
         block.params = sum(layers[i].params for i in members)
         block.macs = sum(layers[i].macs for i in members)
+        # What the block adds to the plain depth: its weighted layers on the longest path
+        # (a squeeze-excitation gate is on the main branch but off that path).
         block.main_weighted = sum(layers[i].weighted for i in members if layers[i].on_longest_path)
     return _stages(layers, blocks)
 
@@ -346,10 +348,11 @@ def _depth_formula(depth: int, layers: list[Layer], blocks: list[Block],
     """``34 = 1 + 2×(3+4+6+3) + 1``: stem + per-block depth × blocks per stage + head."""
     if not blocks:
         return f"{depth} = {depth} weighted layers on the longest path (no residual blocks)"
-    stem = sum(s.weighted_on_path for s in stages if s.kind == "stem")
-    stem += sum(layer.weighted for layer in layers
-                if layer.role == "stem" and layer.on_longest_path and layer.stage != "conv1")
-    head = sum(s.weighted_on_path for s in stages if s.kind == "head")
+    def on_path(role: str) -> int:
+        return sum(layer.weighted for layer in layers
+                   if layer.role == role and layer.on_longest_path)
+
+    stem, head = on_path("stem"), on_path("head")
     per_block = {b.main_weighted for b in blocks}
     counts = [len(s.blocks) for s in stages if s.kind == "blocks"]
     if len(per_block) == 1:
