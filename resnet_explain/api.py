@@ -41,19 +41,21 @@ def explain(model: Any, input_size: str | Sequence[int] | None = None, *,
     from .spec import resolve
     from .trace import trace
 
+    zoo_name = None
     if isinstance(model, nn.Module):
         module, label, default = model, name or type(model).__name__, None
     elif isinstance(model, str):
         resolved = resolve(model, shortcut=shortcut)
         module, label, default = resolved.module, name or resolved.name, resolved.default_input
+        zoo_name = resolved.zoo_name
     else:
         raise TypeError(f"explain() takes a model name, a spec or an nn.Module, "
                         f"not {type(model).__name__}")
     shape = parse_input_size(input_size if input_size is not None else default or DEFAULT_INPUT)
     with _no_garbage_collection():
         arch = analyse(trace(module, shape), label)
-    if isinstance(model, str) and default is not None:  # a zoo model: set the paper beside it
+    if zoo_name is not None:  # set the paper's figures beside the computed ones
         from .reference import paper_notes
 
-        arch.notes.extend(paper_notes(arch, model))
+        arch.notes.extend(paper_notes(arch, zoo_name))
     return arch

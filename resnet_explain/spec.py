@@ -26,6 +26,7 @@ class Resolved:
     module: Any  # torch.nn.Module
     name: str
     default_input: tuple[int, ...] | None  # (C, H, W) of a zoo model
+    zoo_name: str | None = None  # set for a zoo model: its paper figures can be shown
 
 
 def resolve(spec: str, shortcut: str | None = None) -> Resolved:
@@ -36,7 +37,7 @@ def resolve(spec: str, shortcut: str | None = None) -> Resolved:
     if ":" not in spec:
         if spec in zoo.MODEL_NAMES:
             return Resolved(zoo.build(spec, shortcut=shortcut), _zoo_label(spec, shortcut),
-                            zoo.describe(spec).input_size)
+                            zoo.describe(spec).input_size, zoo_name=spec)
         near = zoo.nearest(spec)
         hint = f"Did you mean {near!r}? " if near else ""
         raise ModelNotFound(
