@@ -1,15 +1,25 @@
-"""Time the diagrams: drawing (Architecture → DOT) and rendering (DOT → SVG).
+"""Time the diagrams, and compare the renderers: speed, determinism, size, formats.
 
     python scripts/bench_diagrams.py [--repeat 5]
 
-Targets from the diagrams issue: a block diagram in under 0.2 s, ResNet-152 at layer level
-(collapsed) in under 1 s. Tracing is timed separately: it is not part of drawing.
+Part 1 times drawing (Architecture → DOT) and rendering (DOT → SVG) with the default
+renderer. Targets from the diagrams issue: a block diagram in under 0.2 s, ResNet-152 at
+layer level (collapsed) in under 1 s. Tracing is timed separately: it is not part of drawing.
+
+Part 2 renders every figure of ``figures/`` with each renderer that runs here
+(graphviz-pure, pygraphviz, a system ``dot``) and prints, per renderer: the first render of
+the process (cold), the median time per figure, whether two renders give the same bytes,
+whether the SVG equals the committed one (made by graphviz-pure on another machine), the
+natural size of the widest lesson (before the notebook fit), and the formats it writes. The
+README's "Rendering without a system Graphviz" quotes this table.
 """
 
 from __future__ import annotations
 
 import argparse
+import re
 import statistics
+import subprocess
 import sys
 import time
 from collections.abc import Callable
@@ -27,6 +37,54 @@ def _best_and_median(func: Callable[[], object], repeat: int) -> tuple[float, fl
     return min(times), statistics.median(times), result
 
 
+def _px(svg: bytes) -> str:
+    width, height = re.search(rb'<svg width="([\d.]+)pt" height="([\d.]+)pt"', svg).groups()
+    return f"{float(width) * 4 / 3:.0f}×{float(height) * 4 / 3:.0f}"
+
+
+COLD = """
+import sys, time
+sys.path.insert(0, {root!r})
+from resnet_explain.diagram.render import render
+source = open({path!r}, encoding="utf-8").read()
+start = time.perf_counter()
+render(source, "svg", renderer={renderer!r})
+print(time.perf_counter() - start)
+"""
+
+
+def compare_renderers(repeat: int) -> None:
+    from resnet_explain.diagram import render as render_module
+
+    figures = sorted((ROOT / "figures").glob("*.dot"))
+    sources = {path.stem: path.read_text(encoding="utf-8") for path in figures}
+    widest = "lesson-resnet50-block-kinds"
+    natural = re.sub(r' size="[^"]*"', "", sources[widest])
+    print(f"\nrenderers, on the {len(sources)} figures of figures/ (SVG):")
+    print(f"{'':14} {'cold':>8} {'per figure':>11} {'same bytes':>11} {'= committed':>12} "
+          f"{widest + ' (natural, px)':>40}  formats")
+    for name in render_module.RENDERERS:
+        problem = render_module.renderer_problem(name)
+        if problem:
+            print(f"{name:14} not here: {problem}")
+            continue
+        cold = float(subprocess.run(
+            [sys.executable, "-c", COLD.format(root=str(ROOT), path=str(figures[0]),
+                                               renderer=name)],
+            capture_output=True, text=True, check=True).stdout)
+        times, same, committed = [], True, 0
+        for stem, source in sources.items():
+            _, median, first = _best_and_median(
+                lambda s=source, n=name: render_module.render(s, "svg", renderer=n), repeat)
+            times.append(median)
+            same &= first == render_module.render(source, "svg", renderer=name)
+            committed += first == (ROOT / "figures" / f"{stem}.svg").read_bytes()
+        size = _px(render_module.render(natural, "svg", renderer=name))
+        print(f"{name:14} {cold * 1000:6.0f}ms {statistics.median(times) * 1000:9.1f}ms "
+              f"{'yes' if same else 'NO':>11} {f'{committed}/{len(sources)}':>12} {size:>40}  "
+              f"{', '.join(render_module.WRITES[name])}")
+
+
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--repeat", type=int, default=5)
@@ -38,18 +96,12 @@ def main(argv: list[str] | None = None) -> int:
     from resnet_explain.diagram.render import available_renderer, render
 
     renderer = available_renderer()
-    print(f"renderer: {renderer or 'none (only DOT is timed)'}")
+    print(f"default renderer: {renderer or 'none (only DOT is timed)'}")
 
     start = time.perf_counter()
     r50 = explain("resnet50")
     r152 = explain("resnet152")
     print(f"trace resnet50 + resnet152 (incl. torch import): {time.perf_counter() - start:.2f} s")
-
-    if renderer:  # the first render loads Graphviz's plugins and fonts
-        start = time.perf_counter()
-        render(diagram(r50, block="conv3_1").source, "svg")
-        cold = time.perf_counter() - start
-        print(f"first render in this process (cold): {cold:.3f} s")
 
     cases = [
         ("block diagram resnet50 conv3_1", lambda: diagram(r50, block="conv3_1")),
@@ -69,6 +121,7 @@ def main(argv: list[str] | None = None) -> int:
             print(f"{title:36} {best_dot:9.3f}s {best_svg:9.3f}s {total:12.3f}s")
         else:
             print(f"{title:36} {best_dot:9.3f}s {'-':>10} {'-':>13}")
+    compare_renderers(args.repeat)
     return 0
 
 

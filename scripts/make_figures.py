@@ -1,67 +1,78 @@
 """Regenerate ``figures/``: every lesson and the stage/block diagrams of ResNet-18 … 152.
 
-    python scripts/make_figures.py            # write figures/*.dot and figures/*.svg
-    python scripts/make_figures.py --check    # exit 1 if a committed .dot is out of date
+    python scripts/make_figures.py            # write every figure
+    python scripts/make_figures.py --check    # exit 1 if a committed figure is out of date
 
-Each figure is traced from the zoo and drawn by ``resnet_explain.diagram``; the DOT source is
-committed next to its SVG, and ``tests/test_diagram.py`` fails when the code no longer draws
-the committed DOT. The SVGs are laid out with the fonts of the machine that runs this: one of
-Helvetica, Arial or Liberation Sans (``apt-get install fonts-liberation``) gives the widths
-that viewers of the SVG will see.
+Each producer in :data:`PRODUCERS` writes its own files into the folder and returns their
+names; add a producer (plots, tables) to that list and this one command makes it too.
+
+Diagrams: traced from the zoo, drawn by ``resnet_explain.diagram``, and written as DOT and
+SVG. The SVG is always laid out by graphviz-pure, whose built-in font metrics make the bytes
+the same on every machine, so ``tests/test_diagram.py`` can compare the committed SVG (not
+just the DOT) with what the code draws.
 """
 
 from __future__ import annotations
 
 import argparse
-import shutil
-import subprocess
 import sys
+from collections.abc import Callable
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
 FIGURES = ROOT / "figures"
-METRIC_FONTS = ("Helvetica", "Arial", "Liberation Sans", "Nimbus Sans", "Arimo")
+#: The renderer whose SVG is committed: deterministic across machines.
+FIGURE_RENDERER = "graphviz-pure"
+
+#: ``producer(folder, check)`` writes its figures into ``folder`` and returns the file names
+#: it wrote; with ``check=True`` it writes nothing and returns the names that are stale.
+Producer = Callable[[Path, bool], list[str]]
 
 
-def _font_note() -> str | None:
-    """A warning when text would be measured with a font wider than Helvetica/Arial."""
-    if shutil.which("fc-match") is None:
-        return None
-    found = subprocess.run(["fc-match", "-f", "%{family}", "Arial"], capture_output=True,
-                           text=True, check=False).stdout
-    if any(name.lower() in found.lower() for name in METRIC_FONTS):
-        return None
-    return (f"note: Arial resolves to {found!r}; install fonts-liberation so the SVG text "
-            "widths match Helvetica/Arial")
+def diagrams(out: Path, check: bool) -> list[str]:
+    """``figures/NAME.dot`` and ``figures/NAME.svg`` for every lesson and network figure."""
+    from resnet_explain.diagram.lessons import figures
+    from resnet_explain.diagram.render import render
+
+    names = []
+    for name, graph in figures().items():
+        dot = graph.source
+        svg = render(dot, "svg", renderer=FIGURE_RENDERER)
+        files = {out / f"{name}.dot": dot.encode("utf-8"), out / f"{name}.svg": svg}
+        for path, data in files.items():
+            if check:
+                if not path.is_file() or path.read_bytes() != data:
+                    names.append(path.name)
+            else:
+                path.write_bytes(data)
+                names.append(path.name)
+    return names
+
+
+PRODUCERS: list[Producer] = [diagrams]
 
 
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--check", action="store_true",
-                        help="only compare the committed DOT with what the code draws")
+                        help="only compare the committed figures with what the code makes")
     parser.add_argument("--out", type=Path, default=FIGURES, help="folder (default: figures/)")
     args = parser.parse_args(argv)
 
     sys.path.insert(0, str(ROOT))
-    from resnet_explain.diagram.lessons import figures
+    from resnet_explain.errors import UserError
 
-    drawn = figures()
-    if args.check:
-        stale = [name for name, graph in drawn.items()
-                 if not (args.out / f"{name}.dot").is_file()
-                 or (args.out / f"{name}.dot").read_text(encoding="utf-8") != graph.source]
-        for name in stale:
-            print(f"out of date: {args.out / name}.dot", file=sys.stderr)
-        return 1 if stale else 0
-
-    note = _font_note()
-    if note:
-        print(note, file=sys.stderr)
     args.out.mkdir(parents=True, exist_ok=True)
-    for name, graph in drawn.items():
-        (args.out / f"{name}.dot").write_text(graph.source, encoding="utf-8")
-        graph.write(args.out / f"{name}.svg")
-        print(f"wrote {args.out.name}/{name}.svg")
+    try:
+        done = [name for produce in PRODUCERS for name in produce(args.out, args.check)]
+    except UserError as error:
+        print(f"error: {error}", file=sys.stderr)
+        return 2
+    if args.check:
+        for name in done:
+            print(f"out of date: {args.out / name}", file=sys.stderr)
+        return 1 if done else 0
+    print(f"wrote {len(done)} files to {args.out}")
     return 0
 
 

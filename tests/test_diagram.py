@@ -1,8 +1,8 @@
 """Diagrams: golden DOT, node/edge counts against the Architecture, collapsing, figures/, CLI.
 
-Rendering tests need pygraphviz (its wheel bundles Graphviz) or a system ``dot``; they are
-skipped when neither is there. ``UPDATE_GOLDENS=1 pytest tests/test_diagram.py`` rewrites
-``tests/golden/diagram_*.dot``.
+Rendering tests run with every renderer this machine has (graphviz-pure, a dependency, at
+least); the fallbacks are tested by hiding the renderers (``hide``).
+``UPDATE_GOLDENS=1 pytest tests/test_diagram.py`` rewrites ``tests/golden/diagram_*.dot``.
 """
 
 from __future__ import annotations
@@ -11,6 +11,7 @@ import os
 import re
 import subprocess
 import sys
+import textwrap
 import xml.etree.ElementTree as ET
 from collections import Counter
 from pathlib import Path
@@ -22,7 +23,7 @@ from torch import nn
 
 from resnet_explain import explain
 from resnet_explain.cli import main
-from resnet_explain.diagram import diagram
+from resnet_explain.diagram import diagram, style
 from resnet_explain.diagram import render as render_module
 from resnet_explain.diagram.lessons import LESSONS, figures, lesson
 from resnet_explain.diagram.network import block_runs
@@ -32,7 +33,12 @@ ROOT = Path(__file__).resolve().parent.parent
 GOLDEN = Path(__file__).resolve().parent / "golden"
 UPDATE = os.environ.get("UPDATE_GOLDENS") == "1"
 needs_renderer = pytest.mark.skipif(render_module.available_renderer() is None,
-                                    reason="neither pygraphviz nor a system dot")
+                                    reason="no renderer: graphviz-pure, pygraphviz, dot")
+needs_pure = pytest.mark.skipif(render_module.graphviz_pure_executable() is None,
+                                reason="graphviz-pure is not installed")
+#: The renderers that run on this machine (graphviz-pure at least, where it is installed).
+RENDERERS_HERE = [name for name in render_module.RENDERERS
+                  if render_module.renderer_problem(name) is None]
 
 
 # --- a small ResNet of our own (independent of the zoo) ----------------------------------
@@ -276,54 +282,293 @@ def test_lessons_are_drawn_from_the_trace(zoo):
 
 
 # --- figures/ -------------------------------------------------------------------------
-def test_committed_figures_match_what_the_code_draws(zoo):
-    drawn = figures(zoo)
+@pytest.fixture(scope="module")
+def drawn_figures(zoo):
+    return figures(zoo)
+
+
+def test_committed_figures_match_what_the_code_draws(drawn_figures):
     committed = sorted(p.stem for p in (ROOT / "figures").glob("*.dot"))
-    assert committed == sorted(drawn), "run: python scripts/make_figures.py"
-    for name, graph in drawn.items():
+    assert committed == sorted(drawn_figures), "run: python scripts/make_figures.py"
+    for name, graph in drawn_figures.items():
         assert (ROOT / "figures" / f"{name}.svg").is_file()
         dot = (ROOT / "figures" / f"{name}.dot").read_text(encoding="utf-8")
         assert dot == graph.source, f"figures/{name}.dot is stale: python scripts/make_figures.py"
 
 
+@needs_pure
+def test_committed_svgs_are_what_graphviz_pure_draws_on_this_machine(drawn_figures):
+    """graphviz-pure measures text with built-in metrics, so its SVG does not depend on the
+    machine: the committed figures, made elsewhere, must come out byte for byte."""
+    for name, graph in drawn_figures.items():
+        svg = render_module.render(graph.source, "svg", renderer="graphviz-pure")
+        committed = (ROOT / "figures" / f"{name}.svg").read_bytes()
+        assert svg == committed, f"figures/{name}.svg differs: python scripts/make_figures.py"
+
+
 # --- rendering ------------------------------------------------------------------------
-@needs_renderer
-def test_svg_parses_and_has_every_node(tiny):
+@pytest.fixture
+def hide(monkeypatch):
+    """``hide("pygraphviz", "dot", ...)``: make those renderers unavailable for this test.
+
+    pygraphviz is hidden for real (``sys.modules["pygraphviz"] = None`` makes its import fail,
+    as a wheel without its system libraries does), ``dot`` by an empty PATH, graphviz-pure by
+    not finding its program.
+    """
+    empty = Path(os.devnull).parent if os.name != "nt" else Path("NUL")
+    forget_pygraphviz = render_module.pygraphviz_problem.cache_clear
+
+    def hide_them(*names: str) -> None:
+        for name in names:
+            if name == "pygraphviz":
+                monkeypatch.setitem(sys.modules, "pygraphviz", None)
+                forget_pygraphviz()
+            elif name == "dot":
+                monkeypatch.setenv("PATH", str(empty / "no-such-folder"))
+            elif name == "graphviz-pure":
+                monkeypatch.setattr(render_module, "graphviz_pure_executable", lambda: None)
+
+    yield hide_them
+    forget_pygraphviz()
+
+
+def svg_size_px(svg: str | bytes) -> tuple[float, float]:
+    """The width and height a browser shows an SVG at, in CSS pixels (1 pt = 4/3 px)."""
+    root = ET.fromstring(svg.encode("utf-8") if isinstance(svg, str) else svg)
+    px = []
+    for attribute in ("width", "height"):
+        number, unit = re.fullmatch(r"([\d.]+)(pt|px|)", root.get(attribute)).groups()
+        px.append(float(number) * (4 / 3 if unit == "pt" else 1))
+    return px[0], px[1]
+
+
+@pytest.mark.parametrize("renderer", RENDERERS_HERE)
+def test_every_renderer_draws_every_node(tiny, renderer):
     graph = diagram(tiny, "layer", collapse=False)
-    svg = graph.svg()
-    root = ET.fromstring(svg.encode("utf-8"))
+    svg = render_module.render(graph.source, "svg", renderer=renderer)
+    root = ET.fromstring(svg)
     assert root.tag.endswith("svg")
     ns = {"s": "http://www.w3.org/2000/svg"}
     groups = root.findall(".//s:g[@class='node']", ns)
     nodes, _ = parse(graph.source)
     assert len(groups) == len(nodes)
+    # laid out with Arial's widths, shown with the fonts that share them
+    assert f'font-family="{style.SVG_FONT_FAMILY}"'.encode() in svg
+    assert b'font-family="Arial"' not in svg
+    png = render_module.render(graph.source, "png", renderer=renderer)
+    assert png[:8] == b"\x89PNG\r\n\x1a\n"
+
+
+@needs_pure
+def test_graphviz_pure_is_the_default_and_deterministic(tiny):
+    assert render_module.renderer_order() == ("graphviz-pure", "pygraphviz", "dot")
+    assert render_module.available_renderer() == "graphviz-pure"
+    source = diagram(tiny, block="conv3_1").source
+    assert render_module.render(source) == render_module.render(source)
+
+
+@needs_pure
+def test_diagrams_render_with_pygraphviz_hidden(tiny, hide, tmp_path):
+    hide("pygraphviz", "dot")
+    assert "not installed" in render_module.pygraphviz_problem()
+    with pytest.raises(ImportError):
+        import pygraphviz  # noqa: F401
+    assert render_module.available_renderer() == "graphviz-pure"
+    graph = diagram(tiny, "layer")
+    assert ET.fromstring(graph.svg()).tag.endswith("svg")
+    assert graph.write(tmp_path / "tiny.png").read_bytes()[:4] == b"\x89PNG"
+    # PDF is what graphviz-pure cannot write: a one-line error that says what to install
+    with pytest.raises(UserError, match=r"PDF needs pygraphviz or dot.*pip install pygraphviz"
+                       ) as error:
+        graph.write(tmp_path / "tiny.pdf")
+    assert "\n" not in str(error.value)
+    assert not (tmp_path / "tiny.pdf").exists()
+
+
+def test_a_pygraphviz_wheel_without_its_system_libraries_falls_back(tmp_path):
+    """In a fresh interpreter whose pygraphviz fails to load the way a slim container's does,
+    a diagram still renders, and nothing reaches stderr."""
+    code = textwrap.dedent("""
+        import importlib.abc, importlib.machinery, sys
+        class Unloadable(importlib.abc.Loader):
+            def create_module(self, spec):
+                raise ImportError("libgobject-2.0.so.0: cannot open shared object file")
+            def exec_module(self, module):
+                pass
+        class Broken(importlib.abc.MetaPathFinder):
+            def find_spec(self, name, path=None, target=None):
+                if name == "pygraphviz":
+                    return importlib.machinery.ModuleSpec(name, Unloadable())
+        sys.meta_path.insert(0, Broken())
+        from resnet_explain.diagram import render
+        print(render.pygraphviz_problem())
+        print(render.available_renderer())
+        svg = render.render('digraph { a -> b }')
+        print(svg[:5].decode())
+    """)
+    result = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True,
+                            cwd=ROOT, check=False)
+    assert result.returncode == 0, result.stderr
+    problem, chosen, start = result.stdout.splitlines()
+    assert "libgobject" in problem
+    if render_module.graphviz_pure_executable() is None:
+        pytest.skip("graphviz-pure is not installed here")
+    assert (chosen, start, result.stderr) == ("graphviz-pure", "<?xml", "")
+
+
+def test_no_renderer_is_a_clear_error(tiny, hide):
+    hide("graphviz-pure", "pygraphviz", "dot")
+    assert render_module.available_renderer() is None
+    with pytest.raises(UserError, match="pip install graphviz-pure") as error:
+        diagram(tiny).svg()
+    assert "\n" not in str(error.value)
+
+
+def test_a_pygraphviz_that_does_not_load_names_the_missing_libraries(tiny, hide, monkeypatch):
+    hide("graphviz-pure", "dot")
+    problem = "pygraphviz is installed but does not load: libglib-2.0.so.0: cannot open"
+    monkeypatch.setattr(render_module, "pygraphviz_problem", lambda: problem)
+    assert render_module.available_renderer() is None
+    with pytest.raises(UserError, match=r"pip install graphviz-pure.*libglib2\.0-0"):
+        diagram(tiny).svg()
+
+
+def test_renderer_order_from_argument_and_environment(monkeypatch):
+    monkeypatch.setenv("RESNET_EXPLAIN_RENDERER", "dot, PyGraphviz")
+    assert render_module.renderer_order() == ("dot", "pygraphviz")
+    assert render_module.renderer_order("graphviz-pure") == ("graphviz-pure",)
+    assert render_module.renderer_order(["pygraphviz", "dot"]) == ("pygraphviz", "dot")
+    monkeypatch.setenv("RESNET_EXPLAIN_RENDERER", "")
+    assert render_module.renderer_order() == render_module.RENDERERS
+    monkeypatch.setenv("RESNET_EXPLAIN_RENDERER", "cairo")
+    with pytest.raises(UserError, match="names no renderer 'cairo'"):
+        render_module.renderer_order()
+
+
+@needs_pure
+def test_renderer_environment_variable_picks_the_renderer(tiny, hide, monkeypatch):
+    monkeypatch.setenv("RESNET_EXPLAIN_RENDERER", "pygraphviz")
+    hide("pygraphviz")
+    with pytest.raises(UserError, match="no Graphviz renderer"):
+        diagram(tiny).svg()  # graphviz-pure is there, but not among those named
+    monkeypatch.setenv("RESNET_EXPLAIN_RENDERER", "pygraphviz,graphviz-pure")
+    assert render_module.available_renderer() == "graphviz-pure"
+
+
+@pytest.mark.skipif(render_module.available_renderer("pdf") is None,
+                    reason="neither pygraphviz nor a system dot: no PDF here")
+def test_pdf_comes_from_a_renderer_that_can_write_it(tiny, tmp_path):
+    path = diagram(tiny, block="conv3_1").write(tmp_path / "block.pdf")
+    assert path.read_bytes()[:5] == b"%PDF-"
+
+
+# --- no stray output ------------------------------------------------------------------
+@pytest.mark.parametrize("capture", ["capfd", "capsys"])
+@pytest.mark.parametrize("renderer", RENDERERS_HERE)
+def test_rendering_writes_nothing_to_stdout_or_stderr(tiny, renderer, capture, request):
+    captured = request.getfixturevalue(capture)  # capfd: file descriptors 1 and 2
+    source = diagram(tiny, block="conv3_1").source
+    for format in ("svg", "png"):
+        assert render_module.render(source, format, renderer=renderer)
+    assert captured.readouterr() == ("", "")
+
+
+STDERR_LIKE_IPYKERNEL = textwrap.dedent("""
+    # ipykernel replaces sys.stderr with a stream whose fileno() is not 2, and forwards fd 2
+    # itself to the notebook: both must stay silent.
+    import os, sys, tempfile
+    fake = tempfile.TemporaryFile(mode="w+")
+    assert fake.fileno() != 2
+    sys.stderr = fake
+    from resnet_explain.diagram import render
+    for renderer in sys.argv[1:]:
+        for format in ("svg", "png"):
+            data = render.render('digraph { a [label="conv 3×3"]; a -> b }', format,
+                                 renderer=renderer)
+            assert data, renderer
+    sys.stderr.flush()
+    fake.seek(0)
+    print(repr(fake.read()))
+""")
+
+
+@pytest.mark.skipif(not RENDERERS_HERE, reason="no renderer here")
+def test_a_fresh_kernel_like_process_renders_silently():
+    """The first render of a process is where fontconfig complains about a newer config;
+    run it in a fresh interpreter whose sys.stderr is not fd 2, as in Jupyter."""
+    result = subprocess.run([sys.executable, "-c", STDERR_LIKE_IPYKERNEL, *RENDERERS_HERE],
+                            capture_output=True, text=True, cwd=ROOT, check=False)
+    assert result.returncode == 0, result.stderr
+    assert result.stderr == ""  # nothing on fd 2
+    assert result.stdout.strip() == "''"  # nothing on sys.stderr
+
+
+# --- fitting the page -----------------------------------------------------------------
+NOTEBOOK_WIDTH_PX = 1000
+SLIDE_PX = (1280, 720)
 
 
 @needs_renderer
-def test_jupyter_display_goes_through_our_renderer(tiny, monkeypatch):
+def test_every_figure_fits_a_notebook_at_default_settings(drawn_figures, zoo):
+    drawings = dict(drawn_figures)
+    for model in ("resnet50", "resnet152"):
+        for level in ("stage", "block", "layer"):
+            drawings[f"{model} {level}"] = diagram(zoo(model), level)
+    drawings["compare 18/34"] = diagram(zoo("resnet18"), "block", compare=zoo("resnet34"))
+    drawings["compare conv3_1"] = diagram(zoo("resnet50-v1"), block="conv3_1",
+                                          compare=zoo("resnet50"))
+    for name, graph in drawings.items():
+        width, _ = svg_size_px(graph.svg())
+        assert width <= NOTEBOOK_WIDTH_PX, f"{name} is {width:.0f} px wide"
+
+
+@needs_renderer
+def test_fit_slide_and_none(zoo):
+    kinds = lesson("resnet50-block-kinds", zoo)
+    natural = svg_size_px(kinds.fit("none").svg())
+    assert natural[0] > NOTEBOOK_WIDTH_PX  # so the default fit does shrink it
+    slide = svg_size_px(kinds.fit("slide").svg())
+    assert slide[0] <= SLIDE_PX[0] and slide[1] <= SLIDE_PX[1]
+    assert slide[0] / slide[1] == pytest.approx(natural[0] / natural[1], rel=0.01)
+    stages = diagram(zoo("resnet50"), fit="slide")
+    width, height = svg_size_px(stages.svg())
+    assert width <= SLIDE_PX[0] and height <= SLIDE_PX[1]
+    small = diagram(zoo("resnet50"), block="conv2_2")
+    assert svg_size_px(small.svg()) == svg_size_px(small.fit("none").svg())  # never enlarged
+    with pytest.raises(UserError, match="unknown fit 'poster'"):
+        diagram(zoo("resnet50"), fit="poster")
+
+
+@needs_renderer
+def test_rankdir_lays_the_network_out_left_to_right(tiny):
+    tall = svg_size_px(diagram(tiny, "stage", fit="none").svg())
+    wide_graph = diagram(tiny, "stage", rankdir="LR", fit="none")
+    assert "rankdir=LR" in wide_graph.source
+    wide = svg_size_px(wide_graph.svg())
+    assert tall[1] > tall[0] and wide[0] > wide[1]
+    assert diagram(tiny, rankdir="horizontal").source == diagram(tiny, rankdir="lr").source
+    assert "rankdir=TB" in diagram(tiny, block="conv3_1", rankdir="vertical").source
+    with pytest.raises(UserError, match="unknown rankdir 'diagonal'"):
+        diagram(tiny, rankdir="diagonal")
+    with pytest.raises(TypeError, match="unexpected options: colour"):
+        diagram(tiny, colour="red")
+
+
+@needs_renderer
+def test_jupyter_display_fits_the_output_area_and_is_silent(tiny, capfd, monkeypatch):
     graph = diagram(tiny, block="conv2_1")
     assert isinstance(graph, graphviz.Digraph)
-    monkeypatch.setenv("PATH", "")  # no system dot: must not matter with pygraphviz
+    monkeypatch.setenv("PATH", "")  # no system dot: must not matter
     if render_module.available_renderer() is None:
         pytest.skip("only a system dot is available")
     bundle = graph._repr_mimebundle_()
-    assert bundle["image/svg+xml"].lstrip().startswith("<?xml")
-    assert graph.pipe(format="png")[:8] == b"\x89PNG\r\n\x1a\n"
-
-
-def test_no_renderer_is_a_clear_error(tiny, monkeypatch):
-    monkeypatch.setattr(render_module, "available_renderer", lambda: None)
-    with pytest.raises(UserError, match="pip install pygraphviz"):
-        diagram(tiny).svg()
-
-
-def test_a_pygraphviz_that_does_not_load_names_the_missing_libraries(tiny, monkeypatch):
-    problem = "pygraphviz is installed but does not load: libglib-2.0.so.0: cannot open"
-    monkeypatch.setattr(render_module, "pygraphviz_problem", lambda: problem)
-    monkeypatch.setattr(render_module.shutil, "which", lambda name: None)
-    assert render_module.available_renderer() is None
-    with pytest.raises(UserError, match=r"libglib2\.0-0"):
-        diagram(tiny).svg()
+    svg = bundle["image/svg+xml"]
+    root = ET.fromstring(svg.encode("utf-8"))
+    assert root.get("style") == "max-width:100%;height:auto"
+    assert root.get("viewBox")  # what lets the browser scale it down
+    assert svg_size_px(svg)[0] <= NOTEBOOK_WIDTH_PX
+    assert graph._repr_mimebundle_(include=["image/png"])["image/png"][:4] == b"\x89PNG"
+    assert capfd.readouterr() == ("", "")
 
 
 # --- command line ---------------------------------------------------------------------

@@ -24,13 +24,18 @@ __all__ = ["LEVELS", "diagram"]
 
 def diagram(arch: Architecture, level: str = "stage", *, block: str | None = None,
             compare: Architecture | None = None, collapse: bool | None = None,
-            names: bool = True, title: str | None = None, **options: Any) -> Diagram:
+            names: bool = True, title: str | None = None, rankdir: str = "TB",
+            fit: str | None = "notebook", **options: Any) -> Diagram:
     """Draw ``arch`` as a :class:`~.dot.Diagram` (a ``graphviz.Digraph``).
 
     ``level`` is ``stage``, ``block`` or ``layer``. ``block="layer3.0"`` (or ``"conv4_1"``)
     draws that one residual block instead. ``compare`` draws a second Architecture beside the
     first. ``collapse`` folds runs of identical consecutive blocks into one "× n" node
     (default: on at layer level, off at block level). ``names`` shows module names.
+    ``rankdir`` lays the data flow out top to bottom (``"TB"``, or ``"vertical"``) or left to
+    right (``"LR"``, or ``"horizontal"``). ``fit`` scales a drawing that is larger down to a
+    ``"notebook"`` output area (1000 px wide, the default), a ``"slide"`` (1280 × 720 px), or
+    not at all (``"none"``).
     """
     if options:
         unknown = ", ".join(sorted(options))
@@ -43,10 +48,13 @@ def diagram(arch: Architecture, level: str = "stage", *, block: str | None = Non
         from .block import Panel, block_diagram, compare_blocks
 
         if compare is None:
-            return block_diagram(arch, block, names=names)
-        return compare_blocks([Panel(arch, block), Panel(compare, block)], title=title,
-                              names=names)
-    from .network import network_diagram
+            drawing = block_diagram(arch, block, names=names)
+        else:
+            drawing = compare_blocks([Panel(arch, block), Panel(compare, block)], title=title,
+                                     names=names)
+    else:
+        from .network import network_diagram
 
-    return network_diagram(arch, level, compare=compare, collapse=collapse, names=names,
-                           title=title)
+        drawing = network_diagram(arch, level, compare=compare, collapse=collapse, names=names,
+                                  title=title)
+    return drawing.orient(rankdir).fit(fit)

@@ -12,11 +12,13 @@ from collections.abc import Callable
 from typing import Any
 
 from . import LEVELS
+from .style import FITS, RANKDIRS  # imports nothing
 
 DESCRIPTION = """\
 Draw a traced model with Graphviz. Without -o the DOT source goes to standard output;
-with -o the suffix picks the format (.svg, .png, .pdf, .dot). Rendering uses pygraphviz's
-bundled Graphviz ('pip install pygraphviz'), else a system 'dot'.
+with -o the suffix picks the format (.svg, .png, .pdf, .dot). Rendering uses graphviz-pure
+(installed with resnet-explain), else pygraphviz, else a system 'dot'; PDF needs one of the
+last two.
 
 examples:
   resnet-explain diagram resnet50 -o resnet50.svg
@@ -48,6 +50,12 @@ def add_diagram_command(commands: Any,
                              "(default: on at layer level, off at block level)")
     parser.add_argument("--no-names", dest="names", action="store_false",
                         help="leave module names out of the layer labels")
+    parser.add_argument("--rankdir", choices=RANKDIRS, default="TB",
+                        help="lay the data flow out top to bottom (TB, default) or left to "
+                             "right (LR)")
+    parser.add_argument("--fit", choices=FITS, default="notebook",
+                        help="scale a larger drawing down to a 1000-px notebook width "
+                             "(default), a 1280x720 slide, or not at all (none)")
     parser.add_argument("--output", "-o", metavar="FILE", default=None,
                         help="write FILE (.svg, .png, .pdf or .dot) instead of printing DOT")
     parser.set_defaults(run=run)
@@ -58,8 +66,10 @@ def run(args: argparse.Namespace) -> None:
     from . import render
 
     if args.output is not None:  # fail before tracing: unknown suffix, nothing to render with
-        if render.format_for(args.output) != "dot" and render.available_renderer() is None:
-            raise render.no_renderer(f"no Graphviz renderer is available to draw {args.output}")
+        format = render.format_for(args.output)
+        if format != "dot" and render.available_renderer(format) is None:
+            raise render.no_renderer(f"no Graphviz renderer is available to draw {args.output}",
+                                     format)
 
     from ..api import explain
     from . import diagram
@@ -69,7 +79,7 @@ def run(args: argparse.Namespace) -> None:
     if args.compare is not None:
         other = explain(args.compare, args.input, shortcut=args.compare_shortcut)
     drawing = diagram(arch, args.level, block=args.block, compare=other, collapse=args.collapse,
-                      names=args.names)
+                      names=args.names, rankdir=args.rankdir, fit=args.fit)
     if args.output is None:
         sys.stdout.write(drawing.source)
         return

@@ -2,8 +2,9 @@
 
 The graphviz package builds DOT source in pure Python but calls the ``dot`` executable for
 everything else — ``pipe()``, ``render()`` and the Jupyter display. :class:`Diagram` routes
-those through :mod:`.render` (pygraphviz's bundled Graphviz, else a system ``dot``), so
-``explain("resnet50").diagram()`` displays inline in Jupyter after ``pip install`` alone.
+those through :mod:`.render` (graphviz-pure, else pygraphviz, else a system ``dot``), so
+``explain("resnet50").diagram()`` displays inline in Jupyter after ``pip install`` alone,
+silently, and no wider than the output area.
 """
 
 from __future__ import annotations
@@ -15,8 +16,12 @@ from typing import Any
 
 import graphviz
 
+from ..errors import UserError
 from . import render as _render
 from . import style
+
+#: Inline CSS of the SVG a notebook shows: shrink to the output area's width, never grow.
+DISPLAY_STYLE = "max-width:100%;height:auto"
 
 
 class Diagram(graphviz.Digraph):
@@ -25,13 +30,17 @@ class Diagram(graphviz.Digraph):
     def pipe(self, format: str | None = None, renderer: str | None = None,
              formatter: str | None = None, neato_no_op: Any = None, quiet: bool = False, *,
              engine: str | None = None, encoding: str | None = None) -> Any:
-        """Render with the bundled or system Graphviz and return the bytes (or text when
-        ``encoding`` is given). ``renderer``/``formatter``/``engine`` are not supported."""
+        """Render with graphviz-pure, pygraphviz or a system Graphviz (see :mod:`.render`)
+        and return the bytes (or text when ``encoding`` is given). Graphviz's own
+        ``renderer``/``formatter``/``engine`` options are not supported."""
         data = _render.render(self.source, format or self.format or "svg")
         return data.decode(encoding) if encoding else data
 
     def _repr_image_svg_xml(self) -> str:
-        return self.pipe(format="svg", encoding="utf-8")
+        """The SVG Jupyter shows: never wider than the output area (a drawing that is wider
+        shrinks to fit, keeping its proportions)."""
+        svg = self.pipe(format="svg", encoding="utf-8")
+        return svg.replace("<svg ", f'<svg style="{DISPLAY_STYLE}" ', 1)
 
     def _repr_image_png(self) -> bytes:
         return self.pipe(format="png")
@@ -39,13 +48,40 @@ class Diagram(graphviz.Digraph):
     def _repr_image_jpeg(self) -> bytes:
         return self.pipe(format="jpeg")
 
+    def fit(self, where: str | None) -> Diagram:
+        """Scale the drawing down, if it is larger, to fit ``where``: ``"notebook"`` (the
+        default: at most 1000 px wide), ``"slide"`` (1280 × 720 px) or ``"none"``. Returns
+        the diagram itself."""
+        key = "none" if where is None else str(where).lower()
+        if key not in style.FITS:
+            raise UserError(f"unknown fit {where!r}",
+                            f"Choose one of {', '.join(style.FITS)}")
+        size = style.FITS[key]
+        if size is None:
+            self.graph_attr.pop("size", None)
+        else:
+            self.graph_attr["size"] = size
+        return self
+
+    def orient(self, rankdir: str) -> Diagram:
+        """Lay the drawing out top to bottom (``"TB"``, ``"vertical"``), left to right
+        (``"LR"``, ``"horizontal"``), or ``"BT"``/``"RL"``. Returns the diagram itself."""
+        key = style.ORIENTATIONS.get(str(rankdir).lower(), str(rankdir).upper())
+        if key not in style.RANKDIRS:
+            raise UserError(f"unknown rankdir {rankdir!r}",
+                            f"Choose one of {', '.join(style.RANKDIRS)}, or "
+                            f"{' / '.join(style.ORIENTATIONS)}")
+        self.graph_attr["rankdir"] = key
+        return self
+
     def svg(self) -> str:
         """The diagram as SVG text."""
         return self.pipe(format="svg", encoding="utf-8")
 
-    def write(self, path: str | os.PathLike[str]) -> Path:
-        """Write ``.svg``, ``.png``, ``.pdf`` or ``.dot`` (format by suffix)."""
-        return _render.write(self.source, path)
+    def write(self, path: str | os.PathLike[str], *, renderer: str | None = None) -> Path:
+        """Write ``.svg``, ``.png``, ``.pdf`` or ``.dot`` (format by suffix). ``renderer``
+        names the renderers to try (see :func:`.render.renderer_order`)."""
+        return _render.write(self.source, path, renderer=renderer)
 
     def render(self, filename: str | os.PathLike[str] | None = None,
                directory: str | os.PathLike[str] | None = None, view: bool = False,

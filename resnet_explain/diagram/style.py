@@ -14,12 +14,15 @@ This module imports nothing (no graphviz, no torch).
 
 from __future__ import annotations
 
-#: A clean sans-serif, as a family list. The SVG gets this list verbatim, and Graphviz lays
-#: the text out with the first family installed: Helvetica, Arial or Liberation Sans, which
-#: share one set of character widths, so labels fit their boxes in any viewer that has one of
-#: them (macOS, Windows, most Linux desktops). Without them it falls back to a wider sans
-#: (DejaVu), which still fits, with more room to spare.
-FONT = "Helvetica,Arial,Liberation Sans,sans-serif"
+#: The font Graphviz lays text out with. Arial, because every renderer knows its widths:
+#: graphviz-pure has them built in (it falls back to Times's, far narrower than any sans, for
+#: a name it does not know, such as a family list), and pygraphviz or a system Graphviz find
+#: Arial or a metric-compatible face (Liberation Sans, Arimo) through fontconfig.
+FONT = "Arial"
+#: What the SVG names instead of :data:`FONT`: fonts with Arial's widths first, so labels fit
+#: their boxes in any viewer that has one of them (Windows and macOS have Arial, most Linux
+#: desktops Liberation Sans), then any sans-serif.
+SVG_FONT_FAMILY = "Arial,Helvetica,Liberation Sans,Arimo,sans-serif"
 TEXT = "#212121"
 MUTED = "#616161"
 EDGE = "#424242"
@@ -43,9 +46,21 @@ SIZE_CLUSTER = 12
 SIZE_TITLE = 15
 
 
+#: Graphviz ``size`` (inches, at 72 pt = 96 px each) for each place a figure is shown. A
+#: drawing larger than that is scaled down to fit, a smaller one is left alone: "notebook"
+#: (the default) keeps the width within a 1000-px output area, "slide" fits a 1280 × 720
+#: slide, "none" leaves the natural size.
+NOTEBOOK_SIZE = "10.4,1000"
+FITS: dict[str, str | None] = {"notebook": NOTEBOOK_SIZE, "slide": "13.33,7.5", "none": None}
+#: Accepted values of ``rankdir``, and the plain-word orientations that mean the same.
+RANKDIRS = ("TB", "LR", "BT", "RL")
+ORIENTATIONS = {"vertical": "TB", "horizontal": "LR"}
+
+
 def graph_attrs(rankdir: str = "TB", *, title: str | None = None) -> dict[str, str]:
     attrs = {
         "rankdir": rankdir,
+        "size": NOTEBOOK_SIZE,
         "fontname": FONT,
         "fontsize": str(SIZE_CLUSTER),
         "fontcolor": TEXT,
