@@ -132,6 +132,16 @@ class Layer:
     def formula_ok(self) -> bool:
         return all(c.ok for c in self.size_checks)
 
+    def __repr__(self) -> str:
+        from .render.display import layer_repr
+
+        return layer_repr(self)
+
+    def _repr_html_(self) -> str:
+        from .render.notebook import layer_html
+
+        return layer_html(self)
+
 
 @dataclass
 class Block:
@@ -172,6 +182,16 @@ class Block:
         return sorted({*self.pre_layers, *self.main_layers, *self.shortcut_layers,
                        self.add_layer, *self.tail_layers})
 
+    def __repr__(self) -> str:
+        from .render.display import block_repr
+
+        return block_repr(self)
+
+    def _repr_html_(self) -> str:
+        from .render.notebook import block_html
+
+        return block_html(self)
+
 
 @dataclass
 class Stage:
@@ -187,6 +207,16 @@ class Stage:
     params: int = 0
     macs: int = 0
     weighted_on_path: int = 0  # weighted layers this stage contributes to the plain depth
+
+    def __repr__(self) -> str:
+        from .render.display import stage_repr
+
+        return stage_repr(self)
+
+    def _repr_html_(self) -> str:
+        from .render.notebook import stage_html
+
+        return stage_html(self)
 
 
 @dataclass
@@ -217,6 +247,11 @@ class Architecture:
     warnings: list[str] = field(default_factory=list)
     notes: list[str] = field(default_factory=list)  # e.g. the paper's figures beside ours
     output_layers: list[int] = field(default_factory=list)  # the layers that produced the output
+
+    def __post_init__(self) -> None:
+        from .render.display import attach
+
+        attach(self)  # each layer, block and stage can find its Architecture (for display)
 
     # --- derived numbers -------------------------------------------------------------
     @property
@@ -258,16 +293,26 @@ class Architecture:
         return to_json(self, indent=indent)
 
     def table(self, format: str = "text", depth: str = "layer") -> str:
-        """The summary table as ``text``, ``markdown``, ``html``, ``json`` or ``csv``."""
+        """The summary table as ``text``, ``markdown``, ``html``, ``json`` or ``csv``: a
+        ``str`` that Jupyter displays in its format (Markdown rendered, …)."""
         from .render import render
+        from .render.display import Rendered
 
-        return render(self, format=format, depth=depth)
+        return Rendered(render(self, format=format, depth=depth), format)
 
     def __str__(self) -> str:
-        return self.table("text")
+        return str(self.table("text"))
+
+    def __repr__(self) -> str:
+        from .render.display import architecture_repr
+
+        return architecture_repr(self)
 
     def _repr_html_(self) -> str:
-        return self.table("html")
+        """Jupyter's view: a card, then the collapsible stage → block → layer tree."""
+        from .render.notebook import architecture_html
+
+        return architecture_html(self)
 
     def diagram(self, level: str = "stage", **options: Any) -> graphviz.Digraph:
         """A Graphviz diagram of the network (``stage``, ``block`` or ``layer`` level)."""

@@ -1,0 +1,490 @@
+"""The Jupyter display: a compact card first, then the stage → block → layer tree.
+
+``Architecture._repr_html_`` (and the ``_repr_html_`` of a Stage, a Block and a Layer) call
+this module. It is made for a notebook's output area, not for a terminal, so it follows rules
+that the terminal table does not need:
+
+* **A card first.** The model, input → output, the depth formula, the weighted layers and the
+  projections, the totals, the output-size check and the warnings (highlighted) — what a class
+  looks at first. Detail comes on demand: the tree is nested ``<details>``, stages open,
+  blocks closed.
+* **Inline styles only.** Hosts style tables with selectors that beat an embedded
+  ``<style>`` (JupyterLab's ``.jp-RenderedHTMLCommon td {text-align: right}``, classic
+  Notebook's ``.rendered_html table {table-layout: fixed; margin: auto}``, VS Code's
+  ``border: none !important`` on table cells), and an untrusted notebook strips ``<style>``
+  blocks and every inline declaration whose property its sanitizer does not know. So every
+  element says what it needs inline, only with the properties in :data:`SAFE_PROPERTIES`
+  (all kept by JupyterLab's sanitizer); a mark that carries meaning (the dashed line of a
+  projection shortcut) is drawn on a ``<span>``, not on a table cell; wherever a background is
+  set, the text colour is set too (readable under a dark theme); secondary text is dimmed with
+  ``opacity`` rather than a grey that would vanish on a dark background.
+* **Never wider than the output area.** Tables are ``width:100%`` with ``table-layout:fixed``
+  and percentage columns, every cell may wrap, and shapes are written ``C×H×W`` without the
+  batch (the card gives the full shapes, batch first).
+* **Long networks stay readable.** A run of more than :data:`FOLD_AFTER` identical
+  consecutive blocks (same layers, kernels, shapes and parameters) shows its first and last
+  block; the ones between become one line that names them and says what they hold.
+  ``arch.block("conv4_10")`` still shows any one of them.
+* The ``#`` column numbers the weighted layers on the longest path — the layers the depth in
+  a ResNet's name counts — so the last number in the tree is the plain depth.
+
+Every text that comes from the model (names, warnings) is HTML-escaped. Nothing here computes
+a model quantity: the numbers and sentences come from the Architecture and from ``rows.py``,
+so the card says what the text table says.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Sequence
+from html import escape
+from typing import TYPE_CHECKING
+
+from . import numbers as fmt
+from .rows import explanation, formula_cell, params_cell, totals
+
+if TYPE_CHECKING:  # pragma: no cover
+    from ..architecture import Architecture, Block, Layer, Stage
+
+#: Runs of identical consecutive blocks longer than this are folded (first, "… n more", last).
+FOLD_AFTER = 6
+
+#: The CSS properties this module writes. JupyterLab's sanitizer (used for untrusted
+#: notebooks) keeps these and drops others (``gap``, ``flex-wrap``, ``grid-*`` …).
+SAFE_PROPERTIES = frozenset({
+    "background", "border", "border-bottom", "border-collapse", "border-left",
+    "border-radius", "color", "cursor", "display", "font-family", "font-size", "font-style",
+    "font-weight", "line-height", "margin", "max-width", "min-width", "opacity",
+    "overflow-wrap", "padding", "padding-left", "table-layout", "text-align",
+    "vertical-align", "white-space", "width",
+})
+
+_MONO = "font-family:Menlo,Consolas,'DejaVu Sans Mono',monospace"
+_INK, _PAPER = "#1b1f24", "#f6f8fb"
+_ROOT = "font-size:13px;line-height:1.4;text-align:left;max-width:100%;overflow-wrap:break-word"
+_CARD = (f"border:1px solid #c9d3e0;border-radius:6px;background:{_PAPER};color:{_INK};"
+         "padding:8px 12px;margin:0 0 8px 0;text-align:left")
+_FACTS = "border-collapse:collapse;margin:0;width:100%;table-layout:auto;font-size:13px"
+_LABEL = "padding:1px 12px 1px 0;text-align:left;vertical-align:top;white-space:nowrap;opacity:0.7"
+_VALUE = "padding:1px 0;text-align:left;vertical-align:top;white-space:normal"
+_DIM = "opacity:0.7"
+_WARN = ("background:#fff4e5;color:#5c3200;border-left:4px solid #d9822b;padding:3px 8px;"
+         "margin:4px 0 0 0")
+_BAD = "color:#b00020;font-weight:bold"
+_STAGE_SUMMARY = (f"cursor:pointer;background:#e3eaf5;color:{_INK};padding:3px 6px;"
+                  "border-radius:4px;margin:0")
+_BLOCK_SUMMARY = "cursor:pointer;padding:2px 4px;margin:0"
+_NEST = "margin:2px 0 4px 1.2em"
+_FOLD = "margin:2px 0;padding:2px 4px 2px 1.4em;font-style:italic;opacity:0.8"
+_TABLE = (f"width:100%;table-layout:fixed;border-collapse:collapse;margin:2px 0 6px 0;"
+          f"font-size:12px;overflow-wrap:break-word;{_MONO}")
+# Cells repeat their style (a host's ``td`` rule beats anything inherited), so it is short.
+_CELL = "padding:1px 6px;text-align:"
+_WRAP = ";white-space:normal"  # on the cells whose text is long (a host may say nowrap)
+_TH = "padding:1px 6px;font-weight:normal;opacity:0.7;white-space:normal;text-align:"
+
+#: The shortcut's line, as in the paper's figures: solid for the identity, dashed for a
+#: projection, dotted for option A's zero-padded identity.
+_LINES = {"identity": "solid #57606a", "projection": "dashed #d9822b",
+          "padded": "dotted #8250df"}
+
+#: (title, width %, alignment, may wrap) of the layer tables; every table uses the same
+#: widths, so the columns line up from one block to the next.
+_COLUMNS = (
+    ("#", 4, "right", False),
+    ("Layer", 29, "left", True),
+    ("Kernel", 9, "left", False),
+    ("Output", 12, "left", False),
+    ("Params", 9, "right", False),
+    ("Mult-adds", 11, "right", False),
+    ("out = ⌊(in + 2P − K)/S⌋ + 1", 26, "left", True),
+)
+_COLUMN_HELP = {
+    "#": "number of this layer among the weighted layers counted by the depth",
+    "Output": "output shape C×H×W of one image (the batch is not shown)",
+}
+
+
+def _e(text: object) -> str:
+    return escape(str(text), quote=True)
+
+
+def short_shape(shape: Sequence[int] | None) -> str:
+    """A shape without its batch: ``(1, 64, 56, 56)`` → ``64×56×56``, ``(1, 1000)`` → ``1000``."""
+    if not shape:
+        return ""
+    rest = shape[1:] if len(shape) > 1 else shape
+    return "×".join(str(v) for v in rest)
+
+
+def _span(style: str, inner: str) -> str:
+    return f'<span style="{style}">{inner}</span>'
+
+
+def _div(style: str, inner: str) -> str:
+    return f'<div style="{style}">{inner}</div>'
+
+
+def _line_mark(kind: str) -> str:
+    """The block kind with its shortcut line drawn in front (solid, dashed, dotted)."""
+    line = _LINES.get(kind, "solid #57606a")
+    return _span(f"border-left:3px {line};padding:0 4px;margin:0 2px", _e(kind))
+
+
+# --- numbering the depth -------------------------------------------------------------------
+def depth_numbers(arch: Architecture) -> dict[int, int]:
+    """Layer index → its number among the weighted layers on the longest path (1, 2, …)."""
+    numbers: dict[int, int] = {}
+    for layer in arch.layers:
+        if layer.weighted and layer.on_longest_path:
+            numbers[layer.index] = len(numbers) + 1
+    return numbers
+
+
+def _number_range(indices: Iterable[int], numbers: dict[int, int]) -> str:
+    found = sorted(numbers[i] for i in indices if i in numbers)
+    if not found:
+        return ""
+    return f"#{found[0]}" if len(found) == 1 else f"#{found[0]}–#{found[-1]}"
+
+
+# --- tables of layers ----------------------------------------------------------------------
+def _header_row() -> str:
+    cells = []
+    for title, width, align, _ in _COLUMNS:
+        help_text = _COLUMN_HELP.get(title)
+        attr = f' title="{_e(help_text)}"' if help_text else ""
+        cells.append(f'<th style="{_TH}{align};width:{width}%"{attr}>{_e(title)}</th>')
+    return "<tr>" + "".join(cells) + "</tr>"
+
+
+def _relative(name: str, scope: str | None) -> str:
+    if scope and name.startswith(scope + "."):
+        return name[len(scope) + 1:]
+    return name
+
+
+def _layer_cells(layer: Layer, block: Block | None, number: int | None,
+                 first_call_params: int) -> list[str]:
+    name = _e(_relative(layer.name, block.name if block is not None else None))
+    if layer.call:
+        name += _span(_DIM, f" (call {layer.call + 1})")
+    if layer.weighted:
+        name = f"<b>{name}</b>"
+    kind = "op" if layer.is_op else layer.type
+    if layer.role == "shortcut":
+        name = _span(f"border-left:2px {_LINES['projection']};padding-left:4px", name)
+        kind += " · shortcut"
+    label = f"{name} {_span(_DIM, _e(kind))}"
+    formula = formula_cell(layer)
+    if formula and not layer.formula_ok:
+        formula = _span(_BAD, _e(formula))
+    else:
+        formula = _e(formula)
+    return [
+        str(number) if number is not None else "",
+        label,
+        _e(fmt.kernel(layer.kernel_size, layer.stride, layer.padding, layer.dilation,
+                      layer.groups)),
+        _e(short_shape(layer.output_shape)),
+        _e(params_cell(layer, first_call_params)),
+        _e(fmt.count(layer.macs)),
+        formula,
+    ]
+
+
+def _row(cells: list[str]) -> str:
+    out = []
+    for (_, _, align, wrap), cell in zip(_COLUMNS, cells):
+        out.append(f'<td style="{_CELL}{align}{_WRAP if wrap else ""}">{cell}</td>')
+    return "<tr>" + "".join(out) + "</tr>"
+
+
+def _layer_table(arch: Architecture, indices: Iterable[int], block: Block | None,
+                 numbers: dict[int, int], first_call: dict[str, int]) -> str:
+    rows = [_header_row()]
+    for index in indices:
+        layer = arch.layers[index]
+        rows.append(_row(_layer_cells(layer, block, numbers.get(index),
+                                      first_call.get(layer.name, 0))))
+    return f'<table style="{_TABLE}"><tbody>' + "".join(rows) + "</tbody></table>"
+
+
+def _first_call_params(arch: Architecture) -> dict[str, int]:
+    return {layer.name: layer.params for layer in arch.layers if layer.call == 0}
+
+
+# --- blocks ----------------------------------------------------------------------------------
+def _block_summary(block: Block, numbers: dict[int, int]) -> str:
+    parts = [f"<b>{_e(block.paper_name)}</b>"]
+    if block.name != block.paper_name:
+        parts.append(_span(_DIM, _e(block.name)))
+    parts.append(_line_mark(block.kind))
+    parts.append(_span(_MONO, _e(f"{short_shape(block.input_shape)} → "
+                                 f"{short_shape(block.output_shape)}")))
+    facts = [f"{fmt.thousands(block.params)} params"]
+    depth = _number_range(block.main_layers, numbers)
+    if depth:
+        facts.append(f"depth {depth}")
+    parts.append(_span(_DIM, _e(" · ".join(facts))))
+    return " ".join(parts)
+
+
+def _block_body(arch: Architecture, block: Block, numbers: dict[int, int],
+                first_call: dict[str, int]) -> str:
+    reason = "identity shortcut: input and output shapes agree" if block.kind == "identity" \
+        else block.reason
+    return (_div(f"{_DIM};font-size:12px", _e(reason))
+            + _layer_table(arch, block.layers, block, numbers, first_call))
+
+
+def _block_details(arch: Architecture, block: Block, numbers: dict[int, int],
+                   first_call: dict[str, int], open_: bool = False) -> str:
+    attr = " open" if open_ else ""
+    return (f'<details{attr} style="margin:1px 0">'
+            f'<summary style="{_BLOCK_SUMMARY}">{_block_summary(block, numbers)}</summary>'
+            f'{_div(_NEST, _block_body(arch, block, numbers, first_call))}</details>')
+
+
+def block_signature(arch: Architecture, block: Block) -> tuple[object, ...]:
+    """What makes two blocks look the same in the tree: kind, shapes, and every layer's
+    relative name, type, kernel, stride, padding, output shape and parameters."""
+    layers = tuple(
+        (_relative(layer.name, block.name), layer.type, layer.role, layer.kernel_size,
+         layer.stride, layer.padding, layer.dilation, layer.groups,
+         tuple(layer.input_shapes), layer.output_shape, layer.params, layer.macs)
+        for layer in (arch.layers[i] for i in block.layers))
+    return (block.kind, block.input_shape, block.output_shape, layers)
+
+
+def _fold_line(run: list[Block], like: Block, numbers: dict[int, int]) -> str:
+    first, last = run[0], run[-1]
+    names = f"{first.paper_name} … {last.paper_name}"
+    if first.name != first.paper_name:
+        names += f" ({first.name} … {last.name})"
+    text = (f"⋮ {len(run)} more blocks identical to {like.paper_name}: {names}, "
+            f"{fmt.thousands(first.params)} params each")
+    depth = _number_range([i for b in run for i in b.main_layers], numbers)
+    if depth:
+        text += f", depth {depth}"
+    text += f' — arch.block("{first.paper_name}") shows one'
+    return _div(_FOLD, _e(text))
+
+
+# --- stages ----------------------------------------------------------------------------------
+def _stage_items(arch: Architecture, stage: Stage) -> list[tuple[str, object]]:
+    """The stage's content in call order: ("layers", [indices]) and ("block", Block)."""
+    blocks = {block.name: block for block in arch.blocks}
+    items: list[tuple[str, object]] = []
+    seen: set[str] = set()
+    for index in stage.layers:
+        owner = arch.layers[index].block
+        block = blocks.get(owner) if owner is not None else None
+        if block is not None:
+            if block.name not in seen:
+                seen.add(block.name)
+                items.append(("block", block))
+            continue
+        if items and items[-1][0] == "layers":
+            items[-1][1].append(index)  # type: ignore[union-attr]
+        else:
+            items.append(("layers", [index]))
+    return items
+
+
+def _fold(arch: Architecture, items: list[tuple[str, object]],
+          fold_after: int | None) -> list[tuple[str, object]]:
+    """Replace the middle of each long run of identical blocks by one ("fold", run) item."""
+    if fold_after is None:
+        return items
+    out: list[tuple[str, object]] = []
+    run: list[Block] = []
+
+    def flush() -> None:
+        if len(run) > fold_after:
+            out.append(("block", run[0]))
+            out.append(("fold", (run[1:-1], run[0])))
+            out.append(("block", run[-1]))
+        else:
+            out.extend(("block", block) for block in run)
+        run.clear()
+
+    signature = None
+    for kind, item in items:
+        if kind == "block":
+            this = block_signature(arch, item)  # type: ignore[arg-type]
+            if run and this != signature:
+                flush()
+            signature = this
+            run.append(item)  # type: ignore[arg-type]
+            continue
+        flush()
+        signature = None
+        out.append((kind, item))
+    flush()
+    return out
+
+
+def _stage_summary(stage: Stage) -> str:
+    parts = [f"<b>{_e(stage.name)}</b>"]
+    if stage.module:
+        parts.append(_e(stage.module))
+    if stage.kind == "blocks":
+        count = len(stage.blocks)
+        parts.append(_e(f"×{count} block" + ("" if count == 1 else "s")))
+    else:
+        parts.append(_e(stage.kind))
+    if stage.input_shape is not None and stage.output_shape is not None:
+        parts.append(_span(_MONO, _e(f"{short_shape(stage.input_shape)} → "
+                                     f"{short_shape(stage.output_shape)}")))
+    facts = [f"{fmt.thousands(stage.params)} params", f"{fmt.thousands(stage.macs)} mult-adds",
+             f"depth {stage.weighted_on_path}"]
+    parts.append(_span(_DIM, _e(" · ".join(facts))))
+    return " ".join(parts)
+
+
+def _stage_details(arch: Architecture, stage: Stage, numbers: dict[int, int],
+                   first_call: dict[str, int], fold_after: int | None) -> str:
+    body = []
+    for kind, item in _fold(arch, _stage_items(arch, stage), fold_after):
+        if kind == "layers":
+            body.append(_layer_table(arch, item, None, numbers, first_call))  # type: ignore[arg-type]
+        elif kind == "block":
+            body.append(_block_details(arch, item, numbers, first_call))  # type: ignore[arg-type]
+        else:
+            run, like = item  # type: ignore[misc]
+            body.append(_fold_line(run, like, numbers))
+    return (f'<details open style="margin:4px 0 0 0">'
+            f'<summary style="{_STAGE_SUMMARY}">{_stage_summary(stage)}</summary>'
+            f'{_div(_NEST, "".join(body))}</details>')
+
+
+# --- the card --------------------------------------------------------------------------------
+def _fact(label: str, value: str, style: str = "") -> str:
+    """One row of a card: a label, and a value that wraps under itself (a hanging indent)."""
+    value_style = f"{_VALUE};{style}" if style else _VALUE
+    return (f'<tr style="background:none"><td style="{_LABEL}">{_e(label)}</td>'
+            f'<td style="{value_style}">{value}</td></tr>')
+
+
+def _facts(rows: list[str]) -> str:
+    return f'<table style="{_FACTS}"><tbody>' + "".join(rows) + "</tbody></table>"
+
+
+def _card(arch: Architecture) -> str:
+    title = (_span("font-size:15px;font-weight:bold", _e(arch.model)) + " "
+             + _span(_MONO, _e(f"{fmt.shape(arch.input_shape)} → "
+                               f"{fmt.shape(arch.output_shape)}")))
+    facts = []
+    lines = explanation(arch)
+    fixed = len(lines) - len(arch.warnings) - len(arch.notes or [])
+    for line in lines[:fixed]:
+        label, _, value = line.partition(": ")
+        style = _BAD if label == "Output sizes" and arch.formula_mismatches else ""
+        if label == "Plain depth":
+            value_html = (_span("font-weight:bold", _e(value)) + " "
+                          + _span(_DIM, "— weighted layers on the main path, numbered "
+                                        "in the # column below"))
+        else:
+            value_html = _e(value)
+        facts.append(_fact(label, value_html, style))
+    depth = [i for i, line in enumerate(lines[:fixed]) if line.startswith("Plain depth")]
+    if depth:  # the lesson first: what the number in the name counts
+        facts.insert(0, facts.pop(depth[0]))
+    totals_html = " · ".join(_span("white-space:nowrap", f"{_e(label)} <b>{_e(value)}</b>")
+                             for label, value in totals(arch))
+    facts.insert(3, _fact("Totals", totals_html))
+    warnings = [_div(_WARN, "⚠ " + _e(text)) for text in arch.warnings]
+    notes = [_div(f"{_DIM};font-size:12px;margin:4px 0 0 0", "Note: " + _e(text))
+             for text in arch.notes or []]
+    return _div(_CARD, _div("margin:0 0 4px 0", title) + _facts(facts)
+                + "".join(warnings + notes))
+
+
+_LEGEND = ("Stage → block → layer; click a block to open it. Shapes are C×H×W of one image. "
+           "Shortcut line: solid = identity, dashed = projection (1×1 conv), "
+           "dotted = option A (zero-padded). # = weighted layer counted in the depth.")
+
+
+def _root(inner: str) -> str:
+    return f'<div class="resnet-explain" style="{_ROOT}">{inner}</div>'
+
+
+# --- entry points ---------------------------------------------------------------------------
+def architecture_html(arch: Architecture, fold_after: int | None = FOLD_AFTER) -> str:
+    """The card and the collapsible tree of ``arch``; ``fold_after=None`` folds nothing."""
+    numbers = depth_numbers(arch)
+    first_call = _first_call_params(arch)
+    parts = [_card(arch), _div(f"{_DIM};font-size:12px;margin:0 0 2px 0", _e(_LEGEND))]
+    covered: set[int] = set()
+    for stage in arch.stages:
+        parts.append(_stage_details(arch, stage, numbers, first_call, fold_after))
+        covered.update(stage.layers)
+    outside = [layer.index for layer in arch.layers if layer.index not in covered]
+    if outside:
+        parts.append(_div("margin:4px 0 0 0", "<b>Layers outside every stage</b>")
+                     + _layer_table(arch, outside, None, numbers, first_call))
+    return _root("".join(parts))
+
+
+def _owner(item: object) -> Architecture | None:
+    return getattr(item, "_arch", None)
+
+
+def block_html(block: Block) -> str:
+    """One block, open: its summary, why its shortcut is what it is, and its layers."""
+    arch = _owner(block)
+    if arch is None:
+        return _root(_div(_CARD, _block_summary(block, {}) + _div(_DIM, _e(block.reason))))
+    numbers = depth_numbers(arch)
+    title = _div("margin:0 0 2px 0", f"Block of {_e(arch.model)}, stage {_e(block.stage)}")
+    return _root(title + _block_details(arch, block, numbers, _first_call_params(arch),
+                                        open_=True))
+
+
+def stage_html(stage: Stage) -> str:
+    """One stage, open, with its blocks closed."""
+    arch = _owner(stage)
+    if arch is None:
+        return _root(_div(_STAGE_SUMMARY, _stage_summary(stage)))
+    title = _div("margin:0 0 2px 0", f"Stage of {_e(arch.model)}")
+    return _root(title + _stage_details(arch, stage, depth_numbers(arch),
+                                        _first_call_params(arch), FOLD_AFTER))
+
+
+def layer_html(layer: Layer) -> str:
+    """One layer as a small card: what it is, where it sits, its shapes and its formula."""
+    arch = _owner(layer)
+    title = (_span("font-weight:bold", _e(layer.name)) + " "
+             + _span(_DIM, _e("op" if layer.is_op else layer.type)))
+    where = layer.stage
+    if layer.block is not None and arch is not None:
+        block = next((b for b in arch.blocks if b.name == layer.block), None)
+        if block is not None:
+            where = f"{block.paper_name} ({block.name}), {block.kind} block"
+    facts = [
+        _fact("Kind, role", _e(f"{layer.kind}, {layer.role}")),
+        _fact("Where", _e(where or "outside every stage")),
+        _fact("Input", _span(_MONO, _e(", ".join(fmt.shape(s) for s in layer.input_shapes)))),
+        _fact("Output", _span(_MONO, _e(fmt.shape(layer.output_shape)))),
+    ]
+    kernel = fmt.kernel(layer.kernel_size, layer.stride, layer.padding, layer.dilation,
+                        layer.groups)
+    if kernel:
+        facts.append(_fact("Kernel/Stride/Pad", _span(_MONO, _e(kernel))))
+    facts.append(_fact("Params, mult-adds",
+                       _e(f"{fmt.thousands(layer.params)}, {fmt.thousands(layer.macs)}")))
+    for check in layer.size_checks:
+        mark = "✓" if check.ok else "✗"
+        style = _MONO if check.ok else f"{_MONO};{_BAD}"
+        facts.append(_fact(f"Output size {check.dim}",
+                           _span(style, _e(f"{mark} {check.derivation}"))))
+    if arch is not None and layer.weighted:
+        number = depth_numbers(arch).get(layer.index)
+        if number is not None:
+            text = f"#{number} of the {arch.plain_depth} weighted layers the depth counts"
+        else:
+            text = "not on the longest path, so not counted in the depth"
+            if layer.role == "shortcut":
+                text += " (a shortcut projection)"
+        facts.append(_fact("Depth", _e(text)))
+    return _root(_div(_CARD, _div("margin:0 0 4px 0", title) + _facts(facts)))
