@@ -14,14 +14,11 @@ import json
 import os
 import pickle
 import re
-from html.parser import HTMLParser
 from pathlib import Path
 
 import pytest
-from test_render import TinyResNet
+from test_render import _Rows, arch_of
 
-from resnet_explain import explain
-from resnet_explain.architecture import Architecture
 from resnet_explain.render import notebook as nb
 from resnet_explain.render import render
 from resnet_explain.render.display import Rendered
@@ -30,31 +27,15 @@ from resnet_explain.render.jsonview import to_dict
 GOLDEN = Path(__file__).parent / "golden"
 UPDATE = os.environ.get("UPDATE_GOLDENS") == "1"
 
-_CACHE: dict[str, Architecture] = {}
-
-
-def arch_of(name: str) -> Architecture:
-    if name not in _CACHE:
-        if name == "tiny":
-            _CACHE[name] = explain(TinyResNet(), (3, 16, 16), name="tiny")
-        else:
-            _CACHE[name] = explain(name)
-    return copy.deepcopy(_CACHE[name])
-
-
-class _Parse(HTMLParser):
-    """Checks nesting and collects what the tests look at."""
-
-    VOID = frozenset({"br", "hr", "img", "col", "wbr"})
+class _Parse(_Rows):
+    """test_render's nesting check, plus what these tests look at (the display has no void
+    elements, so every start tag must be closed)."""
 
     def __init__(self) -> None:
         super().__init__()
-        self.stack: list[str] = []
-        self.errors: list[str] = []
         self.tags: dict[str, int] = {}
         self.styles: list[tuple[str, str]] = []  # (tag, style attribute)
         self.details: list[bool] = []  # open or not, in document order
-        self.text: list[str] = []
 
     def handle_starttag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
         self.tags[tag] = self.tags.get(tag, 0) + 1
@@ -63,17 +44,7 @@ class _Parse(HTMLParser):
             self.styles.append((tag, values["style"] or ""))
         if tag == "details":
             self.details.append("open" in values)
-        if tag not in self.VOID:
-            self.stack.append(tag)
-
-    def handle_endtag(self, tag: str) -> None:
-        if not self.stack or self.stack[-1] != tag:
-            self.errors.append(f"</{tag}> closes {self.stack[-1:] or 'nothing'}")
-            return
-        self.stack.pop()
-
-    def handle_data(self, data: str) -> None:
-        self.text.append(data)
+        super().handle_starttag(tag, attrs)
 
 
 def parse(html: str) -> _Parse:
