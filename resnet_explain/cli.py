@@ -115,7 +115,7 @@ def main(argv: Sequence[str] | None = None) -> int:
             parser.print_help()
             return 2
     except UserError as error:
-        print(f"error: {error}", file=sys.stderr)
+        print(f"error: {error.message(cli=True)}", file=sys.stderr)
         return error.exit_code
     except KeyboardInterrupt:
         return 130

@@ -1,7 +1,14 @@
 """User-facing errors: one line that names the problem and the fix.
 
 The CLI prints ``error: <message>`` for any :class:`UserError` and exits with status 2,
-without a traceback; the Python API raises them as ordinary exceptions.
+without a traceback; the Python API raises them as ordinary exceptions, chained (``raise …
+from error``) to the exception that caused them, so a debugger still reaches the user's frame.
+In IPython and Jupyter, :meth:`UserError._render_traceback_` replaces the red traceback (mostly
+frames inside torch) by the short message.
+
+The same mistake is fixed differently on the command line (``--input 3x64x64``) and in Python
+(``input_size=(3, 64, 64)``): a fix is written with the placeholders of :data:`WORDS`, and the
+caller's words are filled in by :meth:`UserError.message`.
 """
 
 from __future__ import annotations
@@ -11,6 +18,13 @@ from typing import Any
 
 # Frames that are not the user's: ours, PyTorch's, and the import machinery's.
 _NOT_THE_USERS = ("/resnet_explain/", "/torch/", "importlib")
+
+# Placeholder → (how the Python API says it, how the command line says it).
+WORDS: dict[str, tuple[str, str]] = {
+    "{input}": ("input_size=", "--input"),
+    "{input_example}": ("input_size=(3, 224, 224)", "--input 3x224x224"),
+    "{shortcut}": ("shortcut=", "--shortcut"),
+}
 
 
 def user_location(error: BaseException) -> dict[str, Any]:
@@ -27,15 +41,43 @@ def user_location(error: BaseException) -> dict[str, Any]:
     return {"where": f"{frame.filename}:{frame.lineno} in {frame.name}", "code": frame.line}
 
 
+def in_words(text: str, cli: bool) -> str:
+    """``text`` with its :data:`WORDS` placeholders said the API's or the CLI's way."""
+    if "{" not in text:
+        return text
+    for placeholder, (api, command_line) in WORDS.items():
+        text = text.replace(placeholder, command_line if cli else api)
+    return text
+
+
 class UserError(Exception):
-    """A mistake in what the user asked for or in the user's model (not a bug of ours)."""
+    """A mistake in what the user asked for or in the user's model (not a bug of ours).
+
+    ``problem`` says what is wrong (it may quote the user's own error message verbatim);
+    ``fix`` says what to do and may hold :data:`WORDS` placeholders.
+    """
 
     exit_code = 2
 
     def __init__(self, problem: str, fix: str = "") -> None:
         self.problem = problem
         self.fix = fix
-        super().__init__(f"{problem}. {fix}".strip() if fix else problem)
+        super().__init__(problem)
+
+    def message(self, cli: bool = False) -> str:
+        """The one-line message, with the fix in the words of the API or of the CLI."""
+        fix = in_words(self.fix, cli)
+        return f"{self.problem}. {fix}".strip() if fix else self.problem
+
+    def __str__(self) -> str:
+        return self.message(cli=False)
+
+    def _render_traceback_(self) -> list[str]:
+        """IPython's hook: show the message instead of the traceback (``%tb`` still has it)."""
+        lines = [f"{type(self).__name__}: {self.problem}"]
+        if self.fix:
+            lines.append(f"  → {in_words(self.fix, cli=False)}")
+        return lines
 
 
 class ModelNotFound(UserError):
@@ -50,17 +92,24 @@ class NotAModule(UserError):
     """The spec's callable returned something that is not an ``nn.Module``."""
 
 
+class CannotTrace(UserError):
+    """A model the tracer must not run: uninitialised lazy modules, TorchScript."""
+
+
 class TraceFailure(UserError):
-    """The user's forward raised while being traced: their error, and where."""
+    """The user's code raised while the model was built or traced: their error, and where."""
 
     @classmethod
-    def from_exception(cls, error: BaseException, context: dict[str, Any]) -> TraceFailure:
+    def from_exception(cls, error: BaseException, context: dict[str, Any],
+                       during: str = "the model's forward") -> TraceFailure:
+        """``context`` holds ``where``/``code`` (the user's line), optionally ``layer`` (the
+        layer or op that failed, with the shapes it received) and ``fix`` (the lesson)."""
         message = str(error).strip().splitlines()[0] if str(error).strip() else ""
-        problem = f"the model's forward raised {type(error).__name__}: {message}"
+        problem = f"{during} raised {type(error).__name__}: {message}"
         if context.get("layer"):
-            problem += f" — while running {context['layer']}"
+            problem += f" — in {context['layer']}"
         if context.get("where"):
             problem += f" (at {context['where']}"
             problem += f": {context['code']})" if context.get("code") else ")"
-        fix = context.get("fix") or "Check the model code at that line, or the --input size"
+        fix = context.get("fix") or "Check the model code at that line, or the input size ({input})"
         return cls(problem, fix)

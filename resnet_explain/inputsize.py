@@ -17,7 +17,7 @@ def parse_input_size(value: str | Sequence[int]) -> tuple[int, ...]:
     """
     text = value if isinstance(value, str) else "x".join(str(v) for v in value)
     parts = [p for p in _SEPARATORS.split(text.strip()) if p]
-    example = "Give C×H×W or N×C×H×W, e.g. --input 3x224x224"
+    example = "Give C×H×W or N×C×H×W, e.g. {input_example}"
     if not parts:
         raise BadInputSize("the input size is empty", example)
     try:
@@ -30,5 +30,5 @@ def parse_input_size(value: str | Sequence[int]) -> tuple[int, ...]:
                            example)
     if any(d <= 0 for d in dims):
         raise BadInputSize(f"the input size {text!r} has a dimension that is not positive",
-                           "Every dimension must be at least 1, e.g. --input 3x224x224")
+                           "Every dimension must be at least 1, e.g. {input_example}")
     return dims if len(dims) == 4 else (1, *dims)

@@ -46,8 +46,8 @@ def resolve(spec: str, shortcut: str | None = None) -> Resolved:
             "or path/to/file.py:callable",
         )
     if shortcut is not None:
-        raise UserError("--shortcut applies to zoo models only",
-                        "Drop --shortcut, or name a zoo model such as resnet50")
+        raise UserError("a shortcut option applies to zoo models only",
+                        "Drop {shortcut}, or name a zoo model such as resnet50")
     where, _, target = spec.rpartition(":")
     namespace = _load(where)
     func_name, args, kwargs = _parse_call(target, spec)

@@ -30,12 +30,9 @@ import torch
 from torch import nn
 from torch.overrides import TorchFunctionMode
 
-from .arithmetic import size_checks
+from .diagnose import FailedLayer, FailedOp, explain_failed_layer, explain_failed_op
 from .errors import TraceFailure, user_location
 from .layerinfo import (
-    CONV,
-    LINEAR,
-    POOL,
     RESHAPE,
     LayerAttrs,
     first_tensor,
@@ -124,6 +121,7 @@ class _Recorder(TorchFunctionMode):
         # off for that call only (modes stay on their stack), which halves the mode's cost.
         self.quiet: list[Any] = []
         self.attrs: dict[tuple[int, bool], LayerAttrs] = {}
+        self.failed: FailedOp | None = None  # the functional op that raised, if one did
         for _, module in named_modules:
             leaf = next(module.children(), None) is None
             self.handles.append(
@@ -207,7 +205,12 @@ class _Recorder(TorchFunctionMode):
     # --- functional operations -------------------------------------------------------
     def __torch_function__(self, func, types, args=(), kwargs=None):
         kwargs = kwargs or {}
-        result = func(*args, **kwargs)
+        try:
+            result = func(*args, **kwargs)
+        except Exception as error:
+            if self.failed is None:
+                self._failed(func, args, kwargs, error)
+            raise
         if self.active_leaf is not None:
             return result
         outputs = tensors_in(result)
@@ -228,6 +231,16 @@ class _Recorder(TorchFunctionMode):
         shapes = [tuple(t.shape) for t in traced_inputs]
         self._record(name, op, True, sources, shapes, result, functional_attrs(op, args, kwargs))
         return result
+
+    def _failed(self, func: Any, args: tuple, kwargs: dict, error: Exception) -> None:
+        """Keep what the error message needs: the op, its operands and who made them."""
+        name = getattr(func, "__name__", str(func))
+        operands = tensors_in(args) + tensors_in(kwargs)
+        self.failed = FailedOp(
+            op=_OP_NAMES.get(name, name.strip("_")), scope=list(self.scope),
+            shapes=[tuple(t.shape) for t in operands],
+            producers=[self.producers.get(id(t), ()) for t in operands], error=error,
+            call=(func, args, kwargs))
 
     def speak(self) -> None:
         """End the quiet period of the leaf that just ran (or of one that raised)."""
@@ -292,6 +305,7 @@ def trace(model: nn.Module, input_shape: tuple[int, ...]) -> Trace:
         attempts = [("meta", True)] if sample.device.type == "meta" else [
             ("empty-batch", False), ("meta", True)
         ]
+        failures: list[tuple[int, Exception, TraceFailure]] = []
         for engine, swap in attempts:
             batch = 0 if engine == "empty-batch" else input_shape[0]
             device = "meta" if swap else sample.device
@@ -302,13 +316,15 @@ def trace(model: nn.Module, input_shape: tuple[int, ...]) -> Trace:
                                batch == 0)
             if error is None:
                 continue  # an empty batch hid something; the meta engine will show it
-            # Try the next engine; if all fail, report what the last one (the one with a
-            # real batch) ran into, in the user's own terms.
-            last_error = error
-            last_failure = TraceFailure.from_exception(
-                error, _failure_context(error, recorder, named_modules)
-            )
-        raise last_failure from last_error
+            context, progress, words = _failure_context(error, recorder, named_modules, x,
+                                                        input_shape[0])
+            failures.append((progress, error, TraceFailure.from_exception(words, context)))
+        # Every engine failed. The one that got furthest met the user's mistake; the others
+        # stopped at an artefact of their own (an empty batch cannot be reshaped by -1; a meta
+        # kernel lacks an op). On a tie the real device speaks: its messages are PyTorch's own
+        # words ("The size of tensor a (32) must match …"), the meta kernels' are not.
+        progress, error, failure = max(failures, key=lambda f: f[0])
+        raise failure from error
     finally:
         for module, flag in training.items():
             module.training = flag
@@ -332,35 +348,86 @@ def _batch_independent(recorder: _Recorder) -> bool:
 
 
 def _failure_context(error: Exception, recorder: _Recorder,
-                     named_modules: list[tuple[str, nn.Module]]) -> dict[str, Any]:
+                     named_modules: list[tuple[str, nn.Module]], x: torch.Tensor,
+                     batch: int) -> tuple[dict[str, Any], int, BaseException]:
+    """What to tell the user about ``error``, how far the forward got before it, and the
+    error whose words to quote.
+
+    The progress is twice the number of records traced, plus one when the failure is not a
+    reshape: an empty batch fails to reshape by ``-1`` where a real one succeeds, so a reshape
+    failure of the empty-batch engine loses a tie against the meta engine's error.
+
+    An empty batch shows in PyTorch's words ("mat1 and mat2 shapes cannot be multiplied
+    (0x2048 and 512x10)"): the layer or op that failed is asked once more, on a zero-stride
+    input with the real batch (no memory, nothing computed before the shape check), and that
+    error is quoted instead.
+    """
     context = user_location(error)
+    calls = recorder.calls
+    words: BaseException = error
+    empty = x.shape[0] == 0 and batch > 0
+
+    def real(shape: tuple[int, ...]) -> tuple[int, ...]:  # shapes with the real batch
+        return (batch, *shape[1:]) if shape and shape[0] == 0 else shape
+
+    def again(value: Any) -> Any:  # the same argument, with the real batch
+        if isinstance(value, torch.Tensor) and value.dim() and value.shape[0] == 0:
+            return torch.empty((), dtype=value.dtype, device=value.device).expand(
+                real(tuple(value.shape)))
+        if isinstance(value, (tuple, list)):
+            return type(value)(again(v) for v in value)
+        return value
+
     name = recorder.active_leaf
-    if name is None:
-        return context
-    module = dict(named_modules).get(name)
-    context["layer"] = f"{name} ({type(module).__name__})"
-    shapes = recorder.leaf_inputs[-1][1] if recorder.leaf_inputs else []
-    if module is not None and shapes:
-        context["fix"] = _too_small_fix(name, module, shapes[0])
-    return context
+    reshape = False
+    if name is not None:
+        module = dict(named_modules).get(name)
+        sources, shapes = recorder.leaf_inputs[-1] if recorder.leaf_inputs else ([], [])
+        attrs = module_attrs(module) if module is not None else LayerAttrs()
+        reshape = attrs.kind == RESHAPE
+        context.update(explain_failed_layer(FailedLayer(
+            name=name, type=type(module).__name__, attrs=attrs,
+            shapes=[real(s) for s in shapes], producers=sources), calls))
+        if empty and module is not None and type(module).__module__.startswith("torch.nn."):
+            inputs = [torch.empty((), dtype=x.dtype, device=x.device).expand(real(s))
+                      for s in shapes]
+            words = _ask_again(module, tuple(inputs), {}) or error
+    elif recorder.failed is not None and _caused_by(error, recorder.failed.error):
+        failed = recorder.failed
+        failed.shapes = [real(s) for s in failed.shapes]
+        reshape = failed.op in _RESHAPE_OPS
+        context.update(explain_failed_op(failed, calls))
+        if empty and failed.call is not None and not reshape:
+            func, args, kwargs = failed.call
+            words = _ask_again(func, again(args), {k: again(v) for k, v in kwargs.items()}) \
+                or error
+    return context, 2 * len(calls) + (0 if reshape else 1), words
 
 
-def _too_small_fix(name: str, module: nn.Module, shape: tuple[int, ...]) -> str | None:
-    """Name the formula that fails when an input is too small for a layer."""
-    attrs = module_attrs(module)
-    if attrs.kind in (CONV, POOL) and attrs.kernel_size and len(shape) >= 3:
-        spatial = tuple(shape[-len(attrs.kernel_size):])
-        checks = size_checks(spatial, None, attrs.kernel_size, attrs.stride, attrs.padding,
-                             attrs.dilation, attrs.ceil_mode)
-        bad = next((c for c in checks if c.expected <= 0), None)
-        if bad is not None:
-            return (f"The input is too small: {name} receives {bad.in_size} pixels in "
-                    f"{bad.dim} and its output size would be {bad.equation} ≤ 0; "
-                    f"use a larger --input")
-    if attrs.kind == LINEAR and shape and shape[-1] != attrs.in_channels:
-        return (f"{name} is a fixed-size head: it expects {attrs.in_channels} input features "
-                f"but receives {shape[-1]}; use the --input size the model was built for")
+def _ask_again(func: Any, args: tuple, kwargs: dict) -> BaseException | None:
+    """The error ``func`` raises on these (zero-stride) arguments, or None if it runs."""
+    try:
+        with torch.no_grad(), torch._C.DisableTorchFunction():
+            func(*args, **kwargs)
+    except Exception as error:
+        return error
     return None
+
+
+
+
+_RESHAPE_OPS = frozenset(("view", "reshape", "flatten", "unflatten"))
+
+
+def _caused_by(error: BaseException, cause: BaseException | None) -> bool:
+    """Whether ``cause`` is ``error`` or an exception it was raised from (or while handling)."""
+    seen = 0
+    while error is not None and seen < 20:
+        if error is cause:
+            return True
+        error = error.__cause__ or error.__context__
+        seen += 1
+    return False
 
 
 def _finish(params: list[torch.Tensor], recorder: _Recorder, output: Any,

@@ -61,7 +61,7 @@ def test_summary_json_to_a_file(tmp_path):
     (["summary", "tests/toy_models.py:Broken", "--input", "3x16x16"],
      "RuntimeError: student bug: forgot to return (at "),
     (["summary", "tests/toy_models.py:StudentNet", "--shortcut", "A"],
-     "--shortcut applies to zoo models only"),
+     "a shortcut option applies to zoo models only. Drop --shortcut"),
 ])
 def test_bad_input_gives_one_line_and_exit_2(args, expected):
     done = run(*args)

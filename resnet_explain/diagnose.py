@@ -1,0 +1,232 @@
+"""Turn a failed forward into the ResNet lesson behind it.
+
+The tracer records where the user's forward raised — a leaf layer with the shapes it received,
+or a functional op (the residual ``+``) with its operands, the records that produced them and
+the module it ran in. From that, and the records traced before the failure, this module names
+the mistake in the paper's terms:
+
+- an add whose two branches disagree: the block's shortcut needs a projection (channels), a
+  stride (map size), or a layer on one branch lost pixels to missing padding;
+- a fully connected head whose ``in_features`` is not what reaches it;
+- a convolution whose ``in_channels`` is not what reaches it;
+- an input too small for a kernel (the output-size formula gives ≤ 0).
+
+Pure inspection of shapes and records; nothing here runs the model.
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from typing import TYPE_CHECKING, Any
+
+from .architecture import CONV, LINEAR, POOL, RESHAPE
+from .arithmetic import output_size, size_checks
+
+if TYPE_CHECKING:
+    from .layerinfo import LayerAttrs
+    from .trace import Call
+
+Shape = tuple[int, ...]
+
+
+@dataclass
+class FailedOp:
+    """A functional op that raised: its name, the module it ran in, its tensor operands."""
+
+    op: str
+    scope: list[str]
+    shapes: list[Shape]
+    producers: list[tuple[int, ...]]  # per operand: the records that produced it
+    error: BaseException | None = None
+    call: tuple[Any, tuple, dict] | None = None  # (func, args, kwargs), to ask PyTorch again
+
+
+@dataclass
+class FailedLayer:
+    """A leaf layer that raised, with what it received."""
+
+    name: str
+    type: str
+    attrs: LayerAttrs
+    shapes: list[Shape]
+    producers: list[int] = field(default_factory=list)
+
+
+def _dims(shape: Shape) -> str:
+    return "×".join(map(str, shape))
+
+
+def _spatial(shape: Shape) -> Shape:
+    return tuple(shape[2:])
+
+
+def explain_failed_op(failed: FailedOp, calls: Sequence[Call]) -> dict[str, Any]:
+    """``layer`` (where, with the operand shapes) and, for a residual add, ``fix`` (the lesson)."""
+    scope = failed.scope[-1] if failed.scope else ""
+    where = f"{scope}'s {failed.op}" if scope else f"the {failed.op} in the model's forward"
+    shapes = " and ".join(str(list(s)) for s in failed.shapes)
+    context: dict[str, Any] = {"layer": f"{where} of {shapes}" if shapes else where}
+    if failed.op == "add" and len(failed.shapes) == 2:
+        fix = _add_lesson(scope, failed, calls)
+        if fix:
+            context["fix"] = fix
+    return context
+
+
+def _inside(scope: str, producers: tuple[int, ...], calls: Sequence[Call]) -> bool:
+    """Whether an operand was made inside the module ``scope`` (not passed into it)."""
+    return bool(scope) and any(p >= 0 and scope in calls[p].scope for p in producers)
+
+
+def _add_lesson(scope: str, failed: FailedOp, calls: Sequence[Call]) -> str | None:
+    (a, b), (pa, pb) = failed.shapes, failed.producers
+    if len(a) != 4 or len(b) != 4:
+        return None
+    up_a, up_b = _upstream(pa, calls), _upstream(pb, calls)
+    inside_a, inside_b = _inside(scope, pa, calls), _inside(scope, pb, calls)
+    if inside_a != inside_b:  # one branch is the block's input: the identity shortcut
+        a_is_main = inside_a
+        short_name = "shortcut (the block's input)"
+    else:  # the shortcut is the branch with fewer weighted layers of its own
+        a_is_main = _weighted(up_a - up_b, calls) >= _weighted(up_b - up_a, calls)
+        short_name = "shortcut"
+    main, shortcut, main_up, short_up = (a, b, up_a, up_b) if a_is_main else (b, a, up_b, up_a)
+    subject = f"Block {scope} adds" if scope else "The forward adds"
+    main_name = "main path"
+    # Only layers on one branch can explain a difference between the branches.
+    lossy = _lossy_layer(main_up - short_up, calls) or _lossy_layer(short_up - main_up, calls)
+    if _spatial(main) != _spatial(shortcut) and lossy is not None:
+        name, check = lossy
+        keep = check.dilation * (check.kernel - 1) // 2
+        whole = output_size(check.in_size, check.kernel, check.stride, keep, check.dilation,
+                            check.ceil_mode)
+        lesson = (f"{subject} a {_dims(_spatial(main))} {main_name} to a "
+                  f"{_dims(_spatial(shortcut))} {short_name}: {name} (kernel {check.kernel}, "
+                  f"stride {check.stride}, padding {check.padding}) gives {check.equation}, "
+                  f"not ⌈{check.in_size}/{check.stride}⌉ = "
+                  f"{math.ceil(check.in_size / check.stride)}")
+        if whole > check.traced:
+            lesson += f" — with padding={keep} it gives {whole}, as the paper's layers do"
+        return lesson
+    channels = main[1] != shortcut[1]
+    stride = _stride(shortcut, main)
+    if not channels and stride is None:
+        return None
+    parts = [f"{subject} a {main[1]}-channel {_dims(_spatial(main))} {main_name} to a "
+             f"{shortcut[1]}-channel {_dims(_spatial(shortcut))} {short_name}"]
+    stride_text = str(stride or 1)
+    if channels:
+        return (f"{parts[0]}: the shortcut needs a projection (1×1 conv, stride {stride_text}, "
+                f"{shortcut[1]}→{main[1]} channels, then BatchNorm) — see option B, or option A "
+                "(zero-padded channels)")
+    return (f"{parts[0]}: the main path has stride {stride_text}, so the shortcut needs stride "
+            f"{stride_text} too (a 1×1 conv, stride {stride_text} — option B, or option A's "
+            "subsampling)")
+
+
+def _stride(before: Shape, after: Shape) -> int | None:
+    """The stride that turns ``before``'s map into ``after``'s (⌈in/S⌉ = out), if any;
+    ``None`` when the sizes are equal or no whole stride explains them."""
+    if _spatial(before) == _spatial(after):
+        return None
+    for stride in range(2, 65):
+        if all(math.ceil(i / stride) == o for i, o in zip(_spatial(before), _spatial(after),
+                                                         strict=True)):
+            return stride
+    return None
+
+
+def _weighted(records: set[int], calls: Sequence[Call]) -> int:
+    return sum(calls[i].attrs.kind in (CONV, LINEAR) for i in records)
+
+
+def _upstream(producers: tuple[int, ...], calls: Sequence[Call]) -> set[int]:
+    """Every record an operand depends on."""
+    seen: set[int] = set()
+    frontier = [p for p in producers if p >= 0]
+    while frontier:
+        index = frontier.pop()
+        if index not in seen:
+            seen.add(index)
+            frontier.extend(p for p in calls[index].inputs if p >= 0)
+    return seen
+
+
+def _lossy_layer(records: set[int], calls: Sequence[Call]) -> tuple[str, Any] | None:
+    """The latest conv or pool among ``records`` whose output is smaller than ⌈in/S⌉: its
+    padding is short of what keeps the map whole (a 3×3 max pool without padding=1 turns 112
+    into 55, a 3×3 conv without padding=1 turns 56 into 54)."""
+    for index in sorted(records, reverse=True):
+        call = calls[index]
+        attrs = call.attrs
+        if attrs.kind not in (CONV, POOL) or not attrs.kernel_size or not call.input_shapes:
+            continue
+        spatial_in, spatial_out = call.input_shapes[0][2:], call.output_shape[2:]
+        if len(spatial_in) == len(attrs.kernel_size) == len(spatial_out):
+            checks = size_checks(spatial_in, spatial_out, attrs.kernel_size, attrs.stride,
+                                 attrs.padding, attrs.dilation, attrs.ceil_mode)
+            for check in checks:
+                if check.traced < math.ceil(check.in_size / check.stride):
+                    return call.name, check
+    return None
+
+
+def explain_failed_layer(failed: FailedLayer, calls: Sequence[Call]) -> dict[str, Any]:
+    """``layer`` (name, type, the shape it received) and, where recognised, ``fix``."""
+    received = failed.shapes[0] if failed.shapes else None
+    context: dict[str, Any] = {"layer": f"{failed.name} ({failed.type})"}
+    if received is not None:
+        context["layer"] += f" receiving {list(received)}"
+        fix = (_too_small(failed.name, failed.attrs, received)
+               or _head(failed, received, calls) or _channels(failed, received))
+        if fix:
+            context["fix"] = fix
+    return context
+
+
+def _too_small(name: str, attrs: LayerAttrs, shape: Shape) -> str | None:
+    """Name the formula that fails when an input is too small for a layer."""
+    if attrs.kind in (CONV, POOL) and attrs.kernel_size and len(shape) >= 3:
+        spatial = tuple(shape[-len(attrs.kernel_size):])
+        checks = size_checks(spatial, None, attrs.kernel_size, attrs.stride, attrs.padding,
+                             attrs.dilation, attrs.ceil_mode)
+        bad = next((c for c in checks if c.expected <= 0), None)
+        if bad is not None:
+            return (f"The input is too small: {name} receives {bad.in_size} pixels in "
+                    f"{bad.dim} and its output size would be {bad.equation} ≤ 0; "
+                    "give a larger input size with {input}")
+    return None
+
+
+def _head(failed: FailedLayer, received: Shape, calls: Sequence[Call]) -> str | None:
+    """A fully connected layer fed the wrong number of features: say where they come from."""
+    attrs = failed.attrs
+    if attrs.kind != LINEAR or not received or received[-1] == attrs.in_channels:
+        return None
+    got, want = received[-1], attrs.in_channels
+    lead = (f"{failed.name} is a fixed-size head: it expects {want} input features but "
+            f"receives {got}")
+    source = calls[failed.producers[0]] if len(failed.producers) == 1 else None
+    if (source is not None and source.attrs.kind == RESHAPE and source.input_shapes
+            and len(source.input_shapes[0]) == 4):
+        _, c, h, w = source.input_shapes[0]
+        if h * w > 1:
+            return (f"{lead} = {c}×{h}×{w}, the flattened {c}-channel {h}×{w} map: pool it to "
+                    f"1×1 first (nn.AdaptiveAvgPool2d(1)), or give the input size the model "
+                    "was built for with {input}")
+        return (f"{lead}, the {c} channels of the last stage: build it with in_features={c} "
+                "(the last stage's width × the block's expansion)")
+    return f"{lead}; give the input size the model was built for with {{input}}"
+
+
+def _channels(failed: FailedLayer, received: Shape) -> str | None:
+    attrs = failed.attrs
+    if attrs.kind != CONV or len(received) < 2 or attrs.in_channels is None:
+        return None
+    if received[1] == attrs.in_channels:
+        return None
+    return (f"{failed.name} expects {attrs.in_channels} input channels but the layer before it "
+            f"makes {received[1]}: build it with in_channels={received[1]} (in _make_layer, "
+            "the next block's input width is the previous block's output width × expansion)")

@@ -1,0 +1,114 @@
+"""Errors that teach: a student's broken model is reported at the student's line, with the
+layer or add that failed, PyTorch's own words, and the ResNet lesson behind the mistake."""
+
+from __future__ import annotations
+
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+import student_mistakes as mistakes
+import torch
+
+from resnet_explain import explain
+from resnet_explain.errors import BadInputSize, TraceFailure, UserError
+
+ROOT = Path(__file__).resolve().parents[1]
+MISTAKES = "tests/student_mistakes.py"
+
+
+def failure(model: torch.nn.Module, size: tuple[int, ...]) -> TraceFailure:
+    with pytest.raises(TraceFailure) as caught:
+        explain(model, size)
+    return caught.value
+
+
+def test_missing_projection_names_the_add_the_shapes_and_the_lesson():
+    error = failure(mistakes.MissingProjection(), (2, 3, 32, 32))
+    message = str(error)
+    # PyTorch's own words, from the real device (not the meta kernels' "Attempting to
+    # broadcast a dimension of length …").
+    assert ("RuntimeError: The size of tensor a (16) must match the size of tensor b (32) at "
+            "non-singleton dimension 3") in message
+    assert "broadcast" not in message
+    assert "layer2.0's add of [2, 32, 16, 16] and [2, 16, 32, 32]" in message
+    assert "student_mistakes.py:31 in forward: out = out + skip" in message
+    assert ("Block layer2.0 adds a 32-channel 16×16 main path to a 16-channel 32×32 shortcut "
+            "(the block's input): the shortcut needs a projection (1×1 conv, stride 2, "
+            "16→32 channels, then BatchNorm) — see option B") in message
+    # Plain Python keeps the chain for debugging; the cause is the real-device error.
+    assert isinstance(error.__cause__, RuntimeError)
+    assert "must match the size of tensor b" in str(error.__cause__)
+
+
+def test_missing_stride_says_the_shortcut_needs_stride_2():
+    message = str(failure(mistakes.MissingStride(), (1, 3, 32, 32)))
+    assert "layer2.0's add of [1, 16, 16, 16] and [1, 16, 32, 32]" in message
+    assert ("Block layer2.0 adds a 16-channel 16×16 main path to a 16-channel 32×32 shortcut "
+            "(the block's input): the main path has stride 2, so the shortcut needs stride 2 "
+            "too") in message
+
+
+def test_a_pool_without_padding_is_named_with_its_formula():
+    message = str(failure(mistakes.UnpaddedPool(), (1, 3, 112, 112)))
+    assert "The size of tensor a (55) must match the size of tensor b (56)" in message
+    # The branch with fewer weighted layers (the 1×1 projection) is the shortcut.
+    assert ("Block layer2.0 adds a 55×55 main path to a 56×56 shortcut: layer2.0.pool "
+            "(kernel 3, stride 2, padding 0) gives 55 = ⌊(112 − 3)/2⌋ + 1, not ⌈112/2⌉ = 56 — "
+            "with padding=1 it gives 56") in message
+
+
+def test_a_head_built_for_the_wrong_width_names_in_features():
+    message = str(failure(mistakes.WrongHeadWidth(), (4, 3, 32, 32)))
+    # The empty batch's "(0x32 and 64x10)" is asked again with the real batch.
+    assert "mat1 and mat2 shapes cannot be multiplied (4x32 and 64x10)" in message
+    assert "in fc (Linear) receiving [4, 32]" in message
+    assert "it expects 64 input features but receives 32, the 32 channels of the last stage: " \
+           "build it with in_features=32" in message
+
+
+def test_an_unpooled_head_says_the_map_is_flattened():
+    error = failure(mistakes.UnpooledHead(), (1, 3, 8, 8))
+    assert "receives 512 = 32×4×4, the flattened 32-channel 4×4 map: pool it to 1×1 first" \
+        in str(error)
+    assert str(error).endswith("with input_size=")
+    assert error.message(cli=True).endswith("with --input")
+
+
+def test_a_conv_built_for_the_wrong_width_names_in_channels():
+    message = str(failure(mistakes.WrongInChannels(), (1, 3, 8, 8)))
+    assert "expected input[1, 32, 8, 8] to have 16 channels, but got 32 channels" in message
+    assert "conv2 expects 16 input channels but the layer before it makes 32: build it with " \
+           "in_channels=32" in message
+
+
+def test_ipython_shows_the_short_message_not_the_traceback():
+    error = failure(mistakes.MissingProjection(), (1, 3, 32, 32))
+    lines = error._render_traceback_()
+    assert len(lines) == 2
+    assert lines[0].startswith("TraceFailure: the model's forward raised RuntimeError: ")
+    assert lines[1].startswith("  → Block layer2.0 adds")
+    assert not any("torch/" in line for line in lines)
+
+
+def test_the_fix_is_said_in_the_callers_words():
+    with pytest.raises(BadInputSize) as caught:
+        explain("resnet18", "3x224")
+    assert "e.g. input_size=(3, 224, 224)" in str(caught.value)
+    assert "--input" not in str(caught.value)
+    assert "e.g. --input 3x224x224" in caught.value.message(cli=True)
+    assert UserError("x", "use {input}").message(cli=True) == "x. use --input"
+
+
+def test_the_command_line_gives_the_same_lesson_in_one_line():
+    done = subprocess.run(
+        [sys.executable, "-m", "resnet_explain", "summary", f"{MISTAKES}:MissingProjection",
+         "--input", "3x32x32"], cwd=ROOT, capture_output=True, text=True, check=False)
+    assert done.returncode == 2 and done.stdout == ""
+    assert "Traceback" not in done.stderr
+    (line,) = done.stderr.strip().splitlines()
+    assert line.startswith("error: the model's forward raised RuntimeError: The size of tensor a "
+                           "(16) must match the size of tensor b (32)")
+    assert "Block layer2.0 adds a 32-channel 16×16 main path to a 16-channel 32×32" in line
+    assert "option B" in line
