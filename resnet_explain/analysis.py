@@ -19,11 +19,24 @@ from __future__ import annotations
 
 import bisect
 
-from .architecture import Architecture, Block, Layer, Stage
+from .architecture import (
+    Activation,
+    Architecture,
+    Block,
+    BlockFamily,
+    Layer,
+    LayerKind,
+    Role,
+    ShortcutKind,
+    Stage,
+    StageKind,
+)
 from .arithmetic import conv_macs, linear_macs, size_checks
 from .checks import find_mistakes
-from .layerinfo import CONV, LINEAR, POOL
 from .trace import MODEL_INPUT, Call, Trace
+
+CONV, LINEAR, POOL = LayerKind.CONV, LayerKind.LINEAR, LayerKind.POOL
+_NORMS = (LayerKind.BATCH_NORM, LayerKind.NORM)
 
 
 def analyse(trace: Trace, model: str) -> Architecture:
@@ -34,6 +47,7 @@ def analyse(trace: Trace, model: str) -> Architecture:
         layers[index].on_longest_path = True
     blocks = _find_blocks(layers, graph)
     stages = _assign(layers, blocks)
+    stem, head = _group(layers, Role.STEM), _group(layers, Role.HEAD)
     plain_depth = graph.depth[output] if layers else 0
     weighted_names = {layer.name for layer in layers if layer.weighted}
     projections = {layers[i].name for b in blocks for i in b.shortcut_layers if layers[i].weighted}
@@ -54,6 +68,8 @@ def analyse(trace: Trace, model: str) -> Architecture:
         engine=trace.engine,
         param_bytes=trace.param_bytes,
         output_layers=list(trace.output_producers),
+        stem=stem,
+        head=head,
     )
     arch.warnings.extend(_warnings(arch))
     return arch
@@ -66,7 +82,8 @@ def _layer(call: Call) -> Layer:
         index=call.index, name=call.name, type=call.type, is_op=call.is_op, call=call.call,
         inputs=list(call.inputs), input_shapes=list(call.input_shapes),
         output_shape=call.output_shape, params=a.params, trainable_params=a.trainable_params,
-        weighted=a.kind in (CONV, LINEAR), kind=a.kind, kernel_size=a.kernel_size, stride=a.stride,
+        weighted=a.kind in (CONV, LINEAR), kind=LayerKind(a.kind), pooling=a.pooling,
+        kernel_size=a.kernel_size, stride=a.stride,
         padding=a.padding, dilation=a.dilation, groups=a.groups, in_channels=a.in_channels,
         out_channels=a.out_channels, bias=a.bias, scope=list(call.scope),
     )
@@ -180,15 +197,33 @@ def _find_blocks(layers: list[Layer], graph: _Graph) -> list[Block]:
         index_in_stage += 1
         paper = f"conv{stage_number}_{index_in_stage}"
         unique = module and module_names.count(module) == 1
-        kind, reason = _shortcut_kind(layers, shortcut, in_shape, out_shape)
+        main_end = next((i for i in add.inputs if i in main), main[-1] if main else fork)
+        stride = _path_stride(layers, graph, set(main), main_end)
+        kind, reason = _shortcut_kind(layers, shortcut, in_shape, out_shape, stride)
         blocks.append(Block(
             name=module if unique else paper, paper_name=paper, stage=f"conv{stage_number}_x",
             index_in_stage=index_in_stage, kind=kind, reason=reason,
             input_shape=in_shape, output_shape=out_shape, main_layers=main,
             shortcut_layers=shortcut, add_layer=add.index,
-            shortcut_weighted=_weighted(layers, shortcut),
+            shortcut_weighted=_weighted(layers, shortcut), stride=stride,
         ))
     return blocks
+
+
+def _own_stride(layer: Layer) -> int:
+    if layer.kind in (CONV, POOL) and layer.stride:
+        return max(layer.stride)
+    return 1
+
+
+def _path_stride(layers: list[Layer], graph: _Graph, branch: set[int], end: int) -> int:
+    """The product of the strides along the branch, up to ``end``: the largest over all
+    routes, so parallel strided convs (Res2Net's splits) count once, not once each."""
+    stride: dict[int, int] = {}
+    for index in sorted(branch):
+        before = [stride[p] for p in graph.preds[index] if p in stride]
+        stride[index] = _own_stride(layers[index]) * max(before, default=1)
+    return stride.get(end, 1)
 
 
 def _weighted(layers: list[Layer], indices: list[int]) -> int:
@@ -200,25 +235,32 @@ def _block_module(add: Layer) -> str:
 
 
 def _shortcut_kind(layers: list[Layer], shortcut: list[int], shape_in: tuple[int, ...],
-                   shape_out: tuple[int, ...]) -> tuple[str, str]:
+                   shape_out: tuple[int, ...], stride: int) -> tuple[ShortcutKind, str]:
+    """The shortcut's kind and why, in words. ``stride`` is the main path's (a fact of its
+    layers), so an odd size (57×57 → 29×29) still reads "stride 2"."""
     changes = []
     if len(shape_in) > 1 and len(shape_out) > 1 and shape_in[1] != shape_out[1]:
         changes.append(f"channels {shape_in[1]}→{shape_out[1]}")
-    if shape_in[2:] != shape_out[2:]:
+    if len(shape_in) != len(shape_out):
+        shapes = " → ".join("×".join(map(str, shape[1:])) for shape in (shape_in, shape_out))
+        changes.append(f"shape {shapes}")
+    elif shape_in[2:] != shape_out[2:]:
         size_in = "×".join(map(str, shape_in[2:]))
         size_out = "×".join(map(str, shape_out[2:]))
-        stride = shape_in[2] // shape_out[2] if shape_out[2] else 0
         changes.append(f"stride {stride}: {size_in}→{size_out}")
     change = " and ".join(changes)
     convs = [layers[i] for i in shortcut if layers[i].weighted]
     if convs:
         what = ", ".join(_describe_conv(layer) for layer in convs)
         if change:
-            return "projection", f"{change}, so the shortcut needs {what}"
-        return "projection", f"shapes agree, yet the shortcut holds {what} (option C)"
+            return ShortcutKind.PROJECTION, f"{change}, so the shortcut needs {what}"
+        return (ShortcutKind.PROJECTION,
+                f"shapes agree, yet the shortcut holds {what} (option C)")
     if change:
-        return "padded", f"{change} with a parameter-free shortcut (option A: zero-padded)"
-    return "identity", "input and output shapes agree, so the shortcut is the identity"
+        return (ShortcutKind.PADDED,
+                f"{change} with a parameter-free shortcut (option A: zero-padded)")
+    return (ShortcutKind.IDENTITY,
+            "input and output shapes agree, so the shortcut is the identity")
 
 
 def _describe_conv(layer: Layer) -> str:
@@ -233,7 +275,7 @@ def _describe_conv(layer: Layer) -> str:
 def _assign(layers: list[Layer], blocks: list[Block]) -> list[Stage]:
     if not blocks:  # a plain network: one stage holding everything, all on the main path
         for layer in layers:
-            layer.role, layer.stage = "main", "network"
+            layer.role, layer.stage = Role.MAIN, "network"
         return _stages(layers, blocks)
     owner: dict[int, tuple[int, str]] = {}  # layer index → (block number, role)
     for number, block in enumerate(blocks):
@@ -263,10 +305,11 @@ def _assign(layers: list[Layer], blocks: list[Block]) -> list[Stage]:
     for layer in layers:
         number, role = owner[layer.index]
         if role in ("stem", "head"):
-            layer.role, layer.stage, layer.block = role, "conv1" if role == "stem" else "fc", None
+            layer.role = Role(role)
+            layer.stage, layer.block = "conv1" if role == "stem" else "fc", None
             continue
         block = blocks[number]
-        layer.role = "shortcut" if role == "shortcut" else "main"
+        layer.role = Role.SHORTCUT if role == "shortcut" else Role.MAIN
         layer.stage, layer.block = block.stage, block.name
         if role == "pre":
             block.pre_layers.append(layer.index)
@@ -280,7 +323,43 @@ def _assign(layers: list[Layer], blocks: list[Block]) -> list[Stage]:
         # What the block adds to the plain depth: its weighted layers on the longest path
         # (a squeeze-excitation gate is on the main branch but off that path).
         block.main_weighted = sum(layers[i].weighted for i in members if layers[i].on_longest_path)
+        own_path = sorted({*block.pre_layers, *block.main_layers})
+        block.strided_layers = [i for i in own_path if _own_stride(layers[i]) > 1]
+        block.family = _family(layers, block)
+        block.activation = (Activation.PRE if own_path and layers[own_path[0]].kind in _NORMS
+                            else Activation.POST)
+        block.signature = _signature(layers, block)
     return _stages(layers, blocks)
+
+
+def _family(layers: list[Layer], block: Block) -> BlockFamily:
+    """Basic (3×3, 3×3) or bottleneck (1×1, 3×3, 1×1), from the main path's conv kernels."""
+    kernels = [max(layers[i].kernel_size) for i in block.main_layers
+               if layers[i].kind == CONV and layers[i].kernel_size]
+    if kernels == [3, 3]:
+        return BlockFamily.BASIC
+    if kernels == [1, 3, 1]:
+        return BlockFamily.BOTTLENECK
+    return BlockFamily.OTHER
+
+
+def _signature(layers: list[Layer], block: Block) -> tuple:
+    """Everything that makes two blocks look the same: their layers' kinds, hyper-parameters
+    and shapes (without the batch), the wiring inside the block and the shortcut kind."""
+    members = block.layers
+    start = members[0]
+    inside = set(members)
+    rows = []
+    for index in members:
+        layer = layers[index]
+        wiring = tuple(i - start if i in inside else "in" for i in layer.inputs)
+        rows.append((
+            layer.type, layer.is_op, layer.kernel_size, layer.stride, layer.padding,
+            layer.dilation, layer.groups, layer.in_channels, layer.out_channels, layer.bias,
+            tuple(shape[1:] for shape in layer.input_shapes), layer.output_shape[1:],
+            layer.role, wiring,
+        ))
+    return (block.kind, block.stage, block.input_shape[1:], block.output_shape[1:], tuple(rows))
 
 
 def _inside(layer: Layer, module: str) -> bool:
@@ -327,7 +406,8 @@ def _stages(layers: list[Layer], blocks: list[Block]) -> list[Stage]:
     for name in order:
         members = [layer for layer in layers if layer.stage == name]
         stage_blocks = [b.name for b in blocks if b.stage == name]
-        kind = "stem" if name == "conv1" else "head" if name == "fc" else "blocks"
+        kind = (StageKind.STEM if name == "conv1" else StageKind.HEAD if name == "fc"
+                else StageKind.BLOCKS)
         module = _common_module(stage_blocks) if stage_blocks else _common_module(
             [layer.name.rsplit(".", 1)[0] if "." in layer.name else "" for layer in members])
         stages.append(Stage(
@@ -340,6 +420,21 @@ def _stages(layers: list[Layer], blocks: list[Block]) -> list[Stage]:
                 layer.weighted for layer in members if layer.on_longest_path),
         ))
     return stages
+
+
+def _group(layers: list[Layer], role: Role) -> Stage | None:
+    """All the layers of one role (the stem, the head) as one group with its totals."""
+    members = [layer for layer in layers if layer.role == role]
+    if not members:
+        return None
+    kind = StageKind.STEM if role == Role.STEM else StageKind.HEAD
+    return Stage(
+        name=str(role), module="", kind=kind, layers=[layer.index for layer in members],
+        input_shape=members[0].input_shape, output_shape=members[-1].output_shape,
+        params=sum(layer.params for layer in members),
+        macs=sum(layer.macs for layer in members),
+        weighted_on_path=sum(layer.weighted for layer in members if layer.on_longest_path),
+    )
 
 
 # --- the depth formula ----------------------------------------------------------------

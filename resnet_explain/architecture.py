@@ -20,6 +20,7 @@ Conventions
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from enum import StrEnum
 from typing import TYPE_CHECKING, Any
 
 if TYPE_CHECKING:  # pragma: no cover
@@ -27,18 +28,93 @@ if TYPE_CHECKING:  # pragma: no cover
 
 Shape = tuple[int, ...]
 
-#: What a layer *is*. Decided from the module's base class (``nn.modules.conv._ConvNd``,
-#: ``nn.modules.batchnorm._BatchNorm`` …) or from the functional op, never from a class-name
-#: string, so a student's ``class MyConv(nn.Conv2d)`` is a convolution too. ``conv`` and
-#: ``pool`` have the output-size formula; ``conv`` and ``linear`` are weighted (they count
-#: towards the depth and the multiply-adds).
-CONV, LINEAR, POOL, ADAPTIVE_POOL = "conv", "linear", "pool", "adaptive_pool"
-BATCH_NORM, NORM, ACTIVATION, RESHAPE, OTHER = (
-    "batch_norm", "norm", "activation", "reshape", "other")
+class LayerKind(StrEnum):
+    """What a layer *is*.
 
-#: Roles a layer can play. ``stem`` runs before the first residual block, ``head`` after the
-#: last one; inside a block a layer is on the ``main`` path or on the ``shortcut``.
-ROLES = ("stem", "main", "shortcut", "head")
+    Decided from the module's base class (``nn.modules.conv._ConvNd``,
+    ``nn.modules.batchnorm._BatchNorm`` …) or from the functional op, never from a class-name
+    string, so a student's ``class MyConv(nn.Conv2d)`` is a convolution too. ``conv`` and
+    ``pool`` have the output-size formula; ``conv`` and ``linear`` are weighted (they count
+    towards the depth and the multiply-adds). Members compare equal to their strings
+    (``LayerKind.CONV == "conv"``) and serialise as them.
+    """
+
+    CONV = "conv"
+    LINEAR = "linear"
+    POOL = "pool"
+    ADAPTIVE_POOL = "adaptive_pool"
+    BATCH_NORM = "batch_norm"
+    NORM = "norm"
+    ACTIVATION = "activation"
+    RESHAPE = "reshape"
+    OTHER = "other"
+
+
+CONV, LINEAR, POOL, ADAPTIVE_POOL = (
+    LayerKind.CONV, LayerKind.LINEAR, LayerKind.POOL, LayerKind.ADAPTIVE_POOL)
+BATCH_NORM, NORM, ACTIVATION, RESHAPE, OTHER = (
+    LayerKind.BATCH_NORM, LayerKind.NORM, LayerKind.ACTIVATION, LayerKind.RESHAPE,
+    LayerKind.OTHER)
+
+
+class Pooling(StrEnum):
+    """What a pool keeps of each window, from the module's base class (``_MaxPoolNd``,
+    ``_AvgPoolNd``, their adaptive forms) or the functional op (``max_pool2d`` …): a
+    ``class Downsample(nn.MaxPool2d)`` is max pooling whatever it is called."""
+
+    MAX = "max"
+    AVG = "avg"
+
+
+class Role(StrEnum):
+    """The part a layer plays. ``stem`` runs before the first residual block, ``head`` after
+    the last one; inside a block a layer is on the ``main`` path or on the ``shortcut``."""
+
+    STEM = "stem"
+    MAIN = "main"
+    SHORTCUT = "shortcut"
+    HEAD = "head"
+
+
+ROLES = tuple(Role)
+
+
+class ShortcutKind(StrEnum):
+    """A block's shortcut: the paper's solid line (``identity``, no parameters), its dashed
+    line (``projection``: a weighted layer, option B/C), or option A (``padded``: identity
+    with zero-padded extra channels and a subsample, no parameters)."""
+
+    IDENTITY = "identity"
+    PROJECTION = "projection"
+    PADDED = "padded"
+
+
+class StageKind(StrEnum):
+    """``stem`` (before the first block, the paper's conv1), ``blocks`` (conv2_x …, or the
+    single ``network`` stage of a network without blocks) or ``head`` (after the last block)."""
+
+    STEM = "stem"
+    BLOCKS = "blocks"
+    HEAD = "head"
+
+
+class BlockFamily(StrEnum):
+    """What the main path's convolutions are, by their kernels in call order: ``basic``
+    (3×3, 3×3: ResNet-18/34), ``bottleneck`` (1×1, 3×3, 1×1: ResNet-50/101/152), or
+    ``other``."""
+
+    BASIC = "basic"
+    BOTTLENECK = "bottleneck"
+    OTHER = "other"
+
+
+class Activation(StrEnum):
+    """Where a block's normalisation and activation sit: ``post`` (v1: conv → BN → ReLU, the
+    ReLU after the add) or ``pre`` (v2: BN → ReLU → conv, nothing after the add) — decided
+    by the first layer of the block's own path (its pre-activation or main branch)."""
+
+    POST = "post"
+    PRE = "pre"
 
 
 @dataclass(frozen=True)
@@ -98,7 +174,8 @@ class Layer:
     trainable_params: int = 0
     macs: int = 0
     weighted: bool = False  # a convolution or linear layer: counts towards the depth
-    kind: str = OTHER  # CONV, LINEAR, POOL, … (see the constants above)
+    kind: LayerKind = LayerKind.OTHER
+    pooling: Pooling | None = None  # max or average, for a pool or adaptive pool
     kernel_size: tuple[int, ...] | None = None
     stride: tuple[int, ...] | None = None
     padding: tuple[int, ...] | None = None
@@ -110,7 +187,7 @@ class Layer:
     size_checks: list[SizeCheck] = field(default_factory=list)
     scope: list[str] = field(default_factory=list)  # enclosing module names, outermost first
     # Filled in by the analysis:
-    role: str = "main"
+    role: Role = Role.MAIN
     stage: str = ""
     block: str | None = None
     on_longest_path: bool = False
@@ -157,7 +234,7 @@ class Block:
     paper_name: str  # conv2_1, conv2_2, …
     stage: str  # conv2_x …
     index_in_stage: int
-    kind: str  # "identity" | "projection" | "padded"
+    kind: ShortcutKind
     reason: str  # why the shortcut is (or is not) a projection
     input_shape: Shape
     output_shape: Shape
@@ -170,12 +247,19 @@ class Block:
     shortcut_weighted: int = 0
     params: int = 0
     macs: int = 0
-
-    @property
-    def stride(self) -> int:
-        if len(self.output_shape) <= 2 or not self.output_shape[-1]:
-            return 1
-        return max(1, self.input_shape[-1] // self.output_shape[-1])
+    #: How much the main path downsamples: the product of the strides of the convs and pools
+    #: on it (the largest along any one route from the fork to the add). A fact of the
+    #: layers, not a ratio of sizes: at 57×57 → 29×29 a stride-2 block is still stride 2.
+    stride: int = 1
+    #: Layers on the main path (or the block's pre-activation) with a stride above 1, in call
+    #: order: where the downsampling sits (v1 strides the first 1×1, v1.5 the 3×3).
+    strided_layers: list[int] = field(default_factory=list)
+    family: BlockFamily = BlockFamily.OTHER
+    activation: Activation = Activation.POST
+    #: What makes two blocks look the same (layer types, hyper-parameters, shapes without the
+    #: batch, the wiring inside the block, the shortcut kind): equal signatures of
+    #: consecutive blocks are one "× n" run (:meth:`Architecture.block_runs`).
+    signature: tuple = field(default=(), repr=False, compare=False)
 
     @property
     def layers(self) -> list[int]:
@@ -199,7 +283,7 @@ class Stage:
 
     name: str  # conv1, conv2_x, …, fc
     module: str  # common module prefix, e.g. "layer1" ("" when the layers share none)
-    kind: str  # "stem" | "blocks" | "head"
+    kind: StageKind
     layers: list[int]
     blocks: list[str] = field(default_factory=list)
     input_shape: Shape | None = None
@@ -247,6 +331,12 @@ class Architecture:
     warnings: list[str] = field(default_factory=list)
     notes: list[str] = field(default_factory=list)  # e.g. the paper's figures beside ours
     output_layers: list[int] = field(default_factory=list)  # the layers that produced the output
+    #: Every layer before the first residual block (the stem's max-pool included, which the
+    #: paper's Table 1 lists under conv2_x) and every layer after the last one, as groups
+    #: with their totals; ``None`` for a network without blocks. The block-level table and
+    #: diagram show these; the ``stages`` list keeps the paper's conv1 and fc.
+    stem: Stage | None = None
+    head: Stage | None = None
 
     def __post_init__(self) -> None:
         from .render.display import attach
@@ -272,6 +362,16 @@ class Architecture:
             if layer.name == name and layer.call == call:
                 return layer
         raise KeyError(f"no layer named {name!r} (call {call})")
+
+    def block_runs(self) -> list[list[Block]]:
+        """The blocks in order, grouped into runs of identical consecutive blocks."""
+        runs: list[list[Block]] = []
+        for block in self.blocks:
+            if runs and runs[-1][-1].signature == block.signature:
+                runs[-1].append(block)
+            else:
+                runs.append([block])
+        return runs
 
     def block(self, name: str) -> Block:
         """A block by module name (``layer3.0``) or paper name (``conv4_1``)."""

@@ -1,22 +1,58 @@
-"""``resnet-explain``: the command line.
+"""``resnet-explain``: the command line — every subcommand, and the one writer they share.
 
-Starting it must be fast: this module imports neither torch nor the tracer at import time;
-each command imports what it needs when it runs. ``--help`` and ``list`` never import torch.
+Starting it must be fast: this module imports neither torch, the tracer nor graphviz at
+import time; each command imports what it needs when it runs. ``--help`` and ``list`` never
+import torch.
+
 Every mistake the user can make ends in one line ``error: <problem>. <fix>`` and exit status 2.
+
+Output (:func:`write_output`, used by every subcommand):
+
+* without ``-o`` the result goes to standard output (text, or a diagram's DOT source);
+* with ``-o FILE`` the format comes from the suffix (``.json``, ``.md``, ``.html``, ``.csv``,
+  ``.txt`` for ``summary``; ``.svg``, ``.png``, ``.pdf``, ``.dot`` for ``diagram``) unless
+  ``--format`` says otherwise;
+* the file is written atomically (a temporary file beside it, then :func:`os.replace`), so an
+  interrupted run never leaves half a file, and nothing is written when anything failed;
+* it never overwrites the file the model came from (``net.py`` in ``net.py:Net``, or the
+  module of ``pkg.module:build``): that is refused with a one-line error.
 """
 
 from __future__ import annotations
 
 import argparse
+import os
 import sys
+import tempfile
 from collections.abc import Sequence
+from pathlib import Path
 
+from .diagram import LEVELS
+from .diagram.style import FITS, RANKDIRS  # imports nothing
 from .errors import UserError
 
 FORMATS = ("text", "markdown", "html", "json", "csv")
 DEPTHS = ("stage", "block", "layer")
 
+#: ``summary -o FILE``: the format a suffix names (any other suffix: text).
+SUMMARY_SUFFIXES = {".json": "json", ".md": "markdown", ".markdown": "markdown",
+                    ".html": "html", ".htm": "html", ".csv": "csv", ".txt": "text"}
 
+DIAGRAM_DESCRIPTION = """\
+Draw a traced model with Graphviz. Without -o the DOT source goes to standard output;
+with -o the suffix picks the format (.svg, .png, .pdf, .dot). Rendering uses graphviz-pure
+(installed with resnet-explain), else pygraphviz, else a system 'dot'; PDF needs one of the
+last two.
+
+examples:
+  resnet-explain diagram resnet50 -o resnet50.svg
+  resnet-explain diagram resnet50 --level layer -o layers.svg      (identical blocks "× n")
+  resnet-explain diagram resnet50 --block conv3_1 -o conv3_1.svg   (or --block layer2.0)
+  resnet-explain diagram resnet50-v1 --compare resnet50 --block conv3_1 -o v1_vs_v15.svg
+"""
+
+
+# --- arguments --------------------------------------------------------------------------
 def _add_model_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument(
         "spec",
@@ -34,6 +70,52 @@ def _add_model_arguments(parser: argparse.ArgumentParser) -> None:
     )
 
 
+def _add_summary_command(commands: argparse._SubParsersAction) -> None:
+    summary = commands.add_parser(
+        "summary", help="trace a model and print its layer table, totals and depth formula",
+        description="Trace a model and print its layer table, totals and depth formula.",
+    )
+    _add_model_arguments(summary)
+    summary.add_argument("--format", "-f", choices=FORMATS, default=None,
+                         help="text, markdown, html, json or csv (default: from the suffix "
+                              "of --output, else text)")
+    summary.add_argument("--depth", "-d", choices=DEPTHS, default="layer",
+                         help="rows per stage, per block or per layer (default: layer)")
+    summary.add_argument("--output", "-o", metavar="FILE", default=None,
+                         help="write to FILE instead of standard output (.json, .md, .html, "
+                              ".csv or .txt picks the format)")
+
+
+def _add_diagram_command(commands: argparse._SubParsersAction) -> None:
+    parser = commands.add_parser(
+        "diagram", help="draw a model's stages, blocks or layers, or one block (Graphviz)",
+        description=DIAGRAM_DESCRIPTION, formatter_class=argparse.RawDescriptionHelpFormatter,
+    )
+    _add_model_arguments(parser)
+    parser.add_argument("--level", "-l", choices=LEVELS, default="stage",
+                        help="one node per stage, per block or per layer (default: stage)")
+    parser.add_argument("--block", "-b", metavar="NAME", default=None,
+                        help="draw this one residual block instead: a module name (layer3.0) "
+                             "or the paper's name (conv4_1)")
+    parser.add_argument("--compare", metavar="OTHER", default=None,
+                        help="a second model spec, drawn beside the first")
+    parser.add_argument("--compare-shortcut", choices=("A", "B", "C"), default=None,
+                        help="shortcut option of the --compare zoo model")
+    parser.add_argument("--collapse", action=argparse.BooleanOptionalAction, default=None,
+                        help="fold runs of identical consecutive blocks into one '× n' node "
+                             "(default: on at layer level, off at block level)")
+    parser.add_argument("--no-names", dest="names", action="store_false",
+                        help="leave module names out of the layer labels")
+    parser.add_argument("--rankdir", choices=RANKDIRS, default="TB",
+                        help="lay the data flow out top to bottom (TB, default) or left to "
+                             "right (LR)")
+    parser.add_argument("--fit", choices=FITS, default="notebook",
+                        help="scale a larger drawing down to a 1000-px notebook width "
+                             "(default), a 1280x720 slide, or not at all (none)")
+    parser.add_argument("--output", "-o", metavar="FILE", default=None,
+                        help="write FILE (.svg, .png, .pdf or .dot) instead of printing DOT")
+
+
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(
         prog="resnet-explain",
@@ -42,29 +124,77 @@ def build_parser() -> argparse.ArgumentParser:
     )
     parser.add_argument("--version", action="store_true", help="print the version and exit")
     commands = parser.add_subparsers(dest="command", metavar="COMMAND")
-
     commands.add_parser("list", help="list the reference zoo")
-
-    summary = commands.add_parser(
-        "summary", help="trace a model and print its layer table, totals and depth formula",
-        description="Trace a model and print its layer table, totals and depth formula.",
-    )
-    _add_model_arguments(summary)
-    summary.add_argument("--format", "-f", choices=FORMATS, default="text")
-    summary.add_argument("--depth", "-d", choices=DEPTHS, default="layer",
-                         help="rows per stage, per block or per layer (default: layer)")
-    summary.add_argument("--output", "-o", metavar="FILE", default=None,
-                         help="write to FILE instead of standard output")
-
-    try:
-        from .diagram.cli import add_diagram_command
-    except ImportError:  # pragma: no cover - the diagram package is optional while building
-        pass
-    else:
-        add_diagram_command(commands, _add_model_arguments)
+    _add_summary_command(commands)
+    _add_diagram_command(commands)
     return parser
 
 
+# --- the one writer ---------------------------------------------------------------------
+def model_sources(spec: str) -> list[Path]:
+    """The files a spec's model came from: ``net.py`` of ``net.py:Net``, the module file of
+    ``pkg.module:build`` (once it has been imported). A zoo name has none."""
+    if ":" not in spec:
+        return []
+    where = spec.rpartition(":")[0]
+    if where.endswith(".py"):
+        return [Path(where)]
+    module = sys.modules.get(where)
+    source = getattr(module, "__file__", None)
+    return [Path(source)] if source else []
+
+
+def _same_file(a: Path, b: Path) -> bool:
+    try:
+        return a.exists() and b.exists() and os.path.samefile(a, b)
+    except OSError:
+        return False
+
+
+def write_output(data: str | bytes, output: str | None, *,
+                 protected: Sequence[Path] = ()) -> None:
+    """Write a command's result: to standard output, or atomically to ``output``.
+
+    Text gets a final newline. ``protected`` are files that must never be overwritten (the
+    model's own source); naming one as ``output`` is a UserError and nothing is written.
+    """
+    if isinstance(data, str) and not data.endswith("\n"):
+        data += "\n"
+    if output is None:
+        if isinstance(data, bytes):
+            sys.stdout.buffer.write(data)
+        else:
+            sys.stdout.write(data)
+        return
+    target = Path(output)
+    for source in protected:
+        if _same_file(target, source):
+            raise UserError(f"refusing to overwrite {output}: it is the model's own source file",
+                            "Choose another file for --output")
+    payload = data.encode("utf-8") if isinstance(data, str) else data
+    temporary = None
+    try:
+        handle, temporary = tempfile.mkstemp(prefix=f".{target.name}.", suffix=".tmp",
+                                             dir=target.parent if str(target.parent) else ".")
+        with os.fdopen(handle, "wb") as stream:
+            stream.write(payload)
+        if target.exists():  # keep the permissions of the file being replaced
+            os.chmod(temporary, target.stat().st_mode & 0o7777)
+        else:
+            umask = os.umask(0)
+            os.umask(umask)
+            os.chmod(temporary, 0o666 & ~umask)
+        os.replace(temporary, target)
+        temporary = None
+    except OSError as error:
+        raise UserError(f"cannot write {output}: {error.strerror or error}",
+                        "Choose a writable path for --output") from None
+    finally:
+        if temporary is not None and os.path.exists(temporary):
+            os.unlink(temporary)
+
+
+# --- the commands -----------------------------------------------------------------------
 def _list() -> str:
     from .zoo.registry import MODEL_NAMES, describe
 
@@ -77,23 +207,50 @@ def _list() -> str:
     return "\n".join(lines)
 
 
-def _summary(args: argparse.Namespace) -> str:
+def summary_format(format: str | None, output: str | None) -> str:
+    """``--format`` when given, else the one the output file's suffix names, else text."""
+    if format is not None:
+        return format
+    if output is None:
+        return "text"
+    return SUMMARY_SUFFIXES.get(Path(output).suffix.lower(), "text")
+
+
+def _summary(args: argparse.Namespace) -> None:
     from .api import explain
 
     arch = explain(args.spec, args.input, shortcut=args.shortcut)
-    return arch.table(format=args.format, depth=args.depth)
+    text = arch.table(format=summary_format(args.format, args.output), depth=args.depth)
+    write_output(text, args.output, protected=model_sources(args.spec))
 
 
-def _write(text: str, output: str | None) -> None:
-    if output is None:
-        sys.stdout.write(text if text.endswith("\n") else text + "\n")
-        return
-    try:
-        with open(output, "w", encoding="utf-8") as handle:
-            handle.write(text if text.endswith("\n") else text + "\n")
-    except OSError as error:
-        raise UserError(f"cannot write {output}: {error.strerror}",
-                        "Choose a writable path for --output") from None
+def _diagram(args: argparse.Namespace) -> None:
+    """Trace, draw, and print the DOT source or write the file ``args.output`` names."""
+    from .diagram import render
+
+    format = None
+    if args.output is not None:  # fail before tracing: unknown suffix, nothing to render with
+        format = render.format_for(args.output)
+        if format != "dot" and render.available_renderer(format) is None:
+            raise render.no_renderer(f"no Graphviz renderer is available to draw {args.output}",
+                                     format)
+
+    from .api import explain
+    from .diagram import diagram
+
+    arch = explain(args.spec, args.input, shortcut=args.shortcut)
+    other = None
+    if args.compare is not None:
+        other = explain(args.compare, args.input, shortcut=args.compare_shortcut)
+    drawing = diagram(arch, args.level, block=args.block, compare=other, collapse=args.collapse,
+                      names=args.names, rankdir=args.rankdir, fit=args.fit)
+    data: str | bytes = drawing.source
+    if format not in (None, "dot"):
+        data = render.render(drawing.source, format)
+    protected = model_sources(args.spec)
+    if args.compare is not None:
+        protected += model_sources(args.compare)
+    write_output(data, args.output, protected=protected)
 
 
 def main(argv: Sequence[str] | None = None) -> int:
@@ -106,11 +263,11 @@ def main(argv: Sequence[str] | None = None) -> int:
         return 0
     try:
         if args.command == "list":
-            _write(_list(), None)
+            write_output(_list(), None)
         elif args.command == "summary":
-            _write(_summary(args), args.output)
+            _summary(args)
         elif args.command == "diagram":
-            args.run(args)
+            _diagram(args)
         else:
             parser.print_help()
             return 2

@@ -24,6 +24,7 @@ from .architecture import (
     OTHER,
     POOL,
     RESHAPE,
+    Pooling,
 )
 
 _ACTIVATION_MODULES = (
@@ -38,6 +39,8 @@ _OP_KINDS = {
     **dict.fromkeys(("view", "reshape", "flatten"), RESHAPE),
     **dict.fromkeys(("adaptive_avg_pool2d", "adaptive_max_pool2d"), ADAPTIVE_POOL),
 }
+_OP_POOLING = {"max_pool2d": Pooling.MAX, "adaptive_max_pool2d": Pooling.MAX,
+               "avg_pool2d": Pooling.AVG, "adaptive_avg_pool2d": Pooling.AVG}
 
 
 @dataclass
@@ -48,6 +51,7 @@ class LayerAttrs:
     padding: tuple[int, ...] | None = None
     dilation: tuple[int, ...] | None = None
     ceil_mode: bool = False
+    pooling: Pooling | None = None  # max or average, for a pool
     same_padding: bool = False  # conv with padding="same"
     groups: int | None = None
     in_channels: int | None = None
@@ -105,11 +109,23 @@ def _kind(cls: type) -> str:
     return OTHER
 
 
+@functools.cache
+def _pooling(cls: type) -> Pooling | None:
+    """Max or average pooling, by the module's base class."""
+    if issubclass(cls, (nn.modules.pooling._MaxPoolNd, nn.modules.pooling._AdaptiveMaxPoolNd)):
+        return Pooling.MAX
+    if issubclass(cls, (nn.modules.pooling._AvgPoolNd, nn.modules.pooling._AdaptiveAvgPoolNd)):
+        return Pooling.AVG
+    return None
+
+
 def module_attrs(module: nn.Module) -> LayerAttrs:
     """Attributes of a leaf module, by its base class."""
     params, trainable = _own_params(module)
     kind = _kind(type(module))
     attrs = LayerAttrs(kind=kind, params=params, trainable_params=trainable)
+    if kind in (POOL, ADAPTIVE_POOL):
+        attrs.pooling = _pooling(type(module))
     if kind == CONV:
         n = len(module.kernel_size)
         attrs.kernel_size = tuple(module.kernel_size)
@@ -152,7 +168,7 @@ def _arg(args: tuple, kwargs: dict, position: int, name: str, default: Any) -> A
 
 def functional_attrs(op: str, args: tuple, kwargs: dict) -> LayerAttrs:
     """Attributes of a functional op recorded outside any leaf module (conv, pool, relu …)."""
-    attrs = LayerAttrs(kind=_OP_KINDS.get(op, OTHER))
+    attrs = LayerAttrs(kind=_OP_KINDS.get(op, OTHER), pooling=_OP_POOLING.get(op))
     if op == "conv2d":
         weight = _arg(args, kwargs, 1, "weight", None)
         bias = _arg(args, kwargs, 2, "bias", None)

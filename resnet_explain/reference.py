@@ -6,7 +6,7 @@ of a downsampling Bottleneck on its first 1x1 conv), and they are rounded. torch
 layout (v1.5) moves that stride to the 3x3 conv, which then runs on the larger map: more
 multiply-adds (≈4.1 G instead of ≈3.9 G for ResNet-50) for about +0.5 % top-1.
 The computed figures below come from the traced Architecture; the paper's and the other
-layout's figures come from the zoo registry (DESIGN.md's facts), so both are shown, never
+layout's figures come from the zoo registry (docs/facts.md), so both are shown, never
 one silently replaced by the other.
 """
 

@@ -1,4 +1,4 @@
-"""Real implementations' mistakes (DESIGN.md, point 8) are made visible, with the reason."""
+"""Real implementations' mistakes (the seed notes' point 8) are made visible, with the reason."""
 
 from __future__ import annotations
 

@@ -1,6 +1,6 @@
-"""Every zoo number the tool prints, against the independent facts in DESIGN.md.
+"""Every zoo number the tool prints, against the independent facts in docs/facts.md.
 
-The expected values below are DESIGN.md's table (torchvision's parameter counts, the paper's
+The expected values below are docs/facts.md's table (torchvision's parameter counts, the paper's
 depth arithmetic, conv+fc multiply-adds at 224) and the paper's CIFAR figures; none of them
 was produced by this tool.
 """
@@ -19,7 +19,7 @@ IMAGENET = {
     "resnet101": (44_549_160, 105, 4, 101, "101 = 1 + 3×(3+4+23+3) + 1", 7.801),
     "resnet152": (60_192_808, 156, 4, 152, "152 = 1 + 3×(3+8+36+3) + 1", 11.514),
 }
-# The paper's v1 (stride on the first 1x1): computed conv+fc MACs from DESIGN.md.
+# The paper's v1 (stride on the first 1x1): computed conv+fc MACs from docs/facts.md.
 V1_GMACS = {"resnet50-v1": 3.858, "resnet101-v1": 7.570, "resnet152-v1": 11.282}
 # The paper's CIFAR-10 nets (section 4.2): depth 6n + 2, parameters in millions.
 CIFAR = {"resnet20": (3, 0.27), "resnet32": (5, 0.46), "resnet44": (7, 0.66),

@@ -14,7 +14,7 @@ from resnet_explain import explain
 
 torchvision = pytest.importorskip("torchvision")
 
-# DESIGN.md's table: params, Conv2d+Linear, shortcut 1x1 convs, depth formula, GMACs at 224.
+# docs/facts.md's table: params, Conv2d+Linear, shortcut 1x1 convs, depth formula, GMACs at 224.
 TORCHVISION = {
     "resnet18": (11_689_512, 21, 3, "18 = 1 + 2×(2+2+2+2) + 1", 1.814),
     "resnet34": (21_797_672, 37, 3, "34 = 1 + 2×(3+4+6+3) + 1", 3.664),

@@ -75,7 +75,7 @@ def test_agrees_with_torchinfo(name):
     conv_ours = [layer.macs for layer in arch.layers if layer.type == "Conv2d"]
     assert conv_ours == conv_theirs
     # Linear: torchinfo also counts the bias add (in·out + out per row); we count in·out,
-    # the paper's and DESIGN.md's convention.
+    # the paper's convention (docs/facts.md).
     fc_theirs = [info.macs for info in stats.summary_list if isinstance(info.module, nn.Linear)]
     fc = arch.layer("fc")
     assert fc_theirs == [fc.macs + fc.out_channels * fc.output_shape[0]]

@@ -1,4 +1,4 @@
-"""The reference zoo against independent facts: DESIGN.md's torchvision table, the paper's
+"""The reference zoo against independent facts: docs/facts.md's torchvision table, the paper's
 CIFAR counts, torchvision's state-dict layout (a fixture made by hand, see
 scripts/make_torchvision_fixture.py — torchvision itself is not needed here), timm's counts
 for the pre-activation nets, and the structural rules the seeds teach."""
@@ -20,7 +20,7 @@ from resnet_explain.zoo.shortcuts import PadShortcut
 
 FIXTURE = Path(__file__).parent / "fixtures" / "torchvision_resnets.json"
 
-# DESIGN.md, "Facts to check against": torchvision's counts (v1 has the same parameters).
+# docs/facts.md: torchvision's counts (v1 has the same parameters).
 TORCHVISION_PARAMS = {
     "resnet18": 11_689_512,
     "resnet34": 21_797_672,

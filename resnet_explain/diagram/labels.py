@@ -19,7 +19,9 @@ from ..architecture import (
     POOL,
     Architecture,
     Block,
+    BlockFamily,
     Layer,
+    Pooling,
     Shape,
 )
 from . import style
@@ -101,12 +103,11 @@ def layer_title(layer: Layer) -> str:
         return text
     if layer.weighted:
         return f"fc, {layer.in_channels} → {layer.out_channels}"
+    what = "max pool" if layer.pooling == Pooling.MAX else "avg pool"
     if kind == "pool" and layer.kernel_size:
-        what = "max pool" if "max" in low else "avg pool"
         return (f"{what} {_kernel(layer.kernel_size)}, stride {_pair(layer.stride)}, "
                 f"pad {_pair(layer.padding, 0)}")
     if layer.kind == ADAPTIVE_POOL:
-        what = "max pool" if "max" in low else "avg pool"
         spatial = layer.output_shape[2:]
         return f"global {what}" if spatial and set(spatial) == {1} else f"adaptive {what}"
     if layer.kind == BATCH_NORM:
@@ -159,15 +160,12 @@ def block_recipe(arch: Architecture, block: Block) -> list[str]:
     return [conv_recipe(layer) for layer in weighted(arch, block.main_layers)]
 
 
-def block_family(arch: Architecture, block: Block) -> str:
-    """``basic`` (3×3, 3×3), ``bottleneck`` (1×1, 3×3, 1×1) or ``""`` — read from the kernels."""
-    kernels = [_first(layer.kernel_size) for layer in weighted(arch, block.main_layers)
-               if is_conv(layer)]
-    if kernels == [3, 3]:
-        return "basic"
-    if kernels == [1, 3, 1]:
-        return "bottleneck"
-    return ""
+_FAMILY_NAMES = {BlockFamily.BASIC: "BasicBlock", BlockFamily.BOTTLENECK: "Bottleneck"}
+
+
+def family_name(block: Block) -> str:
+    """``BasicBlock``, ``Bottleneck`` or ``block``, from the analysis's ``Block.family``."""
+    return _FAMILY_NAMES.get(block.family, "block")
 
 
 def shortcut_text(arch: Architecture, block: Block) -> str:

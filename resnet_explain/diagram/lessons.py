@@ -17,7 +17,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from dataclasses import dataclass
 
-from ..architecture import Architecture, Block
+from ..architecture import Activation, Architecture, Block, BlockFamily
 from ..errors import UserError
 from . import labels
 from .block import Panel, compare_blocks, default_subtitle, find_block
@@ -92,13 +92,16 @@ _ORDINALS = ("first", "second", "third", "fourth", "fifth")
 
 
 def stride_fact(arch: Architecture, block: Block) -> str:
-    """``stride 2 on the first conv (1×1)`` — which main-path conv downsamples."""
-    convs = [layer for layer in labels.weighted(arch, block.main_layers) if labels.is_conv(layer)]
-    strided = [(n, layer) for n, layer in enumerate(convs) if max(layer.stride or (1,)) > 1]
+    """``stride 2 on the first conv (1×1)`` — which main-path conv downsamples
+    (``Block.strided_layers``, numbered among the main path's convs)."""
+    convs = [layer.index for layer in labels.weighted(arch, block.main_layers)
+             if labels.is_conv(layer)]
+    strided = [i for i in block.strided_layers if i in convs]
     if not strided:
         return "no strided conv on the main path"
     parts = []
-    for n, layer in strided:
+    for index in strided:
+        n, layer = convs.index(index), arch.layers[index]
         ordinal = _ORDINALS[n] if n < len(_ORDINALS) else f"#{n + 1}"
         kernel = "×".join(map(str, layer.kernel_size or ()))
         parts.append(f"stride {max(layer.stride or (1,))} on the {ordinal} conv ({kernel})")
@@ -106,11 +109,10 @@ def stride_fact(arch: Architecture, block: Block) -> str:
 
 
 def activation_fact(arch: Architecture, block: Block) -> str:
-    """Post-activation (ReLU after the add) or pre-activation (BN → ReLU first)."""
-    order = [arch.layers[i] for i in block.layers]
-    first = labels.layer_kind(order[0])
+    """Post-activation (ReLU after the add) or pre-activation (BN → ReLU first), from
+    ``Block.activation``."""
     after_add = [labels.layer_title(arch.layers[i]) for i in block.tail_layers]
-    if first == "norm":
+    if block.activation == Activation.PRE:
         text = "pre-activation: BN → ReLU → conv"
     else:
         text = "post-activation: conv → BN → ReLU"
@@ -120,12 +122,10 @@ def activation_fact(arch: Architecture, block: Block) -> str:
 
 
 def family_fact(arch: Architecture, block: Block) -> str:
-    family = labels.block_family(arch, block)
     recipe = " → ".join(labels.block_recipe(arch, block))
-    name = {"basic": "BasicBlock", "bottleneck": "Bottleneck"}.get(family, "block")
     convs = labels.weighted(arch, block.main_layers)
-    text = f"{name}: {recipe}"
-    if family == "bottleneck" and convs[0].out_channels:
+    text = f"{labels.family_name(block)}: {recipe}"
+    if block.family == BlockFamily.BOTTLENECK and convs[0].out_channels:
         text += f" (expands ×{convs[-1].out_channels // convs[0].out_channels})"
     return text
 

@@ -20,7 +20,7 @@ from dataclasses import dataclass, field
 
 import graphviz
 
-from ..architecture import Architecture, Block, Layer, Shape
+from ..architecture import Architecture, Block, Layer, Role, Shape, ShortcutKind, Stage
 from . import labels, style
 from .block import is_shortcut_edge
 from .dot import Diagram, html_title, new_diagram, title_node
@@ -29,37 +29,10 @@ MODEL_INPUT = -1
 
 
 # --- runs of identical blocks ---------------------------------------------------------
-def block_signature(arch: Architecture, block: Block) -> tuple:
-    """Everything that makes two blocks look the same: their layers' kinds, hyper-parameters
-    and shapes (without the batch), the wiring inside the block and the shortcut kind."""
-    members = block.layers
-    start = members[0]
-    inside = set(members)
-    rows = []
-    for index in members:
-        layer = arch.layers[index]
-        wiring = tuple(i - start if i in inside else "in" for i in layer.inputs)
-        rows.append((
-            layer.type, layer.is_op, layer.kernel_size, layer.stride, layer.padding,
-            layer.dilation, layer.groups, layer.in_channels, layer.out_channels, layer.bias,
-            tuple(shape[1:] for shape in layer.input_shapes), layer.output_shape[1:],
-            layer.role, wiring,
-        ))
-    return (block.kind, block.stage, block.input_shape[1:], block.output_shape[1:], tuple(rows))
-
-
 def block_runs(arch: Architecture) -> list[list[Block]]:
-    """The blocks in order, grouped into runs of identical consecutive blocks."""
-    runs: list[list[Block]] = []
-    previous = None
-    for block in arch.blocks:
-        signature = block_signature(arch, block)
-        if runs and signature == previous:
-            runs[-1].append(block)
-        else:
-            runs.append([block])
-        previous = signature
-    return runs
+    """The blocks in order, grouped into runs of identical consecutive blocks
+    (:meth:`Architecture.block_runs`, by the analysis's ``Block.signature``)."""
+    return arch.block_runs()
 
 
 @dataclass
@@ -206,21 +179,21 @@ def _stage_units(arch: Architecture, prefix: str) -> list[_Unit]:
     return units
 
 
-def _role_unit(arch: Architecture, role: str, prefix: str) -> _Unit | None:
-    layers = [layer for layer in arch.layers if layer.role == role]
-    if not layers:
+def _group_unit(arch: Architecture, group: Stage | None, prefix: str) -> _Unit | None:
+    """The analysis's stem or head group (``Architecture.stem`` / ``.head``) as one node."""
+    if group is None:
         return None
-    title = "stem" if role == "stem" else "head"
+    layers = [arch.layers[i] for i in group.layers]
+    title = str(group.kind)
     stages = sorted({layer.stage for layer in layers if layer.stage})
     rows = [_heading(title, " · ".join(stages))]
     rows += [labels.escape(line) for line in compact_lines(layers)]
-    return _Unit(f"{prefix}{title}", [layer.index for layer in layers], _table(rows),
-                 _group_attrs(role))
+    return _Unit(f"{prefix}{title}", list(group.layers), _table(rows), _group_attrs(title))
 
 
 def _block_units(arch: Architecture, prefix: str, collapse: bool) -> list[_Unit]:
     units = []
-    stem = _role_unit(arch, "stem", prefix)
+    stem = _group_unit(arch, arch.stem, prefix)
     if stem:
         units.append(stem)
     groups = block_runs(arch) if collapse else [[block] for block in arch.blocks]
@@ -232,7 +205,7 @@ def _block_units(arch: Architecture, prefix: str, collapse: bool) -> list[_Unit]
         units.append(_Unit(ident, members, block_node_label(arch, group),
                            _block_node_attrs(group[0], run=len(group) > 1),
                            cluster=group[0].stage, blocks=group))
-    head = _role_unit(arch, "head", prefix)
+    head = _group_unit(arch, arch.head, prefix)
     if head:
         units.append(head)
     owned = {i for unit in units for i in unit.layers}
@@ -274,9 +247,9 @@ def _layer_units(arch: Architecture, prefix: str, collapse: bool, names: bool) -
                 units.append(unit)
             continue
         block = block_of.get(layer.index)
-        role = "shortcut" if block and layer.index in block.shortcut_layers else layer.role
-        note = labels.padded_note(block) if block and role == "shortcut" and \
-            block.kind == "padded" else None
+        role = layer.role
+        note = labels.padded_note(block) if block and role == Role.SHORTCUT and \
+            block.kind == ShortcutKind.PADDED else None
         attrs = style.layer_node(role, labels.layer_kind(layer))
         attrs["tooltip"] = layer.name or layer.type
         cluster = f"b{number[block.name]}" if block else layer.role
@@ -316,21 +289,14 @@ def _edges(arch: Architecture, units: list[_Unit], prefix: str, *, shapes: bool,
             if styled and block is not None and is_shortcut_edge(block, source, layer.index):
                 kind = block.kind
             edges.append(_Edge(tail, head, label, kind))
-    if arch.layers:
-        last = _output_layer(arch)
-        label = labels.shape_text(last.output_shape) if shapes else ""
-        edges.append(_Edge(owner[last.index], exit_, label, None))
+    for index in arch.output_layers:  # every output the model returns, as the trace saw it
+        tail = owner[index]
+        if (tail, exit_) in seen:
+            continue
+        seen.add((tail, exit_))
+        label = labels.shape_text(arch.layers[index].output_shape) if shapes else ""
+        edges.append(_Edge(tail, exit_, label, None))
     return edges
-
-
-def _output_layer(arch: Architecture) -> Layer:
-    """The layer that produced the model's output, as the trace saw it."""
-    if arch.output_layers:
-        return arch.layers[max(arch.output_layers)]
-    for layer in reversed(arch.layers):  # an Architecture built by hand
-        if layer.output_shape == arch.output_shape:
-            return layer
-    return arch.layers[-1]
 
 
 def _shape_only(shape: Shape) -> str:

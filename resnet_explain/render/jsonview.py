@@ -48,6 +48,10 @@ A layer (one call of a leaf module, or one structural functional op such as `add
 - `input_shape` — shape of the first input (`null` if none).
 - `input_shapes` — shapes of all tensor inputs (two for an `add`).
 - `output_shape` — shape of the (first) output.
+- `kind` — what the layer is, by its module's base class or functional op: `"conv"`,
+  `"linear"`, `"pool"`, `"adaptive_pool"`, `"batch_norm"`, `"norm"`, `"activation"`,
+  `"reshape"` or `"other"` (an add, a multiplication, a concatenation …).
+- `pooling` — `"max"` or `"avg"` for a pool or adaptive pool, else `null`.
 - `kernel_size`, `stride`, `padding`, `dilation` — lists for a conv or pool, else `null`.
 - `groups` — for a conv, else `null`.
 - `params` — the module's own parameters, counted on its first call only (a later call of
@@ -87,6 +91,14 @@ shortcut):
 - `main_weighted` — weighted layers the block puts on the longest path;
   `shortcut_weighted` — weighted layers on its shortcut.
 - `params`, `macs` — totals over all the block's layers.
+- `stride` — how much the main path downsamples: the product of its convs' and pools'
+  strides (`2` for conv3_1 also at an odd size such as 57×57 → 29×29).
+- `strided_layers` — indices of the main-path layers with a stride above 1 (where the
+  downsampling sits: v1 strides the first 1x1, v1.5 the 3x3).
+- `family` — `"basic"` (3x3, 3x3), `"bottleneck"` (1x1, 3x3, 1x1) or `"other"`, from the
+  main path's conv kernels.
+- `activation` — `"post"` (v1: conv → BN → ReLU, ReLU after the add) or `"pre"` (v2:
+  BN → ReLU → conv first).
 
 A stage:
 
@@ -129,6 +141,8 @@ def layer_dict(layer: Layer) -> dict[str, Any]:
         "input_shape": _list(layer.input_shape),
         "input_shapes": [list(s) for s in layer.input_shapes],
         "output_shape": list(layer.output_shape),
+        "kind": layer.kind,
+        "pooling": layer.pooling,
         "kernel_size": _list(layer.kernel_size),
         "stride": _list(layer.stride),
         "padding": _list(layer.padding),
@@ -165,6 +179,10 @@ def block_dict(block: Block) -> dict[str, Any]:
         "shortcut_weighted": block.shortcut_weighted,
         "params": block.params,
         "macs": block.macs,
+        "stride": block.stride,
+        "strided_layers": list(block.strided_layers),
+        "family": block.family,
+        "activation": block.activation,
     }
 
 

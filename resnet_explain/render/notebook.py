@@ -246,14 +246,9 @@ def _block_details(arch: Architecture, block: Block, numbers: dict[int, int],
 
 
 def block_signature(arch: Architecture, block: Block) -> tuple[object, ...]:
-    """What makes two blocks look the same in the tree: kind, shapes, and every layer's
-    relative name, type, kernel, stride, padding, output shape and parameters."""
-    layers = tuple(
-        (_relative(layer.name, block.name), layer.type, layer.role, layer.kernel_size,
-         layer.stride, layer.padding, layer.dilation, layer.groups,
-         tuple(layer.input_shapes), layer.output_shape, layer.params, layer.macs)
-        for layer in (arch.layers[i] for i in block.layers))
-    return (block.kind, block.input_shape, block.output_shape, layers)
+    """What makes two blocks look the same: the analysis's ``Block.signature`` (layer kinds,
+    hyper-parameters, shapes, wiring, shortcut kind), the one the diagrams collapse by."""
+    return block.signature
 
 
 def _fold_line(run: list[Block], like: Block, numbers: dict[int, int]) -> str:

@@ -39,7 +39,9 @@ from collections.abc import Iterable
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
+from ..architecture import Role, ShortcutKind, StageKind
 from . import numbers as fmt
+from .jsonview import block_dict, layer_dict, stage_dict
 
 if TYPE_CHECKING:  # pragma: no cover
     from ..architecture import Architecture, Block, Layer, Stage
@@ -50,7 +52,7 @@ DEPTHS = ("stage", "block", "layer")
 FORMULA = "out = ⌊(in + 2P − D·(K−1) − 1)/S⌋ + 1"
 
 #: The order in which block kinds are counted in the explanation.
-KINDS = ("identity", "projection", "padded")
+KINDS = tuple(ShortcutKind)
 
 OK_MARK, BAD_MARK = "✓", "✗"
 
@@ -259,7 +261,7 @@ def _stage_header(stage: Stage) -> Row:
     parts = [stage.name]
     if stage.module:
         parts.append(stage.module)
-    if stage.kind == "blocks":
+    if stage.kind == StageKind.BLOCKS:
         count = len(stage.blocks)
         parts.append(f"×{count} block" + ("" if count == 1 else "s"))
     else:
@@ -323,28 +325,45 @@ def _layer_row(layer: Layer, block: Block | None, stage: Stage | None,
         "role": layer.role,
         "formula": formula_cell(layer),
     }
-    record = {
-        "index": layer.index,
-        "name": layer.name,
-        "type": layer.type,
-        "call": layer.call,
-        "stage": stage.name if stage is not None else layer.stage,
-        "block": layer.block or "",
-        "role": layer.role,
-        "kernel_size": fmt.tuple_csv(layer.kernel_size),
-        "stride": fmt.tuple_csv(layer.stride),
-        "padding": fmt.tuple_csv(layer.padding),
-        "dilation": fmt.tuple_csv(layer.dilation),
-        "groups": layer.groups if layer.groups is not None else "",
-        "input_shape": fmt.shape_csv(layer.input_shape),
-        "output_shape": fmt.shape_csv(layer.output_shape),
-        "params": layer.params,
-        "macs": layer.macs,
-        "weighted": int(layer.weighted),
-        "formula": layer.formula or "",
-        "formula_ok": int(layer.formula_ok) if layer.size_checks else "",
-    }
+    record = csv_record(layer_dict(layer), LAYER_RECORD)
+    if layer.formula is None:  # nothing to check: blank, where JSON says true
+        record["formula_ok"] = ""
     return Row("layer", cells=cells, marks=tuple(marks), record=record)
+
+
+# --- CSV records: the JSON objects, flattened ------------------------------------------
+#: The CSV columns of each depth, as ``(column, key of the JSON object)``. A record is the
+#: JSON view's object for the layer, block or stage (``jsonview.layer_dict`` …), so the two
+#: formats can never disagree; only the spelling of values differs (see :func:`csv_value`).
+LAYER_RECORD = tuple((key, key) for key in (
+    "index", "name", "type", "call", "stage", "block", "role", "kernel_size", "stride",
+    "padding", "dilation", "groups", "input_shape", "output_shape", "params", "macs",
+    "weighted", "formula", "formula_ok"))
+BLOCK_RECORD = (
+    ("name", "name"), ("paper_name", "paper_name"), ("stage", "stage"), ("kind", "kind"),
+    ("input_shape", "input_shape"), ("output_shape", "output_shape"), ("params", "params"),
+    ("macs", "macs"), ("depth", "main_weighted"), ("shortcut_weighted", "shortcut_weighted"),
+    ("reason", "reason"))
+STAGE_RECORD = (
+    ("name", "name"), ("module", "module"), ("kind", "kind"), ("blocks", "blocks"),
+    ("input_shape", "input_shape"), ("output_shape", "output_shape"), ("params", "params"),
+    ("macs", "macs"), ("depth", "weighted_on_path"))
+
+
+def csv_value(value: Any) -> Any:
+    """A JSON value as a CSV cell: ``null`` → empty, booleans → 0/1, a list of numbers
+    (a shape, a kernel) → ``1x64x56x56``."""
+    if value is None:
+        return ""
+    if isinstance(value, bool):
+        return int(value)
+    if isinstance(value, list):
+        return "x".join(map(str, value))
+    return value
+
+
+def csv_record(data: dict[str, Any], columns: Iterable[tuple[str, str]]) -> dict[str, Any]:
+    return {column: csv_value(data[key]) for column, key in columns}
 
 
 # --- block depth ------------------------------------------------------------------------
@@ -362,20 +381,12 @@ BLOCK_COLUMNS = [
 
 
 def _block_table(arch: Architecture) -> tuple[list[Column], list[Row]]:
-    blocks = {block.name: block for block in arch.blocks}
-    groups: dict[tuple[str, str], list[Layer]] = {}
-    for layer in arch.layers:
-        if layer.block is not None and layer.block in blocks:
-            key = ("block", layer.block)
-        else:  # stem, head, or a network without blocks
-            key = ("role", layer.role)
-        groups.setdefault(key, []).append(layer)
-    rows = []
-    for (what, name), members in groups.items():
-        if what == "block":
-            rows.append(_block_row(blocks[name]))
-        else:
-            rows.append(_part_row(name, members))
+    if not arch.blocks:  # a network without blocks: its one stage, as one row
+        return BLOCK_COLUMNS, [_part_row(arch, stage, Role.MAIN) for stage in arch.stages]
+    rows = [_part_row(arch, arch.stem, Role.STEM)] if arch.stem is not None else []
+    rows += [_block_row(block) for block in arch.blocks]
+    if arch.head is not None:
+        rows.append(_part_row(arch, arch.head, Role.HEAD))
     return BLOCK_COLUMNS, rows
 
 
@@ -392,61 +403,45 @@ def _block_row(block: Block) -> Row:
         "depth": depth,
         "reason": block.reason,
     }
-    record = {
-        "row": "block",
-        "name": block.name,
-        "paper_name": block.paper_name,
-        "stage": block.stage,
-        "kind": block.kind,
-        "input_shape": fmt.shape_csv(block.input_shape),
-        "output_shape": fmt.shape_csv(block.output_shape),
-        "params": block.params,
-        "macs": block.macs,
-        "depth": block.main_weighted,
-        "shortcut_weighted": block.shortcut_weighted,
-        "reason": block.reason,
-    }
+    record = {"row": "block", **csv_record(block_dict(block), BLOCK_RECORD)}
     return Row("block", cells=cells, marks=(block.kind,), record=record)
 
 
-_PART_NAMES = {"stem": "(stem)", "head": "(head)", "main": "(layers)", "shortcut": "(layers)"}
+_PART_NAMES = {Role.STEM: "(stem)", Role.HEAD: "(head)", Role.MAIN: "(layers)"}
+#: The part of a stem/head/network row's record that comes from the JSON stage object.
+PART_RECORD = (
+    ("input_shape", "input_shape"), ("output_shape", "output_shape"), ("params", "params"),
+    ("macs", "macs"), ("depth", "weighted_on_path"))
 
 
-def _part_row(role: str, members: list[Layer]) -> Row:
-    """The stem or the head as one row: the layers before the first / after the last block."""
-    params = sum(layer.params for layer in members)
-    macs = sum(layer.macs for layer in members)
-    depth = sum(layer.weighted for layer in members if layer.on_longest_path)
-    paper = members[0].stage
-    names = members[0].name if len(members) == 1 else f"{members[0].name} … {members[-1].name}"
+def _part_row(arch: Architecture, group: Stage, role: Role) -> Row:
+    """The stem or the head (``Architecture.stem`` / ``.head``: the layers before the first /
+    after the last block), or the one stage of a network without blocks, as one row."""
+    first, last = arch.layers[group.layers[0]], arch.layers[group.layers[-1]]
+    paper = first.stage
+    names = first.name if len(group.layers) == 1 else f"{first.name} … {last.name}"
     names = f"layers {names}"
     cells = {
-        "block": _PART_NAMES.get(role, f"({role})"),
+        "block": _PART_NAMES[role],
         "paper": paper,
         "kind": "",
-        "input": fmt.shape(members[0].input_shape),
-        "output": fmt.shape(members[-1].output_shape),
-        "params": fmt.count(params),
-        "macs": fmt.count(macs),
-        "depth": str(depth),
+        "input": fmt.shape(group.input_shape),
+        "output": fmt.shape(group.output_shape),
+        "params": fmt.count(group.params),
+        "macs": fmt.count(group.macs),
+        "depth": str(group.weighted_on_path),
         "reason": names,
     }
+    values = csv_record(stage_dict(group), PART_RECORD)
     record = {
-        "row": role,
-        "name": cells["block"],
-        "paper_name": paper,
-        "stage": paper,
-        "kind": "",
-        "input_shape": fmt.shape_csv(members[0].input_shape),
-        "output_shape": fmt.shape_csv(members[-1].output_shape),
-        "params": params,
-        "macs": macs,
-        "depth": depth,
-        "shortcut_weighted": 0,
+        "row": str(role), "name": cells["block"], "paper_name": paper, "stage": paper,
+        "kind": "", "input_shape": values["input_shape"],
+        "output_shape": values["output_shape"], "params": values["params"],
+        "macs": values["macs"], "depth": values["depth"], "shortcut_weighted": 0,
         "reason": names,
     }
-    return Row(role if role in ("stem", "head") else "layers", cells=cells, marks=(role,),
-               record=record)
+    kind = str(role) if role in (Role.STEM, Role.HEAD) else "layers"
+    return Row(kind, cells=cells, marks=(role,), record=record)
 
 
 # --- stage depth ------------------------------------------------------------------------
@@ -478,17 +473,9 @@ def _stage_row(stage: Stage) -> Row:
         "macs": fmt.count(stage.macs),
         "depth": str(stage.weighted_on_path),
     }
-    record = {
-        "name": stage.name,
-        "module": stage.module,
-        "kind": stage.kind,
-        "blocks": len(stage.blocks),
-        "input_shape": fmt.shape_csv(stage.input_shape),
-        "output_shape": fmt.shape_csv(stage.output_shape),
-        "params": stage.params,
-        "macs": stage.macs,
-        "depth": stage.weighted_on_path,
-    }
+    data = stage_dict(stage)
+    data["blocks"] = len(stage.blocks)
+    record = csv_record(data, STAGE_RECORD)
     return Row("stage", cells=cells, marks=(stage.kind,), record=record)
 
 

@@ -97,7 +97,7 @@ _LAYERS: dict[int, tuple[str, tuple[int, ...]]] = {
     152: ("bottleneck", (3, 8, 36, 3)),
 }
 
-# torchvision's parameter counts (weights=None, 1000 classes) — DESIGN.md's table.
+# torchvision's parameter counts (weights=None, 1000 classes) — docs/facts.md.
 _TORCHVISION_PARAMS = {
     18: 11_689_512,
     34: 21_797_672,
@@ -105,7 +105,7 @@ _TORCHVISION_PARAMS = {
     101: 44_549_160,
     152: 60_192_808,
 }
-# conv + fc multiply-adds at 224x224, in G (DESIGN.md), for v1.5 and v1.
+# conv + fc multiply-adds at 224x224, in G (docs/facts.md), for v1.5 and v1.
 _MACS_V15 = {18: 1.814, 34: 3.664, 50: 4.089, 101: 7.801, 152: 11.514}
 _MACS_V1 = {18: 1.814, 34: 3.664, 50: 3.858, 101: 7.570, 152: 11.282}
 # He et al. 2015, Table 1 ("FLOPs", i.e. multiply-adds), in G.
