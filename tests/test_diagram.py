@@ -378,7 +378,7 @@ def test_diagrams_render_with_pygraphviz_hidden(tiny, hide, tmp_path):
     assert ET.fromstring(graph.svg()).tag.endswith("svg")
     assert graph.write(tmp_path / "tiny.png").read_bytes()[:4] == b"\x89PNG"
     # PDF is what graphviz-pure cannot write: a one-line error that says what to install
-    with pytest.raises(UserError, match=r"PDF needs pygraphviz or dot.*pip install pygraphviz"
+    with pytest.raises(UserError, match=r"graphviz-pure cannot write PDF.*resnet-explain\[pdf\]"
                        ) as error:
         graph.write(tmp_path / "tiny.pdf")
     assert "\n" not in str(error.value)
@@ -582,6 +582,24 @@ def test_cli_writes_svg_and_dot(tmp_path):
                                                       block="layer2.0").source
 
 
+@needs_pure
+def test_cli_without_a_pdf_renderer_says_what_to_install(tmp_path, hide, capsys):
+    hide("pygraphviz", "dot")
+    assert main(["diagram", "resnet18", "-o", str(tmp_path / "r18.pdf")]) == 2
+    err = capsys.readouterr().err
+    assert err.startswith("error: ") and err.count("\n") == 1
+    assert "cannot write PDF" in err and "pip install" in err
+    assert not (tmp_path / "r18.pdf").exists()
+
+
+@needs_renderer
+def test_cli_rankdir_and_fit(tmp_path):
+    svg = tmp_path / "r18.svg"
+    assert main(["diagram", "resnet18", "--rankdir", "LR", "--fit", "slide", "-o", str(svg)]) == 0
+    width, height = svg_size_px(svg.read_bytes())
+    assert width > height and width <= SLIDE_PX[0] and height <= SLIDE_PX[1]
+
+
 def test_cli_prints_dot_without_output(capsys):
     assert main(["diagram", "resnet18", "--level", "layer", "--no-collapse"]) == 0
     out = capsys.readouterr().out
@@ -607,3 +625,34 @@ def test_cli_import_stays_light():
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True,
                          cwd=ROOT, check=True).stdout
     assert out.strip() == "[]"
+
+
+@pytest.mark.skipif(not RENDERERS_HERE, reason="no renderer here")
+def test_a_jupyter_kernel_shows_the_diagram_and_no_stderr():
+    """In a real kernel: the first pygraphviz render of a process is where the bundled
+    fontconfig complains, on fd 2, which ipykernel forwards to the notebook as red text."""
+    nbformat = pytest.importorskip("nbformat")
+    nbclient = pytest.importorskip("nbclient")
+    pytest.importorskip("ipykernel")
+    order = sorted(RENDERERS_HERE, key=lambda name: name != "pygraphviz")
+    cells = ["import os, resnet_explain\nprint(resnet_explain.__file__)\n"
+             "from resnet_explain import explain\narch = explain('resnet18')"]
+    cells += [f"os.environ['RESNET_EXPLAIN_RENDERER'] = {name!r}\n"
+              "arch.diagram(block='conv3_1')" for name in order]
+    notebook = nbformat.v4.new_notebook(cells=[nbformat.v4.new_code_cell(c) for c in cells])
+    client = nbclient.NotebookClient(notebook, timeout=120, kernel_name="python3",
+                                     resources={"metadata": {"path": str(ROOT)}})
+    try:
+        client.execute()
+    except nbclient.exceptions.CellExecutionError as error:
+        pytest.fail(str(error))
+    except Exception as error:  # no kernel spec, no zmq: not what this test is about
+        pytest.skip(f"cannot start a kernel: {error}")
+    outputs = [output for cell in notebook.cells for output in cell.outputs]
+    assert [o for o in outputs if o.get("name") == "stderr"] == []
+    first = notebook.cells[0].outputs[0]["text"]
+    assert first.strip() == str(ROOT / "resnet_explain" / "__init__.py")  # this tree
+    for cell in notebook.cells[1:]:
+        (shown,) = cell.outputs
+        svg = shown["data"]["image/svg+xml"]
+        assert svg.startswith("<?xml") and 'style="max-width:100%;height:auto"' in svg

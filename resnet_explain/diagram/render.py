@@ -56,8 +56,9 @@ RASTER_DPI = "192"
 NO_RENDERER_FIX = ("Install one: 'pip install graphviz-pure' (a self-contained Graphviz), "
                    "'pip install pygraphviz', or a system Graphviz ('apt-get install graphviz' "
                    "/ 'brew install graphviz'); or write DOT source with -o out.dot")
-NO_PDF_FIX = ("Install 'pip install pygraphviz' or a system Graphviz ('apt-get install "
-              "graphviz' / 'brew install graphviz'), or write .svg or .png instead")
+NO_PDF_FIX = ("For PDF, install pygraphviz ('pip install \"resnet-explain[pdf]\"') or a "
+              "system Graphviz ('apt-get install graphviz' / 'brew install graphviz'), or "
+              "write .svg or .png instead")
 BROKEN_PYGRAPHVIZ_FIX = ("Install 'pip install graphviz-pure' (it needs no system library), "
                          "or the libraries pygraphviz's wheel expects ('apt-get install "
                          "libglib2.0-0 libx11-6 libxext6 libxrender1'); or write DOT source "
@@ -153,11 +154,10 @@ def no_renderer(what: str, format: str = "svg",
                 renderer: str | Sequence[str] | None = None) -> NoRenderer:
     """The error for "nothing here can draw ``format``", with the fix that applies."""
     order = renderer_order(renderer)
-    if any(renderer_problem(name) is None for name in order):
-        able = [name for name in RENDERERS if format in WRITES[name]]
-        return NoRenderer(f"{what}: {format.upper()} needs {' or '.join(able)}, and "
-                          f"{', '.join(n for n in order if renderer_problem(n) is None)} "
-                          f"cannot write it", NO_PDF_FIX)
+    here = [name for name in order if renderer_problem(name) is None]
+    if here:
+        return NoRenderer(f"{what}: {' and '.join(here)} cannot write {format.upper()}",
+                          NO_PDF_FIX)
     problem = pygraphviz_problem() if "pygraphviz" in order else None
     if problem and problem != "pygraphviz is not installed":
         return NoRenderer(f"{what}: {problem}", BROKEN_PYGRAPHVIZ_FIX)
