@@ -91,12 +91,12 @@ _LINES = {"identity": "solid #57606a", "projection": "dashed #d9822b",
 #: widths, so the columns line up from one block to the next.
 _COLUMNS = (
     ("#", 4, "right", False),
-    ("Layer", 29, "left", True),
+    ("Layer", 31, "left", True),
     ("Kernel", 9, "left", False),
-    ("Output", 12, "left", False),
+    ("Output", 10, "left", False),
     ("Params", 9, "right", False),
-    ("Mult-adds", 11, "right", False),
-    ("out = ⌊(in + 2P − K)/S⌋ + 1", 26, "left", True),
+    ("Mult-adds", 10, "right", False),
+    ("out = ⌊(in + 2P − K)/S⌋ + 1", 27, "left", True),
 )
 _COLUMN_HELP = {
     "#": "number of this layer among the weighted layers counted by the depth",

@@ -1,0 +1,89 @@
+"""The classroom notebooks: committed without outputs, current with their source
+(``scripts/make_notebooks.py``), and run top to bottom from a clean kernel without an error —
+except the cells tagged ``raises-exception``, which must fail with the tool's own one-line
+error (a :class:`~resnet_explain.errors.UserError`), not a torch traceback.
+
+The kernel is this interpreter (a kernel spec written to a temporary folder), with the
+repository first on its path and ``notebooks/`` as its working directory, so the notebooks
+run against the code under test.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import sys
+from pathlib import Path
+
+import pytest
+
+ROOT = Path(__file__).resolve().parent.parent
+NOTEBOOKS = ROOT / "notebooks"
+sys.path.insert(0, str(ROOT / "scripts"))
+
+import make_notebooks  # noqa: E402
+
+nbformat = pytest.importorskip("nbformat")
+PATHS = sorted(NOTEBOOKS.glob("*.ipynb"))
+_BUILTIN_ERRORS = {"RuntimeError", "TypeError", "ValueError", "AttributeError", "IndexError",
+                   "KeyError", "AssertionError", "NameError", "ModuleNotFoundError"}
+
+
+def test_there_are_three_notebooks_and_they_are_current() -> None:
+    assert [p.name for p in PATHS] == sorted(make_notebooks.NOTEBOOKS_CELLS)
+    for path in PATHS:
+        wanted = make_notebooks.text(make_notebooks.NOTEBOOKS_CELLS[path.name])
+        assert path.read_text(encoding="utf-8") == wanted, \
+            f"{path.name} is stale: python scripts/make_notebooks.py"
+
+
+@pytest.mark.parametrize("path", PATHS, ids=lambda p: p.stem)
+def test_notebook_has_no_outputs(path: Path) -> None:
+    notebook = nbformat.read(path, as_version=4)
+    for cell in notebook.cells:
+        if cell.cell_type == "code":
+            assert cell.outputs == [] and cell.execution_count is None
+
+
+@pytest.fixture(scope="module")
+def kernel(tmp_path_factory: pytest.TempPathFactory) -> tuple[str, dict[str, str]]:
+    """A kernel spec that starts this interpreter, and the environment to start it in."""
+    pytest.importorskip("nbclient")
+    pytest.importorskip("ipykernel")
+    folder = tmp_path_factory.mktemp("jupyter")
+    spec = folder / "kernels" / "resnet-explain-test"
+    spec.mkdir(parents=True)
+    (spec / "kernel.json").write_text(json.dumps({
+        "argv": [sys.executable, "-m", "ipykernel_launcher", "-f", "{connection_file}"],
+        "display_name": "resnet-explain tests", "language": "python",
+    }))
+    path = os.pathsep.join(p for p in (str(ROOT), os.environ.get("PYTHONPATH", "")) if p)
+    env = {**os.environ, "PYTHONPATH": path, "JUPYTER_PATH": str(folder),
+           "PYDEVD_DISABLE_FILE_VALIDATION": "1"}
+    return "resnet-explain-test", env
+
+
+@pytest.mark.parametrize("path", PATHS, ids=lambda p: p.stem)
+def test_notebook_runs_from_a_clean_kernel(path: Path, kernel, monkeypatch) -> None:
+    from nbclient import NotebookClient
+
+    name, env = kernel
+    monkeypatch.setenv("JUPYTER_PATH", env["JUPYTER_PATH"])
+    notebook = nbformat.read(path, as_version=4)
+    client = NotebookClient(notebook, timeout=600, kernel_name=name,
+                            resources={"metadata": {"path": str(NOTEBOOKS)}})
+    client.execute(env=env)  # raises CellExecutionError on an error in an untagged cell
+    for cell in notebook.cells:
+        if cell.cell_type != "code":
+            continue
+        errors = [out for out in cell.outputs if out.output_type == "error"]
+        stderr = [out.text for out in cell.outputs
+                  if out.output_type == "stream" and out.name == "stderr"]
+        assert not stderr, (cell.source, stderr)  # no stray warnings in a lesson
+        if "raises-exception" in cell.metadata.get("tags", []):
+            assert len(errors) == 1, cell.source
+            # The tool's own error, not torch's RuntimeError passed through.
+            assert errors[0].ename not in _BUILTIN_ERRORS, (cell.source, errors[0].evalue)
+        else:
+            assert not errors, cell.source
+            assert cell.outputs, f"a lesson cell shows nothing: {cell.source}"
