@@ -321,6 +321,11 @@ print(inspect.getsource(student_resnet.CountAsWidthResNet._make_layer))"""),
     ("error", """\
 explain(student_resnet.CountAsWidthResNet())"""),
     ("md", """\
+Read the error from the inside out: `layer1.1.conv1` was built for 64 input channels and
+received 2. Changing it to take 2 channels would hide the mistake, not fix it. The question
+is where the 2 comes from: from `layer1.0`, whose width is `blocks` (2) instead of `planes`
+(64). Fix `_make_layer`, not the layer that complains."""),
+    ("md", """\
 ## 7. A shortcut that needs a projection
 
 This block doubles the channels (16 → 32) and halves the map with its first convolution,
@@ -331,6 +336,9 @@ stride 2, plus BatchNorm — option B), or option A's zero padding."""),
 print(inspect.getsource(student_resnet.NoShortcutProjectionBlock.forward))"""),
     ("error", """\
 explain(student_resnet.NoProjectionNet(), input_size=(3, 32, 32))"""),
+    ("md", """\
+The first sentence is PyTorch's own (the sizes of the two tensors must match); the rest is
+the lesson: which block, which two shapes, and what the shortcut needs."""),
     ("md", """\
 **Your turn.** Write the projection into `NoShortcutProjectionBlock` (hint: look at how
 `student_resnet.Block` builds `self.downsample`), then run `explain` again. How many

@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import json
 import os
+import re
 import sys
 from pathlib import Path
 
@@ -87,3 +88,13 @@ def test_notebook_runs_from_a_clean_kernel(path: Path, kernel, monkeypatch) -> N
         else:
             assert not errors, cell.source
             assert cell.outputs, f"a lesson cell shows nothing: {cell.source}"
+
+
+def test_readme_links_the_notebooks_and_screenshots() -> None:
+    readme = (ROOT / "README.md").read_text(encoding="utf-8")
+    for path in PATHS:
+        assert f"(notebooks/{path.name})" in readme
+    pictures = re.findall(r"\]\((docs/img/[^)]+\.png)\)", readme)
+    assert len(pictures) >= 3
+    for picture in pictures:
+        assert (ROOT / picture).is_file(), picture
