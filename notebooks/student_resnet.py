@@ -103,21 +103,12 @@ class CountAsWidthResNet(StudentResNet):
         return nn.Sequential(*layers)
 
 
-class NoShortcutProjectionBlock(nn.Module):
-    """A block that doubles the channels and halves the map, but keeps the identity shortcut."""
+class NoShortcutProjectionBlock(Block):
+    """A block that doubles the channels and halves the map, but forgot its projection."""
 
     def __init__(self, cin: int, cout: int, stride: int) -> None:
-        super().__init__()
-        self.conv1 = nn.Conv2d(cin, cout, 3, stride, 1, bias=False)
-        self.bn1 = nn.BatchNorm2d(cout)
-        self.conv2 = nn.Conv2d(cout, cout, 3, 1, 1, bias=False)
-        self.bn2 = nn.BatchNorm2d(cout)
-        self.relu = nn.ReLU()
-
-    def forward(self, x: torch.Tensor) -> torch.Tensor:
-        out = self.relu(self.bn1(self.conv1(x)))
-        out = self.bn2(self.conv2(out))
-        return self.relu(out + x)  # x still has `cin` channels and the full map
+        super().__init__(cin, cout, stride, mistakes=False)
+        self.downsample = None  # the shortcut stays the identity: `cin` channels, full map
 
 
 class NoProjectionNet(nn.Module):

@@ -328,20 +328,21 @@ is where the 2 comes from: from `layer1.0`, whose width is `blocks` (2) instead 
     ("md", """\
 ## 7. A shortcut that needs a projection
 
-This block doubles the channels (16 → 32) and halves the map with its first convolution,
-but keeps the identity shortcut: it adds a 16-channel 32×32 input to a 32-channel 16×16
+This block is the student's `Block` with its projection removed (`self.downsample = None`).
+It doubles the channels (16 → 32) and halves the map with its first convolution, but keeps
+the identity shortcut: it adds a 16-channel 32×32 input to a 32-channel 16×16
 output. The addition cannot work; the shortcut needs a projection (a 1×1 convolution with
 stride 2, plus BatchNorm — option B), or option A's zero padding."""),
     ("code", """\
-print(inspect.getsource(student_resnet.NoShortcutProjectionBlock.forward))"""),
+print(inspect.getsource(student_resnet.NoShortcutProjectionBlock))"""),
     ("error", """\
 explain(student_resnet.NoProjectionNet(), input_size=(3, 32, 32))"""),
     ("md", """\
 The first sentence is PyTorch's own (the sizes of the two tensors must match); the rest is
 the lesson: which block, which two shapes, and what the shortcut needs."""),
     ("md", """\
-**Your turn.** Write the projection into `NoShortcutProjectionBlock` (hint: look at how
-`student_resnet.Block` builds `self.downsample`), then run `explain` again. How many
+**Your turn.** Give `NoShortcutProjectionBlock` the shortcut it needs: what must
+`self.downsample` hold for 16 → 32 channels and stride 2? Then run `explain` again. How many
 weighted layers does the fixed network have, and how many of them count towards its
 depth?"""),
 ]
