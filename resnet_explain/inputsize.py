@@ -2,11 +2,13 @@
 
 from __future__ import annotations
 
+import math
 import re
 from collections.abc import Sequence
 
 from .errors import BadInputSize
 
+_LARGEST = 2**60  # PyTorch counts bytes in a signed 64-bit integer: 2⁶³ bytes of float64
 _SEPARATORS = re.compile(r"[x×X,\s]+")
 
 
@@ -31,4 +33,10 @@ def parse_input_size(value: str | Sequence[int]) -> tuple[int, ...]:
     if any(d <= 0 for d in dims):
         raise BadInputSize(f"the input size {text!r} has a dimension that is not positive",
                            "Every dimension must be at least 1, e.g. {input_example}")
-    return dims if len(dims) == 4 else (1, *dims)
+    dims = dims if len(dims) == 4 else (1, *dims)
+    if math.prod(dims) >= _LARGEST:
+        raise BadInputSize(f"the input size {text!r} has {math.prod(dims):,} elements, more "
+                           "than PyTorch can address (2⁶⁰ eight-byte values)",
+                           "Give a size whose elements fit in memory addresses, "
+                           "e.g. {input_example}")
+    return dims

@@ -22,16 +22,20 @@ left, also when its forward raises.
 
 from __future__ import annotations
 
+import functools
 import math
+import warnings
 from dataclasses import dataclass, field, replace
 from typing import Any
 
 import torch
 from torch import nn
+from torch.nn.parameter import UninitializedTensorMixin
 from torch.overrides import TorchFunctionMode
 
+from .batchdim import moves_batch
 from .diagnose import FailedLayer, FailedOp, explain_failed_layer, explain_failed_op
-from .errors import TraceFailure, user_location
+from .errors import BadInputSize, CannotTrace, TraceFailure, user_location
 from .layerinfo import (
     RESHAPE,
     LayerAttrs,
@@ -40,6 +44,7 @@ from .layerinfo import (
     module_attrs,
     tensors_in,
 )
+from .untouched import Snapshot, written_tensor
 
 MODEL_INPUT = -1
 
@@ -73,6 +78,18 @@ for _op, _names in {
     for _name in _names:
         _OP_NAMES[_name] = _op
 _MERGES = {"add", "mul", "cat"}  # only a node when two traced tensors meet
+# In-place writes that do not end in "_" (those that do are caught by their name).
+_WRITES = frozenset((
+    "__setitem__", "__set__", "__iadd__", "__isub__", "__imul__", "__itruediv__",
+    "__ifloordiv__", "__imod__", "__ipow__", "__iand__", "__ior__", "__ixor__", "__ilshift__",
+    "__irshift__", "__imatmul__",
+))
+
+
+@functools.cache
+def _torch_forward(cls: type) -> bool:
+    """Whether a module class runs PyTorch's own forward (a subclass that keeps it, too)."""
+    return getattr(cls.forward, "__module__", "").startswith("torch.")
 
 
 @dataclass
@@ -106,8 +123,12 @@ class Trace:
 class _Recorder(TorchFunctionMode):
     """Hooks and a function mode that together write the list of :class:`Call` records."""
 
-    def __init__(self, named_modules: list[tuple[str, nn.Module]]) -> None:
+    def __init__(self, named_modules: list[tuple[str, nn.Module]], snapshot: Snapshot,
+                 empty_batch: bool) -> None:
         super().__init__()
+        self.snapshot = snapshot  # told before the forward writes into a tensor in place
+        self.empty_batch = empty_batch
+        self.batch_moved = False  # an op used dim 0 as something else than the batch
         self.names = {id(m): name for name, m in named_modules}
         self.calls: list[Call] = []
         self.producers: dict[int, tuple[int, ...]] = {}
@@ -122,12 +143,16 @@ class _Recorder(TorchFunctionMode):
         self.quiet: list[Any] = []
         self.attrs: dict[tuple[int, bool], LayerAttrs] = {}
         self.failed: FailedOp | None = None  # the functional op that raised, if one did
-        for _, module in named_modules:
-            leaf = next(module.children(), None) is None
-            self.handles.append(
-                module.register_forward_pre_hook(self._pre_hook(leaf), with_kwargs=True)
-            )
-            self.handles.append(module.register_forward_hook(self._post_hook(leaf)))
+        try:
+            for _, module in named_modules:
+                leaf = next(module.children(), None) is None
+                self.handles.append(module.register_forward_pre_hook(
+                    self._pre_hook(leaf, leaf and _torch_forward(type(module))),
+                    with_kwargs=True))
+                self.handles.append(module.register_forward_hook(self._post_hook(leaf)))
+        except BaseException:
+            self.remove()
+            raise
 
     # --- tensor bookkeeping ----------------------------------------------------------
     def mark(self, tensor: torch.Tensor, producers: tuple[int, ...]) -> None:
@@ -169,16 +194,20 @@ class _Recorder(TorchFunctionMode):
         return attrs
 
     # --- module hooks ----------------------------------------------------------------
-    def _pre_hook(self, leaf: bool):
+    def _pre_hook(self, leaf: bool, quiet: bool):
+        """``quiet``: a leaf whose forward is PyTorch's own runs with torch-function dispatch
+        off; a leaf written by the user stays visible, so its in-place writes are seen."""
+
         def hook(module: nn.Module, args: tuple, kwargs: dict) -> None:
             name = self.names.get(id(module), type(module).__name__)
             if self.active_leaf is not None:
                 return  # a module called inside a leaf's forward: part of that leaf
             self.scope.append(name)
             if leaf:
-                quiet = torch._C.DisableTorchFunction()
-                quiet.__enter__()
-                self.quiet.append(quiet)
+                if quiet:
+                    off = torch._C.DisableTorchFunction()
+                    off.__enter__()
+                    self.quiet.append(off)
                 self.active_leaf = name
                 tensors = tensors_in(args) + tensors_in(kwargs)
                 self.leaf_inputs.append(
@@ -205,6 +234,13 @@ class _Recorder(TorchFunctionMode):
     # --- functional operations -------------------------------------------------------
     def __torch_function__(self, func, types, args=(), kwargs=None):
         kwargs = kwargs or {}
+        fname = getattr(func, "__name__", "")
+        if fname in _WRITES or (fname[-1:] == "_" and fname[:1] != "_") or "out" in kwargs:
+            target = written_tensor(args, kwargs)
+            if target is not None and not self.producers.get(id(target)):
+                self.snapshot.before_write(target)  # perhaps the model's own tensor
+        if self.empty_batch and not self.batch_moved and moves_batch(fname, args, kwargs):
+            self.batch_moved = True
         try:
             result = func(*args, **kwargs)
         except Exception as error:
@@ -218,7 +254,7 @@ class _Recorder(TorchFunctionMode):
             return result
         inputs = tensors_in(args) + tensors_in(kwargs)
         sources = self.sources(inputs)
-        op = _OP_NAMES.get(getattr(func, "__name__", ""))
+        op = _OP_NAMES.get(fname)
         traced_inputs = [t for t in inputs if id(t) in self.producers]
         if op is None or (op in _MERGES and len(traced_inputs) < 2) or not sources:
             # Not structural (a slice, .contiguous(), a scalar add …): the output simply
@@ -269,17 +305,27 @@ def _own_tensors(named_modules: list[tuple[str, nn.Module]],
 
 
 def _run(model: nn.Module, named_modules: list[tuple[str, nn.Module]],
-         state: dict[str, torch.Tensor], x: torch.Tensor,
-         swap_to_meta: bool) -> tuple[_Recorder, Any, Exception | None]:
+         state: dict[str, torch.Tensor], x: torch.Tensor, swap_to_meta: bool,
+         snapshot: Snapshot) -> tuple[_Recorder, Any, Exception | None]:
     """One forward under the recorder; ``state`` (parameters and buffers by name) is swapped
     for storage-less meta tensors when ``swap_to_meta``."""
-    recorder = _Recorder(named_modules)
+    recorder = _Recorder(named_modules, snapshot, empty_batch=x.shape[0] == 0)
     try:
         recorder.mark(x, (MODEL_INPUT,))
-        with torch.no_grad(), recorder:
+        # Warnings an empty or storage-less batch provokes ("std(): degrees of freedom is
+        # <= 0") are artefacts of the trace, not news about the user's model.
+        with torch.no_grad(), warnings.catch_warnings(), recorder:
+            warnings.simplefilter("ignore")
             if swap_to_meta:
-                meta = {name: torch.empty_like(t, device="meta") for name, t in state.items()}
-                output = torch.func.functional_call(model, meta, (x,))
+                # 0-dim tensors (a step counter, an "initialised" flag) stay real copies, so
+                # that ``.item()`` and ``if self.flag:`` still work; PyTorch mixes them with
+                # meta tensors as scalars.
+                meta = {name: t.detach().clone() if t.dim() == 0 and t.device.type != "meta"
+                        else torch.empty_like(t, device="meta") for name, t in state.items()}
+                # Tensors the forward makes itself (``torch.arange``, ``torch.rand``) are made
+                # on the meta device too, so that they meet the meta activations.
+                with torch.device("meta"):
+                    output = torch.func.functional_call(model, meta, (x,))
             else:
                 output = model(x)
     except Exception as error:  # the user's forward failed
@@ -295,22 +341,27 @@ def trace(model: nn.Module, input_shape: tuple[int, ...]) -> Trace:
     named_modules = list(model.named_modules())
     params = _own_tensors(named_modules, "_parameters")
     state = {**params, **_own_tensors(named_modules, "_buffers")}
+    _refuse(named_modules, state)
     sample = next(iter(state.values()), torch.empty(0))
     dtype = sample.dtype if sample.is_floating_point() else torch.get_default_dtype()
-    training = {module: module.training for _, module in named_modules}
-    # eval(): BatchNorm must not update its running statistics (or count a batch) while we
-    # look; the flags are put back exactly as they were below.
-    model.eval()
+    # Everything the forward might change (attributes, training flags, tensors written in
+    # place, the RNG) is put back below, after each attempt and at the end.
+    snapshot = Snapshot((module for _, module in named_modules), state.values(), sample.device)
     try:
         attempts = [("meta", True)] if sample.device.type == "meta" else [
             ("empty-batch", False), ("meta", True)
         ]
         failures: list[tuple[int, Exception, TraceFailure]] = []
-        for engine, swap in attempts:
+        for attempt, (engine, swap) in enumerate(attempts):
+            if attempt:
+                snapshot.restore()
+            # eval(): BatchNorm must not update its running statistics (or count a batch)
+            # while we look; the snapshot puts every flag back as it was.
+            model.eval()
             batch = 0 if engine == "empty-batch" else input_shape[0]
             device = "meta" if swap else sample.device
-            x = torch.empty((batch, *input_shape[1:]), dtype=dtype, device=device)
-            recorder, output, error = _run(model, named_modules, state, x, swap)
+            x = _input((batch, *input_shape[1:]), input_shape, dtype, device)
+            recorder, output, error = _run(model, named_modules, state, x, swap, snapshot)
             if error is None and (batch != 0 or _batch_independent(recorder)):
                 return _finish(list(params.values()), recorder, output, input_shape, engine,
                                batch == 0)
@@ -326,21 +377,61 @@ def trace(model: nn.Module, input_shape: tuple[int, ...]) -> Trace:
         progress, error, failure = max(failures, key=lambda f: f[0])
         raise failure from error
     finally:
-        for module, flag in training.items():
-            module.training = flag
+        snapshot.restore()
+
+
+def _refuse(named_modules: list[tuple[str, nn.Module]], state: dict[str, torch.Tensor]) -> None:
+    """Models the tracer must not run: TorchScript (hooks and function modes do not reach
+    inside it) and lazy modules whose parameters have no shape yet (running them would
+    materialise the user's model)."""
+    for name, module in named_modules:
+        if isinstance(module, torch.jit.ScriptModule):
+            where = f"its submodule {name!r}" if name else "the model"
+            raise CannotTrace(
+                f"{where} is TorchScript ({type(module).__name__}), which cannot be traced "
+                "layer by layer",
+                "Explain the nn.Module it was scripted or traced from (before torch.jit.script)")
+    for name, tensor in state.items():
+        if isinstance(tensor, UninitializedTensorMixin):
+            raise CannotTrace(
+                f"the model has lazy modules that are not initialised yet ({name} has no shape)",
+                "Run one real batch through it first, e.g. model(torch.randn(1, 3, 224, 224)), "
+                "so that PyTorch fixes their shapes; the tool does not initialise your model")
+
+
+def _input(shape: tuple[int, ...], asked: tuple[int, ...], dtype: torch.dtype,
+           device: Any) -> torch.Tensor:
+    """The traced input, or a one-line error for a size PyTorch cannot even describe."""
+    try:
+        return torch.empty(shape, dtype=dtype, device=device)
+    except (RuntimeError, OverflowError, ValueError) as error:
+        size = "x".join(map(str, asked))
+        reason = str(error).strip().splitlines()[0] if str(error).strip() else type(error).__name__
+        raise BadInputSize(f"PyTorch cannot make a tensor of size {size} ({reason})",
+                           "Give a size whose elements fit in memory addresses, "
+                           "e.g. {input_example}") from None
 
 
 def _batch_independent(recorder: _Recorder) -> bool:
     """Whether the empty-batch trace can be trusted for a real batch.
 
-    An empty tensor reshapes to anything: ``x.view(-1, 7*7*2048)`` succeeds on 0 images even
-    when a real image has only 2·2·2048 values. With the batch put back, every reshape must
-    keep the number of elements; if one does not, the trace is redone on the meta device,
-    where the real error (or the real shape) appears.
+    Dimension 0 must have stayed the batch: no op used it as something else (see
+    :mod:`.batchdim`), no layer turned a batch of 0 into another leading size (a
+    sequence-first layer), and every reshape kept the number of elements per image — an
+    empty tensor reshapes to anything: ``x.view(-1, 7*7*2048)`` succeeds on 0 images even
+    when a real image has only 2·2·2048 values. Otherwise the trace is redone on the meta
+    device with the real batch, where the real error (or the real shape) appears.
     """
+    if recorder.batch_moved:
+        return False
     for call in recorder.calls:
-        if call.attrs.kind == RESHAPE and call.input_shapes:
-            shape_in, shape_out = call.input_shapes[0], call.output_shape
+        shape_out = call.output_shape
+        if not call.input_shapes or not call.input_shapes[0] or call.input_shapes[0][0] != 0:
+            continue
+        if shape_out and shape_out[0] != 0 and not call.is_op:
+            return False  # a layer moved the batch away from dim 0
+        if call.attrs.kind == RESHAPE:
+            shape_in = call.input_shapes[0]
             if (not shape_out or shape_out[0] != 0
                     or math.prod(shape_in[1:]) != math.prod(shape_out[1:])):
                 return False

@@ -1,0 +1,117 @@
+"""Give the user's model back exactly as it came, also when its forward changes itself.
+
+A forward may change the model's state: a data-dependent initialisation (ActNorm's
+``if not self.initialized: self.bias.data.copy_(…)``), an EMA or running-mean buffer written
+with ``mul_``/``add_``, a step counter (``self.step += 1``), a plain Python attribute
+(``self.calls += 1``), a buffer or parameter replaced by a new tensor. Run on an empty batch,
+such writes would leave NaNs and moved counters behind — permanently.
+
+What is kept, and how, at a cost that grows with the number of modules, never with the data:
+
+- **Attributes** — each module's ``__dict__`` and its ``_parameters``, ``_buffers`` and
+  ``_modules`` dicts are copied shallowly before the trace; a dict that no longer holds the same
+  objects afterwards gets its old entries back. This also puts back every ``training`` flag.
+  A Python object mutated in place (a list attribute that is appended to) is not copied.
+- **Tensor values** — copy-on-write: the trace's function mode sees every in-place op
+  (``add_``, ``copy_``, ``fill_``, ``x[i] = …``, ``out=``, ``.data = …``) outside PyTorch's own
+  layers, and :meth:`Snapshot.before_write` copies a parameter or buffer the first time one is
+  about to be written. Only written tensors are copied. PyTorch's own layers run in eval mode,
+  where none of them writes to its state.
+- **The global RNG** — the CPU generator's state (and the model's CUDA device's) is put back.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from typing import Any
+
+import torch
+from torch import nn
+
+_INNER = ("_parameters", "_buffers", "_modules")
+
+
+class Snapshot:
+    """The restorable state of ``modules`` and of the RNG, taken at construction."""
+
+    def __init__(self, modules: Iterable[nn.Module], tensors: Iterable[torch.Tensor],
+                 device: torch.device) -> None:
+        dicts: list[tuple[dict, dict]] = []
+        for module in modules:
+            attributes = module.__dict__
+            dicts.append((attributes, attributes.copy()))
+            for key in _INNER:
+                inner = attributes.get(key)
+                if inner is not None:
+                    dicts.append((inner, inner.copy()))
+        self.dicts = dicts
+        self.tensors = list(tensors)
+        self.by_id = {id(t): t for t in self.tensors}
+        self.by_storage: dict[int, torch.Tensor] | None = None  # built at the first write
+        self.written: dict[int, tuple[torch.Tensor, torch.Tensor]] = {}
+        self.rng = torch.get_rng_state()
+        self.cuda = device if device.type == "cuda" else None
+        self.cuda_rng = torch.cuda.get_rng_state(device) if self.cuda is not None else None
+
+    def before_write(self, target: torch.Tensor) -> None:
+        """``target`` is about to be written in place: if it is (a view of) the model's own
+        parameter or buffer, copy that tensor's values first, once."""
+        own = self.by_id.get(id(target))
+        if own is None:
+            if self.by_storage is None:
+                self.by_storage = {}
+                for tensor in self.tensors:
+                    pointer = _storage(tensor)
+                    if pointer:
+                        self.by_storage[pointer] = tensor
+            own = self.by_storage.get(_storage(target) or -1)
+        if own is not None and id(own) not in self.written:
+            with torch.no_grad():
+                self.written[id(own)] = (own, own.detach().clone())
+
+    def restore(self) -> None:
+        """Put back every attribute, tensor value and RNG state that differs."""
+        for current, saved in self.dicts:
+            if not _same(current, saved):
+                current.clear()
+                current.update(saved)
+        with torch.no_grad():
+            for tensor, copy in self.written.values():
+                if tensor.shape == copy.shape and tensor.dtype == copy.dtype and \
+                        tensor.device == copy.device:
+                    tensor.copy_(copy)
+                else:  # ``.data`` was replaced by a tensor of another shape
+                    tensor.data = copy
+        self.written.clear()
+        torch.set_rng_state(self.rng)
+        if self.cuda is not None:
+            torch.cuda.set_rng_state(self.cuda_rng, self.cuda)
+
+
+def _same(current: dict, saved: dict) -> bool:
+    """Whether a dict still holds its old entries. ``==`` compares by identity first, in C;
+    a value that is not identical is compared by ``==`` and may not answer a bool (a tensor,
+    an array): then it has changed."""
+    try:
+        return bool(current == saved)
+    except Exception:
+        return False
+
+
+def _storage(tensor: torch.Tensor) -> int:
+    """Address of a tensor's storage (0 for meta and empty tensors and for tensors without one)."""
+    try:
+        return tensor.untyped_storage().data_ptr()
+    except Exception:
+        return 0
+
+
+def written_tensor(args: tuple, kwargs: dict | None) -> Any:
+    """The tensor an in-place op writes to: ``out=``, else its first tensor argument."""
+    out = kwargs.get("out") if kwargs else None
+    if isinstance(out, torch.Tensor):
+        return out
+    for value in (*args, *(kwargs or {}).values()):
+        if isinstance(value, torch.Tensor):
+            return value
+    return None

@@ -1,0 +1,251 @@
+"""The model comes back untouched, also when its forward changes itself; models the tracer
+must refuse (lazy, TorchScript), sizes PyTorch cannot make, and models that use dimension 0
+for something else than the batch."""
+
+from __future__ import annotations
+
+import copy
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+import torch
+import torch.nn.functional as F
+from torch import nn
+
+from resnet_explain import explain
+from resnet_explain.errors import BadInputSize, CannotTrace
+from resnet_explain.zoo import build
+
+ROOT = Path(__file__).resolve().parents[1]
+
+
+class ActNorm(nn.Module):
+    """Glow's ActNorm: a leaf whose first forward initialises its parameters from the data."""
+
+    def __init__(self, channels: int) -> None:
+        super().__init__()
+        self.loc = nn.Parameter(torch.zeros(1, channels, 1, 1))
+        self.log_scale = nn.Parameter(torch.zeros(1, channels, 1, 1))
+        self.register_buffer("initialized", torch.tensor(0, dtype=torch.uint8))
+
+    def forward(self, x: torch.Tensor) -> torch.Tensor:
+        if self.initialized.item() == 0:
+            with torch.no_grad():
+                mean = x.mean(dim=(0, 2, 3), keepdim=True)
+                std = x.std(dim=(0, 2, 3), keepdim=True)
+                self.loc.data.copy_(-mean)
+                self.log_scale.data.copy_(torch.log(1 / (std + 1e-6)))
+                self.initialized.fill_(1)
+        return (x + self.loc) * torch.exp(self.log_scale)
+
+
+class SelfChanging(nn.Module):
+    """A forward that changes every kind of state it can reach."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.conv = nn.Conv2d(3, 8, 3, padding=1)
+        self.norm = ActNorm(8)
+        self.head = nn.Linear(8, 4)
+        self.register_buffer("ema", torch.ones(8))
+        self.register_buffer("step", torch.tensor(0))
+        self.register_buffer("last", torch.zeros(()))
+        self.calls = 0
+        self.seen_shapes: tuple = ()
+
+    def forward(self, x: torch.Tensor) -> torch.Tensor:
+        y = self.norm(self.conv(x))
+        pooled = y.mean(dim=(2, 3))
+        self.ema.mul_(0.9).add_(0.1 * pooled.mean(0))  # EMA written in place
+        self.step += 1  # a counter buffer
+        self.last = pooled.sum()  # a buffer replaced by a new tensor
+        self.calls += 1  # a plain Python attribute
+        self.seen_shapes = tuple(x.shape)
+        self.head.weight.data = self.head.weight.data * 2  # a parameter's data replaced
+        with torch.no_grad():
+            self.head.weight[0, 0] = 7.0  # an indexed write
+        noise = torch.rand(1)  # draws from the global generator
+        return self.head(pooled + 0 * noise)
+
+
+def _state(model: nn.Module):
+    return {
+        "tensors": {k: v.detach().clone() for k, v in model.state_dict().items()},
+        "attributes": {name: {k: v for k, v in vars(m).items() if not k.startswith("_")}
+                       for name, m in model.named_modules()},
+        "params": {name: id(p) for name, p in model.named_parameters()},
+        "rng": torch.get_rng_state(),
+    }
+
+
+def _assert_same(model: nn.Module, before) -> None:
+    after = _state(model)
+    assert before["tensors"].keys() == after["tensors"].keys()
+    for key, value in before["tensors"].items():
+        got = after["tensors"][key]
+        assert value.dtype == got.dtype and value.shape == got.shape, key
+        assert torch.equal(value, got), key  # bit for bit, NaN would fail
+    assert before["attributes"] == after["attributes"]  # training flags included
+    assert before["params"] == after["params"]  # the same Parameter objects
+    assert torch.equal(before["rng"], after["rng"])
+    for module in model.modules():
+        assert not module._forward_hooks and not module._forward_pre_hooks
+
+
+@pytest.mark.parametrize("training", [True, False])
+def test_a_forward_that_changes_itself_leaves_nothing_changed(training):
+    torch.manual_seed(0)
+    model = SelfChanging().train(training)
+    before = _state(model)
+    arch = explain(model, (2, 3, 8, 8))
+    _assert_same(model, before)
+    assert model.norm.initialized.item() == 0 and model.calls == 0
+    assert arch.output_shape == (2, 4)
+    # The self-changing forward really does change a copy, so the test can fail.
+    other = copy.deepcopy(model).eval()
+    other(torch.randn(2, 3, 8, 8))
+    assert other.calls == 1 and other.norm.initialized.item() == 1 and other.step.item() == 1
+
+
+def test_the_meta_fallback_leaves_nothing_changed_either():
+    class Viewing(SelfChanging):
+        def forward(self, x):
+            out = super().forward(x)
+            return out.view(out.size(0), -1)  # needs the meta engine
+
+    model = Viewing()
+    before = _state(model)
+    assert explain(model, (2, 3, 8, 8)).engine == "meta"
+    _assert_same(model, before)
+
+
+def test_a_forward_that_raises_after_changing_itself_leaves_nothing_changed():
+    class Raising(SelfChanging):
+        def forward(self, x):
+            super().forward(x)
+            raise ValueError("late failure")
+
+    model = Raising()
+    before = _state(model)
+    with pytest.raises(Exception, match="late failure"):
+        explain(model, (1, 3, 8, 8))
+    _assert_same(model, before)
+
+
+def test_a_zoo_model_in_mixed_modes_comes_back_in_them():
+    model = build("resnet18", init=True).train()
+    model.layer2.eval()
+    before = _state(model)
+    explain(model, (1, 3, 64, 64))
+    _assert_same(model, before)
+
+
+def test_uninitialised_lazy_modules_are_refused_and_not_materialised():
+    model = nn.Sequential(nn.LazyConv2d(8, 3), nn.ReLU(), nn.LazyLinear(4))
+    hooks = [(list(m._forward_hooks), list(m._forward_pre_hooks)) for m in model.modules()]
+    with pytest.raises(CannotTrace) as caught:
+        explain(model, (1, 3, 8, 8))
+    message = str(caught.value)
+    assert "lazy modules that are not initialised yet (0.weight has no shape)" in message
+    assert "Run one real batch through it first" in message
+    assert isinstance(model[0].weight, nn.parameter.UninitializedParameter)
+    # Only the lazy modules' own shape-inferring pre-hooks, as before.
+    assert hooks == [(list(m._forward_hooks), list(m._forward_pre_hooks))
+                     for m in model.modules()]
+
+
+def test_initialised_lazy_modules_are_traced():
+    model = nn.Sequential(nn.LazyConv2d(8, 3), nn.Flatten(), nn.LazyLinear(4))
+    model(torch.randn(1, 3, 8, 8))
+    arch = explain(model, (1, 3, 8, 8))
+    assert arch.layer("0").params == 3 * 8 * 9 + 8 and arch.output_shape == (1, 4)
+
+
+def test_torchscript_is_refused_in_one_line_and_leaves_no_hooks():
+    scripted = torch.jit.script(nn.Sequential(nn.Conv2d(3, 4, 3), nn.ReLU()))
+    with pytest.raises(CannotTrace, match="the model is TorchScript"):
+        explain(scripted, (1, 3, 8, 8))
+
+    class Host(nn.Module):
+        def __init__(self):
+            super().__init__()
+            self.stem = nn.Conv2d(3, 3, 1)
+            self.body = torch.jit.script(nn.Sequential(nn.Conv2d(3, 4, 3), nn.ReLU()))
+
+        def forward(self, x):
+            return self.body(self.stem(x))
+
+    host = Host()
+    with pytest.raises(CannotTrace) as caught:
+        explain(host, (1, 3, 8, 8))
+    assert "its submodule 'body' is TorchScript" in str(caught.value)
+    assert not host.stem._forward_hooks and not host.stem._forward_pre_hooks
+
+
+@pytest.mark.parametrize("size", ["1x3x1000000000x1000000000", "3x99999999999999999999x224"])
+def test_sizes_pytorch_cannot_make_are_one_line_errors(size):
+    with pytest.raises(BadInputSize, match="more than PyTorch can address"):
+        explain("resnet18", size)
+    done = subprocess.run([sys.executable, "-m", "resnet_explain", "summary", "resnet18",
+                           "--input", size], cwd=ROOT, capture_output=True, text=True,
+                          check=False)
+    assert done.returncode == 2 and "Traceback" not in done.stderr
+    (line,) = done.stderr.strip().splitlines()
+    assert line.startswith("error: the input size") and "--input 3x224x224" in line
+
+
+class CatBatch(nn.Module):
+    def __init__(self):
+        super().__init__()
+        self.fc = nn.Linear(12, 10)
+
+    def forward(self, x):
+        y = self.fc(x.flatten(1))
+        return torch.cat([y, y], 0)  # two rows per image: dim 0 is not the batch any more
+
+
+class Squeezing(CatBatch):
+    def forward(self, x):
+        return self.fc(x.flatten(1)).squeeze()  # drops the batch at batch 1
+
+
+class SequenceFirst(nn.Module):
+    """A transformer layer fed (sequence, batch, features), as PyTorch's default expects."""
+
+    def __init__(self):
+        super().__init__()
+        self.proj = nn.Conv2d(3, 16, 1)
+        self.encoder = nn.TransformerEncoderLayer(16, 2, dim_feedforward=32, dropout=0.0)
+
+    def forward(self, x):
+        tokens = self.proj(x).flatten(2).permute(2, 0, 1)  # (H·W, N, C)
+        return self.encoder(tokens)
+
+
+@pytest.mark.parametrize(("model", "size"), [
+    (CatBatch(), (1, 3, 2, 2)), (CatBatch(), (3, 3, 2, 2)), (Squeezing(), (1, 3, 2, 2)),
+    (SequenceFirst(), (2, 3, 4, 4)),
+])
+def test_ops_that_use_dim_0_get_the_real_batch(model, size):
+    arch = explain(model, size)
+    with torch.no_grad():
+        real = model.eval()(torch.randn(size))
+    assert arch.engine == "meta"
+    assert arch.output_shape == tuple(real.shape)
+
+
+def test_ops_that_keep_the_batch_stay_on_the_empty_batch_engine():
+    class Keeps(nn.Module):
+        def __init__(self):
+            super().__init__()
+            self.conv = nn.Conv2d(3, 8, 3)
+
+        def forward(self, x):
+            y = self.conv(x)
+            y = torch.cat([y[:, :4], y[:, 4:]], 1).transpose(1, 2).permute(0, 2, 1, 3)
+            return F.relu(y[..., ::2]).squeeze(1)
+
+    arch = explain(Keeps(), (2, 3, 8, 8))
+    assert arch.engine == "empty-batch" and arch.output_shape == (2, 8, 6, 3)
