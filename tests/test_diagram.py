@@ -308,14 +308,13 @@ def test_committed_svgs_are_what_graphviz_pure_draws_on_this_machine(drawn_figur
 
 # --- rendering ------------------------------------------------------------------------
 @pytest.fixture
-def hide(monkeypatch):
+def hide(monkeypatch, tmp_path):
     """``hide("pygraphviz", "dot", ...)``: make those renderers unavailable for this test.
 
     pygraphviz is hidden for real (``sys.modules["pygraphviz"] = None`` makes its import fail,
     as a wheel without its system libraries does), ``dot`` by an empty PATH, graphviz-pure by
     not finding its program.
     """
-    empty = Path(os.devnull).parent if os.name != "nt" else Path("NUL")
     forget_pygraphviz = render_module.pygraphviz_problem.cache_clear
 
     def hide_them(*names: str) -> None:
@@ -324,7 +323,7 @@ def hide(monkeypatch):
                 monkeypatch.setitem(sys.modules, "pygraphviz", None)
                 forget_pygraphviz()
             elif name == "dot":
-                monkeypatch.setenv("PATH", str(empty / "no-such-folder"))
+                monkeypatch.setenv("PATH", str(tmp_path / "empty"))
             elif name == "graphviz-pure":
                 monkeypatch.setattr(render_module, "graphviz_pure_executable", lambda: None)
 
