@@ -109,6 +109,8 @@ def _add_diagram_command(commands: argparse._SubParsersAction) -> None:
     parser.add_argument("--rankdir", choices=RANKDIRS, default="TB",
                         help="lay the data flow out top to bottom (TB, default) or left to "
                              "right (LR)")
+    parser.add_argument("--columns", action="store_true",
+                        help="block level: one column per stage, side by side (for slides)")
     parser.add_argument("--fit", choices=FITS, default="notebook",
                         help="scale a larger drawing down to a 1000-px notebook width "
                              "(default), a 1280x720 slide, or not at all (none)")
@@ -243,7 +245,8 @@ def _diagram(args: argparse.Namespace) -> None:
     if args.compare is not None:
         other = explain(args.compare, args.input, shortcut=args.compare_shortcut)
     drawing = diagram(arch, args.level, block=args.block, compare=other, collapse=args.collapse,
-                      names=args.names, rankdir=args.rankdir, fit=args.fit)
+                      names=args.names, rankdir=args.rankdir, columns=args.columns,
+                      fit=args.fit)
     data: str | bytes = drawing.source
     if format not in (None, "dot"):
         data = render.render(drawing.source, format)

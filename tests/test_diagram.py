@@ -14,6 +14,7 @@ import sys
 import textwrap
 import xml.etree.ElementTree as ET
 from collections import Counter
+from itertools import pairwise
 from pathlib import Path
 
 import graphviz
@@ -551,6 +552,43 @@ def test_rankdir_lays_the_network_out_left_to_right(tiny):
         diagram(tiny, rankdir="diagonal")
     with pytest.raises(TypeError, match="unexpected options: colour"):
         diagram(tiny, colour="red")
+
+
+def node_tops(svg: str | bytes) -> dict[str, float]:
+    """Each node's id → the y of its first line of text, from a rendered SVG."""
+    root = ET.fromstring(svg.encode("utf-8") if isinstance(svg, str) else svg)
+    ns = {"s": "http://www.w3.org/2000/svg"}
+    tops = {}
+    for group in root.findall(".//s:g[@class='node']", ns):
+        text = group.find("s:text", ns)
+        if text is not None:
+            tops[group.find("s:title", ns).text] = float(text.get("y"))
+    return tops
+
+
+def test_columns_put_each_stage_beside_the_last(zoo):
+    arch = zoo("resnet50")
+    graph = diagram(arch, "block", columns=True, fit="slide")
+    _, edges = parse(graph.source)
+    stage_blocks = [[n for n, b in enumerate(arch.blocks) if b.stage == stage.name]
+                    for stage in arch.stages]
+    stage_blocks = [blocks for blocks in stage_blocks if blocks]
+    assert len(stage_blocks) == 4
+    loose = [(tail, head) for tail, head, attrs in edges if "constraint=false" in attrs]
+    assert loose == [(f"B{a[-1]}", f"B{b[0]}") for a, b in pairwise(stage_blocks)]
+    firsts = " ".join(f"B{blocks[0]}" for blocks in stage_blocks)
+    assert re.search(r"\{\s*rank=same\s+" + r"\s+".join(firsts.split()) + r"\s*\}",
+                     graph.source)
+    assert "constraint" not in diagram(arch, "block").source
+    if render_module.available_renderer() is None:
+        return
+    svg = graph.svg()
+    tops = node_tops(svg)
+    assert len({tops[f"B{blocks[0]}"] for blocks in stage_blocks}) == 1  # level with each other
+    width, height = svg_size_px(svg)
+    assert width <= SLIDE_PX[0] and height <= SLIDE_PX[1] and width > 2 * height
+    with pytest.raises(UserError, match="columns=True lays out the stages of a block-level"):
+        diagram(arch, "stage", columns=True)
 
 
 @needs_renderer

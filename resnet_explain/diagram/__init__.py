@@ -25,7 +25,7 @@ __all__ = ["LEVELS", "diagram"]
 def diagram(arch: Architecture, level: str = "stage", *, block: str | None = None,
             compare: Architecture | None = None, collapse: bool | None = None,
             names: bool = True, title: str | None = None, rankdir: str = "TB",
-            fit: str | None = "notebook", **options: Any) -> Diagram:
+            columns: bool = False, fit: str | None = "notebook", **options: Any) -> Diagram:
     """Draw ``arch`` as a :class:`~.dot.Diagram` (a ``graphviz.Digraph``).
 
     ``level`` is ``stage``, ``block`` or ``layer``. ``block="layer3.0"`` (or ``"conv4_1"``)
@@ -33,9 +33,10 @@ def diagram(arch: Architecture, level: str = "stage", *, block: str | None = Non
     first. ``collapse`` folds runs of identical consecutive blocks into one "× n" node
     (default: on at layer level, off at block level). ``names`` shows module names.
     ``rankdir`` lays the data flow out top to bottom (``"TB"``, or ``"vertical"``) or left to
-    right (``"LR"``, or ``"horizontal"``). ``fit`` scales a drawing that is larger down to a
-    ``"notebook"`` output area (1000 px wide, the default), a ``"slide"`` (1280 × 720 px), or
-    not at all (``"none"``).
+    right (``"LR"``, or ``"horizontal"``). ``columns=True`` (block level) puts each stage in a
+    column of its own, side by side: the shape that fits a slide. ``fit`` scales a drawing
+    that is larger down to a ``"notebook"`` output area (1000 px wide, the default), a
+    ``"slide"`` (1280 × 720 px), or not at all (``"none"``).
     """
     if options:
         unknown = ", ".join(sorted(options))
@@ -55,6 +56,11 @@ def diagram(arch: Architecture, level: str = "stage", *, block: str | None = Non
     else:
         from .network import network_diagram
 
+        if columns and level != "block":
+            from ..errors import UserError
+
+            raise UserError("columns=True lays out the stages of a block-level diagram",
+                            "Draw it with level='block' (--level block)")
         drawing = network_diagram(arch, level, compare=compare, collapse=collapse, names=names,
-                                  title=title)
+                                  title=title, columns=columns)
     return drawing.orient(rankdir).fit(fit)

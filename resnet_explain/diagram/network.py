@@ -305,8 +305,12 @@ def _shape_only(shape: Shape) -> str:
 
 # --- drawing --------------------------------------------------------------------------
 def draw_network(graph: graphviz.Digraph, arch: Architecture, level: str, *,
-                 collapse: bool, names: bool, prefix: str = "") -> None:
-    """Add the network's nodes and edges to ``graph`` (a diagram or one comparison panel)."""
+                 collapse: bool, names: bool, prefix: str = "", columns: bool = False) -> None:
+    """Add the network's nodes and edges to ``graph`` (a diagram or one comparison panel).
+
+    ``columns`` (block level) lays each stage out as its own column, side by side: the edge
+    from one stage to the next does not push the next stage below it.
+    """
     if level == "stage":
         units = _stage_units(arch, prefix)
     elif level == "block":
@@ -324,8 +328,19 @@ def draw_network(graph: graphviz.Digraph, arch: Architecture, level: str, *,
             graph.node(unit.id, label=unit.label, **unit.attrs)
     graph.node(f"{prefix}output", label=f"<output  {_shape_only(arch.output_shape)}>",
                **style.terminal_node())
+    stage_of = {unit.id: unit.cluster for unit in units if unit.cluster} \
+        if columns and level == "block" else {}
+    if stage_of:  # the columns start level with each other
+        firsts = list({stage: unit for unit, stage in reversed(stage_of.items())}.values())
+        with graph.subgraph() as row:
+            row.attr(rank="same")
+            for unit_id in reversed(firsts):
+                row.node(unit_id)
     for edge in _edges(arch, units, prefix, shapes=level != "layer", styled=level == "layer"):
         attrs = style.shortcut_edge(edge.shortcut) if edge.shortcut else style.main_edge()
+        if edge.tail in stage_of and edge.head in stage_of \
+                and stage_of[edge.tail] != stage_of[edge.head]:
+            attrs["constraint"] = "false"  # the next stage starts a new column
         if edge.label:
             attrs["label"] = f" {edge.label}"
         graph.edge(edge.tail, edge.head, **attrs)
@@ -404,7 +419,8 @@ def default_title(arch: Architecture, level: str) -> tuple[str, str]:
 
 def network_diagram(arch: Architecture, level: str = "stage", *,
                     compare: Architecture | None = None, collapse: bool | None = None,
-                    names: bool = True, title: str | None = None) -> Diagram:
+                    names: bool = True, title: str | None = None,
+                    columns: bool = False) -> Diagram:
     """``arch`` (and ``compare`` beside it) at ``level``: ``stage``, ``block`` or ``layer``."""
     if collapse is None:
         collapse = level == "layer"
@@ -412,7 +428,7 @@ def network_diagram(arch: Architecture, level: str = "stage", *,
     if compare is None:
         heading, subtitle = default_title(arch, level)
         graph.attr(label=html_title(title or heading, subtitle), labelloc="t", labeljust="c")
-        draw_network(graph, arch, level, collapse=collapse, names=names)
+        draw_network(graph, arch, level, collapse=collapse, names=names, columns=columns)
         return graph
     if title:
         graph.attr(label=html_title(title), labelloc="t", labeljust="c")
@@ -421,5 +437,5 @@ def network_diagram(arch: Architecture, level: str = "stage", *,
         with graph.subgraph(name=f"cluster_m{number}") as frame:
             frame.attr(**style.cluster_attrs(html_title(heading, subtitle), plain=True))
             draw_network(frame, model, level, collapse=collapse, names=names,
-                         prefix=f"m{number}_")
+                         prefix=f"m{number}_", columns=columns)
     return graph
