@@ -31,7 +31,7 @@ from .architecture import (
     Stage,
     StageKind,
 )
-from .arithmetic import conv_macs, linear_macs, size_checks
+from .arithmetic import conv_macs, linear_macs, size_checks, transposed_conv_macs
 from .checks import find_mistakes
 from .trace import MODEL_INPUT, Call, Trace
 
@@ -88,21 +88,22 @@ def _layer(call: Call) -> Layer:
         out_channels=a.out_channels, bias=a.bias, scope=list(call.scope),
     )
     shape_in = call.input_shapes[0] if call.input_shapes else ()
-    if a.kind == CONV:
+    if a.kind == CONV and a.transposed:
+        layer.macs = transposed_conv_macs(a.kernel_size, a.in_channels, a.out_channels,
+                                          a.groups, shape_in)
+    elif a.kind == CONV:
         layer.macs = conv_macs(a.kernel_size, a.in_channels, a.out_channels, a.groups,
                                call.output_shape)
     elif a.kind == LINEAR:
         layer.macs = linear_macs(a.in_channels, a.out_channels, call.output_shape)
     if a.kind in (CONV, POOL) and len(shape_in) >= 3 and len(call.output_shape) == len(shape_in):
         spatial = len(a.kernel_size)
-        padding = a.padding
-        if a.same_padding:  # "same" means P = D·(K−1)/2 on each side
-            padding = tuple(d * (k - 1) // 2 for k, d in zip(a.kernel_size, a.dilation))
-        layer.padding = padding
         layer.size_checks = size_checks(
             shape_in[-spatial:], call.output_shape[-spatial:], a.kernel_size, a.stride,
-            padding, a.dilation, a.ceil_mode,
+            a.padding, a.dilation, a.ceil_mode, same=a.same_padding, transposed=a.transposed,
+            output_padding=a.output_padding,
         )
+        layer.padding = tuple(check.padding for check in layer.size_checks)  # start padding
     return layer
 
 

@@ -136,6 +136,11 @@ class SizeCheck:
     ceil_mode: bool
     expected: int
     traced: int
+    # A transposed convolution: out = (in − 1)·S − 2P + D·(K − 1) + output_padding + 1.
+    transposed: bool = False
+    output_padding: int = 0
+    # ``padding="same"`` with an odd total padding pads the end one more than the start.
+    padding_end: int | None = None
 
     @property
     def ok(self) -> bool:
@@ -144,13 +149,22 @@ class SizeCheck:
     @property
     def equation(self) -> str:
         """The formula with numbers filled in, e.g. ``56 = ⌊(112 + 2·1 − 3)/2⌋ + 1``."""
+        kernel = f"{self.kernel}" if self.dilation == 1 else \
+            f"{self.dilation}·({self.kernel}−1) − 1"
+        if self.transposed:
+            span = f"({self.kernel} − 1)" if self.dilation == 1 else \
+                f"{self.dilation}·({self.kernel} − 1)"
+            text = f"{self.expected} = ({self.in_size} − 1)·{self.stride}"
+            text += f" − 2·{self.padding}" if self.padding else ""
+            text += f" + {span}"
+            text += f" + {self.output_padding}" if self.output_padding else ""
+            return text + " + 1"
         open_, close = ("⌈", "⌉") if self.ceil_mode else ("⌊", "⌋")
-        if self.dilation == 1:
-            span = f"{self.kernel}"
+        if self.padding_end is not None and self.padding_end != self.padding:
+            pad = f" + {self.padding} + {self.padding_end}"
         else:
-            span = f"{self.dilation}·({self.kernel}−1) − 1"
-        pad = f" + 2·{self.padding}" if self.padding else ""
-        return f"{self.expected} = {open_}({self.in_size}{pad} − {span})/{self.stride}{close} + 1"
+            pad = f" + 2·{self.padding}" if self.padding else ""
+        return f"{self.expected} = {open_}({self.in_size}{pad} − {kernel})/{self.stride}{close} + 1"
 
     @property
     def derivation(self) -> str:

@@ -19,32 +19,68 @@ def output_size(in_size: int, kernel: int, stride: int = 1, padding: int = 0,
     K = 3, P = 1, S = 2 halves it. In ``ceil_mode`` PyTorch drops a last window that would
     start inside the right-hand padding, so that every window sees at least one input value.
     """
-    span = in_size + 2 * padding - dilation * (kernel - 1) - 1
+    return _output_size(in_size + 2 * padding, kernel, stride, dilation, ceil_mode,
+                        in_size + padding)
+
+
+def _output_size(padded: int, kernel: int, stride: int, dilation: int, ceil_mode: bool,
+                 last_start: int) -> int:
+    """The formula on a padded length; in ``ceil_mode`` a window must start before
+    ``last_start`` (the input plus its start padding)."""
+    span = padded - dilation * (kernel - 1) - 1
     if not ceil_mode:
         return span // stride + 1
     out = -(-span // stride) + 1
-    if (out - 1) * stride >= in_size + padding:
+    if (out - 1) * stride >= last_start:
         out -= 1
     return out
 
 
+def transposed_output_size(in_size: int, kernel: int, stride: int = 1, padding: int = 0,
+                           dilation: int = 1, output_padding: int = 0) -> int:
+    """out = (in − 1)·S − 2P + D·(K − 1) + output_padding + 1: a transposed convolution
+    spreads each input position over a K-wide window S apart — the forward formula run
+    backwards, with ``output_padding`` choosing among the sizes a strided forward maps to
+    the same ``in``."""
+    return (in_size - 1) * stride - 2 * padding + dilation * (kernel - 1) + output_padding + 1
+
+
+def same_padding(kernel: int, dilation: int = 1) -> tuple[int, int]:
+    """``padding="same"``: D·(K − 1) zeros in all, start = total // 2, end = the rest, as
+    PyTorch pads (an even kernel pads the end one more)."""
+    total = dilation * (kernel - 1)
+    return total // 2, total - total // 2
+
+
 def size_checks(in_hw: tuple[int, ...], out_hw: tuple[int, ...] | None,
                 kernel: tuple[int, ...], stride: tuple[int, ...], padding: tuple[int, ...],
-                dilation: tuple[int, ...], ceil_mode: bool = False) -> list[SizeCheck]:
+                dilation: tuple[int, ...], ceil_mode: bool = False, *, same: bool = False,
+                transposed: bool = False,
+                output_padding: tuple[int, ...] | None = None) -> list[SizeCheck]:
     """One :class:`SizeCheck` per spatial dimension (H, W for 2-d layers).
 
     ``out_hw`` is the traced output size; ``None`` when nothing was traced (a layer that
-    failed), in which case each check holds the formula alone.
+    failed), in which case each check holds the formula alone. ``same``: a convolution with
+    ``padding="same"`` (``padding`` is then ignored; see :func:`same_padding`).
+    ``transposed``: a transposed convolution (see :func:`transposed_output_size`).
     """
     names = ("H", "W") if len(in_hw) == 2 else tuple(f"D{i}" for i in range(len(in_hw)))
     checks = []
     for i in range(len(in_hw)):
-        expected = output_size(in_hw[i], kernel[i], stride[i], padding[i], dilation[i],
-                               ceil_mode)
+        start, end = (same_padding(kernel[i], dilation[i]) if same
+                      else (padding[i], padding[i]))
+        extra = output_padding[i] if output_padding else 0
+        if transposed:
+            expected = transposed_output_size(in_hw[i], kernel[i], stride[i], start,
+                                              dilation[i], extra)
+        else:
+            expected = _output_size(in_hw[i] + start + end, kernel[i], stride[i], dilation[i],
+                                    ceil_mode, in_hw[i] + start)
         checks.append(SizeCheck(
             dim=names[i], in_size=in_hw[i], kernel=kernel[i], stride=stride[i],
-            padding=padding[i], dilation=dilation[i], ceil_mode=ceil_mode, expected=expected,
-            traced=expected if out_hw is None else out_hw[i]))
+            padding=start, dilation=dilation[i], ceil_mode=ceil_mode, expected=expected,
+            traced=expected if out_hw is None else out_hw[i], transposed=transposed,
+            output_padding=extra, padding_end=end if end != start else None))
     return checks
 
 
@@ -53,6 +89,16 @@ def conv_macs(kernel: tuple[int, ...], in_channels: int, out_channels: int, grou
     """K_h·K_w·(C_in/groups)·C_out·H_out·W_out per image, times the batch."""
     batch, spatial = output_shape[0], output_shape[2:]
     return (math.prod(kernel) * (in_channels // groups) * out_channels
+            * math.prod(spatial) * batch)
+
+
+def transposed_conv_macs(kernel: tuple[int, ...], in_channels: int, out_channels: int,
+                         groups: int, input_shape: tuple[int, ...]) -> int:
+    """K_h·K_w·C_in·(C_out/groups)·H_in·W_in per image, times the batch: every input value
+    is multiplied by each weight that spreads it over its window (the forward count
+    with input and output swapped — counting by the output would be S² times too many)."""
+    batch, spatial = input_shape[0], input_shape[2:]
+    return (math.prod(kernel) * in_channels * (out_channels // groups)
             * math.prod(spatial) * batch)
 
 

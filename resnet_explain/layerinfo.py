@@ -53,6 +53,8 @@ class LayerAttrs:
     ceil_mode: bool = False
     pooling: Pooling | None = None  # max or average, for a pool
     same_padding: bool = False  # conv with padding="same"
+    transposed: bool = False  # a transposed convolution (ConvTranspose2d, conv_transpose2d)
+    output_padding: tuple[int, ...] | None = None  # a transposed conv's extra end size
     groups: int | None = None
     in_channels: int | None = None
     out_channels: int | None = None
@@ -132,6 +134,9 @@ def module_attrs(module: nn.Module) -> LayerAttrs:
         attrs.stride = tuple(module.stride)
         attrs.padding, attrs.same_padding = _conv_padding(module.padding, n)
         attrs.dilation = tuple(module.dilation)
+        if module.transposed:
+            attrs.transposed = True
+            attrs.output_padding = tuple(module.output_padding)
         attrs.groups = module.groups
         attrs.in_channels = module.in_channels
         attrs.out_channels = module.out_channels
@@ -166,20 +171,37 @@ def _arg(args: tuple, kwargs: dict, position: int, name: str, default: Any) -> A
     return kwargs.get(name, default)
 
 
+# Functional convolutions by op name → whether transposed.
+_CONV_OPS = {"conv1d": False, "conv2d": False, "conv3d": False, "conv_transpose1d": True,
+             "conv_transpose2d": True, "conv_transpose3d": True}
+
+
 def functional_attrs(op: str, args: tuple, kwargs: dict) -> LayerAttrs:
     """Attributes of a functional op recorded outside any leaf module (conv, pool, relu …)."""
     attrs = LayerAttrs(kind=_OP_KINDS.get(op, OTHER), pooling=_OP_POOLING.get(op))
-    if op == "conv2d":
+    if op in _CONV_OPS:
         weight = _arg(args, kwargs, 1, "weight", None)
         bias = _arg(args, kwargs, 2, "bias", None)
+        n = weight.dim() - 2
         attrs.kind = CONV
         attrs.kernel_size = tuple(int(k) for k in weight.shape[2:])
-        attrs.stride = _tuple(_arg(args, kwargs, 3, "stride", 1), 2)
-        attrs.padding, attrs.same_padding = _conv_padding(_arg(args, kwargs, 4, "padding", 0), 2)
-        attrs.dilation = _tuple(_arg(args, kwargs, 5, "dilation", 1), 2)
-        attrs.groups = int(_arg(args, kwargs, 6, "groups", 1))
-        attrs.out_channels = int(weight.shape[0])
-        attrs.in_channels = int(weight.shape[1]) * attrs.groups
+        attrs.stride = _tuple(_arg(args, kwargs, 3, "stride", 1), n)
+        if _CONV_OPS[op]:  # conv_transpose: (input, weight, bias, stride, padding,
+            # output_padding, groups, dilation); weight is (C_in, C_out/groups, K…)
+            attrs.transposed = True
+            attrs.padding = _tuple(_arg(args, kwargs, 4, "padding", 0), n)
+            attrs.output_padding = _tuple(_arg(args, kwargs, 5, "output_padding", 0), n)
+            attrs.groups = int(_arg(args, kwargs, 6, "groups", 1))
+            attrs.dilation = _tuple(_arg(args, kwargs, 7, "dilation", 1), n)
+            attrs.in_channels = int(weight.shape[0])
+            attrs.out_channels = int(weight.shape[1]) * attrs.groups
+        else:
+            attrs.padding, attrs.same_padding = _conv_padding(
+                _arg(args, kwargs, 4, "padding", 0), n)
+            attrs.dilation = _tuple(_arg(args, kwargs, 5, "dilation", 1), n)
+            attrs.groups = int(_arg(args, kwargs, 6, "groups", 1))
+            attrs.out_channels = int(weight.shape[0])
+            attrs.in_channels = int(weight.shape[1]) * attrs.groups
         attrs.bias = bias is not None
     elif op == "linear":
         weight = _arg(args, kwargs, 1, "weight", None)

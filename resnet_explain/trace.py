@@ -72,7 +72,8 @@ for _op, _names in {
     "pad": ("pad",),
     "batch_norm": ("batch_norm",),
     "dropout": ("dropout",),
-    "conv2d": ("conv2d",),
+    **{name: (name,) for name in ("conv1d", "conv2d", "conv3d", "conv_transpose1d",
+                                  "conv_transpose2d", "conv_transpose3d")},
     "linear": ("linear",),
 }.items():
     for _name in _names:
@@ -430,6 +431,8 @@ def _batch_independent(recorder: _Recorder) -> bool:
             continue
         if shape_out and shape_out[0] != 0 and not call.is_op:
             return False  # a layer moved the batch away from dim 0
+        if 0 in shape_out[1:]:
+            return False  # a size PyTorch rejects with a real batch (a conv's output of 0)
         if call.attrs.kind == RESHAPE:
             shape_in = call.input_shapes[0]
             if (not shape_out or shape_out[0] != 0

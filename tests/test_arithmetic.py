@@ -3,11 +3,20 @@
 from __future__ import annotations
 
 import torch
+import torch.nn.functional as F
 from hypothesis import given, settings
 from hypothesis import strategies as st
 from torch import nn
 
-from resnet_explain.arithmetic import conv_macs, linear_macs, output_size, size_checks
+from resnet_explain.arithmetic import (
+    conv_macs,
+    linear_macs,
+    output_size,
+    same_padding,
+    size_checks,
+    transposed_conv_macs,
+    transposed_output_size,
+)
 
 
 @st.composite
@@ -98,3 +107,91 @@ def test_conv_macs_equal_a_count_of_multiplications(cin_per_group, cout_per_grou
 def test_linear_macs():
     assert linear_macs(2048, 1000, (1, 1000)) == 2_048_000
     assert linear_macs(2048, 1000, (4, 1000)) == 4 * 2_048_000
+
+
+@st.composite
+def transposed_configs(draw):
+    kernel = draw(st.integers(1, 6))
+    dilation = draw(st.integers(1, 3))
+    stride = draw(st.integers(1, 4))
+    padding = draw(st.integers(0, 3))
+    # PyTorch: output_padding must be smaller than the stride or the dilation.
+    output_padding = draw(st.integers(0, max(stride, dilation) - 1))
+    size = draw(st.integers(1, 20))
+    return size, kernel, stride, padding, dilation, output_padding
+
+
+@settings(max_examples=200, deadline=None)
+@given(transposed_configs())
+def test_transposed_conv_formula_equals_pytorch(config):
+    """out = (in − 1)·S − 2P + D·(K − 1) + output_padding + 1, or PyTorch refuses (< 0)."""
+    size, kernel, stride, padding, dilation, output_padding = config
+    conv = nn.ConvTranspose2d(1, 1, kernel, stride, padding, output_padding,
+                              dilation=dilation)
+    expected = transposed_output_size(size, kernel, stride, padding, dilation, output_padding)
+    wide = transposed_output_size(size + 1, kernel, stride, padding, dilation, output_padding)
+    try:
+        out = conv(torch.zeros(1, 1, size, size + 1)).shape
+    except RuntimeError as error:  # PyTorch refuses a negative size (and some paths a 0)
+        assert "too small" in str(error)
+        assert expected <= 0 or wide <= 0
+        return
+    assert (out[2], out[3]) == (expected, wide)
+    checks = size_checks((size, size + 1), (out[2], out[3]), (kernel, kernel), (stride, stride),
+                         (padding, padding), (dilation, dilation), transposed=True,
+                         output_padding=(output_padding, output_padding))
+    assert all(check.ok for check in checks)
+
+
+@settings(max_examples=60, deadline=None)
+@given(st.integers(1, 4), st.integers(1, 4), st.integers(1, 4), st.integers(1, 3),
+       st.integers(1, 3), st.integers(3, 9))
+def test_transposed_conv_macs_equal_a_count_of_multiplications(cin_per_group, cout_per_group,
+                                                              groups, stride, kernel, size):
+    """Every input value times every weight of its group: count the products with a
+    transposed conv of ones on ones, where each output value is the number that reached it."""
+    cin, cout = cin_per_group * groups, cout_per_group * groups
+    conv = nn.ConvTranspose2d(cin, cout, kernel, stride=stride, groups=groups, bias=False)
+    nn.init.ones_(conv.weight)
+    x = torch.ones(2, cin, size, size)
+    out = conv(x)
+    assert transposed_conv_macs((kernel, kernel), cin, cout, groups, tuple(x.shape)) == \
+        int(out.sum())
+
+
+@st.composite
+def same_configs(draw):
+    kernel = draw(st.integers(1, 7))
+    dilation = draw(st.integers(1, 3))
+    size = draw(st.integers(1, 30))
+    return size, kernel, dilation
+
+
+@settings(max_examples=150, deadline=None)
+@given(same_configs())
+def test_same_padding_is_asymmetric_where_pytorch_pads_so(config):
+    """``padding="same"`` pads D·(K−1) in all: total // 2 at the start, the rest at the end.
+    Held against PyTorch's output size and against its values (an explicit F.pad)."""
+    size, kernel, dilation = config
+    conv = nn.Conv2d(1, 1, kernel, padding="same", dilation=dilation, bias=False)
+    x = torch.randn(1, 1, size, size + 2)
+    with torch.no_grad():
+        out = conv(x)
+        start, end = same_padding(kernel, dilation)
+        explicit = F.conv2d(F.pad(x, (start, end, start, end)), conv.weight, dilation=dilation)
+    assert torch.allclose(out, explicit, atol=1e-5)
+    checks = size_checks((size, size + 2), tuple(out.shape[2:]), (kernel, kernel), (1, 1),
+                         (0, 0), (dilation, dilation), same=True)
+    assert all(check.ok for check in checks)
+    assert checks[0].padding == start
+    assert checks[0].padding_end == (end if end != start else None)
+
+
+def test_same_and_transposed_equations():
+    (even,) = size_checks((9,), (9,), (4,), (1,), (0,), (1,), same=True)
+    assert even.derivation == "9 = ⌊(9 + 1 + 2 − 4)/1⌋ + 1"
+    (up,) = size_checks((9,), (18,), (3,), (2,), (1,), (1,), transposed=True,
+                        output_padding=(1,))
+    assert up.derivation == "18 = (9 − 1)·2 − 2·1 + (3 − 1) + 1 + 1"
+    (wrong,) = size_checks((9,), (17,), (3,), (2,), (1,), (1,), transposed=True)
+    assert wrong.ok and wrong.expected == 17

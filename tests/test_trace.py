@@ -229,3 +229,44 @@ def test_a_functional_op_and_a_module_of_the_same_name_are_counted_apart():
     arch = explain(Mixed(), (1, 3, 8, 8))
     relus = [(layer.type, layer.is_op, layer.call) for layer in arch.layers if layer.name == "relu"]
     assert relus == [("relu", True, 0), ("ReLU", False, 0)]
+
+
+class Decoder(nn.Module):
+    """An even 'same' conv, a strided transposed conv as a module and one as a function."""
+
+    def __init__(self):
+        super().__init__()
+        self.same = nn.Conv2d(3, 8, 4, padding="same", dilation=1)
+        self.up = nn.ConvTranspose2d(8, 4, 3, stride=2, padding=1, output_padding=1)
+        self.weight = nn.Parameter(torch.zeros(4, 2, 2, 2))
+
+    def forward(self, x):
+        y = self.up(self.same(x))
+        return torch.nn.functional.conv_transpose2d(y, self.weight, stride=2, dilation=1)
+
+
+def test_transposed_convs_and_same_padding_are_traced_without_false_mismatches():
+    model = Decoder()
+    arch = explain(model, (2, 3, 9, 7))
+    with torch.no_grad():
+        real = model(torch.randn(2, 3, 9, 7))
+    assert arch.output_shape == tuple(real.shape) == (2, 2, 36, 28)
+    assert not arch.formula_mismatches
+    same, up = arch.layer("same"), arch.layer("up")
+    assert same.formula == "9 = ⌊(9 + 1 + 2 − 4)/1⌋ + 1; 7 = ⌊(7 + 1 + 2 − 4)/1⌋ + 1"
+    assert up.output_shape == (2, 4, 18, 14)
+    assert up.formula.startswith("18 = (9 − 1)·2 − 2·1 + (3 − 1) + 1 + 1")
+    # A transposed conv multiplies every input value by every weight: K²·C_in·C_out·H_in·W_in.
+    assert up.macs == 2 * 9 * 8 * 4 * 9 * 7
+    functional = next(layer for layer in arch.layers if layer.type == "conv_transpose2d")
+    assert functional.output_shape == (2, 2, 36, 28) and functional.weighted
+    assert functional.macs == 2 * 4 * 4 * 2 * 18 * 14
+    assert functional.formula == "36 = (18 − 1)·2 + (2 − 1) + 1; 28 = (14 − 1)·2 + (2 − 1) + 1"
+
+
+def test_a_size_pytorch_rejects_is_an_error_not_a_shape():
+    # (1 − 1)·1 − 2·1 + (2 − 1) + 1 = 0: an empty batch lets it through, a real one not.
+    model = nn.Sequential(nn.Conv2d(3, 4, 3), nn.ConvTranspose2d(4, 4, 2, padding=1))
+    with pytest.raises(TraceFailure, match="Output size is too small") as caught:
+        explain(model, (1, 3, 3, 3))
+    assert "1 (ConvTranspose2d) receiving [1, 4, 1, 1]" in str(caught.value)
