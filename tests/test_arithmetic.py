@@ -132,8 +132,7 @@ def test_transposed_conv_formula_equals_pytorch(config):
     wide = transposed_output_size(size + 1, kernel, stride, padding, dilation, output_padding)
     try:
         out = conv(torch.zeros(1, 1, size, size + 1)).shape
-    except RuntimeError as error:  # PyTorch refuses a negative size (and some paths a 0)
-        assert "too small" in str(error)
+    except RuntimeError:  # PyTorch refuses a negative size (and, on some paths, a 0)
         assert expected <= 0 or wide <= 0
         return
     assert (out[2], out[3]) == (expected, wide)
