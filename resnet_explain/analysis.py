@@ -33,6 +33,7 @@ from .architecture import (
 )
 from .arithmetic import conv_macs, linear_macs, size_checks, transposed_conv_macs
 from .checks import find_mistakes
+from .receptive import assign_receptive_fields
 from .trace import MODEL_INPUT, Call, Trace
 
 CONV, LINEAR, POOL = LayerKind.CONV, LayerKind.LINEAR, LayerKind.POOL
@@ -41,6 +42,7 @@ _NORMS = (LayerKind.BATCH_NORM, LayerKind.NORM)
 
 def analyse(trace: Trace, model: str) -> Architecture:
     layers = [_layer(call) for call in trace.calls]
+    assign_receptive_fields(layers, trace.input_shape)
     graph = _Graph(layers)
     output = max(trace.output_producers, key=lambda i: graph.depth[i], default=len(layers) - 1)
     for index in graph.longest_path(output):

@@ -26,6 +26,8 @@ from typing import TYPE_CHECKING, Any
 if TYPE_CHECKING:  # pragma: no cover
     import graphviz
 
+    from .receptive import ReceptiveField
+
 Shape = tuple[int, ...]
 
 class LayerKind(StrEnum):
@@ -205,6 +207,8 @@ class Layer:
     stage: str = ""
     block: str | None = None
     on_longest_path: bool = False
+    # What one output position sees of the input image (receptive.py): None without a map.
+    receptive_field: ReceptiveField | None = None
 
     @property
     def input_shape(self) -> Shape | None:

@@ -69,6 +69,16 @@ A layer (one call of a leaf module, or one structural functional op such as `add
   `"56 = ⌊(112 + 2·1 − 3)/2⌋ + 1"`; `null` otherwise.
 - `formula_ok` — false when the traced size differs from the formula (true when there is
   nothing to check).
+- `receptive_field` — per spatial dimension, how many input pixels can affect one output
+  position (`[435, 435]` for ResNet-18's last block; larger than the image is allowed: the
+  border is not clipped). The maximum over all paths, shortcuts and pools included. A layer
+  that sees the whole input (global pool, flatten, fc) has the input's size; `null` when the
+  model input has no spatial dimensions.
+- `jump` — the effective stride in input pixels between neighbouring output positions
+  (`[32, 32]`); `null` for a layer that sees the whole input.
+- `rf_start` — the input coordinate of the first pixel output position 0 sees (negative in
+  the padding): position `i` sees `rf_start + i·jump` … `+ receptive_field − 1`; `null`
+  like `jump`.
 
 A block (where two branches are added; the branch with fewer weighted layers is the
 shortcut):
@@ -158,7 +168,17 @@ def layer_dict(layer: Layer) -> dict[str, Any]:
         "block": layer.block,
         "formula": layer.formula,
         "formula_ok": layer.formula_ok,
+        **_receptive(layer),
     }
+
+
+def _receptive(layer: Layer) -> dict[str, Any]:
+    rf = layer.receptive_field
+    if rf is None:
+        return {"receptive_field": None, "jump": None, "rf_start": None}
+    if rf.whole_input:
+        return {"receptive_field": list(rf.size), "jump": None, "rf_start": None}
+    return {"receptive_field": list(rf.size), "jump": list(rf.jump), "rf_start": list(rf.start)}
 
 
 def block_dict(block: Block) -> dict[str, Any]:

@@ -28,6 +28,9 @@ Conventions, the same as torchinfo's where torchinfo has one:
   batch (``K_h·K_w·C_in/groups·C_out·H_out·W_out`` per image for a conv), the quantity the
   ResNet paper calls "FLOPs" and torchinfo "mult-adds". BatchNorm, ReLU, pooling and the
   additions cost nothing in this count, which is why they show ``--``.
+* **RF /jump** is the layer's receptive field and effective stride in input pixels
+  (``435 /32``: one output position sees 435×435 pixels, neighbours are 32 pixels apart);
+  ``all 224`` marks a layer that sees the whole input (global pool, fc). See ``receptive.py``.
 * No number is computed here that the Architecture already holds: block and stage rows show
   ``Block.params``/``Stage.params``; the stem and head rows of the block view, and the counts
   in the explanation lines, only add up or count what the layers say.
@@ -200,6 +203,7 @@ LAYER_COLUMNS = [
     Column("params", "Param #", numeric=True),
     Column("macs", "Mult-Adds", numeric=True),
     Column("role", "Role"),
+    Column("rf", "RF /jump", numeric=True),
     Column("formula", "Output size = formula"),
 ]
 
@@ -314,6 +318,7 @@ def _layer_row(layer: Layer, block: Block | None, stage: Stage | None,
         marks.append("mismatch")
     if layer.weighted:
         marks.append("weighted")
+    rf = layer.receptive_field
     cells = {
         "layer": layer_label(layer, block),
         "kernel": fmt.kernel(layer.kernel_size, layer.stride, layer.padding, layer.dilation,
@@ -322,6 +327,7 @@ def _layer_row(layer: Layer, block: Block | None, stage: Stage | None,
         "output": fmt.shape(layer.output_shape),
         "params": params_cell(layer, first_call.get(layer.name, 0)),
         "macs": fmt.count(layer.macs),
+        "rf": rf.label if rf is not None else "",
         "role": layer.role,
         "formula": formula_cell(layer),
     }
@@ -338,7 +344,7 @@ def _layer_row(layer: Layer, block: Block | None, stage: Stage | None,
 LAYER_RECORD = tuple((key, key) for key in (
     "index", "name", "type", "call", "stage", "block", "role", "kernel_size", "stride",
     "padding", "dilation", "groups", "input_shape", "output_shape", "params", "macs",
-    "weighted", "formula", "formula_ok"))
+    "weighted", "formula", "formula_ok", "receptive_field", "jump"))
 BLOCK_RECORD = (
     ("name", "name"), ("paper_name", "paper_name"), ("stage", "stage"), ("kind", "kind"),
     ("input_shape", "input_shape"), ("output_shape", "output_shape"), ("params", "params"),

@@ -1,0 +1,181 @@
+"""Receptive field, effective stride (jump) and start offset of every layer, by data flow.
+
+Pure arithmetic on the traced :class:`~resnet_explain.architecture.Layer` records; no torch.
+
+Conventions, per spatial dimension (H, W, …), in pixels of the model's input:
+
+* **size** — the receptive field: how many input pixels, along this dimension, can affect one
+  position of the layer's output. It is the *theoretical* field: the clipping at the image
+  border is ignored, so a deep layer's field can be larger than the image (ResNet-18: 435 on
+  a 224×224 input).
+* **jump** — the effective stride: how far apart, in input pixels, two neighbouring output
+  positions look. The product of all strides on the way.
+* **start** — the input coordinate of the first pixel that output position 0 can see
+  (negative when the field begins in the padding). Output position ``i`` sees the pixels
+  ``start + i·jump`` … ``start + i·jump + size − 1``.
+
+A convolution or pool with kernel K, stride S, padding P and dilation D maps (size, jump,
+start) of its input to::
+
+    size  + D·(K−1)·jump,     jump·S,     start − P·jump
+
+``ceil_mode`` changes how many windows a pool has, not what one window covers, so it does not
+enter these formulas. Where branches meet (``add``, ``cat``, ``mul``) the field is the union of
+the fields of all inputs — the maximum over all paths, so a shortcut and a pool count. Layers
+that keep the map (BatchNorm, ReLU, dropout …) inherit their input's field.
+
+**Whole input.** A layer whose output has no spatial position left (a global average pool,
+``flatten``, the fc layer), or whose input already had none, or an adaptive pool to 1×1, or a
+layer fed by one (a squeeze-and-excitation gate multiplied back into the map), depends on every
+position of the map it reads: its field is marked ``whole_input`` and its ``size`` is the input
+image's size, ``jump`` and ``start`` are 0.
+
+Other layers that change the map size without a kernel are read from their shapes: a layer that
+shrinks the map by an integer factor (option A's ``x[:, :, ::2, ::2]``) is a 1×1 window with that
+stride; one that grows it (``F.pad``) is taken as symmetric padding. Those fields are marked
+``inferred``.
+"""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass
+from typing import TYPE_CHECKING
+
+from .architecture import ADAPTIVE_POOL, CONV, POOL
+
+if TYPE_CHECKING:  # pragma: no cover
+    from .architecture import Layer, Shape
+
+MODEL_INPUT = -1  # the index that stands for the model's input in Layer.inputs
+
+
+@dataclass(frozen=True)
+class ReceptiveField:
+    """What one output position of a layer sees of the input image (see the module doc)."""
+
+    size: tuple[int, ...]
+    jump: tuple[int, ...]
+    start: tuple[int, ...]
+    whole_input: bool = False
+    inferred: bool = False  # read from shapes, not from a kernel (see the module doc)
+
+    @property
+    def label(self) -> str:
+        """``435 /32`` (square), ``7×5 /2×1``, ``all 224`` for the whole input; ``≈`` in
+        front when the field was inferred from shapes."""
+        size = _dims(self.size)
+        if self.whole_input:
+            return f"all {size}"
+        return f"{'≈' if self.inferred else ''}{size} /{_dims(self.jump)}"
+
+
+def _dims(values: tuple[int, ...]) -> str:
+    if len(set(values)) == 1:
+        return str(values[0])
+    return "×".join(map(str, values))
+
+
+def _spatial(shape: Shape | None) -> tuple[int, ...]:
+    """Spatial sizes of an ``(N, C, H, W …)`` shape; ``()`` for ``(N, F)`` or less."""
+    return tuple(shape[2:]) if shape is not None and len(shape) > 2 else ()
+
+
+def assign_receptive_fields(layers: list[Layer], input_shape: Shape) -> None:
+    """Set ``layer.receptive_field`` on every layer, in call order (inputs come first)."""
+    image = _spatial(input_shape)
+    if not image:  # a model without a spatial input: nothing to say
+        return
+    identity = ReceptiveField(size=(1,) * len(image), jump=(1,) * len(image),
+                              start=(0,) * len(image))
+    whole = ReceptiveField(size=image, jump=(0,) * len(image), start=(0,) * len(image),
+                           whole_input=True)
+    fields: list[ReceptiveField | None] = []
+    for layer in layers:
+        sources = [identity if i == MODEL_INPUT else fields[i] for i in layer.inputs
+                   if i == MODEL_INPUT or 0 <= i < len(fields)]
+        field = _layer_field(layer, [s for s in sources if s is not None], whole)
+        fields.append(field)
+        layer.receptive_field = field
+
+
+def _layer_field(layer: Layer, sources: list[ReceptiveField],
+                 whole: ReceptiveField) -> ReceptiveField | None:
+    if not sources:
+        return None
+    if any(s.whole_input for s in sources):
+        return whole
+    merged = _union(sources)
+    rank = len(merged.size)
+    out_map = _spatial(layer.output_shape)
+    in_map = _spatial(layer.input_shape)
+    if len(out_map) != rank or len(in_map) != rank:
+        return whole  # the spatial positions are gone (mean, flatten, fc): every one counts
+    if layer.kind in (CONV, POOL) and layer.kernel_size and len(layer.kernel_size) == rank:
+        return _window(merged, layer.kernel_size, layer.stride or layer.kernel_size,
+                       layer.padding or (0,) * rank, layer.dilation or (1,) * rank)
+    if layer.kind == ADAPTIVE_POOL:
+        if all(o == 1 for o in out_map):
+            return whole
+        return _adaptive(merged, in_map, out_map)
+    if out_map == in_map:
+        return merged
+    return _inferred(merged, in_map, out_map)
+
+
+def _window(rf: ReceptiveField, kernel: tuple[int, ...], stride: tuple[int, ...],
+            padding: tuple[int, ...], dilation: tuple[int, ...],
+            inferred: bool = False) -> ReceptiveField:
+    return ReceptiveField(
+        size=tuple(r + d * (k - 1) * j
+                   for r, d, k, j in zip(rf.size, dilation, kernel, rf.jump)),
+        jump=tuple(j * s for j, s in zip(rf.jump, stride)),
+        start=tuple(st - p * j for st, p, j in zip(rf.start, padding, rf.jump)),
+        inferred=inferred or rf.inferred,
+    )
+
+
+def _union(fields: list[ReceptiveField]) -> ReceptiveField:
+    """The field of a position that reads the same position of every input (add, cat, mul)."""
+    if len(fields) == 1:
+        return fields[0]
+    starts, sizes, jumps = [], [], []
+    inferred = False
+    for dim in range(len(fields[0].size)):
+        lo = min(f.start[dim] for f in fields)
+        hi = max(f.start[dim] + f.size[dim] for f in fields)
+        starts.append(lo)
+        sizes.append(hi - lo)
+        jumps.append(max(f.jump[dim] for f in fields))
+        # Inferred only if an inferred branch decides an edge (option A's subsampled shortcut
+        # is inside the main path's field and leaves the block's field exact).
+        exact_lo = any(f.start[dim] == lo and not f.inferred for f in fields)
+        exact_hi = any(f.start[dim] + f.size[dim] == hi and not f.inferred for f in fields)
+        inferred = inferred or not (exact_lo and exact_hi)
+    return ReceptiveField(size=tuple(sizes), jump=tuple(jumps), start=tuple(starts),
+                          inferred=inferred)
+
+
+def _adaptive(rf: ReceptiveField, in_map: tuple[int, ...],
+              out_map: tuple[int, ...]) -> ReceptiveField:
+    """An adaptive pool: window ``i`` spans ``⌊i·in/out⌋ … ⌈(i+1)·in/out⌉``; the largest
+    window is the kernel, ``in/out`` the stride (exact when ``out`` divides ``in``)."""
+    kernel, stride = [], []
+    for n_in, n_out in zip(in_map, out_map):
+        kernel.append(max(math.ceil((i + 1) * n_in / n_out) - (i * n_in) // n_out
+                          for i in range(n_out)))
+        stride.append(max(1, n_in // n_out))
+    exact = all(n_in % n_out == 0 for n_in, n_out in zip(in_map, out_map))
+    return _window(rf, tuple(kernel), tuple(stride), (0,) * len(kernel), (1,) * len(kernel),
+                   inferred=not exact)
+
+
+def _inferred(rf: ReceptiveField, in_map: tuple[int, ...],
+              out_map: tuple[int, ...]) -> ReceptiveField:
+    """A map-size change without a kernel: subsampling (shrinks) or padding (grows)."""
+    rank = len(in_map)
+    if all(o <= i for o, i in zip(out_map, in_map)):
+        stride = tuple(max(1, math.ceil(i / o)) if o else 1 for i, o in zip(in_map, out_map))
+        return _window(rf, (1,) * rank, stride, (0,) * rank, (1,) * rank, inferred=True)
+    padding = tuple(max(0, (o - i) // 2) for i, o in zip(in_map, out_map))
+    return _window(rf, (1,) * rank, (1,) * rank, padding, (1,) * rank, inferred=True)
