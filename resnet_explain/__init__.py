@@ -9,11 +9,12 @@ from __future__ import annotations
 from typing import TYPE_CHECKING, Any
 
 __version__ = "0.1.0"
-__all__ = ["Architecture", "__version__", "explain"]
+__all__ = ["Architecture", "__version__", "explain", "table1"]
 
 if TYPE_CHECKING:  # pragma: no cover
     from .api import explain
     from .architecture import Architecture
+    from .paper import table1
 
 
 def __getattr__(name: str) -> Any:
@@ -25,4 +26,8 @@ def __getattr__(name: str) -> Any:
         from .architecture import Architecture
 
         return Architecture
+    if name == "table1":
+        from .paper import table1
+
+        return table1
     raise AttributeError(f"module 'resnet_explain' has no attribute {name!r}")

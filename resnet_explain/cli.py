@@ -30,6 +30,7 @@ from pathlib import Path
 from .diagram import LEVELS
 from .diagram.style import FITS, RANKDIRS  # imports nothing
 from .errors import UserError
+from .viewcli import add_view_commands
 
 FORMATS = ("text", "markdown", "html", "json", "csv")
 DEPTHS = ("stage", "block", "layer")
@@ -129,6 +130,7 @@ def build_parser() -> argparse.ArgumentParser:
     commands.add_parser("list", help="list the reference zoo")
     _add_summary_command(commands)
     _add_diagram_command(commands)
+    add_view_commands(commands, _add_model_arguments)
     return parser
 
 
@@ -271,6 +273,8 @@ def main(argv: Sequence[str] | None = None) -> int:
             _summary(args)
         elif args.command == "diagram":
             _diagram(args)
+        elif hasattr(args, "run"):  # table1, plot, report (viewcli.py)
+            args.run(args)
         else:
             parser.print_help()
             return 2

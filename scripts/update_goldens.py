@@ -2,7 +2,8 @@
 
     python scripts/update_goldens.py
 
-is the same as ``UPDATE_GOLDENS=1 pytest tests/test_render.py tests/test_notebook.py -k golden``.
+is the same as ``UPDATE_GOLDENS=1 pytest tests/test_render.py tests/test_notebook.py
+tests/test_table1.py -k golden``.
 Read ``git diff tests/golden`` afterwards: a golden file is only as good as the human check
 of it.
 """
@@ -20,7 +21,8 @@ ROOT = Path(__file__).resolve().parent.parent
 def main() -> int:
     env = {**os.environ, "UPDATE_GOLDENS": "1"}
     command = [sys.executable, "-m", "pytest", "-q", str(ROOT / "tests" / "test_render.py"),
-               str(ROOT / "tests" / "test_notebook.py"), "-k", "golden"]
+               str(ROOT / "tests" / "test_notebook.py"), str(ROOT / "tests" / "test_table1.py"),
+               "-k", "golden"]
     status = subprocess.run(command, env=env, cwd=ROOT, check=False).returncode
     if status == 0:
         print("goldens written; review them with: git diff tests/golden")

@@ -1,0 +1,215 @@
+"""Table 1 as text, Markdown, HTML, LaTeX (booktabs) and JSON.
+
+All five read the same :class:`~resnet_explain.paper.table1.Table1`; none computes a number.
+
+* **text** — a grid, one line per line of a cell, brackets written ``[3×3, 64; 3×3, 64] ×2``.
+* **Markdown** — a pipe table, the lines of a cell joined by ``<br>``.
+* **HTML** — one ``<table>`` with inline styles (no script, no external file); a row that
+  is the same for every model is written once across the columns, as in the paper.
+* **LaTeX** — ``booktabs`` rules; a bracket is the paper's stacked bracket
+  ``$\\left[\\begin{array}{c}3{\\times}3, 64\\\\ …\\end{array}\\right]{\\times}2$``; a line that is
+  the same for every model spans the columns (``\\multicolumn``). Needs ``\\usepackage{booktabs}``.
+* **JSON** — ``{"title", "models": [...], "rows": [...], "notes"}``; a bracket is
+  ``{"layers": [...], "repeat": n}``, a plain line a string.
+"""
+
+from __future__ import annotations
+
+import json
+from html import escape
+from typing import Any
+
+from .table1 import Bracket, Line, Row, Table1
+
+FORMATS = ("text", "markdown", "html", "latex", "json")
+
+
+def render(table: Table1, format: str = "text") -> str:
+    if format not in FORMATS:
+        raise ValueError(f"unknown format {format!r}; choose one of {', '.join(FORMATS)}")
+    return {"text": text, "markdown": markdown, "html": html, "latex": latex,
+            "json": to_json}[format](table)
+
+
+def _line(line: Line) -> str:
+    return line.text if isinstance(line, Bracket) else line
+
+
+def _header(table: Table1) -> list[list[str]]:
+    return [["layer name", "output size", *(c.model for c in table.columns)],
+            ["", "", *(c.title for c in table.columns)]]
+
+
+# --- text -----------------------------------------------------------------------------------
+def text(table: Table1) -> str:
+    header = _header(table)
+    body: list[list[list[str]]] = []  # rows → columns → lines
+    for row in table.rows:
+        body.append([[row.name], [row.output_size],
+                     *([_line(line) for line in cell] for cell in row.cells)])
+    count = len(header[0])
+    widths = [max(len(line) for item in [*[[h[i]] for h in header], *(r[i] for r in body)]
+                  for line in item) for i in range(count)]
+
+    def join(cells: list[str]) -> str:
+        return "  ".join(cell.ljust(width) for cell, width in zip(cells, widths)).rstrip()
+
+    rule = "=" * len("  ".join("x" * w for w in widths))
+    out = [table.title, rule, join(header[0]), join(header[1]), rule]
+    for index, row in enumerate(body):
+        height = max(len(cell) for cell in row)
+        for number in range(height):
+            out.append(join([cell[number] if number < len(cell) else "" for cell in row]))
+        kind = table.rows[index].kind
+        following = table.rows[index + 1].kind if index + 1 < len(body) else None
+        out.append(rule if following is None or following != kind else "-" * len(rule))
+    out += table.notes
+    return "\n".join(out) + "\n"
+
+
+# --- Markdown -------------------------------------------------------------------------------
+def _md(value: str) -> str:
+    return value.replace("|", "\\|")
+
+
+def markdown(table: Table1) -> str:
+    header = _header(table)
+    titles = [f"{a}<br>{b}" if b else a for a, b in zip(header[0], header[1])]
+    lines = [f"**{table.title}**", "", "| " + " | ".join(_md(t) for t in titles) + " |",
+             "|" + "|".join(["---"] * len(titles)) + "|"]
+    for row in table.rows:
+        cells = [row.name, row.output_size,
+                 *("<br>".join(_md(_line(line)) for line in cell) for cell in row.cells)]
+        lines.append("| " + " | ".join(cells) + " |")
+    lines.append("")
+    lines += [f"- {note}" for note in table.notes]
+    return "\n".join(lines) + "\n"
+
+
+# --- HTML -----------------------------------------------------------------------------------
+_TABLE = ("border-collapse:collapse;font-size:13px;font-family:system-ui,sans-serif;"
+          "margin:0.5em 0")
+_CELL = "padding:3px 10px;border-bottom:1px solid #ddd;text-align:center;vertical-align:middle"
+_HEAD = _CELL + ";border-bottom:2px solid #444"
+_FIGURE = _CELL + ";background:#f4f6fa"
+
+
+def _html_line(line: Line) -> str:
+    if isinstance(line, Bracket):
+        inner = "<br>".join(escape(layer) for layer in line.layers)
+        return ('<span style="display:inline-flex;align-items:center;gap:4px">'
+                '<span style="display:inline-block;border-left:1.5px solid #333;'
+                'border-right:1.5px solid #333;padding:0 5px;white-space:nowrap">'
+                f'{inner}</span><span>×{line.repeat}</span></span>')
+    return escape(line)
+
+
+def html(table: Table1) -> str:
+    header = _header(table)
+    out = ['<div class="resnet-explain-table1" style="max-width:100%;overflow-x:auto">',
+           f'<table style="{_TABLE}">',
+           f'<caption style="caption-side:top;font-weight:bold;padding:4px">'
+           f'{escape(table.title)}</caption>', "<thead><tr>"]
+    for top, below in zip(header[0], header[1]):
+        sub = f'<br><span style="font-weight:normal">{escape(below)}</span>' if below else ""
+        out.append(f'<th style="{_HEAD}">{escape(top)}{sub}</th>')
+    out.append("</tr></thead><tbody>")
+    for row in table.rows:
+        style = _FIGURE if row.kind == "figure" else _CELL
+        cells = [f'<th style="{style};text-align:left">{escape(row.name)}</th>',
+                 f'<td style="{style}">{escape(row.output_size)}</td>']
+        if row.shared:
+            cells.append(f'<td colspan="{len(row.cells)}" style="{style}">'
+                         + "<br>".join(_html_line(line) for line in row.cells[0]) + "</td>")
+        else:
+            cells += [f'<td style="{style}">' + "<br>".join(_html_line(line) for line in cell)
+                      + "</td>" for cell in row.cells]
+        out.append("<tr>" + "".join(cells) + "</tr>")
+    out.append("</tbody></table>")
+    if table.notes:
+        out.append('<ul style="font-size:12px;margin:0.3em 0;padding-left:1.2em">'
+                   + "".join(f"<li>{escape(note)}</li>" for note in table.notes) + "</ul>")
+    out.append("</div>")
+    return "\n".join(out) + "\n"
+
+
+# --- LaTeX ----------------------------------------------------------------------------------
+_TEX_ESCAPES = {"\\": r"\textbackslash{}", "&": r"\&", "%": r"\%", "$": r"\$", "#": r"\#",
+                "_": r"\_", "{": r"\{", "}": r"\}", "~": r"\textasciitilde{}",
+                "^": r"\textasciicircum{}"}
+
+
+def _tex_text(value: str) -> str:
+    out = "".join(_TEX_ESCAPES.get(char, char) for char in value)
+    out = out.replace("×10⁹", r"${\times}10^9$").replace("×", r"${\times}$")
+    return out.replace("—", "---").replace("·", r"${\cdot}$")
+
+
+def _tex_line(line: Line) -> str:
+    if isinstance(line, Bracket):
+        rows = r"\\ ".join(_tex_math(layer) for layer in line.layers)
+        return (r"$\left[\begin{array}{@{}c@{}}" + rows + r"\end{array}\right]"
+                + rf"{{\times}}{line.repeat}$")
+    return _tex_text(line)
+
+
+def _tex_math(value: str) -> str:
+    """A layer inside the bracket's math array: ``3{\\times}3, 64``."""
+    body = "".join(_TEX_ESCAPES.get(char, char) for char in value)
+    return r"\text{" + body.replace("×", r"$\times$") + "}"
+
+
+def latex(table: Table1) -> str:
+    count = len(table.columns)
+    header = _header(table)
+    out = [r"% Table 1 of He et al. 2015, rebuilt by resnet-explain; needs \usepackage{booktabs}"
+           r" and \usepackage{amsmath}",
+           r"\begin{table}[t]", r"\centering", r"\small",
+           r"\begin{tabular}{ll" + "c" * count + "}", r"\toprule",
+           " & ".join(_tex_text(h) for h in header[0]) + r" \\",
+           " & ".join(_tex_text(h) for h in header[1]) + r" \\", r"\midrule"]
+    previous = None
+    for row in table.rows:
+        if previous == "stage" and row.kind == "figure":
+            out.append(r"\midrule")
+        previous = row.kind
+        height = max(len(cell) for cell in row.cells)
+        for number in range(height):
+            lines = [cell[number] if number < len(cell) else "" for cell in row.cells]
+            first = [_tex_text(row.name), _tex_text(row.output_size)] if number == 0 else ["", ""]
+            if count > 1 and all(line == lines[0] for line in lines):
+                body = [rf"\multicolumn{{{count}}}{{c}}{{{_tex_line(lines[0])}}}"]
+            else:
+                body = [_tex_line(line) if line else "" for line in lines]
+            out.append(" & ".join(first + body) + r" \\")
+    out += [r"\bottomrule", r"\end{tabular}",
+            r"\caption{" + _tex_text(table.title) + ". " + " ".join(
+                _tex_text(note) for note in table.notes) + "}",
+            r"\end{table}"]
+    return "\n".join(out) + "\n"
+
+
+# --- JSON -----------------------------------------------------------------------------------
+def _json_line(line: Line) -> Any:
+    if isinstance(line, Bracket):
+        return {"layers": list(line.layers), "repeat": line.repeat}
+    return line
+
+
+def to_dict(table: Table1) -> dict[str, Any]:
+    return {
+        "title": table.title,
+        "models": [{"model": c.model, "title": c.title, "layout": c.layout,
+                    "input_size": c.input_size} for c in table.columns],
+        "rows": [_row_dict(row) for row in table.rows],
+        "notes": list(table.notes),
+    }
+
+
+def _row_dict(row: Row) -> dict[str, Any]:
+    return {"name": row.name, "kind": row.kind, "output_size": row.output_size,
+            "cells": [[_json_line(line) for line in cell] for cell in row.cells]}
+
+
+def to_json(table: Table1) -> str:
+    return json.dumps(to_dict(table), ensure_ascii=False, indent=2) + "\n"

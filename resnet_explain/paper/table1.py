@@ -1,0 +1,349 @@
+"""Table 1 of He et al. 2015, rebuilt from traced Architectures — one column per model.
+
+Every cell comes from the traced layers and blocks; nothing is read from a list of what the
+paper says a ResNet is, so a student's model gets its own column and a wrong one shows up:
+
+* **conv1** — the stem's weighted layers, ``7×7, 64, stride 2`` (kernel, filters, stride).
+* **conv2_x … conv5_x** — the stem's pools that already run at the stage's resolution (the
+  paper lists the 3×3 max-pool under conv2_x), then the stage's blocks in the paper's bracket
+  notation: the main path's weighted layers ``[1×1, 64; 3×3, 64; 1×1, 256] ×3``, for a run of
+  consecutive blocks whose main paths have the same kernels and filters. The stride of a
+  stage's first block is not written in the bracket, as in the paper (the output size says it).
+* **head** — the global pool and the fc layer (``global average pool, 1000-d fc``).
+* **output size** — the stage's output map (the stem's conv, 112×112 at 224×224; 1×1 for
+  the head's pooled map).
+* **FLOPs** — the traced multiply-adds of the convolutions and fc layers per image (what the
+  paper's "FLOPs" count), beside the paper's rounded figure for a zoo model at its own input
+  size. The paper's figures are for v1 (stride on a downsampling Bottleneck's first 1×1);
+  the column of a Bottleneck network says which layout the *trace* found, so ``resnet50``
+  (torchvision, v1.5) shows 4.09 against the paper's 3.8 and says why.
+* **params** — the traced parameter count, beside the paper's for its CIFAR nets.
+* **depth** — the depth formula of the analysis; ``= 6·n + 2`` where the network has the
+  CIFAR shape (three stages of n two-layer blocks, one stem conv, one fc).
+
+The paper's figures come from the zoo registry (:mod:`resnet_explain.zoo.registry`), the one
+place that holds them.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import TYPE_CHECKING, Any
+
+from ..architecture import LayerKind, Pooling, Role, StageKind
+
+if TYPE_CHECKING:  # pragma: no cover
+    from ..architecture import Architecture, Block, Layer, Stage
+
+#: The paper's ImageNet networks in its own layout (v1: a downsampling Bottleneck strides its
+#: first 1×1; ``resnet50`` … are torchvision's v1.5), and its CIFAR-10 nets (section 4.2).
+IMAGENET_MODELS = ("resnet18", "resnet34", "resnet50-v1", "resnet101-v1", "resnet152-v1")
+CIFAR_MODELS = ("resnet20", "resnet32", "resnet44", "resnet56", "resnet110", "resnet1202")
+
+
+@dataclass(frozen=True)
+class Bracket:
+    """A run of identical blocks: the main path's layers (``3×3, 64``) and the block count."""
+
+    layers: tuple[str, ...]
+    repeat: int
+
+    @property
+    def text(self) -> str:
+        return f"[{'; '.join(self.layers)}] ×{self.repeat}"
+
+
+#: One line of a cell: plain text or a bracket.
+Line = str | Bracket
+
+
+@dataclass
+class Column:
+    """One model: its name, the paper-style title (``50-layer``) and what the trace found."""
+
+    model: str
+    title: str
+    layout: str | None  # "v1", "v1.5" for Bottleneck networks, else None
+    input_size: str  # "224×224"
+
+
+@dataclass
+class Row:
+    """One row: a stage (``conv1`` …), the head, or a figure (``FLOPs``, ``params``)."""
+
+    name: str
+    output_size: str
+    cells: list[list[Line]]  # per model, the lines of its cell
+    kind: str = "stage"  # "stage" | "figure"
+
+    @property
+    def shared(self) -> bool:
+        """Every model's cell is the same (the paper writes it once across the columns)."""
+        return len(self.cells) > 1 and all(cell == self.cells[0] for cell in self.cells)
+
+
+@dataclass
+class Table1:
+    """The table, as data; :mod:`.render` lays it out as text, Markdown, HTML, LaTeX, JSON."""
+
+    title: str
+    columns: list[Column]
+    rows: list[Row]
+    notes: list[str] = field(default_factory=list)
+
+    # --- views ---------------------------------------------------------------------------
+    def render(self, format: str = "text") -> str:
+        """``text``, ``markdown``, ``html``, ``latex`` or ``json``."""
+        from .render import render
+
+        return render(self, format)
+
+    def __str__(self) -> str:
+        return self.render("text")
+
+    def __repr__(self) -> str:
+        models = ", ".join(column.model for column in self.columns)
+        return f"<Table1 of {models}>"
+
+    def _repr_html_(self) -> str:
+        return self.render("html")
+
+    def _repr_markdown_(self) -> str:
+        return self.render("markdown")
+
+    def to_dict(self) -> dict[str, Any]:
+        from .render import to_dict
+
+        return to_dict(self)
+
+
+# --- building ---------------------------------------------------------------------------
+def build(models: list[tuple[Architecture, str | None]]) -> Table1:
+    """The table of ``models``: each an Architecture and its zoo name (``None`` otherwise)."""
+    if not models:
+        raise ValueError("Table 1 needs at least one model")
+    archs = [arch for arch, _ in models]
+    names: list[str] = []
+    for arch in archs:
+        for stage in arch.stages:
+            if stage.name not in names:
+                names.append(stage.name)
+    heads = [n for n in names if _stage(archs, n).kind == StageKind.HEAD]
+    names = [n for n in names if n not in heads] + heads
+    rows = [_stage_row(archs, name) for name in names]
+    rows.append(_flops_row(models))
+    rows.append(_params_row(models))
+    rows.append(Row("depth", "", [_depth_cell(arch) for arch in archs], kind="figure"))
+    columns = [_column(arch) for arch in archs]
+    sizes = sorted({column.input_size for column in columns})
+    title = f"Table 1 (He et al. 2015), rebuilt from traces at {', '.join(sizes)}"
+    return Table1(title=title, columns=columns, rows=rows, notes=_notes(models, columns))
+
+
+def _stage(archs: list[Architecture], name: str) -> Stage:
+    return next(s for arch in archs for s in arch.stages if s.name == name)
+
+
+def _column(arch: Architecture) -> Column:
+    found = layout(arch)
+    title = f"{arch.plain_depth}-layer" + (f" ({found})" if found else "")
+    return Column(model=arch.model, title=title, layout=found,
+                  input_size="×".join(map(str, arch.input_shape[2:])))
+
+
+def layout(arch: Architecture) -> str | None:
+    """v1 or v1.5, from where the trace found the stride of a downsampling Bottleneck."""
+    for block in arch.blocks:
+        if block.family != "bottleneck" or not block.strided_layers:
+            continue
+        weighted = [i for i in block.main_layers if arch.layers[i].weighted]
+        first = arch.layers[block.strided_layers[0]]
+        if weighted and block.strided_layers[0] == weighted[0] and _kernel(first) == "1×1":
+            return "v1"
+        return "v1.5"
+    return None
+
+
+def _kernel(layer: Layer) -> str:
+    return "×".join(map(str, layer.kernel_size or ()))
+
+
+def _conv(layer: Layer, stride: bool = False) -> str:
+    """``3×3, 64`` (``, C=32`` for a grouped conv; ``, stride 2`` when asked and not 1)."""
+    if layer.kind == LayerKind.LINEAR:
+        return f"{layer.out_channels}-d fc"
+    text = f"{_kernel(layer)}, {layer.out_channels}"
+    if layer.groups and layer.groups > 1:
+        text += f", C={layer.groups}"
+    if stride and layer.stride and max(layer.stride) > 1:
+        text += f", stride {_same(layer.stride)}"
+    return text
+
+
+def _same(values: tuple[int, ...]) -> str:
+    return str(values[0]) if len(set(values)) == 1 else "×".join(map(str, values))
+
+
+def _pool(layer: Layer) -> str:
+    kind = "max" if layer.pooling == Pooling.MAX else "average"
+    if layer.kernel_size:
+        text = f"{_kernel(layer)} {kind} pool"
+        if layer.stride and max(layer.stride) > 1:
+            text += f", stride {_same(layer.stride)}"
+        return text
+    return f"global {kind} pool"
+
+
+def _stage_row(archs: list[Architecture], name: str) -> Row:
+    cells, sizes = [], []
+    for arch in archs:
+        stage = next((s for s in arch.stages if s.name == name), None)
+        if stage is None:
+            cells.append(["—"])
+            continue
+        sizes.append(_output_size(arch, stage))
+        cells.append(_stage_cell(arch, stage))
+    if len(set(sizes)) <= 1:
+        return Row(name, sizes[0] if sizes else "", cells)
+    # The models disagree (different input sizes or layouts): each cell says its own size.
+    for arch, cell in zip(archs, cells):
+        stage = next((s for s in arch.stages if s.name == name), None)
+        if stage is not None:
+            cell.insert(0, f"({_output_size(arch, stage)})")
+    return Row(name, "varies", cells)
+
+
+def _output_size(arch: Architecture, stage: Stage) -> str:
+    if stage.kind == StageKind.HEAD:
+        maps = [arch.layers[i].output_shape for i in stage.layers
+                if len(arch.layers[i].output_shape) > 2]
+        return "×".join(map(str, maps[-1][2:])) if maps else "1×1"
+    shape = stage.output_shape or ()
+    return "×".join(map(str, shape[2:])) if len(shape) > 2 else ""
+
+
+def _stage_cell(arch: Architecture, stage: Stage) -> list[Line]:
+    members = [arch.layers[i] for i in stage.layers]
+    if stage.kind == StageKind.STEM:
+        return [_conv(layer, stride=True) if layer.weighted else _pool(layer)
+                for layer in members if layer.weighted or layer.kind == LayerKind.POOL]
+    if stage.kind == StageKind.HEAD:
+        lines: list[Line] = []
+        for layer in members:
+            if layer.weighted:
+                lines.append(_conv(layer))
+            elif _is_pool(layer):
+                lines.append(_pool(layer))
+        return [", ".join(str(line) for line in lines)] if lines else ["—"]
+    lines = [_pool(layer) for layer in members
+             if layer.role == Role.STEM and layer.kind == LayerKind.POOL]
+    blocks = [b for b in arch.blocks if b.stage == stage.name]
+    if not blocks:  # a network without residual blocks: its weighted layers, runs counted
+        return lines + _runs([(_conv(layer),) for layer in members if layer.weighted])
+    return lines + _runs([_main_path(arch, block) for block in blocks])
+
+
+def _is_pool(layer: Layer) -> bool:
+    if layer.kind in (LayerKind.POOL, LayerKind.ADAPTIVE_POOL):
+        return True
+    rf = layer.receptive_field  # a mean over H and W: a global average pool by another name
+    return (layer.kind == LayerKind.OTHER and rf is not None and rf.whole_input
+            and len(layer.input_shape or ()) > 2 and len(layer.output_shape) <= 2)
+
+
+def _main_path(arch: Architecture, block: Block) -> tuple[str, ...]:
+    """The weighted layers on the block's main path that count towards the depth."""
+    return tuple(_conv(arch.layers[i]) for i in block.main_layers
+                 if arch.layers[i].weighted and arch.layers[i].on_longest_path)
+
+
+def _runs(items: list[tuple[str, ...]]) -> list[Line]:
+    runs: list[Line] = []
+    for item in items:
+        last = runs[-1] if runs else None
+        if isinstance(last, Bracket) and last.layers == item:
+            runs[-1] = Bracket(item, last.repeat + 1)
+        else:
+            runs.append(Bracket(item, 1))
+    return runs
+
+
+# --- the figures --------------------------------------------------------------------------
+def _info(zoo: str | None) -> Any:
+    if zoo is None:
+        return None
+    from ..zoo.registry import describe
+
+    return describe(zoo)
+
+
+def _at_own_size(arch: Architecture, info: Any) -> bool:
+    return info is not None and tuple(arch.input_shape[1:]) == tuple(info.input_size)
+
+
+def _flops_row(models: list[tuple[Architecture, str | None]]) -> Row:
+    cells = []
+    for arch, zoo in models:
+        per_image = arch.macs / arch.batch_size
+        computed = (f"{per_image / 1e9:.2f}×10⁹" if per_image >= 1e9
+                    else f"{per_image / 1e6:.1f}×10⁶")
+        found = layout(arch)
+        if found:
+            computed += f" ({found})"
+        cell: list[Line] = [computed]
+        info = _info(zoo)
+        if _at_own_size(arch, info) and info.paper_flops_g is not None:
+            paper = f"paper {info.paper_flops_g:g}×10⁹"
+            cell.append(paper + (" (v1)" if found == "v1.5" else ""))
+        cells.append(cell)
+    return Row("FLOPs", "", cells, kind="figure")
+
+
+def _params_row(models: list[tuple[Architecture, str | None]]) -> Row:
+    cells = []
+    for arch, zoo in models:
+        params = arch.total_params
+        cell: list[Line] = [f"{params / 1e6:.2f}M" if params >= 1e5 else f"{params / 1e3:.1f}K"]
+        info = _info(zoo)
+        if _at_own_size(arch, info) and info.paper_params_m is not None:
+            cell.append(f"paper {info.paper_params_m:g}M")
+        cells.append(cell)
+    return Row("params", "", cells, kind="figure")
+
+
+def _depth_cell(arch: Architecture) -> list[Line]:
+    cell: list[Line] = [arch.depth_formula.split("  (")[0]]
+    stages = [s for s in arch.stages if s.kind == StageKind.BLOCKS]
+    counts = {len(s.blocks) for s in stages}
+    per_block = {b.main_weighted for b in arch.blocks}
+    if (len(stages) == 3 and len(counts) == 1 and per_block == {2}
+            and arch.plain_depth == 6 * counts.copy().pop() + 2):
+        cell.append(f"= 6·{counts.pop()} + 2")
+    return cell
+
+
+def _notes(models: list[tuple[Architecture, str | None]], columns: list[Column]) -> list[str]:
+    notes = ["Brackets: the main path of one residual block (kernel, filters), × the number of "
+             "consecutive blocks alike."]
+    first = {}  # the downsampling first blocks: stage → shortcut kinds
+    for arch, _ in models:
+        for block in arch.blocks:
+            if block.index_in_stage == 1 and block.stride > 1:
+                first.setdefault(block.stage, set()).add(str(block.kind))
+    if first:
+        kinds = sorted(set().union(*first.values()))
+        words = {"projection": "a projection shortcut (1×1 conv, stride 2)",
+                 "padded": "a zero-padded identity shortcut (option A)",
+                 "identity": "an identity shortcut"}
+        notes.append(f"The first block of {', '.join(first)} halves the map (stride 2) and "
+                     f"takes {' or '.join(words.get(kind, kind) for kind in kinds)}.")
+    notes.append("FLOPs: multiply-adds of the convolutions and the fc layer for one image, "
+                 "as counted here; the paper's are rounded.")
+    if any(column.layout == "v1.5" for column in columns):
+        notes.append("v1.5 (torchvision) puts a downsampling Bottleneck's stride 2 on its 3×3 "
+                     "conv instead of the first 1×1 (v1, the paper's): the 3×3 then runs on the "
+                     "larger map, so v1.5 costs more than the paper's figure.")
+    if any(_info(zoo) is not None and not _at_own_size(arch, _info(zoo)) for arch, zoo in models):
+        notes.append("The paper's figures are left out where the input differs from the "
+                     "model's own size.")
+    return notes
