@@ -30,7 +30,9 @@ layer fed by one (a squeeze-and-excitation gate multiplied back into the map), d
 position of the map it reads: its field is marked ``whole_input`` and its ``size`` is the input
 image's size, ``jump`` and ``start`` are 0.
 
-Other layers that change the map size without a kernel are read from their shapes: a layer that
+A transposed convolution (upsampling) is computed from its kernel, but its jump — a
+fraction of the input's — is rounded down, so it is marked ``inferred`` too. Other layers
+that change the map size without a kernel are read from their shapes: a layer that
 shrinks the map by an integer factor (option A's ``x[:, :, ::2, ::2]``) is a 1×1 window with that
 stride; one that grows it (``F.pad``) is taken as symmetric padding. Those fields are marked
 ``inferred``.
@@ -112,6 +114,9 @@ def _layer_field(layer: Layer, sources: list[ReceptiveField],
     if len(out_map) != rank or len(in_map) != rank:
         return whole  # the spatial positions are gone (mean, flatten, fc): every one counts
     if layer.kind in (CONV, POOL) and layer.kernel_size and len(layer.kernel_size) == rank:
+        if any(check.transposed for check in layer.size_checks):
+            return _transposed(merged, layer.kernel_size, layer.stride or (1,) * rank,
+                               layer.padding or (0,) * rank, layer.dilation or (1,) * rank)
         return _window(merged, layer.kernel_size, layer.stride or layer.kernel_size,
                        layer.padding or (0,) * rank, layer.dilation or (1,) * rank)
     if layer.kind == ADAPTIVE_POOL:
@@ -133,6 +138,23 @@ def _window(rf: ReceptiveField, kernel: tuple[int, ...], stride: tuple[int, ...]
         start=tuple(st - p * j for st, p, j in zip(rf.start, padding, rf.jump)),
         inferred=inferred or rf.inferred,
     )
+
+
+def _transposed(rf: ReceptiveField, kernel: tuple[int, ...], stride: tuple[int, ...],
+                padding: tuple[int, ...], dilation: tuple[int, ...]) -> ReceptiveField:
+    """A transposed convolution: output ``o`` reads the inputs ``i`` with ``i·S − P + k·D = o``
+    (``0 ≤ k < K``), at most ⌈(D·(K−1) + 1)/S⌉ of them; output 0 starts at input
+    ``⌈(P − D·(K−1))/S⌉``. Neighbouring outputs are ``jump/S`` pixels apart, which need not
+    be whole, so the field is marked inferred and the jump rounded down (at least 1)."""
+    size, jump, start = [], [], []
+    for r, j, st, k, s, p, d in zip(rf.size, rf.jump, rf.start, kernel, stride, padding,
+                                    dilation):
+        span = d * (k - 1) + 1
+        reads = -(-span // s)
+        size.append(r + (reads - 1) * j)
+        jump.append(max(1, j // s))
+        start.append(st - ((d * (k - 1) - p) // s) * j)
+    return ReceptiveField(size=tuple(size), jump=tuple(jump), start=tuple(start), inferred=True)
 
 
 def _union(fields: list[ReceptiveField]) -> ReceptiveField:

@@ -287,3 +287,20 @@ def test_two_convs_follow_the_closed_form(kernel, stride, padding, dilation, ker
     assert second.size == (1 + dilation * (kernel - 1) + (kernel2 - 1) * stride,) * 2
     assert second.jump == (stride * stride2,) * 2
     assert second.start == (-padding,) * 2
+
+
+def test_transposed_convolution_against_the_gradient():
+    """Upsampling: the field of a transposed conv, compared with the gradient oracle."""
+    model = nn.Sequential(nn.Conv2d(1, 2, 3, stride=2, padding=1),
+                          nn.ConvTranspose2d(2, 2, 4, stride=2, padding=1))
+    arch = explain(model, (1, 1, 32, 32))
+    rf = arch.layers[1].receptive_field
+    assert rf.inferred and rf.label.startswith("≈")
+    positive = _positive(model)
+    x = (torch.rand(1, 1, 32, 32) + 0.5).requires_grad_()
+    out = positive(x)
+    # output 11 reads inputs 5 and 6 of the transposed conv (i·2 − 1 + k = 11, k < 4), whose
+    # fields (3 wide, 2 apart) cover pixels 9…11 and 11…13: 5 pixels
+    (grad,) = torch.autograd.grad(out[0, :, 11, 11].sum(), x)
+    rows = torch.nonzero((grad[0].abs().sum(0) > 0).any(1)).flatten().tolist()
+    assert (rows[0], rows[-1] - rows[0] + 1) == (9, rf.size[0]) == (9, 5)
