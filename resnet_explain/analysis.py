@@ -84,6 +84,7 @@ def _layer(call: Call) -> Layer:
         index=call.index, name=call.name, type=call.type, is_op=call.is_op, call=call.call,
         inputs=list(call.inputs), input_shapes=list(call.input_shapes),
         output_shape=call.output_shape, params=a.params, trainable_params=a.trainable_params,
+        shared_with=list(a.shared_with),
         weighted=a.kind in (CONV, LINEAR), kind=LayerKind(a.kind), pooling=a.pooling,
         kernel_size=a.kernel_size, stride=a.stride,
         padding=a.padding, dilation=a.dilation, groups=a.groups, in_channels=a.in_channels,

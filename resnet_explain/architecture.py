@@ -188,6 +188,8 @@ class Layer:
     output_shape: Shape
     params: int = 0  # own parameters, counted on the first call only
     trainable_params: int = 0
+    # Layers that already own (counted) a parameter this one uses too: tied weights.
+    shared_with: list[str] = field(default_factory=list)
     macs: int = 0
     weighted: bool = False  # a convolution or linear layer: counts towards the depth
     kind: LayerKind = LayerKind.OTHER

@@ -38,6 +38,7 @@ _OP_KINDS = {
                     ACTIVATION),
     **dict.fromkeys(("view", "reshape", "flatten"), RESHAPE),
     **dict.fromkeys(("adaptive_avg_pool2d", "adaptive_max_pool2d"), ADAPTIVE_POOL),
+    **dict.fromkeys(("group_norm", "layer_norm", "instance_norm"), NORM),
 }
 _OP_POOLING = {"max_pool2d": Pooling.MAX, "adaptive_max_pool2d": Pooling.MAX,
                "avg_pool2d": Pooling.AVG, "adaptive_avg_pool2d": Pooling.AVG}
@@ -61,6 +62,7 @@ class LayerAttrs:
     bias: bool | None = None
     params: int = 0
     trainable_params: int = 0
+    shared_with: tuple[str, ...] = ()  # layers that own parameters this one uses too
 
 
 def _tuple(value: Any, n: int) -> tuple[int, ...]:
@@ -68,17 +70,6 @@ def _tuple(value: Any, n: int) -> tuple[int, ...]:
         values = tuple(int(v) for v in value)
         return values * n if len(values) == 1 else values
     return (int(value),) * n
-
-
-def _own_params(module: nn.Module) -> tuple[int, int]:
-    total = trainable = 0
-    for p in module._parameters.values():  # own parameters only, without the generator cost
-        if p is None:
-            continue
-        total += p.numel()
-        if p.requires_grad:
-            trainable += p.numel()
-    return total, trainable
 
 
 def _conv_padding(padding: Any, n: int) -> tuple[tuple[int, ...], bool]:
@@ -122,10 +113,10 @@ def _pooling(cls: type) -> Pooling | None:
 
 
 def module_attrs(module: nn.Module) -> LayerAttrs:
-    """Attributes of a leaf module, by its base class."""
-    params, trainable = _own_params(module)
+    """Attributes of a leaf module, by its base class. Its parameters are counted by the
+    trace, which knows which of them an earlier layer already owns (tied weights)."""
     kind = _kind(type(module))
-    attrs = LayerAttrs(kind=kind, params=params, trainable_params=trainable)
+    attrs = LayerAttrs(kind=kind)
     if kind in (POOL, ADAPTIVE_POOL):
         attrs.pooling = _pooling(type(module))
     if kind == CONV:

@@ -25,7 +25,7 @@ from __future__ import annotations
 import functools
 import math
 import warnings
-from dataclasses import dataclass, field, replace
+from dataclasses import dataclass, field
 from typing import Any
 
 import torch
@@ -71,6 +71,9 @@ for _op, _names in {
     "mean": ("mean",),
     "pad": ("pad",),
     "batch_norm": ("batch_norm",),
+    "group_norm": ("group_norm",),
+    "layer_norm": ("layer_norm",),
+    "instance_norm": ("instance_norm",),
     "dropout": ("dropout",),
     **{name: (name,) for name in ("conv1d", "conv2d", "conv3d", "conv_transpose1d",
                                   "conv_transpose2d", "conv_transpose3d")},
@@ -114,19 +117,24 @@ class Trace:
     calls: list[Call]
     input_shape: tuple[int, ...]
     output_shape: tuple[int, ...]
-    output_producers: list[int]
+    output_producers: list[int]  # the records that made any of the outputs
     engine: str
     total_params: int
     trainable_params: int
     param_bytes: int
+    output_shapes: list[tuple[int, ...]] = field(default_factory=list)  # every output tensor
 
 
 class _Recorder(TorchFunctionMode):
     """Hooks and a function mode that together write the list of :class:`Call` records."""
 
     def __init__(self, named_modules: list[tuple[str, nn.Module]], snapshot: Snapshot,
-                 empty_batch: bool) -> None:
+                 empty_batch: bool, own: dict[int, str]) -> None:
         super().__init__()
+        # Parameters (id, as this run sees them → qualified name) and the layer that counted
+        # each first: a parameter is counted once, in the first layer that uses it.
+        self.own = own
+        self.counted: dict[int, str] = {}
         self.snapshot = snapshot  # told before the forward writes into a tensor in place
         self.empty_batch = empty_batch
         self.batch_moved = False  # an op used dim 0 as something else than the batch
@@ -145,8 +153,12 @@ class _Recorder(TorchFunctionMode):
         self.attrs: dict[tuple[int, bool], LayerAttrs] = {}
         self.failed: FailedOp | None = None  # the functional op that raised, if one did
         try:
-            for _, module in named_modules:
-                leaf = next(module.children(), None) is None
+            for name, module in named_modules:
+                # The model itself is a layer only when it is one of PyTorch's own (explain
+                # an nn.Conv2d); a model of the user's with no submodules writes its layers
+                # with F.conv2d on its own parameters, and those calls are the layers.
+                leaf = next(module.children(), None) is None and (
+                    bool(name) or _torch_forward(type(module)))
                 self.handles.append(module.register_forward_pre_hook(
                     self._pre_hook(leaf, leaf and _torch_forward(type(module))),
                     with_kwargs=True))
@@ -183,16 +195,36 @@ class _Recorder(TorchFunctionMode):
         for tensor in tensors_in(output):
             self.mark(tensor, (index,))
 
-    def _module_attrs(self, module: nn.Module, repeated: bool) -> LayerAttrs:
+    def _module_attrs(self, module: nn.Module, name: str, repeated: bool) -> LayerAttrs:
         """Attributes read once per module; a repeated call owns no parameters."""
         key = (id(module), repeated)
         attrs = self.attrs.get(key)
         if attrs is None:
             attrs = module_attrs(module)
-            if repeated:  # parameters belong to the module, counted on its first call only
-                attrs = replace(attrs, params=0, trainable_params=0)
+            if not repeated:  # parameters belong to the module, counted on its first call
+                self._count(attrs, name, module._parameters.values())
             self.attrs[key] = attrs
         return attrs
+
+    def _count(self, attrs: LayerAttrs, name: str, tensors: Any) -> None:
+        """Give ``attrs`` the parameters among ``tensors`` that no earlier layer owns; name
+        the layers that own the others."""
+        params = trainable = 0
+        shared: list[str] = []
+        for tensor in tensors:
+            if tensor is None:
+                continue
+            owner = self.counted.get(id(tensor))
+            if owner is None:
+                self.counted[id(tensor)] = name
+                params += tensor.numel()
+                if tensor.requires_grad:
+                    trainable += tensor.numel()
+            elif owner != name and owner not in shared:
+                shared.append(owner)
+        attrs.params, attrs.trainable_params = params, trainable
+        if shared:
+            attrs.shared_with = tuple(shared)
 
     # --- module hooks ----------------------------------------------------------------
     def _pre_hook(self, leaf: bool, quiet: bool):
@@ -225,7 +257,8 @@ class _Recorder(TorchFunctionMode):
                 inputs, shapes = self.leaf_inputs.pop()
                 self.scope.pop()
                 self._record(name, type(module).__name__, False, inputs, shapes, output,
-                             self._module_attrs(module, repeated=(False, name) in self.call_counts))
+                             self._module_attrs(module, name,
+                                                repeated=(False, name) in self.call_counts))
                 self.speak()
             elif self.active_leaf is None and self.scope and self.scope[-1] == name:
                 self.scope.pop()
@@ -257,16 +290,28 @@ class _Recorder(TorchFunctionMode):
         sources = self.sources(inputs)
         op = _OP_NAMES.get(fname)
         traced_inputs = [t for t in inputs if id(t) in self.producers]
-        if op is None or (op in _MERGES and len(traced_inputs) < 2) or not sources:
+        # An op that uses a parameter nobody has counted yet (F.conv2d on the root's own
+        # weight, timm's BatchNormAct2d running F.batch_norm itself) is a layer that owns it.
+        weights = [t for t in inputs if id(t) in self.own]
+        owns = sources and any(id(t) not in self.counted for t in weights)
+        if not owns and (op is None or (op in _MERGES and len(traced_inputs) < 2)
+                         or not sources):
             # Not structural (a slice, .contiguous(), a scalar add …): the output simply
             # carries the data of its inputs, so later layers connect through it.
             for tensor in outputs:
                 self.mark(tensor, tuple(sources))
             return result
-        scope = self.scope[-1] if self.scope else ""
-        name = f"{scope}.{op}" if scope else op
+        op = op or fname.strip("_")
+        if weights:  # named after its weight, as a module would be: "w1", "layer1.0.bn1"
+            name = self.own[id(weights[0])].removesuffix(".weight")
+        else:
+            scope = self.scope[-1] if self.scope else ""
+            name = f"{scope}.{op}" if scope else op
         shapes = [tuple(t.shape) for t in traced_inputs]
-        self._record(name, op, True, sources, shapes, result, functional_attrs(op, args, kwargs))
+        attrs = functional_attrs(op, args, kwargs)
+        if weights:
+            self._count(attrs, name, weights)
+        self._record(name, op, True, sources, shapes, result, attrs)
         return result
 
     def _failed(self, func: Any, args: tuple, kwargs: dict, error: Exception) -> None:
@@ -306,11 +351,22 @@ def _own_tensors(named_modules: list[tuple[str, nn.Module]],
 
 
 def _run(model: nn.Module, named_modules: list[tuple[str, nn.Module]],
-         state: dict[str, torch.Tensor], x: torch.Tensor, swap_to_meta: bool,
-         snapshot: Snapshot) -> tuple[_Recorder, Any, Exception | None]:
+         state: dict[str, torch.Tensor], params: dict[str, torch.Tensor], x: torch.Tensor,
+         swap_to_meta: bool, snapshot: Snapshot) -> tuple[_Recorder, Any, Exception | None]:
     """One forward under the recorder; ``state`` (parameters and buffers by name) is swapped
     for storage-less meta tensors when ``swap_to_meta``."""
-    recorder = _Recorder(named_modules, snapshot, empty_batch=x.shape[0] == 0)
+    meta: dict[str, torch.Tensor] = {}
+    if swap_to_meta:
+        # 0-dim tensors (a step counter, an "initialised" flag) stay real copies, so that
+        # ``.item()`` and ``if self.flag:`` still work; PyTorch mixes them with meta tensors
+        # as scalars.
+        meta = {name: t.detach().clone() if t.dim() == 0 and t.device.type != "meta"
+                else torch.empty_like(t, device="meta").requires_grad_(t.requires_grad)
+                for name, t in state.items()}
+        own = {id(meta[name]): name for name in params}
+    else:
+        own = {id(t): name for name, t in params.items()}
+    recorder = _Recorder(named_modules, snapshot, empty_batch=x.shape[0] == 0, own=own)
     try:
         recorder.mark(x, (MODEL_INPUT,))
         # Warnings an empty or storage-less batch provokes ("std(): degrees of freedom is
@@ -318,11 +374,6 @@ def _run(model: nn.Module, named_modules: list[tuple[str, nn.Module]],
         with torch.no_grad(), warnings.catch_warnings(), recorder:
             warnings.simplefilter("ignore")
             if swap_to_meta:
-                # 0-dim tensors (a step counter, an "initialised" flag) stay real copies, so
-                # that ``.item()`` and ``if self.flag:`` still work; PyTorch mixes them with
-                # meta tensors as scalars.
-                meta = {name: t.detach().clone() if t.dim() == 0 and t.device.type != "meta"
-                        else torch.empty_like(t, device="meta") for name, t in state.items()}
                 # Tensors the forward makes itself (``torch.arange``, ``torch.rand``) are made
                 # on the meta device too, so that they meet the meta activations.
                 with torch.device("meta"):
@@ -362,7 +413,8 @@ def trace(model: nn.Module, input_shape: tuple[int, ...]) -> Trace:
             batch = 0 if engine == "empty-batch" else input_shape[0]
             device = "meta" if swap else sample.device
             x = _input((batch, *input_shape[1:]), input_shape, dtype, device)
-            recorder, output, error = _run(model, named_modules, state, x, swap, snapshot)
+            recorder, output, error = _run(model, named_modules, state, params, x, swap,
+                                           snapshot)
             if error is None and (batch != 0 or _batch_independent(recorder)):
                 return _finish(list(params.values()), recorder, output, input_shape, engine,
                                batch == 0)
@@ -534,13 +586,15 @@ def _finish(params: list[torch.Tensor], recorder: _Recorder, output: Any,
     for call in recorder.calls:
         call.output_shape = restore(call.output_shape)
         call.input_shapes = [restore(s) for s in call.input_shapes]
-    out = first_tensor(output)
-    output_producers = recorder.sources([out]) if out is not None else []
+    # Every tensor the forward returns is an output (a dict of feature maps, a tuple of
+    # logits and features); ``output_shape`` is the first one's, as a single output's.
+    outputs = tensors_in(output)
     return Trace(
         calls=recorder.calls,
         input_shape=tuple(input_shape),
-        output_shape=restore(tuple(out.shape)) if out is not None else (),
-        output_producers=output_producers,
+        output_shape=restore(tuple(outputs[0].shape)) if outputs else (),
+        output_producers=recorder.sources(outputs),
+        output_shapes=[restore(tuple(t.shape)) for t in outputs],
         engine=engine,
         total_params=sum(p.numel() for p in params),
         trainable_params=sum(p.numel() for p in params if p.requires_grad),

@@ -6,6 +6,7 @@ import copy
 
 import pytest
 import torch
+import torch.nn.functional as F
 import torchinfo
 from torch import nn
 from toy_models import Broken, StudentNet
@@ -270,3 +271,99 @@ def test_a_size_pytorch_rejects_is_an_error_not_a_shape():
     with pytest.raises(TraceFailure, match="Output size is too small") as caught:
         explain(model, (1, 3, 3, 3))
     assert "1 (ConvTranspose2d) receiving [1, 4, 1, 1]" in str(caught.value)
+
+
+class Features(nn.Module):
+    """A detection-style backbone: the zoo's ResNet-50 body returning a dict of four maps."""
+
+    def __init__(self):
+        super().__init__()
+        self.body = build("resnet50")
+
+    def forward(self, x):
+        b = self.body
+        x = b.maxpool(b.relu(b.bn1(b.conv1(x))))
+        maps = {}
+        for name in ("layer1", "layer2", "layer3", "layer4"):
+            x = getattr(b, name)(x)
+            maps[name] = x
+        return maps
+
+
+def test_every_output_of_a_dict_counts():
+    arch = explain(Features(), (1, 3, 224, 224))
+    trace_outputs = [arch.layers[i].name for i in arch.output_layers]
+    assert trace_outputs == [f"body.{name}" for name in
+                             ("layer1.2.relu", "layer2.3.relu", "layer3.5.relu", "layer4.2.relu")]
+    assert arch.plain_depth == 49  # 1 + 3×16: the longest path, to layer4 (no fc)
+
+
+class RootFunctional(nn.Module):
+    """No submodules: the convs and the fc are F.conv2d / F.linear on the root's parameters."""
+
+    def __init__(self):
+        super().__init__()
+        self.w1 = nn.Parameter(torch.randn(8, 3, 3, 3))
+        self.b1 = nn.Parameter(torch.zeros(8))
+        self.w2 = nn.Parameter(torch.randn(8, 8, 3, 3))
+        self.fc = nn.Parameter(torch.randn(10, 8))
+
+    def forward(self, x):
+        x = F.relu(F.conv2d(x, self.w1, self.b1, padding=1))
+        x = F.conv2d(x, self.w2, padding=1, stride=2)
+        x = F.conv2d(x, self.w2, padding=1)  # the same weights again: one layer, call 1
+        return F.linear(F.adaptive_avg_pool2d(x, 1).flatten(1), self.fc)
+
+
+def test_functional_layers_on_the_roots_parameters_are_weighted_layers():
+    model = RootFunctional()
+    arch = explain(model, (1, 3, 16, 16))
+    weighted = [(layer.name, layer.call, layer.params, layer.output_shape)
+                for layer in arch.layers if layer.weighted]
+    assert weighted == [("w1", 0, 8 * 3 * 9 + 8, (1, 8, 16, 16)),
+                        ("w2", 0, 8 * 8 * 9, (1, 8, 8, 8)), ("w2", 1, 0, (1, 8, 8, 8)),
+                        ("fc", 0, 80, (1, 10))]
+    assert arch.plain_depth == 4 and arch.weighted_layers == 3
+    assert sum(layer.params for layer in arch.layers) == arch.total_params == 880
+    assert arch.layer("w1").formula == "16 = ⌊(16 + 2·1 − 3)/1⌋ + 1"
+    assert arch.layer("w1").macs == 8 * 3 * 9 * 16 * 16
+
+
+def test_a_tied_weight_is_counted_once_and_says_where():
+    class Tied(nn.Module):
+        def __init__(self):
+            super().__init__()
+            self.a = nn.Conv2d(4, 4, 3, padding=1)
+            self.b = nn.Conv2d(4, 4, 3, padding=1)
+            self.b.weight = self.a.weight  # tied; each keeps its own bias
+
+        def forward(self, x):
+            return self.b(self.a(x))
+
+    arch = explain(Tied(), (1, 4, 8, 8))
+    rows = [(layer.name, layer.params, layer.shared_with) for layer in arch.layers]
+    assert rows == [("a", 4 * 4 * 9 + 4, []), ("b", 4, ["a"])]
+    assert sum(layer.params for layer in arch.layers) == arch.total_params == 152
+    assert arch.total_params == sum(p.numel() for p in Tied().parameters())
+
+
+def test_a_norm_with_an_activation_child_owns_its_parameters():
+    class BatchNormAct(nn.BatchNorm2d):
+        """timm's BatchNormAct2d: a BatchNorm that runs itself and then its child act."""
+
+        def __init__(self, channels):
+            super().__init__(channels)
+            self.act = nn.ReLU()
+
+        def forward(self, x):
+            x = F.batch_norm(x, self.running_mean, self.running_var, self.weight, self.bias,
+                             False, 0.1, self.eps)
+            return self.act(x)
+
+    model = nn.Sequential(nn.Conv2d(3, 8, 3), BatchNormAct(8), nn.Conv2d(8, 8, 3),
+                          nn.GroupNorm(2, 8))
+    arch = explain(model, (1, 3, 8, 8))
+    rows = [(layer.name, layer.type, layer.params) for layer in arch.layers]
+    assert rows == [("0", "Conv2d", 224), ("1", "batch_norm", 16), ("1.act", "ReLU", 0),
+                    ("2", "Conv2d", 584), ("3", "GroupNorm", 16)]
+    assert sum(layer.params for layer in arch.layers) == arch.total_params
