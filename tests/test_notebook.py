@@ -229,10 +229,13 @@ def test_only_identical_blocks_are_folded() -> None:
     assert "33 more blocks identical to conv4_2: conv4_3 … conv4_35 (layer3.2 … layer3.34)" \
         in html
     assert "depth #41–#139" in html  # 33 blocks × 3 weighted layers, after conv4_2's #38–#40
-    signature = nb.block_signature
     run = [b for b in arch.blocks if b.stage == "conv4_x"][1:]
-    assert len({signature(arch, b) for b in run}) == 1
-    assert signature(arch, arch.blocks[0]) != signature(arch, arch.blocks[1])
+    assert len({b.signature for b in run}) == 1
+    assert arch.blocks[0].signature != arch.blocks[1].signature
+    for block in arch.blocks:  # without signatures nothing is folded
+        block.signature = ()
+    assert _shown_and_folded(nb.architecture_html(arch)) == (
+        [b.paper_name for b in arch.blocks], 0)
 
 
 def test_html_size_stays_reasonable() -> None:
@@ -352,3 +355,13 @@ def test_architecture_displays_card_and_short_text() -> None:
     assert data["text/plain"] == repr(arch)
     data, _ = formatters.DisplayFormatter().format(arch.blocks[0])
     assert data["text/plain"] == repr(arch.blocks[0]) and "<details open" in data["text/html"]
+
+
+def test_block_says_its_family_and_where_it_strides() -> None:
+    for model, where in (("resnet50", "conv2"), ("resnet50-v1", "conv1")):  # v1.5 vs v1
+        html = arch_of(model).block("conv3_1")._repr_html_()
+        assert f"Bottleneck, post-activation, stride 2 on {where} — channels 256→512" in html
+    html = arch_of("resnet18-v2").block("conv3_1")._repr_html_()
+    assert "BasicBlock, pre-activation (v2), stride 2 on conv1 — " in html
+    html = arch_of("resnet34").block("conv2_2")._repr_html_()
+    assert "BasicBlock, post-activation — identity shortcut" in html

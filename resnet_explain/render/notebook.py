@@ -22,9 +22,10 @@ that the terminal table does not need:
   and percentage columns, every cell may wrap, and shapes are written ``C×H×W`` without the
   batch (the card gives the full shapes, batch first).
 * **Long networks stay readable.** A run of more than :data:`FOLD_AFTER` identical
-  consecutive blocks (same layers, kernels, shapes and parameters) shows its first and last
-  block; the ones between become one line that names them and says what they hold.
-  ``arch.block("conv4_10")`` still shows any one of them.
+  consecutive blocks (equal ``Block.signature``, as the analysis decides: the same layers,
+  hyper-parameters, shapes and wiring) shows its first and last block; the ones between
+  become one line that names them and says what they hold. ``arch.block("conv4_10")``
+  still shows any one of them.
 * The ``#`` column numbers the weighted layers on the longest path — the layers the depth in
   a ResNet's name counts — so the last number in the tree is the plain depth.
 
@@ -229,11 +230,25 @@ def _block_summary(block: Block, numbers: dict[int, int]) -> str:
     return " ".join(parts)
 
 
+def _block_facts(arch: Architecture, block: Block) -> str:
+    """``Bottleneck, post-activation (v1), stride 2 on conv2``: what kind of block it is and
+    where it downsamples (v1 strides the first 1×1, v1.5 the 3×3), from the analysis."""
+    family = {"basic": "BasicBlock", "bottleneck": "Bottleneck"}.get(str(block.family),
+                                                                      "Block")
+    activation = "pre-activation (v2)" if str(block.activation) == "pre" else "post-activation"
+    parts = [family, activation]
+    if block.strided_layers:
+        names = ", ".join(_relative(arch.layers[i].name, block.name)
+                          for i in block.strided_layers)
+        parts.append(f"stride {block.stride} on {names}")
+    return ", ".join(parts)
+
+
 def _block_body(arch: Architecture, block: Block, numbers: dict[int, int],
                 first_call: dict[str, int]) -> str:
     reason = "identity shortcut: input and output shapes agree" if block.kind == "identity" \
         else block.reason
-    return (_div(f"{_DIM};font-size:12px", _e(reason))
+    return (_div(f"{_DIM};font-size:12px", _e(f"{_block_facts(arch, block)} — {reason}"))
             + _layer_table(arch, block.layers, block, numbers, first_call))
 
 
@@ -243,12 +258,6 @@ def _block_details(arch: Architecture, block: Block, numbers: dict[int, int],
     return (f'<details{attr} style="margin:1px 0">'
             f'<summary style="{_BLOCK_SUMMARY}">{_block_summary(block, numbers)}</summary>'
             f'{_div(_NEST, _block_body(arch, block, numbers, first_call))}</details>')
-
-
-def block_signature(arch: Architecture, block: Block) -> tuple[object, ...]:
-    """What makes two blocks look the same: the analysis's ``Block.signature`` (layer kinds,
-    hyper-parameters, shapes, wiring, shortcut kind), the one the diagrams collapse by."""
-    return block.signature
 
 
 def _fold_line(run: list[Block], like: Block, numbers: dict[int, int]) -> str:
@@ -306,7 +315,9 @@ def _fold(arch: Architecture, items: list[tuple[str, object]],
     signature = None
     for kind, item in items:
         if kind == "block":
-            this = block_signature(arch, item)  # type: ignore[arg-type]
+            # The analysis decides which blocks are the same (Block.signature); a block
+            # without one (an Architecture built by hand) is like no other.
+            this = item.signature or (item.name,)  # type: ignore[attr-defined]
             if run and this != signature:
                 flush()
             signature = this
