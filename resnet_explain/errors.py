@@ -101,7 +101,7 @@ class TraceFailure(UserError):
 
     @classmethod
     def from_exception(cls, error: BaseException, context: dict[str, Any],
-                       during: str = "the model's forward") -> TraceFailure:
+                       during: str = "the model's forward", fix: str = "") -> TraceFailure:
         """``context`` holds ``where``/``code`` (the user's line), optionally ``layer`` (the
         layer or op that failed, with the shapes it received) and ``fix`` (the lesson)."""
         message = str(error).strip().splitlines()[0] if str(error).strip() else ""
@@ -111,5 +111,6 @@ class TraceFailure(UserError):
         if context.get("where"):
             problem += f" (at {context['where']}"
             problem += f": {context['code']})" if context.get("code") else ")"
-        fix = context.get("fix") or "Check the model code at that line, or the input size ({input})"
+        fix = (context.get("fix") or fix
+               or "Check the model code at that line, or the input size ({input})")
         return cls(problem, fix)

@@ -10,10 +10,14 @@ The callable is called with no arguments, unless the spec gives literal argument
 from __future__ import annotations
 
 import ast
+import contextlib
+import hashlib
 import importlib
 import importlib.util
 import inspect
+import os
 import sys
+from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -30,7 +34,6 @@ class Resolved:
 
 
 def resolve(spec: str, shortcut: str | None = None) -> Resolved:
-    from torch import nn
 
     from . import zoo
 
@@ -49,8 +52,18 @@ def resolve(spec: str, shortcut: str | None = None) -> Resolved:
         raise UserError("a shortcut option applies to zoo models only",
                         "Drop {shortcut}, or name a zoo model such as resnet50")
     where, _, target = spec.rpartition(":")
-    namespace = _load(where)
     func_name, args, kwargs = _parse_call(target, spec)
+    # The user's code is imported and run as ``python -m`` would: with the current folder on
+    # the path (the console script does not put it there), and a file's own folder, so that
+    # it imports its neighbours — also lazily, while the builder runs.
+    with _on_path(_folders(where)):
+        return _build(spec, where, func_name, args, kwargs)
+
+
+def _build(spec: str, where: str, func_name: str, args: tuple, kwargs: dict) -> Resolved:
+    from torch import nn
+
+    namespace = _load(where)
     if not hasattr(namespace, func_name):
         raise ModelNotFound(f"{where} has no attribute {func_name!r}",
                             _available(namespace))
@@ -73,7 +86,10 @@ def resolve(spec: str, shortcut: str | None = None) -> Resolved:
     try:
         model = obj(*args, **kwargs)
     except Exception as error:
-        raise TraceFailure.from_exception(error, user_location(error)) from error
+        raise TraceFailure.from_exception(
+            error, user_location(error), during=f"the builder {where}:{func_name}",
+            fix="Fix the builder at that line, or give it other arguments in the spec") \
+            from error
     if not isinstance(model, nn.Module):
         raise NotAModule(f"{spec} returned an object of type {type(model).__name__}, "
                          "not an nn.Module",
@@ -104,23 +120,40 @@ def _signature(obj: Any) -> str:
         return "(...)"
 
 
+def _is_file(where: str) -> bool:
+    return where.endswith(".py") or "/" in where or "\\" in where
+
+
+def _folders(where: str) -> list[str]:
+    """What ``python -m`` / ``python file.py`` would put on the path: the current folder,
+    and for a file, the file's own folder."""
+    folders = [os.getcwd()]
+    if _is_file(where) and Path(where).is_file():
+        folders.insert(0, str(Path(where).resolve().parent))
+    return folders
+
+
+@contextlib.contextmanager
+def _on_path(folders: list[str]) -> Iterator[None]:
+    """Put ``folders`` first on ``sys.path`` (those not there yet) for the duration."""
+    present = {os.path.abspath(entry or os.curdir) for entry in sys.path}
+    added = [folder for folder in folders if folder not in present]
+    sys.path[:0] = added
+    try:
+        yield
+    finally:
+        for folder in added:
+            with contextlib.suppress(ValueError):
+                sys.path.remove(folder)
+
+
 def _load(where: str) -> Any:
-    if where.endswith(".py") or "/" in where or "\\" in where:
+    if _is_file(where):
         path = Path(where)
         if not path.is_file():
             raise ModelNotFound(f"no such file: {where}",
                                 "Check the path (relative to the current directory)")
-        name = f"_resnet_explain_user_{path.stem}"
-        module_spec = importlib.util.spec_from_file_location(name, path)
-        module = importlib.util.module_from_spec(module_spec)
-        sys.path.insert(0, str(path.resolve().parent))  # so the file can import its neighbours
-        try:
-            module_spec.loader.exec_module(module)
-        except Exception as error:
-            raise TraceFailure(*_import_problem(where, error)) from error
-        finally:
-            sys.path.remove(str(path.resolve().parent))
-        return module
+        return _import_file(path, where)
     try:
         return importlib.import_module(where)
     except ModuleNotFoundError as error:
@@ -131,6 +164,33 @@ def _load(where: str) -> Any:
         raise TraceFailure(*_import_problem(where, error)) from error
     except Exception as error:
         raise TraceFailure(*_import_problem(where, error)) from error
+
+
+def _import_file(path: Path, where: str) -> Any:
+    """Import a file as Python imports a module: registered in ``sys.modules`` before it
+    runs (so ``sys.modules[__name__]``, dataclasses and pickling work), under a name no
+    other module has (``_resnet_explain_file_<stem>_<hash of the path>``), without
+    writing ``__pycache__`` next to the user's file."""
+    resolved = path.resolve()
+    digest = hashlib.sha1(str(resolved).encode()).hexdigest()[:8]
+    name = f"_resnet_explain_file_{_identifier(path.stem)}_{digest}"
+    module_spec = importlib.util.spec_from_file_location(name, resolved)
+    module = importlib.util.module_from_spec(module_spec)
+    sys.modules[name] = module
+    writes = sys.dont_write_bytecode
+    sys.dont_write_bytecode = True
+    try:
+        module_spec.loader.exec_module(module)
+    except Exception as error:
+        del sys.modules[name]
+        raise TraceFailure(*_import_problem(where, error)) from error
+    finally:
+        sys.dont_write_bytecode = writes
+    return module
+
+
+def _identifier(stem: str) -> str:
+    return "".join(c if c.isalnum() or c == "_" else "_" for c in stem)
 
 
 def _import_problem(where: str, error: Exception) -> tuple[str, str]:
