@@ -75,6 +75,12 @@ _MEASURE = r"""
       summaries: summaries.length,
       summariesNotLeft: summaries.filter(s => alignOf(s) !== 'left').length,
       summaryIndentMax: Math.max(0, ...summaries.map(s => s.getBoundingClientRect().left - left)),
+      // Text on the card's light background keeps the card's dark ink, whatever colour
+      // the host gives tables (a dark theme's is light).
+      cardInkDiffers: Array.from(root.querySelectorAll('td')).filter(td => {
+        const card = td.closest('div[style*="background:#f6f8fb"]');
+        return card && getComputedStyle(td).color !== getComputedStyle(card).color;
+      }).length,
       dashed: Array.from(root.querySelectorAll('span'))
         .filter(s => shownNow(s) && getComputedStyle(s).borderLeftStyle === 'dashed').length,
     };
@@ -129,6 +135,7 @@ def test_tree_is_left_aligned_under_the_hosts_css(measured, model: str) -> None:
         assert result["summariesNotLeft"] == 0, result
         assert result["wrongCount"] == 0, result["wrongAlign"]  # numbers stay right-aligned
         assert result["summaryIndentMax"] < 60, result  # at the left, not centred
+        assert result["cardInkDiffers"] == 0, result
 
 
 def test_projection_mark_survives_border_none_important(measured) -> None:

@@ -64,7 +64,8 @@ _INK, _PAPER = "#1b1f24", "#f6f8fb"
 _ROOT = "font-size:13px;line-height:1.4;text-align:left;max-width:100%;overflow-wrap:break-word"
 _CARD = (f"border:1px solid #c9d3e0;border-radius:6px;background:{_PAPER};color:{_INK};"
          "padding:8px 12px;margin:0 0 8px 0;text-align:left")
-_FACTS = "border-collapse:collapse;margin:0;width:100%;table-layout:auto;font-size:13px"
+_FACTS = (f"border-collapse:collapse;margin:0;width:100%;table-layout:auto;font-size:13px;"
+          f"color:{_INK}")  # a host's table colour (light, in a dark theme) must not win
 _LABEL = "padding:1px 12px 1px 0;text-align:left;vertical-align:top;white-space:nowrap;opacity:0.7"
 _VALUE = "padding:1px 0;text-align:left;vertical-align:top;white-space:normal"
 _DIM = "opacity:0.7"
