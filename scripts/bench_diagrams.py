@@ -61,12 +61,12 @@ def compare_renderers(repeat: int) -> None:
     widest = "lesson-resnet50-block-kinds"
     natural = re.sub(r' size="[^"]*"', "", sources[widest])
     print(f"\nrenderers, on the {len(sources)} figures of figures/ (SVG):")
-    print(f"{'':14} {'cold':>8} {'per figure':>11} {'same bytes':>11} {'= committed':>12} "
+    print(f"{'':20} {'cold':>8} {'per figure':>11} {'same bytes':>11} {'= committed':>12} "
           f"{widest + ' (natural, px)':>40}  formats")
     for name in render_module.RENDERERS:
         problem = render_module.renderer_problem(name)
         if problem:
-            print(f"{name:14} not here: {problem}")
+            print(f"{name:20} not here: {problem}")
             continue
         cold = float(subprocess.run(
             [sys.executable, "-c", COLD.format(root=str(ROOT), path=str(figures[0]),
@@ -80,7 +80,8 @@ def compare_renderers(repeat: int) -> None:
             same &= first == render_module.render(source, "svg", renderer=name)
             committed += first == (ROOT / "figures" / f"{stem}.svg").read_bytes()
         size = _px(render_module.render(natural, "svg", renderer=name))
-        print(f"{name:14} {cold * 1000:6.0f}ms {statistics.median(times) * 1000:9.1f}ms "
+        label = render_module.renderer_version(name) or name
+        print(f"{label:20} {cold * 1000:6.0f}ms {statistics.median(times) * 1000:9.1f}ms "
               f"{'yes' if same else 'NO':>11} {f'{committed}/{len(sources)}':>12} {size:>40}  "
               f"{', '.join(render_module.WRITES[name])}")
 

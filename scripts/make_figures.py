@@ -23,6 +23,8 @@ ROOT = Path(__file__).resolve().parent.parent
 FIGURES = ROOT / "figures"
 #: The renderer whose SVG is committed: deterministic across machines.
 FIGURE_RENDERER = "graphviz-pure"
+#: The file in figures/ that records which version of it drew them ("graphviz-pure 0.2.2").
+RENDERED_WITH = "rendered-with.txt"
 
 #: ``producer(folder, check)`` writes its figures into ``folder`` and returns the file names
 #: it wrote; with ``check=True`` it writes nothing and returns the names that are stale.
@@ -32,9 +34,18 @@ Producer = Callable[[Path, bool], list[str]]
 def diagrams(out: Path, check: bool) -> list[str]:
     """``figures/NAME.dot`` and ``figures/NAME.svg`` for every lesson and network figure."""
     from resnet_explain.diagram.lessons import figures
-    from resnet_explain.diagram.render import render
+    from resnet_explain.diagram.render import render, renderer_version
 
+    version = renderer_version(FIGURE_RENDERER)
     names = []
+    if version:  # tests compare SVG bytes only when the same version draws them
+        stamp = out / RENDERED_WITH
+        if check:
+            if not stamp.is_file() or stamp.read_text(encoding="utf-8").strip() != version:
+                names.append(stamp.name)
+        else:
+            stamp.write_text(version + "\n", encoding="utf-8")
+            names.append(stamp.name)
     for name, graph in figures().items():
         dot = graph.source
         svg = render(dot, "svg", renderer=FIGURE_RENDERER)

@@ -126,6 +126,23 @@ def renderer_problem(name: str) -> str | None:
     return None if shutil.which("dot") else "no Graphviz 'dot' program on PATH"
 
 
+def renderer_version(name: str) -> str | None:
+    """The version of the renderer ``name`` (``"graphviz-pure 0.2.2"``), or ``None`` when it
+    is not available here."""
+    if renderer_problem(name) is not None:
+        return None
+    if name == "pygraphviz":
+        import pygraphviz
+
+        return f"pygraphviz {pygraphviz.__version__}"
+    program = graphviz_pure_executable() if name == "graphviz-pure" else shutil.which("dot")
+    result = subprocess.run([program or name, "-V"], capture_output=True, text=True,
+                            check=False)
+    words = (result.stderr + result.stdout).split()
+    version = words[words.index("version") + 1] if "version" in words[:-1] else "?"
+    return f"{name} {version}"
+
+
 def renderer_order(renderer: str | Sequence[str] | None = None) -> tuple[str, ...]:
     """The renderers to try, in order: ``renderer`` (a name, a comma-separated list or a
     sequence), else ``$RESNET_EXPLAIN_RENDERER``, else :data:`RENDERERS`."""
