@@ -437,7 +437,28 @@ def test_uninitialised_build_is_an_ordinary_cpu_model() -> None:
     tensors = [*net.parameters(), *net.buffers()]
     assert all(t.device.type == "cpu" and not t.is_meta for t in tensors)
     assert all(p.requires_grad for p in net.parameters())
+    assert all(isinstance(p, nn.Parameter) for p in net.parameters())
+    storages = {t.untyped_storage().data_ptr() for t in tensors}
+    assert len(storages) == len(tensors)  # each tensor has its own storage, none shared
     assert net.training
+
+
+def test_build_under_a_meta_device_context_still_gives_cpu_storage() -> None:
+    with torch.device("meta"):
+        net = build("resnet20")
+    assert all(t.device.type == "cpu" for t in [*net.parameters(), *net.buffers()])
+
+
+def test_build_does_not_import_the_symbolic_shapes_machinery() -> None:
+    # Module.to_empty on meta tensors imports sympy (a third of `import torch` again, paid by
+    # every cold CLI run); the zoo allocates its tensors without it.
+    code = (
+        "import sys\n"
+        "from resnet_explain.zoo import build\n"
+        "build('resnet18'); build('resnet20', init=True)\n"
+        "assert 'sympy' not in sys.modules\n"
+    )
+    subprocess.run([sys.executable, "-c", code], check=True, cwd=Path(__file__).parent.parent)
 
 
 def test_init_true_uses_torchvision_initialisation() -> None:

@@ -48,7 +48,8 @@ def build(
     ``shortcut`` is the paper's option ``"A"``, ``"B"`` or ``"C"`` (default: the model's own,
     B for ImageNet, A for CIFAR). With ``init=False`` (the default, for inspection) the modules
     are created on the meta device and then given real but *uninitialised* CPU storage: no
-    time is spent drawing random weights, and the values are arbitrary. ``init=True`` gives
+    time is spent drawing random weights, and the values are arbitrary (see
+    :func:`_materialise` for why this is not ``Module.to_empty``). ``init=True`` gives
     torchvision's initialisation. Unknown names or options raise ``ValueError``.
     """
     info = describe(name)
@@ -61,12 +62,40 @@ def build(
 
     with torch.device("meta"):
         model = _construct(info, option, classes)
-    model = model.to_empty(device="cpu")
+    _materialise(model)
     if init:
         from .initialise import init_weights
 
         init_weights(model)
     return model
+
+
+def _materialise(model: nn.Module) -> None:
+    """Give every meta parameter and buffer of ``model`` uninitialised CPU storage, in place.
+
+    What ``model.to_empty(device="cpu")`` does, without its cost: ``to_empty`` goes through
+    ``torch.empty_like`` on meta tensors, whose reference implementation imports sympy and
+    the symbolic-shapes machinery — about a third of ``import torch`` again, paid by every
+    cold ``resnet-explain summary``. ``torch.empty(shape, dtype=...)`` allocates the same
+    tensors directly. Parameters stay ``nn.Parameter`` with their ``requires_grad``; a tensor
+    shared by two modules stays shared.
+    """
+    import torch
+    from torch import nn
+
+    done: dict[int, torch.Tensor] = {}
+    for module in model.modules():
+        for table in (module._parameters, module._buffers):
+            for key, old in table.items():
+                if old is None or not old.is_meta:
+                    continue
+                new = done.get(id(old))
+                if new is None:
+                    new = torch.empty(old.shape, dtype=old.dtype, device="cpu")
+                    if isinstance(old, nn.Parameter):
+                        new = nn.Parameter(new, requires_grad=old.requires_grad)
+                    done[id(old)] = new
+                table[key] = new
 
 
 def _construct(info: ModelInfo, shortcut: str, num_classes: int) -> nn.Module:
