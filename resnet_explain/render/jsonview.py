@@ -252,8 +252,13 @@ def to_json(arch: Architecture, indent: int | None = 2) -> str:
     ``⌊`` written as ``⌊``. ``indent=None`` gives the compact one-line form."""
     data = to_dict(arch)
     if indent is None:
-        return json.dumps(data, ensure_ascii=False)
+        return _ENCODER.encode(data)
     return _dump(data, " " * indent, "")
+
+
+# One encoder for the whole process: ``json.dumps(..., ensure_ascii=False)`` builds a new
+# encoder on every call, which dominated the time of the thousands of small values.
+_ENCODER = json.JSONEncoder(ensure_ascii=False)
 
 
 def _flat(value: Any) -> bool:
@@ -267,13 +272,48 @@ def _flat(value: Any) -> bool:
 
 def _dump(value: Any, step: str, pad: str) -> str:
     if _flat(value):
-        return json.dumps(value, ensure_ascii=False)
+        return _ENCODER.encode(value)
     inner = pad + step
     if isinstance(value, dict):
         if not value:
             return "{}"
-        items = [f"{inner}{json.dumps(key, ensure_ascii=False)}: {_dump(item, step, inner)}"
+        items = [f"{inner}{_ENCODER.encode(key)}: {_dump(item, step, inner)}"
                  for key, item in value.items()]
         return "{\n" + ",\n".join(items) + "\n" + pad + "}"
+    records = _records(value, step, pad)
+    if records is not None:
+        return records
     items = [inner + _dump(item, step, inner) for item in value]
     return "[\n" + ",\n".join(items) + "\n" + pad + "]"
+
+
+# The fast path for the bulk of the document (layers, blocks, stages): a list of dicts whose
+# values are scalars or lists of numbers. The C encoder writes the whole list in one call with
+# control characters as separators, U+001F between items and U+001E after keys. JSON escapes
+# every control character inside strings, so each raw one is a separator, and plain string
+# replacements lay the text out: U+001F before a quote starts a key (the values hold no
+# strings inside lists: the count of such places proves it, else the slow path runs).
+_ITEM, _KEY = "\x1f", "\x1e"
+_RECORD_ENCODER = json.JSONEncoder(ensure_ascii=False, check_circular=False,
+                                   separators=(_ITEM, _KEY))
+
+
+def _records(value: list[Any], step: str, pad: str) -> str | None:
+    """``value`` laid out as :func:`_dump` would, or ``None`` when it is not a non-empty
+    list of non-empty dicts whose values are scalars or lists without strings or dicts."""
+    if not value or not all(type(item) is dict and item for item in value):
+        return None
+    text = _RECORD_ENCODER.encode(value)
+    n_keys = sum(map(len, value))
+    if text.count(_KEY) != n_keys or text.count(_ITEM + '"') != n_keys - len(value):
+        return None  # a nested dict adds keys; a string in a list adds an item quote
+    inner = pad + step
+    inner2 = inner + step
+    text = (
+        text[2:-2]
+        .replace("}" + _ITEM + "{", f"\n{inner}}},\n{inner}{{\n{inner2}")
+        .replace(_ITEM + '"', ",\n" + inner2 + '"')
+        .replace(_ITEM, ", ")
+        .replace(_KEY, ": ")
+    )
+    return f"[\n{inner}{{\n{inner2}{text}\n{inner}}}\n{pad}]"
