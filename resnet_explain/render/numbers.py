@@ -51,14 +51,14 @@ def shape(value: Sequence[int] | None) -> str:
     """``(1, 64, 56, 56)`` → ``[1, 64, 56, 56]``; ``None`` → ``""``."""
     if value is None:
         return ""
-    return "[" + ", ".join(str(v) for v in value) + "]"
+    return "[" + ", ".join(map(str, value)) + "]"
 
 
 def shape_csv(value: Sequence[int] | None) -> str:
     """``(1, 64, 56, 56)`` → ``1x64x56x56``."""
     if value is None:
         return ""
-    return "x".join(str(v) for v in value)
+    return "x".join(map(str, value))
 
 
 def spatial(value: Sequence[int] | None) -> str:
@@ -66,14 +66,14 @@ def spatial(value: Sequence[int] | None) -> str:
     if value is None:
         return ""
     if len(value) >= 3:
-        return "×".join(str(v) for v in value[2:])
+        return "×".join(map(str, value[2:]))
     return shape(value)
 
 
 def _same_or_all(values: Sequence[int], sep: str) -> str:
     if len(set(values)) == 1:
         return str(values[0])
-    return sep.join(str(v) for v in values)
+    return sep.join(map(str, values))
 
 
 def kernel(kernel_size: Sequence[int] | None, stride: Sequence[int] | None,
@@ -82,7 +82,7 @@ def kernel(kernel_size: Sequence[int] | None, stride: Sequence[int] | None,
     """``7×7 /2 p3``; blank when the layer has no kernel (not a conv or pool)."""
     if not kernel_size:
         return ""
-    parts = ["×".join(str(k) for k in kernel_size)]
+    parts = ["×".join(map(str, kernel_size))]
     if stride:
         parts.append("/" + _same_or_all(stride, ","))
     if padding is not None and len(padding):
@@ -98,4 +98,4 @@ def tuple_csv(value: Sequence[int] | None) -> str:
     """A kernel/stride/padding tuple for CSV: ``3x3``; blank for ``None``."""
     if value is None:
         return ""
-    return "x".join(str(v) for v in value)
+    return "x".join(map(str, value))

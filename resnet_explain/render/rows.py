@@ -38,8 +38,9 @@ Conventions, the same as torchinfo's where torchinfo has one:
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
+from functools import partial
 from typing import TYPE_CHECKING, Any
 
 from ..architecture import Role, ShortcutKind, StageKind
@@ -76,7 +77,8 @@ class Row:
     cell (``"│  ├─ "``), ``level`` the tree depth (0 for a stage header). ``marks`` tag a row for
     the views that colour or flag it: the layer's role, ``projection``/``identity``/``padded``
     for a block, ``mismatch`` when a traced size disagrees with the formula. ``record`` holds
-    the plain values of a non-header row, in CSV column order.
+    the plain values of a non-header row, in CSV column order; a layer row leaves it to
+    ``make_record`` (only the CSV reads it, and a large net has thousands of layer rows).
     """
 
     kind: str  # "stage" | "block" | "layer" | "stem" | "head"
@@ -86,6 +88,7 @@ class Row:
     span: str | None = None
     marks: tuple[str, ...] = ()
     record: dict[str, Any] | None = None
+    make_record: Callable[[], dict[str, Any]] | None = None
 
     @property
     def is_header(self) -> bool:
@@ -331,10 +334,15 @@ def _layer_row(layer: Layer, block: Block | None, stage: Stage | None,
         "role": layer.role,
         "formula": formula_cell(layer),
     }
+    return Row("layer", cells=cells, marks=tuple(marks),
+               make_record=partial(_layer_record, layer))
+
+
+def _layer_record(layer: Layer) -> dict[str, Any]:
     record = csv_record(layer_dict(layer), LAYER_RECORD)
     if layer.formula is None:  # nothing to check: blank, where JSON says true
         record["formula_ok"] = ""
-    return Row("layer", cells=cells, marks=tuple(marks), record=record)
+    return record
 
 
 # --- CSV records: the JSON objects, flattened ------------------------------------------
@@ -487,4 +495,5 @@ def _stage_row(stage: Stage) -> Row:
 
 def records(rows: Iterable[Row]) -> list[dict[str, Any]]:
     """The plain values of the non-header rows (what the CSV writes)."""
-    return [row.record for row in rows if row.record is not None]
+    return [row.record if row.make_record is None else row.make_record() for row in rows
+            if row.record is not None or row.make_record is not None]
