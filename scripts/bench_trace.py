@@ -1,118 +1,325 @@
-"""Trace speed and memory: resnet-explain against torchinfo, side by side, in one run.
+"""Speed and memory of resnet-explain beside its peers and the floor, in one run (issue 9).
 
-    python scripts/bench_trace.py            # the table the foundation issue asks for
-    python scripts/bench_trace.py --repeat 9
+    python scripts/bench_trace.py                 # everything, 7 rounds
+    python scripts/bench_trace.py --rounds 11 --cli-rounds 7
+    python scripts/bench_trace.py --skip-cli      # in-process figures only
 
-Each case runs in a fresh process so that peak memory (the growth of the process's
-maximum resident set while the tool runs) is not polluted by the other cases. Time is
-"tool time after import": the model is built first (on the CPU, as a user would pass it,
-or on the meta device for torchinfo's meta run), then the tool is timed; the first call
-and the median of the following calls are reported.
+How it measures, so that the ratios mean something on a busy machine:
+
+* **Interleaved.** Every in-process case runs once per round, one after another in the same
+  loop, and each figure is the median over the rounds (after one warm-up round). A burst of
+  load then hits all tools alike instead of one tool's whole series. The cold-CLI commands
+  are interleaved the same way, each a fresh process.
+* **Same models.** resnet-explain gets an ordinary CPU ``resnet152`` as a user would pass it.
+  torchinfo gets the same architecture built under ``torch.device("meta")`` and a meta input
+  (its cheapest mode: no real forward). The *floor* is what any hook-based tracer pays: the
+  model's own forward on a batch of zero images (eval mode, no autograd) with a no-op forward
+  pre-hook and forward hook on every leaf module; the bare forward without hooks is printed
+  too.
+* **CPU time** is printed beside wall time and the ratios and verdicts use it: on a shared
+  machine the wall clock measures the neighbours as much as the code. Cold-CLI CPU time is
+  the child's user + system time.
+* **Memory** is the growth of the resident set over a baseline read right before each call
+  (the kernel's high-water mark is reset through ``/proc/self/clear_refs``), so a high
+  earlier peak (building a model) hides nothing. Linux only; elsewhere the column is blank.
+* **Scaling** divides the time of trace + analysis + text table by the number of recorded
+  layer calls, for resnet152 and for a CIFAR ResNet with ~35,000 calls (n = 1,667 blocks per
+  stage; its weights are never touched, so they cost address space, not memory).
 """
 
 from __future__ import annotations
 
 import argparse
-import json
+import gc
+import os
+import re
 import resource
 import statistics
 import subprocess
 import sys
+import tempfile
 import time
+from collections.abc import Callable
+from pathlib import Path
 
-MODELS = ("resnet18", "resnet50", "resnet152")
-SIZES = ((1, 3, 224, 224), (64, 3, 4096, 4096))
+ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT))
+
+SMALL = (1, 3, 224, 224)
+LARGE = (64, 3, 4096, 4096)
+BASELINE = 'python -c "import torch"'
+BIG_NET_BLOCKS = 1667  # CIFAR ResNet with 3 × 1667 basic blocks ≈ 35,000 layer calls
 
 
-def _peak_mb() -> float:
-    return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+# --- memory -------------------------------------------------------------------------------
+def _status_kb(field: str) -> int:
+    with open("/proc/self/status") as status:
+        for line in status:
+            if line.startswith(field):
+                return int(line.split()[1])
+    raise KeyError(field)
 
 
-def worker(tool: str, model_name: str, shape: tuple[int, ...], repeat: int) -> dict:
+def _reset_peak() -> bool:
+    try:
+        with open("/proc/self/clear_refs", "w") as clear:
+            clear.write("5")
+        return True
+    except OSError:
+        return False
+
+
+def measured(fn: Callable[[], object]) -> tuple[float, float, float | None]:
+    """Wall and CPU seconds of one call of ``fn``, and its peak RSS growth in MiB (None off
+    Linux)."""
+    gc.collect()
+    peak_ok = _reset_peak()
+    before = _status_kb("VmRSS") if peak_ok else 0
+    cpu, start = time.process_time(), time.perf_counter()
+    fn()
+    elapsed, cpu = time.perf_counter() - start, time.process_time() - cpu
+    growth = (_status_kb("VmHWM") - before) / 1024 if peak_ok else None
+    return elapsed, cpu, growth
+
+
+# --- the cases ----------------------------------------------------------------------------
+def build_cases(big_blocks: int) -> tuple[dict[str, Callable[[], object]], dict[str, int]]:
     import torch
+    import torchinfo
+    from torch import nn
 
-    from resnet_explain.zoo import build
+    from resnet_explain import explain
+    from resnet_explain.analysis import analyse
+    from resnet_explain.render import render
+    from resnet_explain.trace import trace
+    from resnet_explain.zoo import _materialise, build
+    from resnet_explain.zoo.cifar import CifarResNet
 
-    if tool == "resnet-explain":
-        from resnet_explain import explain
+    model = build("resnet152")
+    floor_model = build("resnet152").eval()
+    hooked_model = build("resnet152").eval()
+    for module in hooked_model.modules():
+        if next(module.children(), None) is None:
+            module.register_forward_pre_hook(lambda m, args: None)
+            module.register_forward_hook(lambda m, args, out: None)
+    empty = torch.empty((0, *SMALL[1:]))
 
-        model = build(model_name)
-        run = lambda: explain(model, shape)  # noqa: E731
-    elif tool == "torchinfo-meta":
-        import torchinfo
+    def bare(net: nn.Module) -> Callable[[], object]:
+        def run() -> object:
+            with torch.no_grad():
+                return net(empty)
+        return run
 
-        with torch.device("meta"):
-            model = build(model_name, init=True)
-        data = torch.empty(shape, device="meta")
-        run = lambda: torchinfo.summary(model, input_data=data, device="meta",  # noqa: E731
-                                        verbose=0)
-    elif tool == "torchinfo-cpu":
-        import torchinfo
+    with torch.device("meta"):
+        meta_model = build("resnet152")
+    meta_small = torch.empty(SMALL, device="meta")
+    meta_large = torch.empty(LARGE, device="meta")
 
-        model = build(model_name)
-        run = lambda: torchinfo.summary(model, input_size=shape, device="cpu",  # noqa: E731
-                                        verbose=0)
-    else:
-        raise SystemExit(f"unknown tool {tool}")
-    before = _peak_mb()
-    times = []
-    for _ in range(repeat + 1):
-        start = time.perf_counter()
-        run()
-        times.append(time.perf_counter() - start)
-    return {"first_ms": times[0] * 1000, "median_ms": statistics.median(times[1:]) * 1000,
-            "peak_growth_mb": _peak_mb() - before}
+    def torchinfo_meta(data: torch.Tensor) -> Callable[[], object]:
+        return lambda: torchinfo.summary(meta_model, input_data=data, device="meta", verbose=0)
+
+    arch = explain(model, SMALL)
+
+    with torch.device("meta"):
+        big = CifarResNet(big_blocks, num_classes=10, shortcut="A")
+    _materialise(big)
+    cifar_input = (1, 3, 32, 32)
+
+    def pipeline(net: nn.Module, shape: tuple[int, ...]) -> Callable[[], object]:
+        def run() -> object:
+            return render(analyse(trace(net, shape), "net"), "text", "layer")
+        return run
+
+    calls = {
+        "resnet152": len(trace(model, SMALL).calls),
+        "big": len(trace(big, cifar_input).calls),
+    }
+    cases = {
+        "bare": bare(floor_model),
+        "floor": bare(hooked_model),
+        "explain_small": lambda: explain(model, SMALL),
+        "explain_large": lambda: explain(model, LARGE),
+        "torchinfo_small": torchinfo_meta(meta_small),
+        "torchinfo_large": torchinfo_meta(meta_large),
+        "meta_engine": lambda: explain(meta_model, SMALL),
+        "to_json": arch.to_json,
+        "text": lambda: render(arch, "text", "layer"),
+        "pipeline_152": pipeline(model, SMALL),
+        "pipeline_big": pipeline(big, cifar_input),
+    }
+    return cases, calls
 
 
-def measure(tool: str, model: str, shape: tuple[int, ...], repeat: int) -> dict | str:
-    if tool == "torchinfo-cpu" and shape[0] * shape[2] * shape[3] > 64 * 1024 * 1024:
-        gib = shape[0] * shape[1] * shape[2] * shape[3] * 4 / 2**30
-        return f"skipped: a real forward needs far more than the {gib:.0f} GiB input"
-    done = subprocess.run(
-        [sys.executable, __file__, "--worker", tool, model, "x".join(map(str, shape)),
-         "--repeat", str(repeat)],
-        capture_output=True, text=True, timeout=1800,
-    )
-    if done.returncode != 0:
-        return "failed: " + (done.stderr.strip().splitlines() or ["?"])[-1][:60]
-    return json.loads(done.stdout.strip().splitlines()[-1])
+Series = dict[str, list[float]]
+
+
+def run_in_process(rounds: int, big_blocks: int) -> tuple[Series, Series, Series,
+                                                         dict[str, int]]:
+    cases, calls = build_cases(big_blocks)
+    wall: Series = {name: [] for name in cases}
+    cpu: Series = {name: [] for name in cases}
+    memory: Series = {name: [] for name in cases}
+    for round_ in range(rounds + 1):
+        for name, fn in cases.items():
+            elapsed, used, growth = measured(fn)
+            if round_ == 0:
+                continue  # warm-up: first calls pay for lazy imports and caches
+            wall[name].append(elapsed * 1000)
+            cpu[name].append(used * 1000)
+            if growth is not None:
+                memory[name].append(growth)
+    return wall, cpu, memory, calls
+
+
+# --- cold CLI -----------------------------------------------------------------------------
+def _children_cpu() -> float:
+    usage = resource.getrusage(resource.RUSAGE_CHILDREN)
+    return usage.ru_utime + usage.ru_stime
+
+
+def run_cli(rounds: int) -> tuple[Series, Series, dict[str, bool]]:
+    python = sys.executable
+    svg = Path(tempfile.mkdtemp()) / "x.svg"
+    commands = {
+        "import torch": [python, "-c", "import torch"],
+        "summary resnet152": [python, "-m", "resnet_explain", "summary", "resnet152"],
+        "summary resnet50 --format json": [python, "-m", "resnet_explain", "summary",
+                                           "resnet50", "--format", "json"],
+        f"diagram resnet50 -o {svg.name}": [python, "-m", "resnet_explain", "diagram",
+                                            "resnet50", "-o", str(svg)],
+        "--help": [python, "-m", "resnet_explain", "--help"],
+        "list": [python, "-m", "resnet_explain", "list"],
+    }
+    env = {**os.environ, "PYTHONPATH": str(ROOT)}
+    wall: Series = {name: [] for name in commands}
+    cpu: Series = {name: [] for name in commands}
+    for _ in range(rounds):
+        for name, command in commands.items():
+            used, start = _children_cpu(), time.perf_counter()
+            subprocess.run(command, check=True, stdout=subprocess.DEVNULL, cwd=ROOT, env=env)
+            wall[name].append((time.perf_counter() - start) * 1000)
+            cpu[name].append((_children_cpu() - used) * 1000)
+    torch_free = {}
+    for name in ("--help", "list"):
+        done = subprocess.run([python, "-X", "importtime", *commands[name][1:]], cwd=ROOT,
+                              env=env, capture_output=True, text=True, check=True)
+        torch_free[name] = not re.search(r"\|\s*torch$", done.stderr, re.MULTILINE)
+    return wall, cpu, torch_free
+
+
+# --- report -------------------------------------------------------------------------------
+def _median(values: list[float]) -> float:
+    return statistics.median(values) if values else float("nan")
+
+
+def _mib(values: list[float]) -> str:
+    return f"{_median(values):+.1f} MiB" if values else "n/a"
+
+
+def report(wall: Series, cpu: Series, memory: Series, calls: dict[str, int],
+           rounds: int) -> list[bool]:
+    """Print the in-process table; ratios and verdicts use CPU time (see ``--help``)."""
+    w = {name: _median(values) for name, values in wall.items()}
+    c = {name: _median(values) for name, values in cpu.items()}
+    verdicts: list[bool] = []
+
+    def both(name: str) -> str:
+        return f"{w[name]:.1f} ({c[name]:.1f})"
+
+    def row(label: str, ours: str, beside: str, ratio: str, target: str, ok: bool | None) -> None:
+        mark = "" if ok is None else ("met" if ok else "MISSED")
+        if ok is not None:
+            verdicts.append(ok)
+        print(f"{label:<40} {ours:>15} {beside:>34} {ratio:>8}  {target:<14} {mark}")
+
+    print(f"\nin-process: median of {rounds} interleaved rounds after a warm-up round; "
+          f"ms wall (ms CPU); ratios from CPU time")
+    print(f"{'measurement':<40} {'resnet-explain':>15} {'peer / floor':>34} {'ratio':>8}  "
+          f"{'target':<14} verdict")
+    print("-" * 124)
+    floor = c["floor"]
+    row("floor: batch-0 forward + leaf hooks", both("floor"), f"no hooks {both('bare')}",
+        f"{floor / c['bare']:.2f}x", "", None)
+    for size, key in ((SMALL, "small"), (LARGE, "large")):
+        ours = c[f"explain_{key}"]
+        peer = c[f"torchinfo_{key}"]
+        row(f"explain(resnet152) {'x'.join(map(str, size))}", both(f"explain_{key}"),
+            f"floor {both('floor')}", f"{ours / floor:.2f}x", "<= 1.3x floor",
+            ours <= 1.3 * floor)
+        row("  torchinfo.summary on meta, same input", "",
+            f"torchinfo {both(f'torchinfo_{key}')}", f"{peer / ours:.1f}x", ">= 15x faster",
+            peer / ours >= 15)
+    row("meta engine (resnet152 built on meta)", both("meta_engine"),
+        f"empty-batch {both('explain_small')}", f"{c['meta_engine'] / c['explain_small']:.2f}x",
+        "<= 3x", c["meta_engine"] <= 3 * c["explain_small"])
+    row("to_json() resnet152", both("to_json"), "", "", "<= 5 ms", c["to_json"] <= 5)
+    row("text table, layer depth, resnet152", both("text"), "", "", "<= 5 ms", c["text"] <= 5)
+    per_152 = c["pipeline_152"] * 1000 / calls["resnet152"]
+    per_big = c["pipeline_big"] * 1000 / calls["big"]
+    row(f"trace+analysis+text, {calls['big']:,} calls", f"{per_big:.1f} us/call",
+        f"resnet152 ({calls['resnet152']} calls) {per_152:.1f} us/call",
+        f"{per_big / per_152:.2f}x", "<= 1.5x", per_big <= 1.5 * per_152)
+    row("  totals", both("pipeline_big"), f"resnet152 {both('pipeline_152')}", "", "", None)
+    small, large = memory["explain_small"], memory["explain_large"]
+    if small and large:
+        delta = _median(large) - _median(small)
+        row("RSS growth, explain() 4096 input - 224", f"{delta:+.1f} MiB",
+            f"224: {_mib(small)}, 4096: {_mib(large)}", "", "< 20 MiB", delta < 20)
+        row("  torchinfo on meta, RSS growth", "",
+            f"224: {_mib(memory['torchinfo_small'])}, 4096: {_mib(memory['torchinfo_large'])}",
+            "", "", None)
+    return verdicts
+
+
+def report_cli(wall: Series, cpu: Series, torch_free: dict[str, bool],
+               rounds: int) -> list[bool]:
+    verdicts = []
+    base_w, base_c = _median(wall["import torch"]), _median(cpu["import torch"])
+    print(f"\ncold CLI: median of {rounds} interleaved runs, each a fresh process; ms wall "
+          f"(ms CPU); ratios to {BASELINE}, wall and CPU")
+    print(f"{'command':<44} {'ms':>14} {'ratio':>14}  {'target':<14} verdict")
+    print("-" * 100)
+    for name in wall:
+        ms = f"{_median(wall[name]):.0f} ({_median(cpu[name]):.0f})"
+        if name == "import torch":
+            print(f"{BASELINE:<44} {ms:>14}")
+        elif name in torch_free:
+            ok = torch_free[name]
+            verdicts.append(ok)
+            print(f"{'resnet-explain ' + name:<44} {ms:>14} {'':>14}  {'no torch import':<14} "
+                  f"{'met' if ok else 'MISSED (imports torch)'}")
+        else:
+            ratio_w = _median(wall[name]) / base_w
+            ratio_c = _median(cpu[name]) / base_c
+            ok = ratio_c <= 1.15
+            verdicts.append(ok)
+            print(f"{'resnet-explain ' + name:<44} {ms:>14} {ratio_w:>6.2f}x ({ratio_c:.2f}x)  "
+                  f"{'<= 1.15x':<14} {'met' if ok else 'MISSED'}")
+    return verdicts
 
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--worker", nargs=3, metavar=("TOOL", "MODEL", "SHAPE"))
-    parser.add_argument("--repeat", type=int, default=5)
+    parser.add_argument("--rounds", type=int, default=7)
+    parser.add_argument("--cli-rounds", type=int, default=7)
+    parser.add_argument("--skip-cli", action="store_true")
+    parser.add_argument("--skip-in-process", action="store_true")
+    parser.add_argument("--big-blocks", type=int, default=BIG_NET_BLOCKS,
+                        help="blocks per stage of the scaling net (default: ~35,000 calls)")
     args = parser.parse_args()
-    if args.worker:
-        tool, model, shape = args.worker
-        print(json.dumps(worker(tool, model, tuple(int(s) for s in shape.split("x")),
-                                args.repeat)))
-        return
+    verdicts: list[bool] = []
     import torch
+    import torchinfo
 
-    print(f"torch {torch.__version__}, {torch.get_num_threads()} threads; "
-          f"median of {args.repeat} calls after a first one")
-    header = (f"{'model':<10} {'input':<16} {'tool':<15} {'first ms':>9} {'median ms':>10} "
-              f"{'peak +MB':>9}  {'speed-up':>8}")
-    print(header)
-    print("-" * len(header))
-    for model in MODELS:
-        for shape in SIZES:
-            results = {tool: measure(tool, model, shape, args.repeat)
-                       for tool in ("resnet-explain", "torchinfo-meta", "torchinfo-cpu")}
-            ours = results["resnet-explain"]
-            for tool, result in results.items():
-                label = "x".join(map(str, shape))
-                if isinstance(result, str):
-                    print(f"{model:<10} {label:<16} {tool:<15} {result}")
-                    continue
-                speedup = ""
-                if tool != "resnet-explain" and isinstance(ours, dict):
-                    speedup = f"{result['median_ms'] / ours['median_ms']:.1f}x"
-                print(f"{model:<10} {label:<16} {tool:<15} {result['first_ms']:>9.1f} "
-                      f"{result['median_ms']:>10.1f} {result['peak_growth_mb']:>9.1f}  "
-                      f"{speedup:>8}")
-    print("speed-up = torchinfo's median time / resnet-explain's median time")
+    print(f"torch {torch.__version__}, torchinfo {torchinfo.__version__}, "
+          f"{torch.get_num_threads()} threads, {os.cpu_count()} CPUs, "
+          f"load average {os.getloadavg()[0]:.1f}")
+    if not args.skip_in_process:
+        verdicts += report(*run_in_process(args.rounds, args.big_blocks), args.rounds)
+    if not args.skip_cli:
+        verdicts += report_cli(*run_cli(args.cli_rounds), args.cli_rounds)
+    print(f"\n{sum(verdicts)} of {len(verdicts)} targets met; "
+          f"load average now {os.getloadavg()[0]:.1f}")
 
 
 if __name__ == "__main__":
