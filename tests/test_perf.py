@@ -15,6 +15,7 @@ from typing import Any
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
+from resnet_explain import explain
 from resnet_explain.render import jsonview
 
 
@@ -42,9 +43,8 @@ tricky_text = st.text(alphabet=st.sampled_from('ab"\\{}[], :\x1e\x1f\x00⌊×\n'
 scalars = st.none() | st.booleans() | st.integers(-(2**70), 2**70) | tricky_text
 flat_values = scalars | st.lists(st.integers(-5, 10**12), max_size=5) | st.lists(
     st.lists(st.integers(0, 999), max_size=4), max_size=3) | st.lists(tricky_text, max_size=3)
-records = st.lists(st.dictionaries(tricky_text, flat_values, max_size=6), max_size=6)
 documents = st.recursive(
-    flat_values | records,
+    flat_values | st.lists(st.dictionaries(tricky_text, flat_values, max_size=6), max_size=6),
     lambda inner: st.lists(inner, max_size=4) | st.dictionaries(tricky_text, inner, max_size=4),
     max_leaves=30,
 )
@@ -56,11 +56,30 @@ def test_json_layout_equals_the_plain_rule(document: Any) -> None:
     assert jsonview._dump(document, "  ", "") == reference_layout(document)
 
 
-@settings(max_examples=200, deadline=None)
+flat_records = st.lists(st.dictionaries(tricky_text, flat_values, max_size=6), max_size=6)
+
+
+@settings(max_examples=300, deadline=None)
+@given(flat_records, flat_records)
+def test_json_records_fast_path_equals_the_plain_rule(rows: list[dict[str, Any]],
+                                                      other: list[dict[str, Any]]) -> None:
+    # Lists shaped like layers/blocks/stages take the fast path (or, holding strings inside
+    # lists, fall back to the slow one); the result is the same.
+    document = {"layers": rows, "x": other}
+    assert (jsonview._dump(document, "  ", "", records=frozenset({"layers"}))
+            == reference_layout(document))
+
+
+@settings(max_examples=100, deadline=None)
 @given(st.lists(st.fixed_dictionaries({"name": tricky_text, "shape": st.lists(
-    st.integers(0, 4096), max_size=4), "ok": st.booleans(), "n": st.none() | st.integers()}),
+    st.integers(0, 4096), max_size=4), "ok": st.booleans(), "n": st.none() | st.integers(),
+    "pairs": st.lists(st.lists(st.integers(0, 9), max_size=2), max_size=2)}),
     min_size=1, max_size=8))
-def test_json_records_fast_path_equals_the_plain_rule(rows: list[dict[str, Any]]) -> None:
-    # The shape of layers/blocks/stages, which takes the fast path.
-    assert jsonview._records(rows, "  ", "  ") is not None
-    assert jsonview._dump({"layers": rows}, "  ", "") == reference_layout({"layers": rows})
+def test_json_records_of_layer_shape_take_the_fast_path(rows: list[dict[str, Any]]) -> None:
+    assert jsonview._records(rows, "  ", "    ") == reference_layout(rows, "  ", "    ")
+
+
+def test_to_json_of_real_models_follows_the_plain_rule() -> None:
+    for name in ("resnet18", "resnet20", "resnet50-v2"):
+        arch = explain(name)
+        assert jsonview.to_json(arch) == reference_layout(jsonview.to_dict(arch))

@@ -253,7 +253,11 @@ def to_json(arch: Architecture, indent: int | None = 2) -> str:
     data = to_dict(arch)
     if indent is None:
         return _ENCODER.encode(data)
-    return _dump(data, " " * indent, "")
+    return _dump(data, " " * indent, "", records=_RECORD_LISTS)
+
+
+#: The lists of ``to_dict`` that hold one flat object per layer, block or stage.
+_RECORD_LISTS = frozenset({"layers", "blocks", "stages"})
 
 
 # One encoder for the whole process: ``json.dumps(..., ensure_ascii=False)`` builds a new
@@ -270,25 +274,27 @@ def _flat(value: Any) -> bool:
     return True
 
 
-def _dump(value: Any, step: str, pad: str) -> str:
+def _dump(value: Any, step: str, pad: str, records: frozenset[str] = frozenset()) -> str:
+    """``value`` in the contract's layout. The values of the top-level keys in ``records``
+    are lists of objects whose values are scalars or lists of numbers (``layer_dict`` …):
+    they take :func:`_records`."""
     if _flat(value):
         return _ENCODER.encode(value)
     inner = pad + step
     if isinstance(value, dict):
         if not value:
             return "{}"
-        items = [f"{inner}{_ENCODER.encode(key)}: {_dump(item, step, inner)}"
+        items = [f"{inner}{_ENCODER.encode(key)}: "
+                 f"{(key in records and _records(item, step, inner)) or _dump(item, step, inner)}"
                  for key, item in value.items()]
         return "{\n" + ",\n".join(items) + "\n" + pad + "}"
-    records = _records(value, step, pad)
-    if records is not None:
-        return records
     items = [inner + _dump(item, step, inner) for item in value]
     return "[\n" + ",\n".join(items) + "\n" + pad + "]"
 
 
 # The fast path for the bulk of the document (layers, blocks, stages): a list of dicts whose
-# values are scalars or lists of numbers. The C encoder writes the whole list in one call with
+# values are scalars or lists of numbers (by construction; a list holding an empty dict would
+# go unnoticed, so only those lists take it). The C encoder writes the whole list in one call with
 # control characters as separators, U+001F between items and U+001E after keys. JSON escapes
 # every control character inside strings, so each raw one is a separator, and plain string
 # replacements lay the text out: U+001F before a quote starts a key (the values hold no
@@ -299,8 +305,8 @@ _RECORD_ENCODER = json.JSONEncoder(ensure_ascii=False, check_circular=False,
 
 
 def _records(value: list[Any], step: str, pad: str) -> str | None:
-    """``value`` laid out as :func:`_dump` would, or ``None`` when it is not a non-empty
-    list of non-empty dicts whose values are scalars or lists without strings or dicts."""
+    """``value`` laid out as :func:`_dump` would, or ``None`` when it is not a non-empty list
+    of non-empty dicts, or when a value holds a string inside a list or a non-empty dict."""
     if not value or not all(type(item) is dict and item for item in value):
         return None
     text = _RECORD_ENCODER.encode(value)
