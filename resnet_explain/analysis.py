@@ -18,6 +18,8 @@ blocks a layer between them belongs to (a ReLU after the add sits in the block's
 from __future__ import annotations
 
 import bisect
+import heapq
+from collections import Counter
 
 from .architecture import (
     Activation,
@@ -112,23 +114,22 @@ def _layer(call: Call) -> Layer:
 
 # --- the data-flow graph --------------------------------------------------------------
 class _Graph:
-    """Predecessors, ancestor sets (as int bitsets) and weighted depth of every layer."""
+    """Predecessors and weighted depth of every layer; forks and branches of a merge.
+
+    Layers are in execution order, so every predecessor has a smaller index than the layer it
+    feeds: the index order is a topological order, which is what :meth:`branches` walks.
+    """
 
     def __init__(self, layers: list[Layer]) -> None:
         self.layers = layers
         self.preds = [[i for i in layer.inputs if i != MODEL_INPUT] for layer in layers]
-        self.ancestors: list[int] = []
         self.depth: list[int] = []
         self.best_pred: list[int | None] = []
         for index, layer in enumerate(layers):
-            bits = 1 << index
             best, best_pred = 0, None
-            for pred in self.preds[index]:
-                bits |= self.ancestors[pred]
             for pred in self._path_preds(layer, self.preds[index]):
                 if best_pred is None or self.depth[pred] > best:
                     best, best_pred = self.depth[pred], pred
-            self.ancestors.append(bits)
             self.depth.append(best + int(layer.weighted))
             self.best_pred.append(best_pred)
 
@@ -145,9 +146,6 @@ class _Graph:
                 return full
         return preds
 
-    def ancestors_of(self, index: int) -> int:
-        return 0 if index == MODEL_INPUT else self.ancestors[index]
-
     def longest_path(self, end: int) -> list[int]:
         path: list[int] = []
         node: int | None = end if self.layers else None
@@ -156,19 +154,60 @@ class _Graph:
             node = self.best_pred[node]
         return path[::-1]
 
-    def fork(self, a: int, b: int) -> int:
-        common = self.ancestors_of(a) & self.ancestors_of(b)
-        return common.bit_length() - 1 if common else MODEL_INPUT
+    def branches(self, a: int, b: int) -> tuple[int, list[int], list[int]]:
+        """The fork of two merging tensors and the two branches that lead from it to them.
 
-    def between(self, end: int, fork: int) -> list[int]:
-        """Layers on the branch that leads from ``fork`` (exclusive) to ``end`` (inclusive)."""
-        bits = self.ancestors_of(end) & ~self.ancestors_of(fork)
-        found = []
-        while bits:  # visit the set bits only: a branch is short, the graph may be long
-            lowest = bits & -bits
-            found.append(lowest.bit_length() - 1)
-            bits ^= lowest
-        return found
+        With ``anc(x)`` the layers ``x`` descends from, ``x`` included: the fork is the
+        latest layer in ``anc(a) ∩ anc(b)`` (``MODEL_INPUT`` when there is none) and the
+        branches are ``anc(a) − anc(fork)`` and ``anc(b) − anc(fork)``, in index order.
+
+        One walk back from ``a`` and ``b``, latest layer first (a heap of indices): a layer is
+        taken from the heap only after every later layer that feeds on it, so its marks (which
+        of ``a``, ``b`` and the fork it leads to) are complete by then. The first layer that
+        leads to both is the fork. The walk stops once every layer still waiting leads to the
+        fork: all their ancestors do too. A residual block costs the size of the block, not of
+        the network.
+        """
+        to_a, to_b, to_fork = 1, 2, 4
+        marks: dict[int, int] = {}
+        heap: list[int] = []  # negated indices: heapq is a min-heap
+        open_ = 0  # layers in the heap that do not lead to the fork (yet)
+
+        def reach(node: int, mark: int) -> None:
+            nonlocal open_
+            old = marks.get(node)
+            if old is None:
+                marks[node] = mark
+                heapq.heappush(heap, -node)
+                open_ += not mark & to_fork
+            elif old | mark != old:
+                marks[node] = old | mark
+                open_ -= bool(mark & to_fork and not old & to_fork)
+
+        for node, mark in ((a, to_a), (b, to_b)):
+            if node != MODEL_INPUT:
+                reach(node, mark)
+        fork = MODEL_INPUT
+        branch_a: list[int] = []
+        branch_b: list[int] = []
+        while heap and open_:
+            node = -heapq.heappop(heap)
+            mark = marks[node]
+            if mark & to_fork:
+                pass  # an ancestor of the fork: on neither branch
+            elif fork == MODEL_INPUT and mark & to_a and mark & to_b:
+                fork, mark = node, mark | to_fork
+                marks[node] = mark
+                open_ -= 1
+            else:
+                open_ -= 1
+                if mark & to_a:
+                    branch_a.append(node)
+                if mark & to_b:
+                    branch_b.append(node)
+            for pred in self.preds[node]:
+                reach(pred, mark)
+        return fork, branch_a[::-1], branch_b[::-1]
 
 
 # --- residual blocks ------------------------------------------------------------------
@@ -178,8 +217,7 @@ def _find_blocks(layers: list[Layer], graph: _Graph) -> list[Block]:
         if not (layer.is_op and layer.type == "add" and len(layer.inputs) == 2):
             continue
         a, b = layer.inputs
-        fork = graph.fork(a, b)
-        branch_a, branch_b = graph.between(a, fork), graph.between(b, fork)
+        fork, branch_a, branch_b = graph.branches(a, b)
         if not branch_a and not branch_b:
             continue
         main, shortcut = sorted(
@@ -189,6 +227,7 @@ def _find_blocks(layers: list[Layer], graph: _Graph) -> list[Block]:
         found.append((layer, fork, main, shortcut))
 
     module_names = [_block_module(add) for add, *_ in found]
+    uses = Counter(module_names)
     blocks: list[Block] = []
     stage_number, index_in_stage, previous_hw = 1, 0, None
     for (add, fork, main, shortcut), module in zip(found, module_names):
@@ -200,7 +239,7 @@ def _find_blocks(layers: list[Layer], graph: _Graph) -> list[Block]:
         previous_hw = hw
         index_in_stage += 1
         paper = f"conv{stage_number}_{index_in_stage}"
-        unique = module and module_names.count(module) == 1
+        unique = module and uses[module] == 1
         main_end = next((i for i in add.inputs if i in main), main[-1] if main else fork)
         stride = _path_stride(layers, graph, set(main), main_end)
         kind, reason = _shortcut_kind(layers, shortcut, in_shape, out_shape, stride)

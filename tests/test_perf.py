@@ -16,7 +16,9 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from resnet_explain import explain
+from resnet_explain.analysis import _Graph
 from resnet_explain.render import jsonview
+from resnet_explain.trace import MODEL_INPUT
 
 
 def reference_layout(value: Any, step: str = "  ", pad: str = "") -> str:
@@ -83,3 +85,65 @@ def test_to_json_of_real_models_follows_the_plain_rule() -> None:
     for name in ("resnet18", "resnet20", "resnet50-v2"):
         arch = explain(name)
         assert jsonview.to_json(arch) == reference_layout(jsonview.to_dict(arch))
+
+
+# --- the fork and branches of a merge, against ancestor sets --------------------------------
+def reference_branches(preds: list[list[int]], a: int, b: int) -> tuple[int, list[int], list[int]]:
+    """The definition, with whole ancestor sets (quadratic, obviously right)."""
+    def ancestors(node: int) -> set[int]:
+        if node == MODEL_INPUT:
+            return set()
+        seen, todo = {node}, [node]
+        while todo:
+            for pred in preds[todo.pop()]:
+                if pred not in seen:
+                    seen.add(pred)
+                    todo.append(pred)
+        return seen
+
+    common = ancestors(a) & ancestors(b)
+    fork = max(common, default=MODEL_INPUT)
+    below = ancestors(fork)
+    return fork, sorted(ancestors(a) - below), sorted(ancestors(b) - below)
+
+
+@st.composite
+def dags_and_merges(draw: st.DrawFn) -> tuple[list[list[int]], int, int]:
+    """A data-flow graph in execution order (every input of a layer ran before it) and two
+    of its tensors that meet; MODEL_INPUT may be one of them."""
+    n = draw(st.integers(1, 30))
+    preds = [sorted(set(draw(st.lists(st.integers(0, i - 1), max_size=3)))) if i else []
+             for i in range(n)]
+    a = draw(st.integers(MODEL_INPUT, n - 1))
+    b = draw(st.integers(MODEL_INPUT, n - 1).filter(lambda x: x != a))
+    return preds, a, b
+
+
+@settings(max_examples=500, deadline=None)
+@given(dags_and_merges())
+def test_fork_and_branches_match_their_definition(case: tuple[list[list[int]], int, int]) -> None:
+    preds, a, b = case
+    graph = _Graph([])
+    graph.preds = preds
+    assert graph.branches(a, b) == reference_branches(preds, a, b)
+
+
+def test_fork_walk_of_a_residual_block_stays_inside_the_block() -> None:
+    # A chain of 10,000 layers with one residual block at the end: finding its fork and
+    # branches visits the block, not the chain (the walk stops once every open layer leads
+    # to the fork), so a deep network costs blocks × block size.
+    n = 10_000
+    preds = [[i - 1] if i else [] for i in range(n)]
+    preds += [[n - 1], [n], [n - 1]]  # conv, bn on the main path; a projection on the shortcut
+    visited: list[int] = []
+
+    class Watched(list):  # records which layers' inputs the walk reads
+        def __getitem__(self, index: int) -> list[int]:
+            visited.append(index)
+            return super().__getitem__(index)
+
+    graph = _Graph([])
+    graph.preds = Watched(preds)
+    fork, main, shortcut = graph.branches(n + 1, n + 2)
+    assert (fork, main, shortcut) == (n - 1, [n, n + 1], [n + 2])
+    assert len(visited) <= 5
