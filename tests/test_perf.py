@@ -9,7 +9,10 @@ depend on the input size: the same calls are recorded and no memory grows with t
 
 from __future__ import annotations
 
+import gc
 import json
+import tracemalloc
+from collections.abc import Callable
 from typing import Any
 
 from hypothesis import given, settings
@@ -18,7 +21,8 @@ from hypothesis import strategies as st
 from resnet_explain import explain
 from resnet_explain.analysis import _Graph
 from resnet_explain.render import jsonview
-from resnet_explain.trace import MODEL_INPUT
+from resnet_explain.trace import MODEL_INPUT, trace
+from resnet_explain.zoo import build
 
 
 def reference_layout(value: Any, step: str = "  ", pad: str = "") -> str:
@@ -147,3 +151,45 @@ def test_fork_walk_of_a_residual_block_stays_inside_the_block() -> None:
     fork, main, shortcut = graph.branches(n + 1, n + 2)
     assert (fork, main, shortcut) == (n - 1, [n, n + 1], [n + 2])
     assert len(visited) <= 5
+
+
+# --- the trace's cost does not depend on the input size ---------------------------------------
+def _peak_rss_growth_mib(fn: Callable[[], object]) -> float | None:
+    """Peak resident-set growth of one call (Linux: the high-water mark is reset first)."""
+    try:
+        with open("/proc/self/clear_refs", "w") as clear:
+            clear.write("5")
+    except OSError:
+        return None
+
+    def read(field: str) -> int:
+        with open("/proc/self/status") as status:
+            return next(int(line.split()[1]) for line in status if line.startswith(field))
+
+    before = read("VmRSS")
+    fn()
+    return (read("VmHWM") - before) / 1024
+
+
+def test_trace_cost_does_not_depend_on_the_input_size() -> None:
+    # 64×3×4096² floats are 12 GiB: anything proportional to the input would show as
+    # gigabytes (one 4096² feature map alone is 64 MiB); the trace must record the same calls
+    # and allocate the same, at 224 as at 4096.
+    model = build("resnet50")
+    small, large = (1, 3, 224, 224), (64, 3, 4096, 4096)
+    trace(model, small)  # warm up: first calls load kernels and fill caches
+    traces = {}
+    python_peak = {}
+    for shape in (small, large):
+        gc.collect()
+        tracemalloc.start()
+        traces[shape] = trace(model, shape)
+        python_peak[shape] = tracemalloc.get_traced_memory()[1]
+        tracemalloc.stop()
+    calls = {shape: [(c.name, c.type, c.call) for c in t.calls] for shape, t in traces.items()}
+    assert calls[small] == calls[large]
+    assert traces[large].calls[-1].output_shape[0] == 64
+    assert python_peak[large] <= 1.2 * python_peak[small] + 256 * 1024
+    rss = {shape: _peak_rss_growth_mib(lambda s=shape: trace(model, s)) for shape in (small, large)}
+    if rss[small] is not None:
+        assert rss[large] - rss[small] < 32, rss
