@@ -24,7 +24,10 @@ from enum import StrEnum
 from typing import TYPE_CHECKING, Any
 
 if TYPE_CHECKING:  # pragma: no cover
+    from pathlib import Path
+
     import graphviz
+    from matplotlib.figure import Figure
 
     from .receptive import ReceptiveField
 
@@ -433,6 +436,20 @@ class Architecture:
         from .render.notebook import architecture_html
 
         return architecture_html(self)
+
+    def plot(self, kind: str = "stages") -> Figure:
+        """A matplotlib Figure: ``stages``, ``cost``, ``blocks`` or ``receptive-field``
+        (see :mod:`resnet_explain.plots`; needs the ``plot`` extra)."""
+        from .plots import plot
+
+        return plot(self, kind)
+
+    def report(self, path: str | Path) -> Path:
+        """Write the one-file HTML report (card, tree, Table 1, diagrams, plots) to ``path``
+        (see :mod:`resnet_explain.report`) and return its path."""
+        from .report import write_report
+
+        return write_report(self, path)
 
     def diagram(self, level: str = "stage", **options: Any) -> graphviz.Digraph:
         """A Graphviz diagram of the network (``stage``, ``block`` or ``layer`` level)."""

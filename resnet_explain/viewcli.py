@@ -1,5 +1,5 @@
-"""The teaching views' subcommands — ``table1`` (and the plot and report commands) —
-registered on the main parser by :func:`add_view_commands`.
+"""The teaching views' subcommands — ``table1``, ``plot`` and ``report`` — registered on the
+main parser by :func:`add_view_commands`.
 
 Importing this module imports neither torch nor matplotlib: each command imports what it
 needs when it runs, and writes through the CLI's one writer (:func:`cli.write_output`).
@@ -33,7 +33,8 @@ examples:
 
 def add_view_commands(commands: argparse._SubParsersAction,
                       add_model_arguments: Callable[[argparse.ArgumentParser], None]) -> None:
-    """Add ``table1`` to ``commands``; each sets ``run`` to the function that executes it."""
+    """Add ``table1``, ``plot`` and ``report`` to ``commands``; each sets ``run`` to the
+    function that executes it."""
     table1 = commands.add_parser(
         "table1", help="the paper's Table 1 rebuilt from traces, one column per model",
         description=TABLE1_DESCRIPTION, formatter_class=argparse.RawDescriptionHelpFormatter)
@@ -50,6 +51,77 @@ def add_view_commands(commands: argparse._SubParsersAction,
     table1.add_argument("--output", "-o", metavar="FILE", default=None,
                         help="write to FILE (.tex, .md, .html, .json or .txt picks the format)")
     table1.set_defaults(run=_table1)
+
+    plot = commands.add_parser(
+        "plot", help="a matplotlib plot of a model (needs the plot extra)",
+        description=PLOT_DESCRIPTION, formatter_class=argparse.RawDescriptionHelpFormatter)
+    add_model_arguments(plot)
+    plot.add_argument("more", nargs="*", metavar="SPEC",
+                      help="further models, for --kind models")
+    plot.add_argument("--kind", "-k", choices=PLOT_KINDS, default="stages",
+                      help="what to plot (default: stages)")
+    plot.add_argument("--output", "-o", metavar="FILE", default=None,
+                      help="the file to write: .png, .svg or .pdf (required)")
+    plot.set_defaults(run=_plot)
+
+    report = commands.add_parser(
+        "report", help="a one-file HTML report: card, tree, diagrams, plots, Table 1",
+        description="Write a self-contained HTML report of a model: the summary card, the "
+                    "depth formula explained, the stage/block/layer tree, the paper's Table 1 "
+                    "for it, the diagrams and plots as inline SVG, the receptive fields and "
+                    "the warnings. No external resources; prints on A4.")
+    add_model_arguments(report)
+    report.add_argument("--output", "-o", metavar="FILE", default=None,
+                        help="the HTML file to write (default: standard output)")
+    report.set_defaults(run=_report)
+
+
+PLOT_KINDS = ("stages", "cost", "blocks", "receptive-field", "models")
+PLOT_SUFFIXES = (".png", ".svg", ".pdf")
+PLOT_DESCRIPTION = """\
+Plot a traced model with matplotlib (pip install 'resnet-explain[plot]'), 1280x720, ready for
+a slide. Kinds: stages (map size and channels per stage), cost (parameters and multiply-adds
+per stage), blocks (the same per block), receptive-field (its growth along the main path,
+against the input size), models (depth vs parameters and multiply-adds, and parameters per
+stage, for all the models named). SVG and PDF output are deterministic.
+
+examples:
+  resnet-explain plot resnet50 --kind stages -o stages.svg
+  resnet-explain plot resnet18 --kind receptive-field -o rf.png
+  resnet-explain plot resnet18 resnet50 resnet50-v1 --kind models -o compare.pdf
+"""
+
+
+def _plot(args: argparse.Namespace) -> None:
+    from .cli import model_sources, write_output
+
+    if args.output is None or Path(args.output).suffix.lower() not in PLOT_SUFFIXES:
+        raise UserError(f"plot needs an output file ending in .png, .svg or .pdf, not "
+                        f"{args.output or 'none'}", "Give -o FILE.svg (or .png, .pdf)")
+    specs = [args.spec, *args.more]
+    if args.more and args.kind != "models":
+        raise UserError(f"--kind {args.kind} plots one model, not {len(specs)}",
+                        "Name one model, or use --kind models to compare them")
+    from .plots import _require_matplotlib
+
+    _require_matplotlib()
+    from .api import explain
+    from .plots import draw, plot, plot_models
+
+    archs = [explain(spec, args.input, shortcut=args.shortcut) for spec in specs]
+    figure = plot_models(archs) if args.kind == "models" else plot(archs[0], args.kind)
+    data = draw.to_bytes(figure, draw.FORMATS[Path(args.output).suffix.lower()])
+    write_output(data, args.output,
+                 protected=[path for spec in specs for path in model_sources(spec)])
+
+
+def _report(args: argparse.Namespace) -> None:
+    from .api import explain
+    from .cli import model_sources, write_output
+    from .report import report_html
+
+    arch = explain(args.spec, args.input, shortcut=args.shortcut)
+    write_output(report_html(arch), args.output, protected=model_sources(args.spec))
 
 
 def _table1(args: argparse.Namespace) -> None:

@@ -60,7 +60,14 @@ def diagrams(out: Path, check: bool) -> list[str]:
     return names
 
 
-PRODUCERS: list[Producer] = [diagrams]
+def plots(out: Path, check: bool) -> list[str]:
+    """``figures/plot-*.svg``: one plot of each kind and the model comparison (matplotlib)."""
+    from resnet_explain.plots.figures import produce
+
+    return produce(out, check)
+
+
+PRODUCERS: list[Producer] = [diagrams, plots]
 
 
 def main(argv: list[str] | None = None) -> int:

@@ -206,7 +206,8 @@ def test_csv_rows_hold_the_json_values():
 # --- one CLI, one writer ---------------------------------------------------------------
 def test_every_subcommand_is_registered():
     choices = build_parser()._subparsers._group_actions[0].choices
-    assert set(choices) == {"list", "summary", "diagram", "table1"}
+    assert set(choices) == {"list", "summary", "diagram", "table1", "plot",
+                            "report"}
 
 
 @pytest.mark.parametrize(("name", "given", "expected"), [

@@ -1,0 +1,105 @@
+"""The numbers each plot shows, read from Architectures — no matplotlib, no arithmetic of its own.
+
+Each function returns plain lists, so a test can compare a drawn Figure with the
+Architecture, and the drawing code (:mod:`.draw`) only lays these numbers out.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import TYPE_CHECKING
+
+from ..architecture import StageKind
+
+if TYPE_CHECKING:  # pragma: no cover
+    from ..architecture import Architecture
+
+
+@dataclass
+class StageSeries:
+    """One value per stage with a feature map (the stem and conv2_x … conv5_x)."""
+
+    names: list[str]
+    map_size: list[int]  # output H of the stage
+    channels: list[int]  # output channels of the stage
+
+
+def stage_maps(arch: Architecture) -> StageSeries:
+    stages = [s for s in arch.stages if s.kind != StageKind.HEAD
+              and s.output_shape is not None and len(s.output_shape) > 2]
+    return StageSeries(names=[s.name for s in stages],
+                       map_size=[s.output_shape[2] for s in stages],
+                       channels=[s.output_shape[1] for s in stages])
+
+
+@dataclass
+class CostSeries:
+    """Parameters and multiply-adds (per image) per stage or per block."""
+
+    names: list[str]
+    params: list[int]
+    macs: list[int]
+
+
+def stage_costs(arch: Architecture) -> CostSeries:
+    return CostSeries(names=[s.name for s in arch.stages],
+                      params=[s.params for s in arch.stages],
+                      macs=[s.macs // arch.batch_size for s in arch.stages])
+
+
+def block_costs(arch: Architecture) -> CostSeries:
+    """The stem, every residual block (by paper name), the head."""
+    names, params, macs = [], [], []
+    parts = [("stem", arch.stem), *((b.paper_name, b) for b in arch.blocks), ("head", arch.head)]
+    for name, part in parts:
+        if part is None:
+            continue
+        names.append(name)
+        params.append(part.params)
+        macs.append(part.macs // arch.batch_size)
+    return CostSeries(names=names, params=params, macs=macs)
+
+
+@dataclass
+class FieldSeries:
+    """The receptive field along the main path: one point per layer on the longest path
+    whose field is local (not the whole input), in call order."""
+
+    positions: list[int]  # 1, 2, … along the path
+    names: list[str]
+    size: list[int]  # receptive field along H
+    jump: list[int]
+    stages: list[str]  # the stage of each point
+    input_size: int  # the image's H
+    whole_input: list[str]  # layers on the path that see the whole input (the head)
+
+
+def receptive_field(arch: Architecture) -> FieldSeries:
+    path = [layer for layer in arch.layers if layer.on_longest_path
+            and layer.receptive_field is not None]
+    local = [layer for layer in path if not layer.receptive_field.whole_input]
+    return FieldSeries(
+        positions=list(range(1, len(local) + 1)),
+        names=[layer.name for layer in local],
+        size=[layer.receptive_field.size[0] for layer in local],
+        jump=[layer.receptive_field.jump[0] for layer in local],
+        stages=[layer.stage for layer in local],
+        input_size=arch.input_shape[2] if len(arch.input_shape) > 2 else 0,
+        whole_input=[layer.name for layer in path if layer.receptive_field.whole_input],
+    )
+
+
+@dataclass
+class ModelPoint:
+    model: str
+    depth: int
+    params: int
+    macs: int  # per image
+    layout: str | None  # "v1" / "v1.5" for Bottleneck networks
+
+
+def model_points(archs: list[Architecture]) -> list[ModelPoint]:
+    from ..paper.table1 import layout
+
+    return [ModelPoint(model=a.model, depth=a.plain_depth, params=a.total_params,
+                       macs=a.macs // a.batch_size, layout=layout(a)) for a in archs]

@@ -1,0 +1,242 @@
+"""Matplotlib figures of an Architecture — imported only when a plot is asked for.
+
+Slide-ready by default: 12.8 × 7.2 inches at 100 dpi (1280 × 720 px), large type, a title,
+axis labels with units, the paper's stage names on the axes. The style is applied inside an
+``rc_context`` (nothing global changes) with a fixed bundled font (DejaVu Sans), so a
+figure looks the same on every machine. :func:`save` writes deterministic SVG (no date, a
+fixed hash salt for the ids) and PDF (no date), so the committed figures and the tests can
+compare bytes.
+
+Every number drawn comes from :mod:`.data`, which reads the Architecture.
+"""
+
+from __future__ import annotations
+
+import io
+from collections.abc import Iterator
+from contextlib import contextmanager
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+from . import data
+
+if TYPE_CHECKING:  # pragma: no cover
+    from matplotlib.axes import Axes
+    from matplotlib.figure import Figure
+
+    from ..architecture import Architecture
+
+SIZE = (12.8, 7.2)  # inches; at 100 dpi a 1280 × 720 slide
+DPI = 100
+STYLE: dict[str, Any] = {
+    "font.family": "DejaVu Sans",
+    "font.size": 15,
+    "axes.titlesize": 20,
+    "axes.labelsize": 16,
+    "xtick.labelsize": 13,
+    "ytick.labelsize": 13,
+    "legend.fontsize": 13,
+    "axes.spines.top": False,
+    "axes.spines.right": False,
+    "axes.grid": True,
+    "grid.alpha": 0.3,
+    "svg.hashsalt": "resnet-explain",
+    "svg.fonttype": "path",
+    "figure.dpi": DPI,
+    "savefig.dpi": DPI,
+}
+BLUE, ORANGE, GREEN, GREY = "#1f5fa8", "#d9822b", "#3a8f4b", "#666666"
+
+
+@contextmanager
+def style() -> Iterator[None]:
+    import matplotlib
+
+    with matplotlib.rc_context(STYLE):
+        yield
+
+
+def _figure(ncols: int = 1) -> tuple[Figure, list[Axes]]:
+    from matplotlib.figure import Figure
+
+    figure = Figure(figsize=SIZE, dpi=DPI, layout="constrained")
+    axes = figure.subplots(1, ncols, squeeze=False)[0]
+    return figure, list(axes)
+
+
+def _millions(value: float) -> float:
+    return value / 1e6
+
+
+# --- one model ----------------------------------------------------------------------------
+def stages(arch: Architecture) -> Figure:
+    """Map size and channels per stage: the map halves where the filters double."""
+    series = data.stage_maps(arch)
+    with style():
+        figure, (ax,) = _figure()
+        x = list(range(len(series.names)))
+        bars = ax.bar(x, series.channels, color=BLUE, alpha=0.85, label="channels (filters)",
+                      gid="channels")
+        ax.bar_label(bars, labels=[str(c) for c in series.channels], padding=3, fontsize=13)
+        ax.set_ylabel("output channels (filters)", color=BLUE)
+        ax.set_xticks(x, series.names)
+        ax.set_xlabel("stage (the paper's names)")
+        right = ax.twinx()
+        right.plot(x, series.map_size, color=ORANGE, marker="o", linewidth=3, markersize=10,
+                   label="map size H (= W)", gid="map-size")
+        for xi, size in zip(x, series.map_size):
+            right.annotate(f"{size}×{size}", (xi, size), textcoords="offset points",
+                           xytext=(0, 12), ha="center", color=ORANGE, fontsize=13)
+        right.set_yscale("log", base=2)
+        right.set_ylabel("output map size (pixels per side, log scale)", color=ORANGE)
+        right.grid(False)
+        right.spines["right"].set_visible(True)
+        right.set_ylim(min(series.map_size) / 1.6, max(series.map_size) * 2.2)
+        ax.set_ylim(0, max(series.channels) * 1.15)
+        ax.set_title(f"{arch.model}: halve the map, double the filters")
+        handles = [bars, right.lines[0]]
+        ax.legend(handles, [h.get_label() for h in handles], loc="upper left")
+    return figure
+
+
+def _cost(arch: Architecture, series: data.CostSeries, what: str) -> Figure:
+    with style():
+        figure, (top, bottom) = _figure(2)
+        x = list(range(len(series.names)))
+        params = [_millions(p) for p in series.params]
+        macs = [_millions(m) for m in series.macs]
+        top.bar(x, params, color=BLUE, gid="params")
+        top.set_ylabel("parameters (millions)")
+        top.set_title("parameters")
+        bottom.bar(x, macs, color=GREEN, gid="macs")
+        bottom.set_ylabel("multiply-adds per image (millions)")
+        bottom.set_title("multiply-adds")
+        rotate = 90 if len(x) > 8 else 0
+        for ax in (top, bottom):
+            ax.set_xticks(x, series.names, rotation=rotate,
+                          fontsize=13 if len(x) <= 20 else 8)
+            ax.set_xlabel(what)
+        total_p, total_m = _millions(arch.total_params), _millions(arch.macs / arch.batch_size)
+        figure.suptitle(f"{arch.model}: where the parameters ({total_p:.1f} M) and the "
+                        f"multiply-adds ({total_m:,.0f} M) sit", fontsize=20)
+    return figure
+
+
+def costs(arch: Architecture) -> Figure:
+    """Parameters and multiply-adds per stage."""
+    return _cost(arch, data.stage_costs(arch), "stage (the paper's names)")
+
+
+def block_cost(arch: Architecture) -> Figure:
+    """Parameters and multiply-adds per residual block (plus stem and head)."""
+    return _cost(arch, data.block_costs(arch), "block (stem, conv2_1 …, head)")
+
+
+def receptive_field(arch: Architecture) -> Figure:
+    """The receptive field along the main path, against the input size."""
+    series = data.receptive_field(arch)
+    with style():
+        figure, (ax,) = _figure()
+        ax.step(series.positions, series.size, where="post", color=BLUE, linewidth=3,
+                label="receptive field", gid="receptive-field")
+        ax.axhline(series.input_size, color=ORANGE, linestyle="--", linewidth=2,
+                   label=f"input size ({series.input_size} px)", gid="input-size")
+        # stage bands, labelled with the paper's names
+        start = 0
+        for index in range(1, len(series.stages) + 1):
+            if index == len(series.stages) or series.stages[index] != series.stages[start]:
+                if len({*series.stages[:index]}) % 2 == 0:
+                    ax.axvspan(series.positions[start] - 0.5, series.positions[index - 1] + 0.5,
+                               color=GREY, alpha=0.08, linewidth=0)
+                middle = (series.positions[start] + series.positions[index - 1]) / 2
+                ax.annotate(series.stages[start], (middle, 1.0), xycoords=("data", "axes fraction"),
+                            ha="center", va="bottom", fontsize=12, color=GREY)
+                start = index
+        last = series.size[-1]
+        ax.annotate(f"{last} px (jump {series.jump[-1]})", (series.positions[-1], last),
+                    textcoords="offset points", xytext=(-10, 8), ha="right", fontsize=14,
+                    color=BLUE)
+        ax.set_xlabel("layer on the main path (call order)")
+        ax.set_ylabel("receptive field (input pixels per side)")
+        ax.set_xlim(0.5, series.positions[-1] + 0.5)
+        ax.set_ylim(0, max(max(series.size), series.input_size) * 1.12)
+        ax.set_title(f"{arch.model}: receptive field growth", pad=28)
+        ax.legend(loc="upper left")
+    return figure
+
+
+# --- several models ---------------------------------------------------------------------------
+def models(archs: list[Architecture]) -> Figure:
+    """Depth against parameters and multiply-adds (v1 and v1.5), and per-stage parameters."""
+    points = data.model_points(archs)
+    with style():
+        figure, (left, right) = _figure(2)
+        depth_params = sorted({(p.depth, p.params) for p in points})
+        left.plot([d for d, _ in depth_params], [_millions(p) for _, p in depth_params],
+                  color=BLUE, marker="o", linewidth=3, markersize=9, label="parameters (M)",
+                  gid="params")
+        left.set_xlabel("depth (weighted layers on the main path)")
+        left.set_ylabel("parameters (millions)", color=BLUE)
+        twin = left.twinx()
+        twin.grid(False)
+        twin.spines["right"].set_visible(True)
+        layouts = sorted({p.layout for p in points if p.layout}) or [None]
+        styles = {"v1": ("--", "s"), "v1.5": ("-", "o"), None: ("-", "o")}
+        for found in layouts:
+            members = sorted((p.depth, p.macs) for p in points
+                             if p.layout in (found, None) or found is None)
+            line, marker = styles.get(found, ("-", "o"))
+            label = "multiply-adds (G)" + (f", {found}" if found else "")
+            twin.plot([d for d, _ in members], [m / 1e9 for _, m in members], color=GREEN,
+                      linestyle=line, marker=marker, linewidth=2.5, markersize=8, label=label,
+                      gid=f"macs-{found or 'all'}")
+        twin.set_ylabel("multiply-adds per image (G)", color=GREEN)
+        handles = left.lines + twin.lines
+        left.legend(handles, [h.get_label() for h in handles], loc="upper left")
+        left.set_xticks(sorted({p.depth for p in points}))
+        left.set_title("depth vs parameters and multiply-adds")
+
+        names = []
+        for arch in archs:
+            names += [s.name for s in arch.stages if s.name not in names]
+        width = 0.8 / len(archs)
+        for number, arch in enumerate(archs):
+            by_stage = {s.name: s.params for s in arch.stages}
+            x = [i + (number - (len(archs) - 1) / 2) * width for i in range(len(names))]
+            right.bar(x, [_millions(by_stage.get(n, 0)) for n in names], width=width,
+                      label=arch.model, gid=f"stage-params-{number}")
+        right.set_xticks(range(len(names)), names)
+        right.set_xlabel("stage (the paper's names)")
+        right.set_ylabel("parameters (millions)")
+        right.set_title("parameters per stage")
+        right.legend(loc="upper left", fontsize=11)
+        figure.suptitle("ResNets side by side", fontsize=22)
+    return figure
+
+
+# --- writing ----------------------------------------------------------------------------------
+FORMATS = {".png": "png", ".svg": "svg", ".pdf": "pdf"}
+
+
+def to_bytes(figure: Figure, format: str, *, text: bool = False) -> bytes:
+    """The figure as ``svg``, ``png`` or ``pdf`` bytes; the same bytes for the same figure.
+
+    SVG text is drawn as paths (it looks the same everywhere); ``text=True`` keeps it as
+    ``<text>`` in the font family (smaller and faster, for pages that show it inline).
+    """
+    import matplotlib
+
+    metadata: dict[str, Any] = {"svg": {"Date": None}, "pdf": {"CreationDate": None,
+                                                               "ModDate": None},
+                                "png": {"Software": None}}[format]
+    buffer = io.BytesIO()
+    with style(), matplotlib.rc_context({"svg.fonttype": "none" if text else "path"}):
+        figure.savefig(buffer, format=format, metadata=metadata)
+    return buffer.getvalue()
+
+
+def save(figure: Figure, path: str | Path) -> None:
+    suffix = Path(path).suffix.lower()
+    if suffix not in FORMATS:
+        raise ValueError(f"cannot write {path}: use .png, .svg or .pdf")
+    Path(path).write_bytes(to_bytes(figure, FORMATS[suffix]))

@@ -1,0 +1,196 @@
+"""Plots: the Figure's data equals the Architecture's numbers; SVG structure and determinism;
+slide-ready labels; figures/ up to date; the CLI; matplotlib stays out of --help and summary.
+"""
+
+from __future__ import annotations
+
+import subprocess
+import sys
+import xml.etree.ElementTree as ET
+from pathlib import Path
+
+import pytest
+
+matplotlib = pytest.importorskip("matplotlib")
+matplotlib.use("Agg")
+
+from resnet_explain import explain  # noqa: E402
+from resnet_explain.plots import KINDS, draw, figures, plot_models  # noqa: E402
+
+ROOT = Path(__file__).resolve().parent.parent
+SVG = "{http://www.w3.org/2000/svg}"
+_CACHE: dict[str, object] = {}
+
+
+def arch_of(name: str):
+    if name not in _CACHE:
+        _CACHE[name] = explain(name)
+    return _CACHE[name]
+
+
+def by_gid(figure, gid: str):
+    """The lines of ``figure`` whose gid is ``gid``."""
+    return [line for ax in figure.axes for line in ax.lines if line.get_gid() == gid]
+
+
+def bar_heights(figure, gid: str) -> list[float]:
+    """Heights of the bars drawn with ``gid`` (``ax.bar(gid=…)`` tags every bar), in order."""
+    bars = [p for ax in figure.axes for p in ax.patches if p.get_gid() == gid]
+    assert bars, gid
+    return [bar.get_height() for bar in bars]
+
+
+# --- the data is the Architecture's -----------------------------------------------------------
+def test_stages_plot_is_map_size_and_channels_per_stage():
+    arch = arch_of("resnet50")
+    figure = arch.plot("stages")
+    stages = [s for s in arch.stages if s.kind != "head"]
+    assert bar_heights(figure, "channels") == [s.output_shape[1] for s in stages]
+    (line,) = by_gid(figure, "map-size")
+    assert list(line.get_ydata()) == [s.output_shape[2] for s in stages]
+    # "halve the map, double the filters" from conv3_x on
+    assert [s.output_shape[2] for s in stages] == [112, 56, 28, 14, 7]
+    labels = [t.get_text() for t in figure.axes[0].get_xticklabels()]
+    assert labels == ["conv1", "conv2_x", "conv3_x", "conv4_x", "conv5_x"]
+
+
+@pytest.mark.parametrize("model", ["resnet18", "resnet50", "resnet20"])
+def test_cost_plot_is_stage_params_and_macs(model):
+    arch = arch_of(model)
+    figure = arch.plot("cost")
+    assert bar_heights(figure, "params") == pytest.approx([s.params / 1e6 for s in arch.stages])
+    assert bar_heights(figure, "macs") == pytest.approx(
+        [s.macs / arch.batch_size / 1e6 for s in arch.stages])
+    # the bars add up to the totals
+    assert sum(bar_heights(figure, "params")) == pytest.approx(arch.total_params / 1e6)
+
+
+def test_block_plot_is_stem_blocks_head():
+    arch = arch_of("resnet50")
+    figure = arch.plot("blocks")
+    parts = [arch.stem, *arch.blocks, arch.head]
+    assert bar_heights(figure, "params") == pytest.approx([p.params / 1e6 for p in parts])
+    assert bar_heights(figure, "macs") == pytest.approx([p.macs / 1e6 for p in parts])
+    labels = [t.get_text() for t in figure.axes[0].get_xticklabels()]
+    assert labels[:3] == ["stem", "conv2_1", "conv2_2"] and labels[-1] == "head"
+    assert sum(bar_heights(figure, "macs")) == pytest.approx(arch.macs / 1e6)
+
+
+@pytest.mark.parametrize(("model", "last"), [("resnet18", 435), ("resnet50", 427),
+                                             ("resnet50-v1", 483), ("resnet20", 81)])
+def test_receptive_field_plot_is_the_layers_fields(model, last):
+    arch = arch_of(model)
+    figure = arch.plot("receptive-field")
+    (line,) = by_gid(figure, "receptive-field")
+    path = [layer for layer in arch.layers
+            if layer.on_longest_path and not layer.receptive_field.whole_input]
+    assert list(line.get_ydata()) == [layer.receptive_field.size[0] for layer in path]
+    assert line.get_ydata()[-1] == last  # DESIGN.md's hand-derived fields
+    (size,) = by_gid(figure, "input-size")
+    assert list(size.get_ydata()) == [arch.input_shape[2]] * 2
+
+
+def test_models_plot_is_depth_params_and_macs_v1_and_v15():
+    names = ["resnet18", "resnet34", "resnet50", "resnet101", "resnet152", "resnet50-v1",
+             "resnet101-v1", "resnet152-v1"]
+    archs = [arch_of(n) for n in names]
+    figure = plot_models(archs)
+    (params,) = by_gid(figure, "params")
+    assert list(params.get_xdata()) == [18, 34, 50, 101, 152]
+    assert list(params.get_ydata()) == pytest.approx(
+        [11_689_512 / 1e6, 21_797_672 / 1e6, 25_557_032 / 1e6, 44_549_160 / 1e6,
+         60_192_808 / 1e6])  # DESIGN.md's parameter counts
+    (v15,) = by_gid(figure, "macs-v1.5")
+    (v1,) = by_gid(figure, "macs-v1")
+    # DESIGN.md: 1.814, 3.664, 4.089, 7.801, 11.514 G (v1.5); 3.858, 7.570, 11.282 G (v1)
+    assert [round(m, 3) for m in v15.get_ydata()] == [1.814, 3.664, 4.089, 7.801, 11.514]
+    assert [round(m, 3) for m in v1.get_ydata()] == [1.814, 3.664, 3.858, 7.570, 11.282]
+    for number, arch in enumerate(archs):
+        assert bar_heights(figure, f"stage-params-{number}") == pytest.approx(
+            [s.params / 1e6 for s in arch.stages])
+
+
+# --- slide-ready -------------------------------------------------------------------------------
+@pytest.mark.parametrize("kind", KINDS)
+def test_every_plot_is_slide_ready(kind):
+    figure = arch_of("resnet34").plot(kind)
+    assert tuple(figure.get_size_inches() * figure.dpi) == (1280, 720)
+    title = figure.get_suptitle() or figure.axes[0].get_title()
+    assert "resnet34" in title
+    for ax in figure.axes:
+        assert ax.get_ylabel(), f"{kind}: an axis without a label"
+        if ax.get_xticklabels() and ax.get_xlabel():
+            assert ax.get_xlabel()
+    units = " ".join(ax.get_ylabel() for ax in figure.axes)
+    assert any(unit in units for unit in ("millions", "pixels", "filters", "(G)"))
+
+
+def test_unknown_kind():
+    with pytest.raises(ValueError, match="receptive-field"):
+        arch_of("resnet18").plot("pie")
+
+
+# --- SVG: structure and determinism -----------------------------------------------------------
+def test_svg_is_deterministic_and_well_formed():
+    first = draw.to_bytes(explain("resnet18").plot("receptive-field"), "svg")
+    second = draw.to_bytes(explain("resnet18").plot("receptive-field"), "svg")
+    assert first == second
+    root = ET.fromstring(first)
+    assert root.tag == f"{SVG}svg"
+    assert root.get("width") == "921.6pt" and root.get("height") == "518.4pt"  # 12.8 × 7.2 in
+    assert root.get("viewBox") == "0 0 921.6 518.4"
+    assert b"<dc:date>" not in first  # no timestamp
+    assert len(root.findall(f".//{SVG}path")) > 50
+    assert first.count(b'id="receptive-field"') == 1  # the gid names the drawn line
+
+
+def test_pdf_has_no_date():
+    data = draw.to_bytes(arch_of("resnet18").plot("stages"), "pdf")
+    assert data.startswith(b"%PDF") and b"CreationDate" not in data
+
+
+def test_committed_figures_are_current():
+    for name, data in figures.drawn().items():
+        path = ROOT / "figures" / name
+        assert path.is_file(), f"missing figures/{name}: python scripts/make_figures.py"
+        committed = path.read_bytes()
+        assert ET.fromstring(committed).tag == f"{SVG}svg"
+        if figures.version_of(committed) == matplotlib.__version__:
+            assert committed == data, f"figures/{name} is stale: python scripts/make_figures.py"
+
+
+# --- command line -----------------------------------------------------------------------------
+def run(*args: str) -> subprocess.CompletedProcess:
+    return subprocess.run([sys.executable, "-m", "resnet_explain", *args], cwd=ROOT,
+                          capture_output=True, text=True, check=False)
+
+
+def test_cli_plot(tmp_path: Path):
+    out = tmp_path / "rf.svg"
+    done = run("plot", "resnet18", "--kind", "receptive-field", "-o", str(out))
+    assert done.returncode == 0, done.stderr
+    assert out.read_bytes() == draw.to_bytes(arch_of("resnet18").plot("receptive-field"), "svg")
+    done = run("plot", "resnet18", "-o", str(tmp_path / "x.png"))
+    assert done.returncode == 0 and (tmp_path / "x.png").read_bytes()[:4] == b"\x89PNG"
+
+
+def test_cli_plot_errors(tmp_path: Path):
+    done = run("plot", "resnet18", "-o", str(tmp_path / "x.gif"))
+    assert done.returncode == 2 and "Traceback" not in done.stderr
+    assert done.stderr.count("\n") == 1 and ".svg" in done.stderr
+    assert not (tmp_path / "x.gif").exists()
+    done = run("plot", "resnet18")
+    assert done.returncode == 2 and "-o" in done.stderr
+
+
+def test_help_and_summary_do_not_import_matplotlib():
+    code = ("import sys\n"
+            "from resnet_explain.cli import main\n"
+            "try:\n    main(['--help'])\nexcept SystemExit:\n    pass\n"
+            "main(['summary', 'resnet18', '-d', 'stage'])\n"
+            "bad = [m for m in sys.modules if m.split('.')[0] == 'matplotlib']\n"
+            "assert not bad, bad\n")
+    done = subprocess.run([sys.executable, "-c", code], cwd=ROOT, capture_output=True,
+                          text=True, check=False)
+    assert done.returncode == 0, done.stderr
+    assert "Total params" in done.stdout
