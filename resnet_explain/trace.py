@@ -210,8 +210,12 @@ class _Recorder(TorchFunctionMode):
             output_shape=tuple(out.shape) if out is not None else (),
             attrs=attrs, scope=self._scope(),
         ))
-        for tensor in tensors_in(output):
-            self.mark(tensor, (index,))
+        made = tensors_in(output)
+        for tensor in made:
+            # A container that passes tensors through (torchvision's FPN extra block returns
+            # its input maps plus a new one) does not make the ones it was given.
+            if len(made) == 1 or not self.producers.get(id(tensor)):
+                self.mark(tensor, (index,))
 
     def _module_attrs(self, module: nn.Module, name: str, repeated: bool) -> LayerAttrs:
         """Attributes read once per module; a repeated call owns no parameters."""

@@ -367,3 +367,26 @@ def test_a_norm_with_an_activation_child_owns_its_parameters():
     assert rows == [("0", "Conv2d", 224), ("1", "batch_norm", 16), ("1.act", "ReLU", 0),
                     ("2", "Conv2d", 584), ("3", "GroupNorm", 16)]
     assert sum(layer.params for layer in arch.layers) == arch.total_params
+
+
+def test_a_leaf_that_passes_maps_through_does_not_take_them_over():
+    class LastLevelMaxPool(nn.Module):
+        """torchvision's FPN extra block: returns the maps it was given plus a pooled one."""
+
+        def forward(self, maps):
+            return [*maps, F.max_pool2d(maps[-1], 1, 2)]
+
+    class Pyramid(nn.Module):
+        def __init__(self):
+            super().__init__()
+            self.c1 = nn.Conv2d(3, 4, 3, padding=1)
+            self.c2 = nn.Conv2d(4, 4, 3, stride=2, padding=1)
+            self.extra = LastLevelMaxPool()
+
+        def forward(self, x):
+            a = self.c1(x)
+            return self.extra([a, self.c2(a)])
+
+    arch = explain(Pyramid(), (1, 3, 8, 8))
+    assert sorted(arch.layers[i].name for i in arch.output_layers) == ["c1", "c2", "extra"]
+    assert arch.layer("c2").inputs == [arch.layer("c1").index]
