@@ -93,16 +93,19 @@ _LINES = {"identity": "solid #57606a", "projection": "dashed #d9822b",
 #: widths, so the columns line up from one block to the next.
 _COLUMNS = (
     ("#", 4, "right", False),
-    ("Layer", 31, "left", True),
+    ("Layer", 27, "left", True),
     ("Kernel", 9, "left", False),
     ("Output", 10, "left", False),
     ("Params", 9, "right", False),
     ("Mult-adds", 10, "right", False),
-    ("out = ⌊(in + 2P − K)/S⌋ + 1", 27, "left", True),
+    ("RF /jump", 7, "right", True),
+    ("out = ⌊(in + 2P − K)/S⌋ + 1", 24, "left", True),
 )
 _COLUMN_HELP = {
     "#": "number of this layer among the weighted layers counted by the depth",
     "Output": "output shape C×H×W of one image (the batch is not shown)",
+    "RF /jump": "receptive field and jump in input pixels: one output position sees RF×RF "
+                "pixels, neighbours are jump pixels apart; 'all' = the whole input",
 }
 
 
@@ -190,6 +193,7 @@ def _layer_cells(layer: Layer, block: Block | None, number: int | None,
         _e(short_shape(layer.output_shape)),
         _e(params_cell(layer, first_call_params)),
         _e(fmt.count(layer.macs)),
+        _e(layer.receptive_field.label) if layer.receptive_field is not None else "",
         formula,
     ]
 
