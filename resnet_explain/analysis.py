@@ -19,6 +19,7 @@ from __future__ import annotations
 
 import bisect
 import heapq
+import math
 from collections import Counter
 
 from .architecture import (
@@ -29,12 +30,14 @@ from .architecture import (
     Layer,
     LayerKind,
     Role,
+    Shape,
     ShortcutKind,
     Stage,
     StageKind,
 )
 from .arithmetic import conv_macs, linear_macs, size_checks, transposed_conv_macs
 from .checks import find_mistakes
+from .depthname import name_note
 from .receptive import assign_receptive_fields
 from .trace import MODEL_INPUT, Call, Trace
 
@@ -46,13 +49,19 @@ def analyse(trace: Trace, model: str) -> Architecture:
     layers = [_layer(call) for call in trace.calls]
     assign_receptive_fields(layers, trace.input_shape)
     graph = _Graph(layers)
-    output = max(trace.output_producers, key=lambda i: graph.depth[i], default=len(layers) - 1)
-    for index in graph.longest_path(output):
-        layers[index].on_longest_path = True
-    blocks = _find_blocks(layers, graph)
+    # Every output counts (a tuple or dict of feature maps): the plain path is the longest
+    # weighted path to any of them. An output that is the input itself has no path.
+    outputs = [i for i in trace.output_producers if 0 <= i < len(layers)]
+    if not outputs and not trace.output_producers and layers:
+        outputs = [len(layers) - 1]  # a trace that could not tell: its last layer
+    output = max(outputs, key=lambda i: graph.depth[i], default=None)
+    if output is not None:
+        for index in graph.longest_path(output):
+            layers[index].on_longest_path = True
+    blocks = _find_blocks(layers, graph, trace.input_shape)
     stages = _assign(layers, blocks)
     stem, head = _group(layers, Role.STEM), _group(layers, Role.HEAD)
-    plain_depth = graph.depth[output] if layers else 0
+    plain_depth = graph.depth[output] if output is not None else 0
     weighted_names = {layer.name for layer in layers if layer.weighted}
     projections = {layers[i].name for b in blocks for i in b.shortcut_layers if layers[i].weighted}
     arch = Architecture(
@@ -76,6 +85,9 @@ def analyse(trace: Trace, model: str) -> Architecture:
         head=head,
     )
     arch.warnings.extend(_warnings(arch))
+    note = name_note(arch)
+    if note:
+        arch.notes.append(note)
     return arch
 
 
@@ -127,13 +139,13 @@ class _Graph:
         self.best_pred: list[int | None] = []
         for index, layer in enumerate(layers):
             best, best_pred = 0, None
-            for pred in self._path_preds(layer, self.preds[index]):
+            for pred in self.path_preds(layer, self.preds[index]):
                 if best_pred is None or self.depth[pred] > best:
                     best, best_pred = self.depth[pred], pred
             self.depth.append(best + int(layer.weighted))
             self.best_pred.append(best_pred)
 
-    def _path_preds(self, layer: Layer, preds: list[int]) -> list[int]:
+    def path_preds(self, layer: Layer, preds: list[int]) -> list[int]:
         """Inputs through which the plain path may run.
 
         A multiplication whose other input is broadcast (squeeze-and-excitation, ECA,
@@ -141,8 +153,11 @@ class _Graph:
         on a side branch, so the path continues through the full-size input only.
         """
         if layer.is_op and layer.type == "mul" and len(preds) > 1:
-            full = [p for p in preds if self.layers[p].output_shape == layer.output_shape]
-            if full and len(full) < len(preds):
+            # The gate is the smaller operand, broadcast over the map: compare sizes, not
+            # shapes, as a selective-kernel unit multiplies a stack of its paths.
+            sizes = [math.prod(self.layers[p].output_shape) for p in preds]
+            full = [p for p, size in zip(preds, sizes) if size == max(sizes)]
+            if len(full) < len(preds):
                 return full
         return preds
 
@@ -211,8 +226,12 @@ class _Graph:
 
 
 # --- residual blocks ------------------------------------------------------------------
-def _find_blocks(layers: list[Layer], graph: _Graph) -> list[Block]:
+def _find_blocks(layers: list[Layer], graph: _Graph, input_shape: Shape) -> list[Block]:
     found: list[tuple[Layer, int, list[int], list[int]]] = []
+    # Blocks do not nest or share layers: an add whose branches hold another block's layers
+    # is a long skip around several blocks (a global residual), or a second use of the same
+    # F(x), not a block of the network's hierarchy.
+    owned: set[int] = set()
     for layer in layers:
         if not (layer.is_op and layer.type == "add" and len(layer.inputs) == 2):
             continue
@@ -224,24 +243,29 @@ def _find_blocks(layers: list[Layer], graph: _Graph) -> list[Block]:
             (branch_a, branch_b),
             key=lambda br: (-_weighted(layers, br), -len(br)),
         )
-        found.append((layer, fork, main, shortcut))
+        fork_shape = layers[fork].output_shape if fork != MODEL_INPUT else input_shape
+        if owned.isdisjoint(main) and owned.isdisjoint(shortcut) and \
+                _is_residual(layers, graph, layer, fork, fork_shape, main, shortcut):
+            found.append((layer, fork, main, shortcut))
+            owned.update(main, shortcut, (layer.index,))
 
     module_names = [_block_module(add) for add, *_ in found]
     uses = Counter(module_names)
     blocks: list[Block] = []
-    stage_number, index_in_stage, previous_hw = 1, 0, None
+    stage_number, index_in_stage, previous = 1, 0, None
     for (add, fork, main, shortcut), module in zip(found, module_names):
-        in_shape = layers[fork].output_shape if fork != MODEL_INPUT else add.input_shapes[0]
+        in_shape = layers[fork].output_shape if fork != MODEL_INPUT else input_shape
         out_shape = add.output_shape
-        hw = out_shape[2:]
-        if previous_hw is None or hw != previous_hw:
+        # A stage is a run of blocks with the same number of filters and the same map size:
+        # a new one starts where a block changes the width or the resolution (so a dilated
+        # ResNet, whose later stages keep the map size, still has [3, 4, 6, 3]).
+        if previous is None or out_shape[1:] != previous:
             stage_number, index_in_stage = stage_number + 1, 0
-        previous_hw = hw
+        previous = out_shape[1:]
         index_in_stage += 1
         paper = f"conv{stage_number}_{index_in_stage}"
         unique = module and uses[module] == 1
-        main_end = next((i for i in add.inputs if i in main), main[-1] if main else fork)
-        stride = _path_stride(layers, graph, set(main), main_end)
+        stride = _path_stride(layers, graph, _route(graph, add, main))
         kind, reason = _shortcut_kind(layers, shortcut, in_shape, out_shape, stride)
         blocks.append(Block(
             name=module if unique else paper, paper_name=paper, stage=f"conv{stage_number}_x",
@@ -253,20 +277,68 @@ def _find_blocks(layers: list[Layer], graph: _Graph) -> list[Block]:
     return blocks
 
 
+def _is_residual(layers: list[Layer], graph: _Graph, add: Layer, fork: int, fork_shape: Shape,
+                 main: list[int], shortcut: list[int]) -> bool:
+    """Whether an add of two branches is a residual block ``x + F(x)``.
+
+    * The shortcut carries the block's *whole* input: what it reads of the fork has all the
+      fork's channels (the identity, a projection of it, or option A's subsample padded with
+      zeros). Res2Net's ``sp + spx[i]`` adds a *slice* of the input: not a block.
+    * The main path (leaving out gates: squeeze-and-excitation, selective-kernel attention,
+      which multiply) never drops below the block's output resolution: a feature pyramid's
+      top-down add joins a map brought back up from a coarser level, not ``F(x)``.
+    """
+    if shortcut:
+        reads = [shape for i in shortcut
+                 for source, shape in zip(layers[i].inputs, layers[i].input_shapes)
+                 if source == fork]
+    else:  # the identity: the add reads the fork's output itself
+        reads = [shape for source, shape in zip(add.inputs, add.input_shapes) if source == fork]
+    if any(_fewer_channels(shape, fork_shape) for shape in reads):
+        return False
+    out = add.output_shape
+    for index in _route(graph, add, main):
+        shape = layers[index].output_shape
+        if len(shape) == len(out) >= 3 and any(s < o for s, o in zip(shape[2:], out[2:])):
+            return False
+    return True
+
+
+def _fewer_channels(shape: Shape, whole: Shape) -> bool:
+    return len(shape) == len(whole) >= 2 and shape[1] < whole[1]
+
+
 def _own_stride(layer: Layer) -> int:
     if layer.kind in (CONV, POOL) and layer.stride:
         return max(layer.stride)
     return 1
 
 
-def _path_stride(layers: list[Layer], graph: _Graph, branch: set[int], end: int) -> int:
-    """The product of the strides along the branch, up to ``end``: the largest over all
-    routes, so parallel strided convs (Res2Net's splits) count once, not once each."""
+def _route(graph: _Graph, add: Layer, main: list[int]) -> list[int]:
+    """The main branch's layers that the data flows through from the fork to the add: the
+    branch without its gates (the side paths that only scale the map they multiply)."""
+    branch = set(main)
+    todo = [i for i in add.inputs if i in branch]
+    seen: set[int] = set()
+    while todo:
+        index = todo.pop()
+        if index in seen:
+            continue
+        seen.add(index)
+        layer = graph.layers[index]
+        todo += [p for p in graph.path_preds(layer, graph.preds[index]) if p in branch]
+    return sorted(seen)
+
+
+def _path_stride(layers: list[Layer], graph: _Graph, route: list[int]) -> int:
+    """The product of the strides along the route, up to the add: the largest over its
+    parallel paths, so parallel strided convs (Res2Net's splits) count once, not once each."""
+    members = set(route)
     stride: dict[int, int] = {}
-    for index in sorted(branch):
-        before = [stride[p] for p in graph.preds[index] if p in stride]
+    for index in route:
+        before = [stride[p] for p in graph.preds[index] if p in members]
         stride[index] = _own_stride(layers[index]) * max(before, default=1)
-    return stride.get(end, 1)
+    return max(stride.values(), default=1)
 
 
 def _weighted(layers: list[Layer], indices: list[int]) -> int:
@@ -319,7 +391,7 @@ def _assign(layers: list[Layer], blocks: list[Block]) -> list[Stage]:
     if not blocks:  # a plain network: one stage holding everything, all on the main path
         for layer in layers:
             layer.role, layer.stage = Role.MAIN, "network"
-        return _stages(layers, blocks)
+        return _stages(layers, blocks, "fc")
     owner: dict[int, tuple[int, str]] = {}  # layer index → (block number, role)
     for number, block in enumerate(blocks):
         for i in block.main_layers:
@@ -345,11 +417,15 @@ def _assign(layers: list[Layer], blocks: list[Block]) -> list[Stage]:
         else:
             owner[layer.index] = ((following or len(blocks)) - 1, "tail")
 
+    # The paper's Table 1 calls the head "fc"; a head without a fully connected layer (a
+    # feature pyramid's convs, a detection neck) is called what it is.
+    head = [layers[i] for i, (_, role) in owner.items() if role == "head"]
+    head_name = "fc" if any(_fully_connected(layer) for layer in head) else "head"
     for layer in layers:
         number, role = owner[layer.index]
         if role in ("stem", "head"):
             layer.role = Role(role)
-            layer.stage, layer.block = "conv1" if role == "stem" else "fc", None
+            layer.stage, layer.block = "conv1" if role == "stem" else head_name, None
             continue
         block = blocks[number]
         layer.role = Role.SHORTCUT if role == "shortcut" else Role.MAIN
@@ -372,7 +448,7 @@ def _assign(layers: list[Layer], blocks: list[Block]) -> list[Stage]:
         block.activation = (Activation.PRE if own_path and layers[own_path[0]].kind in _NORMS
                             else Activation.POST)
         block.signature = _signature(layers, block)
-    return _stages(layers, blocks)
+    return _stages(layers, blocks, head_name)
 
 
 def _family(layers: list[Layer], block: Block) -> BlockFamily:
@@ -403,6 +479,14 @@ def _signature(layers: list[Layer], block: Block) -> tuple:
             layer.role, wiring,
         ))
     return (block.kind, block.stage, block.input_shape[1:], block.output_shape[1:], tuple(rows))
+
+
+def _fully_connected(layer: Layer) -> bool:
+    """A linear layer, or a conv that sees a 1×1 map (BiT's classifier is a 1×1 conv)."""
+    if layer.kind == LINEAR:
+        return True
+    shape = layer.input_shape or ()
+    return layer.kind == CONV and len(shape) >= 3 and math.prod(shape[2:]) == 1
 
 
 def _inside(layer: Layer, module: str) -> bool:
@@ -439,17 +523,17 @@ def _common_module(names: list[str]) -> str:
     return ".".join(prefix)
 
 
-def _stages(layers: list[Layer], blocks: list[Block]) -> list[Stage]:
+def _stages(layers: list[Layer], blocks: list[Block], head: str) -> list[Stage]:
     order: list[str] = []
     for layer in layers:
         if layer.stage not in order:
             order.append(layer.stage)
-    order.sort(key=lambda s: (s != "conv1", s == "fc"))
+    order.sort(key=lambda s: (s != "conv1", s == head))
     stages = []
     for name in order:
         members = [layer for layer in layers if layer.stage == name]
         stage_blocks = [b.name for b in blocks if b.stage == name]
-        kind = (StageKind.STEM if name == "conv1" else StageKind.HEAD if name == "fc"
+        kind = (StageKind.STEM if name == "conv1" else StageKind.HEAD if name == head
                 else StageKind.BLOCKS)
         module = _common_module(stage_blocks) if stage_blocks else _common_module(
             [layer.name.rsplit(".", 1)[0] if "." in layer.name else "" for layer in members])

@@ -11,7 +11,8 @@ model's code) and returns sentences that say what was found and why it matters:
   projection (conv + BN); the ReLU belongs after the add;
 * a strided conv or pool that does not divide the size exactly — e.g. a 3×3 stride-2
   max-pool without ``padding=1`` turns 112 into 55 instead of 56; downsampling should be done
-  by the stride, with K = 2P + 1 keeping the arithmetic exact;
+  by the stride, with K = 2P + 1 keeping the arithmetic exact (an explicit pad layer in front,
+  BiT's ``ConstantPad2d(1)``, counts as that padding);
 * a fully connected layer fed by an unpooled feature map — 7·7·2048 inputs give a ≈100 M
   parameter head where a global average pool to 1×1 would give 2048.
 """
@@ -20,7 +21,17 @@ from __future__ import annotations
 
 import math
 
-from .architecture import ACTIVATION, BATCH_NORM, CONV, LINEAR, RESHAPE, Architecture, Layer
+from .architecture import (
+    ACTIVATION,
+    ADAPTIVE_POOL,
+    BATCH_NORM,
+    CONV,
+    LINEAR,
+    POOL,
+    RESHAPE,
+    Architecture,
+    Layer,
+)
 
 
 def find_mistakes(arch: Architecture) -> list[str]:
@@ -74,15 +85,31 @@ def _activation_on_shortcut(arch: Architecture) -> list[str]:
 def _inexact_downsampling(arch: Architecture) -> list[str]:
     found = []
     for layer in arch.layers:
-        for check in layer.size_checks:
-            if check.stride > 1 and check.traced != math.ceil(check.in_size / check.stride):
+        for axis, check in enumerate(layer.size_checks):
+            size = _unpadded_size(arch, layer, axis - len(layer.size_checks), check.in_size)
+            if check.stride > 1 and check.traced != math.ceil(size / check.stride):
                 found.append(
-                    f"{layer.name} turns {check.in_size} into {check.traced} "
-                    f"({check.derivation}), not {math.ceil(check.in_size / check.stride)}: "
+                    f"{layer.name} turns {size} into {check.traced} "
+                    f"({check.derivation}), not {math.ceil(size / check.stride)}: "
                     f"with stride {check.stride}, padding {(check.kernel - 1) // 2} for a "
                     f"{check.kernel}×{check.kernel} kernel divides the size exactly")
                 break
     return found
+
+
+def _unpadded_size(arch: Architecture, layer: Layer, axis: int, size: int) -> int:
+    """The size before any explicit padding layer in front of ``layer`` (BiT's
+    ``ConstantPad2d(1)`` before a padding-0 max-pool): that layer pads for it, so the
+    downsampling is judged from the map it was given. ``axis`` counts from the end."""
+    while layer.inputs and layer.inputs[0] >= 0:
+        before = arch.layers[layer.inputs[0]]
+        shape_in, shape_out = before.input_shape or (), before.output_shape
+        if (before.weighted or before.kind in (POOL, ADAPTIVE_POOL)
+                or len(shape_in) != len(shape_out) or len(shape_out) < -axis
+                or shape_in[1:2] != shape_out[1:2] or shape_out[axis] < shape_in[axis]):
+            break  # walk back through pads and size-keeping layers (BN, ReLU) only
+        size, layer = shape_in[axis], before
+    return size
 
 
 def _unpooled_head(arch: Architecture) -> list[str]:

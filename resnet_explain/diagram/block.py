@@ -14,7 +14,7 @@ from dataclasses import dataclass
 
 import graphviz
 
-from ..architecture import Architecture, Block
+from ..architecture import Architecture, Block, Role, ShortcutKind
 from ..errors import UserError
 from . import labels, style
 from .dot import Diagram, html_title, new_diagram
@@ -70,14 +70,13 @@ def draw_block(graph: graphviz.Digraph, arch: Architecture, block: Block, *,
     """
     members = block.layers
     member_set = set(members)
-    shortcut_set = set(block.shortcut_layers)
     entry, exit_ = f"{prefix}in", f"{prefix}out"
     graph.node(entry, label=_terminal("input", block.input_shape), **style.terminal_node())
     for index in members:
         layer = arch.layers[index]
-        role = "shortcut" if index in shortcut_set else "main"
-        note = labels.padded_note(block) if role == "shortcut" and block.kind == "padded" \
-            else None
+        role = layer.role  # the analysis's: shortcut, or main (pre-activation and tail too)
+        note = labels.padded_note(block) if role == Role.SHORTCUT and \
+            block.kind == ShortcutKind.PADDED else None
         graph.node(_node_id(prefix, index), label=labels.layer_label(layer, name=names, note=note),
                    tooltip=layer.name or layer.type,
                    **style.layer_node(role, labels.layer_kind(layer)))

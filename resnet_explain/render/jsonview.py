@@ -112,7 +112,8 @@ shortcut):
 
 A stage:
 
-- `name` — `"conv1"`, `"conv2_x"` …, `"fc"`.
+- `name` — `"conv1"`, `"conv2_x"` …, `"fc"` (`"head"` when the head has no fully connected
+  layer, e.g. a feature pyramid).
 - `module` — the common module prefix (`"layer1"`), `""` when there is none.
 - `kind` — `"stem"`, `"blocks"` or `"head"`.
 - `blocks` — names of its blocks; `layers` — indices of its layers.

@@ -1,0 +1,215 @@
+"""Small models with the structures real ResNet code builds, for tests/test_structures.py.
+
+Each one is a miniature of a published design, written here from its paper's description:
+a feature pyramid on a ResNet body (Lin et al. 2017), Res2Net's hierarchical splits (Gao et
+al. 2019), selective-kernel attention (Li et al. 2019), a dilated ResNet (torchvision's
+``replace_stride_with_dilation``), BiT's explicit pad before the stem pool (timm resnetv2,
+``stem_type="fixed"``) and a deep stem (ResNet-C/D: three 3×3 convs instead of one 7×7).
+"""
+
+from __future__ import annotations
+
+import torch
+import torch.nn.functional as F
+from torch import nn
+
+
+def conv_bn(c_in: int, c_out: int, k: int = 3, stride: int = 1, dilation: int = 1) -> nn.Module:
+    pad = dilation * (k - 1) // 2
+    return nn.Sequential(nn.Conv2d(c_in, c_out, k, stride, pad, dilation=dilation, bias=False),
+                         nn.BatchNorm2d(c_out))
+
+
+class Basic(nn.Module):
+    """torchvision's BasicBlock: 3×3, 3×3, a 1×1 projection where the shape changes."""
+
+    def __init__(self, c_in: int, c_out: int, stride: int = 1, dilation: int = 1) -> None:
+        super().__init__()
+        self.a = conv_bn(c_in, c_out, 3, stride, dilation)
+        self.b = conv_bn(c_out, c_out, 3, 1, dilation)
+        self.down = conv_bn(c_in, c_out, 1, stride) if stride != 1 or c_in != c_out else None
+
+    def forward(self, x: torch.Tensor) -> torch.Tensor:
+        shortcut = x if self.down is None else self.down(x)
+        return F.relu(self.b(F.relu(self.a(x))) + shortcut)
+
+
+def stage(c_in: int, c_out: int, n: int, stride: int, dilation: int = 1) -> nn.Sequential:
+    return nn.Sequential(Basic(c_in, c_out, stride, dilation),
+                         *[Basic(c_out, c_out, 1, dilation) for _ in range(n - 1)])
+
+
+class TinyResNet(nn.Module):
+    """A ResNet-18-like net with ``counts`` blocks per stage; ``dilate`` replaces the stride
+    of the last two stages by dilation (torchvision's replace_stride_with_dilation)."""
+
+    def __init__(self, counts: tuple[int, ...] = (2, 2, 2, 2), dilate: bool = False,
+                 classes: int = 10) -> None:
+        super().__init__()
+        self.stem = conv_bn(3, 8, 7, 2)
+        self.pool = nn.MaxPool2d(3, 2, 1)
+        widths = (8, 16, 32, 64)
+        layers, c_in = [], 8
+        for number, (width, n) in enumerate(zip(widths, counts)):
+            dilated = dilate and number >= 2
+            stride = 1 if number == 0 or dilated else 2
+            layers.append(stage(c_in, width, n, stride, 2 if dilated else 1))
+            c_in = width
+        self.layer1, self.layer2, self.layer3, self.layer4 = layers
+        self.fc = nn.Linear(64, classes)
+
+    def features(self, x: torch.Tensor) -> list[torch.Tensor]:
+        x = self.pool(F.relu(self.stem(x)))
+        c2 = self.layer1(x)
+        c3 = self.layer2(c2)
+        c4 = self.layer3(c3)
+        c5 = self.layer4(c4)
+        return [c2, c3, c4, c5]
+
+    def forward(self, x: torch.Tensor) -> torch.Tensor:
+        c5 = self.features(x)[-1]
+        return self.fc(torch.flatten(F.adaptive_avg_pool2d(c5, 1), 1))
+
+
+class FPN(nn.Module):
+    """A feature pyramid on the TinyResNet body: lateral 1×1 convs, top-down adds of the
+    upsampled coarser map, a 3×3 output conv per level; returns the four maps."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.body = TinyResNet()
+        self.lateral = nn.ModuleList(nn.Conv2d(c, 16, 1) for c in (8, 16, 32, 64))
+        self.output = nn.ModuleList(nn.Conv2d(16, 16, 3, padding=1) for _ in range(4))
+
+    def forward(self, x: torch.Tensor) -> tuple[torch.Tensor, ...]:
+        feats = self.body.features(x)
+        top = self.lateral[3](feats[3])
+        maps = [self.output[3](top)]
+        for level in (2, 1, 0):
+            top = self.lateral[level](feats[level]) + F.interpolate(top, scale_factor=2.0)
+            maps.insert(0, self.output[level](top))
+        return tuple(maps)
+
+
+class Res2Block(nn.Module):
+    """Res2Net's bottleneck: a 1×1, the width split in ``scale`` parts, each 3×3 fed the sum
+    of its own slice and the previous part's output (``sp + spx[i]``), a 1×1 after the cat."""
+
+    def __init__(self, channels: int = 32, width: int = 8, scale: int = 4) -> None:
+        super().__init__()
+        self.width, self.scale = width, scale
+        self.conv1 = conv_bn(channels, width * scale, 1)
+        self.convs = nn.ModuleList(conv_bn(width, width) for _ in range(scale - 1))
+        self.conv3 = conv_bn(width * scale, channels, 1)
+
+    def forward(self, x: torch.Tensor) -> torch.Tensor:
+        out = F.relu(self.conv1(x))
+        spx = torch.split(out, self.width, 1)
+        parts = []
+        sp = spx[0]
+        for i, conv in enumerate(self.convs):
+            sp = spx[i] if i == 0 else sp + spx[i]
+            sp = F.relu(conv(sp))
+            parts.append(sp)
+        parts.append(spx[-1])
+        out = self.conv3(torch.cat(parts, 1))
+        return F.relu(out + x)
+
+
+class Res2Net(nn.Module):
+    def __init__(self, blocks: int = 2) -> None:
+        super().__init__()
+        self.stem = conv_bn(3, 32, 3)
+        self.blocks = nn.Sequential(*[Res2Block() for _ in range(blocks)])
+        self.fc = nn.Linear(32, 10)
+
+    def forward(self, x: torch.Tensor) -> torch.Tensor:
+        x = self.blocks(F.relu(self.stem(x)))
+        return self.fc(torch.flatten(F.adaptive_avg_pool2d(x, 1), 1))
+
+
+class SelectiveKernel(nn.Module):
+    """Two 3×3 paths (dilation 1 and 2), a squeeze of their sum, two 1×1 "fc" convs and a
+    softmax over the paths: the attention weights multiply the stacked paths."""
+
+    def __init__(self, channels: int) -> None:
+        super().__init__()
+        self.paths = nn.ModuleList(conv_bn(channels, channels, 3, 1, d) for d in (1, 2))
+        self.reduce = nn.Conv2d(channels, 8, 1)
+        self.select = nn.Conv2d(8, 2 * channels, 1)
+
+    def forward(self, x: torch.Tensor) -> torch.Tensor:
+        paths = torch.stack([F.relu(path(x)) for path in self.paths], dim=1)
+        squeeze = paths.sum(1).mean((2, 3), keepdim=True)
+        attn = self.select(F.relu(self.reduce(squeeze)))
+        attn = attn.view(x.shape[0], 2, x.shape[1], 1, 1).softmax(dim=1)
+        return (paths * attn).sum(1)
+
+
+class SKBlock(nn.Module):
+    """skresnet18's block: a selective-kernel 3×3, then a plain 3×3, identity shortcut."""
+
+    def __init__(self, channels: int = 16) -> None:
+        super().__init__()
+        self.sk = SelectiveKernel(channels)
+        self.conv = conv_bn(channels, channels)
+
+    def forward(self, x: torch.Tensor) -> torch.Tensor:
+        return F.relu(self.conv(self.sk(x)) + x)
+
+
+class SKNet(nn.Module):
+    def __init__(self, blocks: int = 3) -> None:
+        super().__init__()
+        self.stem = conv_bn(3, 16)
+        self.blocks = nn.Sequential(*[SKBlock() for _ in range(blocks)])
+        self.fc = nn.Linear(16, 10)
+
+    def forward(self, x: torch.Tensor) -> torch.Tensor:
+        x = self.blocks(F.relu(self.stem(x)))
+        return self.fc(torch.flatten(F.adaptive_avg_pool2d(x, 1), 1))
+
+
+class PaddedPoolStem(nn.Module):
+    """BiT's stem: 7×7/2 conv, an explicit ConstantPad2d(1), a 3×3/2 max-pool with padding 0."""
+
+    def __init__(self, explicit_pad: bool = True) -> None:
+        super().__init__()
+        self.conv = nn.Conv2d(3, 8, 7, 2, 3)
+        self.pad = nn.ConstantPad2d(1, 0.0) if explicit_pad else nn.Identity()
+        self.pool = nn.MaxPool2d(3, 2)
+
+    def forward(self, x: torch.Tensor) -> torch.Tensor:
+        return self.pool(self.pad(self.conv(x)))
+
+
+class ResNet26DLike(nn.Module):
+    """A deep stem (three 3×3 convs, ResNet-C/D) on [2, 2, 2, 2] BasicBlocks: the longest
+    path holds 3 + 16 + 1 = 20 weighted layers where resnet18 holds 18."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.stem = nn.Sequential(conv_bn(3, 8, 3, 2), nn.ReLU(), conv_bn(8, 8), nn.ReLU(),
+                                  conv_bn(8, 8), nn.ReLU(), nn.MaxPool2d(3, 2, 1))
+        self.body = nn.Sequential(stage(8, 8, 2, 1), stage(8, 16, 2, 2), stage(16, 32, 2, 2),
+                                  stage(32, 64, 2, 2))
+        self.fc = nn.Linear(64, 10)
+
+    def forward(self, x: torch.Tensor) -> torch.Tensor:
+        x = self.body(self.stem(x))
+        return self.fc(torch.flatten(F.adaptive_avg_pool2d(x, 1), 1))
+
+
+class FlattenFork(nn.Module):
+    """A fork that is 4-D on one side and 2-D at the add (a classifier's skip)."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.conv = nn.Conv2d(3, 4, 3, padding=1)
+        self.fc1 = nn.Linear(4 * 8 * 8, 16)
+        self.fc2 = nn.Linear(4 * 8 * 8, 16)
+        self.fc3 = nn.Linear(16, 16)
+
+    def forward(self, x: torch.Tensor) -> torch.Tensor:
+        y = self.conv(x)
+        return self.fc3(F.relu(self.fc1(torch.flatten(y, 1)))) + self.fc2(y.flatten(1))

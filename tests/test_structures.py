@@ -1,0 +1,341 @@
+"""The analysis reads the structures real ResNet code builds (see tests/structures.py).
+
+Rules under test (README, "How the depth is counted"):
+
+* a residual block is ``x + F(x)`` where the shortcut carries the block's whole input — not a
+  slice of it (Res2Net), not a map from another pyramid level (FPN), and a gate (SE/SK) is a
+  multiplication whose layers are off the plain path;
+* a stage starts where a block changes the width or the resolution (dilated ResNets);
+* the plain depth is the longest weighted path to any of the model's outputs;
+* an explicit pad layer in front of a pool counts as its padding;
+* the analysis never raises on a model PyTorch runs (a property over random data-flow graphs).
+
+Expected numbers are derived by hand in each test from the model's definition.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+
+import pytest
+import structures as S
+import torch
+import torch.nn.functional as F
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+from torch import nn
+
+from resnet_explain import explain
+from resnet_explain.analysis import analyse
+from resnet_explain.architecture import Role, ShortcutKind, StageKind
+from resnet_explain.depthname import named_depth
+from resnet_explain.trace import trace
+
+
+def _counts(arch) -> list[int]:
+    return [len(stage.blocks) for stage in arch.stages if stage.kind == StageKind.BLOCKS]
+
+
+# --- blocks ----------------------------------------------------------------------------
+def test_a_feature_pyramid_adds_no_blocks_and_no_stages():
+    arch = explain(S.FPN(), (3, 64, 64))
+    # The body's 8 BasicBlocks; the 3 top-down adds join a map from a coarser level.
+    assert len(arch.blocks) == 8 and _counts(arch) == [2, 2, 2, 2]
+    assert [s.name for s in arch.stages] == ["conv1", "conv2_x", "conv3_x", "conv4_x",
+                                             "conv5_x", "head"]
+    top_down = [la for la in arch.layers if la.type == "add" and la.block is None]
+    assert len(top_down) == 3 and {la.role for la in top_down} == {Role.HEAD}
+    # The pyramid's convs are the head, not an "fc".
+    assert all(arch.layers[i].role == Role.HEAD for i in arch.head.layers)
+    # First output (the finest map): stem 1 + 8 blocks × 2 + lateral 1x1 of c5 + output 3x3.
+    assert arch.plain_depth == 1 + 16 + 1 + 1
+
+
+def test_res2net_inner_adds_are_not_blocks():
+    arch = explain(S.Res2Net(blocks=2), (3, 16, 16))
+    assert len(arch.blocks) == 2
+    assert {b.kind for b in arch.blocks} == {ShortcutKind.IDENTITY}
+    inner = [la for la in arch.layers if la.type == "add" and
+             all(la.index != b.add_layer for b in arch.blocks)]
+    assert len(inner) == 2 * 2  # scale 4: adds before the 2nd and 3rd 3×3 of each block
+    assert all(la.block is not None and la.role == Role.MAIN for la in inner)
+    # The hierarchical 3×3s run one after another: 1×1, 3 × 3×3, 1×1 on the longest path.
+    assert {b.main_weighted for b in arch.blocks} == {5}
+    assert arch.plain_depth == 1 + 2 * 5 + 1
+
+
+def test_selective_kernel_attention_is_off_the_plain_path():
+    arch = explain(S.SKNet(blocks=3), (3, 16, 16))
+    assert len(arch.blocks) == 3
+    # Per block: one of the two parallel 3×3 paths + the plain 3×3; the reduce/select 1×1s
+    # form the attention gate, which multiplies.
+    assert {b.main_weighted for b in arch.blocks} == {2}
+    assert arch.plain_depth == 1 + 3 * 2 + 1
+    gate = [la for la in arch.layers if la.name.endswith(("reduce", "select"))]
+    assert len(gate) == 6 and not any(la.on_longest_path for la in gate)
+
+
+def test_the_tiny_resnet_reference():
+    arch = explain(S.TinyResNet(), (3, 64, 64))
+    assert _counts(arch) == [2, 2, 2, 2] and arch.plain_depth == 18
+    assert [b.stride for b in arch.blocks] == [1, 1, 2, 1, 2, 1, 2, 1]
+
+
+def test_a_dilated_resnet_keeps_its_stages():
+    plain, dilated = explain(S.TinyResNet((2, 3, 4, 2)), (3, 64, 64)), \
+        explain(S.TinyResNet((2, 3, 4, 2), dilate=True), (3, 64, 64))
+    assert _counts(plain) == _counts(dilated) == [2, 3, 4, 2]
+    assert plain.plain_depth == dilated.plain_depth == 1 + 2 * 11 + 1
+    # The dilated stages keep the 8×8 map: stride 1, channels 16→32 and 32→64.
+    first = [b for b in dilated.blocks if b.index_in_stage == 1]
+    assert [b.stride for b in first] == [1, 2, 1, 1]
+    assert [b.output_shape[1:] for b in first][2:] == [(32, 8, 8), (64, 8, 8)]
+
+
+def test_a_fork_4d_on_one_side_and_2d_at_the_add_does_not_crash():
+    arch = explain(S.FlattenFork(), (3, 8, 8))
+    assert arch.plain_depth == 1 + 2  # conv, then fc1 → fc3 (fc2 is the shortcut)
+    block = arch.blocks[0]
+    assert block.kind == ShortcutKind.PROJECTION and "shape 4×8×8 → 16" in block.reason
+    assert arch.table("text") and arch.to_json()
+
+
+class GlobalSkip(nn.Module):
+    """EDSR-style: residual blocks inside a body whose input is added back at the end."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.stem = nn.Conv2d(3, 8, 3, padding=1)
+        self.body = nn.Sequential(S.Basic(8, 8), S.Basic(8, 8), nn.Conv2d(8, 8, 3, padding=1))
+        self.tail = nn.Conv2d(8, 3, 3, padding=1)
+
+    def forward(self, x: torch.Tensor) -> torch.Tensor:
+        x = self.stem(x)
+        return self.tail(self.body(x) + x)
+
+
+def test_blocks_do_not_nest():
+    arch = explain(GlobalSkip(), (3, 16, 16))
+    assert len(arch.blocks) == 2  # the two BasicBlocks; the global add is a long skip
+    assert sum(b.params for b in arch.blocks) + arch.stem.params + arch.head.params \
+        == arch.total_params
+    assert arch.plain_depth == 1 + 2 * 2 + 1 + 1
+
+
+class TwiceAdded(nn.Module):
+    """The same F(x) added to x twice (found by the property test below)."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.bn = nn.BatchNorm2d(3)
+
+    def forward(self, x: torch.Tensor) -> torch.Tensor:
+        y = self.bn(x)
+        return (x + y) * (x + y)
+
+
+def test_blocks_share_no_layers():
+    arch = explain(TwiceAdded(), (3, 4, 4))
+    assert len(arch.blocks) == 1 and arch.blocks[0].params == 6 == arch.total_params
+
+
+# --- several outputs -------------------------------------------------------------------
+def test_depth_is_the_longest_path_to_any_output():
+    model = S.FPN()
+    traced = trace(model, (1, 3, 64, 64))
+    output = {layer.name: layer.index for layer in traced.calls}
+    finest, coarsest = output["output.0"], output["output.3"]
+    both = analyse(dataclasses.replace(traced, output_producers=[coarsest, finest]), "fpn")
+    only_coarse = analyse(dataclasses.replace(traced, output_producers=[coarsest]), "fpn")
+    assert only_coarse.plain_depth == 1 + 16 + 1 + 1  # body, lateral, output conv
+    assert both.plain_depth == 1 + 16 + 1 + 1
+    assert both.output_layers == [coarsest, finest]
+    assert len(both.blocks) == 8
+
+
+# --- explicit padding ------------------------------------------------------------------
+def test_an_explicit_pad_before_the_pool_is_its_padding():
+    padded = explain(S.PaddedPoolStem(), (3, 224, 224))
+    assert padded.output_shape == (1, 8, 56, 56)  # 224 → 112 → pad 114 → 56
+    assert not [w for w in padded.warnings if "divides the size" in w]
+    bare = explain(S.PaddedPoolStem(explicit_pad=False), (3, 224, 224))
+    assert bare.output_shape == (1, 8, 55, 55)
+    assert [w for w in bare.warnings if "turns 112 into 55" in w]
+
+
+# --- name vs count ---------------------------------------------------------------------
+@pytest.mark.parametrize(("name", "number"), [
+    ("resnet26d", 26), ("wide_resnet28_10", 28), ("WRN-28-10", 28), ("resnetrs50", 50),
+    ("ResNet-RS-50", 50), ("res2net50_26w_4s", 50), ("seed002/net.py:resnet_50(224)", 50),
+    ("tests/toy_models.py:StudentNet", None), ("SENet", None), ("resnet18-v2", 18),
+])
+def test_the_depth_a_name_states(name, number):
+    assert named_depth(name) == number
+
+
+def test_a_deep_stem_explains_the_count():
+    arch = explain(S.ResNet26DLike(), (3, 64, 64), name="resnet18d")
+    assert arch.plain_depth == 3 + 16 + 1
+    assert any("the name says 18, the longest path holds 20" in n and "deep stem" in n
+               for n in arch.notes)
+
+
+class WideResNet(nn.Module):
+    """Zagoruyko & Komodakis' WRN-d-k for CIFAR (depth d = 6n + 4; k = 2 here, 10 in WRN-28-10):
+    a 3×3 stem, three groups of n pre-activation basic blocks (16k, 32k, 64k filters), the
+    first of each with a 1×1 projection, then BN, ReLU, pool and fc."""
+
+    def __init__(self, depth: int = 28, k: int = 1) -> None:
+        super().__init__()
+        n = (depth - 4) // 6
+        self.stem = nn.Conv2d(3, 16, 3, padding=1, bias=False)
+        blocks, c_in = [], 16
+        for number, width in enumerate((16 * k, 32 * k, 64 * k)):
+            for i in range(n):
+                blocks.append(_WideBlock(c_in, width, 2 if number and not i else 1))
+                c_in = width
+        self.blocks = nn.Sequential(*blocks)
+        self.bn = nn.BatchNorm2d(c_in)
+        self.fc = nn.Linear(c_in, 10)
+
+    def forward(self, x: torch.Tensor) -> torch.Tensor:
+        x = F.relu(self.bn(self.blocks(self.stem(x))))
+        return self.fc(torch.flatten(F.adaptive_avg_pool2d(x, 1), 1))
+
+
+class _WideBlock(nn.Module):
+    def __init__(self, c_in: int, c_out: int, stride: int) -> None:
+        super().__init__()
+        self.bn1, self.bn2 = nn.BatchNorm2d(c_in), nn.BatchNorm2d(c_out)
+        self.conv1 = nn.Conv2d(c_in, c_out, 3, stride, 1, bias=False)
+        self.conv2 = nn.Conv2d(c_out, c_out, 3, 1, 1, bias=False)
+        self.short = None if c_in == c_out and stride == 1 else \
+            nn.Conv2d(c_in, c_out, 1, stride, bias=False)
+
+    def forward(self, x: torch.Tensor) -> torch.Tensor:
+        o = F.relu(self.bn1(x))
+        y = self.conv2(F.relu(self.bn2(self.conv1(o))))
+        return y + (x if self.short is None else self.short(o))
+
+
+def test_the_wide_resnet_convention_explains_the_count():
+    arch = explain(WideResNet(28, k=2), (3, 32, 32), name="WRN-28-10")
+    # 1 + 2 × 12 + 1 = 26 on the path; 28 = 26 + 3 projections − the fc.
+    assert arch.plain_depth == 26 and arch.shortcut_projections == 3
+    assert _counts(arch) == [4, 4, 4]
+    assert any("the name says 28, the longest path holds 26" in n and "6n + 4" in n
+               for n in arch.notes)
+
+
+def test_no_note_when_the_name_and_the_count_agree():
+    assert not [n for n in explain("resnet50").notes if "the name says" in n]
+
+
+# --- the analysis never raises on a model PyTorch runs --------------------------------
+class Program(nn.Module):
+    """A random data-flow graph: ``steps`` are (op, input value indices, module index)."""
+
+    def __init__(self, steps: list[tuple[str, tuple[int, ...], int | None]],
+                 modules: list[nn.Module], outputs: list[int]) -> None:
+        super().__init__()
+        self.steps, self.outputs = steps, outputs
+        self.mods = nn.ModuleList(modules)
+
+    def forward(self, x: torch.Tensor):
+        values = [x]
+        for op, args, mod in self.steps:
+            values.append(_apply(op, [values[i] for i in args],
+                                 self.mods[mod] if mod is not None else None))
+        outs = [values[i] for i in self.outputs]
+        return outs[0] if len(outs) == 1 else tuple(outs)
+
+
+def _apply(op: str, ins: list[torch.Tensor], module: nn.Module | None) -> torch.Tensor:
+    if module is not None:
+        return module(ins[0])
+    a = ins[0]
+    if op == "add":
+        return a + ins[1]
+    if op == "mul":
+        return a * ins[1]
+    if op == "cat":
+        return torch.cat(ins, 1)
+    if op == "flatten":
+        return torch.flatten(a, 1)
+    if op == "gate":
+        return a * torch.sigmoid(F.adaptive_avg_pool2d(a, 1))
+    if op == "slice":
+        return a[:, : max(1, a.shape[1] // 2)]
+    if op == "upsample":
+        return F.interpolate(a, scale_factor=2.0)
+    return F.relu(a)
+
+
+_OPS = ("conv", "conv", "pool", "linear", "add", "add", "mul", "cat", "flatten", "gate",
+        "relu", "bn", "slice", "upsample")
+
+
+def _module(op: str, value: torch.Tensor, draw) -> nn.Module | None:
+    if op == "conv" and value.dim() == 4:
+        k = draw(st.sampled_from((1, 3)))
+        return nn.Conv2d(value.shape[1], draw(st.sampled_from((2, 4, 8))), k,
+                         draw(st.sampled_from((1, 2))), k // 2)
+    if op == "pool" and value.dim() == 4:
+        pool = draw(st.sampled_from((nn.MaxPool2d, nn.AvgPool2d)))
+        return pool(draw(st.sampled_from((2, 3))), draw(st.sampled_from((1, 2))),
+                    draw(st.sampled_from((0, 1))))
+    if op == "linear" and value.dim() == 2:
+        return nn.Linear(value.shape[1], draw(st.sampled_from((3, 8))))
+    if op == "bn" and value.dim() == 4:
+        return nn.BatchNorm2d(value.shape[1])
+    return None
+
+
+@st.composite
+def programs(draw) -> tuple[Program, tuple[int, ...]]:
+    size = (3, draw(st.integers(4, 12)), draw(st.integers(4, 12)))
+    values = [torch.zeros(1, *size)]
+    steps: list[tuple[str, tuple[int, ...], int | None]] = []
+    modules: list[nn.Module] = []
+    for _ in range(draw(st.integers(1, 14))):
+        op = draw(st.sampled_from(_OPS))
+        arity = 2 if op in ("add", "mul", "cat") else 1
+        args = tuple(draw(st.integers(0, len(values) - 1)) for _ in range(arity))
+        module = None
+        if op in ("conv", "pool", "linear", "bn"):
+            module = _module(op, values[args[0]], draw)
+            if module is None:
+                continue
+        try:
+            with torch.no_grad():
+                out = _apply(op, [values[i] for i in args], module)
+        except (RuntimeError, ValueError, IndexError):
+            continue  # PyTorch refuses this graph: not one the analysis must read
+        mod_index = None
+        if module is not None:
+            modules.append(module)
+            mod_index = len(modules) - 1
+        steps.append((op, args, mod_index))
+        values.append(out)
+    count = draw(st.integers(1, min(3, len(values))))
+    outputs = sorted(set(draw(st.lists(st.integers(1 if len(values) > 1 else 0,
+                                                   len(values) - 1),
+                                       min_size=1, max_size=count))))
+    return Program(steps, modules, outputs).eval(), size
+
+
+@settings(max_examples=120, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(programs())
+def test_the_analysis_never_raises_on_a_graph_pytorch_runs(program):
+    model, size = program
+    arch = explain(model, size)
+    weighted_calls = sum(layer.weighted for layer in arch.layers)
+    assert 0 <= arch.plain_depth <= weighted_calls
+    assert sorted(i for stage in arch.stages for i in stage.layers) == \
+        [layer.index for layer in arch.layers]
+    for block in arch.blocks:
+        assert arch.layers[block.add_layer].type == "add" and block.stride >= 1
+    assert sum(b.params for b in arch.blocks) <= sum(la.params for la in arch.layers)
+    for depth in ("layer", "block", "stage"):
+        assert arch.table("text", depth=depth)
+    assert arch.to_json()
