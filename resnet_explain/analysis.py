@@ -88,7 +88,23 @@ def analyse(trace: Trace, model: str) -> Architecture:
     note = name_note(arch)
     if note:
         arch.notes.append(note)
+    arch.notes.extend(_shared_parameter_notes(layers))
     return arch
+
+
+def _shared_parameter_notes(layers: list[Layer]) -> list[str]:
+    """Where tied weights are: a parameter used by several layers is counted once, in the
+    first layer that uses it, so the Param # column adds up to the total; this says where
+    the others' parameters went."""
+    owners: dict[str, list[str]] = {}
+    for layer in layers:
+        if layer.shared_with:
+            owners.setdefault(layer.name, [])
+            for owner in layer.shared_with:
+                if owner not in owners[layer.name]:
+                    owners[layer.name].append(owner)
+    return [f"{name} uses parameters of {', '.join(found)} (tied weights): they are counted "
+            f"once, in {found[0]}" for name, found in owners.items()]
 
 
 # --- one layer ------------------------------------------------------------------------

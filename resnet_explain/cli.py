@@ -23,13 +23,13 @@ from __future__ import annotations
 import argparse
 import os
 import sys
-import tempfile
 from collections.abc import Sequence
 from pathlib import Path
 
 from .diagram import LEVELS
 from .diagram.style import FITS, RANKDIRS  # imports nothing
 from .errors import UserError
+from .files import write_atomically
 from .viewcli import add_view_commands
 
 FORMATS = ("text", "markdown", "html", "json", "csv")
@@ -176,26 +176,11 @@ def write_output(data: str | bytes, output: str | None, *,
             raise UserError(f"refusing to overwrite {output}: it is the model's own source file",
                             "Choose another file for --output")
     payload = data.encode("utf-8") if isinstance(data, str) else data
-    temporary = None
     try:
-        handle, temporary = tempfile.mkstemp(prefix=f".{target.name}.", suffix=".tmp",
-                                             dir=target.parent if str(target.parent) else ".")
-        with os.fdopen(handle, "wb") as stream:
-            stream.write(payload)
-        if target.exists():  # keep the permissions of the file being replaced
-            os.chmod(temporary, target.stat().st_mode & 0o7777)
-        else:
-            umask = os.umask(0)
-            os.umask(umask)
-            os.chmod(temporary, 0o666 & ~umask)
-        os.replace(temporary, target)
-        temporary = None
+        write_atomically(target, payload)
     except OSError as error:
         raise UserError(f"cannot write {output}: {error.strerror or error}",
                         "Choose a writable path for --output") from None
-    finally:
-        if temporary is not None and os.path.exists(temporary):
-            os.unlink(temporary)
 
 
 # --- the commands -----------------------------------------------------------------------

@@ -27,6 +27,8 @@ from html import escape
 from pathlib import Path
 from typing import TYPE_CHECKING
 
+from .files import write_atomically
+
 if TYPE_CHECKING:  # pragma: no cover
     from .architecture import Architecture
 
@@ -222,5 +224,5 @@ def report_html(arch: Architecture) -> str:
 def write_report(arch: Architecture, path: str | Path) -> Path:
     """Write the report to ``path`` (UTF-8) and return the path."""
     target = Path(path)
-    target.write_text(report_html(arch), encoding="utf-8")
+    write_atomically(target, report_html(arch).encode("utf-8"))
     return target

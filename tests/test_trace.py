@@ -345,6 +345,8 @@ def test_a_tied_weight_is_counted_once_and_says_where():
     assert rows == [("a", 4 * 4 * 9 + 4, []), ("b", 4, ["a"])]
     assert sum(layer.params for layer in arch.layers) == arch.total_params == 152
     assert arch.total_params == sum(p.numel() for p in Tied().parameters())
+    assert arch.notes == ["b uses parameters of a (tied weights): they are counted once, in a"]
+    assert "counted once, in a" in arch.table("text")
 
 
 def test_a_norm_with_an_activation_child_owns_its_parameters():

@@ -40,6 +40,7 @@ from contextlib import contextmanager, redirect_stderr
 from pathlib import Path
 
 from ..errors import UserError
+from ..files import write_atomically
 from . import style
 
 #: Output formats by file suffix. ``dot`` is the source itself, no renderer needed.
@@ -305,7 +306,7 @@ def write(source: str, path: str | os.PathLike[str], *,
     data = (source if source.endswith("\n") else source + "\n").encode("utf-8") \
         if format == "dot" else render(source, format, renderer=renderer)
     try:
-        target.write_bytes(data)
+        write_atomically(target, data)
     except OSError as error:
         raise UserError(f"cannot write {os.fspath(path)}: {error.strerror or error}",
                         "Choose a writable path for --output") from None
