@@ -19,6 +19,7 @@ import json
 from html import escape
 from typing import Any
 
+from ..render.markdown import escape as md_escape
 from .table1 import Bracket, Line, Row, Table1
 
 FORMATS = ("text", "markdown", "html", "latex", "json")
@@ -68,18 +69,15 @@ def text(table: Table1) -> str:
 
 
 # --- Markdown -------------------------------------------------------------------------------
-def _md(value: str) -> str:
-    return value.replace("|", "\\|")
-
-
 def markdown(table: Table1) -> str:
     header = _header(table)
-    titles = [f"{a}<br>{b}" if b else a for a, b in zip(header[0], header[1])]
-    lines = [f"**{table.title}**", "", "| " + " | ".join(_md(t) for t in titles) + " |",
+    titles = ["<br>".join(md_escape(part) for part in (a, b) if part)
+              for a, b in zip(header[0], header[1])]
+    lines = [f"**{table.title}**", "", "| " + " | ".join(titles) + " |",
              "|" + "|".join(["---"] * len(titles)) + "|"]
     for row in table.rows:
         cells = [row.name, row.output_size,
-                 *("<br>".join(_md(_line(line)) for line in cell) for cell in row.cells)]
+                 *("<br>".join(md_escape(_line(line)) for line in cell) for cell in row.cells)]
         lines.append("| " + " | ".join(cells) + " |")
     lines.append("")
     lines += [f"- {note}" for note in table.notes]
