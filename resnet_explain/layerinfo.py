@@ -44,7 +44,7 @@ _OP_POOLING = {"max_pool2d": Pooling.MAX, "adaptive_max_pool2d": Pooling.MAX,
                "avg_pool2d": Pooling.AVG, "adaptive_avg_pool2d": Pooling.AVG}
 
 
-@dataclass
+@dataclass(slots=True)
 class LayerAttrs:
     kind: str = OTHER
     kernel_size: tuple[int, ...] | None = None
@@ -67,7 +67,7 @@ class LayerAttrs:
 
 def _tuple(value: Any, n: int) -> tuple[int, ...]:
     if isinstance(value, (tuple, list)):
-        values = tuple(int(v) for v in value)
+        values = tuple(map(int, value))
         return values * n if len(values) == 1 else values
     return (int(value),) * n
 
@@ -131,11 +131,11 @@ def module_attrs(module: nn.Module) -> LayerAttrs:
         attrs.groups = module.groups
         attrs.in_channels = module.in_channels
         attrs.out_channels = module.out_channels
-        attrs.bias = module.bias is not None
+        attrs.bias = _has_bias(module)
     elif kind == LINEAR:
         attrs.in_channels = module.in_features
         attrs.out_channels = module.out_features
-        attrs.bias = module.bias is not None
+        attrs.bias = _has_bias(module)
     elif kind == POOL:
         n = _pool_dims(module)
         attrs.kernel_size = _tuple(module.kernel_size, n)
@@ -144,6 +144,14 @@ def module_attrs(module: nn.Module) -> LayerAttrs:
         attrs.dilation = _tuple(getattr(module, "dilation", 1), n)
         attrs.ceil_mode = bool(module.ceil_mode)
     return attrs
+
+
+def _has_bias(module: nn.Module) -> bool:
+    """Whether a conv or linear layer adds a bias (``bias`` is a registered parameter, or
+    ``None``; read straight from the registry rather than through ``Module.__getattr__``)."""
+    bias = module._parameters.get("bias") if "bias" in module._parameters else \
+        getattr(module, "bias", None)
+    return bias is not None
 
 
 def _pool_dims(module: nn.Module) -> int:

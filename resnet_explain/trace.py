@@ -97,7 +97,7 @@ def _torch_forward(cls: type) -> bool:
     return getattr(cls.forward, "__module__", "").startswith("torch.")
 
 
-@dataclass
+@dataclass(slots=True)
 class Call:
     """One traced call: a leaf module or a functional operation."""
 
@@ -147,13 +147,15 @@ class _Recorder(TorchFunctionMode):
         self.alive: list[torch.Tensor] = []  # keeps ids unique for the whole trace
         self.scope: list[str] = []
         self.scope_copy: list[str] | None = None  # shared by the records until scope changes
-        self.leaf_inputs: list[tuple[list[int], list[tuple[int, ...]]]] = []
+        # Sources and shapes of the running leaf's inputs (leaves do not nest).
+        self.leaf_input: tuple[list[int], list[tuple[int, ...]]] = ([], [])
         self.call_counts: dict[tuple[bool, str], int] = {}  # (is_op, name) → calls so far
         self.handles: list[Any] = []
         self.active_leaf: str | None = None
         # While a leaf runs, nothing inside it is recorded: torch-function dispatch is switched
         # off for that call only (modes stay on their stack), which halves the mode's cost.
-        self.quiet: list[Any] = []
+        self.off = torch._C.DisableTorchFunction()
+        self.quiet = False
         self.attrs: dict[tuple[int, bool], LayerAttrs] = {}
         self.failed: FailedOp | None = None  # the functional op that raised, if one did
         # Two process-wide module hooks, active only while this recorder is (removed in
@@ -167,7 +169,7 @@ class _Recorder(TorchFunctionMode):
                 # The model itself is a layer only when it is one of PyTorch's own (explain
                 # an nn.Conv2d); a model of the user's with no submodules writes its layers
                 # with F.conv2d on its own parameters, and those calls are the layers.
-                leaf = next(module.children(), None) is None and (
+                leaf = all(child is None for child in module._modules.values()) and (
                     bool(name) or _torch_forward(type(module)))
                 quiet = leaf and _torch_forward(type(module))
                 if module._forward_hooks or module._forward_pre_hooks:
@@ -199,23 +201,34 @@ class _Recorder(TorchFunctionMode):
         return found
 
     def _record(self, name: str, type_: str, is_op: bool, inputs: list[int],
-                input_shapes: list[tuple[int, ...]], output: Any, attrs: LayerAttrs) -> None:
-        out = first_tensor(output)
-        count = self.call_counts.get((is_op, name), 0)
-        self.call_counts[(is_op, name)] = count + 1
+                input_shapes: list[tuple[int, ...]], output: Any, attrs: LayerAttrs,
+                count: int) -> None:
+        """Append the record of call number ``count`` of ``name``; its output tensors now
+        come from it."""
         index = len(self.calls)
-        self.calls.append(Call(
-            index=index, name=name, type=type_, is_op=is_op, call=count, inputs=inputs,
-            input_shapes=input_shapes,
-            output_shape=tuple(out.shape) if out is not None else (),
-            attrs=attrs, scope=self._scope(),
-        ))
+        if type(output) is torch.Tensor:  # the common case: one tensor out
+            self.calls.append(Call(index, name, type_, is_op, count, inputs, input_shapes,
+                                   tuple(output.shape), attrs, self._scope()))
+            self.producers[id(output)] = (index,)
+            self.alive.append(output)
+            return
+        out = first_tensor(output)
+        self.calls.append(Call(index, name, type_, is_op, count, inputs, input_shapes,
+                               tuple(out.shape) if out is not None else (), attrs,
+                               self._scope()))
         made = tensors_in(output)
         for tensor in made:
             # A container that passes tensors through (torchvision's FPN extra block returns
             # its input maps plus a new one) does not make the ones it was given.
             if len(made) == 1 or not self.producers.get(id(tensor)):
                 self.mark(tensor, (index,))
+
+    def _next_count(self, is_op: bool, name: str) -> int:
+        """How many calls of ``name`` came before this one (a shared ReLU is called often)."""
+        key = (is_op, name)
+        count = self.call_counts.get(key, 0)
+        self.call_counts[key] = count + 1
+        return count
 
     def _module_attrs(self, module: nn.Module, name: str, repeated: bool) -> LayerAttrs:
         """Attributes read once per module; a repeated call owns no parameters."""
@@ -254,39 +267,52 @@ class _Recorder(TorchFunctionMode):
             self.scope_copy = list(self.scope)
         return self.scope_copy
 
+    def where(self) -> list[str]:
+        """The modules running now, outermost first, the running leaf included."""
+        return [*self.scope, self.active_leaf] if self.active_leaf is not None else \
+            list(self.scope)
+
     # --- module hooks ----------------------------------------------------------------
+    # A leaf is not pushed on ``scope``: its record's scope is the modules around it, and
+    # consecutive leaves then share one copy of that list.
     def _enter(self, name: str, leaf: bool, quiet: bool, tensors: list[torch.Tensor]) -> None:
         """A module of the model starts. ``quiet``: a leaf whose forward is PyTorch's own
         runs with torch-function dispatch off; a leaf written by the user stays visible, so
         its in-place writes are seen."""
         if self.active_leaf is not None:
             return  # a module called inside a leaf's forward: part of that leaf
-        self.scope.append(name)
-        self.scope_copy = None
-        if leaf:
-            if quiet:
-                off = torch._C.DisableTorchFunction()
-                off.__enter__()
-                self.quiet.append(off)
-            self.active_leaf = name
-            self.leaf_inputs.append((self.sources(tensors), [tuple(t.shape) for t in tensors]))
+        if not leaf:
+            self.scope.append(name)
+            self.scope_copy = None
+            return
+        if quiet:
+            self.off.__enter__()
+            self.quiet = True
+        self.active_leaf = name
+        if len(tensors) == 1:
+            tensor = tensors[0]
+            self.leaf_input = (list(self.producers.get(id(tensor), ())), [tuple(tensor.shape)])
+        else:
+            self.leaf_input = (self.sources(tensors), [tuple(t.shape) for t in tensors])
 
     def _leave(self, module: nn.Module, name: str, leaf: bool, output: Any,
                late: list[torch.Tensor]) -> None:
         """A module of the model returned ``output``; ``late``: tensors it received by
         keyword, which the process-wide pre-hook does not see."""
         if leaf and self.active_leaf == name:
+            # Still quiet while recording: reading the module (``numel()``) is not traced.
             self.active_leaf = None
-            inputs, shapes = self.leaf_inputs.pop()
+            inputs, shapes = self.leaf_input
             if late:
                 inputs += [i for i in self.sources(late) if i not in inputs]
                 shapes += [tuple(t.shape) for t in late]
-            self.scope.pop()
-            self.scope_copy = None
-            self._record(name, type(module).__name__, False, inputs, shapes, output,
-                         self._module_attrs(module, name,
-                                            repeated=(False, name) in self.call_counts))
-            self.speak()
+            count = self._next_count(False, name)
+            attrs = self.attrs.get((id(module), count > 0)) or \
+                self._module_attrs(module, name, repeated=count > 0)
+            self._record(name, type(module).__name__, False, inputs, shapes, output, attrs,
+                         count)
+            if self.quiet:
+                self.speak()
         elif self.active_leaf is None and self.scope and self.scope[-1] == name:
             self.scope.pop()
             self.scope_copy = None
@@ -295,7 +321,11 @@ class _Recorder(TorchFunctionMode):
         entry = self.modules.get(id(module))
         if entry is not None:  # not a module of another model, nor one with its own hooks
             name, leaf, quiet = entry
-            self._enter(name, leaf, quiet, tensors_in(args) if leaf else [])
+            if leaf:
+                self._enter(name, True, quiet, [args[0]] if len(args) == 1 and
+                            type(args[0]) is torch.Tensor else tensors_in(args))
+            else:
+                self._enter(name, False, quiet, [])
 
     def _global_post_hook(self, module: nn.Module, args: tuple, kwargs: dict,
                           output: Any) -> None:
@@ -363,7 +393,8 @@ class _Recorder(TorchFunctionMode):
         attrs = functional_attrs(op, args, kwargs)
         if weights:
             self._count(attrs, name, weights)
-        self._record(name, op, True, sources, shapes, result, attrs)
+        self._record(name, op, True, sources, shapes, result, attrs,
+                     self._next_count(True, name))
         return result
 
     def _failed(self, func: Any, args: tuple, kwargs: dict, error: Exception) -> None:
@@ -371,15 +402,16 @@ class _Recorder(TorchFunctionMode):
         name = getattr(func, "__name__", str(func))
         operands = tensors_in(args) + tensors_in(kwargs)
         self.failed = FailedOp(
-            op=_OP_NAMES.get(name, name.strip("_")), scope=list(self.scope),
+            op=_OP_NAMES.get(name, name.strip("_")), scope=self.where(),
             shapes=[tuple(t.shape) for t in operands],
             producers=[self.producers.get(id(t), ()) for t in operands], error=error,
             call=(func, args, kwargs))
 
     def speak(self) -> None:
         """End the quiet period of the leaf that just ran (or of one that raised)."""
-        while self.quiet:
-            self.quiet.pop().__exit__(None, None, None)
+        if self.quiet:
+            self.quiet = False
+            self.off.__exit__(None, None, None)
 
     def remove(self) -> None:
         for handle in self.handles:
@@ -405,18 +437,21 @@ def _eval(model: nn.Module, named_modules: list[tuple[str, nn.Module]]) -> None:
 
 
 def _own_tensors(named_modules: list[tuple[str, nn.Module]],
-                 attribute: str) -> dict[str, torch.Tensor]:
-    """Parameters (or buffers) by qualified name, each tensor once, like
-    ``model.named_parameters()`` but from the module list already in hand."""
-    found: dict[str, torch.Tensor] = {}
+                 ) -> tuple[dict[str, torch.Tensor], dict[str, torch.Tensor]]:
+    """Parameters and buffers by qualified name, each tensor once, like
+    ``model.named_parameters()`` and ``model.named_buffers()`` but in one walk over the module
+    list already in hand."""
+    params: dict[str, torch.Tensor] = {}
+    buffers: dict[str, torch.Tensor] = {}
     seen: set[int] = set()
     for prefix, module in named_modules:
-        for key, tensor in getattr(module, attribute).items():
-            if tensor is None or id(tensor) in seen:
-                continue
-            seen.add(id(tensor))
-            found[f"{prefix}.{key}" if prefix else key] = tensor
-    return found
+        for found, registry in ((params, module._parameters), (buffers, module._buffers)):
+            for key, tensor in registry.items():
+                if tensor is None or id(tensor) in seen:
+                    continue
+                seen.add(id(tensor))
+                found[f"{prefix}.{key}" if prefix else key] = tensor
+    return params, buffers
 
 
 def _run(model: nn.Module, named_modules: list[tuple[str, nn.Module]],
@@ -460,8 +495,8 @@ def _run(model: nn.Module, named_modules: list[tuple[str, nn.Module]],
 def trace(model: nn.Module, input_shape: tuple[int, ...]) -> Trace:
     """Trace ``model`` on an input of ``input_shape`` (batch first) without real computation."""
     named_modules = list(model.named_modules())
-    params = _own_tensors(named_modules, "_parameters")
-    state = {**params, **_own_tensors(named_modules, "_buffers")}
+    params, buffers = _own_tensors(named_modules)
+    state = {**params, **buffers}
     _refuse(named_modules, state)
     sample = next(iter(state.values()), torch.empty(0))
     dtype = sample.dtype if sample.is_floating_point() else torch.get_default_dtype()
@@ -597,7 +632,7 @@ def _failure_context(error: Exception, recorder: _Recorder,
     reshape = False
     if name is not None:
         module = dict(named_modules).get(name)
-        sources, shapes = recorder.leaf_inputs[-1] if recorder.leaf_inputs else ([], [])
+        sources, shapes = recorder.leaf_input
         attrs = module_attrs(module) if module is not None else LayerAttrs()
         reshape = attrs.kind == RESHAPE
         context.update(explain_failed_layer(FailedLayer(
