@@ -63,6 +63,10 @@ class LayerAttrs:
     params: int = 0
     trainable_params: int = 0
     shared_with: tuple[str, ...] = ()  # layers that own parameters this one uses too
+    # The channel count a batch norm's statistics are for. PyTorch checks it against the
+    # input only when there are elements to normalise, so the trace checks it for an empty
+    # batch (not shown: the views describe a norm by its input).
+    norm_features: int | None = None
 
 
 def _tuple(value: Any, n: int) -> tuple[int, ...]:
@@ -136,6 +140,8 @@ def module_attrs(module: nn.Module) -> LayerAttrs:
         attrs.in_channels = module.in_features
         attrs.out_channels = module.out_features
         attrs.bias = _has_bias(module)
+    elif kind == BATCH_NORM:
+        attrs.norm_features = getattr(module, "num_features", None)
     elif kind == POOL:
         n = _pool_dims(module)
         attrs.kernel_size = _tuple(module.kernel_size, n)

@@ -91,6 +91,68 @@ _WRITES = frozenset((
 ))
 
 
+def _flag(args: tuple, kwargs: dict, position: int | None, name: str) -> bool:
+    if position is not None and len(args) > position:
+        return bool(args[position])
+    return bool(kwargs.get(name, False))
+
+
+def _same_shape(inplace_at: int | None = None, training_at: int | None = None,
+                in_place: bool = False):
+    """An answer for an op whose result has its input's shape, dtype and device: the input
+    itself when the op works in place (``in_place``, or its ``inplace`` flag at
+    ``inplace_at``, counted after the input), a new meta tensor otherwise, and None (run
+    PyTorch's kernel) when a dropout would be active (``training``)."""
+    def answer(input: Any, *args: Any, **kwargs: Any) -> torch.Tensor | None:
+        if type(input) is not torch.Tensor or _flag(args, kwargs, training_at, "training"):
+            return None
+        if in_place or _flag(args, kwargs, inplace_at, "inplace"):
+            return input
+        return torch.empty_like(input)
+    return answer
+
+
+def _batch_norm(input: Any, *args: Any, **kwargs: Any) -> torch.Tensor | None:
+    """``F.batch_norm(input, running_mean, running_var, weight, bias, training, …)`` (and
+    ``torch.batch_norm`` with weight and bias first) keeps the input's shape when every
+    per-channel tensor has one value per channel; otherwise PyTorch's own kernel runs and
+    raises its own error ("running_mean should contain 32 elements not 64")."""
+    if type(input) is not torch.Tensor or input.dim() < 2 or _flag(args, kwargs, 4, "training"):
+        return None
+    channels = input.shape[1]
+    for tensor in (*args[:4], *(kwargs.get(key) for key in
+                                ("weight", "bias", "running_mean", "running_var"))):
+        if isinstance(tensor, torch.Tensor) and tensor.numel() != channels:
+            return None
+    return torch.empty_like(input)
+
+
+# Calls inside PyTorch's own layers whose result has their input's shape, dtype and device,
+# by name, with where their ``inplace`` flag sits (after the input). On the meta device
+# PyTorch may run these through its Python reference kernels (batch_norm ≈ 0.2 ms a call
+# once ``torch._decomp`` is loaded), so the meta engine answers them itself; a call it cannot
+# vouch for (None) runs the real kernel.
+_META_SAME_SHAPE: dict[str, Any] = {
+    "batch_norm": _batch_norm,
+    "relu": _same_shape(0), "relu6": _same_shape(0), "silu": _same_shape(0),
+    "hardswish": _same_shape(0), "gelu": _same_shape(), "sigmoid": _same_shape(),
+    "dropout": _same_shape(inplace_at=2, training_at=1),
+    "relu_": _same_shape(in_place=True), "silu_": _same_shape(in_place=True),
+    "sigmoid_": _same_shape(in_place=True),
+}
+
+
+# Functions that make a tensor on the default device. On the meta engine a forward's own
+# ``torch.arange(n)`` or ``torch.zeros(...)`` is made on the meta device instead, as under
+# ``with torch.device("meta")``, whose function mode would add a second dispatch to every op.
+_FACTORIES = frozenset((
+    torch.empty, torch.empty_strided, torch.zeros, torch.ones, torch.full, torch.arange,
+    torch.range, torch.linspace, torch.logspace, torch.eye, torch.rand, torch.randn,
+    torch.randint, torch.randperm, torch.tensor, torch.as_tensor, torch.asarray,
+    torch.scalar_tensor, torch.tril_indices, torch.triu_indices,
+))
+
+
 @functools.cache
 def _torch_forward(cls: type) -> bool:
     """Whether a module class runs PyTorch's own forward (a subclass that keeps it, too)."""
@@ -130,7 +192,7 @@ class _Recorder(TorchFunctionMode):
     """Hooks and a function mode that together write the list of :class:`Call` records."""
 
     def __init__(self, named_modules: list[tuple[str, nn.Module]], snapshot: Snapshot,
-                 empty_batch: bool, own: dict[int, str]) -> None:
+                 empty_batch: bool, own: dict[int, str], on_meta: bool = False) -> None:
         super().__init__()
         # Parameters (id, as this run sees them → qualified name) and the layer that counted
         # each first: a parameter is counted once, in the first layer that uses it.
@@ -138,6 +200,9 @@ class _Recorder(TorchFunctionMode):
         self.counted: dict[int, str] = {}
         self.snapshot = snapshot  # told before the forward writes into a tensor in place
         self.empty_batch = empty_batch
+        # On the meta device PyTorch's own leaves stay visible, so that the shape-keeping ops
+        # inside them are answered by ``_META_SAME_SHAPE`` instead of PyTorch's meta kernels.
+        self.on_meta = on_meta
         self.batch_moved = False  # an op used dim 0 as something else than the batch
         self.names = {id(m): name for name, m in named_modules}
         # (name, is a leaf, runs quiet) of every module of the model, by id.
@@ -171,7 +236,7 @@ class _Recorder(TorchFunctionMode):
                 # with F.conv2d on its own parameters, and those calls are the layers.
                 leaf = all(child is None for child in module._modules.values()) and (
                     bool(name) or _torch_forward(type(module)))
-                quiet = leaf and _torch_forward(type(module))
+                quiet = leaf and not on_meta and _torch_forward(type(module))
                 if module._forward_hooks or module._forward_pre_hooks:
                     own_hooks.append((module, name, leaf, quiet))
                 else:
@@ -285,22 +350,29 @@ class _Recorder(TorchFunctionMode):
             self.scope.append(name)
             self.scope_copy = None
             return
-        if quiet:
-            self.off.__enter__()
-            self.quiet = True
+        # The leaf's inputs are read with dispatch off, so that reading ``.shape`` does not
+        # go through the function mode (a quiet leaf stays so for its whole call).
+        self.off.__enter__()
         self.active_leaf = name
         if len(tensors) == 1:
             tensor = tensors[0]
             self.leaf_input = (list(self.producers.get(id(tensor), ())), [tuple(tensor.shape)])
         else:
             self.leaf_input = (self.sources(tensors), [tuple(t.shape) for t in tensors])
+        if quiet:
+            self.quiet = True
+        else:
+            self.off.__exit__(None, None, None)
 
     def _leave(self, module: nn.Module, name: str, leaf: bool, output: Any,
                late: list[torch.Tensor]) -> None:
         """A module of the model returned ``output``; ``late``: tensors it received by
         keyword, which the process-wide pre-hook does not see."""
         if leaf and self.active_leaf == name:
-            # Still quiet while recording: reading the module (``numel()``) is not traced.
+            # Quiet while recording: reading the module (``numel()``) is not traced.
+            if not self.quiet:
+                self.off.__enter__()
+                self.quiet = True
             self.active_leaf = None
             inputs, shapes = self.leaf_input
             if late:
@@ -311,8 +383,7 @@ class _Recorder(TorchFunctionMode):
                 self._module_attrs(module, name, repeated=count > 0)
             self._record(name, type(module).__name__, False, inputs, shapes, output, attrs,
                          count)
-            if self.quiet:
-                self.speak()
+            self.speak()
         elif self.active_leaf is None and self.scope and self.scope[-1] == name:
             self.scope.pop()
             self.scope_copy = None
@@ -351,6 +422,13 @@ class _Recorder(TorchFunctionMode):
     def __torch_function__(self, func, types, args=(), kwargs=None):
         kwargs = kwargs or {}
         fname = getattr(func, "__name__", "")
+        if self.on_meta:
+            if self.active_leaf is not None and fname in _META_SAME_SHAPE:
+                result = _META_SAME_SHAPE[fname](*args, **kwargs)
+                if result is not None:
+                    return result
+            elif func in _FACTORIES and kwargs.get("device") is None:
+                kwargs["device"] = "meta"  # a tensor the forward makes meets meta activations
         if fname in _WRITES or (fname[-1:] == "_" and fname[:1] != "_") or "out" in kwargs:
             target = written_tensor(args, kwargs)
             if target is not None and not self.producers.get(id(target)):
@@ -470,7 +548,9 @@ def _run(model: nn.Module, named_modules: list[tuple[str, nn.Module]],
         own = {id(meta[name]): name for name in params}
     else:
         own = {id(t): name for name, t in params.items()}
-    recorder = _Recorder(named_modules, snapshot, empty_batch=x.shape[0] == 0, own=own)
+    on_meta = x.device.type == "meta"
+    recorder = _Recorder(named_modules, snapshot, empty_batch=x.shape[0] == 0, own=own,
+                         on_meta=on_meta)
     try:
         recorder.mark(x, (MODEL_INPUT,))
         # Warnings an empty or storage-less batch provokes ("std(): degrees of freedom is
@@ -478,10 +558,7 @@ def _run(model: nn.Module, named_modules: list[tuple[str, nn.Module]],
         with torch.no_grad(), warnings.catch_warnings(), recorder:
             warnings.simplefilter("ignore")
             if swap_to_meta:
-                # Tensors the forward makes itself (``torch.arange``, ``torch.rand``) are made
-                # on the meta device too, so that they meet the meta activations.
-                with torch.device("meta"):
-                    output = torch.func.functional_call(model, meta, (x,))
+                output = torch.func.functional_call(model, meta, (x,))
             else:
                 output = model(x)
     except Exception as error:  # the user's forward failed
@@ -504,7 +581,8 @@ def trace(model: nn.Module, input_shape: tuple[int, ...]) -> Trace:
     # place, the RNG) is put back below, after each attempt and at the end.
     snapshot = Snapshot((module for _, module in named_modules), state.values(), sample.device)
     try:
-        attempts = [("meta", True)] if sample.device.type == "meta" else [
+        on_meta = all(tensor.device.type == "meta" for tensor in state.values())
+        attempts = [("meta", not on_meta)] if sample.device.type == "meta" else [
             ("empty-batch", False), ("meta", True)
         ]
         failures: list[tuple[int, Exception, TraceFailure]] = []
@@ -515,7 +593,7 @@ def trace(model: nn.Module, input_shape: tuple[int, ...]) -> Trace:
             # while we look; the snapshot puts every flag back as it was.
             _eval(model, named_modules)
             batch = 0 if engine == "empty-batch" else input_shape[0]
-            device = "meta" if swap else sample.device
+            device = "meta" if engine == "meta" else sample.device
             x = _input((batch, *input_shape[1:]), input_shape, dtype, device)
             recorder, output, error = _run(model, named_modules, state, params, x, swap,
                                            snapshot)
@@ -574,7 +652,9 @@ def _batch_independent(recorder: _Recorder) -> bool:
 
     Dimension 0 must have stayed the batch: no op used it as something else (see
     :mod:`.batchdim`), no layer turned a batch of 0 into another leading size (a
-    sequence-first layer), and every reshape kept the number of elements per image — an
+    sequence-first layer), every batch norm got the width it was made for (PyTorch checks
+    that only when there is something to normalise), and every reshape kept the number of
+    elements per image — an
     empty tensor reshapes to anything: ``x.view(-1, 7*7*2048)`` succeeds on 0 images even
     when a real image has only 2·2·2048 values. Otherwise the trace is redone on the meta
     device with the real batch, where the real error (or the real shape) appears.
@@ -589,6 +669,10 @@ def _batch_independent(recorder: _Recorder) -> bool:
             return False  # a layer moved the batch away from dim 0
         if 0 in shape_out[1:]:
             return False  # a size PyTorch rejects with a real batch (a conv's output of 0)
+        features = call.attrs.norm_features
+        if features is not None and len(call.input_shapes[0]) > 1 and \
+                call.input_shapes[0][1] != features:
+            return False  # a batch norm of another width, which only a real batch rejects
         if call.attrs.kind == RESHAPE:
             shape_in = call.input_shapes[0]
             if (not shape_out or shape_out[0] != 0

@@ -110,8 +110,7 @@ def build_cases(big_blocks: int) -> tuple[dict[str, Callable[[], object]], dict[
                 return net(empty)
         return run
 
-    with torch.device("meta"):
-        meta_model = build("resnet152")
+    meta_model = build("resnet152").to("meta")  # parameters and buffers on the meta device
     meta_small = torch.empty(SMALL, device="meta")
     meta_large = torch.empty(LARGE, device="meta")
 
