@@ -41,6 +41,7 @@ import tempfile
 import time
 from collections.abc import Callable
 from pathlib import Path
+from typing import Any
 
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
@@ -146,7 +147,45 @@ def build_cases(big_blocks: int) -> tuple[dict[str, Callable[[], object]], dict[
         "pipeline_152": pipeline(model, SMALL),
         "pipeline_big": pipeline(big, cifar_input),
     }
+    if torch.cuda.is_available():  # the same figures for a model on the GPU
+        cases.update(_cuda_cases(build))
     return cases, calls
+
+
+def _cuda_cases(build: Callable[..., Any]) -> dict[str, Callable[[], object]]:
+    """explain() of a resnet152 on CUDA beside its floor (batch-0 forward with leaf hooks, on
+    the GPU) and torchinfo with a real CUDA forward of one image; each call ends with a
+    synchronize, so queued kernels are paid by the call that launched them."""
+    import torch
+    import torchinfo
+
+    from resnet_explain import explain
+
+    model = build("resnet152").cuda()
+    hooked = build("resnet152").cuda().eval()
+    for module in hooked.modules():
+        if next(module.children(), None) is None:
+            module.register_forward_pre_hook(lambda m, args: None)
+            module.register_forward_hook(lambda m, args, out: None)
+    empty = torch.empty((0, *SMALL[1:]), device="cuda")
+    data = torch.randn(SMALL, device="cuda")
+
+    def synced(fn: Callable[[], object]) -> Callable[[], object]:
+        def run() -> object:
+            result = fn()
+            torch.cuda.synchronize()
+            return result
+        return run
+
+    def floor() -> object:
+        with torch.no_grad():
+            return hooked(empty)
+
+    return {
+        "cuda_floor": synced(floor),
+        "cuda_explain": synced(lambda: explain(model, SMALL)),
+        "cuda_torchinfo": synced(lambda: torchinfo.summary(model, input_data=data, verbose=0)),
+    }
 
 
 Series = dict[str, list[float]]
@@ -253,6 +292,15 @@ def report(wall: Series, cpu: Series, memory: Series, calls: dict[str, int],
         "<= 3x", c["meta_engine"] <= 3 * c["explain_small"])
     row("to_json() resnet152", both("to_json"), "", "", "<= 5 ms", c["to_json"] <= 5)
     row("text table, layer depth, resnet152", both("text"), "", "", "<= 5 ms", c["text"] <= 5)
+    if "cuda_explain" in c:
+        ours, floor_gpu = c["cuda_explain"], c["cuda_floor"]
+        row("explain(resnet152) on CUDA", both("cuda_explain"), f"CUDA floor {both('cuda_floor')}",
+            f"{ours / floor_gpu:.2f}x", "<= 1.3x floor", ours <= 1.3 * floor_gpu)
+        row("  torchinfo.summary, real CUDA forward", "", f"torchinfo {both('cuda_torchinfo')}",
+            f"{c['cuda_torchinfo'] / ours:.1f}x", ">= 15x faster",
+            c["cuda_torchinfo"] / ours >= 15)
+    else:
+        row("explain(resnet152) on CUDA", "no GPU here", "", "", "<= 1.3x floor", None)
     per_152 = c["pipeline_152"] * 1000 / calls["resnet152"]
     per_big = c["pipeline_big"] * 1000 / calls["big"]
     row(f"trace+analysis+text, {calls['big']:,} calls", f"{per_big:.1f} us/call",
