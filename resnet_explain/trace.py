@@ -234,7 +234,8 @@ class _Recorder(TorchFunctionMode):
                 # The model itself is a layer only when it is one of PyTorch's own (explain
                 # an nn.Conv2d); a model of the user's with no submodules writes its layers
                 # with F.conv2d on its own parameters, and those calls are the layers.
-                leaf = all(child is None for child in module._modules.values()) and (
+                leaf = (not module._modules or all(
+                    child is None for child in module._modules.values())) and (
                     bool(name) or _torch_forward(type(module)))
                 quiet = leaf and not on_meta and _torch_forward(type(module))
                 if module._forward_hooks or module._forward_pre_hooks:

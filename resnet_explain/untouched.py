@@ -37,14 +37,18 @@ class Snapshot:
     def __init__(self, modules: Iterable[nn.Module], tensors: Iterable[torch.Tensor],
                  device: torch.device) -> None:
         dicts: list[tuple[dict, dict]] = []
+        empty: list[dict] = []  # inner dicts with nothing in them (a leaf's ``_modules``)
         for module in modules:
             attributes = module.__dict__
             dicts.append((attributes, attributes.copy()))
             for key in _INNER:
                 inner = attributes.get(key)
-                if inner is not None:
+                if inner:
                     dicts.append((inner, inner.copy()))
+                elif inner is not None:
+                    empty.append(inner)
         self.dicts = dicts
+        self.empty = empty
         self.tensors = list(tensors)
         self.by_id = {id(t): t for t in self.tensors}
         self.by_storage: dict[int, torch.Tensor] | None = None  # built at the first write
@@ -75,6 +79,9 @@ class Snapshot:
             if not _same(current, saved):
                 current.clear()
                 current.update(saved)
+        for current in self.empty:
+            if current:
+                current.clear()
         with torch.no_grad():
             for tensor, copy in self.written.values():
                 if tensor.shape == copy.shape and tensor.dtype == copy.dtype and \

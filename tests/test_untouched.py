@@ -109,6 +109,30 @@ def test_a_forward_that_changes_itself_leaves_nothing_changed(training):
     assert other.calls == 1 and other.norm.initialized.item() == 1 and other.step.item() == 1
 
 
+class Registering(nn.Module):
+    """A forward that registers things as a lazy module would, into registries that were
+    empty before it ran (the snapshot keeps no copy of an empty one)."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.conv = nn.Conv2d(3, 4, 1)
+
+    def forward(self, x: torch.Tensor) -> torch.Tensor:
+        self.conv.register_buffer("seen", torch.ones(1))  # conv had no buffers
+        self.conv.add_module("extra", nn.Identity())  # nor submodules
+        self.register_parameter("late", nn.Parameter(torch.zeros(1)))  # the root no parameters
+        return self.conv(x)
+
+
+def test_what_a_forward_registers_is_taken_away_again():
+    model = Registering()
+    explain(model, (1, 3, 4, 4))
+    assert not model.conv._buffers and not model.conv._modules and not model._parameters
+    other = Registering()
+    other(torch.randn(1, 3, 4, 4))  # the forward really registers them
+    assert "seen" in other.conv._buffers and "extra" in other.conv._modules
+
+
 def test_the_meta_fallback_leaves_nothing_changed_either():
     class Viewing(SelfChanging):
         def forward(self, x):
