@@ -32,6 +32,7 @@ from .architecture import (
     Role,
     Shape,
     ShortcutKind,
+    SizeCheck,
     Stage,
     StageKind,
 )
@@ -46,7 +47,7 @@ _NORMS = (LayerKind.BATCH_NORM, LayerKind.NORM)
 
 
 def analyse(trace: Trace, model: str) -> Architecture:
-    layers = [_layer(call) for call in trace.calls]
+    layers = _layers(trace.calls)
     assign_receptive_fields(layers, trace.input_shape)
     graph = _Graph(layers)
     # Every output counts (a tuple or dict of feature maps): the plain path is the longest
@@ -60,7 +61,7 @@ def analyse(trace: Trace, model: str) -> Architecture:
             layers[index].on_longest_path = True
     blocks = _find_blocks(layers, graph, trace.input_shape)
     stages = _assign(layers, blocks)
-    stem, head = _group(layers, Role.STEM), _group(layers, Role.HEAD)
+    stem, head = _groups(layers)
     plain_depth = graph.depth[output] if output is not None else 0
     weighted_names = {layer.name for layer in layers if layer.weighted}
     projections = {layers[i].name for b in blocks for i in b.shortcut_layers if layers[i].weighted}
@@ -72,7 +73,7 @@ def analyse(trace: Trace, model: str) -> Architecture:
         blocks=blocks,
         stages=stages,
         plain_depth=plain_depth,
-        depth_formula=_depth_formula(plain_depth, layers, blocks, stages),
+        depth_formula=_depth_formula(plain_depth, blocks, stages, stem, head),
         weighted_layers=len(weighted_names),
         shortcut_projections=len(projections),
         total_params=trace.total_params,
@@ -108,36 +109,67 @@ def _shared_parameter_notes(layers: list[Layer]) -> list[str]:
 
 
 # --- one layer ------------------------------------------------------------------------
-def _layer(call: Call) -> Layer:
+_KINDS = {kind.value: kind for kind in LayerKind}  # the member for a kind's string
+_WEIGHTED = (CONV, LINEAR)
+
+#: The size checks of a conv or pool and its start padding, by everything they are computed
+#: from: (input map, output map, kernel, stride, padding, dilation, ceil_mode, same padding,
+#: transposed, output padding).
+_ChecksFor = dict[tuple, tuple[tuple[SizeCheck, ...], tuple[int, ...]]]
+
+
+def _layers(calls: list[Call]) -> list[Layer]:
+    """One :class:`Layer` per traced call, in call order.
+
+    A network repeats a few configurations many times (every 3×3 conv of a stage, on the
+    same map), so the size checks are computed once per distinct configuration in this
+    trace and each layer gets its own list of the (frozen) results.
+    """
+    checks_for: _ChecksFor = {}
+    return [_layer(call, checks_for) for call in calls]
+
+
+def _layer(call: Call, checks_for: _ChecksFor) -> Layer:
+    """The layer of one call. It takes over the call's ``inputs``, ``input_shapes`` and
+    ``scope`` lists rather than copies: a trace is read once, and nothing changes them."""
     a = call.attrs
-    layer = Layer(
-        index=call.index, name=call.name, type=call.type, is_op=call.is_op, call=call.call,
-        inputs=list(call.inputs), input_shapes=list(call.input_shapes),
-        output_shape=call.output_shape, params=a.params, trainable_params=a.trainable_params,
-        shared_with=list(a.shared_with),
-        weighted=a.kind in (CONV, LINEAR), kind=LayerKind(a.kind), pooling=a.pooling,
-        kernel_size=a.kernel_size, stride=a.stride,
-        padding=a.padding, dilation=a.dilation, groups=a.groups, in_channels=a.in_channels,
-        out_channels=a.out_channels, bias=a.bias, scope=list(call.scope),
-    )
+    kind = _KINDS[a.kind]
+    out = call.output_shape
     shape_in = call.input_shapes[0] if call.input_shapes else ()
-    if a.kind == CONV and a.transposed:
-        layer.macs = transposed_conv_macs(a.kernel_size, a.in_channels, a.out_channels,
-                                          a.groups, shape_in)
-    elif a.kind == CONV:
-        layer.macs = conv_macs(a.kernel_size, a.in_channels, a.out_channels, a.groups,
-                               call.output_shape)
-    elif a.kind == LINEAR:
-        layer.macs = linear_macs(a.in_channels, a.out_channels, call.output_shape)
-    if a.kind in (CONV, POOL) and len(shape_in) >= 3 and len(call.output_shape) == len(shape_in):
+    macs = 0
+    if kind is CONV and a.transposed:
+        macs = transposed_conv_macs(a.kernel_size, a.in_channels, a.out_channels, a.groups,
+                                    shape_in)
+    elif kind is CONV:
+        macs = conv_macs(a.kernel_size, a.in_channels, a.out_channels, a.groups, out)
+    elif kind is LINEAR:
+        macs = linear_macs(a.in_channels, a.out_channels, out)
+    checks: list[SizeCheck] = []
+    padding = a.padding
+    if (kind is CONV or kind is POOL) and len(shape_in) >= 3 and len(out) == len(shape_in):
         spatial = len(a.kernel_size)
-        layer.size_checks = size_checks(
-            shape_in[-spatial:], call.output_shape[-spatial:], a.kernel_size, a.stride,
-            a.padding, a.dilation, a.ceil_mode, same=a.same_padding, transposed=a.transposed,
-            output_padding=a.output_padding,
-        )
-        layer.padding = tuple(check.padding for check in layer.size_checks)  # start padding
-    return layer
+        in_map, out_map = shape_in[-spatial:], out[-spatial:]
+        key = (in_map, out_map, a.kernel_size, a.stride, a.padding, a.dilation, a.ceil_mode,
+               a.same_padding, a.transposed, a.output_padding)
+        found = checks_for.get(key)
+        if found is None:
+            computed = size_checks(in_map, out_map, a.kernel_size, a.stride, a.padding,
+                                   a.dilation, a.ceil_mode, same=a.same_padding,
+                                   transposed=a.transposed, output_padding=a.output_padding)
+            found = checks_for[key] = (tuple(computed),
+                                       tuple(check.padding for check in computed))
+        checks, padding = list(found[0]), found[1]  # the start padding of each dimension
+    # Positional, in the order of Layer's fields (a keyword call costs twice as much, and
+    # this runs once per traced call); tests/test_structures.py holds the order.
+    return Layer(
+        call.index, call.name, call.type, call.is_op, call.call,
+        call.inputs, call.input_shapes, out,  # inputs, input_shapes, output_shape
+        a.params, a.trainable_params, list(a.shared_with),
+        macs, kind in _WEIGHTED, kind, a.pooling,  # macs, weighted, kind, pooling
+        a.kernel_size, a.stride, padding, a.dilation, a.groups,
+        a.in_channels, a.out_channels, a.bias,
+        checks, call.scope,  # size_checks, scope
+    )
 
 
 # --- the data-flow graph --------------------------------------------------------------
@@ -243,7 +275,8 @@ class _Graph:
 
 # --- residual blocks ------------------------------------------------------------------
 def _find_blocks(layers: list[Layer], graph: _Graph, input_shape: Shape) -> list[Block]:
-    found: list[tuple[Layer, int, list[int], list[int]]] = []
+    # (add, fork, main, shortcut, route): see _route for the route.
+    found: list[tuple[Layer, int, list[int], list[int], list[int]]] = []
     # Blocks do not nest or share layers: an add whose branches hold another block's layers
     # is a long skip around several blocks (a global residual), or a second use of the same
     # F(x), not a block of the network's hierarchy.
@@ -255,21 +288,24 @@ def _find_blocks(layers: list[Layer], graph: _Graph, input_shape: Shape) -> list
         fork, branch_a, branch_b = graph.branches(a, b)
         if not branch_a and not branch_b:
             continue
-        main, shortcut = sorted(
-            (branch_a, branch_b),
-            key=lambda br: (-_weighted(layers, br), -len(br)),
-        )
+        # The main branch has more weighted layers, then more layers; a tie keeps a's first.
+        main, shortcut = branch_a, branch_b
+        if (_weighted(layers, branch_b), len(branch_b)) > (_weighted(layers, branch_a),
+                                                           len(branch_a)):
+            main, shortcut = branch_b, branch_a
+        if not (owned.isdisjoint(main) and owned.isdisjoint(shortcut)):
+            continue
         fork_shape = layers[fork].output_shape if fork != MODEL_INPUT else input_shape
-        if owned.isdisjoint(main) and owned.isdisjoint(shortcut) and \
-                _is_residual(layers, graph, layer, fork, fork_shape, main, shortcut):
-            found.append((layer, fork, main, shortcut))
+        route = _route(graph, layer, main)
+        if _is_residual(layers, layer, fork, fork_shape, shortcut, route):
+            found.append((layer, fork, main, shortcut, route))
             owned.update(main, shortcut, (layer.index,))
 
     module_names = [_block_module(add) for add, *_ in found]
     uses = Counter(module_names)
     blocks: list[Block] = []
     stage_number, index_in_stage, previous = 1, 0, None
-    for (add, fork, main, shortcut), module in zip(found, module_names):
+    for (add, fork, main, shortcut, route), module in zip(found, module_names):
         in_shape = layers[fork].output_shape if fork != MODEL_INPUT else input_shape
         out_shape = add.output_shape
         # A stage is a run of blocks with the same number of filters and the same map size:
@@ -281,7 +317,7 @@ def _find_blocks(layers: list[Layer], graph: _Graph, input_shape: Shape) -> list
         index_in_stage += 1
         paper = f"conv{stage_number}_{index_in_stage}"
         unique = module and uses[module] == 1
-        stride = _path_stride(layers, graph, _route(graph, add, main))
+        stride = _path_stride(layers, graph, route)
         kind, reason = _shortcut_kind(layers, shortcut, in_shape, out_shape, stride)
         blocks.append(Block(
             name=module if unique else paper, paper_name=paper, stage=f"conv{stage_number}_x",
@@ -293,9 +329,10 @@ def _find_blocks(layers: list[Layer], graph: _Graph, input_shape: Shape) -> list
     return blocks
 
 
-def _is_residual(layers: list[Layer], graph: _Graph, add: Layer, fork: int, fork_shape: Shape,
-                 main: list[int], shortcut: list[int]) -> bool:
-    """Whether an add of two branches is a residual block ``x + F(x)``.
+def _is_residual(layers: list[Layer], add: Layer, fork: int, fork_shape: Shape,
+                 shortcut: list[int], route: list[int]) -> bool:
+    """Whether an add of two branches is a residual block ``x + F(x)``; ``route`` is the
+    main branch without its gates (see :func:`_route`).
 
     * The shortcut carries the block's *whole* input: what it reads of the fork has all the
       fork's channels (the identity, a projection of it, or option A's subsample padded with
@@ -313,9 +350,11 @@ def _is_residual(layers: list[Layer], graph: _Graph, add: Layer, fork: int, fork
     if any(_fewer_channels(shape, fork_shape) for shape in reads):
         return False
     out = add.output_shape
-    for index in _route(graph, add, main):
+    out_map = out[2:]
+    for index in route:
         shape = layers[index].output_shape
-        if len(shape) == len(out) >= 3 and any(s < o for s, o in zip(shape[2:], out[2:])):
+        if (len(shape) == len(out) >= 3 and shape[2:] != out_map
+                and any(s < o for s, o in zip(shape[2:], out_map))):
             return False
     return True
 
@@ -349,11 +388,12 @@ def _route(graph: _Graph, add: Layer, main: list[int]) -> list[int]:
 def _path_stride(layers: list[Layer], graph: _Graph, route: list[int]) -> int:
     """The product of the strides along the route, up to the add: the largest over its
     parallel paths, so parallel strided convs (Res2Net's splits) count once, not once each."""
-    members = set(route)
-    stride: dict[int, int] = {}
+    stride: dict[int, int] = {}  # of the route's layers so far (a layer's inputs run first)
     for index in route:
-        before = [stride[p] for p in graph.preds[index] if p in members]
-        stride[index] = _own_stride(layers[index]) * max(before, default=1)
+        before = 1
+        for pred in graph.preds[index]:
+            before = max(before, stride.get(pred, 1))
+        stride[index] = _own_stride(layers[index]) * before
     return max(stride.values(), default=1)
 
 
@@ -439,9 +479,11 @@ def _assign(layers: list[Layer], blocks: list[Block]) -> list[Stage]:
     head_name = "fc" if any(_fully_connected(layer) for layer in head) else "head"
     for layer in layers:
         number, role = owner[layer.index]
-        if role in ("stem", "head"):
-            layer.role = Role(role)
-            layer.stage, layer.block = "conv1" if role == "stem" else head_name, None
+        if role == "stem":
+            layer.role, layer.stage, layer.block = Role.STEM, "conv1", None
+            continue
+        if role == "head":
+            layer.role, layer.stage, layer.block = Role.HEAD, head_name, None
             continue
         block = blocks[number]
         layer.role = Role.SHORTCUT if role == "shortcut" else Role.MAIN
@@ -452,19 +494,28 @@ def _assign(layers: list[Layer], blocks: list[Block]) -> list[Stage]:
             block.tail_layers.append(layer.index)
     _pool_into_first_stage(layers, blocks)
     for block in blocks:
-        members = block.layers
-        block.params = sum(layers[i].params for i in members)
-        block.macs = sum(layers[i].macs for i in members)
-        # What the block adds to the plain depth: its weighted layers on the longest path
-        # (a squeeze-excitation gate is on the main branch but off that path).
-        block.main_weighted = sum(layers[i].weighted for i in members if layers[i].on_longest_path)
+        members = [layers[i] for i in block.layers]
+        # main_weighted is what the block adds to the plain depth: its weighted layers on the
+        # longest path (a squeeze-excitation gate is on the main branch but off that path).
+        block.params, block.macs, block.main_weighted = _totals(members)
         own_path = sorted({*block.pre_layers, *block.main_layers})
         block.strided_layers = [i for i in own_path if _own_stride(layers[i]) > 1]
         block.family = _family(layers, block)
         block.activation = (Activation.PRE if own_path and layers[own_path[0]].kind in _NORMS
                             else Activation.POST)
-        block.signature = _signature(layers, block)
+        block.signature = _signature(block, members)
     return _stages(layers, blocks, head_name)
+
+
+def _totals(members: list[Layer]) -> tuple[int, int, int]:
+    """Parameters, multiply-adds and weighted layers on the longest path of a group."""
+    params = macs = on_path = 0
+    for layer in members:
+        params += layer.params
+        macs += layer.macs
+        if layer.on_longest_path and layer.weighted:
+            on_path += 1
+    return params, macs, on_path
 
 
 def _family(layers: list[Layer], block: Block) -> BlockFamily:
@@ -478,20 +529,20 @@ def _family(layers: list[Layer], block: Block) -> BlockFamily:
     return BlockFamily.OTHER
 
 
-def _signature(layers: list[Layer], block: Block) -> tuple:
+def _signature(block: Block, members: list[Layer]) -> tuple:
     """Everything that makes two blocks look the same: their layers' kinds, hyper-parameters
-    and shapes (without the batch), the wiring inside the block and the shortcut kind."""
-    members = block.layers
-    start = members[0]
-    inside = set(members)
+    and shapes (without the batch), the wiring inside the block and the shortcut kind.
+    ``members`` are the block's layers in call order; an input from inside the block is
+    its offset from the block's first layer, one from outside is ``"in"``."""
+    start = members[0].index
+    inside = {layer.index for layer in members}
     rows = []
-    for index in members:
-        layer = layers[index]
-        wiring = tuple(i - start if i in inside else "in" for i in layer.inputs)
+    for layer in members:
+        wiring = tuple([i - start if i in inside else "in" for i in layer.inputs])
         rows.append((
             layer.type, layer.is_op, layer.kernel_size, layer.stride, layer.padding,
             layer.dilation, layer.groups, layer.in_channels, layer.out_channels, layer.bias,
-            tuple(shape[1:] for shape in layer.input_shapes), layer.output_shape[1:],
+            tuple([shape[1:] for shape in layer.input_shapes]), layer.output_shape[1:],
             layer.role, wiring,
         ))
     return (block.kind, block.stage, block.input_shape[1:], block.output_shape[1:], tuple(rows))
@@ -513,7 +564,8 @@ def _pool_into_first_stage(layers: list[Layer], blocks: list[Block]) -> None:
     """The paper's Table 1 lists the stem's max-pool under conv2_x: it makes the 56×56 map
     that conv2_x works on. Stem layers after the last stem conv that already have the first
     stage's resolution go to that stage (keeping their stem role)."""
-    stem = [layer for layer in layers if layer.role == "stem"]
+    # The stem runs before the first block's add.
+    stem = [layer for layer in layers[:blocks[0].add_layer] if layer.role == "stem"]
     weighted = [layer for layer in stem if layer.weighted]
     if not weighted:
         return
@@ -540,57 +592,56 @@ def _common_module(names: list[str]) -> str:
 
 
 def _stages(layers: list[Layer], blocks: list[Block], head: str) -> list[Stage]:
-    order: list[str] = []
+    members_of: dict[str, list[Layer]] = {}  # by stage, in order of first appearance
     for layer in layers:
-        if layer.stage not in order:
-            order.append(layer.stage)
-    order.sort(key=lambda s: (s != "conv1", s == head))
+        members_of.setdefault(layer.stage, []).append(layer)
+    blocks_of: dict[str, list[str]] = {}
+    for block in blocks:
+        blocks_of.setdefault(block.stage, []).append(block.name)
     stages = []
-    for name in order:
-        members = [layer for layer in layers if layer.stage == name]
-        stage_blocks = [b.name for b in blocks if b.stage == name]
+    for name in sorted(members_of, key=lambda s: (s != "conv1", s == head)):
+        members = members_of[name]
+        stage_blocks = blocks_of.get(name, [])
         kind = (StageKind.STEM if name == "conv1" else StageKind.HEAD if name == head
                 else StageKind.BLOCKS)
         module = _common_module(stage_blocks) if stage_blocks else _common_module(
             [layer.name.rsplit(".", 1)[0] if "." in layer.name else "" for layer in members])
+        params, macs, on_path = _totals(members)
         stages.append(Stage(
             name=name, module=module, kind=kind, layers=[layer.index for layer in members],
             blocks=stage_blocks,
             input_shape=members[0].input_shape, output_shape=members[-1].output_shape,
-            params=sum(layer.params for layer in members),
-            macs=sum(layer.macs for layer in members),
-            weighted_on_path=sum(
-                layer.weighted for layer in members if layer.on_longest_path),
+            params=params, macs=macs, weighted_on_path=on_path,
         ))
     return stages
 
 
+def _groups(layers: list[Layer]) -> tuple[Stage | None, Stage | None]:
+    """The stem and the head: all the layers of each role as one group with its totals."""
+    return _group(layers, Role.STEM), _group(layers, Role.HEAD)
+
+
 def _group(layers: list[Layer], role: Role) -> Stage | None:
-    """All the layers of one role (the stem, the head) as one group with its totals."""
     members = [layer for layer in layers if layer.role == role]
     if not members:
         return None
     kind = StageKind.STEM if role == Role.STEM else StageKind.HEAD
+    params, macs, on_path = _totals(members)
     return Stage(
         name=str(role), module="", kind=kind, layers=[layer.index for layer in members],
         input_shape=members[0].input_shape, output_shape=members[-1].output_shape,
-        params=sum(layer.params for layer in members),
-        macs=sum(layer.macs for layer in members),
-        weighted_on_path=sum(layer.weighted for layer in members if layer.on_longest_path),
+        params=params, macs=macs, weighted_on_path=on_path,
     )
 
 
 # --- the depth formula ----------------------------------------------------------------
-def _depth_formula(depth: int, layers: list[Layer], blocks: list[Block],
-                   stages: list[Stage]) -> str:
+def _depth_formula(depth: int, blocks: list[Block], stages: list[Stage], stem_group: Stage | None,
+                   head_group: Stage | None) -> str:
     """``34 = 1 + 2×(3+4+6+3) + 1``: stem + per-block depth × blocks per stage + head."""
     if not blocks:
         return f"{depth} = {depth} weighted layers on the longest path (no residual blocks)"
-    def on_path(role: str) -> int:
-        return sum(layer.weighted for layer in layers
-                   if layer.role == role and layer.on_longest_path)
-
-    stem, head = on_path("stem"), on_path("head")
+    stem = stem_group.weighted_on_path if stem_group is not None else 0
+    head = head_group.weighted_on_path if head_group is not None else 0
     per_block = {b.main_weighted for b in blocks}
     counts = [len(s.blocks) for s in stages if s.kind == "blocks"]
     if len(per_block) == 1:

@@ -377,7 +377,7 @@ class Architecture:
 
     @property
     def formula_mismatches(self) -> list[Layer]:
-        return [layer for layer in self.layers if not layer.formula_ok]
+        return [layer for layer in self.layers if layer.size_checks and not layer.formula_ok]
 
     def layer(self, name: str, call: int = 0) -> Layer:
         """The ``call``-th call of the layer named ``name``."""

@@ -45,16 +45,20 @@ def find_mistakes(arch: Architecture) -> list[str]:
 
 
 def _bias_before_batchnorm(arch: Architecture) -> list[str]:
-    consumers: dict[int, list[Layer]] = {}
+    biased = {layer.index for layer in arch.layers
+              if layer.kind == CONV and layer.bias and layer.call == 0}
+    if not biased:
+        return []
+    consumers: dict[int, list[Layer]] = {}  # of the biased convs
     for layer in arch.layers:
         for source in layer.inputs:
-            consumers.setdefault(source, []).append(layer)
+            if source in biased:
+                consumers.setdefault(source, []).append(layer)
     found = []
-    for layer in arch.layers:
-        after = consumers.get(layer.index, [])
-        if (layer.kind == CONV and layer.bias and layer.call == 0
-                and after and all(c.kind == BATCH_NORM for c in after)):
-            found.append(layer.name)
+    for index in sorted(biased):
+        after = consumers.get(index, [])
+        if after and all(c.kind == BATCH_NORM for c in after):
+            found.append(arch.layers[index].name)
     if not found:
         return []
     names = ", ".join(found[:3]) + (f" and {len(found) - 3} more" if len(found) > 3 else "")
@@ -86,8 +90,10 @@ def _inexact_downsampling(arch: Architecture) -> list[str]:
     found = []
     for layer in arch.layers:
         for axis, check in enumerate(layer.size_checks):
+            if check.stride <= 1:
+                continue  # no downsampling to judge
             size = _unpadded_size(arch, layer, axis - len(layer.size_checks), check.in_size)
-            if check.stride > 1 and check.traced != math.ceil(size / check.stride):
+            if check.traced != math.ceil(size / check.stride):
                 found.append(
                     f"{layer.name} turns {size} into {check.traced} "
                     f"({check.derivation}), not {math.ceil(size / check.stride)}: "

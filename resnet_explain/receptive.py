@@ -94,31 +94,36 @@ def assign_receptive_fields(layers: list[Layer], input_shape: Shape) -> None:
                            whole_input=True)
     fields: list[ReceptiveField | None] = []
     for layer in layers:
-        sources = [identity if i == MODEL_INPUT else fields[i] for i in layer.inputs
-                   if i == MODEL_INPUT or 0 <= i < len(fields)]
-        field = _layer_field(layer, [s for s in sources if s is not None], whole)
+        sources = []
+        for i in layer.inputs:  # the fields of its inputs that have one
+            source = identity if i == MODEL_INPUT else fields[i] if 0 <= i < len(fields) else None
+            if source is not None:
+                sources.append(source)
+        field = _layer_field(layer, sources, whole) if sources else None
         fields.append(field)
         layer.receptive_field = field
 
 
 def _layer_field(layer: Layer, sources: list[ReceptiveField],
-                 whole: ReceptiveField) -> ReceptiveField | None:
-    if not sources:
-        return None
-    if any(s.whole_input for s in sources):
-        return whole
-    merged = _union(sources)
+                 whole: ReceptiveField) -> ReceptiveField:
+    """The field of one layer from the (non-empty) fields of its inputs."""
+    for source in sources:
+        if source.whole_input:
+            return whole
+    merged = sources[0] if len(sources) == 1 else _union(sources)
     rank = len(merged.size)
-    out_map = _spatial(layer.output_shape)
-    in_map = _spatial(layer.input_shape)
-    if len(out_map) != rank or len(in_map) != rank:
+    out_shape, in_shape = layer.output_shape, layer.input_shape
+    if len(out_shape) != rank + 2 or in_shape is None or len(in_shape) != rank + 2:
         return whole  # the spatial positions are gone (mean, flatten, fc): every one counts
-    if layer.kind in (CONV, POOL) and layer.kernel_size and len(layer.kernel_size) == rank:
-        if any(check.transposed for check in layer.size_checks):
-            return _transposed(merged, layer.kernel_size, layer.stride or (1,) * rank,
+    kernel = layer.kernel_size
+    if layer.kind in (CONV, POOL) and kernel and len(kernel) == rank:
+        # A layer's size checks are all transposed or none is.
+        if layer.size_checks and layer.size_checks[0].transposed:
+            return _transposed(merged, kernel, layer.stride or (1,) * rank,
                                layer.padding or (0,) * rank, layer.dilation or (1,) * rank)
-        return _window(merged, layer.kernel_size, layer.stride or layer.kernel_size,
+        return _window(merged, kernel, layer.stride or kernel,
                        layer.padding or (0,) * rank, layer.dilation or (1,) * rank)
+    out_map, in_map = out_shape[2:], in_shape[2:]
     if layer.kind == ADAPTIVE_POOL:
         if all(o == 1 for o in out_map):
             return whole
@@ -131,11 +136,11 @@ def _layer_field(layer: Layer, sources: list[ReceptiveField],
 def _window(rf: ReceptiveField, kernel: tuple[int, ...], stride: tuple[int, ...],
             padding: tuple[int, ...], dilation: tuple[int, ...],
             inferred: bool = False) -> ReceptiveField:
+    jump = rf.jump
     return ReceptiveField(
-        size=tuple(r + d * (k - 1) * j
-                   for r, d, k, j in zip(rf.size, dilation, kernel, rf.jump)),
-        jump=tuple(j * s for j, s in zip(rf.jump, stride)),
-        start=tuple(st - p * j for st, p, j in zip(rf.start, padding, rf.jump)),
+        size=tuple([r + d * (k - 1) * j for r, d, k, j in zip(rf.size, dilation, kernel, jump)]),
+        jump=tuple([j * s for j, s in zip(jump, stride)]),
+        start=tuple([st - p * j for st, p, j in zip(rf.start, padding, jump)]),
         inferred=inferred or rf.inferred,
     )
 
@@ -161,21 +166,20 @@ def _union(fields: list[ReceptiveField]) -> ReceptiveField:
     """The field of a position that reads the same position of every input (add, cat, mul)."""
     if len(fields) == 1:
         return fields[0]
-    starts, sizes, jumps = [], [], []
-    inferred = False
-    for dim in range(len(fields[0].size)):
-        lo = min(f.start[dim] for f in fields)
-        hi = max(f.start[dim] + f.size[dim] for f in fields)
-        starts.append(lo)
-        sizes.append(hi - lo)
-        jumps.append(max(f.jump[dim] for f in fields))
-        # Inferred only if an inferred branch decides an edge (option A's subsampled shortcut
-        # is inside the main path's field and leaves the block's field exact).
-        exact_lo = any(f.start[dim] == lo and not f.inferred for f in fields)
-        exact_hi = any(f.start[dim] + f.size[dim] == hi and not f.inferred for f in fields)
-        inferred = inferred or not (exact_lo and exact_hi)
-    return ReceptiveField(size=tuple(sizes), jump=tuple(jumps), start=tuple(starts),
-                          inferred=inferred)
+    rank = len(fields[0].size)
+    starts = [min(f.start[dim] for f in fields) for dim in range(rank)]
+    ends = [max(f.start[dim] + f.size[dim] for f in fields) for dim in range(rank)]
+    jumps = [max(f.jump[dim] for f in fields) for dim in range(rank)]
+    # Inferred only if an inferred branch decides an edge (option A's subsampled shortcut
+    # is inside the main path's field and leaves the block's field exact): each edge of each
+    # dimension must be reached by an exact field.
+    exact = [f for f in fields if not f.inferred]
+    inferred = len(exact) < len(fields) and not all(
+        any(f.start[dim] == starts[dim] for f in exact)
+        and any(f.start[dim] + f.size[dim] == ends[dim] for f in exact)
+        for dim in range(rank))
+    return ReceptiveField(size=tuple([hi - lo for lo, hi in zip(starts, ends)]),
+                          jump=tuple(jumps), start=tuple(starts), inferred=inferred)
 
 
 def _adaptive(rf: ReceptiveField, in_map: tuple[int, ...],

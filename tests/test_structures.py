@@ -139,6 +139,54 @@ def test_blocks_share_no_layers():
     assert len(arch.blocks) == 1 and arch.blocks[0].params == 6 == arch.total_params
 
 
+# --- one layer per call ------------------------------------------------------------------
+class _Distinct(nn.Module):
+    """A conv whose hyper-parameters all differ (kernel 5, stride 2, padding 4, dilation 3,
+    3 → 8 channels), a pool, a linear layer reusing a tensor, and functional ops."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.conv = nn.Conv2d(3, 8, kernel_size=5, stride=2, padding=4, dilation=3)
+        self.pool = nn.MaxPool2d(3, stride=2, padding=1, ceil_mode=True)
+        self.fc = nn.Linear(8 * 4 * 4, 6, bias=False)
+        self.out = nn.Linear(6, 6)
+        self.out.weight = nn.Parameter(torch.zeros(6, 6))
+
+    def forward(self, x: torch.Tensor) -> torch.Tensor:
+        y = self.pool(F.relu(self.conv(x)))
+        return self.out(self.fc(torch.flatten(y, 1))) + 1
+
+
+def test_each_layer_holds_its_calls_record():
+    # The analysis builds each Layer with positional arguments (its hottest constructor): a
+    # field out of place would put one number under another's name.
+    traced = trace(_Distinct(), (1, 3, 16, 16))
+    arch = analyse(traced, "distinct")
+    assert len(arch.layers) == len(traced.calls) > 5
+    for call, layer in zip(traced.calls, arch.layers):
+        attrs = call.attrs
+        for name in ("index", "name", "type", "is_op", "call", "inputs", "input_shapes",
+                     "output_shape", "scope"):
+            assert getattr(layer, name) == getattr(call, name), name
+        for name in ("params", "trainable_params", "pooling", "kernel_size", "stride",
+                     "dilation", "groups", "in_channels", "out_channels", "bias"):
+            assert getattr(layer, name) == getattr(attrs, name), name
+        assert layer.shared_with == list(attrs.shared_with)
+        assert layer.kind == attrs.kind
+        assert layer.weighted == (attrs.kind in ("conv", "linear"))
+        assert layer.padding == attrs.padding
+        assert [check.padding for check in layer.size_checks] == list(layer.padding or ()) or \
+            not layer.size_checks
+    conv = arch.layer("conv")
+    assert (conv.kernel_size, conv.stride, conv.padding, conv.dilation) == (
+        (5, 5), (2, 2), (4, 4), (3, 3))
+    assert (conv.in_channels, conv.out_channels, conv.groups, conv.bias) == (3, 8, 1, True)
+    assert conv.params == 3 * 8 * 25 + 8
+    assert conv.macs == 3 * 25 * 8 * 6 * 6  # 16 → ⌊(16 + 2·4 − 3·4 − 1)/2⌋ + 1 = 6
+    assert [check.traced for check in conv.size_checks] == [6, 6]
+    assert arch.layer("fc").macs == 128 * 6 and arch.layer("fc").params == 128 * 6
+
+
 # --- several outputs -------------------------------------------------------------------
 def test_depth_is_the_longest_path_to_any_output():
     model = S.FPN()
