@@ -128,102 +128,104 @@ lists) kept on one line, non-ASCII characters (`⌊`, `×`) written as they are.
 from __future__ import annotations
 
 import json
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
+from itertools import chain, groupby, repeat
+from json.encoder import encode_basestring
+from operator import attrgetter, itemgetter
 from typing import TYPE_CHECKING, Any
 
 if TYPE_CHECKING:  # pragma: no cover
     from ..architecture import Architecture, Block, Layer, Stage
+    from ..receptive import ReceptiveField
 
 SCHEMA_VERSION = 1
 
+# The objects of the contract, key by key. Every key but the last two of a layer reads the
+# attribute of the same name (``receptive_field`` reads the ReceptiveField; ``jump`` and
+# ``rf_start`` come out of it too).
+LAYER_KEYS = (
+    "index", "name", "type", "is_op", "call", "inputs", "input_shape", "input_shapes",
+    "output_shape", "kind", "pooling", "kernel_size", "stride", "padding", "dilation",
+    "groups", "params", "trainable_params", "macs", "weighted", "on_longest_path", "role",
+    "stage", "block", "formula", "formula_ok", "receptive_field", "jump", "rf_start")
+BLOCK_KEYS = (
+    "name", "paper_name", "stage", "kind", "reason", "input_shape", "output_shape",
+    "main_layers", "shortcut_layers", "add_layer", "pre_layers", "tail_layers",
+    "main_weighted", "shortcut_weighted", "params", "macs", "stride", "strided_layers",
+    "family", "activation")
+STAGE_KEYS = (
+    "name", "module", "kind", "blocks", "layers", "input_shape", "output_shape", "params",
+    "macs", "weighted_on_path")
 
-def _list(value: Sequence[int] | None) -> list[int] | None:
-    return None if value is None else list(value)
+_RF_KEYS = ("receptive_field", "jump", "rf_start")
+
+
+# --- columns: the values of one key for every layer, block or stage ---------------------
+# The dicts and the text are both made column by column: one C-level pass per key reads that
+# attribute of every object, and a column's repeated values (shapes, kinds, strides) are
+# converted once each.
+def _columns(items: Sequence[Any], keys: Sequence[str]) -> list[list[Any]]:
+    """The attribute values of ``items``, one list per key (tuples where JSON has lists)."""
+    return [list(map(attrgetter(key), items)) for key in keys]
+
+
+def layer_columns(layers: Sequence[Layer]) -> list[list[Any]]:
+    """The values of :data:`LAYER_KEYS` for ``layers``, one list per key."""
+    columns = _columns(layers, LAYER_KEYS[:-len(_RF_KEYS)])
+    fields = list(map(attrgetter("receptive_field"), layers))
+    ids = list(map(id, fields))
+    memo = dict(zip(ids, fields))  # a field is shared by the layers that do not change it
+    for key, field in memo.items():
+        memo[key] = _receptive(field)
+    trios = list(map(memo.__getitem__, ids))
+    return columns + [list(map(itemgetter(i), trios)) for i in range(len(_RF_KEYS))]
+
+
+def _receptive(rf: ReceptiveField | None) -> tuple[Any, Any, Any]:
+    """``receptive_field``, ``jump``, ``rf_start`` of one layer: all null without a field,
+    jump and start null when the layer sees the whole input."""
+    if rf is None:
+        return None, None, None
+    if rf.whole_input:
+        return rf.size, None, None
+    return rf.size, rf.jump, rf.start
+
+
+def _dicts(keys: Sequence[str], columns: list[list[Any]]) -> list[dict[str, Any]]:
+    """One JSON-ready dict per object: tuples become lists, and no two dicts share a list."""
+    plain = list(map(_plain_column, columns))
+    return list(map(dict, map(zip, repeat(keys), zip(*plain))))
+
+
+def _plain_column(values: list[Any]) -> list[Any]:
+    types = _types(values)
+    if not types & _SEQUENCES:
+        return values
+    if types <= _TUPLES and _inner_types(values) <= _INT:
+        return [None if value is None else list(value) for value in values]
+    return list(map(_plain, values))
+
+
+def _plain(value: Any) -> Any:
+    if isinstance(value, (list, tuple)):
+        return [_plain(item) for item in value]
+    return value
 
 
 def layer_dict(layer: Layer) -> dict[str, Any]:
-    return {
-        "index": layer.index,
-        "name": layer.name,
-        "type": layer.type,
-        "is_op": layer.is_op,
-        "call": layer.call,
-        "inputs": list(layer.inputs),
-        "input_shape": _list(layer.input_shape),
-        "input_shapes": [list(s) for s in layer.input_shapes],
-        "output_shape": list(layer.output_shape),
-        "kind": layer.kind,
-        "pooling": layer.pooling,
-        "kernel_size": _list(layer.kernel_size),
-        "stride": _list(layer.stride),
-        "padding": _list(layer.padding),
-        "dilation": _list(layer.dilation),
-        "groups": layer.groups,
-        "params": layer.params,
-        "trainable_params": layer.trainable_params,
-        "macs": layer.macs,
-        "weighted": layer.weighted,
-        "on_longest_path": layer.on_longest_path,
-        "role": layer.role,
-        "stage": layer.stage,
-        "block": layer.block,
-        "formula": layer.formula,
-        "formula_ok": layer.formula_ok,
-        **_receptive(layer),
-    }
-
-
-def _receptive(layer: Layer) -> dict[str, Any]:
-    rf = layer.receptive_field
-    if rf is None:
-        return {"receptive_field": None, "jump": None, "rf_start": None}
-    if rf.whole_input:
-        return {"receptive_field": list(rf.size), "jump": None, "rf_start": None}
-    return {"receptive_field": list(rf.size), "jump": list(rf.jump), "rf_start": list(rf.start)}
+    return _dicts(LAYER_KEYS, layer_columns([layer]))[0]
 
 
 def block_dict(block: Block) -> dict[str, Any]:
-    return {
-        "name": block.name,
-        "paper_name": block.paper_name,
-        "stage": block.stage,
-        "kind": block.kind,
-        "reason": block.reason,
-        "input_shape": list(block.input_shape),
-        "output_shape": list(block.output_shape),
-        "main_layers": list(block.main_layers),
-        "shortcut_layers": list(block.shortcut_layers),
-        "add_layer": block.add_layer,
-        "pre_layers": list(block.pre_layers),
-        "tail_layers": list(block.tail_layers),
-        "main_weighted": block.main_weighted,
-        "shortcut_weighted": block.shortcut_weighted,
-        "params": block.params,
-        "macs": block.macs,
-        "stride": block.stride,
-        "strided_layers": list(block.strided_layers),
-        "family": block.family,
-        "activation": block.activation,
-    }
+    return _dicts(BLOCK_KEYS, _columns([block], BLOCK_KEYS))[0]
 
 
 def stage_dict(stage: Stage) -> dict[str, Any]:
-    return {
-        "name": stage.name,
-        "module": stage.module,
-        "kind": stage.kind,
-        "blocks": list(stage.blocks),
-        "layers": list(stage.layers),
-        "input_shape": _list(stage.input_shape),
-        "output_shape": _list(stage.output_shape),
-        "params": stage.params,
-        "macs": stage.macs,
-        "weighted_on_path": stage.weighted_on_path,
-    }
+    return _dicts(STAGE_KEYS, _columns([stage], STAGE_KEYS))[0]
 
 
-def to_dict(arch: Architecture) -> dict[str, Any]:
-    """The Architecture as plain JSON-ready data (see the contract above)."""
+def _head(arch: Architecture) -> dict[str, Any]:
+    """The top-level keys before the layers."""
     return {
         "schema_version": SCHEMA_VERSION,
         "model": arch.model,
@@ -242,28 +244,190 @@ def to_dict(arch: Architecture) -> dict[str, Any]:
         "macs": arch.macs,
         "warnings": list(arch.warnings),
         "notes": list(getattr(arch, "notes", None) or []),
-        "layers": [layer_dict(layer) for layer in arch.layers],
-        "blocks": [block_dict(block) for block in arch.blocks],
-        "stages": [stage_dict(stage) for stage in arch.stages],
     }
+
+
+def _record_columns(arch: Architecture) -> list[tuple[str, Sequence[str], list[list[Any]]]]:
+    """``layers``, ``blocks`` and ``stages``: each key list with its columns."""
+    return [("layers", LAYER_KEYS, layer_columns(arch.layers)),
+            ("blocks", BLOCK_KEYS, _columns(arch.blocks, BLOCK_KEYS)),
+            ("stages", STAGE_KEYS, _columns(arch.stages, STAGE_KEYS))]
+
+
+def to_dict(arch: Architecture) -> dict[str, Any]:
+    """The Architecture as plain JSON-ready data (see the contract above)."""
+    data = _head(arch)
+    for name, keys, columns in _record_columns(arch):
+        data[name] = _dicts(keys, columns)
+    return data
 
 
 def to_json(arch: Architecture, indent: int | None = 2) -> str:
     """``to_dict(arch)`` as text: keys in contract order, lists of numbers on one line,
-    ``⌊`` written as ``⌊``. ``indent=None`` gives the compact one-line form."""
-    data = to_dict(arch)
+    ``⌊`` written as ``⌊``. ``indent=None`` gives the compact one-line form.
+
+    The indented form is written without building ``to_dict``: the top-level values by
+    :func:`_dump`, each list of layers, blocks or stages by :func:`_record_list` from its
+    columns (``tests/test_perf.py`` checks the result against the layout rule)."""
     if indent is None:
-        return _ENCODER.encode(data)
-    return _dump(data, " " * indent, "", records=_RECORD_LISTS)
+        return _ENCODER.encode(to_dict(arch))
+    step = " " * indent
+    pieces = ["{"]
+    for key, value in _head(arch).items():
+        pieces.append(f"\n{step}{encode_basestring(key)}: {_dump(value, step, step)},")
+    for number, (name, keys, columns) in enumerate(_record_columns(arch)):
+        pieces.append(f"{',' if number else ''}\n{step}{encode_basestring(name)}: ")
+        pieces += _record_pieces(keys, columns, step, step)
+    pieces.append("\n}")
+    return "".join(pieces)
 
 
-#: The lists of ``to_dict`` that hold one flat object per layer, block or stage.
-_RECORD_LISTS = frozenset({"layers", "blocks", "stages"})
-
-
+# --- text -------------------------------------------------------------------------------
 # One encoder for the whole process: ``json.dumps(..., ensure_ascii=False)`` builds a new
 # encoder on every call, which dominated the time of the thousands of small values.
 _ENCODER = json.JSONEncoder(ensure_ascii=False)
+
+_SEQUENCES = frozenset({list, tuple})
+
+
+def _types(values: list[Any]) -> set[type]:
+    """The types in ``values``, list and tuple subclasses (``torch.Size``) counted as such."""
+    types = set(map(type, values))
+    return {list if issubclass(kind, list) else tuple if issubclass(kind, tuple) else kind
+            for kind in types}
+
+
+def _text(value: Any) -> str:
+    """One value on one line, as the encoder writes it (``[1, 64, 56, 56]``, ``"conv1"``)."""
+    if isinstance(value, (list, tuple)):
+        return "[" + ", ".join(map(_text, value)) + "]"
+    if isinstance(value, str):
+        return encode_basestring(value)
+    if isinstance(value, int) and not isinstance(value, bool):
+        return int.__repr__(value)  # what the encoder writes for an int (or an IntEnum)
+    return _ENCODER.encode(value)
+
+
+def _leaf_types(values: list[Any]) -> set[type]:
+    """The types of the scalars in ``values``, inside lists and tuples at any depth."""
+    leaves: set[type] = set()
+    while values:
+        types = _types(values)
+        leaves |= types - _SEQUENCES
+        if not types & _SEQUENCES:
+            break
+        values = list(chain.from_iterable(
+            value for value in values if isinstance(value, (list, tuple))))
+    return leaves
+
+
+def _memo_safe(leaves: set[type]) -> bool:
+    """Whether equal values of these scalar types are always written alike: not so for
+    ``1`` and ``true`` (``True == 1``), ``0`` and ``0.0``, ``0.0`` and ``-0.0``."""
+    if not all(issubclass(kind, (type(None), int, str)) for kind in leaves):
+        return False  # floats, and anything the encoder is left to decide about
+    bools = any(issubclass(kind, bool) for kind in leaves)
+    return not (bools and any(not issubclass(kind, bool) and issubclass(kind, int)
+                              for kind in leaves))
+
+
+def _texts(values: list[Any]) -> list[str]:
+    """:func:`_text` of each value. The common columns take a C-level path: whole ints,
+    strings, and lists or tuples of whole ints (a list of ints is written as its ``repr``;
+    tuples, which repeat (shapes, strides), are written once per distinct value). Other
+    columns write each distinct value once where that is safe (:func:`_memo_safe`)."""
+    types = set(map(type, values))
+    if types == _INT:
+        return list(map(int.__repr__, values))
+    if all(issubclass(kind, str) for kind in types):
+        return list(map(encode_basestring, values))
+    if types == _BOOL:
+        return list(map(_BOOL_TEXT.__getitem__, values))
+    if all(issubclass(kind, (str, type(None))) for kind in types):
+        return _each_once(values, _str_text)
+    if types == _LIST or types <= _TUPLES:
+        inner = _inner_types(values)
+        if inner <= _INT:
+            if types == _LIST:
+                return list(map(repr, values))
+            return _each_once(values, _int_tuple_text)
+        if types == _LIST and inner == _TUPLE and _inner_types(
+                list(chain.from_iterable(values))) <= _INT:  # lists of shapes
+            return _each_once(list(map(tuple, values)), _int_tuples_text)
+    types = _types(values)
+    if not _memo_safe(_leaf_types(values)):
+        return list(map(_text, values))
+    keys = values if list not in types else [
+        tuple(value) if isinstance(value, list) else value for value in values]
+    try:
+        memo = {key: _text(key) for key in set(keys)}
+    except TypeError:  # a list inside a list is not hashable: write value by value
+        return list(map(_text, values))
+    return list(map(memo.__getitem__, keys))
+
+
+_INT, _LIST, _TUPLE = frozenset({int}), frozenset({list}), frozenset({tuple})
+_BOOL, _BOOL_TEXT = frozenset({bool}), {True: "true", False: "false"}
+_TUPLES = frozenset({tuple, type(None)})  # shapes, kernel sizes …: tuples or null
+
+
+def _each_once(keys: list[Any], text: Callable[[Any], str]) -> list[str]:
+    """``text`` of each key, called once per distinct key."""
+    memo = dict.fromkeys(keys)
+    for key in memo:
+        memo[key] = text(key)
+    return list(map(memo.__getitem__, keys))
+
+
+def _str_text(value: str | None) -> str:
+    return "null" if value is None else encode_basestring(value)
+
+
+def _int_tuple_text(value: tuple[int, ...] | None) -> str:
+    return "null" if value is None else "[" + ", ".join(map(int.__repr__, value)) + "]"
+
+
+def _int_tuples_text(value: tuple[tuple[int, ...], ...]) -> str:
+    return "[" + ", ".join(map(_int_tuple_text, value)) + "]"
+
+
+def _inner_types(values: list[Any]) -> set[type]:
+    """The types of the items of the lists and tuples in ``values`` (nulls skipped)."""
+    return set(map(type, chain.from_iterable(filter(None, values))))
+
+
+def _record_list(keys: Sequence[str], columns: list[list[Any]], step: str, pad: str) -> str:
+    """A list of objects that share ``keys`` (in that order) and hold only scalars and
+    lists of them, given as one column per key, in the contract's layout: each object
+    opened on its own lines, each value on one line."""
+    return "".join(_record_pieces(keys, columns, step, pad))
+
+
+def _record_pieces(keys: Sequence[str], columns: list[list[Any]], step: str,
+                   pad: str) -> list[str]:
+    """:func:`_record_list` as pieces to join (one join for the whole document)."""
+    if not columns or not columns[0]:
+        return ["[]"]
+    return ["[\n", *_objects(keys, columns, step, pad + step), "\n" + pad + "]"]
+
+
+def _objects(keys: Sequence[str], columns: list[list[Any]], step: str, pad: str) -> list[str]:
+    """The objects of :func:`_record_list`, opened at indentation ``pad`` and separated by
+    commas, as pieces ``label, value, label, value …``: the values of a key fill every
+    ``2·len(keys)``-th place in one slice assignment."""
+    count, stride = len(columns[0]), 2 * len(keys)
+    inner = ",\n" + pad + step
+    labels = [inner + encode_basestring(key) + ": " for key in keys]
+    opening, closing = pad + "{\n" + pad + step, "\n" + pad + "}"
+    pieces: list[str] = [""] * (count * stride)
+    for number, (label, column) in enumerate(zip(labels, columns)):
+        pieces[2 * number::stride] = [label] * count
+        pieces[2 * number + 1::stride] = _texts(column)
+    first = opening + labels[0][len(inner):]
+    pieces[::stride] = [closing + ",\n" + first] * count
+    pieces[0] = first
+    pieces.append(closing)
+    return pieces
 
 
 def _flat(value: Any) -> bool:
@@ -276,9 +440,8 @@ def _flat(value: Any) -> bool:
 
 
 def _dump(value: Any, step: str, pad: str, records: frozenset[str] = frozenset()) -> str:
-    """``value`` in the contract's layout. The values of the top-level keys in ``records``
-    are lists of objects whose values are scalars or lists of numbers (``layer_dict`` …):
-    they take :func:`_records`."""
+    """``value`` in the contract's layout. The values of the keys in ``records`` (at the
+    top) that are lists of objects sharing their keys take :func:`_records`."""
     if _flat(value):
         return _ENCODER.encode(value)
     inner = pad + step
@@ -293,34 +456,18 @@ def _dump(value: Any, step: str, pad: str, records: frozenset[str] = frozenset()
     return "[\n" + ",\n".join(items) + "\n" + pad + "]"
 
 
-# The fast path for the bulk of the document (layers, blocks, stages): a list of dicts whose
-# values are scalars or lists of numbers (by construction; a list holding an empty dict would
-# go unnoticed, so only those lists take it). The C encoder writes the whole list in one call with
-# control characters as separators, U+001F between items and U+001E after keys. JSON escapes
-# every control character inside strings, so each raw one is a separator, and plain string
-# replacements lay the text out: U+001F before a quote starts a key (the values hold no
-# strings inside lists: the count of such places proves it, else the slow path runs).
-_ITEM, _KEY = "\x1f", "\x1e"
-_RECORD_ENCODER = json.JSONEncoder(ensure_ascii=False, check_circular=False,
-                                   separators=(_ITEM, _KEY))
-
-
-def _records(value: list[Any], step: str, pad: str) -> str | None:
-    """``value`` laid out as :func:`_dump` would, or ``None`` when it is not a non-empty list
-    of non-empty dicts, or when a value holds a string inside a list or a non-empty dict."""
-    if not value or not all(type(item) is dict and item for item in value):
+def _records(value: Any, step: str, pad: str) -> str | None:
+    """``value`` laid out as :func:`_dump` would, by :func:`_objects` (each run of objects
+    with the same keys in the same order together); ``None`` when it is not a non-empty list
+    of non-empty dicts whose values are scalars or lists without dicts."""
+    if not isinstance(value, list) or not value or not all(
+            type(item) is dict and item for item in value):
         return None
-    text = _RECORD_ENCODER.encode(value)
-    n_keys = sum(map(len, value))
-    if text.count(_KEY) != n_keys or text.count(_ITEM + '"') != n_keys - len(value):
-        return None  # a nested dict adds keys; a string in a list adds an item quote
-    inner = pad + step
-    inner2 = inner + step
-    text = (
-        text[2:-2]
-        .replace("}" + _ITEM + "{", f"\n{inner}}},\n{inner}{{\n{inner2}")
-        .replace(_ITEM + '"', ",\n" + inner2 + '"')
-        .replace(_ITEM, ", ")
-        .replace(_KEY, ": ")
-    )
-    return f"[\n{inner}{{\n{inner2}{text}\n{inner}}}\n{pad}]"
+    runs: list[str] = []
+    for keys, run in groupby(value, key=tuple):
+        items = list(run)
+        columns = [list(map(itemgetter(key), items)) for key in keys]
+        if any(issubclass(kind, dict) for column in columns for kind in _leaf_types(column)):
+            return None
+        runs.append("".join(_objects(keys, columns, step, pad + step)))
+    return "[\n" + ",\n".join(runs) + "\n" + pad + "]"
