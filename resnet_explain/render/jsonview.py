@@ -131,7 +131,7 @@ import json
 from collections.abc import Callable, Sequence
 from itertools import chain, groupby, repeat
 from json.encoder import encode_basestring
-from operator import attrgetter, itemgetter
+from operator import itemgetter
 from typing import TYPE_CHECKING, Any
 
 if TYPE_CHECKING:  # pragma: no cover
@@ -161,24 +161,62 @@ _RF_KEYS = ("receptive_field", "jump", "rf_start")
 
 
 # --- columns: the values of one key for every layer, block or stage ---------------------
-# The dicts and the text are both made column by column: one C-level pass per key reads that
-# attribute of every object, and a column's repeated values (shapes, kinds, strides) are
-# converted once each.
-def _columns(items: Sequence[Any], keys: Sequence[str]) -> list[list[Any]]:
-    """The attribute values of ``items``, one list per key (tuples where JSON has lists)."""
-    return [list(map(attrgetter(key), items)) for key in keys]
+# The dicts and the text are both made column by column: a tuple of each object's values
+# (attribute reads in a literal: the fastest way Python has), turned into one tuple per key
+# by ``zip``; then a column's repeated values (shapes, kinds, strides) are converted once each.
+def _layer_values(layer: Layer) -> tuple[Any, ...]:
+    """One layer's values in :data:`LAYER_KEYS` order, the ReceptiveField standing for the
+    last three. A layer without size checks (most) has no formula and nothing wrong with it:
+    its ``formula`` and ``formula_ok`` are not asked for."""
+    checked = bool(layer.size_checks)
+    return (layer.index, layer.name, layer.type, layer.is_op, layer.call, layer.inputs,
+            layer.input_shape, layer.input_shapes, layer.output_shape, layer.kind,
+            layer.pooling, layer.kernel_size, layer.stride, layer.padding, layer.dilation,
+            layer.groups, layer.params, layer.trainable_params, layer.macs, layer.weighted,
+            layer.on_longest_path, layer.role, layer.stage, layer.block,
+            layer.formula if checked else None, layer.formula_ok if checked else True,
+            layer.receptive_field)
 
 
-def layer_columns(layers: Sequence[Layer]) -> list[list[Any]]:
-    """The values of :data:`LAYER_KEYS` for ``layers``, one list per key."""
-    columns = _columns(layers, LAYER_KEYS[:-len(_RF_KEYS)])
-    fields = list(map(attrgetter("receptive_field"), layers))
+def _block_values(block: Block) -> tuple[Any, ...]:
+    """One block's values in :data:`BLOCK_KEYS` order."""
+    return (block.name, block.paper_name, block.stage, block.kind, block.reason,
+            block.input_shape, block.output_shape, block.main_layers, block.shortcut_layers,
+            block.add_layer, block.pre_layers, block.tail_layers, block.main_weighted,
+            block.shortcut_weighted, block.params, block.macs, block.stride,
+            block.strided_layers, block.family, block.activation)
+
+
+def _stage_values(stage: Stage) -> tuple[Any, ...]:
+    """One stage's values in :data:`STAGE_KEYS` order."""
+    return (stage.name, stage.module, stage.kind, stage.blocks, stage.layers,
+            stage.input_shape, stage.output_shape, stage.params, stage.macs,
+            stage.weighted_on_path)
+
+
+def _columns(items: Sequence[Any], values: Callable[[Any], tuple[Any, ...]],
+             width: int) -> list[Sequence[Any]]:
+    """``values`` of every item, one sequence per key (``width`` keys)."""
+    return list(zip(*map(values, items))) or [() for _ in range(width)]
+
+
+def layer_columns(layers: Sequence[Layer]) -> list[Sequence[Any]]:
+    """The values of :data:`LAYER_KEYS` for ``layers``, one sequence per key (tuples where
+    JSON has lists)."""
+    *columns, fields = _columns(layers, _layer_values, len(LAYER_KEYS) - len(_RF_KEYS) + 1)
     ids = list(map(id, fields))
     memo = dict(zip(ids, fields))  # a field is shared by the layers that do not change it
     for key, field in memo.items():
         memo[key] = _receptive(field)
-    trios = list(map(memo.__getitem__, ids))
-    return columns + [list(map(itemgetter(i), trios)) for i in range(len(_RF_KEYS))]
+    return columns + _columns(ids, memo.__getitem__, len(_RF_KEYS))
+
+
+def block_columns(blocks: Sequence[Block]) -> list[Sequence[Any]]:
+    return _columns(blocks, _block_values, len(BLOCK_KEYS))
+
+
+def stage_columns(stages: Sequence[Stage]) -> list[Sequence[Any]]:
+    return _columns(stages, _stage_values, len(STAGE_KEYS))
 
 
 def _receptive(rf: ReceptiveField | None) -> tuple[Any, Any, Any]:
@@ -191,18 +229,22 @@ def _receptive(rf: ReceptiveField | None) -> tuple[Any, Any, Any]:
     return rf.size, rf.jump, rf.start
 
 
-def _dicts(keys: Sequence[str], columns: list[list[Any]]) -> list[dict[str, Any]]:
+def _dicts(keys: Sequence[str], columns: list[Sequence[Any]]) -> list[dict[str, Any]]:
     """One JSON-ready dict per object: tuples become lists, and no two dicts share a list."""
     plain = list(map(_plain_column, columns))
     return list(map(dict, map(zip, repeat(keys), zip(*plain))))
 
 
-def _plain_column(values: list[Any]) -> list[Any]:
+def _plain_column(values: Sequence[Any]) -> list[Any]:
     types = _types(values)
     if not types & _SEQUENCES:
         return values
-    if types <= _TUPLES and _inner_types(values) <= _INT:
-        return [None if value is None else list(value) for value in values]
+    if types == _LIST or types <= _TUPLES:
+        inner = _inner_types(values)
+        if inner <= _INT:
+            return [None if value is None else list(value) for value in values]
+        if types == _LIST and inner == _TUPLE:  # lists of shapes
+            return [list(map(list, value)) for value in values]
     return list(map(_plain, values))
 
 
@@ -217,11 +259,11 @@ def layer_dict(layer: Layer) -> dict[str, Any]:
 
 
 def block_dict(block: Block) -> dict[str, Any]:
-    return _dicts(BLOCK_KEYS, _columns([block], BLOCK_KEYS))[0]
+    return _dicts(BLOCK_KEYS, block_columns([block]))[0]
 
 
 def stage_dict(stage: Stage) -> dict[str, Any]:
-    return _dicts(STAGE_KEYS, _columns([stage], STAGE_KEYS))[0]
+    return _dicts(STAGE_KEYS, stage_columns([stage]))[0]
 
 
 def _head(arch: Architecture) -> dict[str, Any]:
@@ -247,11 +289,11 @@ def _head(arch: Architecture) -> dict[str, Any]:
     }
 
 
-def _record_columns(arch: Architecture) -> list[tuple[str, Sequence[str], list[list[Any]]]]:
+def _record_columns(arch: Architecture) -> list[tuple[str, Sequence[str], list[Sequence[Any]]]]:
     """``layers``, ``blocks`` and ``stages``: each key list with its columns."""
     return [("layers", LAYER_KEYS, layer_columns(arch.layers)),
-            ("blocks", BLOCK_KEYS, _columns(arch.blocks, BLOCK_KEYS)),
-            ("stages", STAGE_KEYS, _columns(arch.stages, STAGE_KEYS))]
+            ("blocks", BLOCK_KEYS, block_columns(arch.blocks)),
+            ("stages", STAGE_KEYS, stage_columns(arch.stages))]
 
 
 def to_dict(arch: Architecture) -> dict[str, Any]:
@@ -290,7 +332,7 @@ _ENCODER = json.JSONEncoder(ensure_ascii=False)
 _SEQUENCES = frozenset({list, tuple})
 
 
-def _types(values: list[Any]) -> set[type]:
+def _types(values: Sequence[Any]) -> set[type]:
     """The types in ``values``, list and tuple subclasses (``torch.Size``) counted as such."""
     types = set(map(type, values))
     return {list if issubclass(kind, list) else tuple if issubclass(kind, tuple) else kind
@@ -308,7 +350,7 @@ def _text(value: Any) -> str:
     return _ENCODER.encode(value)
 
 
-def _leaf_types(values: list[Any]) -> set[type]:
+def _leaf_types(values: Sequence[Any]) -> set[type]:
     """The types of the scalars in ``values``, inside lists and tuples at any depth."""
     leaves: set[type] = set()
     while values:
@@ -331,51 +373,57 @@ def _memo_safe(leaves: set[type]) -> bool:
                               for kind in leaves))
 
 
-def _texts(values: list[Any]) -> list[str]:
-    """:func:`_text` of each value. The common columns take a C-level path: whole ints,
-    strings, and lists or tuples of whole ints (a list of ints is written as its ``repr``;
-    tuples, which repeat (shapes, strides), are written once per distinct value). Other
-    columns write each distinct value once where that is safe (:func:`_memo_safe`)."""
+def _texts(values: Sequence[Any], label: str = "") -> tuple[list[str], bool]:
+    """:func:`_text` of each value, and whether ``label`` was put in front of each.
+
+    The columns of the Architecture take C-level paths: ints, strings, booleans, lists of
+    ints (written as their ``repr``), and tuples of ints or null (shapes, kernel sizes,
+    strides) and lists of those. A column that repeats its values is written once per
+    distinct value, label included. Tuples are taken to hold ints, as PyTorch's sizes do,
+    when the distinct ones do (a ``True`` that equals a ``1`` elsewhere in its column is not
+    looked for). Other columns are written once per distinct value where that is safe
+    (:func:`_memo_safe`), else value by value."""
     types = set(map(type, values))
     if types == _INT:
-        return list(map(int.__repr__, values))
+        return list(map(int.__repr__, values)), False
     if all(issubclass(kind, str) for kind in types):
-        return list(map(encode_basestring, values))
+        return list(map(encode_basestring, values)), False
     if types == _BOOL:
-        return list(map(_BOOL_TEXT.__getitem__, values))
+        return list(map({True: label + "true", False: label + "false"}.__getitem__, values)), True
     if all(issubclass(kind, (str, type(None))) for kind in types):
-        return _each_once(values, _str_text)
-    if types == _LIST or types <= _TUPLES:
-        inner = _inner_types(values)
-        if inner <= _INT:
-            if types == _LIST:
-                return list(map(repr, values))
-            return _each_once(values, _int_tuple_text)
-        if types == _LIST and inner == _TUPLE and _inner_types(
-                list(chain.from_iterable(values))) <= _INT:  # lists of shapes
-            return _each_once(list(map(tuple, values)), _int_tuples_text)
+        return _each_once(values, _str_text, label), True
+    try:
+        if types <= _TUPLES:
+            return _each_once(values, _int_tuple_text, label), True
+        if types == _LIST:
+            inner = _inner_types(values)
+            if inner <= _INT:
+                return list(map(repr, values)), False
+            if inner == _TUPLE:  # lists of shapes
+                return _each_once(list(map(tuple, values)), _int_tuples_text, label), True
+    except _NotInts:
+        pass
     types = _types(values)
     if not _memo_safe(_leaf_types(values)):
-        return list(map(_text, values))
+        return list(map(_text, values)), False
     keys = values if list not in types else [
         tuple(value) if isinstance(value, list) else value for value in values]
     try:
-        memo = {key: _text(key) for key in set(keys)}
+        return _each_once(keys, _text, label), True
     except TypeError:  # a list inside a list is not hashable: write value by value
-        return list(map(_text, values))
-    return list(map(memo.__getitem__, keys))
+        return list(map(_text, values)), False
 
 
 _INT, _LIST, _TUPLE = frozenset({int}), frozenset({list}), frozenset({tuple})
-_BOOL, _BOOL_TEXT = frozenset({bool}), {True: "true", False: "false"}
+_BOOL = frozenset({bool})
 _TUPLES = frozenset({tuple, type(None)})  # shapes, kernel sizes …: tuples or null
 
 
-def _each_once(keys: list[Any], text: Callable[[Any], str]) -> list[str]:
-    """``text`` of each key, called once per distinct key."""
+def _each_once(keys: Sequence[Any], text: Callable[[Any], str], label: str = "") -> list[str]:
+    """``label`` + ``text`` of each key, ``text`` called once per distinct key."""
     memo = dict.fromkeys(keys)
     for key in memo:
-        memo[key] = text(key)
+        memo[key] = label + text(key)
     return list(map(memo.__getitem__, keys))
 
 
@@ -383,27 +431,35 @@ def _str_text(value: str | None) -> str:
     return "null" if value is None else encode_basestring(value)
 
 
+class _NotInts(Exception):
+    """A tuple that :func:`_texts` took for ints holds something else."""
+
+
 def _int_tuple_text(value: tuple[int, ...] | None) -> str:
-    return "null" if value is None else "[" + ", ".join(map(int.__repr__, value)) + "]"
+    if value is None:
+        return "null"
+    if not set(map(type, value)) <= _INT:
+        raise _NotInts
+    return "[" + ", ".join(map(int.__repr__, value)) + "]"
 
 
 def _int_tuples_text(value: tuple[tuple[int, ...], ...]) -> str:
     return "[" + ", ".join(map(_int_tuple_text, value)) + "]"
 
 
-def _inner_types(values: list[Any]) -> set[type]:
+def _inner_types(values: Sequence[Any]) -> set[type]:
     """The types of the items of the lists and tuples in ``values`` (nulls skipped)."""
     return set(map(type, chain.from_iterable(filter(None, values))))
 
 
-def _record_list(keys: Sequence[str], columns: list[list[Any]], step: str, pad: str) -> str:
+def _record_list(keys: Sequence[str], columns: list[Sequence[Any]], step: str, pad: str) -> str:
     """A list of objects that share ``keys`` (in that order) and hold only scalars and
     lists of them, given as one column per key, in the contract's layout: each object
     opened on its own lines, each value on one line."""
     return "".join(_record_pieces(keys, columns, step, pad))
 
 
-def _record_pieces(keys: Sequence[str], columns: list[list[Any]], step: str,
+def _record_pieces(keys: Sequence[str], columns: list[Sequence[Any]], step: str,
                    pad: str) -> list[str]:
     """:func:`_record_list` as pieces to join (one join for the whole document)."""
     if not columns or not columns[0]:
@@ -411,21 +467,25 @@ def _record_pieces(keys: Sequence[str], columns: list[list[Any]], step: str,
     return ["[\n", *_objects(keys, columns, step, pad + step), "\n" + pad + "]"]
 
 
-def _objects(keys: Sequence[str], columns: list[list[Any]], step: str, pad: str) -> list[str]:
+def _objects(keys: Sequence[str], columns: list[Sequence[Any]], step: str, pad: str) -> list[str]:
     """The objects of :func:`_record_list`, opened at indentation ``pad`` and separated by
-    commas, as pieces ``label, value, label, value …``: the values of a key fill every
-    ``2·len(keys)``-th place in one slice assignment."""
-    count, stride = len(columns[0]), 2 * len(keys)
+    commas, as pieces to join: per object an opening, then per key its label and value text
+    (one piece where the text comes with its label, see :func:`_texts`). Each column fills
+    every ``stride``-th place of the list in one slice assignment."""
+    count = len(columns[0])
     inner = ",\n" + pad + step
-    labels = [inner + encode_basestring(key) + ": " for key in keys]
     opening, closing = pad + "{\n" + pad + step, "\n" + pad + "}"
+    parts: list[Sequence[str]] = [[opening] + [closing + ",\n" + opening] * (count - 1)]
+    for number, (key, column) in enumerate(zip(keys, columns)):
+        label = (inner if number else "") + encode_basestring(key) + ": "
+        texts, labelled = _texts(column, label)
+        if not labelled:
+            parts.append([label] * count)
+        parts.append(texts)
+    stride = len(parts)
     pieces: list[str] = [""] * (count * stride)
-    for number, (label, column) in enumerate(zip(labels, columns)):
-        pieces[2 * number::stride] = [label] * count
-        pieces[2 * number + 1::stride] = _texts(column)
-    first = opening + labels[0][len(inner):]
-    pieces[::stride] = [closing + ",\n" + first] * count
-    pieces[0] = first
+    for number, part in enumerate(parts):
+        pieces[number::stride] = part
     pieces.append(closing)
     return pieces
 
