@@ -12,11 +12,11 @@ from __future__ import annotations
 import csv
 import io
 
-from .rows import Table, records
+from .rows import Table
 
 
 def render_table(table: Table) -> str:
-    rows = records(table.rows)
+    rows = table.records()
     buffer = io.StringIO()
     fields = list(rows[0]) if rows else [column.key for column in table.columns]
     writer = csv.DictWriter(buffer, fieldnames=fields, lineterminator="\n")

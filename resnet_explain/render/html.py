@@ -77,8 +77,8 @@ def render_table(table: Table) -> str:
             out.append(_tr(row, cell))
             continue
         cells = []
-        for number, column in enumerate(columns):
-            text = escape(row.cells.get(column.key, ""))
+        for number, (column, cell) in enumerate(zip(columns, row.cells)):
+            text = escape(cell)
             if number == 0:
                 cells.append(f"<td{pad}>{text}</td>")
             elif column.numeric:

@@ -249,21 +249,31 @@ def _plain_column(values: Sequence[Any]) -> list[Any]:
 
 
 def _plain(value: Any) -> Any:
-    if isinstance(value, (list, tuple)):
-        return [_plain(item) for item in value]
-    return value
+    """``value`` with its tuples as lists, its lists copied. The Architecture's lists are
+    flat or lists of shapes: the first item tells which."""
+    if not isinstance(value, (list, tuple)):
+        return value
+    if value and isinstance(value[0], (list, tuple)):
+        return list(map(_plain, value))
+    return list(value)
+
+
+def _dict(keys: Sequence[str], values: Sequence[Any]) -> dict[str, Any]:
+    return {key: _plain(value) if isinstance(value, (list, tuple)) else value
+            for key, value in zip(keys, values)}
 
 
 def layer_dict(layer: Layer) -> dict[str, Any]:
-    return _dicts(LAYER_KEYS, layer_columns([layer]))[0]
+    *values, field = _layer_values(layer)
+    return _dict(LAYER_KEYS, (*values, *_receptive(field)))
 
 
 def block_dict(block: Block) -> dict[str, Any]:
-    return _dicts(BLOCK_KEYS, block_columns([block]))[0]
+    return _dict(BLOCK_KEYS, _block_values(block))
 
 
 def stage_dict(stage: Stage) -> dict[str, Any]:
-    return _dicts(STAGE_KEYS, stage_columns([stage]))[0]
+    return _dict(STAGE_KEYS, _stage_values(stage))
 
 
 def _head(arch: Architecture) -> dict[str, Any]:
@@ -391,16 +401,16 @@ def _texts(values: Sequence[Any], label: str = "") -> tuple[list[str], bool]:
     if types == _BOOL:
         return list(map({True: label + "true", False: label + "false"}.__getitem__, values)), True
     if all(issubclass(kind, (str, type(None))) for kind in types):
-        return _each_once(values, _str_text, label), True
+        return _labelled(values, _str_text, label), True
     try:
         if types <= _TUPLES:
-            return _each_once(values, _int_tuple_text, label), True
+            return _labelled(values, _int_tuple_text, label), True
         if types == _LIST:
             inner = _inner_types(values)
             if inner <= _INT:
                 return list(map(repr, values)), False
             if inner == _TUPLE:  # lists of shapes
-                return _each_once(list(map(tuple, values)), _int_tuples_text, label), True
+                return _labelled(list(map(tuple, values)), _int_tuples_text, label), True
     except _NotInts:
         pass
     types = _types(values)
@@ -409,7 +419,7 @@ def _texts(values: Sequence[Any], label: str = "") -> tuple[list[str], bool]:
     keys = values if list not in types else [
         tuple(value) if isinstance(value, list) else value for value in values]
     try:
-        return _each_once(keys, _text, label), True
+        return _labelled(keys, _text, label), True
     except TypeError:  # a list inside a list is not hashable: write value by value
         return list(map(_text, values)), False
 
@@ -419,12 +429,18 @@ _BOOL = frozenset({bool})
 _TUPLES = frozenset({tuple, type(None)})  # shapes, kernel sizes …: tuples or null
 
 
-def _each_once(keys: Sequence[Any], text: Callable[[Any], str], label: str = "") -> list[str]:
-    """``label`` + ``text`` of each key, ``text`` called once per distinct key."""
+def each_once(keys: Sequence[Any], convert: Callable[[Any], Any]) -> list[Any]:
+    """``convert`` of each key, called once per distinct key (a column of a table repeats
+    its values: shapes, kinds, strides). Equal keys must convert alike."""
     memo = dict.fromkeys(keys)
     for key in memo:
-        memo[key] = label + text(key)
+        memo[key] = convert(key)
     return list(map(memo.__getitem__, keys))
+
+
+def _labelled(keys: Sequence[Any], text: Callable[[Any], str], label: str) -> list[str]:
+    """``label`` + ``text`` of each key, each distinct key written once."""
+    return each_once(keys, lambda key: label + text(key))
 
 
 def _str_text(value: str | None) -> str:

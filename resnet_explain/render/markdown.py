@@ -11,12 +11,13 @@ from __future__ import annotations
 
 from .rows import Table
 
-_ESCAPES = {"\\": "\\\\", "|": "\\|", "<": "&lt;", ">": "&gt;", "*": "\\*", "`": "\\`"}
+_ESCAPES = str.maketrans({"\\": "\\\\", "|": "\\|", "<": "&lt;", ">": "&gt;", "*": "\\*",
+                          "`": "\\`"})
 
 
 def escape(text: str) -> str:
     """Escape ``text`` for a Markdown table cell."""
-    return "".join(_ESCAPES.get(char, char) for char in text)
+    return text.translate(_ESCAPES)
 
 
 def _prefix(prefix: str) -> str:
@@ -34,7 +35,7 @@ def render_table(table: Table) -> str:
             first = _prefix(row.prefix) + f"**{escape(row.span or '')}**"
             cells = [first, *empty]
         else:
-            cells = [escape(row.cells.get(column.key, "")) for column in columns]
+            cells = list(map(escape, row.cells))
             cells[0] = _prefix(row.prefix) + cells[0]
         out.append(("| " + " | ".join(cells) + " |").replace("  |", " |").rstrip())
     out.append("")

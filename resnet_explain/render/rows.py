@@ -39,16 +39,18 @@ Conventions, the same as torchinfo's where torchinfo has one:
 from __future__ import annotations
 
 from collections.abc import Callable, Iterable
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from functools import partial
+from itertools import repeat
 from typing import TYPE_CHECKING, Any
 
 from ..architecture import Role, ShortcutKind, StageKind
 from . import numbers as fmt
-from .jsonview import block_dict, layer_dict, stage_dict
+from .jsonview import LAYER_KEYS, block_dict, each_once, layer_columns, stage_dict
 
 if TYPE_CHECKING:  # pragma: no cover
     from ..architecture import Architecture, Block, Layer, Stage
+    from ..receptive import ReceptiveField
 
 DEPTHS = ("stage", "block", "layer")
 
@@ -68,27 +70,25 @@ class Column:
     numeric: bool = False  # right-aligned (and monospace in HTML)
 
 
-@dataclass
+@dataclass(slots=True)
 class Row:
     """One row of a table.
 
-    A *header* row (a stage or a block in the layer view) has ``span`` set: one text written
-    across the row, no per-column cells. ``prefix`` is the tree drawing in front of the first
-    cell (``"│  ├─ "``), ``level`` the tree depth (0 for a stage header). ``marks`` tag a row for
+    ``cells`` holds one text per column of the table, in the table's column order. A
+    *header* row (a stage or a block in the layer view) has ``span`` set instead: one text
+    written across the row. ``prefix`` is the tree drawing in front of the first cell
+    (``"│  ├─ "``), ``level`` the tree depth (0 for a stage header). ``marks`` tag a row for
     the views that colour or flag it: the layer's role, ``projection``/``identity``/``padded``
-    for a block, ``mismatch`` when a traced size disagrees with the formula. ``record`` holds
-    the plain values of a non-header row, in CSV column order; a layer row leaves it to
-    ``make_record`` (only the CSV reads it, and a large net has thousands of layer rows).
+    for a block, ``mismatch`` when a traced size disagrees with the formula. The CSV's
+    plain values of the rows are made apart, on demand (:meth:`Table.records`).
     """
 
     kind: str  # "stage" | "block" | "layer" | "stem" | "head"
-    cells: dict[str, str] = field(default_factory=dict)
+    cells: tuple[str, ...] = ()
     level: int = 0
     prefix: str = ""
     span: str | None = None
     marks: tuple[str, ...] = ()
-    record: dict[str, Any] | None = None
-    make_record: Callable[[], dict[str, Any]] | None = None
 
     @property
     def is_header(self) -> bool:
@@ -106,10 +106,16 @@ class Table:
     rows: list[Row]
     totals: list[tuple[str, str]]  # ("Total params", "25,557,032"), … torchinfo's block
     lines: list[str]  # the explanation after the totals: depth, blocks, formula, warnings
+    #: The CSV records of the body rows, made on demand (only the CSV reads them).
+    make_records: Callable[[], list[dict[str, Any]]] | None = None
 
     @property
     def body_rows(self) -> list[Row]:
         return [row for row in self.rows if not row.is_header]
+
+    def records(self) -> list[dict[str, Any]]:
+        """The plain values of the body rows, in CSV column order (what the CSV writes)."""
+        return self.make_records() if self.make_records is not None else []
 
 
 def check_depth(depth: str) -> None:
@@ -127,6 +133,7 @@ def build_table(arch: Architecture, depth: str = "layer") -> Table:
         depth=depth, title=f"{arch.model}: {shape_in} → {shape_out}", model=arch.model,
         input_shape=shape_in, output_shape=shape_out, columns=columns, rows=rows,
         totals=totals(arch), lines=explanation(arch),
+        make_records=partial(_RECORDS[depth], arch),
     )
 
 
@@ -211,57 +218,120 @@ LAYER_COLUMNS = [
 ]
 
 
-@dataclass
-class _Node:
-    row: Row
-    children: list[_Node] = field(default_factory=list)
-
-
 def _layer_table(arch: Architecture) -> tuple[list[Column], list[Row]]:
+    """The layer rows under their stage and block headers. Each stage's layers form a
+    tree: layers outside any block are its children, a block's layers the children of the
+    block's header row; layers outside every stage come first-level, without a header."""
+    layers = arch.layers
+    cells, marks = _layer_cells(arch), _layer_marks(layers)
     stage_of: dict[int, Stage] = {i: stage for stage in arch.stages for i in stage.layers}
     blocks: dict[str, Block] = {block.name: block for block in arch.blocks}
-    first_call = {layer.name: layer.params for layer in arch.layers if layer.call == 0}
 
-    roots: list[_Node] = []
+    # Runs of layers: per stage, its entries; an entry is a layer or a block's layers.
+    groups: list[tuple[Stage | None, list[int | tuple[Block, list[int]]]]] = []
+    entries: list[int | tuple[Block, list[int]]] = []
     current_stage: Stage | None = None
     current_block: str | None = None
-    for layer in arch.layers:
+    members: list[int] = []
+    for number, layer in enumerate(layers):
         stage = stage_of.get(layer.index)
-        if not roots or stage is not current_stage:
-            current_stage, current_block = stage, None
-            roots.append(_Node(_stage_header(stage)) if stage else _Node(Row("none")))
-        parent = roots[-1]
+        if not groups or stage is not current_stage:
+            current_stage, current_block, entries = stage, None, []
+            groups.append((stage, entries))
         block = blocks.get(layer.block) if layer.block is not None else None
-        if block is not None:
-            if current_block != block.name:
-                current_block = block.name
-                parent.children.append(_Node(_block_header(block)))
-            parent = parent.children[-1]
-        else:
+        if block is None:
             current_block = None
-        parent.children.append(_Node(_layer_row(layer, block, stage, first_call)))
+            entries.append(number)
+            continue
+        if current_block != block.name:
+            current_block, members = block.name, []
+            entries.append((block, members))
+        members.append(number)
 
     rows: list[Row] = []
-    for root in roots:
-        if root.row.kind == "none":  # layers outside every stage: no header, top level
-            _flatten(root.children, "", 0, rows, draw=False)
-            continue
-        rows.append(root.row)
-        _flatten(root.children, "", 1, rows)
+    for stage, entries in groups:
+        draw = stage is not None
+        if draw:
+            rows.append(_stage_header(stage))
+        level = int(draw)
+        for number, entry in enumerate(entries):
+            last = number == len(entries) - 1
+            prefix = (_LAST if last else _MIDDLE) if draw else ""
+            if isinstance(entry, int):
+                rows.append(Row("layer", cells[entry], level, prefix, None, marks[entry]))
+                continue
+            block, members = entry
+            header = _block_header(block)
+            header.prefix, header.level = prefix, level
+            rows.append(header)
+            below = (_SPACE if last else _LINE) if draw else ""
+            final = members[-1]
+            rows += [Row("layer", cells[index], level + 1,
+                         below + (_LAST if index == final else _MIDDLE), None, marks[index])
+                     for index in members]
     return LAYER_COLUMNS, rows
 
 
-def _flatten(nodes: list[_Node], indent: str, level: int, out: list[Row],
-             draw: bool = True) -> None:
-    for number, node in enumerate(nodes):
-        last = number == len(nodes) - 1
-        if draw:
-            node.row.prefix = indent + ("└─ " if last else "├─ ")
-        node.row.level = level
-        out.append(node.row)
-        if node.children:
-            below = indent + ("   " if last else "│  ") if draw else ""
-            _flatten(node.children, below, level + 1, out, draw=True)
+# The tree drawing: a child, the last child, and what continues below a child.
+_MIDDLE, _LAST, _LINE, _SPACE = "├─ ", "└─ ", "│  ", "   "
+
+
+def _layer_cells(arch: Architecture) -> list[tuple[str, ...]]:
+    """The cells of every layer row, in :data:`LAYER_COLUMNS` order. Each column is made
+    for all layers at once; a column's repeated values (shapes, kernels, counts, receptive
+    fields) are formatted once each."""
+    layers = arch.layers
+    blocks = {block.name for block in arch.blocks}
+    first_call = {layer.name: layer.params for layer in layers if layer.call == 0}
+    labels = [layer_label(layer, layer.block if layer.block in blocks else None)
+              for layer in layers]
+    kernels = each_once([(layer.kernel_size, layer.stride, layer.padding, layer.dilation,
+                          layer.groups) for layer in layers], _kernel_text)
+    inputs = each_once([layer.input_shape for layer in layers], fmt.shape)
+    outputs = each_once([layer.output_shape for layer in layers], fmt.shape)
+    params = each_once([_SHARED if layer.call and first_call.get(layer.name, 0)
+                        else layer.params for layer in layers], _params_text)
+    macs = each_once([layer.macs for layer in layers], fmt.count)
+    roles = each_once([layer.role for layer in layers], str)
+    fields = [layer.receptive_field for layer in layers]
+    ids = list(map(id, fields))
+    by_id = dict(zip(ids, fields))  # a field is shared by the layers that do not change it
+    rfs = each_once(ids, lambda key: _rf_text(by_id[key]))
+    formulas = each_once([(layer.formula, layer.formula_ok) if layer.size_checks else None
+                          for layer in layers], _formula_text)
+    return list(zip(labels, kernels, inputs, outputs, params, macs, roles, rfs, formulas))
+
+
+_SHARED = "(shared)"
+
+
+def _kernel_text(key: tuple[Any, ...]) -> str:
+    return fmt.kernel(*key)
+
+
+def _params_text(value: int | str) -> str:
+    return value if isinstance(value, str) else fmt.count(value)
+
+
+def _rf_text(rf: ReceptiveField | None) -> str:
+    return rf.label if rf is not None else ""
+
+
+def _formula_text(key: tuple[str | None, bool] | None) -> str:
+    if key is None or key[0] is None:
+        return ""
+    return f"{OK_MARK if key[1] else BAD_MARK} {key[0]}"
+
+
+def _layer_marks(layers: list[Layer]) -> list[tuple[str, ...]]:
+    """The marks of each layer row: its role, ``mismatch``, ``weighted``."""
+    return each_once([(layer.role, layer.formula_ok if layer.size_checks else True,
+                       layer.weighted) for layer in layers], _marks)
+
+
+def _marks(key: tuple[str, bool, bool]) -> tuple[str, ...]:
+    role, formula_ok, weighted = key
+    return (role, *(() if formula_ok else ("mismatch",)), *(("weighted",) if weighted else ()))
 
 
 def _stage_header(stage: Stage) -> Row:
@@ -293,9 +363,10 @@ def _relative(name: str, scope: str) -> str:
     return name
 
 
-def layer_label(layer: Layer, block: Block | None = None) -> str:
-    """``conv1 (Conv2d)``; a functional op reads ``add (op)``; names relative to the block."""
-    name = _relative(layer.name, block.name) if block is not None else layer.name
+def layer_label(layer: Layer, block: str | None = None) -> str:
+    """``conv1 (Conv2d)``; a functional op reads ``add (op)``; names relative to the block
+    named ``block``."""
+    name = _relative(layer.name, block) if block is not None else layer.name
     kind = "op" if layer.is_op else layer.type
     return f"{name} ({kind})"
 
@@ -312,37 +383,6 @@ def formula_cell(layer: Layer) -> str:
     if layer.formula is None:
         return ""
     return f"{OK_MARK if layer.formula_ok else BAD_MARK} {layer.formula}"
-
-
-def _layer_row(layer: Layer, block: Block | None, stage: Stage | None,
-               first_call: dict[str, int]) -> Row:
-    marks = [layer.role]
-    if not layer.formula_ok:
-        marks.append("mismatch")
-    if layer.weighted:
-        marks.append("weighted")
-    rf = layer.receptive_field
-    cells = {
-        "layer": layer_label(layer, block),
-        "kernel": fmt.kernel(layer.kernel_size, layer.stride, layer.padding, layer.dilation,
-                             layer.groups),
-        "input": fmt.shape(layer.input_shape),
-        "output": fmt.shape(layer.output_shape),
-        "params": params_cell(layer, first_call.get(layer.name, 0)),
-        "macs": fmt.count(layer.macs),
-        "rf": rf.label if rf is not None else "",
-        "role": layer.role,
-        "formula": formula_cell(layer),
-    }
-    return Row("layer", cells=cells, marks=tuple(marks),
-               make_record=partial(_layer_record, layer))
-
-
-def _layer_record(layer: Layer) -> dict[str, Any]:
-    record = csv_record(layer_dict(layer), LAYER_RECORD)
-    if layer.formula is None:  # nothing to check: blank, where JSON says true
-        record["formula_ok"] = ""
-    return record
 
 
 # --- CSV records: the JSON objects, flattened ------------------------------------------
@@ -371,13 +411,27 @@ def csv_value(value: Any) -> Any:
         return ""
     if isinstance(value, bool):
         return int(value)
-    if isinstance(value, list):
+    if isinstance(value, (list, tuple)):
         return "x".join(map(str, value))
     return value
 
 
 def csv_record(data: dict[str, Any], columns: Iterable[tuple[str, str]]) -> dict[str, Any]:
     return {column: csv_value(data[key]) for column, key in columns}
+
+
+def layer_records(arch: Architecture) -> list[dict[str, Any]]:
+    """The CSV records of the layer rows, in layer order: the JSON view's values
+    (:func:`~resnet_explain.render.jsonview.layer_columns`), each distinct value of a
+    column spelled once by :func:`csv_value`. ``formula_ok`` is blank where there is no
+    formula (nothing to check), where JSON says true."""
+    columns = dict(zip(LAYER_KEYS, layer_columns(arch.layers)))
+    names = [name for name, _ in LAYER_RECORD]
+    values = [each_once(columns[key], csv_value) for _, key in LAYER_RECORD]
+    ok = names.index("formula_ok")
+    values[ok] = ["" if formula is None else flag
+                  for formula, flag in zip(columns["formula"], values[ok])]
+    return list(map(dict, map(zip, repeat(names), zip(*values))))
 
 
 # --- block depth ------------------------------------------------------------------------
@@ -394,31 +448,40 @@ BLOCK_COLUMNS = [
 ]
 
 
-def _block_table(arch: Architecture) -> tuple[list[Column], list[Row]]:
-    if not arch.blocks:  # a network without blocks: its one stage, as one row
-        return BLOCK_COLUMNS, [_part_row(arch, stage, Role.MAIN) for stage in arch.stages]
-    rows = [_part_row(arch, arch.stem, Role.STEM)] if arch.stem is not None else []
-    rows += [_block_row(block) for block in arch.blocks]
+def _block_parts(arch: Architecture) -> list[tuple[Stage | Block, Role | None]]:
+    """What the rows of the block view show, in order: the stem, each block, the head (a
+    block with role ``None``); a network without blocks shows its one stage."""
+    if not arch.blocks:
+        return [(stage, Role.MAIN) for stage in arch.stages]
+    parts: list[tuple[Stage | Block, Role | None]] = []
+    if arch.stem is not None:
+        parts.append((arch.stem, Role.STEM))
+    parts += [(block, None) for block in arch.blocks]
     if arch.head is not None:
-        rows.append(_part_row(arch, arch.head, Role.HEAD))
-    return BLOCK_COLUMNS, rows
+        parts.append((arch.head, Role.HEAD))
+    return parts
+
+
+def _block_table(arch: Architecture) -> tuple[list[Column], list[Row]]:
+    return BLOCK_COLUMNS, [_block_row(part) if role is None else _part_row(arch, part, role)
+                           for part, role in _block_parts(arch)]  # type: ignore[arg-type]
+
+
+def block_records(arch: Architecture) -> list[dict[str, Any]]:
+    """The CSV records of the block view's rows."""
+    return [_block_record(part) if role is None else _part_record(arch, part, role)
+            for part, role in _block_parts(arch)]  # type: ignore[arg-type]
 
 
 def _block_row(block: Block) -> Row:
-    depth = str(block.main_weighted)
-    cells = {
-        "block": block.name,
-        "paper": block.paper_name,
-        "kind": block.kind,
-        "input": fmt.shape(block.input_shape),
-        "output": fmt.shape(block.output_shape),
-        "params": fmt.count(block.params),
-        "macs": fmt.count(block.macs),
-        "depth": depth,
-        "reason": block.reason,
-    }
-    record = {"row": "block", **csv_record(block_dict(block), BLOCK_RECORD)}
-    return Row("block", cells=cells, marks=(block.kind,), record=record)
+    cells = (block.name, block.paper_name, block.kind, fmt.shape(block.input_shape),
+             fmt.shape(block.output_shape), fmt.count(block.params), fmt.count(block.macs),
+             str(block.main_weighted), block.reason)
+    return Row("block", cells=cells, marks=(block.kind,))
+
+
+def _block_record(block: Block) -> dict[str, Any]:
+    return {"row": "block", **csv_record(block_dict(block), BLOCK_RECORD)}
 
 
 _PART_NAMES = {Role.STEM: "(stem)", Role.HEAD: "(head)", Role.MAIN: "(layers)"}
@@ -428,34 +491,34 @@ PART_RECORD = (
     ("macs", "macs"), ("depth", "weighted_on_path"))
 
 
+def _part_names(arch: Architecture, group: Stage) -> tuple[str, str]:
+    """The paper stage of a group's first layer, and ``layers conv1 … maxpool``."""
+    first, last = arch.layers[group.layers[0]], arch.layers[group.layers[-1]]
+    names = first.name if len(group.layers) == 1 else f"{first.name} … {last.name}"
+    return first.stage, f"layers {names}"
+
+
 def _part_row(arch: Architecture, group: Stage, role: Role) -> Row:
     """The stem or the head (``Architecture.stem`` / ``.head``: the layers before the first /
     after the last block), or the one stage of a network without blocks, as one row."""
-    first, last = arch.layers[group.layers[0]], arch.layers[group.layers[-1]]
-    paper = first.stage
-    names = first.name if len(group.layers) == 1 else f"{first.name} … {last.name}"
-    names = f"layers {names}"
-    cells = {
-        "block": _PART_NAMES[role],
-        "paper": paper,
-        "kind": "",
-        "input": fmt.shape(group.input_shape),
-        "output": fmt.shape(group.output_shape),
-        "params": fmt.count(group.params),
-        "macs": fmt.count(group.macs),
-        "depth": str(group.weighted_on_path),
-        "reason": names,
-    }
+    paper, names = _part_names(arch, group)
+    cells = (_PART_NAMES[role], paper, "", fmt.shape(group.input_shape),
+             fmt.shape(group.output_shape), fmt.count(group.params), fmt.count(group.macs),
+             str(group.weighted_on_path), names)
+    kind = str(role) if role in (Role.STEM, Role.HEAD) else "layers"
+    return Row(kind, cells=cells, marks=(role,))
+
+
+def _part_record(arch: Architecture, group: Stage, role: Role) -> dict[str, Any]:
+    paper, names = _part_names(arch, group)
     values = csv_record(stage_dict(group), PART_RECORD)
-    record = {
-        "row": str(role), "name": cells["block"], "paper_name": paper, "stage": paper,
+    return {
+        "row": str(role), "name": _PART_NAMES[role], "paper_name": paper, "stage": paper,
         "kind": "", "input_shape": values["input_shape"],
         "output_shape": values["output_shape"], "params": values["params"],
         "macs": values["macs"], "depth": values["depth"], "shortcut_weighted": 0,
         "reason": names,
     }
-    kind = str(role) if role in (Role.STEM, Role.HEAD) else "layers"
-    return Row(kind, cells=cells, marks=(role,), record=record)
 
 
 # --- stage depth ------------------------------------------------------------------------
@@ -477,23 +540,20 @@ def _stage_table(arch: Architecture) -> tuple[list[Column], list[Row]]:
 
 def _stage_row(stage: Stage) -> Row:
     blocks = f"×{len(stage.blocks)}" if stage.kind == "blocks" else fmt.DASH
-    cells = {
-        "stage": stage.name,
-        "module": stage.module or fmt.DASH,
-        "blocks": blocks,
-        "input": fmt.shape(stage.input_shape),
-        "output": fmt.shape(stage.output_shape),
-        "params": fmt.count(stage.params),
-        "macs": fmt.count(stage.macs),
-        "depth": str(stage.weighted_on_path),
-    }
-    data = stage_dict(stage)
-    data["blocks"] = len(stage.blocks)
-    record = csv_record(data, STAGE_RECORD)
-    return Row("stage", cells=cells, marks=(stage.kind,), record=record)
+    cells = (stage.name, stage.module or fmt.DASH, blocks, fmt.shape(stage.input_shape),
+             fmt.shape(stage.output_shape), fmt.count(stage.params), fmt.count(stage.macs),
+             str(stage.weighted_on_path))
+    return Row("stage", cells=cells, marks=(stage.kind,))
 
 
-def records(rows: Iterable[Row]) -> list[dict[str, Any]]:
-    """The plain values of the non-header rows (what the CSV writes)."""
-    return [row.record if row.make_record is None else row.make_record() for row in rows
-            if row.record is not None or row.make_record is not None]
+def stage_records(arch: Architecture) -> list[dict[str, Any]]:
+    """The CSV records of the stage view's rows."""
+    records = []
+    for stage in arch.stages:
+        data = stage_dict(stage)
+        data["blocks"] = len(stage.blocks)
+        records.append(csv_record(data, STAGE_RECORD))
+    return records
+
+
+_RECORDS = {"layer": layer_records, "block": block_records, "stage": stage_records}

@@ -31,28 +31,22 @@ GAP = "  "
 def render_table(table: Table) -> str:
     columns = table.columns
     body = table.body_rows
-    widths = []
-    for index, column in enumerate(columns):
-        cells = [len(row.prefix + row.cells.get(column.key, "")) if index == 0
-                 else len(row.cells.get(column.key, "")) for row in body]
-        widths.append(max([len(column.title), *cells]))
+    # The first cell of a body row carries the tree drawing in front of it.
+    cells = [(row.prefix + row.cells[0], *row.cells[1:]) if row.prefix else row.cells
+             for row in body]
+    widths = [max(len(column.title), *map(len, texts)) if texts else len(column.title)
+              for column, texts in zip(columns, zip(*cells) if cells else [()] * len(columns))]
+    # One ``%`` template lays out a row: left-aligned text, right-aligned numbers.
+    template = GAP.join(f"%{'' if column.numeric else '-'}{width}s"
+                        for column, width in zip(columns, widths))
 
-    def line(cells: list[str]) -> str:
-        parts = []
-        for column, width, cell in zip(columns, widths, cells):
-            parts.append(cell.rjust(width) if column.numeric else cell.ljust(width))
-        return GAP.join(parts).rstrip()
-
-    header = line([column.title for column in columns])
+    header = (template % tuple(column.title for column in columns)).rstrip()
     lines = []
+    body_lines = iter(map(str.rstrip, map(template.__mod__, cells)))
     for row in table.rows:
-        if row.is_header:
-            lines.append((row.prefix + (row.span or "")).rstrip())
-            continue
-        cells = [row.cells.get(column.key, "") for column in columns]
-        cells[0] = row.prefix + cells[0]
-        lines.append(line(cells))
-    width = max(len(text) for text in [header, *lines])
+        lines.append((row.prefix + (row.span or "")).rstrip() if row.is_header
+                     else next(body_lines))
+    width = max(map(len, [header, *lines]))
     rule = "=" * width
 
     out = [table.title, rule, header, rule, *lines, rule]
@@ -61,4 +55,4 @@ def render_table(table: Table) -> str:
     if table.lines:
         out += table.lines
         out.append(rule)
-    return "\n".join(text.rstrip() for text in out) + "\n"
+    return "\n".join(map(str.rstrip, out)) + "\n"
