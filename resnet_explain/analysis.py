@@ -21,6 +21,7 @@ import bisect
 import heapq
 import math
 from collections import Counter
+from collections.abc import Iterable
 
 from .architecture import (
     Activation,
@@ -185,12 +186,13 @@ class _Graph:
         self.preds = [[i for i in layer.inputs if i != MODEL_INPUT] for layer in layers]
         self.depth: list[int] = []
         self.best_pred: list[int | None] = []
-        for index, layer in enumerate(layers):
+        depth = self.depth
+        for layer, preds in zip(layers, self.preds):
             best, best_pred = 0, None
-            for pred in self.path_preds(layer, self.preds[index]):
-                if best_pred is None or self.depth[pred] > best:
-                    best, best_pred = self.depth[pred], pred
-            self.depth.append(best + int(layer.weighted))
+            for pred in self.path_preds(layer, preds) if len(preds) > 1 else preds:
+                if best_pred is None or depth[pred] > best:
+                    best, best_pred = depth[pred], pred
+            depth.append(best + layer.weighted)
             self.best_pred.append(best_pred)
 
     def path_preds(self, layer: Layer, preds: list[int]) -> list[int]:
@@ -235,21 +237,12 @@ class _Graph:
         marks: dict[int, int] = {}
         heap: list[int] = []  # negated indices: heapq is a min-heap
         open_ = 0  # layers in the heap that do not lead to the fork (yet)
-
-        def reach(node: int, mark: int) -> None:
-            nonlocal open_
-            old = marks.get(node)
-            if old is None:
-                marks[node] = mark
-                heapq.heappush(heap, -node)
-                open_ += not mark & to_fork
-            elif old | mark != old:
-                marks[node] = old | mark
-                open_ -= bool(mark & to_fork and not old & to_fork)
-
         for node, mark in ((a, to_a), (b, to_b)):
             if node != MODEL_INPUT:
-                reach(node, mark)
+                if node not in marks:
+                    heapq.heappush(heap, -node)
+                    open_ += 1
+                marks[node] = marks.get(node, 0) | mark
         fork = MODEL_INPUT
         branch_a: list[int] = []
         branch_b: list[int] = []
@@ -268,8 +261,15 @@ class _Graph:
                     branch_a.append(node)
                 if mark & to_b:
                     branch_b.append(node)
-            for pred in self.preds[node]:
-                reach(pred, mark)
+            for pred in self.preds[node]:  # pass the marks on to its inputs
+                old = marks.get(pred)
+                if old is None:
+                    marks[pred] = mark
+                    heapq.heappush(heap, -pred)
+                    open_ += not mark & to_fork
+                elif old | mark != old:
+                    marks[pred] = old | mark
+                    open_ -= bool(mark & to_fork and not old & to_fork)
         return fork, branch_a[::-1], branch_b[::-1]
 
 
@@ -372,6 +372,11 @@ def _own_stride(layer: Layer) -> int:
 def _route(graph: _Graph, add: Layer, main: list[int]) -> list[int]:
     """The main branch's layers that the data flows through from the fork to the add: the
     branch without its gates (the side paths that only scale the map they multiply)."""
+    layers = graph.layers
+    if not any(layers[i].is_op and layers[i].type == "mul" for i in main):
+        # Without a gate the data flows through every layer of the branch: each one leads
+        # to the add, by a path inside the branch (it is not an ancestor of the fork).
+        return main
     branch = set(main)
     todo = [i for i in add.inputs if i in branch]
     seen: set[int] = set()
@@ -380,7 +385,7 @@ def _route(graph: _Graph, add: Layer, main: list[int]) -> list[int]:
         if index in seen:
             continue
         seen.add(index)
-        layer = graph.layers[index]
+        layer = layers[index]
         todo += [p for p in graph.path_preds(layer, graph.preds[index]) if p in branch]
     return sorted(seen)
 
@@ -388,6 +393,9 @@ def _route(graph: _Graph, add: Layer, main: list[int]) -> list[int]:
 def _path_stride(layers: list[Layer], graph: _Graph, route: list[int]) -> int:
     """The product of the strides along the route, up to the add: the largest over its
     parallel paths, so parallel strided convs (Res2Net's splits) count once, not once each."""
+    strided = [i for i in route if _own_stride(layers[i]) > 1]
+    if len(strided) < 2:  # every path through it has its stride, the others have none
+        return _own_stride(layers[strided[0]]) if strided else 1
     stride: dict[int, int] = {}  # of the route's layers so far (a layer's inputs run first)
     for index in route:
         before = 1
@@ -448,51 +456,40 @@ def _assign(layers: list[Layer], blocks: list[Block]) -> list[Stage]:
         for layer in layers:
             layer.role, layer.stage = Role.MAIN, "network"
         return _stages(layers, blocks, "fc")
-    owner: dict[int, tuple[int, str]] = {}  # layer index → (block number, role)
-    for number, block in enumerate(blocks):
-        for i in block.main_layers:
-            owner[i] = (number, "main")
-        for i in block.shortcut_layers:
-            owner[i] = (number, "shortcut")
-        owner[block.add_layer] = (number, "main")
+    owned: set[int] = set()  # the layers of the blocks' branches and adds
+    for block in blocks:
+        _join(layers, block, block.main_layers, Role.MAIN)
+        _join(layers, block, block.shortcut_layers, Role.SHORTCUT)
+        _join(layers, block, (block.add_layer,), Role.MAIN)
+        owned.update(block.main_layers, block.shortcut_layers, (block.add_layer,))
     # Layers between two adds belong to the next block when they run inside its module (v2's
     # pre-activation), otherwise to the previous one (the ReLU after the add). Before the
     # first block is the stem, after the last block the head.
     adds = [block.add_layer for block in blocks]
+    stem: list[Layer] = []
+    head: list[Layer] = []
     for layer in layers:
-        if layer.index in owner:
+        if layer.index in owned:
             continue
-        position = bisect.bisect_right(adds, layer.index)
-        following = position if position < len(blocks) else None
-        if following is not None and _inside(layer, blocks[following].name):
-            owner[layer.index] = (following, "pre")
+        following = bisect.bisect_right(adds, layer.index)  # the next block's number
+        if following < len(blocks) and _inside(layer, blocks[following].name):
+            blocks[following].pre_layers.append(layer.index)
+            _join(layers, blocks[following], (layer.index,), Role.MAIN)
         elif following == 0:
-            owner[layer.index] = (-1, "stem")
-        elif following is None and not _inside(layer, blocks[-1].name):
-            owner[layer.index] = (len(blocks), "head")
+            stem.append(layer)
+        elif following == len(blocks) and not _inside(layer, blocks[-1].name):
+            head.append(layer)
         else:
-            owner[layer.index] = ((following or len(blocks)) - 1, "tail")
-
+            blocks[following - 1].tail_layers.append(layer.index)
+            _join(layers, blocks[following - 1], (layer.index,), Role.MAIN)
     # The paper's Table 1 calls the head "fc"; a head without a fully connected layer (a
     # feature pyramid's convs, a detection neck) is called what it is.
-    head = [layers[i] for i, (_, role) in owner.items() if role == "head"]
     head_name = "fc" if any(_fully_connected(layer) for layer in head) else "head"
-    for layer in layers:
-        number, role = owner[layer.index]
-        if role == "stem":
-            layer.role, layer.stage, layer.block = Role.STEM, "conv1", None
-            continue
-        if role == "head":
-            layer.role, layer.stage, layer.block = Role.HEAD, head_name, None
-            continue
-        block = blocks[number]
-        layer.role = Role.SHORTCUT if role == "shortcut" else Role.MAIN
-        layer.stage, layer.block = block.stage, block.name
-        if role == "pre":
-            block.pre_layers.append(layer.index)
-        elif role == "tail":
-            block.tail_layers.append(layer.index)
-    _pool_into_first_stage(layers, blocks)
+    for layer in stem:
+        layer.role, layer.stage, layer.block = Role.STEM, "conv1", None
+    for layer in head:
+        layer.role, layer.stage, layer.block = Role.HEAD, head_name, None
+    _pool_into_first_stage(stem, blocks)
     for block in blocks:
         members = [layers[i] for i in block.layers]
         # main_weighted is what the block adds to the plain depth: its weighted layers on the
@@ -505,6 +502,14 @@ def _assign(layers: list[Layer], blocks: list[Block]) -> list[Stage]:
                             else Activation.POST)
         block.signature = _signature(block, members)
     return _stages(layers, blocks, head_name)
+
+
+def _join(layers: list[Layer], block: Block, indices: Iterable[int], role: Role) -> None:
+    """Put layers into a block, in the given role."""
+    stage, name = block.stage, block.name
+    for i in indices:
+        layer = layers[i]
+        layer.role, layer.stage, layer.block = role, stage, name
 
 
 def _totals(members: list[Layer]) -> tuple[int, int, int]:
@@ -560,12 +565,10 @@ def _inside(layer: Layer, module: str) -> bool:
     return bool(module) and (module in layer.scope or layer.name.startswith(module + "."))
 
 
-def _pool_into_first_stage(layers: list[Layer], blocks: list[Block]) -> None:
+def _pool_into_first_stage(stem: list[Layer], blocks: list[Block]) -> None:
     """The paper's Table 1 lists the stem's max-pool under conv2_x: it makes the 56×56 map
     that conv2_x works on. Stem layers after the last stem conv that already have the first
     stage's resolution go to that stage (keeping their stem role)."""
-    # The stem runs before the first block's add.
-    stem = [layer for layer in layers[:blocks[0].add_layer] if layer.role == "stem"]
     weighted = [layer for layer in stem if layer.weighted]
     if not weighted:
         return

@@ -177,8 +177,17 @@ class SizeCheck:
         return self.equation if self.ok else f"{self.equation}  ≠ traced {self.traced}"
 
 
-@dataclass
-class Layer:
+class _Attachable:
+    """A slot for the link to the owning Architecture (``render.display.attach``): a plain
+    attribute, not a field, so equality, ``to_dict`` and the JSON ignore it."""
+
+    __slots__ = ("_arch",)
+
+
+# Slotted: a network has one Layer per traced call (35,000 in a deep CIFAR ResNet), and a
+# slotted instance is built in half the time and reads its fields faster.
+@dataclass(slots=True)
+class Layer(_Attachable):
     """One call of a leaf module, or one structural functional operation (add, flatten, …)."""
 
     index: int

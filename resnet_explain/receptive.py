@@ -50,6 +50,7 @@ if TYPE_CHECKING:  # pragma: no cover
     from .architecture import Layer, Shape
 
 MODEL_INPUT = -1  # the index that stands for the model's input in Layer.inputs
+_WINDOWED = (CONV, POOL)  # the kinds whose kernel slides a window over the map
 
 
 @dataclass(frozen=True)
@@ -112,11 +113,12 @@ def _layer_field(layer: Layer, sources: list[ReceptiveField],
             return whole
     merged = sources[0] if len(sources) == 1 else _union(sources)
     rank = len(merged.size)
-    out_shape, in_shape = layer.output_shape, layer.input_shape
-    if len(out_shape) != rank + 2 or in_shape is None or len(in_shape) != rank + 2:
+    out_shape, in_shapes = layer.output_shape, layer.input_shapes
+    if len(out_shape) != rank + 2 or not in_shapes or len(in_shapes[0]) != rank + 2:
         return whole  # the spatial positions are gone (mean, flatten, fc): every one counts
+    in_shape = in_shapes[0]
     kernel = layer.kernel_size
-    if layer.kind in (CONV, POOL) and kernel and len(kernel) == rank:
+    if kernel and layer.kind in _WINDOWED and len(kernel) == rank:
         # A layer's size checks are all transposed or none is.
         if layer.size_checks and layer.size_checks[0].transposed:
             return _transposed(merged, kernel, layer.stride or (1,) * rank,
@@ -166,20 +168,21 @@ def _union(fields: list[ReceptiveField]) -> ReceptiveField:
     """The field of a position that reads the same position of every input (add, cat, mul)."""
     if len(fields) == 1:
         return fields[0]
-    rank = len(fields[0].size)
-    starts = [min(f.start[dim] for f in fields) for dim in range(rank)]
-    ends = [max(f.start[dim] + f.size[dim] for f in fields) for dim in range(rank)]
-    jumps = [max(f.jump[dim] for f in fields) for dim in range(rank)]
+    # Per dimension (a column of the fields' tuples): the lowest start, the highest end.
+    starts = [min(column) for column in zip(*[f.start for f in fields])]
+    ends_of = [[start + size for start, size in zip(f.start, f.size)] for f in fields]
+    ends = [max(column) for column in zip(*ends_of)]
+    jumps = tuple([max(column) for column in zip(*[f.jump for f in fields])])
     # Inferred only if an inferred branch decides an edge (option A's subsampled shortcut
     # is inside the main path's field and leaves the block's field exact): each edge of each
     # dimension must be reached by an exact field.
-    exact = [f for f in fields if not f.inferred]
+    exact = [(f.start, f_ends) for f, f_ends in zip(fields, ends_of) if not f.inferred]
     inferred = len(exact) < len(fields) and not all(
-        any(f.start[dim] == starts[dim] for f in exact)
-        and any(f.start[dim] + f.size[dim] == ends[dim] for f in exact)
-        for dim in range(rank))
-    return ReceptiveField(size=tuple([hi - lo for lo, hi in zip(starts, ends)]),
-                          jump=tuple(jumps), start=tuple(starts), inferred=inferred)
+        any(f_starts[dim] == starts[dim] for f_starts, _ in exact)
+        and any(f_ends[dim] == ends[dim] for _, f_ends in exact)
+        for dim in range(len(starts)))
+    return ReceptiveField(size=tuple([hi - lo for lo, hi in zip(starts, ends)]), jump=jumps,
+                          start=tuple(starts), inferred=inferred)
 
 
 def _adaptive(rf: ReceptiveField, in_map: tuple[int, ...],
