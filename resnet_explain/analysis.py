@@ -61,8 +61,8 @@ def analyse(trace: Trace, model: str) -> Architecture:
         for index in graph.longest_path(output):
             layers[index].on_longest_path = True
     blocks = _find_blocks(layers, graph, trace.input_shape)
-    stages = _assign(layers, blocks)
-    stem, head = _groups(layers)
+    stages, stem_layers, head_layers = _assign(layers, blocks)
+    stem, head = _group(stem_layers, Role.STEM), _group(head_layers, Role.HEAD)
     plain_depth = graph.depth[output] if output is not None else 0
     weighted_names = {layer.name for layer in layers if layer.weighted}
     projections = {layers[i].name for b in blocks for i in b.shortcut_layers if layers[i].weighted}
@@ -183,7 +183,11 @@ class _Graph:
 
     def __init__(self, layers: list[Layer]) -> None:
         self.layers = layers
-        self.preds = [[i for i in layer.inputs if i != MODEL_INPUT] for layer in layers]
+        # A layer's inputs without the model's input (most layers' inputs are that already:
+        # the list is then shared, and read only).
+        self.preds = [
+            layer.inputs if MODEL_INPUT not in layer.inputs
+            else [i for i in layer.inputs if i != MODEL_INPUT] for layer in layers]
         self.depth: list[int] = []
         self.best_pred: list[int | None] = []
         depth = self.depth
@@ -451,11 +455,14 @@ def _describe_conv(layer: Layer) -> str:
 
 
 # --- stages and roles -----------------------------------------------------------------
-def _assign(layers: list[Layer], blocks: list[Block]) -> list[Stage]:
+def _assign(layers: list[Layer], blocks: list[Block]) -> tuple[list[Stage], list[Layer],
+                                                                list[Layer]]:
+    """Give every layer its role, stage and block; the stages, the stem's and the head's
+    layers."""
     if not blocks:  # a plain network: one stage holding everything, all on the main path
         for layer in layers:
             layer.role, layer.stage = Role.MAIN, "network"
-        return _stages(layers, blocks, "fc")
+        return _stages(layers, blocks, "fc"), [], []
     owned: set[int] = set()  # the layers of the blocks' branches and adds
     for block in blocks:
         _join(layers, block, block.main_layers, Role.MAIN)
@@ -501,7 +508,7 @@ def _assign(layers: list[Layer], blocks: list[Block]) -> list[Stage]:
         block.activation = (Activation.PRE if own_path and layers[own_path[0]].kind in _NORMS
                             else Activation.POST)
         block.signature = _signature(block, members)
-    return _stages(layers, blocks, head_name)
+    return _stages(layers, blocks, head_name), stem, head
 
 
 def _join(layers: list[Layer], block: Block, indices: Iterable[int], role: Role) -> None:
@@ -542,13 +549,16 @@ def _signature(block: Block, members: list[Layer]) -> tuple:
     start = members[0].index
     inside = {layer.index for layer in members}
     rows = []
-    for layer in members:
-        wiring = tuple([i - start if i in inside else "in" for i in layer.inputs])
+    for layer in members:  # loops, not comprehensions: this runs once per layer
+        shapes, wiring = [], []
+        for shape in layer.input_shapes:
+            shapes.append(shape[1:])
+        for i in layer.inputs:
+            wiring.append(i - start if i in inside else "in")
         rows.append((
             layer.type, layer.is_op, layer.kernel_size, layer.stride, layer.padding,
             layer.dilation, layer.groups, layer.in_channels, layer.out_channels, layer.bias,
-            tuple([shape[1:] for shape in layer.input_shapes]), layer.output_shape[1:],
-            layer.role, wiring,
+            tuple(shapes), layer.output_shape[1:], layer.role, tuple(wiring),
         ))
     return (block.kind, block.stage, block.input_shape[1:], block.output_shape[1:], tuple(rows))
 
@@ -619,13 +629,8 @@ def _stages(layers: list[Layer], blocks: list[Block], head: str) -> list[Stage]:
     return stages
 
 
-def _groups(layers: list[Layer]) -> tuple[Stage | None, Stage | None]:
-    """The stem and the head: all the layers of each role as one group with its totals."""
-    return _group(layers, Role.STEM), _group(layers, Role.HEAD)
-
-
-def _group(layers: list[Layer], role: Role) -> Stage | None:
-    members = [layer for layer in layers if layer.role == role]
+def _group(members: list[Layer], role: Role) -> Stage | None:
+    """All the layers of one role (the stem, the head) as one group with its totals."""
     if not members:
         return None
     kind = StageKind.STEM if role == Role.STEM else StageKind.HEAD

@@ -239,7 +239,10 @@ class Layer(_Attachable):
 
     @property
     def formula_ok(self) -> bool:
-        return all(c.ok for c in self.size_checks)
+        for check in self.size_checks:
+            if not check.ok:
+                return False
+        return True
 
     def __repr__(self) -> str:
         from .render.display import layer_repr
