@@ -237,6 +237,9 @@ class _Graph:
         fork: all their ancestors do too. A residual block costs the size of the block, not of
         the network.
         """
+        chains = self._chain_branches(a, b)
+        if chains is not None:
+            return chains
         to_a, to_b, to_fork = 1, 2, 4
         marks: dict[int, int] = {}
         heap: list[int] = []  # negated indices: heapq is a min-heap
@@ -277,10 +280,35 @@ class _Graph:
         return fork, branch_a[::-1], branch_b[::-1]
 
 
+    def _chain_branches(self, a: int, b: int) -> tuple[int, list[int], list[int]] | None:
+        """:meth:`branches` where both branches are chains (each layer with one input, as
+        conv → BN → ReLU → … is), else ``None``. Walking back from the later of the two
+        layers one input at a time, the walks meet at the fork: every layer on them before
+        that is on its branch."""
+        if a == MODEL_INPUT or b == MODEL_INPUT:
+            return None
+        branch_a: list[int] = []
+        branch_b: list[int] = []
+        while a != b:
+            if a > b:
+                preds = self.preds[a]
+                if len(preds) != 1:
+                    return None
+                branch_a.append(a)
+                a = preds[0]
+            else:
+                preds = self.preds[b]
+                if len(preds) != 1:
+                    return None
+                branch_b.append(b)
+                b = preds[0]
+        return a, branch_a[::-1], branch_b[::-1]
+
+
 # --- residual blocks ------------------------------------------------------------------
 def _find_blocks(layers: list[Layer], graph: _Graph, input_shape: Shape) -> list[Block]:
-    # (add, fork, main, shortcut, route): see _route for the route.
-    found: list[tuple[Layer, int, list[int], list[int], list[int]]] = []
+    # (add, fork, main, shortcut, route, shortcut_weighted): see _route for the route.
+    found: list[tuple[Layer, int, list[int], list[int], list[int], int]] = []
     # Blocks do not nest or share layers: an add whose branches hold another block's layers
     # is a long skip around several blocks (a global residual), or a second use of the same
     # F(x), not a block of the network's hierarchy.
@@ -293,23 +321,24 @@ def _find_blocks(layers: list[Layer], graph: _Graph, input_shape: Shape) -> list
         if not branch_a and not branch_b:
             continue
         # The main branch has more weighted layers, then more layers; a tie keeps a's first.
-        main, shortcut = branch_a, branch_b
-        if (_weighted(layers, branch_b), len(branch_b)) > (_weighted(layers, branch_a),
-                                                           len(branch_a)):
-            main, shortcut = branch_b, branch_a
+        weighted_a, weighted_b = _weighted(layers, branch_a), _weighted(layers, branch_b)
+        main, shortcut, shortcut_weighted = branch_a, branch_b, weighted_b
+        if (weighted_b, len(branch_b)) > (weighted_a, len(branch_a)):
+            main, shortcut, shortcut_weighted = branch_b, branch_a, weighted_a
         if not (owned.isdisjoint(main) and owned.isdisjoint(shortcut)):
             continue
         fork_shape = layers[fork].output_shape if fork != MODEL_INPUT else input_shape
         route = _route(graph, layer, main)
         if _is_residual(layers, layer, fork, fork_shape, shortcut, route):
-            found.append((layer, fork, main, shortcut, route))
+            found.append((layer, fork, main, shortcut, route, shortcut_weighted))
             owned.update(main, shortcut, (layer.index,))
 
     module_names = [_block_module(add) for add, *_ in found]
     uses = Counter(module_names)
     blocks: list[Block] = []
     stage_number, index_in_stage, previous = 1, 0, None
-    for (add, fork, main, shortcut, route), module in zip(found, module_names):
+    for (add, fork, main, shortcut, route, shortcut_weighted), module in zip(found,
+                                                                              module_names):
         in_shape = layers[fork].output_shape if fork != MODEL_INPUT else input_shape
         out_shape = add.output_shape
         # A stage is a run of blocks with the same number of filters and the same map size:
@@ -328,7 +357,7 @@ def _find_blocks(layers: list[Layer], graph: _Graph, input_shape: Shape) -> list
             index_in_stage=index_in_stage, kind=kind, reason=reason,
             input_shape=in_shape, output_shape=out_shape, main_layers=main,
             shortcut_layers=shortcut, add_layer=add.index,
-            shortcut_weighted=_weighted(layers, shortcut), stride=stride,
+            shortcut_weighted=shortcut_weighted, stride=stride,
         ))
     return blocks
 
@@ -345,21 +374,22 @@ def _is_residual(layers: list[Layer], add: Layer, fork: int, fork_shape: Shape,
       which multiply) never drops below the block's output resolution: a feature pyramid's
       top-down add joins a map brought back up from a coarser level, not ``F(x)``.
     """
-    if shortcut:
-        reads = [shape for i in shortcut
-                 for source, shape in zip(layers[i].inputs, layers[i].input_shapes)
-                 if source == fork]
-    else:  # the identity: the add reads the fork's output itself
-        reads = [shape for source, shape in zip(add.inputs, add.input_shapes) if source == fork]
-    if any(_fewer_channels(shape, fork_shape) for shape in reads):
-        return False
+    # What reads the fork on the shortcut: its layers, or for the identity the add itself.
+    readers = [layers[i] for i in shortcut] if shortcut else [add]
+    for reader in readers:
+        for source, shape in zip(reader.inputs, reader.input_shapes):
+            if source == fork and _fewer_channels(shape, fork_shape):
+                return False
     out = add.output_shape
+    if len(out) < 3:
+        return True  # no map to keep
     out_map = out[2:]
     for index in route:
         shape = layers[index].output_shape
-        if (len(shape) == len(out) >= 3 and shape[2:] != out_map
-                and any(s < o for s, o in zip(shape[2:], out_map))):
-            return False
+        if len(shape) == len(out):
+            for size, kept in zip(shape[2:], out_map):
+                if size < kept:
+                    return False
     return True
 
 
@@ -368,8 +398,9 @@ def _fewer_channels(shape: Shape, whole: Shape) -> bool:
 
 
 def _own_stride(layer: Layer) -> int:
-    if layer.kind in (CONV, POOL) and layer.stride:
-        return max(layer.stride)
+    stride = layer.stride  # None for most layers: checked first
+    if stride and layer.kind in (CONV, POOL):
+        return max(stride)
     return 1
 
 
@@ -377,10 +408,11 @@ def _route(graph: _Graph, add: Layer, main: list[int]) -> list[int]:
     """The main branch's layers that the data flows through from the fork to the add: the
     branch without its gates (the side paths that only scale the map they multiply)."""
     layers = graph.layers
-    if not any(layers[i].is_op and layers[i].type == "mul" for i in main):
-        # Without a gate the data flows through every layer of the branch: each one leads
-        # to the add, by a path inside the branch (it is not an ancestor of the fork).
-        return main
+    for i in main:
+        if layers[i].is_op and layers[i].type == "mul":
+            break
+    else:  # Without a gate the data flows through every layer of the branch: each one
+        return main  # leads to the add by a path inside the branch (not through the fork).
     branch = set(main)
     todo = [i for i in add.inputs if i in branch]
     seen: set[int] = set()
@@ -410,7 +442,12 @@ def _path_stride(layers: list[Layer], graph: _Graph, route: list[int]) -> int:
 
 
 def _weighted(layers: list[Layer], indices: list[int]) -> int:
-    return sum(layers[i].weighted for i in indices)
+    """How many of these layers are weighted."""
+    count = 0
+    for i in indices:
+        if layers[i].weighted:
+            count += 1
+    return count
 
 
 def _block_module(add: Layer) -> str:
@@ -467,7 +504,8 @@ def _assign(layers: list[Layer], blocks: list[Block]) -> tuple[list[Stage], list
     for block in blocks:
         _join(layers, block, block.main_layers, Role.MAIN)
         _join(layers, block, block.shortcut_layers, Role.SHORTCUT)
-        _join(layers, block, (block.add_layer,), Role.MAIN)
+        add = layers[block.add_layer]
+        add.role, add.stage, add.block = Role.MAIN, block.stage, block.name
         owned.update(block.main_layers, block.shortcut_layers, (block.add_layer,))
     # Layers between two adds belong to the next block when they run inside its module (v2's
     # pre-activation), otherwise to the previous one (the ReLU after the add). Before the
@@ -502,8 +540,13 @@ def _assign(layers: list[Layer], blocks: list[Block]) -> tuple[list[Stage], list
         # main_weighted is what the block adds to the plain depth: its weighted layers on the
         # longest path (a squeeze-excitation gate is on the main branch but off that path).
         block.params, block.macs, block.main_weighted = _totals(members)
-        own_path = sorted({*block.pre_layers, *block.main_layers})
-        block.strided_layers = [i for i in own_path if _own_stride(layers[i]) > 1]
+        # The block's own path, in call order: its pre-activation and its main branch.
+        own_path = (sorted(block.pre_layers + block.main_layers) if block.pre_layers
+                    else block.main_layers)
+        block.strided_layers = []
+        for i in own_path:
+            if _own_stride(layers[i]) > 1:
+                block.strided_layers.append(i)
         block.family = _family(layers, block)
         block.activation = (Activation.PRE if own_path and layers[own_path[0]].kind in _NORMS
                             else Activation.POST)
@@ -532,8 +575,11 @@ def _totals(members: list[Layer]) -> tuple[int, int, int]:
 
 def _family(layers: list[Layer], block: Block) -> BlockFamily:
     """Basic (3×3, 3×3) or bottleneck (1×1, 3×3, 1×1), from the main path's conv kernels."""
-    kernels = [max(layers[i].kernel_size) for i in block.main_layers
-               if layers[i].kind == CONV and layers[i].kernel_size]
+    kernels = []
+    for i in block.main_layers:
+        layer = layers[i]
+        if layer.kernel_size and layer.kind == CONV:
+            kernels.append(max(layer.kernel_size))
     if kernels == [3, 3]:
         return BlockFamily.BASIC
     if kernels == [1, 3, 1]:

@@ -89,6 +89,8 @@ def _activation_on_shortcut(arch: Architecture) -> list[str]:
 def _inexact_downsampling(arch: Architecture) -> list[str]:
     found = []
     for layer in arch.layers:
+        if not layer.size_checks:
+            continue
         for axis, check in enumerate(layer.size_checks):
             if check.stride <= 1:
                 continue  # no downsampling to judge

@@ -204,11 +204,15 @@ def _union(fields: list[ReceptiveField]) -> ReceptiveField:
 
 def _edges_exact(fields: list[ReceptiveField], starts: list[int], ends: list[int]) -> bool:
     """Whether every start and end of a union is reached by a field that is not inferred."""
-    exact = [field for field in fields if not field.inferred]
-    return all(
-        any(f.start[dim] == starts[dim] for f in exact)
-        and any(f.start[dim] + f.size[dim] == ends[dim] for f in exact)
-        for dim in range(len(starts)))
+    for dim in range(len(starts)):
+        start_exact = end_exact = False
+        for field in fields:
+            if not field.inferred:
+                start_exact = start_exact or field.start[dim] == starts[dim]
+                end_exact = end_exact or field.start[dim] + field.size[dim] == ends[dim]
+        if not (start_exact and end_exact):
+            return False
+    return True
 
 
 def _adaptive(rf: ReceptiveField, in_map: tuple[int, ...],
