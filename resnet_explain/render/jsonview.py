@@ -131,11 +131,11 @@ import json
 from collections.abc import Callable, Sequence
 from itertools import chain, groupby, repeat
 from json.encoder import encode_basestring
-from operator import itemgetter
+from operator import add, itemgetter
 from typing import TYPE_CHECKING, Any
 
 if TYPE_CHECKING:  # pragma: no cover
-    from ..architecture import Architecture, Block, Layer, Stage
+    from ..architecture import Architecture, Block, Layer, SizeCheck, Stage
     from ..receptive import ReceptiveField
 
 SCHEMA_VERSION = 1
@@ -165,16 +165,17 @@ _RF_KEYS = ("receptive_field", "jump", "rf_start")
 # (attribute reads in a literal: the fastest way Python has), turned into one tuple per key
 # by ``zip``; then a column's repeated values (shapes, kinds, strides) are converted once each.
 def _layer_values(layer: Layer) -> tuple[Any, ...]:
-    """One layer's values in :data:`LAYER_KEYS` order, the ReceptiveField standing for the
-    last three. A layer without size checks (most) has no formula and nothing wrong with it:
-    its ``formula`` and ``formula_ok`` are not asked for."""
-    checked = bool(layer.size_checks)
+    """One layer's values in :data:`LAYER_KEYS` order up to ``block``, then its size checks
+    (standing for ``formula`` and ``formula_ok``) and its ReceptiveField (standing for the
+    last three keys). ``input_shape`` is the first input's shape, as ``Layer.input_shape``
+    says."""
+    shapes = layer.input_shapes
     return (layer.index, layer.name, layer.type, layer.is_op, layer.call, layer.inputs,
-            layer.input_shape, layer.input_shapes, layer.output_shape, layer.kind,
+            shapes[0] if shapes else None, shapes, layer.output_shape, layer.kind,
             layer.pooling, layer.kernel_size, layer.stride, layer.padding, layer.dilation,
             layer.groups, layer.params, layer.trainable_params, layer.macs, layer.weighted,
             layer.on_longest_path, layer.role, layer.stage, layer.block,
-            layer.formula if checked else None, layer.formula_ok if checked else True,
+            _checks_key(layer.size_checks) if layer.size_checks else (),
             layer.receptive_field)
 
 
@@ -200,10 +201,33 @@ def _columns(items: Sequence[Any], values: Callable[[Any], tuple[Any, ...]],
     return list(zip(*map(values, items))) or [() for _ in range(width)]
 
 
+def layer_fields(layers: Sequence[Layer]) -> list[Sequence[Any]]:
+    """The values of :data:`LAYER_KEYS` for ``layers`` up to ``receptive_field``, which
+    holds the ReceptiveField objects: one sequence per key.
+
+    ``Layer.formula`` and ``formula_ok`` are functions of the layer's size checks, and
+    writing a formula out is the costliest part of a layer: they are asked of one layer
+    per distinct list of size checks (most layers have none; the convolutions of repeated
+    blocks share theirs), the checks compared by their fields as the dataclass compares
+    them."""
+    *columns, checks, fields = _columns(layers, _layer_values, len(LAYER_KEYS) - 3)
+    memo = dict(zip(checks, layers))
+    for key, layer in memo.items():
+        memo[key] = (layer.formula, layer.formula_ok)
+    formulas = list(map(memo.__getitem__, checks))
+    return [*columns, *_columns(formulas, tuple, 2), fields]
+
+
+def _checks_key(checks: list[SizeCheck]) -> tuple[tuple[Any, ...], ...]:
+    """What makes two lists of size checks equal, as a hashable value: the values of their
+    fields (a dataclass compares its fields; its ``__hash__`` is slower to call)."""
+    return tuple([tuple(vars(check).values()) for check in checks])
+
+
 def layer_columns(layers: Sequence[Layer]) -> list[Sequence[Any]]:
     """The values of :data:`LAYER_KEYS` for ``layers``, one sequence per key (tuples where
     JSON has lists)."""
-    *columns, fields = _columns(layers, _layer_values, len(LAYER_KEYS) - len(_RF_KEYS) + 1)
+    *columns, fields = layer_fields(layers)
     ids = list(map(id, fields))
     memo = dict(zip(ids, fields))  # a field is shared by the layers that do not change it
     for key, field in memo.items():
@@ -319,7 +343,7 @@ def to_json(arch: Architecture, indent: int | None = 2) -> str:
     ``⌊`` written as ``⌊``. ``indent=None`` gives the compact one-line form.
 
     The indented form is written without building ``to_dict``: the top-level values by
-    :func:`_dump`, each list of layers, blocks or stages by :func:`_record_list` from its
+    :func:`_dump`, each list of layers, blocks or stages by :func:`_objects` from its
     columns (``tests/test_perf.py`` checks the result against the layout rule)."""
     if indent is None:
         return _ENCODER.encode(to_dict(arch))
@@ -327,9 +351,23 @@ def to_json(arch: Architecture, indent: int | None = 2) -> str:
     pieces = ["{"]
     for key, value in _head(arch).items():
         pieces.append(f"\n{step}{encode_basestring(key)}: {_dump(value, step, step)},")
-    for number, (name, keys, columns) in enumerate(_record_columns(arch)):
-        pieces.append(f"{',' if number else ''}\n{step}{encode_basestring(name)}: ")
-        pieces += _record_pieces(keys, columns, step, step)
+    # The layers' last three keys come from one ReceptiveField, which the layers that keep
+    # it share: they are written together, once per field.
+    *columns, fields = layer_fields(arch.layers)
+    pad = step + step
+    inner = ",\n" + pad + step
+    labels = [inner + encode_basestring(key) + ": " for key in _RF_KEYS]
+    distinct = {id(field): field for field in fields}
+    texts = each_once([_receptive(field) for field in distinct.values()],
+                      lambda values: "".join(map(add, labels, map(_field_text, values))))
+    tail = list(map(dict(zip(distinct, texts)).__getitem__, map(id, fields)))
+    pieces.append(f"\n{step}\"layers\": ")
+    pieces += (["[\n", *_objects(LAYER_KEYS[:-len(_RF_KEYS)], columns, step, pad, tail),
+                "\n" + step + "]"] if tail else ["[]"])
+    pieces.append(f",\n{step}\"blocks\": ")
+    pieces += _record_pieces(BLOCK_KEYS, block_columns(arch.blocks), step, step)
+    pieces.append(f",\n{step}\"stages\": ")
+    pieces += _record_pieces(STAGE_KEYS, stage_columns(arch.stages), step, step)
     pieces.append("\n}")
     return "".join(pieces)
 
@@ -431,16 +469,27 @@ _TUPLES = frozenset({tuple, type(None)})  # shapes, kernel sizes …: tuples or 
 
 def each_once(keys: Sequence[Any], convert: Callable[[Any], Any]) -> list[Any]:
     """``convert`` of each key, called once per distinct key (a column of a table repeats
-    its values: shapes, kinds, strides). Equal keys must convert alike."""
-    memo = dict.fromkeys(keys)
-    for key in memo:
-        memo[key] = convert(key)
-    return list(map(memo.__getitem__, keys))
+    its values: shapes, kinds, strides). Equal keys must convert alike. Each key is hashed
+    once: it is looked up with the position where it first occurs."""
+    first: dict[Any, int] = {}
+    positions = list(map(first.setdefault, keys, range(len(keys))))
+    converted: list[Any] = [None] * len(keys)
+    for key, position in first.items():
+        converted[position] = convert(key)
+    return list(map(converted.__getitem__, positions))
 
 
 def _labelled(keys: Sequence[Any], text: Callable[[Any], str], label: str) -> list[str]:
     """``label`` + ``text`` of each key, each distinct key written once."""
     return each_once(keys, lambda key: label + text(key))
+
+
+def _field_text(value: tuple[int, ...] | None) -> str:
+    """A size, jump or start of a receptive field (or null)."""
+    try:
+        return _int_tuple_text(value)
+    except _NotInts:
+        return _text(value)
 
 
 def _str_text(value: str | None) -> str:
@@ -483,11 +532,13 @@ def _record_pieces(keys: Sequence[str], columns: list[Sequence[Any]], step: str,
     return ["[\n", *_objects(keys, columns, step, pad + step), "\n" + pad + "]"]
 
 
-def _objects(keys: Sequence[str], columns: list[Sequence[Any]], step: str, pad: str) -> list[str]:
+def _objects(keys: Sequence[str], columns: list[Sequence[Any]], step: str, pad: str,
+             tail: Sequence[str] | None = None) -> list[str]:
     """The objects of :func:`_record_list`, opened at indentation ``pad`` and separated by
     commas, as pieces to join: per object an opening, then per key its label and value text
-    (one piece where the text comes with its label, see :func:`_texts`). Each column fills
-    every ``stride``-th place of the list in one slice assignment."""
+    (one piece where the text comes with its label, see :func:`_texts`), then its ``tail``
+    (more keys, already written). Each column fills every ``stride``-th place of the list in
+    one slice assignment."""
     count = len(columns[0])
     inner = ",\n" + pad + step
     opening, closing = pad + "{\n" + pad + step, "\n" + pad + "}"
@@ -498,6 +549,8 @@ def _objects(keys: Sequence[str], columns: list[Sequence[Any]], step: str, pad: 
         if not labelled:
             parts.append([label] * count)
         parts.append(texts)
+    if tail is not None:
+        parts.append(tail)
     stride = len(parts)
     pieces: list[str] = [""] * (count * stride)
     for number, part in enumerate(parts):

@@ -46,7 +46,7 @@ from typing import TYPE_CHECKING, Any
 
 from ..architecture import Role, ShortcutKind, StageKind
 from . import numbers as fmt
-from .jsonview import LAYER_KEYS, block_dict, each_once, layer_columns, stage_dict
+from .jsonview import LAYER_KEYS, block_dict, each_once, layer_columns, layer_fields, stage_dict
 
 if TYPE_CHECKING:  # pragma: no cover
     from ..architecture import Architecture, Block, Layer, Stage
@@ -111,7 +111,7 @@ class Table:
 
     @property
     def body_rows(self) -> list[Row]:
-        return [row for row in self.rows if not row.is_header]
+        return [row for row in self.rows if row.span is None]
 
     def records(self) -> list[dict[str, Any]]:
         """The plain values of the body rows, in CSV column order (what the CSV writes)."""
@@ -223,7 +223,7 @@ def _layer_table(arch: Architecture) -> tuple[list[Column], list[Row]]:
     tree: layers outside any block are its children, a block's layers the children of the
     block's header row; layers outside every stage come first-level, without a header."""
     layers = arch.layers
-    cells, marks = _layer_cells(arch), _layer_marks(layers)
+    cells, marks = _layer_cells(arch)
     stage_of: dict[int, Stage] = {i: stage for stage in arch.stages for i in stage.layers}
     blocks: dict[str, Block] = {block.name: block for block in arch.blocks}
 
@@ -276,30 +276,44 @@ def _layer_table(arch: Architecture) -> tuple[list[Column], list[Row]]:
 _MIDDLE, _LAST, _LINE, _SPACE = "├─ ", "└─ ", "│  ", "   "
 
 
-def _layer_cells(arch: Architecture) -> list[tuple[str, ...]]:
-    """The cells of every layer row, in :data:`LAYER_COLUMNS` order. Each column is made
-    for all layers at once; a column's repeated values (shapes, kernels, counts, receptive
-    fields) are formatted once each."""
-    layers = arch.layers
-    blocks = {block.name for block in arch.blocks}
-    first_call = {layer.name: layer.params for layer in layers if layer.call == 0}
-    labels = [layer_label(layer, layer.block if layer.block in blocks else None)
-              for layer in layers]
-    kernels = each_once([(layer.kernel_size, layer.stride, layer.padding, layer.dilation,
-                          layer.groups) for layer in layers], _kernel_text)
-    inputs = each_once([layer.input_shape for layer in layers], fmt.shape)
-    outputs = each_once([layer.output_shape for layer in layers], fmt.shape)
-    params = each_once([_SHARED if layer.call and first_call.get(layer.name, 0)
-                        else layer.params for layer in layers], _params_text)
-    macs = each_once([layer.macs for layer in layers], fmt.count)
-    roles = each_once([layer.role for layer in layers], str)
-    fields = [layer.receptive_field for layer in layers]
-    ids = list(map(id, fields))
-    by_id = dict(zip(ids, fields))  # a field is shared by the layers that do not change it
-    rfs = each_once(ids, lambda key: _rf_text(by_id[key]))
-    formulas = each_once([(layer.formula, layer.formula_ok) if layer.size_checks else None
-                          for layer in layers], _formula_text)
-    return list(zip(labels, kernels, inputs, outputs, params, macs, roles, rfs, formulas))
+def _layer_cells(arch: Architecture) -> tuple[list[tuple[str, ...]], list[tuple[str, ...]]]:
+    """The cells of every layer row, in :data:`LAYER_COLUMNS` order, and its marks (role,
+    ``mismatch``, ``weighted``). Each column is made for all layers at once from the JSON
+    view's values (:func:`~resnet_explain.render.jsonview.layer_fields`); a column's
+    repeated values (shapes, kernels, counts, receptive fields) are formatted once each."""
+    values = dict(zip(LAYER_KEYS, layer_fields(arch.layers)))
+    names, blocks = values["name"], values["block"]
+    scopes = {block.name: block.name + "." for block in arch.blocks if block.name}
+    labels = []  # names relative to the block, then the type: "conv1 (Conv2d)", "add (op)"
+    for name, block, is_op, kind in zip(names, blocks, values["is_op"], values["type"]):
+        scope = scopes.get(block) if block is not None else None
+        if scope is not None and name.startswith(scope):
+            name = name[len(scope):]
+        labels.append(f"{name} ({'op' if is_op else kind})")
+    first_call = {name: params for name, call, params
+                  in zip(names, values["call"], values["params"]) if call == 0}
+    params = [_SHARED if call and first_call.get(name, 0) else count
+              for name, call, count in zip(names, values["call"], values["params"])]
+    kernels = list(zip(*(values[key] for key in (
+        "kernel_size", "stride", "padding", "dilation", "groups"))))
+    # Layers that keep a receptive field share it; equal fields (compared by their values,
+    # as the dataclass compares them) have equal labels.
+    fields = values["receptive_field"]
+    distinct = {id(field): field for field in fields}
+    value_of = {key: None if field is None else tuple(vars(field).values())
+                for key, field in distinct.items()}
+    field_of = {value: distinct[key] for key, value in value_of.items()}
+    checks = list(zip(values["formula"], values["formula_ok"]))
+    cells = list(zip(
+        labels, each_once(kernels, _kernel_text), each_once(values["input_shape"], fmt.shape),
+        each_once(values["output_shape"], fmt.shape), each_once(params, _params_text),
+        each_once(values["macs"], fmt.count), each_once(values["role"], str),
+        each_once(list(map(value_of.__getitem__, map(id, fields))),
+                  lambda key: _rf_text(field_of[key])),
+        each_once(checks, _formula_text)))
+    marks = each_once(list(zip(values["role"], values["formula_ok"], values["weighted"])),
+                      _marks)
+    return cells, marks
 
 
 _SHARED = "(shared)"
@@ -317,16 +331,9 @@ def _rf_text(rf: ReceptiveField | None) -> str:
     return rf.label if rf is not None else ""
 
 
-def _formula_text(key: tuple[str | None, bool] | None) -> str:
-    if key is None or key[0] is None:
-        return ""
-    return f"{OK_MARK if key[1] else BAD_MARK} {key[0]}"
-
-
-def _layer_marks(layers: list[Layer]) -> list[tuple[str, ...]]:
-    """The marks of each layer row: its role, ``mismatch``, ``weighted``."""
-    return each_once([(layer.role, layer.formula_ok if layer.size_checks else True,
-                       layer.weighted) for layer in layers], _marks)
+def _formula_text(key: tuple[str | None, bool]) -> str:
+    formula, ok = key
+    return "" if formula is None else f"{OK_MARK if ok else BAD_MARK} {formula}"
 
 
 def _marks(key: tuple[str, bool, bool]) -> tuple[str, ...]:
@@ -355,20 +362,6 @@ def _block_header(block: Block) -> Row:
     parts.append("identity shortcut" if block.kind == "identity"
                  else f"{block.kind}: {block.reason}")
     return Row("block", span="  ".join(parts), marks=(block.kind,))
-
-
-def _relative(name: str, scope: str) -> str:
-    if scope and name.startswith(scope + "."):
-        return name[len(scope) + 1:]
-    return name
-
-
-def layer_label(layer: Layer, block: str | None = None) -> str:
-    """``conv1 (Conv2d)``; a functional op reads ``add (op)``; names relative to the block
-    named ``block``."""
-    name = _relative(layer.name, block) if block is not None else layer.name
-    kind = "op" if layer.is_op else layer.type
-    return f"{name} ({kind})"
 
 
 def params_cell(layer: Layer, first_call_params: int) -> str:

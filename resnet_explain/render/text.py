@@ -23,6 +23,8 @@ same bytes for the same Architecture (the golden tests rely on it).
 
 from __future__ import annotations
 
+from operator import add
+
 from .rows import Table
 
 GAP = "  "
@@ -30,22 +32,24 @@ GAP = "  "
 
 def render_table(table: Table) -> str:
     columns = table.columns
-    body = table.body_rows
-    # The first cell of a body row carries the tree drawing in front of it.
-    cells = [(row.prefix + row.cells[0], *row.cells[1:]) if row.prefix else row.cells
-             for row in body]
-    widths = [max(len(column.title), *map(len, texts)) if texts else len(column.title)
-              for column, texts in zip(columns, zip(*cells) if cells else [()] * len(columns))]
-    # One ``%`` template lays out a row: left-aligned text, right-aligned numbers.
-    template = GAP.join(f"%{'' if column.numeric else '-'}{width}s"
-                        for column, width in zip(columns, widths))
-
-    header = (template % tuple(column.title for column in columns)).rstrip()
-    lines = []
-    body_lines = iter(map(str.rstrip, map(template.__mod__, cells)))
-    for row in table.rows:
-        lines.append((row.prefix + (row.span or "")).rstrip() if row.is_header
-                     else next(body_lines))
+    body = [row for row in table.rows if row.span is None]
+    texts = list(zip(*(row.cells for row in body))) or [()] * len(columns)
+    # The first column carries the tree drawing in front of its text. Every other column
+    # repeats its texts (shapes, kernels, counts): each distinct one is padded once.
+    cells = [list(map(add, (row.prefix for row in body), texts[0])), *texts[1:]]
+    padded = []
+    for column, column_cells in zip(columns, cells):
+        distinct = dict.fromkeys(column_cells)
+        width = max([len(column.title), *map(len, distinct)])
+        align = str.rjust if column.numeric else str.ljust
+        for text in distinct:
+            distinct[text] = align(text, width)
+        padded.append((align(column.title, width), list(map(distinct.__getitem__, column_cells))))
+    titles, columns_cells = zip(*padded)
+    header = GAP.join(titles).rstrip()
+    body_lines = map(str.rstrip, map(GAP.join, zip(*columns_cells)))
+    lines = [(row.prefix + row.span).rstrip() if row.span is not None else next(body_lines)
+             for row in table.rows]
     width = max(map(len, [header, *lines]))
     rule = "=" * width
 
