@@ -140,7 +140,7 @@ if TYPE_CHECKING:  # pragma: no cover
 
 SCHEMA_VERSION = 1
 
-# The objects of the contract, key by key. Every key but the last two of a layer reads the
+# The objects of the contract, key by key. Every key but the last two of a layer is the
 # attribute of the same name (``receptive_field`` reads the ReceptiveField; ``jump`` and
 # ``rf_start`` come out of it too).
 LAYER_KEYS = (
@@ -288,8 +288,8 @@ def _dict(keys: Sequence[str], values: Sequence[Any]) -> dict[str, Any]:
 
 
 def layer_dict(layer: Layer) -> dict[str, Any]:
-    *values, field = _layer_values(layer)
-    return _dict(LAYER_KEYS, (*values, *_receptive(field)))
+    *values, _, field = _layer_values(layer)
+    return _dict(LAYER_KEYS, (*values, layer.formula, layer.formula_ok, *_receptive(field)))
 
 
 def block_dict(block: Block) -> dict[str, Any]:
@@ -517,16 +517,12 @@ def _inner_types(values: Sequence[Any]) -> set[type]:
     return set(map(type, chain.from_iterable(filter(None, values))))
 
 
-def _record_list(keys: Sequence[str], columns: list[Sequence[Any]], step: str, pad: str) -> str:
-    """A list of objects that share ``keys`` (in that order) and hold only scalars and
-    lists of them, given as one column per key, in the contract's layout: each object
-    opened on its own lines, each value on one line."""
-    return "".join(_record_pieces(keys, columns, step, pad))
-
-
 def _record_pieces(keys: Sequence[str], columns: list[Sequence[Any]], step: str,
                    pad: str) -> list[str]:
-    """:func:`_record_list` as pieces to join (one join for the whole document)."""
+    """A list of objects that share ``keys`` (in that order) and hold only scalars and
+    lists of them, given as one column per key, in the contract's layout (each object
+    opened on its own lines, each value on one line), as pieces to join: one join makes the
+    whole document."""
     if not columns or not columns[0]:
         return ["[]"]
     return ["[\n", *_objects(keys, columns, step, pad + step), "\n" + pad + "]"]
@@ -534,7 +530,7 @@ def _record_pieces(keys: Sequence[str], columns: list[Sequence[Any]], step: str,
 
 def _objects(keys: Sequence[str], columns: list[Sequence[Any]], step: str, pad: str,
              tail: Sequence[str] | None = None) -> list[str]:
-    """The objects of :func:`_record_list`, opened at indentation ``pad`` and separated by
+    """The objects of :func:`_record_pieces`, opened at indentation ``pad`` and separated by
     commas, as pieces to join: per object an opening, then per key its label and value text
     (one piece where the text comes with its label, see :func:`_texts`), then its ``tail``
     (more keys, already written). Each column fills every ``stride``-th place of the list in

@@ -42,6 +42,7 @@ from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from functools import partial
 from itertools import repeat
+from operator import add
 from typing import TYPE_CHECKING, Any
 
 from ..architecture import Role, ShortcutKind, StageKind
@@ -284,12 +285,16 @@ def _layer_cells(arch: Architecture) -> tuple[list[tuple[str, ...]], list[tuple[
     values = dict(zip(LAYER_KEYS, layer_fields(arch.layers)))
     names, blocks = values["name"], values["block"]
     scopes = {block.name: block.name + "." for block in arch.blocks if block.name}
-    labels = []  # names relative to the block, then the type: "conv1 (Conv2d)", "add (op)"
-    for name, block, is_op, kind in zip(names, blocks, values["is_op"], values["type"]):
-        scope = scopes.get(block) if block is not None else None
-        if scope is not None and name.startswith(scope):
-            name = name[len(scope):]
-        labels.append(f"{name} ({'op' if is_op else kind})")
+    # Names relative to the block, then the type: "conv1 (Conv2d)", "add (op)".
+    kinds = [" (op)" if is_op else f" ({kind})" for is_op, kind in zip(values["is_op"],
+                                                                      values["type"])]
+    relative = []
+    for name, block in zip(names, blocks):
+        scope = scopes.get(block)
+        relative.append(name[len(scope):] if scope is not None and name.startswith(scope)
+                        else name)
+    labels = list(map(add, relative, kinds))
+    roles = list(map(str, values["role"]))
     first_call = {name: params for name, call, params
                   in zip(names, values["call"], values["params"]) if call == 0}
     params = [_SHARED if call and first_call.get(name, 0) else count
@@ -307,12 +312,11 @@ def _layer_cells(arch: Architecture) -> tuple[list[tuple[str, ...]], list[tuple[
     cells = list(zip(
         labels, each_once(kernels, _kernel_text), each_once(values["input_shape"], fmt.shape),
         each_once(values["output_shape"], fmt.shape), each_once(params, _params_text),
-        each_once(values["macs"], fmt.count), each_once(values["role"], str),
+        each_once(values["macs"], fmt.count), roles,
         each_once(list(map(value_of.__getitem__, map(id, fields))),
                   lambda key: _rf_text(field_of[key])),
         each_once(checks, _formula_text)))
-    marks = each_once(list(zip(values["role"], values["formula_ok"], values["weighted"])),
-                      _marks)
+    marks = each_once(list(zip(roles, values["formula_ok"], values["weighted"])), _marks)
     return cells, marks
 
 

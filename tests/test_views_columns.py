@@ -1,0 +1,127 @@
+"""The column-wise views give what the object-by-object rules give.
+
+``to_json`` writes layers, blocks and stages column by column (each distinct shape or kind
+once), ``to_dict`` and the CSV records are made from the same columns, and the text table
+formats each distinct cell once. Here each is checked against the plain rule applied value
+by value: the generic layout of ``to_dict`` (``jsonview._dump``, itself checked against the
+contract's layout rule in ``test_perf.py``), the Layer's own properties, one dict per layer.
+"""
+
+from __future__ import annotations
+
+import json
+from typing import Any
+
+import pytest
+import structures
+from hypothesis import given, settings
+from hypothesis import strategies as st
+from test_render import TinyResNet
+
+from resnet_explain import explain
+from resnet_explain.architecture import Architecture
+from resnet_explain.render import jsonview
+from resnet_explain.render.jsonview import each_once, layer_dict, to_dict, to_json
+from resnet_explain.render.rows import LAYER_RECORD, csv_record, layer_records
+
+_CACHE: dict[str, Architecture] = {}
+
+
+def arch_of(name: str) -> Architecture:
+    if name not in _CACHE:
+        models = {
+            "tiny": lambda: explain(TinyResNet(), (3, 16, 16), name="tiny"),
+            "fpn": lambda: explain(structures.FPN(), (3, 64, 64), name="fpn"),
+            "flatten-fork": lambda: explain(structures.FlattenFork(), (3, 8, 8)),
+            "res2net": lambda: explain(structures.Res2Net(blocks=2), (3, 16, 16), name="res2net"),
+            "resnet26d-like": lambda: explain(structures.ResNet26DLike(), (3, 64, 64),
+                                              name="resnet26d-like"),
+        }
+        _CACHE[name] = models[name]() if name in models else explain(name)
+    return _CACHE[name]
+
+
+MODELS = ["tiny", "resnet18", "resnet50-v2", "resnet20", "fpn", "res2net", "resnet26d-like",
+          "flatten-fork"]
+
+
+@pytest.mark.parametrize("model", MODELS)
+def test_to_json_is_the_generic_layout_of_to_dict(model: str) -> None:
+    arch = arch_of(model)
+    data = to_dict(arch)
+    assert to_json(arch) == jsonview._dump(data, "  ", "")
+    assert to_json(arch, indent=4) == jsonview._dump(data, "    ", "")
+    assert json.loads(to_json(arch, indent=None)) == data
+
+
+@pytest.mark.parametrize("model", MODELS)
+def test_columns_hold_what_the_layers_say(model: str) -> None:
+    arch = arch_of(model)
+    layers = to_dict(arch)["layers"]
+    assert layers == [layer_dict(layer) for layer in arch.layers]
+    for layer, data in zip(arch.layers, layers):
+        assert (data["formula"], data["formula_ok"]) == (layer.formula, layer.formula_ok)
+        assert data["input_shape"] == (None if layer.input_shape is None
+                                       else list(layer.input_shape))
+        rf = layer.receptive_field
+        assert data["receptive_field"] == (None if rf is None else list(rf.size))
+
+
+@pytest.mark.parametrize("model", MODELS)
+def test_csv_layer_records_are_the_json_values(model: str) -> None:
+    arch = arch_of(model)
+    expected = []
+    for layer in arch.layers:
+        record = csv_record(layer_dict(layer), LAYER_RECORD)
+        if layer.formula is None:
+            record["formula_ok"] = ""
+        expected.append(record)
+    assert layer_records(arch) == expected
+
+
+def test_a_formula_mismatch_and_a_missing_field_are_written_per_layer() -> None:
+    # Two layers with equal size checks share a formula; one whose check disagrees does not.
+    arch = arch_of("tiny")
+    conv = next(layer for layer in arch.layers if layer.size_checks)
+    saved = conv.size_checks, conv.receptive_field
+    try:
+        check = conv.size_checks[0]
+        conv.size_checks = [type(check)(**{**vars(check), "traced": check.traced + 1})]
+        conv.receptive_field = None
+        data = to_dict(arch)["layers"][conv.index]
+        assert (data["formula"], data["formula_ok"]) == (conv.formula, False)
+        assert data["receptive_field"] is None
+        assert to_json(arch) == jsonview._dump(to_dict(arch), "  ", "")
+    finally:
+        conv.size_checks, conv.receptive_field = saved
+
+
+keys = st.lists(st.one_of(st.integers(-3, 3), st.text("ab⌊", max_size=2), st.none(),
+                          st.tuples(st.integers(0, 3), st.integers(0, 3))), max_size=30)
+
+
+@settings(max_examples=200, deadline=None)
+@given(keys)
+def test_each_once_is_convert_of_each(values: list[Any]) -> None:
+    assert each_once(values, repr) == list(map(repr, values))
+
+
+# Columns as the Architecture has them (tuples of ints), and as a list of dicts may have
+# them (anything flat): each text is what json.dumps writes, with the label in front.
+flat = st.one_of(st.none(), st.booleans(), st.integers(-(2**70), 2**70),
+                 st.floats(allow_nan=False), st.text('ab"\\\x1f⌊', max_size=3),
+                 st.lists(st.integers(-5, 5), max_size=3),
+                 st.lists(st.tuples(st.integers(0, 9), st.integers(0, 9)), max_size=2))
+columns = st.one_of(
+    st.lists(flat, max_size=12),
+    st.lists(st.none() | st.tuples(st.integers(0, 99), st.integers(0, 99)), max_size=12),
+    st.lists(st.lists(st.tuples(st.integers(0, 9)), max_size=2), max_size=12),
+    st.lists(st.sampled_from([0, 1, True, False, 0.0, -0.0, 1.0]), max_size=12))
+
+
+@settings(max_examples=300, deadline=None)
+@given(columns)
+def test_column_texts_are_what_the_encoder_writes(values: list[Any]) -> None:
+    texts, labelled = jsonview._texts(values, "k: ")
+    expected = [json.dumps(value, ensure_ascii=False) for value in values]
+    assert texts == (["k: " + text for text in expected] if labelled else expected)
