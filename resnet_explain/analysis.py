@@ -596,15 +596,18 @@ def _signature(block: Block, members: list[Layer]) -> tuple:
     inside = {layer.index for layer in members}
     rows = []
     for layer in members:  # loops, not comprehensions: this runs once per layer
-        shapes, wiring = [], []
-        for shape in layer.input_shapes:
-            shapes.append(shape[1:])
-        for i in layer.inputs:
-            wiring.append(i - start if i in inside else "in")
+        inputs, input_shapes = layer.inputs, layer.input_shapes
+        if len(inputs) == 1 == len(input_shapes):  # most layers: one input, said directly
+            source = inputs[0]
+            wiring = (source - start if source in inside else "in",)
+            shapes = (input_shapes[0][1:],)
+        else:
+            wiring = tuple([i - start if i in inside else "in" for i in inputs])
+            shapes = tuple([shape[1:] for shape in input_shapes])
         rows.append((
             layer.type, layer.is_op, layer.kernel_size, layer.stride, layer.padding,
             layer.dilation, layer.groups, layer.in_channels, layer.out_channels, layer.bias,
-            tuple(shapes), layer.output_shape[1:], layer.role, tuple(wiring),
+            shapes, layer.output_shape[1:], layer.role, wiring,
         ))
     return (block.kind, block.stage, block.input_shape[1:], block.output_shape[1:], tuple(rows))
 

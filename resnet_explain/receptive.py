@@ -149,12 +149,13 @@ def _window(rf: ReceptiveField, kernel: tuple[int, ...], stride: tuple[int, ...]
             padding: tuple[int, ...], dilation: tuple[int, ...],
             inferred: bool = False) -> ReceptiveField:
     # Loops rather than comprehensions: this runs once per conv and pool.
+    sizes, jumps, starts = rf.size, rf.jump, rf.start
     size, jump, start = [], [], []
     for dim in range(len(kernel)):
-        step = rf.jump[dim]
-        size.append(rf.size[dim] + dilation[dim] * (kernel[dim] - 1) * step)
+        step = jumps[dim]
+        size.append(sizes[dim] + dilation[dim] * (kernel[dim] - 1) * step)
         jump.append(step * stride[dim])
-        start.append(rf.start[dim] - padding[dim] * step)
+        start.append(starts[dim] - padding[dim] * step)
     return _field(tuple(size), tuple(jump), tuple(start), inferred or rf.inferred)
 
 
