@@ -445,29 +445,29 @@ BLOCK_COLUMNS = [
 ]
 
 
-def _block_parts(arch: Architecture) -> list[tuple[Stage | Block, Role | None]]:
-    """What the rows of the block view show, in order: the stem, each block, the head (a
-    block with role ``None``); a network without blocks shows its one stage."""
+def _block_parts(arch: Architecture) -> list[Block | tuple[Stage, Role]]:
+    """What the rows of the block view show, in order: the stem, each block, the head (the
+    stem and head as a group with its role); a network without blocks shows its stage."""
     if not arch.blocks:
         return [(stage, Role.MAIN) for stage in arch.stages]
-    parts: list[tuple[Stage | Block, Role | None]] = []
+    parts: list[Block | tuple[Stage, Role]] = []
     if arch.stem is not None:
         parts.append((arch.stem, Role.STEM))
-    parts += [(block, None) for block in arch.blocks]
+    parts += arch.blocks
     if arch.head is not None:
         parts.append((arch.head, Role.HEAD))
     return parts
 
 
 def _block_table(arch: Architecture) -> tuple[list[Column], list[Row]]:
-    return BLOCK_COLUMNS, [_block_row(part) if role is None else _part_row(arch, part, role)
-                           for part, role in _block_parts(arch)]  # type: ignore[arg-type]
+    return BLOCK_COLUMNS, [_part_row(arch, *part) if isinstance(part, tuple)
+                           else _block_row(part) for part in _block_parts(arch)]
 
 
 def block_records(arch: Architecture) -> list[dict[str, Any]]:
     """The CSV records of the block view's rows."""
-    return [_block_record(part) if role is None else _part_record(arch, part, role)
-            for part, role in _block_parts(arch)]  # type: ignore[arg-type]
+    return [_part_record(arch, *part) if isinstance(part, tuple) else _block_record(part)
+            for part in _block_parts(arch)]
 
 
 def _block_row(block: Block) -> Row:
