@@ -2,28 +2,14 @@
 
 from __future__ import annotations
 
-import contextlib
-import gc
-from collections.abc import Iterator, Sequence
+from collections.abc import Sequence
 from typing import Any
 
 from .architecture import Architecture
+from .gcpause import collector_paused
 from .inputsize import parse_input_size
 
 DEFAULT_INPUT = (3, 224, 224)
-
-
-@contextlib.contextmanager
-def _no_garbage_collection() -> Iterator[None]:
-    """A trace creates thousands of small objects that all live until it ends; letting the
-    cyclic collector scan them (and the model) half-way costs more than the trace itself."""
-    was_enabled = gc.isenabled()
-    gc.disable()
-    try:
-        yield
-    finally:
-        if was_enabled:
-            gc.enable()
 
 
 def explain(model: Any, input_size: str | Sequence[int] | None = None, *,
@@ -52,7 +38,7 @@ def explain(model: Any, input_size: str | Sequence[int] | None = None, *,
         raise TypeError(f"explain() takes a model name, a spec or an nn.Module, "
                         f"not {type(model).__name__}")
     shape = parse_input_size(input_size if input_size is not None else default or DEFAULT_INPUT)
-    with _no_garbage_collection():
+    with collector_paused():
         arch = analyse(trace(module, shape), label)
     if zoo_name is not None:  # set the paper's figures beside the computed ones
         from .reference import paper_notes

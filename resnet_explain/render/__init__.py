@@ -14,6 +14,7 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
+from ..gcpause import without_collector
 from .rows import DEPTHS, build_table, check_depth
 
 if TYPE_CHECKING:  # pragma: no cover
@@ -24,6 +25,7 @@ FORMATS = ("text", "markdown", "html", "json", "csv")
 __all__ = ["DEPTHS", "FORMATS", "render"]
 
 
+@without_collector
 def render(arch: Architecture, format: str = "text", depth: str = "layer") -> str:
     """The summary of ``arch`` as ``text``, ``markdown``, ``html``, ``json`` or ``csv``.
 

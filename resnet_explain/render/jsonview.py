@@ -134,6 +134,8 @@ from json.encoder import encode_basestring
 from operator import add, itemgetter
 from typing import TYPE_CHECKING, Any
 
+from ..gcpause import without_collector
+
 if TYPE_CHECKING:  # pragma: no cover
     from ..architecture import Architecture, Block, Layer, SizeCheck, Stage
     from ..receptive import ReceptiveField
@@ -338,6 +340,7 @@ def to_dict(arch: Architecture) -> dict[str, Any]:
     return data
 
 
+@without_collector
 def to_json(arch: Architecture, indent: int | None = 2) -> str:
     """``to_dict(arch)`` as text: keys in contract order, lists of numbers on one line,
     ``⌊`` written as ``⌊``. ``indent=None`` gives the compact one-line form.
