@@ -204,7 +204,6 @@ class _Recorder(TorchFunctionMode):
         # inside them are answered by ``_META_SAME_SHAPE`` instead of PyTorch's meta kernels.
         self.on_meta = on_meta
         self.batch_moved = False  # an op used dim 0 as something else than the batch
-        self.names = {id(m): name for name, m in named_modules}
         # (name, is a leaf, runs quiet) of every module of the model, by id.
         self.modules: dict[int, tuple[str, bool, bool]] = {}
         self.calls: list[Call] = []
@@ -380,10 +379,8 @@ class _Recorder(TorchFunctionMode):
                 inputs += [i for i in self.sources(late) if i not in inputs]
                 shapes += [tuple(t.shape) for t in late]
             count = self._next_count(False, name)
-            attrs = self.attrs.get((id(module), count > 0)) or \
-                self._module_attrs(module, name, repeated=count > 0)
-            self._record(name, type(module).__name__, False, inputs, shapes, output, attrs,
-                         count)
+            self._record(name, type(module).__name__, False, inputs, shapes, output,
+                         self._module_attrs(module, name, repeated=count > 0), count)
             self.speak()
         elif self.active_leaf is None and self.scope and self.scope[-1] == name:
             self.scope.pop()
@@ -393,11 +390,7 @@ class _Recorder(TorchFunctionMode):
         entry = self.modules.get(id(module))
         if entry is not None:  # not a module of another model, nor one with its own hooks
             name, leaf, quiet = entry
-            if leaf:
-                self._enter(name, True, quiet, [args[0]] if len(args) == 1 and
-                            type(args[0]) is torch.Tensor else tensors_in(args))
-            else:
-                self._enter(name, False, quiet, [])
+            self._enter(name, leaf, quiet, tensors_in(args) if leaf else [])
 
     def _global_post_hook(self, module: nn.Module, args: tuple, kwargs: dict,
                           output: Any) -> None:
