@@ -129,9 +129,9 @@ from __future__ import annotations
 
 import json
 from collections.abc import Callable, Sequence
-from itertools import chain, groupby, repeat
+from itertools import chain, repeat
 from json.encoder import encode_basestring
-from operator import add, itemgetter
+from operator import add
 from typing import TYPE_CHECKING, Any
 
 from ..gcpause import without_collector
@@ -567,35 +567,17 @@ def _flat(value: Any) -> bool:
     return True
 
 
-def _dump(value: Any, step: str, pad: str, records: frozenset[str] = frozenset()) -> str:
-    """``value`` in the contract's layout. The values of the keys in ``records`` (at the
-    top) that are lists of objects sharing their keys take :func:`_records`."""
+def _dump(value: Any, step: str, pad: str) -> str:
+    """``value`` in the contract's layout, value by value (the top-level keys, and the
+    reference the column writer is tested against)."""
     if _flat(value):
         return _ENCODER.encode(value)
     inner = pad + step
     if isinstance(value, dict):
         if not value:
             return "{}"
-        items = [f"{inner}{_ENCODER.encode(key)}: "
-                 f"{(key in records and _records(item, step, inner)) or _dump(item, step, inner)}"
+        items = [f"{inner}{_ENCODER.encode(key)}: {_dump(item, step, inner)}"
                  for key, item in value.items()]
         return "{\n" + ",\n".join(items) + "\n" + pad + "}"
     items = [inner + _dump(item, step, inner) for item in value]
     return "[\n" + ",\n".join(items) + "\n" + pad + "]"
-
-
-def _records(value: Any, step: str, pad: str) -> str | None:
-    """``value`` laid out as :func:`_dump` would, by :func:`_objects` (each run of objects
-    with the same keys in the same order together); ``None`` when it is not a non-empty list
-    of non-empty dicts whose values are scalars or lists without dicts."""
-    if not isinstance(value, list) or not value or not all(
-            type(item) is dict and item for item in value):
-        return None
-    runs: list[str] = []
-    for keys, run in groupby(value, key=tuple):
-        items = list(run)
-        columns = [list(map(itemgetter(key), items)) for key in keys]
-        if any(issubclass(kind, dict) for column in columns for kind in _leaf_types(column)):
-            return None
-        runs.append("".join(_objects(keys, columns, step, pad + step)))
-    return "[\n" + ",\n".join(runs) + "\n" + pad + "]"
