@@ -23,6 +23,7 @@ What is kept, and how, at a cost that grows with the number of modules, never wi
 from __future__ import annotations
 
 from collections.abc import Iterable
+from itertools import filterfalse, repeat
 from typing import Any
 
 import torch
@@ -36,19 +37,16 @@ class Snapshot:
 
     def __init__(self, modules: Iterable[nn.Module], tensors: Iterable[torch.Tensor],
                  device: torch.device) -> None:
-        dicts: list[tuple[dict, dict]] = []
-        empty: list[dict] = []  # inner dicts with nothing in them (a leaf's ``_modules``)
-        for module in modules:
-            attributes = module.__dict__
-            dicts.append((attributes, attributes.copy()))
-            for key in _INNER:
-                inner = attributes.get(key)
-                if inner:
-                    dicts.append((inner, inner.copy()))
-                elif inner is not None:
-                    empty.append(inner)
-        self.dicts = dicts
-        self.empty = empty
+        # Whole lists at a time (``map`` and list comparison run in C): the snapshot of a
+        # resnet152 is ~2,000 dicts, and a Python loop over them cost a trace ~1 ms.
+        attributes = [module.__dict__ for module in modules]
+        inner = [registry for key in _INNER for registry in map(dict.get, attributes,
+                                                                repeat(key))
+                 if registry is not None]
+        # Registries with nothing in them (a leaf's ``_modules``) are only emptied again.
+        self.current: list[dict] = [*attributes, *filter(None, inner)]
+        self.saved: list[dict] = list(map(dict.copy, self.current))
+        self.empty: list[dict] = list(filterfalse(None, inner))
         self.tensors = list(tensors)
         self.by_id = {id(t): t for t in self.tensors}
         self.by_storage: dict[int, torch.Tensor] | None = None  # built at the first write
@@ -75,12 +73,13 @@ class Snapshot:
 
     def restore(self) -> None:
         """Put back every attribute, tensor value and RNG state that differs."""
-        for current, saved in self.dicts:
-            if not _same(current, saved):
-                current.clear()
-                current.update(saved)
-        for current in self.empty:
-            if current:
+        if not _same(self.current, self.saved):  # some dict no longer holds its entries
+            for current, saved in zip(self.current, self.saved):
+                if not _same(current, saved):
+                    current.clear()
+                    current.update(saved)
+        if any(self.empty):
+            for current in self.empty:
                 current.clear()
         with torch.no_grad():
             for tensor, copy in self.written.values():
@@ -95,10 +94,10 @@ class Snapshot:
             torch.cuda.set_rng_state(self.cuda_rng, self.cuda)
 
 
-def _same(current: dict, saved: dict) -> bool:
-    """Whether a dict still holds its old entries. ``==`` compares by identity first, in C;
-    a value that is not identical is compared by ``==`` and may not answer a bool (a tensor,
-    an array): then it has changed."""
+def _same(current: dict | list[dict], saved: dict | list[dict]) -> bool:
+    """Whether a dict (or each dict of a list) still holds its old entries. ``==`` compares by
+    identity first, in C; a value that is not identical is compared by ``==`` and may not
+    answer a bool (a tensor, an array): then it has changed."""
     try:
         return bool(current == saved)
     except Exception:
