@@ -119,37 +119,61 @@ def _pooling(cls: type) -> Pooling | None:
 def module_attrs(module: nn.Module) -> LayerAttrs:
     """Attributes of a leaf module, by its base class. Its parameters are counted by the
     trace, which knows which of them an earlier layer already owns (tied weights)."""
-    kind = _kind(type(module))
-    attrs = LayerAttrs(kind=kind)
-    if kind in (POOL, ADAPTIVE_POOL):
-        attrs.pooling = _pooling(type(module))
-    if kind == CONV:
-        n = len(module.kernel_size)
-        attrs.kernel_size = tuple(module.kernel_size)
-        attrs.stride = tuple(module.stride)
-        attrs.padding, attrs.same_padding = _conv_padding(module.padding, n)
-        attrs.dilation = tuple(module.dilation)
-        if module.transposed:
-            attrs.transposed = True
-            attrs.output_padding = tuple(module.output_padding)
-        attrs.groups = module.groups
-        attrs.in_channels = module.in_channels
-        attrs.out_channels = module.out_channels
-        attrs.bias = _has_bias(module)
-    elif kind == LINEAR:
-        attrs.in_channels = module.in_features
-        attrs.out_channels = module.out_features
-        attrs.bias = _has_bias(module)
-    elif kind == BATCH_NORM:
-        attrs.norm_features = getattr(module, "num_features", None)
-    elif kind == POOL:
-        n = _pool_dims(module)
-        attrs.kernel_size = _tuple(module.kernel_size, n)
-        attrs.stride = _tuple(module.stride if module.stride is not None else module.kernel_size, n)
-        attrs.padding = _tuple(module.padding, n)
-        attrs.dilation = _tuple(getattr(module, "dilation", 1), n)
-        attrs.ceil_mode = bool(module.ceil_mode)
-    return attrs
+    return _reader(type(module))(module)
+
+
+# One small reader per kind of module (like fvcore's table of op handles): the kind is
+# decided once per class, and each reader asks only what its kind has.
+def _conv_attrs(module: nn.Module) -> LayerAttrs:
+    n = len(module.kernel_size)
+    padding, same = _conv_padding(module.padding, n)
+    transposed = bool(module.transposed)
+    return LayerAttrs(
+        kind=CONV, kernel_size=tuple(module.kernel_size), stride=tuple(module.stride),
+        padding=padding, same_padding=same, dilation=tuple(module.dilation),
+        transposed=transposed,
+        output_padding=tuple(module.output_padding) if transposed else None,
+        groups=module.groups, in_channels=module.in_channels,
+        out_channels=module.out_channels, bias=_has_bias(module))
+
+
+def _linear_attrs(module: nn.Module) -> LayerAttrs:
+    return LayerAttrs(kind=LINEAR, in_channels=module.in_features,
+                      out_channels=module.out_features, bias=_has_bias(module))
+
+
+def _batch_norm_attrs(module: nn.Module) -> LayerAttrs:
+    return LayerAttrs(kind=BATCH_NORM, norm_features=getattr(module, "num_features", None))
+
+
+def _pool_attrs(module: nn.Module) -> LayerAttrs:
+    n = _pool_dims(type(module))
+    kernel = module.kernel_size
+    return LayerAttrs(
+        kind=POOL, pooling=_pooling(type(module)), kernel_size=_tuple(kernel, n),
+        stride=_tuple(module.stride if module.stride is not None else kernel, n),
+        padding=_tuple(module.padding, n), dilation=_tuple(getattr(module, "dilation", 1), n),
+        ceil_mode=bool(module.ceil_mode))
+
+
+def _adaptive_pool_attrs(module: nn.Module) -> LayerAttrs:
+    return LayerAttrs(kind=ADAPTIVE_POOL, pooling=_pooling(type(module)))
+
+
+_READERS = {CONV: _conv_attrs, LINEAR: _linear_attrs, BATCH_NORM: _batch_norm_attrs,
+            POOL: _pool_attrs, ADAPTIVE_POOL: _adaptive_pool_attrs}
+
+
+@functools.cache
+def _reader(cls: type) -> Any:
+    """The reader of a module class's attributes; a kind with nothing to read gets only its
+    kind."""
+    kind = _kind(cls)
+    return _READERS.get(kind) or functools.partial(_kind_only, kind)
+
+
+def _kind_only(kind: str, module: nn.Module) -> LayerAttrs:
+    return LayerAttrs(kind=kind)
 
 
 def _has_bias(module: nn.Module) -> bool:
@@ -160,12 +184,14 @@ def _has_bias(module: nn.Module) -> bool:
     return bias is not None
 
 
-def _pool_dims(module: nn.Module) -> int:
+@functools.cache
+def _pool_dims(cls: type) -> int:
+    """Spatial dimensions of a pooling class (1d, 2d, 3d), by its base class."""
     for dims, classes in (
         (1, (nn.MaxPool1d, nn.AvgPool1d)),
         (3, (nn.MaxPool3d, nn.AvgPool3d)),
     ):
-        if isinstance(module, classes):
+        if issubclass(cls, classes):
             return dims
     return 2
 
