@@ -15,7 +15,10 @@ How it measures, so that the ratios mean something on a busy machine:
   (its cheapest mode: no real forward). The *floor* is what any hook-based tracer pays: the
   model's own forward on a batch of zero images (eval mode, no autograd) with a no-op forward
   pre-hook and forward hook on every leaf module; the bare forward without hooks is printed
-  too.
+  too. Beside it, a *names+shapes recorder* (a reference, not a tool: the trace's hooks and
+  function mode keeping only each leaf's name and shapes) shows what any hook-based
+  recorder pays before it reads a single attribute; ``explain`` is split into its trace and
+  its analysis.
 * **CPU time** is printed beside wall time and the ratios and verdicts use it: on a shared
   machine the wall clock measures the neighbours as much as the code. Cold-CLI CPU time is
   the child's user + system time.
@@ -91,6 +94,8 @@ def build_cases(big_blocks: int) -> tuple[dict[str, Callable[[], object]], dict[
     from torch import nn
 
     from resnet_explain import explain
+    from resnet_explain.analysis import analyse
+    from resnet_explain.gcpause import collector_paused
     from resnet_explain.render import render
     from resnet_explain.trace import trace
     from resnet_explain.zoo import _materialise, build
@@ -119,6 +124,13 @@ def build_cases(big_blocks: int) -> tuple[dict[str, Callable[[], object]], dict[
         return lambda: torchinfo.summary(meta_model, input_data=data, device="meta", verbose=0)
 
     arch = explain(model, SMALL)
+    traced = trace(model, SMALL)
+
+    def paused(fn: Callable[[], object]) -> Callable[[], object]:
+        def run() -> object:  # as explain() runs its parts: without the cyclic collector
+            with collector_paused():
+                return fn()
+        return run
 
     with torch.device("meta"):
         big = CifarResNet(big_blocks, num_classes=10, shortcut="A")
@@ -137,7 +149,10 @@ def build_cases(big_blocks: int) -> tuple[dict[str, Callable[[], object]], dict[
     cases = {
         "bare": bare(floor_model),
         "floor": bare(hooked_model),
+        "recorder": _names_and_shapes(floor_model, empty),
         "explain_small": lambda: explain(model, SMALL),
+        "trace": paused(lambda: trace(model, SMALL)),
+        "analysis": paused(lambda: analyse(traced, "resnet152")),
         "explain_large": lambda: explain(model, LARGE),
         "torchinfo_small": torchinfo_meta(meta_small),
         "torchinfo_large": torchinfo_meta(meta_large),
@@ -150,6 +165,52 @@ def build_cases(big_blocks: int) -> tuple[dict[str, Callable[[], object]], dict[
     if torch.cuda.is_available():  # the same figures for a model on the GPU
         cases.update(_cuda_cases(build))
     return cases, calls
+
+
+def _names_and_shapes(model: Any, x: Any) -> Callable[[], object]:
+    """A reference, not a tool: the least any hook-based recorder pays. Process-wide module
+    hooks and a function mode (switched off inside each leaf), as the trace has, keeping
+    only each leaf call's name, input producer and shapes: no attributes, parameters,
+    scopes, functional ops, snapshot or analysis."""
+    import torch
+    from torch.nn.modules.module import (
+        register_module_forward_hook,
+        register_module_forward_pre_hook,
+    )
+    from torch.overrides import TorchFunctionMode
+
+    class Mode(TorchFunctionMode):
+        def __torch_function__(self, func, types, args=(), kwargs=None):
+            return func(*args, **(kwargs or {}))
+
+    def run() -> object:
+        names = {id(module): name for name, module in model.named_modules()}
+        leaves = {id(module) for module in model.modules() if not module._modules}
+        off = torch._C.DisableTorchFunction()
+        calls: list[tuple[Any, ...]] = []
+        producer: dict[int, int] = {}
+        inputs: list[Any] = [None]
+
+        def pre(module: Any, args: tuple) -> None:
+            if id(module) in leaves:
+                off.__enter__()
+                inputs[0] = (producer.get(id(args[0])), tuple(args[0].shape))
+
+        def post(module: Any, args: tuple, output: Any) -> None:
+            if id(module) in leaves:
+                calls.append((names[id(module)], inputs[0], tuple(output.shape)))
+                producer[id(output)] = len(calls)
+                off.__exit__(None, None, None)
+
+        handles = [register_module_forward_pre_hook(pre), register_module_forward_hook(post)]
+        try:
+            with torch.no_grad(), Mode():
+                model(x)
+        finally:
+            for handle in handles:
+                handle.remove()
+        return calls
+    return run
 
 
 def _cuda_cases(build: Callable[..., Any]) -> dict[str, Callable[[], object]]:
@@ -278,12 +339,18 @@ def report(wall: Series, cpu: Series, memory: Series, calls: dict[str, int],
     floor = c["floor"]
     row("floor: batch-0 forward + leaf hooks", both("floor"), f"no hooks {both('bare')}",
         f"{floor / c['bare']:.2f}x", "", None)
+    row("  names+shapes recorder (reference)", both("recorder"), f"floor {both('floor')}",
+        f"{c['recorder'] / floor:.2f}x", "", None)
     for size, key in ((SMALL, "small"), (LARGE, "large")):
         ours = c[f"explain_{key}"]
         peer = c[f"torchinfo_{key}"]
         row(f"explain(resnet152) {'x'.join(map(str, size))}", both(f"explain_{key}"),
             f"floor {both('floor')}", f"{ours / floor:.2f}x", "<= 1.3x floor",
             ours <= 1.3 * floor)
+        if key == "small":
+            for part in ("trace", "analysis"):
+                row(f"  of which {part}", both(part), f"floor {both('floor')}",
+                    f"{c[part] / floor:.2f}x", "", None)
         row("  torchinfo.summary on meta, same input", "",
             f"torchinfo {both(f'torchinfo_{key}')}", f"{peer / ours:.1f}x", ">= 15x faster",
             peer / ours >= 15)
