@@ -69,6 +69,12 @@ class LayerAttrs:
     norm_features: int | None = None
 
 
+@functools.cache
+def torch_forward(cls: type) -> bool:
+    """Whether a module class runs PyTorch's own forward (a subclass that keeps it, too)."""
+    return getattr(cls.forward, "__module__", "").startswith("torch.")
+
+
 def _tuple(value: Any, n: int) -> tuple[int, ...]:
     if isinstance(value, (tuple, list)):
         values = tuple(map(int, value))

@@ -44,6 +44,7 @@ from .layerinfo import (
     functional_attrs,
     module_attrs,
     tensors_in,
+    torch_forward,
 )
 from .untouched import Snapshot, written_tensor
 
@@ -153,12 +154,6 @@ _FACTORIES = frozenset((
 ))
 
 
-@functools.cache
-def _torch_forward(cls: type) -> bool:
-    """Whether a module class runs PyTorch's own forward (a subclass that keeps it, too)."""
-    return getattr(cls.forward, "__module__", "").startswith("torch.")
-
-
 @dataclass(slots=True)
 class Call:
     """One traced call: a leaf module or a functional operation."""
@@ -235,8 +230,8 @@ class _Recorder(TorchFunctionMode):
                 # with F.conv2d on its own parameters, and those calls are the layers.
                 leaf = (not module._modules or all(
                     child is None for child in module._modules.values())) and (
-                    bool(name) or _torch_forward(type(module)))
-                quiet = leaf and not on_meta and _torch_forward(type(module))
+                    bool(name) or torch_forward(type(module)))
+                quiet = leaf and not on_meta and torch_forward(type(module))
                 if module._forward_hooks or module._forward_pre_hooks:
                     own_hooks.append((module, name, leaf, quiet))
                 else:

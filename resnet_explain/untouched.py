@@ -11,7 +11,11 @@ What is kept, and how, at a cost that grows with the number of modules, never wi
 - **Attributes** — each module's ``__dict__`` and its ``_parameters``, ``_buffers`` and
   ``_modules`` dicts are copied shallowly before the trace; a dict that no longer holds the same
   objects afterwards gets its old entries back. This also puts back every ``training`` flag.
-  A Python object mutated in place (a list attribute that is appended to) is not copied.
+- **Containers** — a list, dict or set held by a module whose forward is the user's own
+  (``self.seen.append(x.shape)``, ``self.stats["calls"] += 1``) is copied shallowly too, and
+  its contents put back in place if they changed. PyTorch's own layers keep none that a
+  forward changes. Deeper objects (a list inside that list, an object's attributes) are not
+  copied.
 - **Tensor values** — copy-on-write: the trace's function mode sees every in-place op
   (``add_``, ``copy_``, ``fill_``, ``x[i] = …``, ``out=``, ``.data = …``) outside PyTorch's own
   layers, and :meth:`Snapshot.before_write` copies a parameter or buffer the first time one is
@@ -29,6 +33,8 @@ from typing import Any
 import torch
 from torch import nn
 
+from .layerinfo import torch_forward
+
 _INNER = ("_parameters", "_buffers", "_modules")
 
 
@@ -39,7 +45,10 @@ class Snapshot:
                  device: torch.device) -> None:
         # Whole lists at a time (``map`` and list comparison run in C): the snapshot of a
         # resnet152 is ~2,000 dicts, and a Python loop over them cost a trace ~1 ms.
+        modules = list(modules)
         attributes = [module.__dict__ for module in modules]
+        modules_of_own_code = [module for module in modules
+                               if not torch_forward(type(module))]
         inner = [registry for key in _INNER for registry in map(dict.get, attributes,
                                                                 repeat(key))
                  if registry is not None]
@@ -47,6 +56,8 @@ class Snapshot:
         self.current: list[dict] = [*attributes, *filter(None, inner)]
         self.saved: list[dict] = list(map(dict.copy, self.current))
         self.empty: list[dict] = list(filterfalse(None, inner))
+        self.containers = [(value, _copy(value)) for module in modules_of_own_code
+                           for value in _user_containers(module)]
         self.tensors = list(tensors)
         self.by_id = {id(t): t for t in self.tensors}
         self.by_storage: dict[int, torch.Tensor] | None = None  # built at the first write
@@ -81,6 +92,9 @@ class Snapshot:
         if any(self.empty):
             for current in self.empty:
                 current.clear()
+        for container, saved in self.containers:
+            if not _same(container, saved):
+                _refill(container, saved)
         with torch.no_grad():
             for tensor, copy in self.written.values():
                 if tensor.shape == copy.shape and tensor.dtype == copy.dtype and \
@@ -94,10 +108,39 @@ class Snapshot:
             torch.cuda.set_rng_state(self.cuda_rng, self.cuda)
 
 
-def _same(current: dict | list[dict], saved: dict | list[dict]) -> bool:
-    """Whether a dict (or each dict of a list) still holds its old entries. ``==`` compares by
-    identity first, in C; a value that is not identical is compared by ``==`` and may not
-    answer a bool (a tensor, an array): then it has changed."""
+_CONTAINERS = (list, dict, set)
+_STANDARD_ATTRIBUTES: frozenset[str] = frozenset()  # what nn.Module.__init__ sets
+
+
+def _user_containers(module: nn.Module) -> list[Any]:
+    """The lists, dicts and sets among the attributes a module's own class set (not those
+    every nn.Module has: its registries and hook dicts)."""
+    global _STANDARD_ATTRIBUTES
+    if not _STANDARD_ATTRIBUTES:
+        _STANDARD_ATTRIBUTES = frozenset(vars(nn.Module()))
+    attributes = module.__dict__
+    return [attributes[key] for key in attributes.keys() - _STANDARD_ATTRIBUTES
+            if isinstance(attributes[key], _CONTAINERS)]
+
+
+def _copy(container: Any) -> Any:
+    return list(container) if isinstance(container, list) else \
+        dict(container) if isinstance(container, dict) else set(container)
+
+
+def _refill(container: Any, saved: Any) -> None:
+    """Put ``saved``'s contents back into ``container``, the same object."""
+    if isinstance(container, list):
+        container[:] = saved
+    else:
+        container.clear()
+        container.update(saved)
+
+
+def _same(current: Any, saved: Any) -> bool:
+    """Whether a container (or each dict of a list of dicts) still holds its old entries.
+    ``==`` compares by identity first, in C; a value that is not identical is compared by
+    ``==`` and may not answer a bool (a tensor, an array): then it has changed."""
     try:
         return bool(current == saved)
     except Exception:

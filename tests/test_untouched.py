@@ -109,6 +109,40 @@ def test_a_forward_that_changes_itself_leaves_nothing_changed(training):
     assert other.calls == 1 and other.norm.initialized.item() == 1 and other.step.item() == 1
 
 
+class Recording(nn.Module):
+    """A student's forward that keeps notes in containers it owns, and a leaf of its own that
+    does too."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.conv = nn.Conv2d(3, 4, 1)
+        self.seen: list = [(9, 9)]
+        self.stats: dict = {"calls": 0}
+        self.kinds: set = {"start"}
+        self.shared = self.seen  # two names for one list
+
+    def forward(self, x: torch.Tensor) -> torch.Tensor:
+        self.seen.append(tuple(x.shape))
+        self.seen[0] = (0, 0)
+        self.stats["calls"] += 1
+        self.stats["last"] = x  # a tensor among the values
+        self.kinds.add("conv")
+        return self.conv(x)
+
+
+def test_containers_a_forward_fills_are_put_back_as_they_were():
+    model = Recording()
+    seen, stats, kinds = model.seen, model.stats, model.kinds
+    explain(model, (2, 3, 4, 4))
+    assert model.seen is seen and model.shared is seen and seen == [(9, 9)]
+    assert model.stats is stats and stats == {"calls": 0}
+    assert model.kinds is kinds and kinds == {"start"}
+    other = Recording()
+    other(torch.randn(2, 3, 4, 4))  # the forward really fills them
+    assert other.seen == [(0, 0), (2, 3, 4, 4)] and other.stats["calls"] == 1
+    assert other.kinds == {"start", "conv"}
+
+
 class Registering(nn.Module):
     """A forward that registers things as a lazy module would, into registries that were
     empty before it ran (the snapshot keeps no copy of an empty one)."""
