@@ -1,6 +1,6 @@
-"""torchvision's and timm's ResNets, explained with no name-based special case.
+"""torchvision's, timm's and pytorchcv's ResNets, explained with no name-based special case.
 
-Neither package is a dependency of the project or of CI (torchvision needs a 5.5 GB torch
+None of these packages is a dependency of the project or of CI (torchvision needs a 5.5 GB torch
 build here), so these tests skip where they are missing; run them by hand in an environment
 that has them. The torchvision state-dict keys and shapes are also covered without
 torchvision, by the committed fixture (tests/fixtures/torchvision_resnets.json).
@@ -12,7 +12,7 @@ import pytest
 
 from resnet_explain import explain
 
-torchvision = pytest.importorskip("torchvision")
+torchvision = pytest.importorskip("torchvision")  # timm and pytorchcv need it too
 
 # docs/facts.md's table: params, Conv2d+Linear, shortcut 1x1 convs, depth formula, GMACs at 224.
 TORCHVISION = {
@@ -65,3 +65,28 @@ def test_timm_v2_parameter_counts_equal_the_zoo():
         theirs = timm.create_model(f"resnetv2_{depth}", pretrained=False)
         assert explain(f"resnet{depth}-v2").total_params == sum(
             p.numel() for p in theirs.parameters())
+
+
+# pytorchcv's CIFAR ResNets (Zagoruyko & Komodakis' WRN-d-k: d = 6n + 4 with n basic blocks
+# per group; He et al.'s CIFAR ResNet-6n+2 and the 9n+2 bottleneck pre-activation ResNet),
+# counted by hand: conv1 + 2 or 3 convs per block + fc; one 1x1 projection per group whose
+# width or map size changes.
+@pytest.mark.parametrize(("name", "formula", "projections", "note"), [
+    ("wrn28_10_cifar10", "26 = 1 + 2×(4+4+4) + 1", 3, "the name says 28"),
+    ("wrn16_10_cifar10", "14 = 1 + 2×(2+2+2) + 1", 3, "the name says 16"),
+    ("resnet20_cifar10", "20 = 1 + 2×(3+3+3) + 1", 2, None),
+    ("resnet110_cifar10", "110 = 1 + 2×(18+18+18) + 1", 2, None),
+    ("preresnet164bn_cifar10", "164 = 1 + 3×(18+18+18) + 1", 3, None),
+])
+def test_pytorchcv_cifar_resnets(name, formula, projections, note):
+    provider = pytest.importorskip("pytorchcv.model_provider")
+    model = provider.get_model(name, pretrained=False)
+    arch = explain(model, (1, 3, 32, 32), name=name)
+    assert arch.depth_formula == formula
+    assert arch.shortcut_projections == projections
+    assert arch.total_params == sum(p.numel() for p in model.parameters())
+    assert not arch.formula_mismatches
+    if note is None:
+        assert not arch.notes
+    else:  # the wide-ResNet convention counts the projections and not the fc
+        assert any(line.startswith(note) and "6n + 4" in line for line in arch.notes)
