@@ -142,3 +142,50 @@ def test_projection_mark_survives_border_none_important(measured) -> None:
     shown, opened = measured["resnet34"]["shown"], measured["resnet34"]["opened"]
     assert shown["dashed"] == 3  # the three projection blocks' summaries
     assert opened["dashed"] == 3 + 6  # + their conv and BN shortcut rows
+
+
+# The table view (``arch.table("html")``, ``summary --format html``) under the same host CSS.
+_MEASURE_TABLE = r"""
+(function () {
+  const out = document.getElementById('output');
+  const table = out.querySelector('.resnet-explain table');
+  const align = el => getComputedStyle(el).textAlign;
+  const body = Array.from(table.querySelectorAll('tbody tr'))
+    .filter(tr => !tr.cells[0].hasAttribute('colspan'));  // not a stage or block header
+  const first = body.map(tr => tr.cells[0]);
+  const numeric = Array.from(table.querySelectorAll('td.num, th.num'));
+  const text = Array.from(table.querySelectorAll('td:not(.num), th:not(.num)'));
+  const pre = document.createElement('pre');
+  pre.id = 'result';
+  pre.textContent = JSON.stringify({
+    scrollWidth: out.scrollWidth, clientWidth: out.clientWidth,
+    tableWidth: table.getBoundingClientRect().width,
+    tableLeft: table.getBoundingClientRect().left - out.getBoundingClientRect().left,
+    rows: body.length, numeric: numeric.length,
+    firstNotLeft: first.filter(td => align(td) !== 'left').length,
+    numericNotRight: numeric.filter(td => align(td) !== 'right').length,
+    textNotLeft: text.filter(td => align(td) !== 'left').length,
+  });
+  document.body.appendChild(pre);
+})();
+"""
+
+
+@pytest.mark.parametrize(("model", "depth", "rows"), [
+    ("resnet34", "layer", 125), ("resnet152", "layer", 515),
+    ("resnet152", "block", 1 + (3 + 8 + 36 + 3) + 1),  # stem, the blocks, head
+    ("resnet152", "stage", 6),
+])
+def test_the_html_table_fits_and_is_aligned_under_the_hosts_css(model, depth, rows) -> None:
+    assert CHROMIUM is not None
+    fragment = explain(model).table("html", depth=depth)
+    dom = dump_dom(host_page(fragment, width=WIDTH, script=_MEASURE_TABLE), CHROMIUM,
+                   window=(WIDTH + 100, 900))
+    found = re.search(r'<pre id="result">(.*?)</pre>', dom, re.S)
+    assert found, dom[-2000:]
+    result = json.loads(html.unescape(found.group(1)))
+    assert result["rows"] == rows and result["numeric"] > rows, result
+    assert result["scrollWidth"] <= result["clientWidth"], result  # it was 1202 px
+    assert result["tableWidth"] <= WIDTH and result["tableLeft"] < 20, result  # not centred
+    assert result["firstNotLeft"] == 0 and result["textNotLeft"] == 0, result
+    assert result["numericNotRight"] == 0, result

@@ -381,6 +381,8 @@ def test_json_contract_is_documented() -> None:
 
 # --- HTML and Markdown ---------------------------------------------------------------
 class _Rows(HTMLParser):
+    VOID = frozenset({"br", "wbr"})  # elements HTML never closes
+
     def __init__(self) -> None:
         super().__init__()
         self.stack: list[str] = []
@@ -391,7 +393,8 @@ class _Rows(HTMLParser):
     def handle_starttag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
         if tag == "tr" and "tbody" in self.stack:
             self.body_rows += 1
-        self.stack.append(tag)
+        if tag not in self.VOID:
+            self.stack.append(tag)
 
     def handle_endtag(self, tag: str) -> None:
         if not self.stack or self.stack[-1] != tag:

@@ -4,9 +4,15 @@ The same rows as the text table, in a ``<div class="resnet-explain">`` that carr
 minimal CSS (a ``<style>`` block scoped to that class: no script, no external file). Numbers
 are right-aligned in a monospace font; stage and block header rows span the row and are
 shaded; projection blocks and shortcut layers get a dashed left border (the paper's dashed
-line); a formula mismatch is red. The essential marks (shading, dashed border, red) are also
-set inline on those few rows, so they survive a viewer that strips ``<style>``. The tree is
-shown by indentation. Every text is HTML-escaped.
+line); a formula mismatch is red. The tree is shown by indentation. Every text is
+HTML-escaped.
+
+What must hold wherever the table is shown is also said inline, because a host's selectors
+beat a scoped ``<style>`` (JupyterLab right-aligns every ``td`` and centres tables) and an
+untrusted notebook drops ``<style>`` altogether: each text cell's left alignment (numbers are
+right-aligned by the class ``num`` and by such hosts alike), the marks (shading,
+dashed border, red), a table at the left edge, and headers and formulas that may wrap, so
+that a resnet's table fits a 1000 px output area (it measured 1202 px before).
 
 Row classes: ``stage``, ``block``, ``layer`` (or ``stem``/``head`` rows of the block view),
 plus the row's marks: its role, the block kind (``identity``/``projection``/``padded``),
@@ -21,7 +27,7 @@ from .rows import Row, Table
 
 _CSS = """\
 .resnet-explain table { border-collapse: collapse; font-size: 12px; }
-.resnet-explain th, .resnet-explain td { padding: 1px 8px; text-align: left;
+.resnet-explain th, .resnet-explain td { padding: 1px 5px; text-align: left;
   white-space: nowrap; border-bottom: 1px solid #ddd; }
 .resnet-explain th { border-bottom: 2px solid #888; }
 .resnet-explain .num { text-align: right; font-family: monospace; }
@@ -37,6 +43,13 @@ _INLINE = {
 }
 _INDENT_EM = 1.5
 _MONO = {"input", "output", "formula", "kernel"}
+# The longest cells may wrap: a formula ("56 = ⌊(112 + 2·1 − 3)/2⌋ + 1") in two lines, a
+# block's reason ("projection: channels 64→256, so the shortcut needs …") in a few.
+_WRAPPED = {"formula", "reason"}
+_TABLE = "border-collapse:collapse;table-layout:auto;margin:0;font-size:12px"
+_LEFT, _RIGHT = "text-align:left", "text-align:right"
+_WRAP = "white-space:normal"
+_WRAPPING = f"{_LEFT};{_WRAP};min-width:9em"  # a few lines, not one word a line
 
 
 def _classes(row: Row) -> str:
@@ -65,13 +78,14 @@ def render_table(table: Table) -> str:
     out = ['<div class="resnet-explain">', f"<style>\n{_CSS}\n</style>",
            f"<p><b>{escape(table.model)}</b>: <code>{escape(table.input_shape)}</code> → "
            f"<code>{escape(table.output_shape)}</code></p>",
-           '<table style="border-collapse:collapse">', "<thead><tr>"]
+           f'<table style="{_TABLE}">', "<thead><tr>"]
     for column in columns:
         attr = ' class="num"' if column.numeric else ""
-        out.append(f"<th{attr}>{escape(column.title)}</th>")
+        out.append(f'<th{attr} style="{_RIGHT if column.numeric else _LEFT};{_WRAP}">'
+                   f"{escape(column.title).replace('/', '/<wbr>')}</th>")
     out += ["</tr></thead>", "<tbody>"]
     for row in table.rows:
-        pad = f' style="padding-left:{0.5 + _INDENT_EM * row.level:g}em"'
+        pad = f' style="{_LEFT};padding-left:{0.5 + _INDENT_EM * row.level:g}em"'
         if row.is_header:
             cell = f'<td colspan="{len(columns)}"{pad}>{escape(row.span or "")}</td>'
             out.append(_tr(row, cell))
@@ -82,11 +96,14 @@ def render_table(table: Table) -> str:
             if number == 0:
                 cells.append(f"<td{pad}>{text}</td>")
             elif column.numeric:
-                cells.append(f'<td class="num">{text}</td>')
+                cells.append(f'<td class="num">{text}</td>')  # hosts right-align too
+            elif column.key in _WRAPPED:
+                mono = ' class="shape"' if column.key in _MONO else ""
+                cells.append(f'<td{mono} style="{_WRAPPING}">{text}</td>')
             elif column.key in _MONO:
-                cells.append(f'<td class="shape">{text}</td>')
+                cells.append(f'<td class="shape" style="{_LEFT}">{text}</td>')
             else:
-                cells.append(f"<td>{text}</td>")
+                cells.append(f'<td style="{_LEFT}">{text}</td>')
         out.append(_tr(row, "".join(cells)))
     out += ["</tbody>", "</table>", "<ul>"]
     out += [f"<li>{escape(label)}: {escape(value)}</li>" for label, value in table.totals]
