@@ -22,6 +22,7 @@ import heapq
 import math
 from collections import Counter
 from collections.abc import Iterable
+from itertools import groupby
 
 from .architecture import (
     Activation,
@@ -705,7 +706,7 @@ def _depth_formula(depth: int, blocks: list[Block], stages: list[Stage], stem_gr
         k = per_block.pop()
         middle = f"{k}×({'+'.join(map(str, counts))})"
     else:
-        middle = "(" + " + ".join(str(b.main_weighted) for b in blocks) + ")"
+        middle = _stage_sums(blocks, stages)
     terms = [str(stem)] if stem else []
     terms.append(middle)
     if head:
@@ -715,6 +716,24 @@ def _depth_formula(depth: int, blocks: list[Block], stages: list[Stage], stem_gr
     if total != depth:
         formula += f"  (the terms add up to {total}: the longest path leaves the blocks)"
     return formula
+
+
+def _stage_sums(blocks: list[Block], stages: list[Stage]) -> str:
+    """Blocks of different depths, stage by stage, a run of equal blocks written as the
+    uniform formula writes them, depth × count: Res2Net-50's ``(3 + 5×2) + (3 + 5×3) + …``
+    (each stage's first block does not chain its 3×3 splits). Blocks outside the stages are
+    listed one by one."""
+    by_name = {block.name: block for block in blocks}
+    groups = [[by_name[name].main_weighted for name in stage.blocks if name in by_name]
+              for stage in stages if stage.kind == "blocks"]
+    if sum(map(len, groups)) != len(blocks):
+        return "(" + " + ".join(str(block.main_weighted) for block in blocks) + ")"
+    sums = []
+    for depths in filter(None, groups):
+        runs = [(depth, len(list(run))) for depth, run in groupby(depths)]
+        sums.append("(" + " + ".join(f"{depth}×{count}" if count > 1 else str(depth)
+                                     for depth, count in runs) + ")")
+    return " + ".join(sums)
 
 
 def _warnings(arch: Architecture) -> list[str]:

@@ -95,9 +95,10 @@ class Res2Block(nn.Module):
     """Res2Net's bottleneck: a 1×1, the width split in ``scale`` parts, each 3×3 fed the sum
     of its own slice and the previous part's output (``sp + spx[i]``), a 1×1 after the cat."""
 
-    def __init__(self, channels: int = 32, width: int = 8, scale: int = 4) -> None:
+    def __init__(self, channels: int = 32, width: int = 8, scale: int = 4,
+                 chain: bool = True) -> None:
         super().__init__()
-        self.width, self.scale = width, scale
+        self.width, self.scale, self.chain = width, scale, chain
         self.conv1 = conv_bn(channels, width * scale, 1)
         self.convs = nn.ModuleList(conv_bn(width, width) for _ in range(scale - 1))
         self.conv3 = conv_bn(width * scale, channels, 1)
@@ -108,7 +109,8 @@ class Res2Block(nn.Module):
         parts = []
         sp = spx[0]
         for i, conv in enumerate(self.convs):
-            sp = spx[i] if i == 0 else sp + spx[i]
+            # The first block of a stage ("stype='stage'") does not chain: each 3×3 its slice.
+            sp = spx[i] if i == 0 or not self.chain else sp + spx[i]
             sp = F.relu(conv(sp))
             parts.append(sp)
         parts.append(spx[-1])
@@ -125,6 +127,24 @@ class Res2Net(nn.Module):
 
     def forward(self, x: torch.Tensor) -> torch.Tensor:
         x = self.blocks(F.relu(self.stem(x)))
+        return self.fc(torch.flatten(F.adaptive_avg_pool2d(x, 1), 1))
+
+
+class Res2NetStages(nn.Module):
+    """Res2Net as published: per stage, a first block whose 3×3s do not chain, then chained
+    ones; a stride-2 max pool between the stages."""
+
+    def __init__(self, blocks: tuple[int, ...] = (3, 2)) -> None:
+        super().__init__()
+        self.stem = conv_bn(3, 32, 3)
+        self.layers = nn.ModuleList(
+            nn.Sequential(*[Res2Block(chain=i > 0) for i in range(count)]) for count in blocks)
+        self.fc = nn.Linear(32, 10)
+
+    def forward(self, x: torch.Tensor) -> torch.Tensor:
+        x = F.relu(self.stem(x))
+        for number, layer in enumerate(self.layers):
+            x = layer(F.max_pool2d(x, 2) if number else x)
         return self.fc(torch.flatten(F.adaptive_avg_pool2d(x, 1), 1))
 
 

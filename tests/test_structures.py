@@ -64,6 +64,15 @@ def test_res2net_inner_adds_are_not_blocks():
     assert arch.plain_depth == 1 + 2 * 5 + 1
 
 
+def test_blocks_of_different_depths_are_summed_stage_by_stage():
+    # Stage 1: an unchained first block (1×1, 3×3, 1×1) and two chained ones (1×1, three
+    # 3×3 in a row, 1×1); stage 2: one of each. Runs of equal blocks read depth × count.
+    arch = explain(S.Res2NetStages(blocks=(3, 2)), (3, 16, 16))
+    assert [b.main_weighted for b in arch.blocks] == [3, 5, 5, 3, 5]
+    assert arch.plain_depth == 1 + (3 + 5 + 5) + (3 + 5) + 1
+    assert arch.depth_formula == "23 = 1 + (3 + 5×2) + (3 + 5) + 1"
+
+
 def test_selective_kernel_attention_is_off_the_plain_path():
     arch = explain(S.SKNet(blocks=3), (3, 16, 16))
     assert len(arch.blocks) == 3
