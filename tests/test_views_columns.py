@@ -96,6 +96,26 @@ def test_a_formula_mismatch_and_a_missing_field_are_written_per_layer() -> None:
         conv.size_checks, conv.receptive_field = saved
 
 
+
+def test_layer_runs_take_any_value_the_contract_allows() -> None:
+    # The layer writer writes each distinct combination of a run of keys once: a layer with
+    # odd values (no input, a float in a kernel, a stride of null, a name needing escapes)
+    # gets its own combination, written as the encoder writes it.
+    arch = arch_of("tiny")
+    layer = next(layer for layer in arch.layers if layer.kernel_size)
+    saved = (layer.input_shapes, layer.kernel_size, layer.stride, layer.name, layer.block)
+    try:
+        layer.input_shapes = []
+        layer.kernel_size = (3, 1.5)
+        layer.stride = None
+        layer.name = 'conv "⌊\\'
+        layer.block = None
+        assert to_json(arch) == jsonview._dump(to_dict(arch), "  ", "")
+        assert to_dict(arch)["layers"][layer.index]["input_shape"] is None
+    finally:
+        (layer.input_shapes, layer.kernel_size, layer.stride, layer.name,
+         layer.block) = saved
+
 keys = st.lists(st.one_of(st.integers(-3, 3), st.text("ab⌊", max_size=2), st.none(),
                           st.tuples(st.integers(0, 3), st.integers(0, 3))), max_size=30)
 

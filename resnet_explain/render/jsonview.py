@@ -127,17 +127,19 @@ lists) kept on one line, non-ASCII characters (`⌊`, `×`) written as they are.
 
 from __future__ import annotations
 
+import dataclasses
 import json
 from collections.abc import Callable, Sequence
-from itertools import chain, repeat
+from itertools import chain, compress, repeat
 from json.encoder import encode_basestring
-from operator import add
+from operator import add, attrgetter
 from typing import TYPE_CHECKING, Any
 
+from ..architecture import SizeCheck
 from ..gcpause import without_collector
 
 if TYPE_CHECKING:  # pragma: no cover
-    from ..architecture import Architecture, Block, Layer, SizeCheck, Stage
+    from ..architecture import Architecture, Block, Layer, Stage
     from ..receptive import ReceptiveField
 
 SCHEMA_VERSION = 1
@@ -177,7 +179,7 @@ def _layer_values(layer: Layer) -> tuple[Any, ...]:
             layer.pooling, layer.kernel_size, layer.stride, layer.padding, layer.dilation,
             layer.groups, layer.params, layer.trainable_params, layer.macs, layer.weighted,
             layer.on_longest_path, layer.role, layer.stage, layer.block,
-            _checks_key(layer.size_checks) if layer.size_checks else (),
+            _checks_key(layer.size_checks),
             layer.receptive_field)
 
 
@@ -223,7 +225,10 @@ def layer_fields(layers: Sequence[Layer]) -> list[Sequence[Any]]:
 def _checks_key(checks: list[SizeCheck]) -> tuple[tuple[Any, ...], ...]:
     """What makes two lists of size checks equal, as a hashable value: the values of their
     fields (a dataclass compares its fields; its ``__hash__`` is slower to call)."""
-    return tuple([tuple(vars(check).values()) for check in checks])
+    return tuple(map(_CHECK_FIELDS, checks))
+
+
+_CHECK_FIELDS = attrgetter(*(check_field.name for check_field in dataclasses.fields(SizeCheck)))
 
 
 def layer_columns(layers: Sequence[Layer]) -> list[Sequence[Any]]:
@@ -346,27 +351,17 @@ def to_json(arch: Architecture, indent: int | None = 2) -> str:
     ``⌊`` written as ``⌊``. ``indent=None`` gives the compact one-line form.
 
     The indented form is written without building ``to_dict``: the top-level values by
-    :func:`_dump`, each list of layers, blocks or stages by :func:`_objects` from its
-    columns (``tests/test_perf.py`` checks the result against the layout rule)."""
+    :func:`_dump`, the layers by :func:`_layer_pieces`, the blocks and stages by
+    :func:`_objects` from their columns (``tests/test_perf.py`` and
+    ``tests/test_views_columns.py`` check the result against the layout rule)."""
     if indent is None:
         return _ENCODER.encode(to_dict(arch))
     step = " " * indent
     pieces = ["{"]
     for key, value in _head(arch).items():
         pieces.append(f"\n{step}{encode_basestring(key)}: {_dump(value, step, step)},")
-    # The layers' last three keys come from one ReceptiveField, which the layers that keep
-    # it share: they are written together, once per field.
-    *columns, fields = layer_fields(arch.layers)
-    pad = step + step
-    inner = ",\n" + pad + step
-    labels = [inner + encode_basestring(key) + ": " for key in _RF_KEYS]
-    distinct = {id(field): field for field in fields}
-    texts = each_once([_receptive(field) for field in distinct.values()],
-                      lambda values: "".join(map(add, labels, map(_field_text, values))))
-    tail = list(map(dict(zip(distinct, texts)).__getitem__, map(id, fields)))
     pieces.append(f"\n{step}\"layers\": ")
-    pieces += (["[\n", *_objects(LAYER_KEYS[:-len(_RF_KEYS)], columns, step, pad, tail),
-                "\n" + step + "]"] if tail else ["[]"])
+    pieces += _layer_pieces(arch.layers, step, step)
     pieces.append(f",\n{step}\"blocks\": ")
     pieces += _record_pieces(BLOCK_KEYS, block_columns(arch.blocks), step, step)
     pieces.append(f",\n{step}\"stages\": ")
@@ -437,11 +432,11 @@ def _texts(values: Sequence[Any], label: str = "") -> tuple[list[str], bool]:
     types = set(map(type, values))
     if types == _INT:
         return list(map(int.__repr__, values)), False
-    if all(issubclass(kind, str) for kind in types):
+    if all(map(issubclass, types, repeat(str))):
         return list(map(encode_basestring, values)), False
     if types == _BOOL:
         return list(map({True: label + "true", False: label + "false"}.__getitem__, values)), True
-    if all(issubclass(kind, (str, type(None))) for kind in types):
+    if all(map(issubclass, types, repeat((str, type(None))))):
         return _labelled(values, _str_text, label), True
     try:
         if types <= _TUPLES:
@@ -472,13 +467,20 @@ _TUPLES = frozenset({tuple, type(None)})  # shapes, kernel sizes …: tuples or 
 
 def each_once(keys: Sequence[Any], convert: Callable[[Any], Any]) -> list[Any]:
     """``convert`` of each key, called once per distinct key (a column of a table repeats
-    its values: shapes, kinds, strides). Equal keys must convert alike. Each key is hashed
-    once: it is looked up with the position where it first occurs."""
+    its values: shapes, kinds, strides). Equal keys must convert alike."""
+    return each_distinct(keys, lambda distinct: list(map(convert, distinct)))
+
+
+def each_distinct(keys: Sequence[Any], convert: Callable[[list[Any]], Sequence[Any]]
+                  ) -> list[Any]:
+    """What ``convert`` makes of each key, given the distinct keys in one list (in order of
+    first occurrence) and returning one value for each. Each key is hashed once: it is
+    looked up with the position where it first occurs."""
     first: dict[Any, int] = {}
     positions = list(map(first.setdefault, keys, range(len(keys))))
     converted: list[Any] = [None] * len(keys)
-    for key, position in first.items():
-        converted[position] = convert(key)
+    for position, value in zip(first.values(), convert(list(first))):
+        converted[position] = value
     return list(map(converted.__getitem__, positions))
 
 
@@ -531,25 +533,33 @@ def _record_pieces(keys: Sequence[str], columns: list[Sequence[Any]], step: str,
     return ["[\n", *_objects(keys, columns, step, pad + step), "\n" + pad + "]"]
 
 
-def _objects(keys: Sequence[str], columns: list[Sequence[Any]], step: str, pad: str,
-             tail: Sequence[str] | None = None) -> list[str]:
+def _objects(keys: Sequence[str], columns: list[Sequence[Any]], step: str,
+             pad: str) -> list[str]:
     """The objects of :func:`_record_pieces`, opened at indentation ``pad`` and separated by
     commas, as pieces to join: per object an opening, then per key its label and value text
-    (one piece where the text comes with its label, see :func:`_texts`), then its ``tail``
-    (more keys, already written). Each column fills every ``stride``-th place of the list in
-    one slice assignment."""
-    count = len(columns[0])
+    (one piece where the text comes with its label, see :func:`_texts`)."""
     inner = ",\n" + pad + step
-    opening, closing = pad + "{\n" + pad + step, "\n" + pad + "}"
-    parts: list[Sequence[str]] = [[opening] + [closing + ",\n" + opening] * (count - 1)]
+    parts: list[Sequence[str]] = []
     for number, (key, column) in enumerate(zip(keys, columns)):
-        label = (inner if number else "") + encode_basestring(key) + ": "
-        texts, labelled = _texts(column, label)
-        if not labelled:
-            parts.append([label] * count)
-        parts.append(texts)
-    if tail is not None:
-        parts.append(tail)
+        parts += _column_parts((inner if number else "") + encode_basestring(key) + ": ",
+                               column)
+    return _interleave(parts, step, pad)
+
+
+def _column_parts(label: str, column: Sequence[Any]) -> list[Sequence[str]]:
+    """One key of every object: its label and value texts as one list of texts, or as a
+    list of labels and a list of texts."""
+    texts, labelled = _texts(column, label)
+    return [texts] if labelled else [[label] * len(texts), texts]
+
+
+def _interleave(parts: list[Sequence[str]], step: str, pad: str) -> list[str]:
+    """Objects opened at indentation ``pad`` and separated by commas, made of ``parts``
+    (each holds one text per object, in order), as pieces to join. Each part fills every
+    ``stride``-th place of the list in one slice assignment."""
+    count = len(parts[0])
+    opening, closing = pad + "{\n" + pad + step, "\n" + pad + "}"
+    parts = [[opening] + [closing + ",\n" + opening] * (count - 1), *parts]
     stride = len(parts)
     pieces: list[str] = [""] * (count * stride)
     for number, part in enumerate(parts):
@@ -581,3 +591,104 @@ def _dump(value: Any, step: str, pad: str) -> str:
         return "{\n" + ",\n".join(items) + "\n" + pad + "}"
     items = [inner + _dump(item, step, inner) for item in value]
     return "[\n" + ",\n".join(items) + "\n" + pad + "]"
+
+
+
+# --- the layers -------------------------------------------------------------------------
+# A layer's keys in runs of adjacent keys whose values repeat together (see
+# :func:`_layer_pieces`). ``input_shape`` and ``input_shapes`` come from
+# ``Layer.input_shapes``; the formula from ``Layer.size_checks``; the last three keys from
+# ``Layer.receptive_field``.
+_CALL_RUN = ("type", "is_op", "call")
+_MODULE_RUN = ("output_shape", "kind", "pooling", "kernel_size", "stride", "padding",
+               "dilation", "groups", "params", "trainable_params", "macs", "weighted",
+               "on_longest_path", "role", "stage")
+_SHAPE_RUN = ("input_shape", "input_shapes", *_MODULE_RUN)
+_FORMULA_RUN = ("formula", "formula_ok")
+assert LAYER_KEYS == ("index", "name", *_CALL_RUN, "inputs", *_SHAPE_RUN, "block",
+                      *_FORMULA_RUN, *_RF_KEYS)
+
+
+def _layer_pieces(layers: Sequence[Layer], step: str, pad: str) -> list[str]:
+    """The list of layer objects, as pieces to join (the layout of :func:`_record_pieces`).
+
+    Most of a layer repeats from layer to layer: the repeated blocks of a ResNet have the
+    same types, shapes, kernels and counts. So a layer is not written key by key but as a
+    few texts: its index, name and inputs (nearly every layer has its own) as columns of
+    :func:`_texts`, and each other run of keys as one text per distinct combination of its
+    values — the call (``type`` … ``call``), the shapes, kinds, kernels and counts
+    (``input_shape`` … ``stage``: one combination per kind of layer of a repeated block),
+    the block, the formula, the receptive field. The values of a run are read from all
+    layers by one ``attrgetter``, so no Python code runs per layer; each combination is
+    written value by value by :func:`_text`, as the encoder writes it.
+
+    Equal combinations are written alike because each key holds the one type that the
+    :class:`~resnet_explain.architecture.Layer` dataclass declares (a ``True`` equal to a
+    ``1`` of another layer is not looked for, as :func:`_texts` does not for tuples).
+    ``tests/test_views_columns.py`` checks the result against the plain layout of
+    ``to_dict``."""
+    if not layers:
+        return ["[]"]
+    pad += step
+    inner = ",\n" + pad + step
+
+    def labels(keys: Sequence[str]) -> list[str]:
+        return [inner + encode_basestring(key) + ": " for key in keys]
+
+    def values(*keys: str) -> list[Any]:
+        return list(map(attrgetter(*keys), layers))
+
+    def run(keys: Sequence[str], combinations: Sequence[Any],
+            expand: Callable[[Any], Sequence[Any]] | None = None) -> list[str]:
+        """One text per combination of values of ``keys`` (labels included): the
+        distinct combinations are written as a table of their own, column by column."""
+        heads = labels(keys)
+
+        def write(distinct: list[Any]) -> list[str]:
+            rows = distinct if expand is None else list(map(expand, distinct))
+            parts = chain.from_iterable(map(_column_parts, heads, zip(*rows)))
+            return list(map("".join, zip(*parts)))
+
+        return each_distinct(combinations, write)
+
+    fields = values("receptive_field")
+    parts = [*_column_parts('"index": ', values("index")),
+             *_column_parts(labels(["name"])[0], values("name")),
+             run(_CALL_RUN, values(*_CALL_RUN)),
+             *_column_parts(labels(["inputs"])[0], values("inputs")),
+             run(_SHAPE_RUN, list(zip(map(tuple, values("input_shapes")),
+                                      values(*_MODULE_RUN))), _with_input_shape),
+             *_column_parts(labels(["block"])[0], values("block")),
+             _formula_texts(layers, labels(_FORMULA_RUN)),
+             run(_RF_KEYS, list(map(id, fields)), _receptive_of(fields))]
+    return ["[\n", *_interleave(parts, step, pad), "\n" + pad[:-len(step)] + "]"]
+
+
+def _with_input_shape(key: tuple[tuple[Any, ...], tuple[Any, ...]]) -> tuple[Any, ...]:
+    """The values of the shape run from its key: the input shapes, then the module run."""
+    inputs, rest = key
+    return (inputs[0] if inputs else None, list(inputs), *rest)
+
+
+def _formula_texts(layers: Sequence[Layer], heads: list[str]) -> list[str]:
+    """``formula`` and ``formula_ok`` of each layer: null and true for a layer without size
+    checks (most layers). The others are functions of the size checks, and writing a formula
+    out is the costliest part of a layer: they are asked of one layer per distinct list of
+    size checks (the convolutions of repeated blocks share theirs)."""
+    checks = list(map(attrgetter("size_checks"), layers))
+    texts = [heads[0] + "null" + heads[1] + "true"] * len(layers)
+    keys = list(map(_checks_key, filter(None, checks)))
+    memo: dict[Any, Any] = dict(zip(keys, compress(layers, checks)))
+    for key, layer in memo.items():
+        memo[key] = "".join(map(add, heads, map(_text, (layer.formula, layer.formula_ok))))
+    for position, key in zip(compress(range(len(layers)), checks), keys):
+        texts[position] = memo[key]
+    return texts
+
+
+def _receptive_of(fields: Sequence[ReceptiveField | None]
+                  ) -> Callable[[int], tuple[Any, Any, Any]]:
+    """The values of ``receptive_field``, ``jump`` and ``rf_start`` by the id of the field
+    (the layers that do not change the field share the object; ``fields`` keeps them alive)."""
+    by_id = dict(zip(map(id, fields), fields))
+    return lambda key: _receptive(by_id[key])
