@@ -21,8 +21,17 @@ from test_render import TinyResNet
 from resnet_explain import explain
 from resnet_explain.architecture import Architecture
 from resnet_explain.render import jsonview
+from resnet_explain.render import numbers as fmt
 from resnet_explain.render.jsonview import each_once, layer_dict, to_dict, to_json
-from resnet_explain.render.rows import LAYER_RECORD, csv_record, layer_records
+from resnet_explain.render.rows import (
+    LAYER_RECORD,
+    build_table,
+    csv_record,
+    formula_cell,
+    layer_records,
+    params_cell,
+)
+from resnet_explain.render.text import render_table
 
 _CACHE: dict[str, Architecture] = {}
 
@@ -145,3 +154,53 @@ def test_column_texts_are_what_the_encoder_writes(values: list[Any]) -> None:
     texts, labelled = jsonview._texts(values, "k: ")
     expected = [json.dumps(value, ensure_ascii=False) for value in values]
     assert texts == (["k: " + text for text in expected] if labelled else expected)
+
+
+@pytest.mark.parametrize("model", MODELS)
+def test_layer_rows_hold_what_each_layer_says(model: str) -> None:
+    # The layer table formats each distinct value once, in one pass; here every cell and
+    # mark is made from its own layer by the plain rule.
+    arch = arch_of(model)
+    table = build_table(arch, "layer")
+    rows = [row for row in table.rows if row.span is None]
+    first = {layer.name: layer.params for layer in arch.layers if layer.call == 0}
+    scopes = {block.name + "." for block in arch.blocks if block.name}
+    assert len(rows) == len(arch.layers)
+    for row, layer in zip(rows, arch.layers):
+        scope = layer.block + "." if layer.block is not None else None
+        name = (layer.name[len(scope):] if scope in scopes and layer.name.startswith(scope)
+                else layer.name)
+        rf = layer.receptive_field
+        assert row.cells == (
+            name + (" (op)" if layer.is_op else f" ({layer.type})"),
+            fmt.kernel(layer.kernel_size, layer.stride, layer.padding, layer.dilation,
+                       layer.groups),
+            fmt.shape(layer.input_shape), fmt.shape(layer.output_shape),
+            params_cell(layer, first.get(layer.name, 0)), fmt.count(layer.macs),
+            str(layer.role), rf.label if rf is not None else "", formula_cell(layer))
+        assert row.marks == (layer.role, *(() if layer.formula_ok else ("mismatch",)),
+                             *(("weighted",) if layer.weighted else ()))
+
+
+@pytest.mark.parametrize("model", MODELS)
+@pytest.mark.parametrize("depth", ["layer", "block", "stage"])
+def test_text_table_is_the_plain_padded_layout(model: str, depth: str) -> None:
+    # Each body line is its cells padded to the column widths (numbers to the right),
+    # joined by two spaces, trailing spaces cut; header rows are written across.
+    table = build_table(arch_of(model), depth)
+    body = [row for row in table.rows if row.span is None]
+    firsts = [row.prefix + row.cells[0] for row in body]
+    columns = [firsts, *([row.cells[i] for row in body] for i in range(1, len(table.columns)))]
+    widths = [max([len(column.title), *map(len, cells)])
+              for column, cells in zip(table.columns, columns)]
+
+    def line(cells: list[str]) -> str:
+        return "  ".join(cell.rjust(width) if column.numeric else cell.ljust(width)
+                         for cell, width, column in zip(cells, widths, table.columns)).rstrip()
+
+    body_lines = iter([line([first, *row.cells[1:]]) for first, row in zip(firsts, body)])
+    expected = [line([column.title for column in table.columns]),
+                *[(row.prefix + row.span).rstrip() if row.span is not None
+                  else next(body_lines) for row in table.rows]]
+    lines = render_table(table).split("\n")
+    assert [lines[2], *lines[4:4 + len(table.rows)]] == expected  # title, rule, header, rule

@@ -672,18 +672,27 @@ def _with_input_shape(key: tuple[tuple[Any, ...], tuple[Any, ...]]) -> tuple[Any
 
 def _formula_texts(layers: Sequence[Layer], heads: list[str]) -> list[str]:
     """``formula`` and ``formula_ok`` of each layer: null and true for a layer without size
-    checks (most layers). The others are functions of the size checks, and writing a formula
-    out is the costliest part of a layer: they are asked of one layer per distinct list of
-    size checks (the convolutions of repeated blocks share theirs)."""
+    checks (most layers)."""
+    return each_check(layers, lambda layer: "".join(map(add, heads, map(_text, (
+        layer.formula, layer.formula_ok)))), heads[0] + "null" + heads[1] + "true")
+
+
+def each_check(layers: Sequence[Layer], convert: Callable[[Layer], Any],
+               default: Any) -> list[Any]:
+    """``convert(layer)`` of each layer that has size checks, ``default`` for the others.
+    What a view shows of the checks (the formula, whether it holds) is a function of them,
+    and writing a formula out is the costliest part of a layer: ``convert`` is called for
+    one layer per distinct list of size checks (the convolutions of repeated blocks share
+    theirs), the checks compared by their fields as the dataclass compares them."""
     checks = list(map(attrgetter("size_checks"), layers))
-    texts = [heads[0] + "null" + heads[1] + "true"] * len(layers)
+    converted = [default] * len(layers)
     keys = list(map(_checks_key, filter(None, checks)))
     memo: dict[Any, Any] = dict(zip(keys, compress(layers, checks)))
     for key, layer in memo.items():
-        memo[key] = "".join(map(add, heads, map(_text, (layer.formula, layer.formula_ok))))
+        memo[key] = convert(layer)
     for position, key in zip(compress(range(len(layers)), checks), keys):
-        texts[position] = memo[key]
-    return texts
+        converted[position] = memo[key]
+    return converted
 
 
 def _receptive_of(fields: Sequence[ReceptiveField | None]

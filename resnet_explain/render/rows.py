@@ -42,12 +42,11 @@ from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from functools import partial
 from itertools import repeat
-from operator import add
 from typing import TYPE_CHECKING, Any
 
 from ..architecture import Role, ShortcutKind, StageKind
 from . import numbers as fmt
-from .jsonview import LAYER_KEYS, block_dict, each_once, layer_columns, layer_fields, stage_dict
+from .jsonview import LAYER_KEYS, block_dict, each_check, each_once, layer_columns, stage_dict
 
 if TYPE_CHECKING:  # pragma: no cover
     from ..architecture import Architecture, Block, Layer, Stage
@@ -279,65 +278,86 @@ _MIDDLE, _LAST, _LINE, _SPACE = "├─ ", "└─ ", "│  ", "   "
 
 def _layer_cells(arch: Architecture) -> tuple[list[tuple[str, ...]], list[tuple[str, ...]]]:
     """The cells of every layer row, in :data:`LAYER_COLUMNS` order, and its marks (role,
-    ``mismatch``, ``weighted``). Each column is made for all layers at once from the JSON
-    view's values (:func:`~resnet_explain.render.jsonview.layer_fields`); a column's
-    repeated values (shapes, kernels, counts, receptive fields) are formatted once each."""
-    values = dict(zip(LAYER_KEYS, layer_fields(arch.layers)))
-    names, blocks = values["name"], values["block"]
+    ``mismatch``, ``weighted``).
+
+    One pass over the layers, in which whatever repeats is formatted once per distinct
+    value: the type label; the kernel, shapes, Param #, Mult-Adds and role of each distinct
+    combination (one per kind of layer of a repeated block); the receptive field of each
+    distinct field; the formula of each distinct list of size checks
+    (``jsonview.each_check``). A plain loop reads a slotted Layer's attributes faster than
+    ``attrgetter`` does, and one loop touches each Layer once."""
+    layers = arch.layers
     scopes = {block.name: block.name + "." for block in arch.blocks if block.name}
-    # Names relative to the block, then the type: "conv1 (Conv2d)", "add (op)".
-    kinds = [" (op)" if is_op else f" ({kind})" for is_op, kind in zip(values["is_op"],
-                                                                      values["type"])]
-    relative = []
-    for name, block in zip(names, blocks):
-        scope = scopes.get(block)
-        relative.append(name[len(scope):] if scope is not None and name.startswith(scope)
-                        else name)
-    labels = list(map(add, relative, kinds))
-    roles = list(map(str, values["role"]))
-    first_call = {name: params for name, call, params
-                  in zip(names, values["call"], values["params"]) if call == 0}
-    params = [_SHARED if call and first_call.get(name, 0) else count
-              for name, call, count in zip(names, values["call"], values["params"])]
-    kernels = list(zip(*(values[key] for key in (
-        "kernel_size", "stride", "padding", "dilation", "groups"))))
-    # Layers that keep a receptive field share it; equal fields (compared by their values,
-    # as the dataclass compares them) have equal labels.
-    fields = values["receptive_field"]
-    distinct = {id(field): field for field in fields}
-    value_of = {key: None if field is None else tuple(vars(field).values())
-                for key, field in distinct.items()}
-    field_of = {value: distinct[key] for key, value in value_of.items()}
-    checks = list(zip(values["formula"], values["formula_ok"]))
-    cells = list(zip(
-        labels, each_once(kernels, _kernel_text), each_once(values["input_shape"], fmt.shape),
-        each_once(values["output_shape"], fmt.shape), each_once(params, _params_text),
-        each_once(values["macs"], fmt.count), roles,
-        each_once(list(map(value_of.__getitem__, map(id, fields))),
-                  lambda key: _rf_text(field_of[key])),
-        each_once(checks, _formula_text)))
-    marks = each_once(list(zip(roles, values["formula_ok"], values["weighted"])), _marks)
+    first = {layer.name: layer.params for layer in layers if not layer.call}
+    formulas = each_check(layers, _formula_cells, ("", True))
+    types: dict[tuple[bool, str], str] = {}
+    sizes: dict[tuple[Any, ...], tuple[str, ...]] = {}
+    fields: dict[int, str] = {}
+    by_value: dict[Any, str] = {}
+    marks_of: dict[tuple[Any, ...], tuple[str, ...]] = {}
+    cells, marks = [], []
+    for layer, (formula, ok) in zip(layers, formulas):
+        # Names relative to the block, then the type: "conv1 (Conv2d)", "add (op)".
+        name, scope = layer.name, scopes.get(layer.block)
+        if scope is not None and name.startswith(scope):
+            name = name[len(scope):]
+        key = (layer.is_op, layer.type)
+        kind = types.get(key)
+        if kind is None:
+            kind = types[key] = _type_text(key)
+        params = layer.params
+        if layer.call and first.get(layer.name, 0):
+            params = _SHARED
+        shapes = layer.input_shapes
+        key = (layer.kernel_size, layer.stride, layer.padding, layer.dilation, layer.groups,
+               shapes[0] if shapes else None, layer.output_shape, params, layer.macs,
+               layer.role)
+        texts = sizes.get(key)
+        if texts is None:
+            texts = sizes[key] = _sizes_cells(key)
+        field = layer.receptive_field
+        rf = fields.get(id(field))
+        if rf is None:
+            rf = fields[id(field)] = _field_label(field, by_value)
+        cells.append((name + kind, *texts, rf, formula))
+        key = (texts[-1], ok, layer.weighted)
+        mark = marks_of.get(key)
+        if mark is None:
+            mark = marks_of[key] = _marks(key)
+        marks.append(mark)
     return cells, marks
 
 
 _SHARED = "(shared)"
 
 
-def _kernel_text(key: tuple[Any, ...]) -> str:
-    return fmt.kernel(*key)
+def _type_text(key: tuple[bool, str]) -> str:
+    is_op, type_name = key
+    return " (op)" if is_op else f" ({type_name})"
 
 
-def _params_text(value: int | str) -> str:
-    return value if isinstance(value, str) else fmt.count(value)
+def _sizes_cells(key: tuple[Any, ...]) -> tuple[str, ...]:
+    """Kernel/Stride/Pad, Input Shape, Output Shape, Param #, Mult-Adds and Role."""
+    *kernel, first_input, output, params, macs, role = key
+    return (fmt.kernel(*kernel), fmt.shape(first_input), fmt.shape(output),
+            params if isinstance(params, str) else fmt.count(params), fmt.count(macs),
+            str(role))
 
 
-def _rf_text(rf: ReceptiveField | None) -> str:
-    return rf.label if rf is not None else ""
+def _field_label(field: ReceptiveField | None, by_value: dict[Any, str]) -> str:
+    """The RF /jump cell of a field, made once per distinct field value (equal fields,
+    compared by their values as the dataclass compares them, have equal labels)."""
+    if field is None:
+        return ""
+    key = tuple(vars(field).values())
+    label = by_value.get(key)
+    if label is None:
+        label = by_value[key] = field.label
+    return label
 
 
-def _formula_text(key: tuple[str | None, bool]) -> str:
-    formula, ok = key
-    return "" if formula is None else f"{OK_MARK if ok else BAD_MARK} {formula}"
+def _formula_cells(layer: Layer) -> tuple[str, bool]:
+    return formula_cell(layer), layer.formula_ok
 
 
 def _marks(key: tuple[str, bool, bool]) -> tuple[str, ...]:
