@@ -618,9 +618,10 @@ def _layer_pieces(layers: Sequence[Layer], step: str, pad: str) -> list[str]:
     :func:`_texts`, and each other run of keys as one text per distinct combination of its
     values — the call (``type`` … ``call``), the shapes, kinds, kernels and counts
     (``input_shape`` … ``stage``: one combination per kind of layer of a repeated block),
-    the block, the formula, the receptive field. The values of a run are read from all
-    layers by one ``attrgetter``, so no Python code runs per layer; each combination is
-    written value by value by :func:`_text`, as the encoder writes it.
+    the block, the formula, the receptive field. One loop reads each Layer once (a plain
+    loop reads slotted attributes faster than ``attrgetter``) and numbers the distinct
+    combinations as it meets them; the distinct combinations are then written as a small
+    table of their own, column by column (:func:`_run_texts`), as the encoder writes them.
 
     Equal combinations are written alike because each key holds the one type that the
     :class:`~resnet_explain.architecture.Layer` dataclass declares (a ``True`` equal to a
@@ -631,60 +632,75 @@ def _layer_pieces(layers: Sequence[Layer], step: str, pad: str) -> list[str]:
         return ["[]"]
     pad += step
     inner = ",\n" + pad + step
+    calls: dict[tuple[Any, ...], int] = {}
+    runs: dict[tuple[Any, ...], int] = {}
+    fields: dict[int, int] = {}
+    rows = []
+    for layer in layers:
+        field = layer.receptive_field
+        rows.append((
+            layer.index, layer.name,
+            calls.setdefault((layer.type, layer.is_op, layer.call), len(calls)),
+            layer.inputs,
+            runs.setdefault((layer.output_shape, layer.kind, layer.pooling, layer.kernel_size,
+                             layer.stride, layer.padding, layer.dilation, layer.groups,
+                             layer.params, layer.trainable_params, layer.macs, layer.weighted,
+                             layer.on_longest_path, layer.role, layer.stage,
+                             *layer.input_shapes), len(runs)),
+            layer.block, layer.size_checks, fields.setdefault(id(field), len(fields)), field))
+    index, names, call_codes, inputs, run_codes, blocks, checks, field_codes, objects = (
+        zip(*rows))
+    by_id = dict(zip(map(id, objects), objects))
 
     def labels(keys: Sequence[str]) -> list[str]:
         return [inner + encode_basestring(key) + ": " for key in keys]
 
-    def values(*keys: str) -> list[Any]:
-        return list(map(attrgetter(*keys), layers))
+    def texts(codes: Sequence[int], keys: Sequence[str], rows: Sequence[Any]) -> list[str]:
+        return list(map(_run_texts(labels(keys), rows).__getitem__, codes))
 
-    def run(keys: Sequence[str], combinations: Sequence[Any],
-            expand: Callable[[Any], Sequence[Any]] | None = None) -> list[str]:
-        """One text per combination of values of ``keys`` (labels included): the
-        distinct combinations are written as a table of their own, column by column."""
-        heads = labels(keys)
-
-        def write(distinct: list[Any]) -> list[str]:
-            rows = distinct if expand is None else list(map(expand, distinct))
-            parts = chain.from_iterable(map(_column_parts, heads, zip(*rows)))
-            return list(map("".join, zip(*parts)))
-
-        return each_distinct(combinations, write)
-
-    fields = values("receptive_field")
-    parts = [*_column_parts('"index": ', values("index")),
-             *_column_parts(labels(["name"])[0], values("name")),
-             run(_CALL_RUN, values(*_CALL_RUN)),
-             *_column_parts(labels(["inputs"])[0], values("inputs")),
-             run(_SHAPE_RUN, list(zip(map(tuple, values("input_shapes")),
-                                      values(*_MODULE_RUN))), _with_input_shape),
-             *_column_parts(labels(["block"])[0], values("block")),
-             _formula_texts(layers, labels(_FORMULA_RUN)),
-             run(_RF_KEYS, list(map(id, fields)), _receptive_of(fields))]
+    parts = [*_column_parts('"index": ', index),
+             *_column_parts(labels(["name"])[0], names),
+             texts(call_codes, _CALL_RUN, list(calls)),
+             *_column_parts(labels(["inputs"])[0], inputs),
+             texts(run_codes, _SHAPE_RUN, list(map(_with_input_shape, runs))),
+             *_column_parts(labels(["block"])[0], blocks),
+             _formula_texts(layers, labels(_FORMULA_RUN), checks),
+             texts(field_codes, _RF_KEYS, [_receptive(by_id[key]) for key in fields])]
     return ["[\n", *_interleave(parts, step, pad), "\n" + pad[:-len(step)] + "]"]
 
 
-def _with_input_shape(key: tuple[tuple[Any, ...], tuple[Any, ...]]) -> tuple[Any, ...]:
-    """The values of the shape run from its key: the input shapes, then the module run."""
-    inputs, rest = key
-    return (inputs[0] if inputs else None, list(inputs), *rest)
+def _run_texts(heads: list[str], rows: Sequence[Sequence[Any]]) -> list[str]:
+    """The text of each row of values (labels ``heads`` included), written column by
+    column by :func:`_texts`."""
+    parts = chain.from_iterable(map(_column_parts, heads, zip(*rows)))
+    return list(map("".join, zip(*parts)))
 
 
-def _formula_texts(layers: Sequence[Layer], heads: list[str]) -> list[str]:
+def _with_input_shape(key: tuple[Any, ...]) -> tuple[Any, ...]:
+    """The values of the shape run (``input_shape`` … ``stage``) from its key: the module
+    run, then the input shapes."""
+    inputs = list(key[len(_MODULE_RUN):])
+    return (inputs[0] if inputs else None, inputs, *key[:len(_MODULE_RUN)])
+
+
+def _formula_texts(layers: Sequence[Layer], heads: list[str],
+                   checks: Sequence[list[SizeCheck]]) -> list[str]:
     """``formula`` and ``formula_ok`` of each layer: null and true for a layer without size
     checks (most layers)."""
     return each_check(layers, lambda layer: "".join(map(add, heads, map(_text, (
-        layer.formula, layer.formula_ok)))), heads[0] + "null" + heads[1] + "true")
+        layer.formula, layer.formula_ok)))), heads[0] + "null" + heads[1] + "true", checks)
 
 
-def each_check(layers: Sequence[Layer], convert: Callable[[Layer], Any],
-               default: Any) -> list[Any]:
-    """``convert(layer)`` of each layer that has size checks, ``default`` for the others.
+def each_check(layers: Sequence[Layer], convert: Callable[[Layer], Any], default: Any,
+               checks: Sequence[list[SizeCheck]] | None = None) -> list[Any]:
+    """``convert(layer)`` of each layer that has size checks, ``default`` for the others
+    (``checks``: each layer's ``size_checks``, where the caller has them already).
     What a view shows of the checks (the formula, whether it holds) is a function of them,
     and writing a formula out is the costliest part of a layer: ``convert`` is called for
     one layer per distinct list of size checks (the convolutions of repeated blocks share
     theirs), the checks compared by their fields as the dataclass compares them."""
-    checks = list(map(attrgetter("size_checks"), layers))
+    if checks is None:
+        checks = [layer.size_checks for layer in layers]
     converted = [default] * len(layers)
     keys = list(map(_checks_key, filter(None, checks)))
     memo: dict[Any, Any] = dict(zip(keys, compress(layers, checks)))
@@ -693,11 +709,3 @@ def each_check(layers: Sequence[Layer], convert: Callable[[Layer], Any],
     for position, key in zip(compress(range(len(layers)), checks), keys):
         converted[position] = memo[key]
     return converted
-
-
-def _receptive_of(fields: Sequence[ReceptiveField | None]
-                  ) -> Callable[[int], tuple[Any, Any, Any]]:
-    """The values of ``receptive_field``, ``jump`` and ``rf_start`` by the id of the field
-    (the layers that do not change the field share the object; ``fields`` keeps them alive)."""
-    by_id = dict(zip(map(id, fields), fields))
-    return lambda key: _receptive(by_id[key])

@@ -285,63 +285,55 @@ def _layer_cells(arch: Architecture) -> tuple[list[tuple[str, ...]], list[tuple[
     combination (one per kind of layer of a repeated block); the receptive field of each
     distinct field; the formula of each distinct list of size checks
     (``jsonview.each_check``). A plain loop reads a slotted Layer's attributes faster than
-    ``attrgetter`` does, and one loop touches each Layer once."""
+    ``attrgetter`` does, and one loop touches each Layer once; the names are made relative
+    to the block (``conv1 (Conv2d)``, ``add (op)``)."""
     layers = arch.layers
     scopes = {block.name: block.name + "." for block in arch.blocks if block.name}
     first = {layer.name: layer.params for layer in layers if not layer.call}
     formulas = each_check(layers, _formula_cells, ("", True))
-    types: dict[tuple[bool, str], str] = {}
-    sizes: dict[tuple[Any, ...], tuple[str, ...]] = {}
+    sizes: dict[tuple[Any, ...], tuple[Any, ...]] = {}
     fields: dict[int, str] = {}
     by_value: dict[Any, str] = {}
-    marks_of: dict[tuple[Any, ...], tuple[str, ...]] = {}
     cells, marks = [], []
     for layer, (formula, ok) in zip(layers, formulas):
-        # Names relative to the block, then the type: "conv1 (Conv2d)", "add (op)".
         name, scope = layer.name, scopes.get(layer.block)
         if scope is not None and name.startswith(scope):
             name = name[len(scope):]
-        key = (layer.is_op, layer.type)
-        kind = types.get(key)
-        if kind is None:
-            kind = types[key] = _type_text(key)
         params = layer.params
         if layer.call and first.get(layer.name, 0):
             params = _SHARED
         shapes = layer.input_shapes
-        key = (layer.kernel_size, layer.stride, layer.padding, layer.dilation, layer.groups,
-               shapes[0] if shapes else None, layer.output_shape, params, layer.macs,
-               layer.role)
-        texts = sizes.get(key)
-        if texts is None:
-            texts = sizes[key] = _sizes_cells(key)
+        key = (layer.is_op, layer.type, layer.kernel_size, layer.stride, layer.padding,
+               layer.dilation, layer.groups, shapes[0] if shapes else None,
+               layer.output_shape, params, layer.macs, layer.role, layer.weighted)
+        made = sizes.get(key)
+        if made is None:
+            made = sizes[key] = _sizes_cells(key)
+        kind, texts, mark, mismatch = made
         field = layer.receptive_field
         rf = fields.get(id(field))
         if rf is None:
             rf = fields[id(field)] = _field_label(field, by_value)
         cells.append((name + kind, *texts, rf, formula))
-        key = (texts[-1], ok, layer.weighted)
-        mark = marks_of.get(key)
-        if mark is None:
-            mark = marks_of[key] = _marks(key)
-        marks.append(mark)
+        marks.append(mark if ok else mismatch)
     return cells, marks
 
 
 _SHARED = "(shared)"
 
 
-def _type_text(key: tuple[bool, str]) -> str:
-    is_op, type_name = key
-    return " (op)" if is_op else f" ({type_name})"
-
-
-def _sizes_cells(key: tuple[Any, ...]) -> tuple[str, ...]:
-    """Kernel/Stride/Pad, Input Shape, Output Shape, Param #, Mult-Adds and Role."""
-    *kernel, first_input, output, params, macs, role = key
-    return (fmt.kernel(*kernel), fmt.shape(first_input), fmt.shape(output),
-            params if isinstance(params, str) else fmt.count(params), fmt.count(macs),
-            str(role))
+def _sizes_cells(key: tuple[Any, ...]) -> tuple[str, tuple[str, ...], tuple[str, ...],
+                                                 tuple[str, ...]]:
+    """What a layer's row shows of ``key`` (see :func:`_layer_cells`): the type after its
+    name (``" (Conv2d)"``, ``" (op)"``); Kernel/Stride/Pad, Input Shape, Output Shape,
+    Param #, Mult-Adds and Role; the marks of the row when its formula holds, and when not
+    (:func:`_marks`)."""
+    is_op, type_name, *kernel, first_input, output, params, macs, role, weighted = key
+    texts = (fmt.kernel(*kernel), fmt.shape(first_input), fmt.shape(output),
+             params if isinstance(params, str) else fmt.count(params), fmt.count(macs),
+             str(role))
+    return (" (op)" if is_op else f" ({type_name})", texts,
+            _marks((texts[-1], True, weighted)), _marks((texts[-1], False, weighted)))
 
 
 def _field_label(field: ReceptiveField | None, by_value: dict[Any, str]) -> str:
