@@ -296,12 +296,8 @@ def _layer_cells(arch: Architecture) -> tuple[list[tuple[str, ...]], list[tuple[
     by_value: dict[Any, str] = {}
     cells, marks = [], []
     for layer, (formula, ok) in zip(layers, formulas):
-        name, scope = layer.name, scopes.get(layer.block)
-        if scope is not None and name.startswith(scope):
-            name = name[len(scope):]
-        params = layer.params
-        if layer.call and first.get(layer.name, 0):
-            params = _SHARED
+        name = layer.name
+        params = _SHARED if layer.call and first.get(name, 0) else layer.params
         shapes = layer.input_shapes
         key = (layer.is_op, layer.type, layer.kernel_size, layer.stride, layer.padding,
                layer.dilation, layer.groups, shapes[0] if shapes else None,
@@ -314,7 +310,8 @@ def _layer_cells(arch: Architecture) -> tuple[list[tuple[str, ...]], list[tuple[
         rf = fields.get(id(field))
         if rf is None:
             rf = fields[id(field)] = _field_label(field, by_value)
-        cells.append((name + kind, *texts, rf, formula))
+        cells.append((name.removeprefix(scopes.get(layer.block, "")) + kind, *texts, rf,
+                      formula))
         marks.append(mark if ok else mismatch)
     return cells, marks
 

@@ -23,7 +23,7 @@ same bytes for the same Architecture (the golden tests rely on it).
 
 from __future__ import annotations
 
-from operator import add
+from operator import add, attrgetter
 
 from .rows import Table
 
@@ -33,10 +33,10 @@ GAP = "  "
 def render_table(table: Table) -> str:
     columns = table.columns
     body = [row for row in table.rows if row.span is None]
-    texts = list(zip(*(row.cells for row in body))) or [()] * len(columns)
+    texts = list(zip(*map(attrgetter("cells"), body))) or [()] * len(columns)
     # The first column carries the tree drawing in front of its text. Every other column
     # repeats its texts (shapes, kernels, counts): each distinct one is padded once.
-    cells = [list(map(add, (row.prefix for row in body), texts[0])), *texts[1:]]
+    cells = [list(map(add, map(attrgetter("prefix"), body), texts[0])), *texts[1:]]
     padded = []
     for column, column_cells in zip(columns, cells):
         distinct = dict.fromkeys(column_cells)
