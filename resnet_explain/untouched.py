@@ -26,6 +26,7 @@ What is kept, and how, at a cost that grows with the number of modules, never wi
 
 from __future__ import annotations
 
+import functools
 from collections.abc import Iterable
 from itertools import filterfalse, repeat
 from typing import Any
@@ -109,17 +110,18 @@ class Snapshot:
 
 
 _CONTAINERS = (list, dict, set)
-_STANDARD_ATTRIBUTES: frozenset[str] = frozenset()  # what nn.Module.__init__ sets
+
+
+@functools.cache
+def _standard_attributes() -> frozenset[str]:
+    """What ``nn.Module.__init__`` sets on every module: its registries and hook dicts."""
+    return frozenset(vars(nn.Module()))
 
 
 def _user_containers(module: nn.Module) -> list[Any]:
-    """The lists, dicts and sets among the attributes a module's own class set (not those
-    every nn.Module has: its registries and hook dicts)."""
-    global _STANDARD_ATTRIBUTES
-    if not _STANDARD_ATTRIBUTES:
-        _STANDARD_ATTRIBUTES = frozenset(vars(nn.Module()))
+    """The lists, dicts and sets among the attributes a module's own class set."""
     attributes = module.__dict__
-    return [attributes[key] for key in attributes.keys() - _STANDARD_ATTRIBUTES
+    return [attributes[key] for key in attributes.keys() - _standard_attributes()
             if isinstance(attributes[key], _CONTAINERS)]
 
 
