@@ -467,34 +467,19 @@ _TUPLES = frozenset({tuple, type(None)})  # shapes, kernel sizes …: tuples or 
 
 def each_once(keys: Sequence[Any], convert: Callable[[Any], Any]) -> list[Any]:
     """``convert`` of each key, called once per distinct key (a column of a table repeats
-    its values: shapes, kinds, strides). Equal keys must convert alike."""
-    return each_distinct(keys, lambda distinct: list(map(convert, distinct)))
-
-
-def each_distinct(keys: Sequence[Any], convert: Callable[[list[Any]], Sequence[Any]]
-                  ) -> list[Any]:
-    """What ``convert`` makes of each key, given the distinct keys in one list (in order of
-    first occurrence) and returning one value for each. Each key is hashed once: it is
-    looked up with the position where it first occurs."""
+    its values: shapes, kinds, strides). Equal keys must convert alike. Each key is hashed
+    once: it is looked up with the position where it first occurs."""
     first: dict[Any, int] = {}
     positions = list(map(first.setdefault, keys, range(len(keys))))
     converted: list[Any] = [None] * len(keys)
-    for position, value in zip(first.values(), convert(list(first))):
-        converted[position] = value
+    for key, position in first.items():
+        converted[position] = convert(key)
     return list(map(converted.__getitem__, positions))
 
 
 def _labelled(keys: Sequence[Any], text: Callable[[Any], str], label: str) -> list[str]:
     """``label`` + ``text`` of each key, each distinct key written once."""
     return each_once(keys, lambda key: label + text(key))
-
-
-def _field_text(value: tuple[int, ...] | None) -> str:
-    """A size, jump or start of a receptive field (or null)."""
-    try:
-        return _int_tuple_text(value)
-    except _NotInts:
-        return _text(value)
 
 
 def _str_text(value: str | None) -> str:
