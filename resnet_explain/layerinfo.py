@@ -8,6 +8,7 @@ student's ``class MyConv(nn.Conv2d)`` is a convolution too.
 from __future__ import annotations
 
 import functools
+from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
@@ -171,7 +172,7 @@ _READERS = {CONV: _conv_attrs, LINEAR: _linear_attrs, BATCH_NORM: _batch_norm_at
 
 
 @functools.cache
-def _reader(cls: type) -> Any:
+def _reader(cls: type) -> Callable[[nn.Module], LayerAttrs]:
     """The reader of a module class's attributes; a kind with nothing to read gets only its
     kind."""
     kind = _kind(cls)

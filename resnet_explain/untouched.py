@@ -26,6 +26,7 @@ What is kept, and how, at a cost that grows with the number of modules, never wi
 
 from __future__ import annotations
 
+import copy
 import functools
 from collections.abc import Iterable
 from itertools import filterfalse, repeat
@@ -44,12 +45,10 @@ class Snapshot:
 
     def __init__(self, modules: Iterable[nn.Module], tensors: Iterable[torch.Tensor],
                  device: torch.device) -> None:
-        # Whole lists at a time (``map`` and list comparison run in C): the snapshot of a
-        # resnet152 is ~2,000 dicts, and a Python loop over them cost a trace ~1 ms.
+        # Whole lists at a time (``map`` and list comparison run in C), not a Python loop
+        # per dict: resnet152's snapshot is ~2,000 dicts.
         modules = list(modules)
         attributes = [module.__dict__ for module in modules]
-        modules_of_own_code = [module for module in modules
-                               if not torch_forward(type(module))]
         inner = [registry for key in _INNER for registry in map(dict.get, attributes,
                                                                 repeat(key))
                  if registry is not None]
@@ -57,7 +56,8 @@ class Snapshot:
         self.current: list[dict] = [*attributes, *filter(None, inner)]
         self.saved: list[dict] = list(map(dict.copy, self.current))
         self.empty: list[dict] = list(filterfalse(None, inner))
-        self.containers = [(value, _copy(value)) for module in modules_of_own_code
+        self.containers = [(value, copy.copy(value)) for module in modules
+                           if not torch_forward(type(module))
                            for value in _user_containers(module)]
         self.tensors = list(tensors)
         self.by_id = {id(t): t for t in self.tensors}
@@ -97,12 +97,12 @@ class Snapshot:
             if not _same(container, saved):
                 _refill(container, saved)
         with torch.no_grad():
-            for tensor, copy in self.written.values():
-                if tensor.shape == copy.shape and tensor.dtype == copy.dtype and \
-                        tensor.device == copy.device:
-                    tensor.copy_(copy)
+            for tensor, values in self.written.values():
+                if tensor.shape == values.shape and tensor.dtype == values.dtype and \
+                        tensor.device == values.device:
+                    tensor.copy_(values)
                 else:  # ``.data`` was replaced by a tensor of another shape
-                    tensor.data = copy
+                    tensor.data = values
         self.written.clear()
         torch.set_rng_state(self.rng)
         if self.cuda is not None:
@@ -123,11 +123,6 @@ def _user_containers(module: nn.Module) -> list[Any]:
     attributes = module.__dict__
     return [attributes[key] for key in attributes.keys() - _standard_attributes()
             if isinstance(attributes[key], _CONTAINERS)]
-
-
-def _copy(container: Any) -> Any:
-    return list(container) if isinstance(container, list) else \
-        dict(container) if isinstance(container, dict) else set(container)
 
 
 def _refill(container: Any, saved: Any) -> None:
