@@ -9,7 +9,8 @@ Nothing here looks at class or attribute names to decide what a layer *does*:
   conv2_x … conv5_x: a new stage starts where the feature map shrinks);
 * the **plain depth** is the number of weighted layers on the longest input→output path — the
   number in a ResNet's name. Projection shortcuts are off that path, so they are not counted,
-  and neither are gates whose output is broadcast in a multiplication (squeeze-and-excitation).
+  and neither are side branches whose output is broadcast over the map: a gate multiplied in
+  (squeeze-and-excitation) or a context added to it (a global-context block).
 
 Module names are only used for what they are: labels, and to tell which of two neighbouring
 blocks a layer between them belongs to (a ReLU after the add sits in the block's module).
@@ -37,6 +38,7 @@ from .architecture import (
     SizeCheck,
     Stage,
     StageKind,
+    joins_two_branches,
 )
 from .arithmetic import conv_macs, linear_macs, size_checks, transposed_conv_macs
 from .checks import find_mistakes
@@ -204,17 +206,35 @@ class _Graph:
         """Inputs through which the plain path may run.
 
         A multiplication whose other input is broadcast (squeeze-and-excitation, ECA,
-        selective-kernel attention) scales the feature map by a gate: the gate's layers sit
-        on a side branch, so the path continues through the full-size input only.
+        selective-kernel attention) scales the feature map by a gate; an addition whose other
+        input is broadcast (a global-context block's per-channel context, GCNet) shifts it.
+        Either way the side branch's layers are off the path, which continues through the
+        full-size input only.
         """
-        if layer.is_op and layer.type == "mul" and len(preds) > 1:
+        if not layer.is_op or len(preds) < 2:
+            return preds
+        if layer.type == "mul":
             # The gate is the smaller operand, broadcast over the map: compare sizes, not
             # shapes, as a selective-kernel unit multiplies a stack of its paths.
             sizes = [math.prod(self.layers[p].output_shape) for p in preds]
             full = [p for p, size in zip(preds, sizes) if size == max(sizes)]
             if len(full) < len(preds):
                 return full
+        elif layer.type == "add" and len(layer.inputs) == len(layer.input_shapes):
+            # The context is an operand broadcast to the sum's shape (its own shape, not its
+            # producer's: Res2Net adds a channel slice of a wider map, which is no context).
+            out = layer.output_shape
+            full = [p for p, shape in zip(layer.inputs, layer.input_shapes)
+                    if not _broadcast(shape, out)]
+            if full and len(full) < len(layer.inputs):
+                return [p for p in full if p != MODEL_INPUT]
         return preds
+
+    def is_side_merge(self, index: int) -> bool:
+        """Whether layer ``index`` merges a side branch broadcast over the map (a gate or a
+        context; see :meth:`path_preds`)."""
+        preds = self.preds[index]
+        return len(preds) > 1 and len(self.path_preds(self.layers[index], preds)) < len(preds)
 
     def longest_path(self, end: int) -> list[int]:
         path: list[int] = []
@@ -315,8 +335,10 @@ def _find_blocks(layers: list[Layer], graph: _Graph, input_shape: Shape) -> list
     # F(x), not a block of the network's hierarchy.
     owned: set[int] = set()
     for layer in layers:
-        if not (layer.is_op and layer.type == "add" and len(layer.inputs) == 2):
+        if not joins_two_branches(layer):
             continue
+        if graph.is_side_merge(layer.index):
+            continue  # a context broadcast over the map (GCNet): not x + F(x)
         a, b = layer.inputs
         fork, branch_a, branch_b = graph.branches(a, b)
         if not branch_a and not branch_b:
@@ -371,9 +393,10 @@ def _is_residual(layers: list[Layer], add: Layer, fork: int, fork_shape: Shape,
     * The shortcut carries the block's *whole* input: what it reads of the fork has all the
       fork's channels (the identity, a projection of it, or option A's subsample padded with
       zeros). Res2Net's ``sp + spx[i]`` adds a *slice* of the input: not a block.
-    * The main path (leaving out gates: squeeze-and-excitation, selective-kernel attention,
-      which multiply) never drops below the block's output resolution: a feature pyramid's
-      top-down add joins a map brought back up from a coarser level, not ``F(x)``.
+    * Neither branch (leaving out the main path's side branches: gates that multiply,
+      contexts that are added) drops below the block's output resolution: a feature
+      pyramid's top-down add joins a map brought back up from a coarser level, not ``F(x)``
+      — whichever of the two branches has more layers.
     """
     # What reads the fork on the shortcut: its layers, or for the identity the add itself.
     readers = [layers[i] for i in shortcut] if shortcut else [add]
@@ -385,13 +408,20 @@ def _is_residual(layers: list[Layer], add: Layer, fork: int, fork_shape: Shape,
     if len(out) < 3:
         return True  # no map to keep
     out_map = out[2:]
-    for index in route:
+    for index in (*route, *shortcut):
         shape = layers[index].output_shape
         if len(shape) == len(out):
             for size, kept in zip(shape[2:], out_map):
                 if size < kept:
                     return False
     return True
+
+
+def _broadcast(shape: Shape, whole: Shape) -> bool:
+    """Whether an operand of ``shape`` is stretched to ``whole``: the same rank, each size
+    equal or 1, and fewer elements."""
+    return (len(shape) == len(whole) and math.prod(shape) < math.prod(whole)
+            and all(size in (1, full) for size, full in zip(shape, whole)))
 
 
 def _fewer_channels(shape: Shape, whole: Shape) -> bool:
@@ -407,12 +437,12 @@ def _own_stride(layer: Layer) -> int:
 
 def _route(graph: _Graph, add: Layer, main: list[int]) -> list[int]:
     """The main branch's layers that the data flows through from the fork to the add: the
-    branch without its gates (the side paths that only scale the map they multiply)."""
+    branch without its side paths (gates and contexts that only scale or shift the map)."""
     layers = graph.layers
     for i in main:
-        if layers[i].is_op and layers[i].type == "mul":
+        if graph.is_side_merge(i):
             break
-    else:  # Without a gate the data flows through every layer of the branch: each one
+    else:  # Without a side path the data flows through every layer of the branch: each one
         return main  # leads to the add by a path inside the branch (not through the fork).
     branch = set(main)
     todo = [i for i in add.inputs if i in branch]
@@ -697,7 +727,8 @@ def _depth_formula(depth: int, blocks: list[Block], stages: list[Stage], stem_gr
                    head_group: Stage | None) -> str:
     """``34 = 1 + 2×(3+4+6+3) + 1``: stem + per-block depth × blocks per stage + head."""
     if not blocks:
-        return f"{depth} = {depth} weighted layers on the longest path (no residual blocks)"
+        noun = "layer" if depth == 1 else "layers"
+        return f"{depth} = {depth} weighted {noun} on the longest path (no residual blocks)"
     stem = stem_group.weighted_on_path if stem_group is not None else 0
     head = head_group.weighted_on_path if head_group is not None else 0
     per_block = {b.main_weighted for b in blocks}

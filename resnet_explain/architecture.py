@@ -177,6 +177,11 @@ class SizeCheck:
         return self.equation if self.ok else f"{self.equation}  ≠ traced {self.traced}"
 
 
+def joins_two_branches(layer: Layer) -> bool:
+    """An add of two traced tensors: a residual block's candidate."""
+    return layer.is_op and layer.type == "add" and len(layer.inputs) == 2
+
+
 class _Attachable:
     """A slot for the link to the owning Architecture (``render.display.attach``): a plain
     attribute, not a field, so equality, ``to_dict`` and the JSON ignore it."""
@@ -386,6 +391,20 @@ class Architecture:
     @property
     def batch_size(self) -> int:
         return self.input_shape[0]
+
+    @property
+    def branch_adds(self) -> list[Layer]:
+        """The adds that join two traced branches: where residual blocks are looked for. One
+        is a block only when it is ``x + F(x)`` of the block's whole input (see ``blocks``)."""
+        return [layer for layer in self.layers if joins_two_branches(layer)]
+
+    def no_blocks_reason(self) -> str:
+        """Why a network has no residual blocks, in words (for the views)."""
+        adds = len(self.branch_adds)
+        if not adds:
+            return "no two branches are added anywhere"
+        some = "an add joins two branches" if adds == 1 else f"{adds} adds join two branches"
+        return f"{some}, but none is x + F(x) of a block's whole input"
 
     @property
     def formula_mismatches(self) -> list[Layer]:

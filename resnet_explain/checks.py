@@ -31,6 +31,7 @@ from .architecture import (
     RESHAPE,
     Architecture,
     Layer,
+    SizeCheck,
 )
 
 
@@ -95,14 +96,35 @@ def _inexact_downsampling(arch: Architecture) -> list[str]:
             if check.stride <= 1:
                 continue  # no downsampling to judge
             size = _unpadded_size(arch, layer, axis - len(layer.size_checks), check.in_size)
-            if check.traced != math.ceil(size / check.stride):
+            expected = math.ceil(size / check.stride)
+            if check.traced != expected:
+                # An even map loses its last pixels (112 → 55 never reads pixel 111); an odd
+                # one may only miss the convention (Inception's 299 → 149 reads them all).
+                how = "divides the size exactly" if size % check.stride == 0 else \
+                    f"gives ⌈{size}/{check.stride}⌉ = {expected}"
                 found.append(
-                    f"{layer.name} turns {size} into {check.traced} "
-                    f"({check.derivation}), not {math.ceil(size / check.stride)}: "
+                    f"{layer.name or layer.type} turns {size} into {check.traced} "
+                    f"({check.derivation}), not {expected}{_unread(check, size)}: "
                     f"with stride {check.stride}, padding {(check.kernel - 1) // 2} for a "
-                    f"{check.kernel}×{check.kernel} kernel divides the size exactly")
+                    f"{check.kernel}×{check.kernel} kernel {how}")
                 break
     return found
+
+
+def _unread(check: SizeCheck, size: int) -> str:
+    """What the windows of a strided layer leave out of its input, in words: the last input
+    index the last window reaches is (out − 1)·S − P + D·(K − 1). Said only where the layer
+    reads the map itself (no explicit pad layer in front, whose rows would be padding)."""
+    if size != check.in_size or check.transposed:
+        return ""
+    reached = (check.traced - 1) * check.stride - check.padding + \
+        check.dilation * (check.kernel - 1)
+    unread = check.in_size - 1 - reached
+    if unread <= 0:
+        return " (its windows still read every input pixel)"
+    line = "row" if check.dim == "H" else "column"
+    last = f"last {line}" if unread == 1 else f"last {unread} {line}s"
+    return f" (its windows never read the {last})"
 
 
 def _unpadded_size(arch: Architecture, layer: Layer, axis: int, size: int) -> int:

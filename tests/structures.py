@@ -4,7 +4,8 @@ Each one is a miniature of a published design, written here from its paper's des
 a feature pyramid on a ResNet body (Lin et al. 2017), Res2Net's hierarchical splits (Gao et
 al. 2019), selective-kernel attention (Li et al. 2019), a dilated ResNet (torchvision's
 ``replace_stride_with_dilation``), BiT's explicit pad before the stem pool (timm resnetv2,
-``stem_type="fixed"``) and a deep stem (ResNet-C/D: three 3×3 convs instead of one 7×7).
+``stem_type="fixed"``), a deep stem (ResNet-C/D: three 3×3 convs instead of one 7×7) and
+global-context blocks (Cao et al. 2019, GCNet; timm's gcresnet*).
 """
 
 from __future__ import annotations
@@ -183,6 +184,51 @@ class SKNet(nn.Module):
         super().__init__()
         self.stem = conv_bn(3, 16)
         self.blocks = nn.Sequential(*[SKBlock() for _ in range(blocks)])
+        self.fc = nn.Linear(16, 10)
+
+    def forward(self, x: torch.Tensor) -> torch.Tensor:
+        x = self.blocks(F.relu(self.stem(x)))
+        return self.fc(torch.flatten(F.adaptive_avg_pool2d(x, 1), 1))
+
+
+class GlobalContext(nn.Module):
+    """GCNet's context block: a 1×1 conv scores every position, a softmax over the map pools
+    the input with those weights into one vector per image, a bottleneck of two 1×1 convs
+    transforms it, and it is *added* to every position of the map (broadcast)."""
+
+    def __init__(self, channels: int, hidden: int = 4) -> None:
+        super().__init__()
+        self.score = nn.Conv2d(channels, 1, 1)
+        self.transform = nn.Sequential(nn.Conv2d(channels, hidden, 1), nn.LayerNorm([hidden, 1, 1]),
+                                       nn.ReLU(), nn.Conv2d(hidden, channels, 1))
+
+    def forward(self, x: torch.Tensor) -> torch.Tensor:
+        n, c, h, w = x.shape
+        weights = self.score(x).reshape(n, 1, h * w).softmax(dim=-1).unsqueeze(3)
+        context = (x.reshape(n, c, h * w).unsqueeze(1) @ weights).view(n, c, 1, 1)
+        return x + self.transform(context)
+
+
+class GCBasic(Basic):
+    """A basic block with a context block after its second conv (GCNet's placement)."""
+
+    def __init__(self, c_in: int, c_out: int, stride: int = 1) -> None:
+        super().__init__(c_in, c_out, stride)
+        self.context = GlobalContext(c_out)
+
+    def forward(self, x: torch.Tensor) -> torch.Tensor:
+        shortcut = x if self.down is None else self.down(x)
+        return F.relu(self.context(self.b(F.relu(self.a(x)))) + shortcut)
+
+
+class GCResNet(nn.Module):
+    """Two stages of two GC basic blocks: 8 → 16 channels, stride 2 into the second."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.stem = conv_bn(3, 8)
+        self.blocks = nn.Sequential(GCBasic(8, 8), GCBasic(8, 8), GCBasic(8, 16, 2),
+                                    GCBasic(16, 16))
         self.fc = nn.Linear(16, 10)
 
     def forward(self, x: torch.Tensor) -> torch.Tensor:

@@ -38,7 +38,22 @@ def test_max_pool_without_padding_is_reported():
     assert arch.layer("1").output_shape[2] == 55
     (warning,) = arch.warnings
     assert warning.startswith("1 turns 112 into 55 (55 = ⌊(112 − 3)/2⌋ + 1), not 56")
-    assert "padding 1" in warning
+    # The last window starts at 2·54 = 108 and ends at 110: pixel 111 is never read.
+    assert "(its windows never read the last row)" in warning
+    assert warning.endswith("padding 1 for a 3×3 kernel divides the size exactly")
+
+
+def test_an_odd_map_is_told_the_ceiling_not_an_exact_division():
+    # Inception's stem: a valid 3×3/2 conv takes 299 to 149 = ⌊(299 − 3)/2⌋ + 1, where
+    # padding 1 would give ⌈299/2⌉ = 150; its last window (296–298) still reaches the edge.
+    (warning,) = explain(nn.Conv2d(3, 8, 3, 2), (1, 3, 299, 299)).warnings
+    # The model is the layer: named by its type, as it has no module name.
+    assert warning.startswith("Conv2d turns 299 into 149 (149 = ⌊(299 − 3)/2⌋ + 1), not 150 ")
+    assert "(its windows still read every input pixel)" in warning
+    assert warning.endswith("gives ⌈299/2⌉ = 150") and "exactly" not in warning
+    # A 5×5/2 conv without padding on 12: windows end at 2·3 + 4 = 10, so column 11 is lost.
+    (warning,) = explain(nn.Conv2d(3, 8, 5, 2), (1, 3, 12, 12)).warnings
+    assert "not 6 (its windows never read the last row)" in warning
 
 
 @pytest.mark.parametrize("name", [n for n in MODEL_NAMES if n != "resnet1202"])

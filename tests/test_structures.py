@@ -84,6 +84,64 @@ def test_selective_kernel_attention_is_off_the_plain_path():
     assert len(gate) == 6 and not any(la.on_longest_path for la in gate)
 
 
+def test_a_global_context_added_to_the_map_is_off_the_plain_path():
+    # GCNet adds a per-channel context (pooled over the whole map, 1×1) to every position:
+    # a side branch, like SE's gate but added. Found before: its 1×1 context made every
+    # block's main path "drop below the output resolution", so no block was found at all.
+    model = S.GCResNet()
+    arch = explain(model, (3, 16, 16))
+    assert len(arch.blocks) == 4 and _counts(arch) == [2, 2]
+    assert [b.kind for b in arch.blocks] == [ShortcutKind.IDENTITY, ShortcutKind.IDENTITY,
+                                             ShortcutKind.PROJECTION, ShortcutKind.IDENTITY]
+    # Per block 3×3, 3×3 on the plain path; the score and the two transform convs are not.
+    assert {b.main_weighted for b in arch.blocks} == {2}
+    assert arch.plain_depth == 1 + 4 * 2 + 1
+    assert arch.depth_formula == "10 = 1 + 2×(2+2) + 1"
+    context = [la for la in arch.layers if ".context." in la.name and la.weighted]
+    assert len(context) == 4 * 3 and not any(la.on_longest_path for la in context)
+    assert arch.weighted_layers == arch.plain_depth + arch.shortcut_projections + len(context)
+    assert arch.shortcut_projections == 1
+    # The context's add stays inside its block's main path; it is no block of its own.
+    adds = [la for la in arch.layers if la.type == "add"]
+    assert len(adds) == 8 and {la.role for la in adds} == {Role.MAIN}
+    assert arch.total_params == sum(p.numel() for p in model.parameters())
+
+
+class DownUp(nn.Module):
+    """A top-down add with no residual block: a lateral 1×1 of a map plus the same map
+    taken down to half size and brought back up (a one-level feature pyramid)."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.stem = nn.Conv2d(3, 8, 3, padding=1)
+        self.down = nn.Conv2d(8, 8, 3, stride=2, padding=1)
+        self.lateral = nn.Conv2d(8, 8, 1)
+
+    def forward(self, x: torch.Tensor) -> torch.Tensor:
+        x = self.stem(x)
+        return self.lateral(x) + F.interpolate(self.down(x), scale_factor=2.0)
+
+
+def test_a_network_without_blocks_says_why():
+    from resnet_explain.diagram.block import find_block
+    from resnet_explain.errors import UserError
+
+    pyramid = explain(DownUp(), (3, 16, 16))
+    assert pyramid.blocks == [] and len(pyramid.branch_adds) == 1
+    line = "Residual blocks: none (an add joins two branches, but none is x + F(x) of a " \
+        "block's whole input)"
+    assert line in pyramid.table("text").splitlines()
+    with pytest.raises(UserError, match="an add joins two branches, but none is x"):
+        find_block(pyramid, "conv2_1")
+    plain = explain(nn.Sequential(nn.Conv2d(3, 8, 3), nn.ReLU(), nn.Conv2d(8, 8, 3)),
+                    (3, 16, 16))
+    assert plain.branch_adds == []
+    assert "Residual blocks: none (no two branches are added anywhere)" in plain.table("text")
+    assert plain.depth_formula == "2 = 2 weighted layers on the longest path (no residual blocks)"
+    one = explain(nn.Conv2d(3, 8, 3), (3, 16, 16))
+    assert one.depth_formula == "1 = 1 weighted layer on the longest path (no residual blocks)"
+
+
 def test_the_tiny_resnet_reference():
     arch = explain(S.TinyResNet(), (3, 64, 64))
     assert _counts(arch) == [2, 2, 2, 2] and arch.plain_depth == 18

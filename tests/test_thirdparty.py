@@ -48,6 +48,9 @@ def test_torchvision_resnext_and_wide_resnet_keep_the_depth_of_resnet50():
     ("resnetv2_50", "50 = 1 + 3×(3+4+6+3) + 1", 4),    # pre-activation, act1/norm names
     ("seresnet50", "50 = 1 + 3×(3+4+6+3) + 1", 4),     # SE gates are off the plain path
     ("ecaresnet50d", "52 = 3 + 3×(3+4+6+3) + 1", 4),
+    # A global-context block adds its pooled context to the map: off the plain path, like SE.
+    ("gcresnet50t", "52 = 3 + 3×(3+4+6+3) + 1", 4),
+    ("gcresnext26ts", "28 = 3 + 3×(2+2+2+2) + 1", 4),
     # Each stage's first block runs its 3×3 splits side by side, the others in a chain.
     ("res2net50_26w_4s", "74 = 1 + (3 + 5×2) + (3 + 5×3) + (3 + 5×5) + (3 + 5×2) + 1", 4),
 ])

@@ -37,7 +37,7 @@ def find_block(arch: Architecture, name: str) -> Block:
     except KeyError:
         pass
     if not arch.blocks:
-        raise UserError(f"{arch.model} has no residual blocks (no add of two branches)",
+        raise UserError(f"{arch.model} has no residual blocks ({arch.no_blocks_reason()})",
                         "Draw the network instead: --level layer") from None
     first, last = arch.blocks[0], arch.blocks[-1]
     raise UserError(

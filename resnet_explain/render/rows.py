@@ -179,7 +179,7 @@ def _weighted_line(arch: Architecture) -> str:
 
 def _blocks_line(arch: Architecture) -> str:
     if not arch.blocks:
-        return "Residual blocks: none (no two branches are added anywhere)"
+        return f"Residual blocks: none ({arch.no_blocks_reason()})"
     kinds = [b.kind for b in arch.blocks]
     order = [*KINDS, *sorted(set(kinds) - set(KINDS))]
     parts = [f"{kinds.count(kind)} {kind}" for kind in order if kind in kinds]
