@@ -707,7 +707,11 @@ def _failure_context(error: Exception, recorder: _Recorder,
         module = dict(named_modules).get(name)
         sources, shapes = recorder.leaf_input
         attrs = module_attrs(module) if module is not None else LayerAttrs()
-        reshape = attrs.kind == RESHAPE
+        # A reshape inside a leaf of the user's (timm's HeatmapMaxDet: ``x.view(b, c, -1)``)
+        # fails on an empty batch as a Flatten layer does.
+        reshape = attrs.kind == RESHAPE or (
+            recorder.failed is not None and recorder.failed.op in _RESHAPE_OPS
+            and _caused_by(error, recorder.failed.error))
         context.update(explain_failed_layer(FailedLayer(
             name=name, type=type(module).__name__, attrs=attrs,
             shapes=[real(s) for s in shapes], producers=sources), calls))
@@ -724,7 +728,35 @@ def _failure_context(error: Exception, recorder: _Recorder,
             func, args, kwargs = failed.call
             words = _ask_again(func, again(args), {k: again(v) for k, v in kwargs.items()}) \
                 or error
+    if x.device.type == "meta" and not context.get("fix"):
+        lesson = _meta_lesson(error)
+        if lesson:
+            context["fix"] = lesson
     return context, 2 * len(calls) + (0 if reshape else 1), words
+
+
+# What PyTorch says when a meta tensor is asked for its values, or when an op has no meta
+# kernel (torch 2.x wording), and what that means for the user.
+_NEEDS_VALUES = ("item() cannot be called on meta", "Cannot copy out of meta tensor",
+                 "for torch.nonzero()", "meta device type tensor to numpy",
+                 "meta tensor without output_size")
+_NO_META_KERNEL = ("no fake impl or Meta kernel",)
+
+
+def _meta_lesson(error: BaseException) -> str:
+    """The fix for a meta-engine failure that is no mistake of the user's: the forward
+    needs values, or an op PyTorch cannot run on shapes alone (the empty batch, tried first,
+    failed too)."""
+    text = str(error)
+    if any(words in text for words in _NEEDS_VALUES):
+        return ("That line needs the values of a tensor (int(t), t.item(), .tolist(), "
+                ".nonzero(), a boolean mask), which a shape-only trace does not compute: "
+                "explain the layers before it, e.g. explain(model.backbone)")
+    if any(words in text for words in _NO_META_KERNEL):
+        return ("PyTorch has no shape-only (meta) version of that op, and an empty batch "
+                "could not run the model either: explain the layers before it, "
+                "e.g. explain(model.backbone)")
+    return ""
 
 
 def _ask_again(func: Any, args: tuple, kwargs: dict) -> BaseException | None:

@@ -112,3 +112,39 @@ def test_the_command_line_gives_the_same_lesson_in_one_line():
                            "(16) must match the size of tensor b (32)")
     assert "Block layer2.0 adds a 32-channel 16×16 main path to a 16-channel 32×32" in line
     assert "option B" in line
+
+
+class KeypointHead(torch.nn.Module):
+    """A pose model's last step (pytorchcv's HeatmapMaxDetBlock): the argmax of each heatmap,
+    read back as Python ints. It needs the heatmaps' values, which a shape-only trace does
+    not compute; its first line, ``view(b, c, -1)``, cannot reshape an empty batch either."""
+
+    def forward(self, x: torch.Tensor) -> torch.Tensor:
+        b, c = x.shape[:2]
+        flat = x.view(b, c, -1)
+        best = flat.argmax(dim=2)
+        return torch.tensor([[int(best[i, k]) for k in range(c)] for i in range(b)])
+
+
+class PoseNet(torch.nn.Module):
+    def __init__(self) -> None:
+        super().__init__()
+        self.conv = torch.nn.Conv2d(3, 4, 3, padding=1)
+        self.head = KeypointHead()
+
+    def forward(self, x: torch.Tensor) -> torch.Tensor:
+        return self.head(self.conv(x))
+
+
+def test_a_forward_that_needs_values_says_so_not_that_an_empty_batch_cannot_reshape():
+    # Both engines fail in the head: the empty batch at the view (an artefact of batch 0,
+    # which loses the tie), the meta engine at int(), which is what the user must hear.
+    message = str(failure(PoseNet(), (1, 3, 8, 8)))
+    assert "Tensor.item() cannot be called on meta tensors — in head (KeypointHead)" in message
+    assert "int(best[i, k])" in message and "cannot reshape" not in message
+    assert message.endswith("That line needs the values of a tensor (int(t), t.item(), "
+                            ".tolist(), .nonzero(), a boolean mask), which a shape-only trace "
+                            "does not compute: explain the layers before it, "
+                            "e.g. explain(model.backbone)")
+    # What it points to works: the layers before the head.
+    assert explain(PoseNet().conv, (1, 3, 8, 8)).layers[0].output_shape == (1, 4, 8, 8)
