@@ -330,9 +330,12 @@ class _Graph:
 def _find_blocks(layers: list[Layer], graph: _Graph, input_shape: Shape) -> list[Block]:
     # (add, fork, main, shortcut, route, shortcut_weighted): see _route for the route.
     found: list[tuple[Layer, int, list[int], list[int], list[int], int]] = []
-    # Blocks do not nest or share layers: an add whose branches hold another block's layers
+    # Blocks do not nest or share layers: an add whose branches hold other blocks' layers
     # is a long skip around several blocks (a global residual), or a second use of the same
-    # F(x), not a block of the network's hierarchy.
+    # F(x), not a block of the network's hierarchy. One exception: a main path that holds
+    # exactly one identity block, whole, is a block with a residual unit inside (a
+    # non-local or bilinear attention unit, ``x + attn(x)``, between its convs): the outer
+    # add is the block, the inner one part of its main path.
     owned: set[int] = set()
     for layer in layers:
         if not joins_two_branches(layer):
@@ -348,11 +351,16 @@ def _find_blocks(layers: list[Layer], graph: _Graph, input_shape: Shape) -> list
         main, shortcut, shortcut_weighted = branch_a, branch_b, weighted_b
         if (weighted_b, len(branch_b)) > (weighted_a, len(branch_a)):
             main, shortcut, shortcut_weighted = branch_b, branch_a, weighted_a
+        inner = None
         if not (owned.isdisjoint(main) and owned.isdisjoint(shortcut)):
-            continue
+            inner = _unit_inside(found, main, shortcut)
+            if inner is None:
+                continue
         fork_shape = layers[fork].output_shape if fork != MODEL_INPUT else input_shape
         route = _route(graph, layer, main)
         if _is_residual(layers, layer, fork, fork_shape, shortcut, route):
+            if inner is not None:
+                found.remove(inner)
             found.append((layer, fork, main, shortcut, route, shortcut_weighted))
             owned.update(main, shortcut, (layer.index,))
 
@@ -385,6 +393,22 @@ def _find_blocks(layers: list[Layer], graph: _Graph, input_shape: Shape) -> list
     return blocks
 
 
+def _unit_inside(found: list[tuple], main: list[int], shortcut: list[int]) -> tuple | None:
+    """The one block already found that lies whole inside ``main`` and has the identity as
+    its shortcut (a residual unit inside a block), if the branches hold no other block's
+    layers; else None."""
+    taken = set(main) | set(shortcut)
+    overlapping = [block for block in found
+                   if not taken.isdisjoint(block[2]) or block[0].index in taken]
+    if len(overlapping) != 1:
+        return None
+    add, _, inner_main, inner_shortcut, *_ = overlapping[0]
+    inside = set(main)
+    if inner_shortcut or add.index not in inside or not inside.issuperset(inner_main):
+        return None
+    return overlapping[0]
+
+
 def _is_residual(layers: list[Layer], add: Layer, fork: int, fork_shape: Shape,
                  shortcut: list[int], route: list[int]) -> bool:
     """Whether an add of two branches is a residual block ``x + F(x)``; ``route`` is the
@@ -393,10 +417,11 @@ def _is_residual(layers: list[Layer], add: Layer, fork: int, fork_shape: Shape,
     * The shortcut carries the block's *whole* input: what it reads of the fork has all the
       fork's channels (the identity, a projection of it, or option A's subsample padded with
       zeros). Res2Net's ``sp + spx[i]`` adds a *slice* of the input: not a block.
-    * Neither branch (leaving out the main path's side branches: gates that multiply,
-      contexts that are added) drops below the block's output resolution: a feature
-      pyramid's top-down add joins a map brought back up from a coarser level, not ``F(x)``
-      — whichever of the two branches has more layers.
+    * Each branch carries the map at the block's output resolution on at least one path from
+      the fork: a feature pyramid's top-down add joins a map that only comes back up from a
+      coarser level, not ``F(x)`` (whichever of the two branches has more layers). A side
+      path that dips and comes back (SCNet's self-calibration: a gate computed at a quarter
+      of the resolution) does not stop the map itself from flowing at full size.
     """
     # What reads the fork on the shortcut: its layers, or for the identity the add itself.
     readers = [layers[i] for i in shortcut] if shortcut else [add]
@@ -404,17 +429,30 @@ def _is_residual(layers: list[Layer], add: Layer, fork: int, fork_shape: Shape,
         for source, shape in zip(reader.inputs, reader.input_shapes):
             if source == fork and _fewer_channels(shape, fork_shape):
                 return False
-    out = add.output_shape
-    if len(out) < 3:
+    if len(add.output_shape) < 3:
         return True  # no map to keep
+    return _keeps_resolution(layers, route, add) and _keeps_resolution(layers, shortcut, add)
+
+
+def _keeps_resolution(layers: list[Layer], branch: list[int], add: Layer) -> bool:
+    """Whether the data can flow from the fork to ``add`` through ``branch`` (in call order)
+    without a map smaller than the add's: a layer is reached when it keeps the resolution
+    and one of its inputs is reached or comes from outside the branch (the fork)."""
+    if not branch:
+        return True
+    out = add.output_shape
     out_map = out[2:]
-    for index in (*route, *shortcut):
-        shape = layers[index].output_shape
-        if len(shape) == len(out):
-            for size, kept in zip(shape[2:], out_map):
-                if size < kept:
-                    return False
-    return True
+    inside = set(branch)
+    reached: set[int] = set()
+    for index in branch:
+        layer = layers[index]
+        shape = layer.output_shape
+        if len(shape) == len(out) and any(
+                size < kept for size, kept in zip(shape[2:], out_map)):
+            continue  # below the block's resolution
+        if any(i not in inside or i in reached for i in layer.inputs):
+            reached.add(index)
+    return any(i in reached for i in add.inputs)
 
 
 def _broadcast(shape: Shape, whole: Shape) -> bool:

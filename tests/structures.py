@@ -4,8 +4,9 @@ Each one is a miniature of a published design, written here from its paper's des
 a feature pyramid on a ResNet body (Lin et al. 2017), Res2Net's hierarchical splits (Gao et
 al. 2019), selective-kernel attention (Li et al. 2019), a dilated ResNet (torchvision's
 ``replace_stride_with_dilation``), BiT's explicit pad before the stem pool (timm resnetv2,
-``stem_type="fixed"``), a deep stem (ResNet-C/D: three 3×3 convs instead of one 7×7) and
-global-context blocks (Cao et al. 2019, GCNet; timm's gcresnet*).
+``stem_type="fixed"``), a deep stem (ResNet-C/D: three 3×3 convs instead of one 7×7),
+global-context blocks (Cao et al. 2019, GCNet; timm's gcresnet*) and self-calibrated
+convolutions (Liu et al. 2020, SCNet).
 """
 
 from __future__ import annotations
@@ -230,6 +231,51 @@ class GCResNet(nn.Module):
         self.blocks = nn.Sequential(GCBasic(8, 8), GCBasic(8, 8), GCBasic(8, 16, 2),
                                     GCBasic(16, 16))
         self.fc = nn.Linear(16, 10)
+
+    def forward(self, x: torch.Tensor) -> torch.Tensor:
+        x = self.blocks(F.relu(self.stem(x)))
+        return self.fc(torch.flatten(F.adaptive_avg_pool2d(x, 1), 1))
+
+
+class SelfCalibrated(nn.Module):
+    """SCNet's self-calibrated 3×3: a gate computed at a quarter of the resolution (average
+    pool 4×4/4, a 3×3 conv, upsampled back and added to the input, then a sigmoid) scales a
+    full-resolution 3×3 conv; a second 3×3 follows."""
+
+    def __init__(self, channels: int) -> None:
+        super().__init__()
+        self.down = nn.Sequential(nn.AvgPool2d(4, 4), conv_bn(channels, channels))
+        self.conv1 = conv_bn(channels, channels)
+        self.conv2 = conv_bn(channels, channels)
+
+    def forward(self, x: torch.Tensor) -> torch.Tensor:
+        gate = torch.sigmoid(x + F.interpolate(self.down(x), size=x.shape[2:]))
+        return F.relu(self.conv2(self.conv1(x) * gate))
+
+
+class SCBlock(nn.Module):
+    """An SCNet bottleneck: two halves of the width, one through a plain 1×1 → 3×3, the
+    other through a 1×1 → self-calibrated 3×3s; concatenated, then a 1×1 back to the width."""
+
+    def __init__(self, channels: int = 32) -> None:
+        super().__init__()
+        half = channels // 4
+        self.a = nn.Sequential(conv_bn(channels, half, 1), nn.ReLU(), conv_bn(half, half))
+        self.b1 = conv_bn(channels, half, 1)
+        self.b2 = SelfCalibrated(half)
+        self.out = conv_bn(2 * half, channels, 1)
+
+    def forward(self, x: torch.Tensor) -> torch.Tensor:
+        joined = torch.cat([F.relu(self.a(x)), self.b2(F.relu(self.b1(x)))], dim=1)
+        return F.relu(self.out(joined) + x)
+
+
+class SCNet(nn.Module):
+    def __init__(self, blocks: int = 2) -> None:
+        super().__init__()
+        self.stem = conv_bn(3, 32)
+        self.blocks = nn.Sequential(*[SCBlock() for _ in range(blocks)])
+        self.fc = nn.Linear(32, 10)
 
     def forward(self, x: torch.Tensor) -> torch.Tensor:
         x = self.blocks(F.relu(self.stem(x)))

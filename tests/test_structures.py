@@ -122,6 +122,67 @@ class DownUp(nn.Module):
         return self.lateral(x) + F.interpolate(self.down(x), scale_factor=2.0)
 
 
+def test_a_gate_computed_at_a_lower_resolution_does_not_hide_the_block():
+    # The gate dips to a quarter of the map and comes back; the data itself flows at full
+    # size (1×1, 3×3, ×gate, 3×3, 1×1), so each add is x + F(x). Found before: the dip made
+    # the main path "drop below the block's resolution" and SCNet had no blocks at all.
+    arch = explain(S.SCNet(blocks=2), (3, 16, 16))
+    assert len(arch.blocks) == 2 and {b.kind for b in arch.blocks} == {ShortcutKind.IDENTITY}
+    # Longest path per block: b1 1×1 → conv1 3×3 → (× gate) → conv2 3×3 → out 1×1 = 4; the
+    # gate's own path (b1 → down's 3×3 → add → sigmoid → ×) is no longer.
+    assert {b.main_weighted for b in arch.blocks} == {4}
+    assert arch.depth_formula == "10 = 1 + 4×(2) + 1"
+    # The gate's inner add (x + its upsampled coarse map) is no block of its own.
+    inner = [la for la in arch.layers if la.type == "add" and ".b2." in la.name]
+    assert len(inner) == 2 and {la.role for la in inner} == {Role.MAIN}
+
+
+class AttentionUnit(nn.Module):
+    """A residual attention unit (a non-local block, timm's bilinear attention transform):
+    ``x + conv(attention(x))``, the attention computed at a coarser 4×4 grid."""
+
+    def __init__(self, channels: int) -> None:
+        super().__init__()
+        self.query = nn.Conv2d(channels, channels, 1)
+        self.mix = nn.Conv2d(channels, channels, 1)
+
+    def forward(self, x: torch.Tensor) -> torch.Tensor:
+        grid = F.adaptive_avg_pool2d(self.query(x), 4)
+        weights = F.interpolate(grid, size=x.shape[2:]).sigmoid()
+        return x + self.mix(x * weights)
+
+
+class AttentionBlock(nn.Module):
+    """A basic block with an attention unit between its two 3×3 convs."""
+
+    def __init__(self, c_in: int, c_out: int, stride: int = 1) -> None:
+        super().__init__()
+        self.a = S.conv_bn(c_in, c_out, 3, stride)
+        self.attn = AttentionUnit(c_out)
+        self.b = S.conv_bn(c_out, c_out)
+        self.down = S.conv_bn(c_in, c_out, 1, stride) if stride != 1 or c_in != c_out else None
+
+    def forward(self, x: torch.Tensor) -> torch.Tensor:
+        shortcut = x if self.down is None else self.down(x)
+        return F.relu(self.b(self.attn(F.relu(self.a(x)))) + shortcut)
+
+
+def test_a_residual_unit_inside_a_block_is_part_of_its_main_path():
+    # Found before: the inner unit's add (first in call order) became the block, and the
+    # real block around it was dropped because blocks do not nest.
+    model = nn.Sequential(S.conv_bn(3, 8), AttentionBlock(8, 8), AttentionBlock(8, 16, 2),
+                          nn.AdaptiveAvgPool2d(1), nn.Flatten(), nn.Linear(16, 10))
+    arch = explain(model, (3, 16, 16))
+    assert [b.name for b in arch.blocks] == ["1", "2"]
+    assert [b.kind for b in arch.blocks] == [ShortcutKind.IDENTITY, ShortcutKind.PROJECTION]
+    # Per block: a, then query → mix inside the unit (its longest path), then b = 4.
+    assert {b.main_weighted for b in arch.blocks} == {4}
+    assert arch.depth_formula == "10 = 1 + 4×(1+1) + 1"
+    inner = [la for la in arch.layers if la.name.endswith("attn.add")]
+    assert [la.block for la in inner] == ["1", "2"] and {la.role for la in inner} == {Role.MAIN}
+    # (A skip around two blocks stays no block: test_blocks_do_not_nest.)
+
+
 def test_a_network_without_blocks_says_why():
     from resnet_explain.diagram.block import find_block
     from resnet_explain.errors import UserError
