@@ -172,7 +172,7 @@ def _layer(call: Call, checks_for: _ChecksFor) -> Layer:
         macs, kind in _WEIGHTED, kind, a.pooling,  # macs, weighted, kind, pooling
         a.kernel_size, a.stride, padding, a.dilation, a.groups,
         a.in_channels, a.out_channels, a.bias,
-        checks, call.scope,  # size_checks, scope
+        checks, call.scope, a.own_forward,  # size_checks, scope, own_forward
     )
 
 
@@ -807,5 +807,13 @@ def _stage_sums(blocks: list[Block], stages: list[Stage]) -> str:
 
 def _warnings(arch: Architecture) -> list[str]:
     notes = [f"{layer.name}: traced size disagrees with the formula: {layer.formula}"
+             + (_own_forward(layer) if layer.own_forward else "")
              for layer in arch.formula_mismatches]
     return notes + find_mistakes(arch)
+
+
+def _own_forward(layer: Layer) -> str:
+    """Why a layer of a class with its own forward may disagree with the formula."""
+    return (f" — {layer.type} replaces PyTorch's forward, so the kernel, stride and padding "
+            "it holds need not be what ran (a forward that pads its input itself, as timm's "
+            "Conv2dSame does for TensorFlow's 'same' padding, gives this)")

@@ -221,6 +221,9 @@ class Layer(_Attachable):
     bias: bool | None = None
     size_checks: list[SizeCheck] = field(default_factory=list)
     scope: list[str] = field(default_factory=list)  # enclosing module names, outermost first
+    # A module whose class replaces PyTorch's forward (a Conv2d subclass that pads the input
+    # itself): a size that disagrees with the formula may be that forward's doing.
+    own_forward: bool = False
     # Filled in by the analysis:
     role: Role = Role.MAIN
     stage: str = ""

@@ -68,6 +68,9 @@ class LayerAttrs:
     # input only when there are elements to normalise, so the trace checks it for an empty
     # batch (not shown: the views describe a norm by its input).
     norm_features: int | None = None
+    # The module's class replaces PyTorch's forward (timm's Conv2dSame pads the input
+    # itself): its attributes are what the formula reads, not necessarily what ran.
+    own_forward: bool = False
 
 
 @functools.cache
@@ -126,7 +129,11 @@ def _pooling(cls: type) -> Pooling | None:
 def module_attrs(module: nn.Module) -> LayerAttrs:
     """Attributes of a leaf module, by its base class. Its parameters are counted by the
     trace, which knows which of them an earlier layer already owns (tied weights)."""
-    return _reader(type(module))(module)
+    cls = type(module)
+    attrs = _reader(cls)(module)
+    if not torch_forward(cls):
+        attrs.own_forward = True
+    return attrs
 
 
 # One small reader per kind of module (like fvcore's table of op handles): the kind is

@@ -6,6 +6,8 @@ import importlib.util
 from pathlib import Path
 
 import pytest
+import torch
+import torch.nn.functional as F
 from torch import nn
 
 from resnet_explain import explain
@@ -83,3 +85,32 @@ def test_kinds_come_from_the_base_class_not_the_class_name():
     text = "\n".join(arch.warnings)
     assert "1 conv layer(s) with a bias feed straight into BatchNorm (conv)" in text
     assert "1 shortcut(s) hold an activation" in text
+
+
+class SamePadConv(nn.Conv2d):
+    """timm's Conv2dSame: TensorFlow's 'same' padding, done in its own forward (more at the
+    end than at the start when the total is odd); its ``padding`` attribute stays 0."""
+
+    def forward(self, x: torch.Tensor) -> torch.Tensor:
+        size, (k,), (s,) = x.shape[-1], set(self.kernel_size), set(self.stride)
+        total = max((-(-size // s) - 1) * s + k - size, 0)
+        x = F.pad(x, (total // 2, total - total // 2) * 2)
+        return F.conv2d(x, self.weight, self.bias, self.stride, 0, self.dilation, self.groups)
+
+
+def test_a_conv_with_its_own_forward_says_why_it_may_disagree():
+    arch = explain(nn.Sequential(SamePadConv(3, 8, 3, stride=2)), (1, 3, 16, 16))
+    (layer,) = arch.layers
+    # 'same' gives ⌈16/2⌉ = 8; the formula with the attribute padding 0 gives 7.
+    assert layer.output_shape == (1, 8, 8, 8) and layer.own_forward
+    assert layer.formula == "7 = ⌊(16 − 3)/2⌋ + 1  ≠ traced 8"
+    assert arch.warnings[0] == (
+        "0: traced size disagrees with the formula: 7 = ⌊(16 − 3)/2⌋ + 1  ≠ traced 8 — "
+        "SamePadConv replaces PyTorch's forward, so the kernel, stride and padding it holds "
+        "need not be what ran (a forward that pads its input itself, as timm's Conv2dSame "
+        "does for TensorFlow's 'same' padding, gives this)")
+    # A subclass that keeps PyTorch's forward is PyTorch's conv: no such excuse.
+    class Renamed(nn.Conv2d):
+        pass
+
+    assert not explain(Renamed(3, 8, 3, stride=2), (1, 3, 16, 16)).layers[0].own_forward

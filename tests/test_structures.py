@@ -300,6 +300,7 @@ def test_each_layer_holds_its_calls_record():
                      "dilation", "groups", "in_channels", "out_channels", "bias"):
             assert getattr(layer, name) == getattr(attrs, name), name
         assert layer.shared_with == list(attrs.shared_with)
+        assert layer.own_forward == attrs.own_forward
         assert layer.kind == attrs.kind
         assert layer.weighted == (attrs.kind in ("conv", "linear"))
         assert layer.padding == attrs.padding
