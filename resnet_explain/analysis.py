@@ -438,19 +438,23 @@ def _keeps_resolution(layers: list[Layer], branch: list[int], add: Layer) -> boo
     """Whether the data can flow from the fork to ``add`` through ``branch`` (in call order)
     without a map smaller than the add's: a layer is reached when it keeps the resolution
     and one of its inputs is reached or comes from outside the branch (the fork)."""
-    if not branch:
-        return True
     out = add.output_shape
-    out_map = out[2:]
+    out_map, rank = out[2:], len(out)
+    below = set()
+    for index in branch:
+        shape = layers[index].output_shape
+        if len(shape) == rank:
+            for size, kept in zip(shape[2:], out_map):
+                if size < kept:
+                    below.add(index)
+                    break
+    if not below:
+        return True  # the common case, every block of a plain ResNet: nothing to walk
     inside = set(branch)
     reached: set[int] = set()
     for index in branch:
-        layer = layers[index]
-        shape = layer.output_shape
-        if len(shape) == len(out) and any(
-                size < kept for size, kept in zip(shape[2:], out_map)):
-            continue  # below the block's resolution
-        if any(i not in inside or i in reached for i in layer.inputs):
+        if index not in below and any(i not in inside or i in reached
+                                      for i in layers[index].inputs):
             reached.add(index)
     return any(i in reached for i in add.inputs)
 
@@ -476,9 +480,9 @@ def _own_stride(layer: Layer) -> int:
 def _route(graph: _Graph, add: Layer, main: list[int]) -> list[int]:
     """The main branch's layers that the data flows through from the fork to the add: the
     branch without its side paths (gates and contexts that only scale or shift the map)."""
-    layers = graph.layers
+    layers, preds = graph.layers, graph.preds
     for i in main:
-        if graph.is_side_merge(i):
+        if len(preds[i]) > 1 and graph.is_side_merge(i):
             break
     else:  # Without a side path the data flows through every layer of the branch: each one
         return main  # leads to the add by a path inside the branch (not through the fork).
