@@ -180,16 +180,22 @@ class SKBlock(nn.Module):
         return F.relu(self.conv(self.sk(x)) + x)
 
 
-class SKNet(nn.Module):
-    def __init__(self, blocks: int = 3) -> None:
+class Classifier(nn.Module):
+    """A stem conv, a stack of blocks, a global average pool and a 10-way fc."""
+
+    def __init__(self, stem: int, blocks: list[nn.Module], width: int) -> None:
         super().__init__()
-        self.stem = conv_bn(3, 16)
-        self.blocks = nn.Sequential(*[SKBlock() for _ in range(blocks)])
-        self.fc = nn.Linear(16, 10)
+        self.stem = conv_bn(3, stem)
+        self.blocks = nn.Sequential(*blocks)
+        self.fc = nn.Linear(width, 10)
 
     def forward(self, x: torch.Tensor) -> torch.Tensor:
         x = self.blocks(F.relu(self.stem(x)))
         return self.fc(torch.flatten(F.adaptive_avg_pool2d(x, 1), 1))
+
+
+def SKNet(blocks: int = 3) -> nn.Module:
+    return Classifier(16, [SKBlock() for _ in range(blocks)], 16)
 
 
 class GlobalContext(nn.Module):
@@ -222,19 +228,9 @@ class GCBasic(Basic):
         return F.relu(self.context(self.b(F.relu(self.a(x)))) + shortcut)
 
 
-class GCResNet(nn.Module):
+def GCResNet() -> nn.Module:
     """Two stages of two GC basic blocks: 8 → 16 channels, stride 2 into the second."""
-
-    def __init__(self) -> None:
-        super().__init__()
-        self.stem = conv_bn(3, 8)
-        self.blocks = nn.Sequential(GCBasic(8, 8), GCBasic(8, 8), GCBasic(8, 16, 2),
-                                    GCBasic(16, 16))
-        self.fc = nn.Linear(16, 10)
-
-    def forward(self, x: torch.Tensor) -> torch.Tensor:
-        x = self.blocks(F.relu(self.stem(x)))
-        return self.fc(torch.flatten(F.adaptive_avg_pool2d(x, 1), 1))
+    return Classifier(8, [GCBasic(8, 8), GCBasic(8, 8), GCBasic(8, 16, 2), GCBasic(16, 16)], 16)
 
 
 class SelfCalibrated(nn.Module):
@@ -270,16 +266,8 @@ class SCBlock(nn.Module):
         return F.relu(self.out(joined) + x)
 
 
-class SCNet(nn.Module):
-    def __init__(self, blocks: int = 2) -> None:
-        super().__init__()
-        self.stem = conv_bn(3, 32)
-        self.blocks = nn.Sequential(*[SCBlock() for _ in range(blocks)])
-        self.fc = nn.Linear(32, 10)
-
-    def forward(self, x: torch.Tensor) -> torch.Tensor:
-        x = self.blocks(F.relu(self.stem(x)))
-        return self.fc(torch.flatten(F.adaptive_avg_pool2d(x, 1), 1))
+def SCNet(blocks: int = 2) -> nn.Module:
+    return Classifier(32, [SCBlock() for _ in range(blocks)], 32)
 
 
 class PaddedPoolStem(nn.Module):
