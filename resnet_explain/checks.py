@@ -152,7 +152,11 @@ def _unpooled_head(arch: Architecture) -> list[str]:
             continue
         before = arch.layers[source]
         shape = before.input_shapes[0] if before.input_shapes else ()
-        if before.kind == RESHAPE and len(shape) == 4 and shape[2] * shape[3] > 1:
+        # The flatten must be what fills the layer's inputs: a transformer's reshape of
+        # (windows, heads, tokens, dims) to tokens × width feeds a linear layer that reads
+        # each token's width only (torchvision's Swin), not every value of a map.
+        if (before.kind == RESHAPE and len(shape) == 4 and shape[2] * shape[3] > 1
+                and layer.in_channels == shape[1] * shape[2] * shape[3]):
             found.append(
                 f"{layer.name} takes {shape[1]}·{shape[2]}·{shape[3]} = "
                 f"{shape[1] * shape[2] * shape[3]:,} inputs from an unpooled "

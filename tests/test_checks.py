@@ -114,3 +114,27 @@ def test_a_conv_with_its_own_forward_says_why_it_may_disagree():
         pass
 
     assert not explain(Renamed(3, 8, 3, stride=2), (1, 3, 16, 16)).layers[0].own_forward
+
+
+class TokenProjection(nn.Module):
+    """A transformer's attention output (torchvision's Swin): heads × tokens × dims put back
+    to tokens × width by a reshape, then a linear layer on each token's 32 values."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.patches = nn.Conv2d(3, 32, 4, 4)
+        self.proj = nn.Linear(32, 32)
+
+    def forward(self, x: torch.Tensor) -> torch.Tensor:
+        x = self.patches(x)  # (B, 32, 4, 4): 16 tokens of width 32
+        b = x.shape[0]
+        heads = x.reshape(b, 4, 8, 16).transpose(2, 3)  # (B, 4 heads, 16 tokens, 8 dims)
+        return self.proj(heads.transpose(1, 2).reshape(b, 16, 32))
+
+
+def test_a_linear_layer_on_tokens_is_no_unpooled_head():
+    # The reshape's input is 4-D with 4·8 positions, but the linear layer reads 32 values,
+    # not 16·4·8 = 512: nothing was flattened into it. Found on torchvision's swin_t.
+    arch = explain(TokenProjection(), (1, 3, 16, 16))
+    assert arch.layer("proj").input_shape == (1, 16, 32)
+    assert arch.warnings == []
