@@ -351,6 +351,8 @@ def _find_blocks(layers: list[Layer], graph: _Graph, input_shape: Shape) -> list
         main, shortcut, shortcut_weighted = branch_a, branch_b, weighted_b
         if (weighted_b, len(branch_b)) > (weighted_a, len(branch_a)):
             main, shortcut, shortcut_weighted = branch_b, branch_a, weighted_a
+        if weighted_a == weighted_b >= 2:
+            continue  # two equal paths summed (shake-shake's branches, CBAM's pooled MLPs)
         inner = None
         if not (owned.isdisjoint(main) and owned.isdisjoint(shortcut)):
             inner = _unit_inside(found, main, shortcut)

@@ -93,8 +93,8 @@ def _inexact_downsampling(arch: Architecture) -> list[str]:
         if not layer.size_checks:
             continue
         for axis, check in enumerate(layer.size_checks):
-            if check.stride <= 1:
-                continue  # no downsampling to judge
+            if check.stride <= 1 or check.transposed:
+                continue  # no downsampling to judge (a transposed conv's stride upsamples)
             size = _unpadded_size(arch, layer, axis - len(layer.size_checks), check.in_size)
             expected = math.ceil(size / check.stride)
             if check.traced != expected:

@@ -138,3 +138,12 @@ def test_a_linear_layer_on_tokens_is_no_unpooled_head():
     arch = explain(TokenProjection(), (1, 3, 16, 16))
     assert arch.layer("proj").input_shape == (1, 16, 32)
     assert arch.warnings == []
+
+
+def test_a_transposed_conv_upsamples_and_is_no_downsampling_to_judge():
+    # A stride-2 transposed conv takes 7 to 14 = (7 − 1)·2 − 2·1 + (4 − 1) + 1 (a decoder's
+    # upsampling, CenterNet's); it was told "not 4 = ⌈7/2⌉" as if it downsampled.
+    decoder = nn.Sequential(nn.Conv2d(3, 8, 3, padding=1), nn.ConvTranspose2d(8, 8, 4, 2, 1))
+    arch = explain(decoder, (1, 3, 7, 7))
+    assert arch.layer("1").output_shape == (1, 8, 14, 14) and arch.layer("1").formula_ok
+    assert arch.warnings == []

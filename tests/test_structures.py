@@ -183,6 +183,61 @@ def test_a_residual_unit_inside_a_block_is_part_of_its_main_path():
     # (A skip around two blocks stays no block: test_blocks_do_not_nest.)
 
 
+class ChannelGate(nn.Module):
+    """CBAM's channel attention: one MLP (two 1×1 convs) on the average- and on the
+    max-pooled map, the two results summed, a sigmoid, the map scaled by it."""
+
+    def __init__(self, channels: int) -> None:
+        super().__init__()
+        self.mlp = nn.Sequential(nn.Conv2d(channels, 4, 1), nn.ReLU(), nn.Conv2d(4, channels, 1))
+
+    def forward(self, x: torch.Tensor) -> torch.Tensor:
+        summed = self.mlp(F.adaptive_avg_pool2d(x, 1)) + self.mlp(F.adaptive_max_pool2d(x, 1))
+        return x * torch.sigmoid(summed)
+
+
+class CBAMBlock(S.Basic):
+    def __init__(self, c_in: int, c_out: int, stride: int = 1) -> None:
+        super().__init__(c_in, c_out, stride)
+        self.gate = ChannelGate(c_out)
+
+    def forward(self, x: torch.Tensor) -> torch.Tensor:
+        shortcut = x if self.down is None else self.down(x)
+        return F.relu(self.gate(self.b(F.relu(self.a(x)))) + shortcut)
+
+
+class ShakeBlock(nn.Module):
+    """Shake-shake: two parallel 3×3-3×3 branches, summed (the random weights of training
+    are ½ each at test time), plus the identity."""
+
+    def __init__(self, channels: int) -> None:
+        super().__init__()
+        self.b1, self.b2 = (nn.Sequential(S.conv_bn(channels, channels), nn.ReLU(),
+                                          S.conv_bn(channels, channels)) for _ in range(2))
+
+    def forward(self, x: torch.Tensor) -> torch.Tensor:
+        return F.relu(x + (0.5 * self.b1(x) + 0.5 * self.b2(x)))
+
+
+def test_two_equal_paths_summed_are_no_block():
+    # Found before: the first add of each block (CBAM's two MLP results, shake-shake's two
+    # branches) became the "block", its second path a "projection shortcut" (cbam_resnet50:
+    # 32 projections; shake-shake ResNet-20: 18), and the real block was dropped.
+    cbam = explain(nn.Sequential(S.conv_bn(3, 8), CBAMBlock(8, 8), CBAMBlock(8, 16, 2)),
+                   (3, 16, 16))
+    assert [b.name for b in cbam.blocks] == ["1", "2"]
+    assert [b.kind for b in cbam.blocks] == [ShortcutKind.IDENTITY, ShortcutKind.PROJECTION]
+    assert cbam.shortcut_projections == 1
+    # The gate multiplies: its MLPs are off the plain path (1 + 2 × 2).
+    assert {b.main_weighted for b in cbam.blocks} == {2} and cbam.plain_depth == 5
+    shake = explain(nn.Sequential(S.conv_bn(3, 8), ShakeBlock(8), ShakeBlock(8)), (3, 16, 16))
+    assert [b.name for b in shake.blocks] == ["1", "2"]
+    assert {b.kind for b in shake.blocks} == {ShortcutKind.IDENTITY}
+    assert shake.shortcut_projections == 0
+    # Either branch is the longest path through a block: 2 weighted layers.
+    assert {b.main_weighted for b in shake.blocks} == {2} and shake.plain_depth == 1 + 2 * 2
+
+
 def test_a_network_without_blocks_says_why():
     from resnet_explain.diagram.block import find_block
     from resnet_explain.errors import UserError
