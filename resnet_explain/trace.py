@@ -33,6 +33,7 @@ from torch import nn
 from torch.nn.modules.module import register_module_forward_hook, register_module_forward_pre_hook
 from torch.nn.parameter import UninitializedTensorMixin
 from torch.overrides import TorchFunctionMode
+from torch.utils._pytree import tree_map
 
 from .batchdim import moves_batch
 from .diagnose import FailedLayer, FailedOp, explain_failed_layer, explain_failed_op
@@ -145,13 +146,21 @@ _META_SAME_SHAPE: dict[str, Any] = {
 
 # Functions that make a tensor on the default device. On the meta engine a forward's own
 # ``torch.arange(n)`` or ``torch.zeros(...)`` is made on the meta device instead, as under
-# ``with torch.device("meta")``, whose function mode would add a second dispatch to every op.
+# ``with torch.device("meta")``, whose function mode would add a second dispatch to every op
+# — unless it is small (see ``_CONSTANT``).
 _FACTORIES = frozenset((
     torch.empty, torch.empty_strided, torch.zeros, torch.ones, torch.full, torch.arange,
     torch.range, torch.linspace, torch.logspace, torch.eye, torch.rand, torch.randn,
     torch.randint, torch.randperm, torch.tensor, torch.as_tensor, torch.asarray,
     torch.scalar_tensor, torch.tril_indices, torch.triu_indices,
 ))
+
+
+# A tensor the forward makes from nothing but numbers (iSQRT-COV's
+# ``torch.ones(n, n).triu().nonzero()``, an index table, a mask) keeps real values on the meta
+# engine while it has at most this many elements: ops that need values (``.nonzero()``,
+# ``int(t)``) then work on it, and it joins the traced data on meta where the two meet.
+_CONSTANT = 1 << 16
 
 
 @dataclass(slots=True)
@@ -217,6 +226,7 @@ class _Recorder(TorchFunctionMode):
         self.quiet = False
         self.attrs: dict[tuple[int, bool], LayerAttrs] = {}
         self.failed: FailedOp | None = None  # the functional op that raised, if one did
+        self.constants: set[int] = set()  # small tensors the forward made (meta engine)
         # Two process-wide module hooks, active only while this recorder is (removed in
         # ``remove``), instead of two handles per module: registering and removing ~850
         # handles cost a resnet152 trace about as much as its own forward. A module with hooks
@@ -411,13 +421,18 @@ class _Recorder(TorchFunctionMode):
     def __torch_function__(self, func, types, args=(), kwargs=None):
         kwargs = kwargs or {}
         fname = getattr(func, "__name__", "")
+        run = func  # what computes the result: the op itself, or the meta engine's constants
         if self.on_meta:
             if self.active_leaf is not None and fname in _META_SAME_SHAPE:
                 result = _META_SAME_SHAPE[fname](*args, **kwargs)
                 if result is not None:
                     return result
             elif func in _FACTORIES and kwargs.get("device") is None:
-                kwargs["device"] = "meta"  # a tensor the forward makes meets meta activations
+                run = functools.partial(self._made, func)
+            elif self.constants:
+                args, kwargs, constant = self._meet_constants(args, kwargs)
+                if constant:
+                    run = functools.partial(self._on_constants, func)
         if fname in _WRITES or (fname[-1:] == "_" and fname[:1] != "_") or "out" in kwargs:
             target = written_tensor(args, kwargs)
             if target is not None and not self.producers.get(id(target)):
@@ -425,7 +440,7 @@ class _Recorder(TorchFunctionMode):
         if self.empty_batch and not self.batch_moved and moves_batch(fname, args, kwargs):
             self.batch_moved = True
         try:
-            result = func(*args, **kwargs)
+            result = run(*args, **kwargs)
         except Exception as error:
             if self.failed is None:
                 self._failed(func, args, kwargs, error)
@@ -463,6 +478,60 @@ class _Recorder(TorchFunctionMode):
         self._record(name, op, True, sources, shapes, result, attrs,
                      self._next_count(True, name))
         return result
+
+    # --- the meta engine's small constants (see _CONSTANT) ----------------------------
+    def _made(self, func: Any, *args: Any, **kwargs: Any) -> Any:
+        """A factory call of the forward's: on meta, like the activations it will meet, or
+        with its values on the default device when it is small."""
+        made = func(*args, **{**kwargs, "device": "meta"})
+        if isinstance(made, torch.Tensor) and made.numel() <= _CONSTANT:
+            real = func(*args, **kwargs)
+            if isinstance(real, torch.Tensor) and real.device.type != "meta":
+                self._keep(real)
+                return real
+        return made
+
+    def _meet_constants(self, args: tuple, kwargs: dict) -> tuple[tuple, dict, bool]:
+        """The arguments, and whether every tensor among them is a constant. Where a
+        constant meets traced (meta) data it is replaced by a meta copy."""
+        tensors = tensors_in(args) + tensors_in(kwargs)
+        mine = [t for t in tensors if id(t) in self.constants]
+        if not mine:
+            return args, kwargs, False
+        if len(mine) == len(tensors):
+            return args, kwargs, True
+
+        def to_meta(value: Any) -> Any:
+            if isinstance(value, torch.Tensor) and id(value) in self.constants:
+                copy = value.to("meta")  # traced like the constant it stands for
+                self.mark(copy, self.producers.get(id(value), ()))
+                return copy
+            return value
+
+        args, kwargs = tree_map(to_meta, (args, kwargs))
+        return args, kwargs, False
+
+    def _on_constants(self, func: Any, *args: Any, **kwargs: Any) -> Any:
+        """An op on constants only: run for real when its result is small (or when it
+        needs values, which meta cannot give), else on meta."""
+        def to_meta(value: Any) -> Any:
+            return value.to("meta") if isinstance(value, torch.Tensor) else value
+
+        try:
+            probe = func(*tree_map(to_meta, args), **tree_map(to_meta, kwargs))
+        except Exception:  # needs values (nonzero, item): small inputs, small result
+            probe = None
+        if probe is not None and any(t.numel() > _CONSTANT for t in tensors_in(probe)):
+            return probe
+        result = func(*args, **kwargs)
+        for tensor in tensors_in(result):
+            if tensor.device.type != "meta":
+                self._keep(tensor)
+        return result
+
+    def _keep(self, tensor: torch.Tensor) -> None:
+        self.constants.add(id(tensor))
+        self.alive.append(tensor)  # its id stays its own for the whole trace
 
     def _failed(self, func: Any, args: tuple, kwargs: dict, error: Exception) -> None:
         """Keep what the error message needs: the op, its operands and who made them."""

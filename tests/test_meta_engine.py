@@ -82,3 +82,45 @@ def test_a_batch_norm_of_the_wrong_width_fails_on_meta_as_on_cpu():
         explain(WrongNorm(), (1, 3, 16, 16))
     for failure in (meta.value, cpu.value):
         assert "bn" in str(failure) and "64" in str(failure) and "32" in str(failure)
+
+
+class UpperTriangle(nn.Module):
+    """iSQRT-COV's last step (pytorchcv's Triuvec): the upper triangle of each image's C×C
+    matrix as a vector, picked by an index table the forward builds from a factory with
+    ``.nonzero()`` — which needs values — and a reshape by ``-1``, which an empty batch
+    cannot do, so only the meta engine can trace it."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.reduce = nn.Conv2d(3, 6, 1)
+        self.fc = nn.Linear(21, 4)
+
+    def forward(self, x: torch.Tensor) -> torch.Tensor:
+        x = self.reduce(x).flatten(2)  # (B, 6, H·W)
+        covariance = x @ x.transpose(1, 2) / x.shape[2]  # (B, 6, 6)
+        n = covariance.shape[1]
+        upper = torch.ones(n, n).triu().view(n * n).nonzero().squeeze(1)  # 21 indices
+        vector = covariance.reshape(covariance.shape[0], -1)[:, upper]
+        return self.fc(vector + torch.zeros(len(upper)))
+
+
+def test_a_small_table_the_forward_makes_keeps_its_values_on_meta():
+    # Found before: every factory call was made on meta, so .nonzero() on this constant
+    # failed (pytorchcv's six isqrtcovresnet models could not be traced at all).
+    model = UpperTriangle()
+    arch = explain(model, (2, 3, 8, 8))
+    assert arch.engine == "meta"
+    assert traced_leaf_shapes(arch) == real_leaf_shapes(model, torch.randn(2, 3, 8, 8))
+    assert arch.output_shape == (2, 4) and arch.layer("fc").input_shape == (2, 21)
+    # The constant joined the traced data where they met: the add is recorded, as on CPU.
+    assert [la.type for la in arch.layers if la.is_op][-1] == "add"
+
+
+def test_a_large_tensor_the_forward_makes_stays_on_meta():
+    class Big(nn.Module):
+        def forward(self, x: torch.Tensor) -> torch.Tensor:
+            # 64·4096·4096 values if made for real (4 GiB); on meta it costs nothing.
+            return x.view(x.size(0), -1) + torch.zeros(x.shape[0], 3 * 4096 * 4096).flatten(1)
+
+    arch = explain(nn.Sequential(Big()), (64, 3, 4096, 4096))
+    assert arch.engine == "meta" and arch.output_shape == (64, 3 * 4096 * 4096)
