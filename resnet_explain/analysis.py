@@ -400,8 +400,11 @@ def _unit_inside(found: list[tuple], main: list[int], shortcut: list[int]) -> tu
     its shortcut (a residual unit inside a block), if the branches hold no other block's
     layers; else None."""
     taken = set(main) | set(shortcut)
-    overlapping = [block for block in found
-                   if not taken.isdisjoint(block[2]) or block[0].index in taken]
+    overlapping = []  # the found blocks (add, fork, main, shortcut, …) these branches touch
+    for entry in found:
+        add, _, inner_main, *_ = entry
+        if add.index in taken or not taken.isdisjoint(inner_main):
+            overlapping.append(entry)
     if len(overlapping) != 1:
         return None
     add, _, inner_main, inner_shortcut, *_ = overlapping[0]

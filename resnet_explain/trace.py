@@ -776,8 +776,8 @@ def _failure_context(error: Exception, recorder: _Recorder,
         module = dict(named_modules).get(name)
         sources, shapes = recorder.leaf_input
         attrs = module_attrs(module) if module is not None else LayerAttrs()
-        # A reshape inside a leaf of the user's (timm's HeatmapMaxDet: ``x.view(b, c, -1)``)
-        # fails on an empty batch as a Flatten layer does.
+        # A reshape inside a leaf of the user's (pytorchcv's HeatmapMaxDetBlock:
+        # ``x.view(b, c, -1)``) fails on an empty batch as a Flatten layer does.
         reshape = attrs.kind == RESHAPE or (
             recorder.failed is not None and recorder.failed.op in _RESHAPE_OPS
             and _caused_by(error, recorder.failed.error))
