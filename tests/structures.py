@@ -11,6 +11,8 @@ convolutions (Liu et al. 2020, SCNet).
 
 from __future__ import annotations
 
+from collections.abc import Callable
+
 import torch
 import torch.nn.functional as F
 from torch import nn
@@ -216,21 +218,25 @@ class GlobalContext(nn.Module):
         return x + self.transform(context)
 
 
-class GCBasic(Basic):
-    """A basic block with a context block after its second conv (GCNet's placement)."""
+class AttendedBasic(Basic):
+    """A basic block with an attention module after its second conv, where GCNet and CBAM put
+    theirs; ``attention`` makes it for the block's width (a global context by default)."""
 
-    def __init__(self, c_in: int, c_out: int, stride: int = 1) -> None:
+    def __init__(self, c_in: int, c_out: int, stride: int = 1,
+                 attention: Callable[[int], nn.Module] = GlobalContext) -> None:
         super().__init__(c_in, c_out, stride)
-        self.context = GlobalContext(c_out)
+        self.attention = attention(c_out)
 
     def forward(self, x: torch.Tensor) -> torch.Tensor:
         shortcut = x if self.down is None else self.down(x)
-        return F.relu(self.context(self.b(F.relu(self.a(x)))) + shortcut)
+        return F.relu(self.attention(self.b(F.relu(self.a(x)))) + shortcut)
 
 
 def GCResNet() -> nn.Module:
     """Two stages of two GC basic blocks: 8 → 16 channels, stride 2 into the second."""
-    return Classifier(8, [GCBasic(8, 8), GCBasic(8, 8), GCBasic(8, 16, 2), GCBasic(16, 16)], 16)
+    blocks = [AttendedBasic(8, 8), AttendedBasic(8, 8), AttendedBasic(8, 16, 2),
+              AttendedBasic(16, 16)]
+    return Classifier(8, blocks, 16)
 
 
 class SelfCalibrated(nn.Module):

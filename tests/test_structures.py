@@ -97,7 +97,7 @@ def test_a_global_context_added_to_the_map_is_off_the_plain_path():
     assert {b.main_weighted for b in arch.blocks} == {2}
     assert arch.plain_depth == 1 + 4 * 2 + 1
     assert arch.depth_formula == "10 = 1 + 2×(2+2) + 1"
-    context = [la for la in arch.layers if ".context." in la.name and la.weighted]
+    context = [la for la in arch.layers if ".attention." in la.name and la.weighted]
     assert len(context) == 4 * 3 and not any(la.on_longest_path for la in context)
     assert arch.weighted_layers == arch.plain_depth + arch.shortcut_projections + len(context)
     assert arch.shortcut_projections == 1
@@ -196,16 +196,6 @@ class ChannelGate(nn.Module):
         return x * torch.sigmoid(summed)
 
 
-class CBAMBlock(S.Basic):
-    def __init__(self, c_in: int, c_out: int, stride: int = 1) -> None:
-        super().__init__(c_in, c_out, stride)
-        self.gate = ChannelGate(c_out)
-
-    def forward(self, x: torch.Tensor) -> torch.Tensor:
-        shortcut = x if self.down is None else self.down(x)
-        return F.relu(self.gate(self.b(F.relu(self.a(x)))) + shortcut)
-
-
 class ShakeBlock(nn.Module):
     """Shake-shake: two parallel 3×3-3×3 branches, summed (the random weights of training
     are ½ each at test time), plus the identity."""
@@ -223,8 +213,8 @@ def test_two_equal_paths_summed_are_no_block():
     # Found before: the first add of each block (CBAM's two MLP results, shake-shake's two
     # branches) became the "block", its second path a "projection shortcut" (cbam_resnet50:
     # 32 projections; shake-shake ResNet-20: 18), and the real block was dropped.
-    cbam = explain(nn.Sequential(S.conv_bn(3, 8), CBAMBlock(8, 8), CBAMBlock(8, 16, 2)),
-                   (3, 16, 16))
+    cbam = explain(nn.Sequential(S.conv_bn(3, 8), S.AttendedBasic(8, 8, attention=ChannelGate),
+                                 S.AttendedBasic(8, 16, 2, attention=ChannelGate)), (3, 16, 16))
     assert [b.name for b in cbam.blocks] == ["1", "2"]
     assert [b.kind for b in cbam.blocks] == [ShortcutKind.IDENTITY, ShortcutKind.PROJECTION]
     assert cbam.shortcut_projections == 1
