@@ -134,7 +134,10 @@ def _unpadded_size(arch: Architecture, layer: Layer, axis: int, size: int) -> in
     while layer.inputs and layer.inputs[0] >= 0:
         before = arch.layers[layer.inputs[0]]
         shape_in, shape_out = before.input_shape or (), before.output_shape
-        if (before.weighted or before.kind in (POOL, ADAPTIVE_POOL)
+        # Only through a layer whose output is the very map this one read: a channels-last
+        # norm (ConvNeXt's LayerNorm2d permutes to N, H, W, C) has its sizes elsewhere.
+        if (shape_out != layer.input_shape
+                or before.weighted or before.kind in (POOL, ADAPTIVE_POOL)
                 or len(shape_in) != len(shape_out) or len(shape_out) < -axis
                 or shape_in[1:2] != shape_out[1:2] or shape_out[axis] < shape_in[axis]):
             break  # walk back through pads and size-keeping layers (BN, ReLU) only

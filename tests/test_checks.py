@@ -147,3 +147,30 @@ def test_a_transposed_conv_upsamples_and_is_no_downsampling_to_judge():
     arch = explain(decoder, (1, 3, 7, 7))
     assert arch.layer("1").output_shape == (1, 8, 14, 14) and arch.layer("1").formula_ok
     assert arch.warnings == []
+
+
+class ChannelsLastMLP(nn.Module):
+    """ConvNeXt's pattern: a linear layer and a dropout on a channels-last map (N, H, W, C),
+    permuted back, a norm, then a 2×2 stride-2 conv that halves the map exactly."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.stem = nn.Conv2d(3, 16, 4, 4)
+        self.mlp = nn.Linear(16, 16)
+        self.drop = nn.Dropout(0.1)
+        self.norm = nn.BatchNorm2d(16)
+        self.down = nn.Conv2d(16, 32, 2, 2)
+
+    def forward(self, x: torch.Tensor) -> torch.Tensor:
+        x = self.stem(x)
+        x = self.drop(self.mlp(x.permute(0, 2, 3, 1))).permute(0, 3, 1, 2)
+        return self.down(self.norm(x))
+
+
+def test_the_size_before_a_pad_is_not_read_across_a_channels_last_layer():
+    # Walking back from `down` for a pad in front of it, the dropout's (1, 14, 14, 16) was
+    # read as a map of width 16: "down turns 16 into 7, not 8" (timm's convnext_* had 19
+    # such warnings). 14 → 7 is exact.
+    arch = explain(ChannelsLastMLP(), (1, 3, 56, 56))
+    assert arch.layer("down").output_shape == (1, 32, 7, 7)
+    assert arch.warnings == []
