@@ -208,6 +208,10 @@ def _head(failed: FailedLayer, received: Shape, calls: Sequence[Call]) -> str | 
     got, want = received[-1], attrs.in_channels
     lead = (f"{failed.name} is a fixed-size head: it expects {want} input features but "
             f"receives {got}")
+    if failed.producers == [-1]:  # trace.MODEL_INPUT: the first layer (a patch embedding)
+        return (f"{failed.name} reads the model's input and expects its last dimension to "
+                f"be {want}, but it is {got}: give an input of the shape the model was built "
+                "for with {input}")
     source = calls[failed.producers[0]] if len(failed.producers) == 1 else None
     if (source is not None and source.attrs.kind == RESHAPE and source.input_shapes
             and len(source.input_shapes[0]) == 4):

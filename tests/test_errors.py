@@ -148,3 +148,30 @@ def test_a_forward_that_needs_values_says_so_not_that_an_empty_batch_cannot_resh
                             "e.g. explain(model.backbone)")
     # What it points to works: the layers before the head.
     assert explain(PoseNet().conv, (1, 3, 8, 8)).layers[0].output_shape == (1, 4, 8, 8)
+
+
+class _LinearOnTheInput(torch.nn.Module):
+    """A patch embedding fed an image instead of patches (SigLIP 2's vision tower takes
+    (batch, patches, 3·16·16)); ``peek`` runs a flatten first whose result is not used."""
+
+    def __init__(self, peek: bool) -> None:
+        super().__init__()
+        self.peek = peek
+        self.flatten = torch.nn.Flatten()
+        self.embed = torch.nn.Linear(768, 64)
+
+    def forward(self, x: torch.Tensor) -> torch.Tensor:
+        if self.peek:
+            self.flatten(x)
+        return self.embed(x)
+
+
+@pytest.mark.parametrize("peek", [False, True])
+def test_a_linear_layer_on_the_input_asks_for_the_input_shape(peek: bool) -> None:
+    # The layer's source is the model's input, not the last record (nor no record at all).
+    message = str(failure(_LinearOnTheInput(peek), (1, 3, 224, 224)))
+    assert "in embed (Linear) receiving [1, 3, 224, 224]" in message
+    assert ("embed reads the model's input and expects its last dimension to be 768, but it "
+            "is 224: give an input of the shape the model was built for with input_size=") \
+        in message
+    assert "flattened" not in message
