@@ -1,4 +1,5 @@
-"""torchvision's, timm's and pytorchcv's ResNets, explained with no name-based special case.
+"""torchvision's, timm's, pytorchcv's and transformers' ResNets, explained with no name-based
+special case.
 
 None of these packages is a dependency of the project or of CI (torchvision needs a 5.5 GB torch
 build here), so these tests skip where they are missing; run them by hand in an environment
@@ -95,3 +96,24 @@ def test_pytorchcv_cifar_resnets(name, formula, projections, note):
         assert not arch.notes
     else:  # the wide-ResNet convention counts the projections and not the fc
         assert any(line.startswith(note) and "6n + 4" in line for line in arch.notes)
+
+
+# Hugging Face transformers' ResNet (its own module tree: embedder, encoder.stages.i.layers.j,
+# a ``shortcut`` that is nn.Identity or a conv + norm; ``downsample_in_bottleneck`` selects v1).
+@pytest.mark.parametrize(("config", "formula", "projections", "strided"), [
+    ({}, "50 = 1 + 3×(3+4+6+3) + 1", 4, "layer.1.convolution"),
+    ({"downsample_in_bottleneck": True}, "50 = 1 + 3×(3+4+6+3) + 1", 4, "layer.0.convolution"),
+    ({"layer_type": "basic", "depths": [2, 2, 2, 2], "hidden_sizes": [64, 128, 256, 512]},
+     "18 = 1 + 2×(2+2+2+2) + 1", 3, "layer.0.convolution"),
+])
+def test_transformers_resnets(config, formula, projections, strided):
+    transformers = pytest.importorskip("transformers")
+    model = transformers.ResNetForImageClassification(transformers.ResNetConfig(**config))
+    arch = explain(model, (1, 3, 224, 224))
+    assert arch.depth_formula == formula
+    assert arch.shortcut_projections == projections
+    assert arch.total_params == sum(p.numel() for p in model.parameters())
+    assert arch.output_shape == (1, model.config.num_labels)
+    assert not arch.formula_mismatches and not arch.warnings
+    conv3_1 = arch.block("conv3_1")
+    assert [arch.layers[i].name.endswith(strided) for i in conv3_1.strided_layers] == [True]
