@@ -208,7 +208,7 @@ def _head(failed: FailedLayer, received: Shape, calls: Sequence[Call]) -> str | 
     got, want = received[-1], attrs.in_channels
     lead = (f"{failed.name} is a fixed-size head: it expects {want} input features but "
             f"receives {got}")
-    if failed.producers == [-1]:  # trace.MODEL_INPUT: the first layer (a patch embedding)
+    if _reads_input(failed):  # the first layer: a patch embedding fed an image
         return (f"{failed.name} reads the model's input and expects its last dimension to "
                 f"be {want}, but it is {got}: give an input of the shape the model was built "
                 "for with {input}")
@@ -225,12 +225,24 @@ def _head(failed: FailedLayer, received: Shape, calls: Sequence[Call]) -> str | 
     return f"{lead}; give the input size the model was built for with {{input}}"
 
 
+def _reads_input(failed: FailedLayer) -> bool:
+    """Whether the layer's only input is the model's (``trace.MODEL_INPUT``, -1)."""
+    return failed.producers == [-1]
+
+
 def _channels(failed: FailedLayer, received: Shape) -> str | None:
     attrs = failed.attrs
     if attrs.kind != CONV or len(received) < 2 or attrs.in_channels is None:
         return None
     if received[1] == attrs.in_channels:
         return None
+    if _reads_input(failed):  # a grayscale image into a network built for RGB
+        got, want = received[1], attrs.in_channels
+        gray = f" (a grayscale image goes in as x.repeat(1, {want}, 1, 1))" if got == 1 else ""
+        return (f"{failed.name} reads the model's input, which has {got} channel"
+                f"{'' if got == 1 else 's'}, but it was built for {want}: give a {want}-channel "
+                f"input size with {{input}}{gray}, or build {failed.name} with "
+                f"in_channels={got}")
     return (f"{failed.name} expects {attrs.in_channels} input channels but the layer before it "
             f"makes {received[1]}: build it with in_channels={received[1]} (in _make_layer, "
             "the next block's input width is the previous block's output width × expansion)")

@@ -13,6 +13,7 @@ import torch
 
 from resnet_explain import explain
 from resnet_explain.errors import BadInputSize, TraceFailure, UserError
+from resnet_explain.zoo import build
 
 ROOT = Path(__file__).resolve().parents[1]
 MISTAKES = "tests/student_mistakes.py"
@@ -175,3 +176,20 @@ def test_a_linear_layer_on_the_input_asks_for_the_input_shape(peek: bool) -> Non
             "is 224: give an input of the shape the model was built for with input_size=") \
         in message
     assert "flattened" not in message
+
+
+@pytest.mark.parametrize(("channels", "advice"), [
+    (1, "give a 3-channel input size with input_size= (a grayscale image goes in as "
+        "x.repeat(1, 3, 1, 1)), or build conv1 with in_channels=1"),
+    (4, "give a 3-channel input size with input_size=, or build conv1 with in_channels=4"),
+])
+def test_an_input_with_the_wrong_channels_is_the_inputs_fault_not_make_layers(channels, advice):
+    # MNIST into an ImageNet ResNet: no layer comes before conv1, so _make_layer's
+    # "the layer before it makes 1" lesson would send the student to the wrong place.
+    error = failure(build("resnet18"), (1, channels, 28, 28))
+    message = str(error)
+    s = "" if channels == 1 else "s"
+    assert f"conv1 reads the model's input, which has {channels} channel{s}, but it was " \
+           f"built for 3: {advice}" in message
+    assert "_make_layer" not in message
+    assert error.message(cli=True).count("--input") == 1
