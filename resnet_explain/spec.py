@@ -38,6 +38,11 @@ def resolve(spec: str, shortcut: str | None = None) -> Resolved:
     from . import zoo
 
     if ":" not in spec:
+        if _is_file(spec) and Path(spec).is_file():
+            with _on_path(_folders(spec)):
+                namespace = _load(spec)
+            raise ModelNotFound(f"{spec} is a file, not the callable that builds the model",
+                                f"Write {spec}:callable. {_available(namespace)}")
         if spec in zoo.MODEL_NAMES:
             return Resolved(zoo.build(spec, shortcut=shortcut), _zoo_label(spec, shortcut),
                             zoo.describe(spec).input_size, zoo_name=spec)
@@ -99,10 +104,13 @@ def _build(spec: str, where: str, func_name: str, args: tuple, kwargs: dict) -> 
 
 def _available(namespace: Any) -> str:
     """The callables a module defines itself (not the ones it imported)."""
+    from torch import nn
+
     own = sorted(
         name for name, value in vars(namespace).items()
         if not name.startswith("_") and callable(value)
-        and getattr(value, "__module__", None) == namespace.__name__
+        and (getattr(value, "__module__", None) == namespace.__name__
+             or isinstance(value, nn.Module))  # a model built at import: net = Net()
     )
     if not own:
         return "It defines no public callable; check the spec"

@@ -12,7 +12,7 @@ from pathlib import Path
 import pytest
 
 from resnet_explain import explain
-from resnet_explain.errors import TraceFailure
+from resnet_explain.errors import ModelNotFound, TraceFailure
 
 ROOT = Path(__file__).resolve().parents[1]
 
@@ -96,3 +96,14 @@ def test_a_builder_that_raises_is_named_through_the_api(tmp_path):
     assert str(caught.value).startswith(
         f"the builder {tmp_path / 'net.py'}:broken raised ValueError: depth must be")
     assert isinstance(caught.value.__cause__, ValueError)
+
+
+def test_a_file_without_a_callable_lists_what_it_defines_models_built_at_import_too(tmp_path):
+    (tmp_path / "net.py").write_text(MODEL + "\nimport torch\nnet = build()\nEPOCHS = 10\n")
+    for spec in (f"{tmp_path / 'net.py'}", f"{tmp_path / 'net.py'}:nope"):
+        with pytest.raises(ModelNotFound) as caught:
+            explain(spec)
+        # The model instance is listed; the imported torch, nn and the constant are not.
+        assert str(caught.value).endswith(
+            "Name one of the callables it defines: broken, build, net")
+    assert explain(f"{tmp_path / 'net.py'}:net", (3, 8, 8)).output_shape == (1, 10)
