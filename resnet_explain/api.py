@@ -3,24 +3,29 @@
 from __future__ import annotations
 
 from collections.abc import Sequence
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from .architecture import Architecture
 from .gcpause import collector_paused
 from .inputsize import parse_input_size
 
+if TYPE_CHECKING:
+    import torch
+
 DEFAULT_INPUT = (3, 224, 224)
 
 
-def explain(model: Any, input_size: str | Sequence[int] | None = None, *,
+def explain(model: Any, input_size: str | Sequence[int] | torch.Tensor | None = None, *,
             shortcut: str | None = None, name: str | None = None) -> Architecture:
     """Trace ``model`` and return its :class:`Architecture`.
 
     ``model`` is a zoo name (``"resnet50"``), a spec (``"pkg.module:build"``,
     ``"path/net.py:Net"``) or an ``nn.Module``. ``input_size`` is ``(C, H, W)`` or
-    ``(N, C, H, W)`` (or ``"3x224x224"``); it defaults to the zoo model's own size, else
-    3×224×224. The model is traced without real computation and comes back untouched.
+    ``(N, C, H, W)`` (or ``"3x224x224"``, or a tensor, which stands for its shape: its values
+    are not read); it defaults to the zoo model's own size, else 3×224×224. The model is
+    traced without real computation and comes back untouched.
     """
+    import torch
     from torch import nn
 
     from .analysis import analyse
@@ -35,8 +40,9 @@ def explain(model: Any, input_size: str | Sequence[int] | None = None, *,
         module, label, default = resolved.module, name or resolved.name, resolved.default_input
         zoo_name = resolved.zoo_name
     else:
-        raise TypeError(f"explain() takes a model name, a spec or an nn.Module, "
-                        f"not {type(model).__name__}")
+        raise TypeError(_not_a_model(model))
+    if isinstance(input_size, torch.Tensor):  # a batch in hand: only its shape is used
+        input_size = tuple(input_size.shape)
     shape = parse_input_size(input_size if input_size is not None else default or DEFAULT_INPUT)
     with collector_paused():
         arch = analyse(trace(module, shape), label)
@@ -45,3 +51,19 @@ def explain(model: Any, input_size: str | Sequence[int] | None = None, *,
 
         arch.notes.extend(paper_notes(arch, zoo_name))
     return arch
+
+
+def _not_a_model(model: Any) -> str:
+    """What ``explain()`` was given instead of a model, and how to give one."""
+    from torch import nn
+
+    what = type(model).__name__
+    if isinstance(model, type) and issubclass(model, nn.Module):
+        return (f"explain() takes a built model, not the class {model.__name__}: "
+                f"explain({model.__name__}(...))")
+    if callable(model):
+        label = getattr(model, "__name__", "")
+        label = label if label.isidentifier() else "build"
+        return (f"explain() takes a built model, not a function: call it first, "
+                f"explain({label}())")
+    return f"explain() takes a model name, a spec or an nn.Module, not {what}"

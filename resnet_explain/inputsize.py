@@ -12,11 +12,13 @@ _LARGEST = 2**60  # PyTorch counts bytes in a signed 64-bit integer: 2⁶³ byte
 _SEPARATORS = re.compile(r"[x×X,\s]+")
 
 
-def parse_input_size(value: str | Sequence[int]) -> tuple[int, ...]:
+def parse_input_size(value: str | int | Sequence[int]) -> tuple[int, ...]:
     """``"3x224x224"`` → ``(1, 3, 224, 224)``; ``"8x3x224x224"`` keeps the batch of 8.
 
     A size without a batch gets a batch of one, as torchinfo's ``input_size`` does.
     """
+    if isinstance(value, int):  # explain(model, 224): one number is not a size
+        value = (value,)
     text = value if isinstance(value, str) else "x".join(str(v) for v in value)
     parts = [p for p in _SEPARATORS.split(text.strip()) if p]
     example = "Give C×H×W or N×C×H×W, e.g. {input_example}"
@@ -28,7 +30,8 @@ def parse_input_size(value: str | Sequence[int]) -> tuple[int, ...]:
         raise BadInputSize(f"the input size {text!r} is not a list of whole numbers",
                            example) from None
     if len(dims) not in (3, 4):
-        raise BadInputSize(f"the input size {text!r} has {len(dims)} dimensions",
+        plural = "" if len(dims) == 1 else "s"
+        raise BadInputSize(f"the input size {text!r} has {len(dims)} dimension{plural}",
                            example)
     if any(d <= 0 for d in dims):
         raise BadInputSize(f"the input size {text!r} has a dimension that is not positive",

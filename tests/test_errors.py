@@ -193,3 +193,22 @@ def test_an_input_with_the_wrong_channels_is_the_inputs_fault_not_make_layers(ch
            f"built for 3: {advice}" in message
     assert "_make_layer" not in message
     assert error.message(cli=True).count("--input") == 1
+
+
+def test_what_a_student_passes_instead_of_a_size_or_a_model():
+    model = build("resnet18")
+    # A batch in hand stands for its shape; its values are not read.
+    batch = torch.full((2, 3, 32, 32), float("nan"))
+    assert explain(model, batch).to_dict() == explain(model, (2, 3, 32, 32)).to_dict()
+    with pytest.raises(BadInputSize, match=r"^the input size '224' has 1 dimension\. Give C×H×W"):
+        explain(model, 224)
+    with pytest.raises(TypeError, match=r"not the class Conv2d: explain\(Conv2d\(\.\.\.\)\)"):
+        explain(torch.nn.Conv2d)
+
+    def my_resnet() -> torch.nn.Module:
+        return build("resnet18")
+
+    with pytest.raises(TypeError, match=r"not a function: call it first, explain\(my_resnet\(\)\)"):
+        explain(my_resnet)
+    with pytest.raises(TypeError, match=r"a model name, a spec or an nn\.Module, not NoneType"):
+        explain(None)
