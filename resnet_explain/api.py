@@ -34,10 +34,12 @@ def explain(model: Any, input_size: str | Sequence[int] | torch.Tensor | None = 
 
     zoo_name = None
     if isinstance(model, nn.Module):
-        module, label, default = model, name or type(model).__name__, None
+        module = uncompiled(model)
+        label, default = name or type(module).__name__, None
     elif isinstance(model, str):
         resolved = resolve(model, shortcut=shortcut)
-        module, label, default = resolved.module, name or resolved.name, resolved.default_input
+        module, label, default = (uncompiled(resolved.module), name or resolved.name,
+                                  resolved.default_input)
         zoo_name = resolved.zoo_name
     else:
         raise TypeError(_not_a_model(model))
@@ -67,3 +69,16 @@ def _not_a_model(model: Any) -> str:
         return (f"explain() takes a built model, not a function: call it first, "
                 f"explain({label}())")
     return f"explain() takes a model name, a spec or an nn.Module, not {what}"
+
+
+def uncompiled(model: Any) -> Any:
+    """The module that ``torch.compile(model)`` wrapped: its layers are the model's, under
+    their own names (the wrapper adds ``_orig_mod.`` to each). The wrapper's class is looked
+    up only where the compiler is loaded: no model can be compiled otherwise."""
+    import sys
+
+    eval_frame = sys.modules.get("torch._dynamo.eval_frame")
+    wrapper = getattr(eval_frame, "OptimizedModule", None)
+    while wrapper is not None and isinstance(model, wrapper):
+        model = model._orig_mod
+    return model

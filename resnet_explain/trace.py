@@ -22,8 +22,10 @@ left, also when its forward raises.
 
 from __future__ import annotations
 
+import contextlib
 import functools
 import math
+import sys
 import warnings
 from dataclasses import dataclass, field
 from typing import Any
@@ -613,7 +615,7 @@ def _run(model: nn.Module, named_modules: list[tuple[str, nn.Module]],
         recorder.mark(x, (MODEL_INPUT,))
         # Warnings an empty or storage-less batch provokes ("std(): degrees of freedom is
         # <= 0") are artefacts of the trace, not news about the user's model.
-        with torch.no_grad(), warnings.catch_warnings(), recorder:
+        with torch.no_grad(), warnings.catch_warnings(), _eager(), recorder:
             warnings.simplefilter("ignore")
             if swap_to_meta:
                 output = torch.func.functional_call(model, meta, (x,))
@@ -625,6 +627,16 @@ def _run(model: nn.Module, named_modules: list[tuple[str, nn.Module]],
         recorder.speak()
         recorder.remove()
     return recorder, output, None
+
+
+def _eager() -> contextlib.AbstractContextManager:
+    """Modules wrapped by ``torch.compile`` run their own forward, eagerly, while traced:
+    compiling would trace the recorder's hooks too (seconds per call, recompile warnings),
+    and the hooks would see nothing inside the compiled graph. Only needed once something
+    has loaded the compiler (it is not imported for nothing)."""
+    if "torch._dynamo" not in sys.modules:
+        return contextlib.nullcontext()
+    return torch.compiler.set_stance("force_eager")
 
 
 def trace(model: nn.Module, input_shape: tuple[int, ...]) -> Trace:

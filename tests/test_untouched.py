@@ -307,3 +307,22 @@ def test_ops_that_keep_the_batch_stay_on_the_empty_batch_engine():
 
     arch = explain(Keeps(), (2, 3, 8, 8))
     assert arch.engine == "empty-batch" and arch.output_shape == (2, 8, 6, 3)
+
+
+def test_a_compiled_model_is_explained_as_itself_and_nothing_is_compiled():
+    from torch._dynamo.utils import counters
+
+    model = build("resnet18")
+    compiled = torch.compile(model, backend="eager")
+    nested = build("resnet18")
+    nested.layer2 = torch.compile(nested.layer2, backend="eager")
+    frames = dict(counters["frames"])
+    # The wrapper is the model's own layers: the same architecture, under the model's names.
+    arch = explain(compiled, (1, 3, 64, 64))
+    assert arch.to_dict() == explain(model, (1, 3, 64, 64)).to_dict()
+    # A compiled submodule runs eagerly too; its layers keep PyTorch's '_orig_mod' names.
+    inner = explain(nested, (1, 3, 64, 64))
+    assert inner.depth_formula == "18 = 1 + 2×(2+2+2+2) + 1"
+    assert inner.block("conv3_1").name == "layer2._orig_mod.0"
+    assert dict(counters["frames"]) == frames  # dynamo compiled no frame
+    assert torch.compiler.is_compiling() is False and compiled._orig_mod is model
