@@ -95,6 +95,12 @@ _WRITES = frozenset((
 ))
 
 
+def _writes(fname: str, kwargs: dict) -> bool:
+    """Whether the op named ``fname`` writes into a tensor it was given (``add_``,
+    ``out += …``, ``x[i] = …``, ``out=``)."""
+    return fname in _WRITES or (fname[-1:] == "_" and fname[:1] != "_") or "out" in kwargs
+
+
 def _flag(args: tuple, kwargs: dict, position: int | None, name: str) -> bool:
     if position is not None and len(args) > position:
         return bool(args[position])
@@ -435,7 +441,7 @@ class _Recorder(TorchFunctionMode):
                 args, kwargs, constant = self._meet_constants(args, kwargs)
                 if constant:
                     run = functools.partial(self._on_constants, func)
-        if fname in _WRITES or (fname[-1:] == "_" and fname[:1] != "_") or "out" in kwargs:
+        if _writes(fname, kwargs):
             target = written_tensor(args, kwargs)
             if target is not None and not self.producers.get(id(target)):
                 self.snapshot.before_write(target)  # perhaps the model's own tensor
@@ -805,7 +811,10 @@ def _failure_context(error: Exception, recorder: _Recorder,
         failed.shapes = [real(s) for s in failed.shapes]
         reshape = failed.op in _RESHAPE_OPS
         context.update(explain_failed_op(failed, calls))
-        if empty and failed.call is not None and not reshape:
+        # Not an op that writes in place: PyTorch refuses to write into the zero-stride
+        # stand-in before it compares shapes, and the empty batch's words say the same.
+        if empty and failed.call is not None and not reshape and not _writes(
+                getattr(failed.call[0], "__name__", ""), failed.call[2]):
             func, args, kwargs = failed.call
             words = _ask_again(func, again(args), {k: again(v) for k, v in kwargs.items()}) \
                 or error

@@ -93,3 +93,25 @@ class WrongInChannels(nn.Module):
 
     def forward(self, x: torch.Tensor) -> torch.Tensor:
         return self.conv2(self.conv1(x))
+
+
+class InPlaceBlock(Block):
+    """The most copied CIFAR ResNet's block (``out += self.shortcut(x)``, with an empty
+    nn.Sequential as the identity shortcut), here without the projection it needs."""
+
+    def __init__(self, cin: int, cout: int, stride: int) -> None:
+        super().__init__(cin, cout, stride)
+        self.shortcut = nn.Sequential()
+
+    def forward(self, x: torch.Tensor) -> torch.Tensor:
+        out = F.relu(self.bn1(self.conv1(x)))
+        out = self.bn2(self.conv2(out))
+        out += self.shortcut(x)
+        return F.relu(out)
+
+
+class MissingProjectionInPlace(_Net):
+    """MissingProjection with an in-place add."""
+
+    def __init__(self) -> None:
+        super().__init__(InPlaceBlock(16, 32, 2))

@@ -212,3 +212,15 @@ def test_what_a_student_passes_instead_of_a_size_or_a_model():
         explain(my_resnet)
     with pytest.raises(TypeError, match=r"a model name, a spec or an nn\.Module, not NoneType"):
         explain(None)
+
+
+def test_an_in_place_add_that_cannot_broadcast_is_said_in_pytorchs_words():
+    # Asked again on a zero-stride stand-in, PyTorch would refuse the write itself ("more
+    # than one element of the written-to tensor refers to a single memory location").
+    message = str(failure(mistakes.MissingProjectionInPlace(), (2, 3, 32, 32)))
+    assert ("RuntimeError: The size of tensor a (16) must match the size of tensor b (32) at "
+            "non-singleton dimension 3 — in layer2.0's add of [2, 32, 16, 16] and "
+            "[2, 16, 32, 32]") in message
+    assert "out += self.shortcut(x)" in message
+    assert "the shortcut needs a projection (1×1 conv, stride 2, 16→32 channels" in message
+    assert "memory location" not in message
