@@ -802,8 +802,13 @@ def _failure_context(error: Exception, recorder: _Recorder,
         context.update(explain_failed_layer(FailedLayer(
             name=name, type=type(module).__name__, attrs=attrs,
             shapes=[real(s) for s in shapes], producers=sources), calls))
-        if empty and module is not None and type(module).__module__.startswith("torch.nn."):
-            inputs = [torch.empty((), dtype=x.dtype, device=x.device).expand(real(s))
+        # One of PyTorch's own layers is asked again where it has real weights: with the real
+        # batch after the empty one, on the weights' device after the meta engine, whose
+        # kernels have words of their own ("a and b must have same reduction dim").
+        device = _real_device(module, x.device) if module is not None and type(
+            module).__module__.startswith("torch.nn.") else None
+        if device is not None and (empty or x.device.type == "meta"):
+            inputs = [torch.empty((), dtype=x.dtype, device=device).expand(real(s))
                       for s in shapes]
             words = _ask_again(module, tuple(inputs), {}) or error
     elif recorder.failed is not None and _caused_by(error, recorder.failed.error):
@@ -849,16 +854,34 @@ def _meta_lesson(error: BaseException) -> str:
     return ""
 
 
+def _real_device(module: nn.Module, traced_on: torch.device) -> torch.device | None:
+    """The device of a module's own parameters and buffers, if they all have values there
+    (a module built on the meta device has none); for a module without tensors, the device
+    it was traced on, or the CPU after the meta engine."""
+    devices = {t.device for t in (*module._parameters.values(), *module._buffers.values())
+               if t is not None}
+    if not devices:
+        return traced_on if traced_on.type != "meta" else torch.device("cpu")
+    device = devices.pop()
+    return None if devices or device.type == "meta" else device
+
+
+# The largest input (elements, all arguments together) asked again: PyTorch checks shapes
+# before it computes, but an op that fails for another reason would compute for real.
+_ASK_LIMIT = 1 << 24
+
+
 def _ask_again(func: Any, args: tuple, kwargs: dict) -> BaseException | None:
-    """The error ``func`` raises on these (zero-stride) arguments, or None if it runs."""
+    """The error ``func`` raises on these (zero-stride) arguments, or None if it runs (or
+    if they are too large to risk running it)."""
+    if sum(t.numel() for t in tensors_in(args) + tensors_in(kwargs)) > _ASK_LIMIT:
+        return None
     try:
         with torch.no_grad(), torch._C.DisableTorchFunction():
             func(*args, **kwargs)
     except Exception as error:
         return error
     return None
-
-
 
 
 _RESHAPE_OPS = frozenset(("view", "reshape", "flatten", "unflatten"))

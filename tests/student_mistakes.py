@@ -115,3 +115,12 @@ class MissingProjectionInPlace(_Net):
 
     def __init__(self) -> None:
         super().__init__(InPlaceBlock(16, 32, 2))
+
+
+class WrongHeadWidthViewed(WrongHeadWidth):
+    """WrongHeadWidth flattened with ``x.view(x.size(0), -1)``, which an empty batch cannot
+    run: the meta engine meets the mistake."""
+
+    def forward(self, x: torch.Tensor) -> torch.Tensor:
+        x = self.avgpool(self.layer2(self.layer1(F.relu(self.conv1(x)))))
+        return self.fc(x.view(x.size(0), -1))

@@ -224,3 +224,15 @@ def test_an_in_place_add_that_cannot_broadcast_is_said_in_pytorchs_words():
     assert "out += self.shortcut(x)" in message
     assert "the shortcut needs a projection (1×1 conv, stride 2, 16→32 channels" in message
     assert "memory location" not in message
+
+
+def test_a_head_met_by_the_meta_engine_is_said_in_pytorchs_words():
+    error = failure(mistakes.WrongHeadWidthViewed(), (4, 3, 32, 32))
+    # The Linear is asked again on its own (CPU) weights: PyTorch's words, not the meta
+    # kernel's "a and b must have same reduction dim, but got [4, 32] X [64, 10]".
+    assert "mat1 and mat2 shapes cannot be multiplied (4x32 and 64x10)" in str(error)
+    assert "reduction dim" not in str(error)
+    assert "fc is a fixed-size head: it expects 64 input features but receives 32" in str(error)
+    # Built on the meta device, the layer has no real weights to ask: the meta words stay.
+    assert "reduction dim" in str(failure(mistakes.WrongHeadWidthViewed().to("meta"),
+                                          (4, 3, 32, 32)))

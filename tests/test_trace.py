@@ -392,3 +392,19 @@ def test_a_leaf_that_passes_maps_through_does_not_take_them_over():
     arch = explain(Pyramid(), (1, 3, 8, 8))
     assert sorted(arch.layers[i].name for i in arch.output_layers) == ["c1", "c2", "extra"]
     assert arch.layer("c2").inputs == [arch.layer("c1").index]
+
+
+def test_a_failed_call_is_asked_again_only_while_its_input_is_small():
+    from resnet_explain.trace import _ASK_LIMIT, _ask_again
+
+    ran: list[tuple[int, ...]] = []
+
+    def layer(x: torch.Tensor) -> None:  # stands for a layer that would compute
+        ran.append(tuple(x.shape))
+        raise RuntimeError("shapes do not fit")
+
+    small = torch.empty(()).expand(1, 1, _ASK_LIMIT)
+    large = torch.empty(()).expand(1, 2, _ASK_LIMIT)  # no memory: zero stride
+    assert str(_ask_again(layer, (small,), {})) == "shapes do not fit"
+    assert _ask_again(layer, (large,), {}) is None
+    assert ran == [(1, 1, _ASK_LIMIT)]
