@@ -6,6 +6,7 @@ from collections.abc import Sequence
 from typing import TYPE_CHECKING, Any
 
 from .architecture import Architecture
+from .errors import NotInitialised
 from .gcpause import collector_paused
 from .inputsize import parse_input_size
 
@@ -29,6 +30,8 @@ def explain(model: Any, input_size: str | Sequence[int] | torch.Tensor | None = 
     from torch import nn
 
     from .analysis import analyse
+    from .lazy import initialised_copy
+    from .lazy import note as lazy_modules_note
     from .spec import resolve
     from .trace import trace
 
@@ -47,7 +50,14 @@ def explain(model: Any, input_size: str | Sequence[int] | torch.Tensor | None = 
         input_size = tuple(input_size.shape)
     shape = parse_input_size(input_size if input_size is not None else default or DEFAULT_INPUT)
     with collector_paused():
-        arch = analyse(trace(module, shape), label)
+        try:
+            traced, lazy_note = trace(module, shape), None
+        except NotInitialised as refused:  # a model that nothing has run yet (d2l's ResNet)
+            traced = trace(initialised_copy(module, shape, refused), shape)
+            lazy_note = lazy_modules_note(refused)
+        arch = analyse(traced, label)
+    if lazy_note is not None:
+        arch.notes.append(lazy_note)
     if zoo_name is not None:  # set the paper's figures beside the computed ones
         from .reference import paper_notes
 

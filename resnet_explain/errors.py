@@ -96,6 +96,15 @@ class CannotTrace(UserError):
     """A model the tracer must not run: uninitialised lazy modules, TorchScript."""
 
 
+class NotInitialised(CannotTrace):
+    """Lazy modules without shapes yet; ``names``: their parameters and buffers.
+    :func:`~resnet_explain.explain` answers it by tracing an initialised copy."""
+
+    def __init__(self, problem: str, fix: str = "", names: list[str] | None = None) -> None:
+        super().__init__(problem, fix)
+        self.names = names or []
+
+
 class TraceFailure(UserError):
     """The user's code raised while the model was built or traced: their error, and where."""
 

@@ -39,7 +39,7 @@ from torch.utils._pytree import tree_map
 
 from .batchdim import moves_batch
 from .diagnose import FailedLayer, FailedOp, explain_failed_layer, explain_failed_op
-from .errors import BadInputSize, CannotTrace, TraceFailure, user_location
+from .errors import BadInputSize, CannotTrace, NotInitialised, TraceFailure, user_location
 from .layerinfo import (
     RESHAPE,
     LayerAttrs,
@@ -702,12 +702,15 @@ def _refuse(named_modules: list[tuple[str, nn.Module]], state: dict[str, torch.T
                 f"{where} is TorchScript ({type(module).__name__}), which cannot be traced "
                 "layer by layer",
                 "Explain the nn.Module it was scripted or traced from (before torch.jit.script)")
-    for name, tensor in state.items():
-        if isinstance(tensor, UninitializedTensorMixin):
-            raise CannotTrace(
-                f"the model has lazy modules that are not initialised yet ({name} has no shape)",
-                "Run one real batch through it first, e.g. model(torch.randn(1, 3, 224, 224)), "
-                "so that PyTorch fixes their shapes; the tool does not initialise your model")
+    missing = [name for name, tensor in state.items()
+               if isinstance(tensor, UninitializedTensorMixin)]
+    if missing:
+        raise NotInitialised(
+            f"the model has lazy modules that are not initialised yet ({missing[0]} has no "
+            "shape)",
+            "Run one real batch through it first, e.g. model(torch.randn(1, 3, 224, 224)), "
+            "so that PyTorch fixes their shapes; the tool does not initialise your model",
+            names=missing)
 
 
 def _input(shape: tuple[int, ...], asked: tuple[int, ...], dtype: torch.dtype,

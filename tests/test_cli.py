@@ -60,8 +60,9 @@ def test_summary_json_to_a_file(tmp_path):
     (["summary", "tests/toy_models.py:nothing"], "has no attribute 'nothing'"),
     (["summary", "tests/toy_models.py"],
      "tests/toy_models.py is a file, not the callable that builds the model. Write "
-     "tests/toy_models.py:callable. Name one of the callables it defines: Broken, SEBlock, "
-     "SENet, StudentBlock, StudentNet, build_student, not_a_model"),
+     "tests/toy_models.py:callable. Name one of the callables it defines: Broken, "
+     "LazyResNet18, LazyResidual, SEBlock, SENet, StudentBlock, StudentNet, build_student, "
+     "not_a_model"),
     (["summary", "tests/toy_models.py:Broken", "--input", "3x16x16"],
      "RuntimeError: student bug: forgot to return (at "),
     (["summary", "tests/toy_models.py:StudentNet", "--shortcut", "A"],

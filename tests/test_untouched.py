@@ -7,15 +7,17 @@ from __future__ import annotations
 import copy
 import subprocess
 import sys
+import threading
 from pathlib import Path
 
 import pytest
 import torch
 import torch.nn.functional as F
 from torch import nn
+from toy_models import LazyResNet18
 
 from resnet_explain import explain
-from resnet_explain.errors import BadInputSize, CannotTrace
+from resnet_explain.errors import BadInputSize, CannotTrace, NotInitialised
 from resnet_explain.zoo import build
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -200,18 +202,71 @@ def test_a_zoo_model_in_mixed_modes_comes_back_in_them():
     _assert_same(model, before)
 
 
-def test_uninitialised_lazy_modules_are_refused_and_not_materialised():
+def _lazy_state(model: nn.Module) -> list:
+    """Which tensors have no shape yet, and every module's hooks."""
+    return [[type(t).__name__ for t in (*model.parameters(), *model.buffers())],
+            [(list(m._forward_hooks), list(m._forward_pre_hooks)) for m in model.modules()]]
+
+
+def test_lazy_modules_are_traced_on_a_copy_and_the_model_stays_lazy():
+    model = LazyResNet18()
+    before, rng = _lazy_state(model), torch.get_rng_state()
+    arch = explain(model, (1, 1, 96, 96))
+    assert _lazy_state(model) == before and "UninitializedParameter" in before[0][0]
+    assert torch.equal(torch.get_rng_state(), rng)
+    assert arch.notes == ["38 lazy modules (net.0.0, …) had no shapes yet: they were traced on "
+                          "a copy, given the shapes this input implies; your model is "
+                          "unchanged and still lazy"]
+    # PyTorch itself fixes the shapes of another instance with a real batch: the same
+    # architecture, layer by layer.
+    real = LazyResNet18()
+    real(torch.randn(2, 1, 96, 96))
+    assert arch.total_params == sum(p.numel() for p in real.parameters()) == 11_178_378
+    ours, theirs = arch.to_dict(), explain(real, (1, 1, 96, 96)).to_dict()
+    assert ours.pop("notes") and not theirs.pop("notes")
+    assert ours == theirs
+    assert arch.depth_formula == "18 = 1 + 2×(2+2+2+2) + 1"
+
+
+class _ViewedHead(nn.Module):
+    """A lazy head behind x.view(x.size(0), -1), which an empty batch cannot run."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.conv = nn.LazyConv2d(4, 3)
+        self.fc = nn.LazyLinear(2)
+
+    def forward(self, x: torch.Tensor) -> torch.Tensor:
+        x = self.conv(x)
+        return self.fc(x.view(x.size(0), -1))
+
+
+def test_a_lazy_head_an_empty_batch_cannot_reach_is_shaped_by_one_small_real_batch():
+    model = _ViewedHead()
+    assert explain(model, (2, 3, 8, 8)).layer("fc").params == 4 * 6 * 6 * 2 + 2
+    assert isinstance(model.fc.weight, nn.parameter.UninitializedParameter)
+    # Too large to run for real: refused, with the reason and the fix.
+    with pytest.raises(NotInitialised) as caught:
+        explain(model, (1, 3, 4097, 4097))
+    assert str(caught.value).startswith(
+        "the model has lazy modules that are not initialised yet (conv.weight has no shape), "
+        "and an empty batch cannot run a copy of it (RuntimeError: cannot reshape tensor of 0 "
+        "elements into shape [0, -1]")
+    assert "nor can a real one of this size (50,356,227 values, over 16,777,216). Run one " \
+           "real batch through it first" in str(caught.value)
+
+
+def test_a_lazy_model_that_cannot_be_copied_is_refused_and_not_materialised():
     model = nn.Sequential(nn.LazyConv2d(8, 3), nn.ReLU(), nn.LazyLinear(4))
-    hooks = [(list(m._forward_hooks), list(m._forward_pre_hooks)) for m in model.modules()]
+    model.lock = threading.Lock()  # deepcopy cannot copy it
+    before = _lazy_state(model)
     with pytest.raises(CannotTrace) as caught:
         explain(model, (1, 3, 8, 8))
     message = str(caught.value)
-    assert "lazy modules that are not initialised yet (0.weight has no shape)" in message
+    assert "lazy modules that are not initialised yet (0.weight has no shape), and no copy " \
+           "could be made (TypeError: cannot pickle '_thread.lock' object)" in message
     assert "Run one real batch through it first" in message
-    assert isinstance(model[0].weight, nn.parameter.UninitializedParameter)
-    # Only the lazy modules' own shape-inferring pre-hooks, as before.
-    assert hooks == [(list(m._forward_hooks), list(m._forward_pre_hooks))
-                     for m in model.modules()]
+    assert _lazy_state(model) == before
 
 
 def test_initialised_lazy_modules_are_traced():

@@ -94,3 +94,44 @@ class SENet(nn.Module):
 
     def forward(self, x: torch.Tensor) -> torch.Tensor:
         return self.fc(torch.flatten(F.adaptive_avg_pool2d(self.blocks(self.stem(x)), 1), 1))
+
+
+class LazyResidual(nn.Module):
+    """Dive into Deep Learning's residual block: lazy convs and norms, widths from the data."""
+
+    def __init__(self, channels: int, use_1x1conv: bool = False, strides: int = 1) -> None:
+        super().__init__()
+        self.conv1 = nn.LazyConv2d(channels, kernel_size=3, padding=1, stride=strides)
+        self.conv2 = nn.LazyConv2d(channels, kernel_size=3, padding=1)
+        self.conv3 = nn.LazyConv2d(channels, kernel_size=1, stride=strides) \
+            if use_1x1conv else None
+        self.bn1 = nn.LazyBatchNorm2d()
+        self.bn2 = nn.LazyBatchNorm2d()
+
+    def forward(self, x: torch.Tensor) -> torch.Tensor:
+        y = F.relu(self.bn1(self.conv1(x)))
+        y = self.bn2(self.conv2(y))
+        if self.conv3:
+            x = self.conv3(x)
+        y += x
+        return F.relu(y)
+
+
+class LazyResNet18(nn.Module):
+    """Dive into Deep Learning's ResNet-18 (for 1×96×96 Fashion-MNIST): nothing has a shape
+    until the first batch."""
+
+    def __init__(self, num_classes: int = 10) -> None:
+        super().__init__()
+        self.net = nn.Sequential(nn.Sequential(
+            nn.LazyConv2d(64, kernel_size=7, stride=2, padding=3), nn.LazyBatchNorm2d(),
+            nn.ReLU(), nn.MaxPool2d(kernel_size=3, stride=2, padding=1)))
+        for i, (blocks, channels) in enumerate(((2, 64), (2, 128), (2, 256), (2, 512))):
+            self.net.add_module(f"b{i + 2}", nn.Sequential(*(
+                LazyResidual(channels, use_1x1conv=True, strides=2) if j == 0 and i > 0
+                else LazyResidual(channels) for j in range(blocks))))
+        self.net.add_module("last", nn.Sequential(
+            nn.AdaptiveAvgPool2d((1, 1)), nn.Flatten(), nn.LazyLinear(num_classes)))
+
+    def forward(self, x: torch.Tensor) -> torch.Tensor:
+        return self.net(x)
