@@ -45,6 +45,7 @@ from .checks import find_mistakes
 from .depthname import name_note
 from .receptive import assign_receptive_fields
 from .trace import MODEL_INPUT, Call, Trace
+from .words import a_or_an
 
 CONV, LINEAR, POOL = LayerKind.CONV, LayerKind.LINEAR, LayerKind.POOL
 _NORMS = (LayerKind.BATCH_NORM, LayerKind.NORM)
@@ -565,8 +566,8 @@ def _describe_conv(layer: Layer) -> str:
     if layer.kernel_size:
         kernel = "×".join(map(str, layer.kernel_size))
         stride = layer.stride[0] if layer.stride else 1
-        return f"a {kernel} conv, stride {stride}"
-    return f"a {layer.type}"
+        return f"{a_or_an(kernel)} conv, stride {stride}"
+    return a_or_an(layer.type)
 
 
 # --- stages and roles -----------------------------------------------------------------

@@ -23,6 +23,7 @@ from typing import TYPE_CHECKING, Any
 
 from .architecture import CONV, LINEAR, POOL, RESHAPE
 from .arithmetic import output_size, size_checks
+from .words import a_or_an
 
 if TYPE_CHECKING:
     from .layerinfo import LayerAttrs
@@ -102,9 +103,10 @@ def _add_lesson(scope: str, failed: FailedOp, calls: Sequence[Call]) -> str | No
         keep = check.dilation * (check.kernel - 1) // 2
         whole = output_size(check.in_size, check.kernel, check.stride, keep, check.dilation,
                             check.ceil_mode)
-        lesson = (f"{subject} a {_dims(_spatial(main))} {main_name} to a "
-                  f"{_dims(_spatial(shortcut))} {short_name}: {name} (kernel {check.kernel}, "
-                  f"stride {check.stride}, padding {check.padding}) gives {check.equation}, "
+        lesson = (f"{subject} {a_or_an(_dims(_spatial(main)))} {main_name} to "
+                  f"{a_or_an(_dims(_spatial(shortcut)))} {short_name}: {name} "
+                  f"(kernel {check.kernel}, stride {check.stride}, padding {check.padding}) "
+                  f"gives {check.equation}, "
                   f"not ⌈{check.in_size}/{check.stride}⌉ = "
                   f"{math.ceil(check.in_size / check.stride)}")
         if whole > check.traced:
@@ -114,8 +116,8 @@ def _add_lesson(scope: str, failed: FailedOp, calls: Sequence[Call]) -> str | No
     stride = _stride(shortcut, main)
     if not channels and stride is None:
         return None
-    parts = [f"{subject} a {main[1]}-channel {_dims(_spatial(main))} {main_name} to a "
-             f"{shortcut[1]}-channel {_dims(_spatial(shortcut))} {short_name}"]
+    parts = [f"{subject} {a_or_an(f'{main[1]}-channel')} {_dims(_spatial(main))} {main_name} to "
+             f"{a_or_an(f'{shortcut[1]}-channel')} {_dims(_spatial(shortcut))} {short_name}"]
     stride_text = str(stride or 1)
     if channels:
         return (f"{parts[0]}: the shortcut needs a projection (1×1 conv, stride {stride_text}, "
@@ -240,9 +242,9 @@ def _channels(failed: FailedLayer, received: Shape) -> str | None:
         got, want = received[1], attrs.in_channels
         gray = f" (a grayscale image goes in as x.repeat(1, {want}, 1, 1))" if got == 1 else ""
         return (f"{failed.name} reads the model's input, which has {got} channel"
-                f"{'' if got == 1 else 's'}, but it was built for {want}: give a {want}-channel "
-                f"input size with {{input}}{gray}, or build {failed.name} with "
-                f"in_channels={got}")
+                f"{'' if got == 1 else 's'}, but it was built for {want}: give "
+                f"{a_or_an(f'{want}-channel')} input size with {{input}}{gray}, or build "
+                f"{failed.name} with in_channels={got}")
     return (f"{failed.name} expects {attrs.in_channels} input channels but the layer before it "
             f"makes {received[1]}: build it with in_channels={received[1]} (in _make_layer, "
             "the next block's input width is the previous block's output width × expansion)")

@@ -13,6 +13,7 @@ caller's words are filled in by :meth:`UserError.message`.
 
 from __future__ import annotations
 
+import sys
 import traceback
 from typing import Any
 
@@ -38,7 +39,20 @@ def user_location(error: BaseException) -> dict[str, Any]:
     if not frames:
         return {}
     frame = frames[-1]
-    return {"where": f"{frame.filename}:{frame.lineno} in {frame.name}", "code": frame.line}
+    cell = _notebook_cell(frame.filename)
+    where = f"{cell}, line {frame.lineno}" if cell else f"{frame.filename}:{frame.lineno}"
+    return {"where": f"{where} in {frame.name}", "code": frame.line}
+
+
+def _notebook_cell(filename: str) -> str | None:
+    """``"cell In[3]"`` for code a Jupyter or IPython cell defined, as IPython's own
+    tracebacks name it (its compiler maps each cell's file name, ``/tmp/ipykernel_…/….py``,
+    to the cell's execution count); None elsewhere."""
+    ipython = sys.modules.get("IPython")
+    shell = ipython.get_ipython() if ipython is not None else None
+    cells = getattr(getattr(shell, "compile", None), "_filename_map", None)
+    count = cells.get(filename) if isinstance(cells, dict) else None
+    return f"cell In[{count}]" if isinstance(count, int) else None
 
 
 def in_words(text: str, cli: bool) -> str:

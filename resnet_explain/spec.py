@@ -23,6 +23,7 @@ from pathlib import Path
 from typing import Any
 
 from .errors import ModelNotFound, NotAModule, TraceFailure, UserError, user_location
+from .words import a_or_an
 
 
 @dataclass
@@ -76,7 +77,7 @@ def _build(spec: str, where: str, func_name: str, args: tuple, kwargs: dict) -> 
     if isinstance(obj, nn.Module):
         return Resolved(obj, spec, None)
     if not callable(obj):
-        raise NotAModule(f"{spec} is a {type(obj).__name__}, not a callable",
+        raise NotAModule(f"{spec} is {a_or_an(type(obj).__name__)}, not a callable",
                          "Point the spec at a function or class that returns an nn.Module")
     try:
         inspect.signature(obj).bind(*args, **kwargs)

@@ -98,3 +98,28 @@ def test_readme_links_the_notebooks_and_screenshots() -> None:
     assert len(pictures) >= 3
     for picture in pictures:
         assert (ROOT / picture).is_file(), picture
+
+
+def test_an_error_in_a_cells_code_names_the_cell_as_ipython_does(kernel, monkeypatch) -> None:
+    from nbclient import NotebookClient
+    from nbformat.v4 import new_code_cell, new_notebook
+
+    name, env = kernel
+    monkeypatch.setenv("JUPYTER_PATH", env["JUPYTER_PATH"])
+    notebook = new_notebook(cells=[
+        new_code_cell("import torch\nfrom torch import nn\nfrom resnet_explain import explain\n"),
+        new_code_cell("class Block(nn.Module):\n"
+                      "    def __init__(self):\n"
+                      "        super().__init__()\n"
+                      "        self.conv = nn.Conv2d(3, 8, 3, stride=2, padding=1)\n"
+                      "\n"
+                      "    def forward(self, x):\n"
+                      "        return self.conv(x) + x\n"),
+        new_code_cell("explain(Block(), (1, 3, 32, 32))"),
+    ])
+    client = NotebookClient(notebook, timeout=120, kernel_name=name, allow_errors=True)
+    client.execute(env=env)
+    [error] = [out for out in notebook.cells[2].outputs if out.output_type == "error"]
+    assert error.ename == "TraceFailure"
+    # Not the kernel's temporary file (/tmp/ipykernel_…/….py): the cell, by its number.
+    assert "(at cell In[2], line 7 in forward: return self.conv(x) + x)" in error.evalue

@@ -1,0 +1,21 @@
+"""English for the messages: the article a number or a name takes when it is read aloud."""
+
+from __future__ import annotations
+
+import re
+
+_NUMBER = re.compile(r"\d+")
+
+
+def a_or_an(text: str) -> str:
+    """``text`` after "a" or "an", as it sounds: "an 8-channel", "an 11×11", "a 16×16",
+    "an AvgPool2d", "a ReLU". A number is read aloud by its leading group of three digits
+    ("eighteen thousand"): an 8, 11, 18 or 8x/8xx there starts with a vowel sound."""
+    number = _NUMBER.match(text)
+    if number:
+        digits = number.group()
+        lead = digits[: len(digits) % 3 or 3]
+        vowel = lead in ("11", "18") or lead.startswith("8")
+    else:
+        vowel = text[:1].lower() in ("a", "e", "i", "o", "u")
+    return f"{'an' if vowel else 'a'} {text}"
