@@ -24,6 +24,7 @@ from __future__ import annotations
 
 import contextlib
 import functools
+import inspect
 import math
 import sys
 import warnings
@@ -651,6 +652,7 @@ def trace(model: nn.Module, input_shape: tuple[int, ...]) -> Trace:
     params, buffers = _own_tensors(named_modules)
     state = {**params, **buffers}
     _refuse(named_modules, state)
+    _refuse_inputs(model)
     sample = next(iter(state.values()), torch.empty(0))
     dtype = sample.dtype if sample.is_floating_point() else torch.get_default_dtype()
     # Everything the forward might change (attributes, training flags, tensors written in
@@ -711,6 +713,26 @@ def _refuse(named_modules: list[tuple[str, nn.Module]], state: dict[str, torch.T
             "Run one real batch through it first, e.g. model(torch.randn(1, 3, 224, 224)), "
             "so that PyTorch fixes their shapes; the tool does not initialise your model",
             names=missing)
+
+
+def _refuse_inputs(model: nn.Module) -> None:
+    """A forward that needs more than the image batch (``forward(self, x, mask)``) is told
+    so before it runs: the trace gives it one tensor."""
+    try:
+        parameters = list(inspect.signature(model.forward).parameters.values())
+    except (TypeError, ValueError):
+        return  # no signature to read (a builtin): let the forward say
+    required = [p.name for p in parameters
+                if p.default is p.empty and p.kind in (p.POSITIONAL_ONLY, p.POSITIONAL_OR_KEYWORD,
+                                                       p.KEYWORD_ONLY)]
+    if len(required) > 1:
+        name = type(model).__name__
+        others = " and ".join(required[1:])
+        needs = f"{', '.join(required[:-1])} and {required[-1]}"
+        raise CannotTrace(
+            f"{name}.forward needs {needs}, but the tool gives it one image batch",
+            f"Give {others} a default in forward, or explain a wrapper whose forward(x) calls "
+            f"the model with {others}")
 
 
 def _input(shape: tuple[int, ...], asked: tuple[int, ...], dtype: torch.dtype,

@@ -297,6 +297,39 @@ def test_torchscript_is_refused_in_one_line_and_leaves_no_hooks():
     assert not host.stem._forward_hooks and not host.stem._forward_pre_hooks
 
 
+class _Masked(nn.Module):
+    def __init__(self) -> None:
+        super().__init__()
+        self.conv = nn.Conv2d(3, 4, 3)
+        self.calls = 0
+
+    def forward(self, x: torch.Tensor, mask: torch.Tensor, *, scale: float,
+                bias: float = 0.0) -> torch.Tensor:
+        self.calls += 1
+        return self.conv(x) * mask * scale + bias
+
+
+def test_a_forward_that_needs_more_than_the_batch_is_refused_before_it_runs():
+    model = _Masked()
+    with pytest.raises(CannotTrace) as caught:
+        explain(model, (1, 3, 8, 8))
+    assert str(caught.value) == (
+        "_Masked.forward needs x, mask and scale, but the tool gives it one image batch. Give "
+        "mask and scale a default in forward, or explain a wrapper whose forward(x) calls the "
+        "model with mask and scale")
+    assert model.calls == 0
+
+    class Wrapped(nn.Module):  # what the message asks for
+        def __init__(self) -> None:
+            super().__init__()
+            self.model = model
+
+        def forward(self, x: torch.Tensor) -> torch.Tensor:
+            return self.model(x, torch.ones(1), scale=2.0)
+
+    assert explain(Wrapped(), (1, 3, 8, 8)).layer("model.conv").output_shape == (1, 4, 6, 6)
+
+
 @pytest.mark.parametrize("size", ["1x3x1000000000x1000000000", "3x99999999999999999999x224"])
 def test_sizes_pytorch_cannot_make_are_one_line_errors(size):
     with pytest.raises(BadInputSize, match="more than PyTorch can address"):
