@@ -232,7 +232,7 @@ CHECK_YOUR_OWN: list[Cell] = [
 A student wrote a ResNet-18 in `student_resnet.py`, next to this notebook. It runs, and it
 trains, but it is not ResNet-18: it holds five mistakes that real implementations (and blog
 posts) make. The tool finds each of them from the traced data flow and says why it matters.
-At the end come two mistakes that stop the model from running at all, and the errors they
+At the end come three mistakes that stop the model from running at all, and the errors they
 give.
 
 Here is the block, as the student wrote it:"""),
@@ -340,6 +340,26 @@ explain(student_resnet.NoProjectionNet(), input_size=(3, 32, 32))"""),
     ("md", """\
 The first sentence is PyTorch's own (the sizes of the two tensors must match); the rest is
 the lesson: which block, which two shapes, and what the shortcut needs."""),
+    ("md", """\
+## 8. A grayscale image into an RGB network
+
+MNIST and Fashion-MNIST images have one channel; ResNet-18's first convolution was built
+for three (red, green, blue):"""),
+    ("error", """\
+explain("resnet18", input_size=(1, 28, 28))"""),
+    ("md", """\
+`conv1` reads the model's input itself, so no layer before it is to blame: the input is.
+Either feed three channels (the same gray image three times, `x.repeat(1, 3, 1, 1)`), or
+build the first convolution for one channel, as *Dive into Deep Learning* does for
+Fashion-MNIST:"""),
+    ("code", """\
+from torch import nn
+
+from resnet_explain.zoo import build
+
+gray = build("resnet18")
+gray.conv1 = nn.Conv2d(1, 64, kernel_size=7, stride=2, padding=3, bias=False)
+explain(gray, input_size=(1, 28, 28))"""),
     ("md", """\
 **Your turn.** Give `NoShortcutProjectionBlock` the shortcut it needs: what must
 `self.downsample` hold for 16 → 32 channels and stride 2? Then run `explain` again. How many
