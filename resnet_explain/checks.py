@@ -14,7 +14,8 @@ model's code) and returns sentences that say what was found and why it matters:
   by the stride, with K = 2P + 1 keeping the arithmetic exact (an explicit pad layer in front,
   BiT's ``ConstantPad2d(1)``, counts as that padding);
 * a fully connected layer fed by an unpooled feature map — 7·7·2048 inputs give a ≈100 M
-  parameter head where a global average pool to 1×1 would give 2048.
+  parameter head where a global average pool to 1×1 would give 2048;
+* a forward that returns no tensor at all — most often a forgotten ``return``.
 """
 
 from __future__ import annotations
@@ -42,7 +43,16 @@ def find_mistakes(arch: Architecture) -> list[str]:
         *_activation_on_shortcut(arch),
         *_inexact_downsampling(arch),
         *_unpooled_head(arch),
+        *_no_output(arch),
     ]
+
+
+def _no_output(arch: Architecture) -> list[str]:
+    """A forward whose result holds no tensor (None, a number): nothing to show as output."""
+    if arch.output_layers or arch.output_shape != ():
+        return []
+    return ["The model's forward returns no tensor, so its output has no shape: does it miss "
+            "its `return` statement?"]
 
 
 def _bias_before_batchnorm(arch: Architecture) -> list[str]:

@@ -174,3 +174,32 @@ def test_the_size_before_a_pad_is_not_read_across_a_channels_last_layer():
     arch = explain(ChannelsLastMLP(), (1, 3, 56, 56))
     assert arch.layer("down").output_shape == (1, 32, 7, 7)
     assert arch.warnings == []
+
+
+class _Forgot(nn.Module):
+    """A forward that computes and forgets to return."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.conv = nn.Conv2d(3, 4, 3)
+
+    def forward(self, x: torch.Tensor) -> None:
+        self.conv(x)
+
+
+class _Loss(_Forgot):
+    def forward(self, x: torch.Tensor) -> torch.Tensor:  # a 0-dim tensor is an output
+        return self.conv(x).mean()
+
+
+class _Identity(nn.Module):
+    def forward(self, x: torch.Tensor) -> torch.Tensor:  # the input, returned, is one too
+        return x
+
+
+def test_a_forward_that_returns_nothing_is_asked_about_its_return():
+    warning = ("The model's forward returns no tensor, so its output has no shape: does it "
+               "miss its `return` statement?")
+    assert explain(_Forgot(), (1, 3, 8, 8)).warnings == [warning]
+    assert explain(_Loss(), (1, 3, 8, 8)).warnings == []
+    assert explain(_Identity(), (1, 3, 8, 8)).warnings == []
