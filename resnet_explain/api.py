@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import sys
 from collections.abc import Sequence
 from typing import TYPE_CHECKING, Any
 
@@ -85,8 +86,6 @@ def uncompiled(model: Any) -> Any:
     """The module that ``torch.compile(model)`` wrapped: its layers are the model's, under
     their own names (the wrapper adds ``_orig_mod.`` to each). The wrapper's class is looked
     up only where the compiler is loaded: no model can be compiled otherwise."""
-    import sys
-
     eval_frame = sys.modules.get("torch._dynamo.eval_frame")
     wrapper = getattr(eval_frame, "OptimizedModule", None)
     while wrapper is not None and isinstance(model, wrapper):
