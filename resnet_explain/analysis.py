@@ -154,10 +154,17 @@ def _layer(call: Call, checks_for: _ChecksFor) -> Layer:
     if (kind is CONV or kind is POOL) and len(shape_in) >= 3 and len(out) == len(shape_in):
         spatial = len(a.kernel_size)
         in_map, out_map = shape_in[-spatial:], out[-spatial:]
+        ran = call.ran  # a forward of the layer's own: what it ran, its own padding included
         key = (in_map, out_map, a.kernel_size, a.stride, a.padding, a.dilation, a.ceil_mode,
-               a.same_padding, a.transposed, a.output_padding)
+               a.same_padding, a.transposed, a.output_padding, ran)
         found = checks_for.get(key)
-        if found is None:
+        if found is None and ran is not None:
+            computed = size_checks(in_map, out_map, ran.kernel_size, ran.stride,
+                                   ran.padding_start, ran.dilation, ran.ceil_mode,
+                                   padding_end=ran.padding_end)
+            found = checks_for[key] = (tuple(computed),
+                                       tuple(check.padding for check in computed))
+        elif found is None:
             computed = size_checks(in_map, out_map, a.kernel_size, a.stride, a.padding,
                                    a.dilation, a.ceil_mode, same=a.same_padding,
                                    transposed=a.transposed, output_padding=a.output_padding)

@@ -56,19 +56,22 @@ def size_checks(in_hw: tuple[int, ...], out_hw: tuple[int, ...] | None,
                 kernel: tuple[int, ...], stride: tuple[int, ...], padding: tuple[int, ...],
                 dilation: tuple[int, ...], ceil_mode: bool = False, *, same: bool = False,
                 transposed: bool = False,
-                output_padding: tuple[int, ...] | None = None) -> list[SizeCheck]:
+                output_padding: tuple[int, ...] | None = None,
+                padding_end: tuple[int, ...] | None = None) -> list[SizeCheck]:
     """One :class:`SizeCheck` per spatial dimension (H, W for 2-d layers).
 
     ``out_hw`` is the traced output size; ``None`` when nothing was traced (a layer that
     failed), in which case each check holds the formula alone. ``same``: a convolution with
     ``padding="same"`` (``padding`` is then ignored; see :func:`same_padding`).
     ``transposed``: a transposed convolution (see :func:`transposed_output_size`).
+    ``padding_end``: the padding after the map where it differs from ``padding`` before it
+    (a forward that pads its input itself, see :mod:`.ownforward`).
     """
     names = ("H", "W") if len(in_hw) == 2 else tuple(f"D{i}" for i in range(len(in_hw)))
     checks = []
     for i in range(len(in_hw)):
         start, end = (same_padding(kernel[i], dilation[i]) if same
-                      else (padding[i], padding[i]))
+                      else (padding[i], padding_end[i] if padding_end else padding[i]))
         extra = output_padding[i] if output_padding else 0
         if transposed:
             expected = transposed_output_size(in_hw[i], kernel[i], stride[i], start,

@@ -50,6 +50,7 @@ from .layerinfo import (
     tensors_in,
     torch_forward,
 )
+from .ownforward import INNER_OPS, Inner, Ran, inner_call, what_ran
 from .untouched import Snapshot, written_tensor
 
 MODEL_INPUT = -1
@@ -186,6 +187,7 @@ class Call:
     output_shape: tuple[int, ...]
     attrs: LayerAttrs
     scope: list[str] = field(default_factory=list)
+    ran: Ran | None = None  # what a leaf with its own forward ran (ownforward.py)
 
 
 @dataclass
@@ -217,8 +219,8 @@ class _Recorder(TorchFunctionMode):
         # inside them are answered by ``_META_SAME_SHAPE`` instead of PyTorch's meta kernels.
         self.on_meta = on_meta
         self.batch_moved = False  # an op used dim 0 as something else than the batch
-        # (name, is a leaf, runs quiet) of every module of the model, by id.
-        self.modules: dict[int, tuple[str, bool, bool]] = {}
+        # (name, is a leaf, runs quiet, has its own forward) of every module, by id.
+        self.modules: dict[int, tuple[str, bool, bool, bool]] = {}
         self.calls: list[Call] = []
         self.producers: dict[int, tuple[int, ...]] = {}
         self.alive: list[torch.Tensor] = []  # keeps ids unique for the whole trace
@@ -235,6 +237,8 @@ class _Recorder(TorchFunctionMode):
         self.quiet = False
         self.attrs: dict[tuple[int, bool], LayerAttrs] = {}
         self.failed: FailedOp | None = None  # the functional op that raised, if one did
+        # The pads, convs and pools the running own-forward leaf has called (or None).
+        self.inner: list[Inner] | None = None
         self.constants: set[int] = set()  # small tensors the forward made (meta engine)
         # Two process-wide module hooks, active only while this recorder is (removed in
         # ``remove``), instead of two handles per module: registering and removing ~850
@@ -250,17 +254,18 @@ class _Recorder(TorchFunctionMode):
                 leaf = (not module._modules or all(
                     child is None for child in module._modules.values())) and (
                     bool(name) or torch_forward(type(module)))
-                quiet = leaf and not on_meta and torch_forward(type(module))
+                own = leaf and not torch_forward(type(module))
+                quiet = leaf and not on_meta and not own
                 if module._forward_hooks or module._forward_pre_hooks:
-                    own_hooks.append((module, name, leaf, quiet))
+                    own_hooks.append((module, name, leaf, quiet, own))
                 else:
-                    self.modules[id(module)] = (name, leaf, quiet)
+                    self.modules[id(module)] = (name, leaf, quiet, own)
             self.handles.append(register_module_forward_pre_hook(self._global_pre_hook))
             self.handles.append(
                 register_module_forward_hook(self._global_post_hook, with_kwargs=True))
-            for module, name, leaf, quiet in own_hooks:
+            for module, name, leaf, quiet, own in own_hooks:
                 self.handles.append(module.register_forward_pre_hook(
-                    self._pre_hook(name, leaf, quiet), with_kwargs=True))
+                    self._pre_hook(name, leaf, quiet, own), with_kwargs=True))
                 self.handles.append(module.register_forward_hook(self._post_hook(name, leaf)))
         except BaseException:
             self.remove()
@@ -354,10 +359,12 @@ class _Recorder(TorchFunctionMode):
     # --- module hooks ----------------------------------------------------------------
     # A leaf is not pushed on ``scope``: its record's scope is the modules around it, and
     # consecutive leaves then share one copy of that list.
-    def _enter(self, name: str, leaf: bool, quiet: bool, tensors: list[torch.Tensor]) -> None:
+    def _enter(self, name: str, leaf: bool, quiet: bool, tensors: list[torch.Tensor],
+               own: bool = False) -> None:
         """A module of the model starts. ``quiet``: a leaf whose forward is PyTorch's own
         runs with torch-function dispatch off; a leaf written by the user stays visible, so
-        its in-place writes are seen."""
+        its in-place writes are seen. ``own``: a leaf whose class has its own forward, whose
+        pads, convs and pools are noted (:func:`what_ran`)."""
         if self.active_leaf is not None:
             return  # a module called inside a leaf's forward: part of that leaf
         if not leaf:
@@ -373,6 +380,7 @@ class _Recorder(TorchFunctionMode):
             self.leaf_input = (list(self.producers.get(id(tensor), ())), [tuple(tensor.shape)])
         else:
             self.leaf_input = (self.sources(tensors), [tuple(t.shape) for t in tensors])
+        self.inner = [] if own else None
         if quiet:
             self.quiet = True
         else:
@@ -395,6 +403,9 @@ class _Recorder(TorchFunctionMode):
             count = self._next_count(False, name)
             self._record(name, type(module).__name__, False, inputs, shapes, output,
                          self._module_attrs(module, name, repeated=count > 0), count)
+            if self.inner is not None:
+                self.calls[-1].ran = what_ran(shapes, self.calls[-1].output_shape, self.inner)
+                self.inner = None
             self.speak()
         elif self.active_leaf is None and self.scope and self.scope[-1] == name:
             self.scope.pop()
@@ -403,20 +414,20 @@ class _Recorder(TorchFunctionMode):
     def _global_pre_hook(self, module: nn.Module, args: tuple) -> None:
         entry = self.modules.get(id(module))
         if entry is not None:  # not a module of another model, nor one with its own hooks
-            name, leaf, quiet = entry
-            self._enter(name, leaf, quiet, tensors_in(args) if leaf else [])
+            name, leaf, quiet, own = entry
+            self._enter(name, leaf, quiet, tensors_in(args) if leaf else [], own)
 
     def _global_post_hook(self, module: nn.Module, args: tuple, kwargs: dict,
                           output: Any) -> None:
         entry = self.modules.get(id(module))
         if entry is not None:
-            name, leaf, _ = entry
+            name, leaf, _, _ = entry
             self._leave(module, name, leaf, output, tensors_in(kwargs) if kwargs else [])
 
-    def _pre_hook(self, name: str, leaf: bool, quiet: bool):
+    def _pre_hook(self, name: str, leaf: bool, quiet: bool, own: bool):
         def hook(module: nn.Module, args: tuple, kwargs: dict) -> None:
             self._enter(name, leaf, quiet,
-                        tensors_in(args) + tensors_in(kwargs) if leaf else [])
+                        tensors_in(args) + tensors_in(kwargs) if leaf else [], own)
 
         return hook
 
@@ -455,6 +466,8 @@ class _Recorder(TorchFunctionMode):
                 self._failed(func, args, kwargs, error)
             raise
         if self.active_leaf is not None:
+            if self.inner is not None and fname in INNER_OPS:
+                self.inner.append(inner_call(fname, args, kwargs, result))
             return result
         outputs = tensors_in(result)
         if not outputs:

@@ -194,3 +194,19 @@ def test_same_and_transposed_equations():
     assert up.derivation == "18 = (9 − 1)·2 − 2·1 + (3 − 1) + 1 + 1"
     (wrong,) = size_checks((9,), (17,), (3,), (2,), (1,), (1,), transposed=True)
     assert wrong.ok and wrong.expected == 17
+
+
+@settings(max_examples=150, deadline=None)
+@given(conv_configs(), st.integers(0, 3), st.integers(0, 3))
+def test_asymmetric_padding_equals_pytorchs_pad_then_conv(config, start, end):
+    # What a forward that pads its input itself runs (timm's Conv2dSame): F.pad, then the
+    # conv; the check reads it as padding (start, end) on the layer's own input.
+    size, kernel, stride, padding, dilation = config
+    size = max(size, dilation * (kernel - 1) + 1 - 2 * padding - start - end + padding * 2)
+    x = F.pad(torch.zeros(1, 1, size, size + 1), (start, end, end, start))
+    out = F.conv2d(x, torch.zeros(1, 1, kernel, kernel), stride=stride, padding=padding,
+                   dilation=dilation).shape
+    h, w = size_checks((size, size + 1), None, (kernel,) * 2, (stride,) * 2,
+                       (padding + end, padding + start), (dilation,) * 2,
+                       padding_end=(padding + start, padding + end))
+    assert (h.expected, w.expected) == tuple(out[2:])

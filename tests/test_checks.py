@@ -98,15 +98,51 @@ class SamePadConv(nn.Conv2d):
         return F.conv2d(x, self.weight, self.bias, self.stride, 0, self.dilation, self.groups)
 
 
-def test_a_conv_with_its_own_forward_says_why_it_may_disagree():
-    arch = explain(nn.Sequential(SamePadConv(3, 8, 3, stride=2)), (1, 3, 16, 16))
+class PoolFirstConv(nn.Conv2d):
+    """An octave convolution's low-frequency path: the forward average-pools its input to
+    half size before the conv, so its stride attribute (1) is not how it downsamples."""
+
+    def forward(self, x: torch.Tensor) -> torch.Tensor:
+        return F.conv2d(F.avg_pool2d(x, 2), self.weight, self.bias, self.stride, self.padding)
+
+
+@pytest.mark.parametrize(("side", "formula"), [
+    (16, "8 = ⌊(16 + 0 + 1 − 3)/2⌋ + 1"),   # 'same': ⌈16/2⌉, one more row at the end
+    (15, "8 = ⌊(15 + 2·1 − 3)/2⌋ + 1"),     # an even total, split evenly
+    (17, "9 = ⌊(17 + 2·1 − 3)/2⌋ + 1"),
+])
+def test_a_conv_that_pads_in_its_own_forward_is_checked_against_what_ran(side, formula):
+    arch = explain(nn.Sequential(SamePadConv(3, 8, 3, stride=2)), (1, 3, side, side))
     (layer,) = arch.layers
-    # 'same' gives ⌈16/2⌉ = 8; the formula with the attribute padding 0 gives 7.
+    # The module holds padding=0; its forward's F.pad and F.conv2d are what ran. The check
+    # uses them, on the layer's own input: ⌈side/2⌉, as PyTorch traced.
+    assert layer.own_forward and layer.output_shape[-1] == -(-side // 2)
+    assert layer.formula == formula and layer.formula_ok
+    assert arch.warnings == []
+
+
+class SamePadPool(nn.MaxPool2d):
+    """timm's MaxPool2dSame: pads with -inf in its own forward, then pools unpadded."""
+
+    def forward(self, x: torch.Tensor) -> torch.Tensor:
+        x = F.pad(x, (0, 1, 0, 1), value=float("-inf"))
+        return F.max_pool2d(x, self.kernel_size, self.stride, 0, self.dilation, self.ceil_mode)
+
+
+def test_a_pool_that_pads_in_its_own_forward_is_checked_against_what_ran():
+    (layer,) = explain(nn.Sequential(SamePadPool(3, 2)), (1, 3, 16, 16)).layers
+    assert layer.formula == "8 = ⌊(16 + 0 + 1 − 3)/2⌋ + 1" and layer.own_forward
+
+
+def test_a_conv_whose_own_forward_cannot_be_read_says_why_it_may_disagree():
+    arch = explain(nn.Sequential(PoolFirstConv(3, 8, 3, padding=1)), (1, 3, 16, 16))
+    (layer,) = arch.layers
+    # Its conv reads a pooled map, not the layer's input: the attributes stand, and disagree.
     assert layer.output_shape == (1, 8, 8, 8) and layer.own_forward
-    assert layer.formula == "7 = ⌊(16 − 3)/2⌋ + 1  ≠ traced 8"
+    assert layer.formula == "16 = ⌊(16 + 2·1 − 3)/1⌋ + 1  ≠ traced 8"
     assert arch.warnings[0] == (
-        "0: traced size disagrees with the formula: 7 = ⌊(16 − 3)/2⌋ + 1  ≠ traced 8 — "
-        "SamePadConv replaces PyTorch's forward, so the kernel, stride and padding it holds "
+        "0: traced size disagrees with the formula: 16 = ⌊(16 + 2·1 − 3)/1⌋ + 1  ≠ traced 8 — "
+        "PoolFirstConv replaces PyTorch's forward, so the kernel, stride and padding it holds "
         "need not be what ran (a forward that pads its input itself, as timm's Conv2dSame "
         "does for TensorFlow's 'same' padding, gives this)")
     # A subclass that keeps PyTorch's forward is PyTorch's conv: no such excuse.
