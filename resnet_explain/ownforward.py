@@ -19,11 +19,9 @@ import torch
 
 from .layerinfo import CONV, POOL, LayerAttrs, functional_attrs
 
-# The calls noted inside a leaf with its own forward, by the name PyTorch dispatches them under.
-_WINDOWS = {"conv1d": "conv1d", "conv2d": "conv2d", "conv3d": "conv3d",
-            "max_pool2d": "max_pool2d", "max_pool2d_with_indices": "max_pool2d",
-            "avg_pool2d": "avg_pool2d"}
-INNER_OPS = frozenset((*_WINDOWS, "pad"))
+# The ops noted inside a leaf with its own forward (by the tracer's op names: F.max_pool2d
+# with indices is "max_pool2d" too).
+INNER_OPS = frozenset(("conv1d", "conv2d", "conv3d", "max_pool2d", "avg_pool2d", "pad"))
 
 
 @dataclass(frozen=True, slots=True)
@@ -42,15 +40,16 @@ class Ran:
 Inner = tuple[str, Any, tuple[int, ...], tuple[int, ...]]  # (op, attrs or pad, in, out)
 
 
-def inner_call(name: str, args: tuple, kwargs: dict, result: Any) -> Inner:
-    """One noted call: a pad with its widths, or a conv or pool with its attributes."""
+def inner_call(op: str, args: tuple, kwargs: dict, result: Any) -> Inner:
+    """One noted call of ``op`` (one of :data:`INNER_OPS`): a pad with its widths, or a
+    conv or pool with its attributes."""
     shape_in = tuple(args[0].shape) if args and isinstance(args[0], torch.Tensor) else ()
     out = result[0] if isinstance(result, tuple) else result  # max_pool2d_with_indices
     shape_out = tuple(out.shape) if isinstance(out, torch.Tensor) else ()
-    if name == "pad":
+    if op == "pad":
         widths = args[1] if len(args) > 1 else kwargs.get("pad", ())
         return "pad", tuple(int(w) for w in widths), shape_in, shape_out
-    return name, functional_attrs(_WINDOWS[name], args, kwargs), shape_in, shape_out
+    return op, functional_attrs(op, args, kwargs), shape_in, shape_out
 
 
 def what_ran(input_shapes: list[tuple[int, ...]], output_shape: tuple[int, ...],

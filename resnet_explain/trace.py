@@ -466,8 +466,8 @@ class _Recorder(TorchFunctionMode):
                 self._failed(func, args, kwargs, error)
             raise
         if self.active_leaf is not None:
-            if self.inner is not None and fname in INNER_OPS:
-                self.inner.append(inner_call(fname, args, kwargs, result))
+            if self.inner is not None and _OP_NAMES.get(fname) in INNER_OPS:
+                self.inner.append(inner_call(_OP_NAMES[fname], args, kwargs, result))
             return result
         outputs = tensors_in(result)
         if not outputs:
