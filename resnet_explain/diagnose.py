@@ -21,7 +21,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
-from .architecture import CONV, LINEAR, POOL, RESHAPE
+from .architecture import CONV, LINEAR, OTHER, POOL, RESHAPE
 from .arithmetic import output_size, size_checks
 from .words import a_or_an
 
@@ -78,7 +78,23 @@ def explain_failed_op(failed: FailedOp, calls: Sequence[Call]) -> dict[str, Any]
 
 def _inside(scope: str, producers: tuple[int, ...], calls: Sequence[Call]) -> bool:
     """Whether an operand was made inside the module ``scope`` (not passed into it)."""
-    return bool(scope) and any(p >= 0 and scope in calls[p].scope for p in producers)
+    if not scope:
+        return False
+    makers = (_maker(p, calls) for p in producers)
+    return any(p >= 0 and scope in calls[p].scope for p in makers)
+
+
+def _maker(producer: int, calls: Sequence[Call]) -> int:
+    """The record that made an operand, past leaves that hand their one input on as it was:
+    no parameters, no kind of their own, the same shape out (an empty ``nn.Sequential`` or an
+    ``nn.Identity`` as the identity shortcut, the common CIFAR block's way)."""
+    while producer >= 0:
+        call = calls[producer]
+        if (call.is_op or call.attrs.kind != OTHER or call.attrs.params
+                or len(call.inputs) != 1 or call.input_shapes[:1] != [call.output_shape]):
+            break
+        producer = call.inputs[0]
+    return producer
 
 
 def _add_lesson(scope: str, failed: FailedOp, calls: Sequence[Call]) -> str | None:

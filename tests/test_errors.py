@@ -222,7 +222,10 @@ def test_an_in_place_add_that_cannot_broadcast_is_said_in_pytorchs_words():
             "non-singleton dimension 3 — in layer2.0's add of [2, 32, 16, 16] and "
             "[2, 16, 32, 32]") in message
     assert "out += self.shortcut(x)" in message
-    assert "the shortcut needs a projection (1×1 conv, stride 2, 16→32 channels" in message
+    # The empty nn.Sequential hands the block's input on as it was: the shortcut is that input.
+    assert ("adds a 32-channel 16×16 main path to a 16-channel 32×32 shortcut (the block's "
+            "input): the shortcut needs a projection (1×1 conv, stride 2, 16→32 channels") \
+        in message
     assert "memory location" not in message
 
 
