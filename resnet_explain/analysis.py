@@ -830,7 +830,9 @@ def _warnings(arch: Architecture) -> list[str]:
 
 
 def _own_forward(layer: Layer) -> str:
-    """Why a layer of a class with its own forward may disagree with the formula."""
-    return (f" — {layer.type} replaces PyTorch's forward, so the kernel, stride and padding "
-            "it holds need not be what ran (a forward that pads its input itself, as timm's "
-            "Conv2dSame does for TensorFlow's 'same' padding, gives this)")
+    """Why a layer of a class with its own forward may disagree with the formula. A forward
+    that pads its input and runs one conv or pool (timm's Conv2dSame) is checked against what
+    it ran (:mod:`.ownforward`) and agrees; this is said of the others."""
+    return (f" — {layer.type} replaces PyTorch's forward with one that is not a single conv or "
+            "pool on its padded input (an octave convolution pools first), so the kernel, stride "
+            "and padding it holds need not be what ran")

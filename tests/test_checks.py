@@ -142,9 +142,9 @@ def test_a_conv_whose_own_forward_cannot_be_read_says_why_it_may_disagree():
     assert layer.formula == "16 = ⌊(16 + 2·1 − 3)/1⌋ + 1  ≠ traced 8"
     assert arch.warnings[0] == (
         "0: traced size disagrees with the formula: 16 = ⌊(16 + 2·1 − 3)/1⌋ + 1  ≠ traced 8 — "
-        "PoolFirstConv replaces PyTorch's forward, so the kernel, stride and padding it holds "
-        "need not be what ran (a forward that pads its input itself, as timm's Conv2dSame "
-        "does for TensorFlow's 'same' padding, gives this)")
+        "PoolFirstConv replaces PyTorch's forward with one that is not a single conv or pool "
+        "on its padded input (an octave convolution pools first), so the kernel, stride and "
+        "padding it holds need not be what ran")
     # A subclass that keeps PyTorch's forward is PyTorch's conv: no such excuse.
     class Renamed(nn.Conv2d):
         pass
