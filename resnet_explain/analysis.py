@@ -26,6 +26,7 @@ from collections.abc import Iterable
 from itertools import groupby
 
 from .architecture import (
+    MODEL_INPUT,
     Activation,
     Architecture,
     Block,
@@ -44,7 +45,7 @@ from .arithmetic import conv_macs, linear_macs, size_checks, transposed_conv_mac
 from .checks import find_mistakes
 from .depthname import name_note
 from .receptive import assign_receptive_fields
-from .trace import MODEL_INPUT, Call, Trace
+from .trace import Call, Trace
 from .words import a_or_an
 
 CONV, LINEAR, POOL = LayerKind.CONV, LayerKind.LINEAR, LayerKind.POOL

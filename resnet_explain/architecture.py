@@ -61,6 +61,9 @@ BATCH_NORM, NORM, ACTIVATION, RESHAPE, OTHER = (
     LayerKind.BATCH_NORM, LayerKind.NORM, LayerKind.ACTIVATION, LayerKind.RESHAPE,
     LayerKind.OTHER)
 
+#: The index that stands for the model's input among a layer's ``inputs``.
+MODEL_INPUT = -1
+
 
 class Pooling(StrEnum):
     """What a pool keeps of each window, from the module's base class (``_MaxPoolNd``,

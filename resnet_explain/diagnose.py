@@ -21,7 +21,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
-from .architecture import CONV, LINEAR, OTHER, POOL, RESHAPE
+from .architecture import CONV, LINEAR, MODEL_INPUT, OTHER, POOL, RESHAPE
 from .arithmetic import output_size, size_checks
 from .words import a_or_an
 
@@ -244,8 +244,8 @@ def _head(failed: FailedLayer, received: Shape, calls: Sequence[Call]) -> str | 
 
 
 def _reads_input(failed: FailedLayer) -> bool:
-    """Whether the layer's only input is the model's (``trace.MODEL_INPUT``, -1)."""
-    return failed.producers == [-1]
+    """Whether the layer's only input is the model's."""
+    return failed.producers == [MODEL_INPUT]
 
 
 def _channels(failed: FailedLayer, received: Shape) -> str | None:

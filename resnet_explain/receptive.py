@@ -44,12 +44,11 @@ import math
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
-from .architecture import ADAPTIVE_POOL, CONV, POOL
+from .architecture import ADAPTIVE_POOL, CONV, MODEL_INPUT, POOL
 
 if TYPE_CHECKING:  # pragma: no cover
     from .architecture import Layer, Shape
 
-MODEL_INPUT = -1  # the index that stands for the model's input in Layer.inputs
 _WINDOWED = (CONV, POOL)  # the kinds whose kernel slides a window over the map
 
 

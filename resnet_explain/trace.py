@@ -38,6 +38,7 @@ from torch.nn.parameter import UninitializedTensorMixin
 from torch.overrides import TorchFunctionMode
 from torch.utils._pytree import tree_map
 
+from .architecture import MODEL_INPUT
 from .batchdim import moves_batch
 from .diagnose import FailedLayer, FailedOp, explain_failed_layer, explain_failed_op
 from .errors import BadInputSize, CannotTrace, NotInitialised, TraceFailure, user_location
@@ -52,8 +53,6 @@ from .layerinfo import (
 )
 from .ownforward import INNER_OPS, Inner, Ran, inner_call, what_ran
 from .untouched import Snapshot, written_tensor
-
-MODEL_INPUT = -1
 
 # Functional operations worth a node in the graph, by the name PyTorch dispatches them under.
 _OP_NAMES: dict[str, str] = {}

@@ -21,8 +21,9 @@ from hypothesis import strategies as st
 
 from resnet_explain import explain
 from resnet_explain.analysis import _Graph
+from resnet_explain.architecture import MODEL_INPUT
 from resnet_explain.render import jsonview
-from resnet_explain.trace import MODEL_INPUT, trace
+from resnet_explain.trace import trace
 from resnet_explain.zoo import build
 
 

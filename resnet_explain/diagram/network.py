@@ -20,12 +20,19 @@ from dataclasses import dataclass, field
 
 import graphviz
 
-from ..architecture import Architecture, Block, Layer, Role, Shape, ShortcutKind, Stage
+from ..architecture import (
+    MODEL_INPUT,
+    Architecture,
+    Block,
+    Layer,
+    Role,
+    Shape,
+    ShortcutKind,
+    Stage,
+)
 from . import labels, style
 from .block import is_shortcut_edge
 from .dot import Diagram, html_title, new_diagram, title_node
-
-MODEL_INPUT = -1
 
 
 # --- runs of identical blocks ---------------------------------------------------------
