@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 import sys
 from collections.abc import Sequence
 from typing import TYPE_CHECKING, Any
@@ -22,7 +23,8 @@ def explain(model: Any, input_size: str | Sequence[int] | torch.Tensor | None = 
     """Trace ``model`` and return its :class:`Architecture`.
 
     ``model`` is a zoo name (``"resnet50"``), a spec (``"pkg.module:build"``,
-    ``"path/net.py:Net"``) or an ``nn.Module``. ``input_size`` is ``(C, H, W)`` or
+    ``"path/net.py:Net"``), a weights file of a zoo model (``"model.pth"``, see
+    :mod:`resnet_explain.weightsfile`) or an ``nn.Module``. ``input_size`` is ``(C, H, W)`` or
     ``(N, C, H, W)`` (or ``"3x224x224"``, or a tensor, which stands for its shape: its values
     are not read); it defaults to the zoo model's own size, else 3×224×224. The model is
     traced without real computation and comes back untouched.
@@ -36,7 +38,9 @@ def explain(model: Any, input_size: str | Sequence[int] | torch.Tensor | None = 
     from .spec import resolve
     from .trace import trace
 
-    zoo_name = None
+    zoo_name, notes = None, []
+    if isinstance(model, os.PathLike):  # a weights file or a .py file, as a Path
+        model = os.fspath(model)
     if isinstance(model, nn.Module):
         module = uncompiled(model)
         label, default = name or type(module).__name__, None
@@ -44,7 +48,7 @@ def explain(model: Any, input_size: str | Sequence[int] | torch.Tensor | None = 
         resolved = resolve(model, shortcut=shortcut)
         module, label, default = (uncompiled(resolved.module), name or resolved.name,
                                   resolved.default_input)
-        zoo_name = resolved.zoo_name
+        zoo_name, notes = resolved.zoo_name, resolved.notes
     else:
         raise TypeError(_not_a_model(model))
     if isinstance(input_size, torch.Tensor):  # a batch in hand: only its shape is used
@@ -59,6 +63,7 @@ def explain(model: Any, input_size: str | Sequence[int] | torch.Tensor | None = 
         arch = analyse(traced, label)
     if lazy_note is not None:
         arch.notes.append(lazy_note)
+    arch.notes.extend(notes)
     if zoo_name is not None:  # set the paper's figures beside the computed ones
         from .reference import paper_notes
 

@@ -57,7 +57,8 @@ examples:
 def _add_model_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument(
         "spec",
-        help="a zoo name (resnet50, see 'list'), pkg.module:callable or path/to/file.py:callable",
+        help="a zoo name (resnet50, see 'list'), pkg.module:callable, path/to/file.py:callable "
+             "or a weights file of a zoo model (model.pth)",
     )
     parser.add_argument(
         "--input", "-i", metavar="SIZE", default=None,
@@ -137,9 +138,10 @@ def build_parser() -> argparse.ArgumentParser:
 # --- the one writer ---------------------------------------------------------------------
 def model_sources(spec: str) -> list[Path]:
     """The files a spec's model came from: ``net.py`` of ``net.py:Net``, the module file of
-    ``pkg.module:build`` (once it has been imported). A zoo name has none."""
+    ``pkg.module:build`` (once it has been imported), a weights file itself. A zoo name has
+    none."""
     if ":" not in spec:
-        return []
+        return [Path(spec)] if Path(spec).is_file() else []
     where = spec.rpartition(":")[0]
     if where.endswith(".py"):
         return [Path(where)]

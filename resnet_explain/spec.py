@@ -1,6 +1,8 @@
 """Turn a model spec into an ``nn.Module``.
 
-A spec is a zoo name, ``pkg.module:callable`` or ``path/to/file.py:callable``.
+A spec is a zoo name, ``pkg.module:callable``, ``path/to/file.py:callable``, or a weights
+file (``model.pth``) whose tensors are those of exactly one zoo model
+(:mod:`resnet_explain.weightsfile`).
 
 The callable is called with no arguments, unless the spec gives literal arguments:
 ``net.py:resnet_50(224)`` or ``mypkg.models:build(depth=50)``. It may also name an
@@ -18,11 +20,13 @@ import inspect
 import os
 import sys
 from collections.abc import Iterator
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
 from .errors import ModelNotFound, NotAModule, TraceFailure, UserError, user_location
+from .weightsfile import WEIGHT_SUFFIXES, the_fit
+from .weightsfile import read as read_weights
 from .words import a_or_an
 
 
@@ -32,12 +36,15 @@ class Resolved:
     name: str
     default_input: tuple[int, ...] | None  # (C, H, W) of a zoo model
     zoo_name: str | None = None  # set for a zoo model: its paper figures can be shown
+    notes: list[str] = field(default_factory=list)  # said under the summary
 
 
 def resolve(spec: str, shortcut: str | None = None) -> Resolved:
 
     from . import zoo
 
+    if spec not in zoo.MODEL_NAMES and _is_weights(spec):
+        return _from_weights(spec, shortcut)
     if ":" not in spec:
         if _is_file(spec) and Path(spec).is_file():
             with _on_path(_folders(spec)):
@@ -64,6 +71,44 @@ def resolve(spec: str, shortcut: str | None = None) -> Resolved:
     # it imports its neighbours — also lazily, while the builder runs.
     with _on_path(_folders(where)):
         return _build(spec, where, func_name, args, kwargs)
+
+
+def _is_weights(spec: str) -> bool:
+    """A file that is not Python (``model.pth``, ``ckpt/last.ckpt``), or a missing file named
+    like weights (told apart here so that its message is "no such file")."""
+    path = Path(spec)
+    if path.is_file():
+        return path.suffix != ".py"
+    if spec.lower().endswith(WEIGHT_SUFFIXES):
+        raise ModelNotFound(f"no such file: {spec}",
+                            "Check the path (relative to the current directory)")
+    return False
+
+
+def _from_weights(spec: str, shortcut: str | None) -> Resolved:
+    """The zoo model whose tensors are the file's (:mod:`resnet_explain.weightsfile`)."""
+    from . import zoo
+
+    if shortcut is not None:
+        raise UserError("a weights file decides its shortcut option itself",
+                        "Drop {shortcut}")
+    weights = read_weights(spec)
+    fit = the_fit(weights)
+    info = zoo.describe(fit.name)
+    label = [fit.name]
+    if fit.shortcut != info.shortcut:
+        label.append(f"shortcut {fit.shortcut}")
+    if fit.classes != info.num_classes:
+        label.append(f"{fit.classes} classes")
+    under = f" (names under '{weights.prefix}')" if weights.prefix else ""
+    note = (f"Architecture from the weights: the {len(weights.shapes)} tensors of "
+            f"{spec}{weights.where}{under} have the names and shapes of the zoo's "
+            f"{' with '.join(label)}, so that model is explained. Weights do not record the "
+            "forward (strides, pooling): if yours differs, give its code (file.py:callable)")
+    return Resolved(zoo.build(fit.name, shortcut=fit.shortcut, num_classes=fit.classes),
+                    f"{spec} ({', '.join(label)})", info.input_size,
+                    zoo_name=fit.name if fit.classes == info.num_classes else None,
+                    notes=[note])
 
 
 def _build(spec: str, where: str, func_name: str, args: tuple, kwargs: dict) -> Resolved:

@@ -33,6 +33,7 @@ __all__ = [
     "build",
     "describe",
     "nearest",
+    "state_shapes",
 ]
 
 
@@ -68,6 +69,20 @@ def build(
 
         init_weights(model)
     return model
+
+
+def state_shapes(name: str, *, shortcut: str | None = None,
+                 num_classes: int | None = None) -> dict[str, tuple[int, ...]]:
+    """The name and shape of every tensor in the state dict of the zoo model ``name``, read
+    from a build on the meta device (no storage): what a weights file of that model holds."""
+    info = describe(name)
+    option = check_shortcut(shortcut, name)
+    import torch
+
+    with torch.device("meta"):
+        model = _construct(info, option, info.num_classes if num_classes is None
+                           else num_classes)
+    return {key: tuple(value.shape) for key, value in model.state_dict().items()}
 
 
 def _materialise(model: nn.Module) -> None:
