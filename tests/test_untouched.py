@@ -276,6 +276,7 @@ def test_initialised_lazy_modules_are_traced():
     assert arch.layer("0").params == 3 * 8 * 9 + 8 and arch.output_shape == (1, 4)
 
 
+@pytest.mark.filterwarnings("ignore:`torch.jit.script` is deprecated:DeprecationWarning")
 def test_torchscript_is_refused_in_one_line_and_leaves_no_hooks():
     scripted = torch.jit.script(nn.Sequential(nn.Conv2d(3, 4, 3), nn.ReLU()))
     with pytest.raises(CannotTrace, match="the model is TorchScript"):
