@@ -108,11 +108,15 @@ def read(path: str | Path) -> Weights:
     if path.suffix == ".onnx":
         raise CannotTrace(f"{shown} is an ONNX graph, not PyTorch modules",
                           "Explain the PyTorch model it was exported from (file.py:callable)")
-    if path.suffix == ".safetensors":
-        table: dict[str, Any] = _safetensors_shapes(path)
-        where = ""
-    else:
-        table, where = _largest_table(_torch_load(path), shown)
+    try:
+        if path.suffix == ".safetensors":
+            table: dict[str, Any] = _safetensors_shapes(path)
+            where = ""
+        else:
+            table, where = _largest_table(_torch_load(path), shown)
+    except (OSError, zipfile.BadZipFile) as error:
+        raise ModelNotFound(f"cannot read {shown} ({error})",
+                            "Check that the file is complete and readable") from None
     shapes = {name: tuple(shape) for name, shape in table.items()
               if not name.endswith(_IGNORED)}
     if not shapes:
@@ -156,10 +160,15 @@ def _torch_load(path: Path) -> Any:
             classes = _classes_in(archive, names)
     else:
         with path.open("rb") as stream:
-            if stream.read(1) != b"\x80":  # a pickle (torch.save's legacy format) begins so
-                raise ModelNotFound(
-                    f"{shown} is not a PyTorch weights file (neither the zip archive nor "
-                    "the pickle that torch.save writes)", _GIVE_A_MODEL)
+            start = stream.read(2)
+        if start == b"PK":  # a zip archive's first bytes, but no archive after them
+            raise ModelNotFound(f"{shown} is a damaged zip archive",
+                                "Check that the file is complete (a download or a save "
+                                "cut short?)")
+        if start[:1] != b"\x80":  # a pickle (torch.save's legacy format) begins so
+            raise ModelNotFound(
+                f"{shown} is not a PyTorch weights file (neither the zip archive nor "
+                "the pickle that torch.save writes)", _GIVE_A_MODEL)
         classes = []
     try:
         return torch.load(path, map_location="meta", weights_only=True)

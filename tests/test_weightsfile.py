@@ -179,6 +179,21 @@ def test_torchscript_onnx_and_other_files_are_named_for_what_they_are(tmp_path):
         explain(str(empty))
 
 
+def test_a_file_cut_short_is_named_damaged(tmp_path):
+    whole = tmp_path / "whole.pth"
+    torch.save(build("resnet18").state_dict(), whole)
+    cut = tmp_path / "cut.pth"
+    cut.write_bytes(whole.read_bytes()[: whole.stat().st_size // 2])
+    with pytest.raises(ModelNotFound, match=r"cut\.pth is a damaged zip archive"):
+        explain(str(cut))
+    header = write_safetensors(tmp_path / "h.safetensors", {"fc.weight": [10, 512]})
+    short = tmp_path / "short.safetensors"
+    short.write_bytes(header.read_bytes()[:20])
+    with pytest.raises(ModelNotFound, match=r"cannot read .*short\.safetensors as a "
+                                            r"safetensors file"):
+        explain(str(short))
+
+
 def test_cli_weights_file_summary_and_errors(tmp_path, monkeypatch, capsys):
     monkeypatch.chdir(tmp_path)
     good = tmp_path / "r34.pth"
