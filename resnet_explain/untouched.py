@@ -11,11 +11,13 @@ What is kept, and how, at a cost that grows with the number of modules, never wi
 - **Attributes** — each module's ``__dict__`` and its ``_parameters``, ``_buffers`` and
   ``_modules`` dicts are copied shallowly before the trace; a dict that no longer holds the same
   objects afterwards gets its old entries back. This also puts back every ``training`` flag.
-- **Containers** — a list, dict or set held by a module whose forward is the user's own
-  (``self.seen.append(x.shape)``, ``self.stats["calls"] += 1``) is copied shallowly too, and
-  its contents put back in place if they changed. PyTorch's own layers keep none that a
-  forward changes. Deeper objects (a list inside that list, an object's attributes) are not
-  copied.
+- **Containers and plain objects** — what a module whose forward is the user's own holds
+  beyond tensors and modules is copied shallowly too, and put back in place if it changed:
+  a list, dict or set (``self.seen.append(x.shape)``, ``self.stats["calls"] += 1``), the
+  attributes of a plain Python object (``self.meter.update(…)`` on an ``AverageMeter``), and
+  so on inside them (``self.history["shapes"].append(…)``), down to :data:`_DEPTH` levels
+  and into containers of at most :data:`_WIDE` items. Each object keeps its identity; only
+  its contents are put back. PyTorch's own layers keep none that a forward changes.
 - **Tensor values** — copy-on-write: the trace's function mode sees every in-place op
   (``add_``, ``copy_``, ``fill_``, ``x[i] = …``, ``out=``, ``.data = …``) outside PyTorch's own
   layers, and :meth:`Snapshot.before_write` copies a parameter or buffer the first time one is
@@ -28,6 +30,7 @@ from __future__ import annotations
 
 import copy
 import functools
+import types
 from collections.abc import Iterable
 from itertools import filterfalse, repeat
 from typing import Any
@@ -56,9 +59,8 @@ class Snapshot:
         self.current: list[dict] = [*attributes, *filter(None, inner)]
         self.saved: list[dict] = list(map(dict.copy, self.current))
         self.empty: list[dict] = list(filterfalse(None, inner))
-        self.containers = [(value, copy.copy(value)) for module in modules
-                           if not torch_forward(type(module))
-                           for value in _user_containers(module)]
+        self.containers = _held_state([module for module in modules
+                                       if not torch_forward(type(module))])
         self.tensors = list(tensors)
         self.by_id = {id(t): t for t in self.tensors}
         self.by_storage: dict[int, torch.Tensor] | None = None  # built at the first write
@@ -118,11 +120,55 @@ def _standard_attributes() -> frozenset[str]:
     return frozenset(vars(nn.Module()))
 
 
-def _user_containers(module: nn.Module) -> list[Any]:
-    """The lists, dicts and sets among the attributes a module's own class set."""
-    attributes = module.__dict__
-    return [attributes[key] for key in attributes.keys() - _standard_attributes()
-            if isinstance(attributes[key], _CONTAINERS)]
+#: How deep the walk from a module's attribute goes (the attribute's value is level 1), and
+#: the most items a container may have for the walk to look inside it (it is copied anyway).
+_DEPTH, _WIDE = 4, 1000
+
+
+def _held_state(modules: list[nn.Module]) -> list[tuple[Any, Any]]:
+    """``(object, shallow copy)`` of every list, dict and set, and the ``__dict__`` of every
+    plain object, that the attributes of ``modules`` (those their own classes set) reach."""
+    found: list[tuple[Any, Any]] = []
+    seen: set[int] = set()
+    for module in modules:
+        attributes = module.__dict__
+        for key in attributes.keys() - _standard_attributes():
+            _walk(attributes[key], 1, found, seen)
+    return found
+
+
+def _walk(value: Any, depth: int, found: list[tuple[Any, Any]], seen: set[int]) -> None:
+    if isinstance(value, _CONTAINERS):
+        state = value
+    elif _plain(value):
+        state = vars(value)
+    else:
+        return
+    if id(state) in seen:
+        return
+    seen.add(id(state))
+    found.append((state, copy.copy(state)))
+    if depth >= _DEPTH or len(state) > _WIDE or isinstance(state, set):
+        return  # a set's items are hashable: no mutable container among them
+    for item in (state.values() if isinstance(state, dict) else state):
+        _walk(item, depth + 1, found, seen)
+
+
+def _plain(value: Any) -> bool:
+    """An instance of a user's Python class with attributes of its own (an ``AverageMeter``,
+    a dataclass): not a module, tensor, class, function or imported module, nor an object
+    of torch's, numpy's or Python's built-in types."""
+    if isinstance(value, _NOT_PLAIN) or type(value).__module__.startswith(_LIBRARIES):
+        return False
+    try:
+        return isinstance(vars(value), dict)
+    except Exception:  # no __dict__ (slots, a C type), or an attribute lookup that raises
+        return False
+
+
+_NOT_PLAIN = (nn.Module, torch.Tensor, type, types.ModuleType, types.FunctionType,
+              types.MethodType, types.BuiltinFunctionType)
+_LIBRARIES = ("torch", "builtins", "numpy")
 
 
 def _refill(container: Any, saved: Any) -> None:

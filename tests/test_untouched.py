@@ -415,3 +415,52 @@ def test_a_compiled_model_is_explained_as_itself_and_nothing_is_compiled():
     assert inner.block("conv3_1").name == "layer2._orig_mod.0"
     assert dict(counters["frames"]) == frames  # dynamo compiled no frame
     assert torch.compiler.is_compiling() is False and compiled._orig_mod is model
+
+
+class Meter:
+    """A training script's running average, kept by the model (a plain Python object)."""
+
+    def __init__(self) -> None:
+        self.count, self.total, self.values = 0, 0.0, []
+
+    def update(self, value: float) -> None:
+        self.count += 1
+        self.total += value
+        self.values.append(value)
+
+
+class KeepsHistory(nn.Module):
+    """A forward that writes two and three levels below its own attributes: a list inside a
+    dict, a dict inside a list, and an object's attributes (and a list the object holds)."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.conv = nn.Conv2d(3, 4, 1)
+        self.history: dict = {"shapes": [(9, 9)], "runs": 0}
+        self.log: list = [{"step": 0}]
+        self.meter = Meter()
+
+    def forward(self, x: torch.Tensor) -> torch.Tensor:
+        self.history["shapes"].append(tuple(x.shape))
+        self.history["runs"] += 1
+        self.log[0]["step"] += 1
+        self.log[0]["last"] = tuple(x.shape)
+        self.meter.update(float(x.shape[0]))
+        return self.conv(x)
+
+
+def test_nested_containers_and_plain_objects_are_put_back_as_they_were():
+    model = KeepsHistory()
+    shapes, first, meter, values = (model.history["shapes"], model.log[0], model.meter,
+                                    model.meter.values)
+    explain(model, (2, 3, 4, 4))
+    assert model.history == {"shapes": [(9, 9)], "runs": 0}
+    assert model.history["shapes"] is shapes and model.log[0] is first
+    assert model.log == [{"step": 0}]
+    assert model.meter is meter and model.meter.values is values
+    assert (meter.count, meter.total, values) == (0, 0.0, [])
+    other = KeepsHistory()
+    other(torch.randn(2, 3, 4, 4))  # the forward really writes all of them
+    assert other.history == {"shapes": [(9, 9), (2, 3, 4, 4)], "runs": 1}
+    assert other.log == [{"step": 1, "last": (2, 3, 4, 4)}]
+    assert (other.meter.count, other.meter.total, other.meter.values) == (1, 2.0, [2.0])
