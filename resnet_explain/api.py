@@ -8,7 +8,7 @@ from collections.abc import Sequence
 from typing import TYPE_CHECKING, Any
 
 from .architecture import Architecture
-from .errors import NotInitialised
+from .errors import NotInitialised, UserError
 from .gcpause import collector_paused
 from .inputsize import parse_input_size
 
@@ -42,6 +42,10 @@ def explain(model: Any, input_size: str | Sequence[int] | torch.Tensor | None = 
     if isinstance(model, os.PathLike):  # a weights file or a .py file, as a Path
         model = os.fspath(model)
     if isinstance(model, nn.Module):
+        if shortcut is not None:
+            raise UserError("a shortcut option applies to zoo models only, not to a model "
+                            "already built", "Drop {shortcut}, or name a zoo model such as "
+                            "explain('resnet20', shortcut='A')")
         module = uncompiled(model)
         label, default = name or type(module).__name__, None
     elif isinstance(model, str):

@@ -707,9 +707,18 @@ def trace(model: nn.Module, input_shape: tuple[int, ...]) -> Trace:
 
 def _refuse(named_modules: list[tuple[str, nn.Module]], state: dict[str, torch.Tensor]) -> None:
     """Models the tracer must not run: TorchScript (hooks and function modes do not reach
-    inside it) and lazy modules whose parameters have no shape yet (running them would
-    materialise the user's model)."""
+    inside it), quantized layers (their weights are packed outside the parameters, so every
+    count and the depth would leave them out) and lazy modules whose parameters have no shape
+    yet (running them would materialise the user's model)."""
+    quantized = _quantized_layer_type()
     for name, module in named_modules:
+        if quantized is not None and isinstance(module, quantized):
+            kind = type(module)
+            raise CannotTrace(
+                f"{name or 'the model'} is a quantized layer ({kind.__module__}."
+                f"{kind.__name__}), whose weights are packed outside the parameters: the "
+                "counts and the depth would leave them out",
+                "Explain the float model before quantization (its architecture is the same)")
         if isinstance(module, torch.jit.ScriptModule):
             where = f"its submodule {name!r}" if name else "the model"
             raise CannotTrace(
@@ -725,6 +734,13 @@ def _refuse(named_modules: list[tuple[str, nn.Module]], state: dict[str, torch.T
             "Run one real batch through it first, e.g. model(torch.randn(1, 3, 224, 224)), "
             "so that PyTorch fixes their shapes; the tool does not initialise your model",
             names=missing)
+
+
+def _quantized_layer_type() -> type | None:
+    """The base class of PyTorch's quantized conv and linear layers (eager-mode
+    quantization), if torch still has it (it is loaded with torch)."""
+    utils = sys.modules.get("torch.ao.nn.quantized.modules.utils")
+    return getattr(utils, "WeightedQuantizedModule", None)
 
 
 def _refuse_inputs(model: nn.Module) -> None:

@@ -212,6 +212,10 @@ def test_what_a_student_passes_instead_of_a_size_or_a_model():
         explain(my_resnet)
     with pytest.raises(TypeError, match=r"a model name, a spec or an nn\.Module, not NoneType"):
         explain(None)
+    # A shortcut option builds a zoo model that way; a built model would silently ignore it.
+    with pytest.raises(UserError, match=r"^a shortcut option applies to zoo models only, not "
+                                        r"to a model already built\. Drop shortcut="):
+        explain(model, shortcut="A")
 
 
 def test_an_in_place_add_that_cannot_broadcast_is_said_in_pytorchs_words():

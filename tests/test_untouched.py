@@ -276,6 +276,21 @@ def test_initialised_lazy_modules_are_traced():
     assert arch.layer("0").params == 3 * 8 * 9 + 8 and arch.output_shape == (1, 4)
 
 
+@pytest.mark.filterwarnings("ignore::DeprecationWarning", "ignore::UserWarning")
+def test_a_quantized_model_is_refused_before_it_prints_counts_without_its_weights():
+    from torch.ao.quantization import quantize_dynamic
+
+    float_model = build("resnet18").eval()
+    quantized = quantize_dynamic(float_model, {nn.Linear}, dtype=torch.qint8)
+    # The packed fc weights are no parameters: counted, they would be missing.
+    assert sum(p.numel() for p in quantized.parameters()) == 11_689_512 - 513_000
+    with pytest.raises(CannotTrace, match=r"^fc is a quantized layer \(torch\.ao\.nn\."
+                                          r"quantized\.dynamic\.[a-z.]*Linear\), whose "
+                                          r"weights are packed outside the parameters"):
+        explain(quantized)
+    assert explain(float_model).total_params == 11_689_512
+
+
 @pytest.mark.filterwarnings("ignore:`torch.jit.script` is deprecated:DeprecationWarning")
 def test_torchscript_is_refused_in_one_line_and_leaves_no_hooks():
     scripted = torch.jit.script(nn.Sequential(nn.Conv2d(3, 4, 3), nn.ReLU()))
