@@ -110,6 +110,35 @@ def test_models_plot_is_depth_params_and_macs_v1_and_v15():
             [s.params / 1e6 for s in arch.stages])
 
 
+@pytest.mark.parametrize(("name", "size"), [
+    ("resnet20", None), ("resnet50", None), ("resnet18", (3, 64, 64)),
+    ("resnet56", (3, 48, 48)), ("resnet18-v2", (3, 112, 112)), ("resnet110", (3, 96, 96)),
+])
+def test_stage_plot_labels_cover_no_marker_and_no_other_label(name, size):
+    # Measured by matplotlib's own renderer: every label's drawn box against the map-size
+    # markers (10 points across) and against the other labels.
+    from matplotlib.backends.backend_agg import FigureCanvasAgg
+
+    figure = explain(name, size).plot("stages")
+    canvas = FigureCanvasAgg(figure)
+    canvas.draw()
+    renderer = canvas.get_renderer()
+    texts = [text for ax in figure.axes for text in ax.texts if text.get_text()]
+    boxes = [text.get_window_extent(renderer) for text in texts]
+    (line,) = by_gid(figure, "map-size")
+    radius = 5 * figure.dpi / 72
+    markers = line.get_transform().transform(line.get_xydata())
+    assert len(texts) == 2 * len(markers)  # a count and a map size per stage
+    for text, box in zip(texts, boxes):
+        for x, y in markers:
+            assert not (box.x0 < x < box.x1 and box.y0 < y + radius and y - radius < box.y1), \
+                f"{name}: the label {text.get_text()!r} covers a marker"
+    for first in range(len(boxes)):
+        for second in range(first + 1, len(boxes)):
+            assert not boxes[first].overlaps(boxes[second]), \
+                f"{name}: {texts[first].get_text()!r} and {texts[second].get_text()!r} overlap"
+
+
 # --- slide-ready -------------------------------------------------------------------------------
 @pytest.mark.parametrize("kind", KINDS)
 def test_every_plot_is_slide_ready(kind):

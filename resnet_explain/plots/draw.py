@@ -13,6 +13,7 @@ Every number drawn comes from :mod:`.data`, which reads the Architecture.
 from __future__ import annotations
 
 import io
+import math
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
@@ -82,16 +83,29 @@ def stages(arch: Architecture) -> Figure:
         x = list(range(len(series.names)))
         bars = ax.bar(x, series.channels, color=BLUE, alpha=0.85, label="channels (filters)",
                       gid="channels")
-        ax.bar_label(bars, labels=[str(c) for c in series.channels], padding=3, fontsize=13)
+        top = max(series.channels) * 1.15
+        low, high = min(series.map_size) / 1.6, max(series.map_size) * 2.2
+        places = label_places([c / top for c in series.channels],
+                              [math.log(s / low) / math.log(high / low) for s in series.map_size])
+        ax.bar_label(bars, labels=["" if inside is not None else str(c)
+                                   for c, (inside, _) in zip(series.channels, places)],
+                     padding=_BAR_PAD, fontsize=_LABEL_PT)
+        for xi, channels, (inside, _) in zip(x, series.channels, places):
+            if inside is not None:  # the map-size marker is on the bar's top: in the bar
+                ax.annotate(str(channels), (xi, channels), textcoords="offset points",
+                            xytext=(0, -round(inside, 1)), ha="center", va="top",
+                            color="white", fontsize=_LABEL_PT)
         ax.set_ylabel("output channels (filters)", color=BLUE)
         ax.set_xticks(x, series.names)
         ax.set_xlabel("stage (the paper's names)")
         right = ax.twinx()
         right.plot(x, series.map_size, color=ORANGE, marker="o", linewidth=3, markersize=10,
                    label="map size H (= W)", gid="map-size")
-        for xi, size in zip(x, series.map_size):
+        for xi, size, (_, below) in zip(x, series.map_size, places):
             right.annotate(f"{size}×{size}", (xi, size), textcoords="offset points",
-                           xytext=(0, 12), ha="center", color=ORANGE, fontsize=13)
+                           xytext=(0, -_MAP_PAD if below else _MAP_PAD), ha="center",
+                           va="top" if below else "baseline", color=ORANGE,
+                           fontsize=_LABEL_PT)
         right.set_yscale("log", base=2)
         sizes = sorted(set(series.map_size))  # plain numbers: no mathtext to typeset
         right.set_yticks(sizes, [str(size) for size in sizes])
@@ -99,12 +113,55 @@ def stages(arch: Architecture) -> Figure:
         right.set_ylabel("output map size (pixels per side, log scale)", color=ORANGE)
         right.grid(False)
         right.spines["right"].set_visible(True)
-        right.set_ylim(min(series.map_size) / 1.6, max(series.map_size) * 2.2)
-        ax.set_ylim(0, max(series.channels) * 1.15)
+        right.set_ylim(low, high)
+        ax.set_ylim(0, top)
         ax.set_title(f"{arch.model}: halve the map, double the filters")
         handles = [bars, right.lines[0]]
         ax.legend(handles, [h.get_label() for h in handles], loc="upper left")
     return figure
+
+
+# The stage plot's labels, in points: their size, and their offsets from the bar's top and
+# from the map-size marker (10 points across, with its edge and a margin: 14). The plot
+# area is 80 % of the figure's height.
+_LABEL_PT, _BAR_PAD, _MAP_PAD, _MARKER_PT = 13, 3, 12, 14
+_PLOT_PT = SIZE[1] * 72 * 0.8
+
+
+def label_places(bars: list[float], points: list[float]) -> list[tuple[float | None, bool]]:
+    """Where each stage's two labels go, so that neither covers the other's marks: the
+    channel count above its bar (``None``) or inside it, that many points below the bar's
+    top; the map size above its marker or below it (``True``). ``bars`` and ``points`` are
+    the heights of the bar tops and of the markers, as fractions of the plot's height.
+
+    A label moves only where it would overlap (a CIFAR ResNet's 16×16 marker sits on the
+    32-channel bar's top); the first arrangement without an overlap is taken, in the order:
+    both as usual, the map size below, the count inside (under the marker where the marker
+    is in the bar), both moved."""
+    text, bar_pad, map_pad = (_LABEL_PT / _PLOT_PT, _BAR_PAD / _PLOT_PT,
+                              _MAP_PAD / _PLOT_PT)
+    radius = _MARKER_PT / 2 / _PLOT_PT
+    places: list[tuple[float | None, bool]] = []
+    for bar, point in zip(bars, points):
+        marker = (point - radius, point + radius)
+        inner_top = min(bar, marker[0]) - bar_pad if marker[0] < bar else bar - bar_pad
+        chosen: tuple[float | None, bool] = (None, False)
+        for inside, below in ((False, False), (False, True), (True, False), (True, True)):
+            count = ((inner_top - text, inner_top) if inside
+                     else (bar + bar_pad, bar + bar_pad + text))
+            size = ((point - map_pad - text, point - map_pad) if below
+                    else (point + map_pad, point + map_pad + text))
+            if inside and count[0] < 0:
+                continue  # the bar is too short to hold its count
+            if not (_overlap(count, marker) or _overlap(count, size)):
+                chosen = ((bar - inner_top) * _PLOT_PT if inside else None, below)
+                break
+        places.append(chosen)
+    return places
+
+
+def _overlap(a: tuple[float, float], b: tuple[float, float]) -> bool:
+    return a[0] < b[1] and b[0] < a[1]
 
 
 def _cost(arch: Architecture, series: data.CostSeries, what: str) -> Figure:
