@@ -139,6 +139,26 @@ def test_stage_plot_labels_cover_no_marker_and_no_other_label(name, size):
                 f"{name}: {texts[first].get_text()!r} and {texts[second].get_text()!r} overlap"
 
 
+def test_models_of_two_image_sizes_are_two_series_with_the_stages_in_order():
+    archs = [arch_of("resnet20"), arch_of("resnet56"), arch_of("resnet18")]
+    figure = plot_models(archs)
+    left, right = figure.axes[0], figure.axes[1]
+    assert [t.get_text() for t in right.get_xticklabels()] == [
+        "conv1", "conv2_x", "conv3_x", "conv4_x", "conv5_x", "fc"]  # fc last, as in each model
+    (cifar,) = by_gid(figure, "params-32×32")
+    (imagenet,) = by_gid(figure, "params-224×224")
+    assert list(cifar.get_xdata()) == [20, 56] and list(imagenet.get_xdata()) == [18]
+    assert list(cifar.get_ydata()) == pytest.approx(
+        [269_722 / 1e6, 853_018 / 1e6])  # DESIGN.md: 0.27M and 0.85M
+    assert list(imagenet.get_ydata()) == pytest.approx([11_689_512 / 1e6])
+    assert list(left.get_xticks()) == [18, 56]  # 20 would print over 18
+    for number, arch in enumerate(archs):  # each model's bars under its own stages
+        names = [t.get_text() for t in right.get_xticklabels()]
+        by_name = dict(zip(names, bar_heights(figure, f"stage-params-{number}")))
+        assert {s.name: by_name[s.name] for s in arch.stages} == pytest.approx(
+            {s.name: s.params / 1e6 for s in arch.stages})
+
+
 # --- slide-ready -------------------------------------------------------------------------------
 @pytest.mark.parametrize("kind", KINDS)
 def test_every_plot_is_slide_ready(kind):

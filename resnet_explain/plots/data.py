@@ -96,10 +96,28 @@ class ModelPoint:
     params: int
     macs: int  # per image
     layout: str | None  # "v1" / "v1.5" for Bottleneck networks
+    image: str = ""  # the input's spatial size, "224×224": models are compared at one size
 
 
 def model_points(archs: list[Architecture]) -> list[ModelPoint]:
     from ..paper.table1 import layout
 
     return [ModelPoint(model=a.model, depth=a.plain_depth, params=a.total_params,
-                       macs=a.macs // a.batch_size, layout=layout(a)) for a in archs]
+                       macs=a.macs // a.batch_size, layout=layout(a),
+                       image="×".join(map(str, a.input_shape[2:]))) for a in archs]
+
+
+def stage_names(archs: list[Architecture]) -> list[str]:
+    """The stages of all ``archs`` in one order that keeps each model's own: a stage that
+    only some models have goes right after the stage it follows in them (ResNet-18's
+    conv5_x after conv4_x, before a CIFAR ResNet's fc)."""
+    names: list[str] = []
+    for arch in archs:
+        place = 0
+        for stage in arch.stages:
+            if stage.name in names:
+                place = names.index(stage.name) + 1
+            else:
+                names.insert(place, stage.name)
+                place += 1
+    return names

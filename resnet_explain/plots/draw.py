@@ -239,34 +239,40 @@ def models(archs: list[Architecture]) -> Figure:
     points = data.model_points(archs)
     with style():
         figure, (left, right) = _figure(2, top=0.84, wspace=0.38)
-        depth_params = sorted({(p.depth, p.params) for p in points})
-        left.plot([d for d, _ in depth_params], [_millions(p) for _, p in depth_params],
-                  color=BLUE, marker="o", linewidth=3, markersize=9, label="parameters (M)",
-                  gid="params")
-        left.set_xlabel("depth (weighted layers on the main path)")
-        left.set_ylabel("parameters (millions)", color=BLUE)
+        # Models traced at different image sizes (CIFAR's 32×32, ImageNet's 224×224) are
+        # different series: no line joins them.
+        images = list(dict.fromkeys(p.image for p in points))
         twin = left.twinx()
         twin.grid(False)
         twin.spines["right"].set_visible(True)
-        layouts = sorted({p.layout for p in points if p.layout}) or [None]
         styles = {"v1": ("--", "s"), "v1.5": ("-", "o"), None: ("-", "o")}
-        for found in layouts:
-            members = sorted((p.depth, p.macs) for p in points
-                             if p.layout in (found, None) or found is None)
-            line, marker = styles.get(found, ("-", "o"))
-            label = "multiply-adds (G)" + (f", {found}" if found else "")
-            twin.plot([d for d, _ in members], [m / 1e9 for _, m in members], color=GREEN,
-                      linestyle=line, marker=marker, linewidth=2.5, markersize=8, label=label,
-                      gid=f"macs-{found or 'all'}")
+        for image in images:
+            group = [p for p in points if p.image == image]
+            at = f", {image}" if len(images) > 1 else ""
+            depth_params = sorted({(p.depth, p.params) for p in group})
+            left.plot([d for d, _ in depth_params], [_millions(p) for _, p in depth_params],
+                      color=BLUE, marker="o", linewidth=3, markersize=9,
+                      label=f"parameters (M){at}", gid="params" + at.replace(", ", "-"))
+            layouts = sorted({p.layout for p in group if p.layout}) or [None]
+            for found in layouts:
+                members = sorted((p.depth, p.macs) for p in group
+                                 if p.layout in (found, None) or found is None)
+                line, marker = styles.get(found, ("-", "o"))
+                label = "multiply-adds (G)" + (f", {found}" if found else "") + at
+                twin.plot([d for d, _ in members], [m / 1e9 for _, m in members], color=GREEN,
+                          linestyle=line, marker=marker, linewidth=2.5, markersize=8,
+                          label=label, gid=f"macs-{found or 'all'}" + at.replace(", ", "-"))
+        left.set_xlabel("depth (weighted layers on the main path)")
+        left.set_ylabel("parameters (millions)", color=BLUE)
         twin.set_ylabel("multiply-adds per image (G)", color=GREEN)
         handles = left.lines + twin.lines
-        left.legend(handles, [h.get_label() for h in handles], loc="upper left")
-        left.set_xticks(sorted({p.depth for p in points}))
+        # With several series the corner may hold a point (ResNet-18 beside CIFAR ResNets).
+        left.legend(handles, [h.get_label() for h in handles],
+                    loc="upper left" if len(images) == 1 else "best")
+        left.set_xticks(_spread(sorted({p.depth for p in points})))
         left.set_title("depth vs parameters and multiply-adds")
 
-        names = []
-        for arch in archs:
-            names += [s.name for s in arch.stages if s.name not in names]
+        names = data.stage_names(archs)
         width = 0.8 / len(archs)
         for number, arch in enumerate(archs):
             by_stage = {s.name: s.params for s in arch.stages}
@@ -280,6 +286,17 @@ def models(archs: list[Architecture]) -> Figure:
         right.legend(loc="upper left", fontsize=11)
         figure.suptitle("ResNets side by side", fontsize=22)
     return figure
+
+
+def _spread(ticks: list[int]) -> list[int]:
+    """``ticks`` without those that would print over the one before (18 and 20 on an axis
+    up to 56): at least 7 % of the axis apart, the width of a three-digit label on a panel
+    of about 460 pixels."""
+    kept: list[int] = []
+    for tick in ticks:
+        if not kept or tick - kept[-1] >= 0.07 * (ticks[-1] - ticks[0]):
+            kept.append(tick)
+    return kept
 
 
 # --- writing ----------------------------------------------------------------------------------
