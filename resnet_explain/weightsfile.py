@@ -302,7 +302,7 @@ def the_fit(weights: Weights) -> Fit:
         near = found[0]
         problem += f"; nearest: {near.name} (shortcut {near.shortcut}), where {_differences(near)}"
     else:
-        problem += f" (none is near; it has {weights.blocks} residual blocks)"
+        problem += " (none is near)"
     raise ModelNotFound(
         problem,
         "Weights give the shapes of the layers, not the forward that calls them (strides, "

@@ -138,6 +138,18 @@ def test_a_changed_stem_is_no_zoo_model_and_the_message_says_where(tmp_path):
     assert "give the code that builds the model (file.py:callable)" in str(refused.value)
 
 
+def test_weights_named_otherwise_fit_nothing_and_no_nearest_is_claimed(tmp_path):
+    # Hugging Face's ResNet names its tensors by stage and layer: no zoo model is near.
+    shapes = {"resnet.embedder.embedder.convolution.weight": [64, 3, 7, 7],
+              "resnet.encoder.stages.0.layers.0.layer.0.convolution.weight": [64, 64, 3, 3],
+              "classifier.1.weight": [1000, 512]}
+    with pytest.raises(ModelNotFound) as refused:
+        explain(str(write_safetensors(tmp_path / "model.safetensors", shapes)))
+    assert str(refused.value).startswith(
+        f"{tmp_path / 'model.safetensors'} (3 tensors) holds the weights of no zoo model "
+        "(none is near). Weights give the shapes of the layers, not the forward")
+
+
 def test_a_pickled_model_is_refused_without_importing_its_class(tmp_path, monkeypatch):
     package = tmp_path / "code"
     package.mkdir()
