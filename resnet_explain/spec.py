@@ -101,9 +101,10 @@ def _from_weights(spec: str, shortcut: str | None) -> Resolved:
     if fit.classes != info.num_classes:
         label.append(f"{fit.classes} classes")
     under = f" (names under '{weights.prefix}')" if weights.prefix else ""
+    options = f" with {' and '.join(label[1:])}" if len(label) > 1 else ""
     note = (f"Architecture from the weights: the {len(weights.shapes)} tensors of "
             f"{spec}{weights.where}{under} have the names and shapes of the zoo's "
-            f"{' with '.join(label)}, so that model is explained. Weights do not record the "
+            f"{fit.name}{options}, so that model is explained. Weights do not record the "
             "forward (strides, pooling): if yours differs, give its code (file.py:callable)")
     return Resolved(zoo.build(fit.name, shortcut=fit.shortcut, num_classes=fit.classes),
                     f"{spec} ({', '.join(label)})", info.input_size,

@@ -100,9 +100,13 @@ def test_shortcut_option_is_read_from_the_weights(tmp_path):
     trained = build("resnet20", shortcut="C")  # a projection on every block
     path = tmp_path / "c.pt"
     torch.save(trained.state_dict(), path)
+    torch.save({k: v for k, v in build("resnet20", shortcut="C", num_classes=100)
+                .state_dict().items()}, tmp_path / "c100.pt")
     arch = explain(str(path))
     assert arch.total_params == params_of(trained)
     assert arch.shortcut_projections == 9  # option C: one per block, 3 stages × 3
+    note = next(n for n in explain(str(tmp_path / "c100.pt")).notes if "from the weights" in n)
+    assert "the zoo's resnet20 with shortcut C and 100 classes, so" in note
     with pytest.raises(UserError, match="decides its shortcut option itself"):
         explain(str(path), shortcut="A")
 
