@@ -100,8 +100,8 @@ def test_shortcut_option_is_read_from_the_weights(tmp_path):
     trained = build("resnet20", shortcut="C")  # a projection on every block
     path = tmp_path / "c.pt"
     torch.save(trained.state_dict(), path)
-    torch.save({k: v for k, v in build("resnet20", shortcut="C", num_classes=100)
-                .state_dict().items()}, tmp_path / "c100.pt")
+    torch.save(build("resnet20", shortcut="C", num_classes=100).state_dict(),
+               tmp_path / "c100.pt")
     arch = explain(str(path))
     assert arch.total_params == params_of(trained)
     assert arch.shortcut_projections == 9  # option C: one per block, 3 stages × 3
