@@ -148,8 +148,8 @@ def _walk(value: Any, depth: int, found: list[tuple[Any, Any]], seen: set[int]) 
         return
     seen.add(id(state))
     found.append((state, copy.copy(state)))
-    if depth >= _DEPTH or len(state) > _WIDE or isinstance(state, set):
-        return  # a set's items are hashable: no mutable container among them
+    if depth >= _DEPTH or len(state) > _WIDE:
+        return
     for item in (state.values() if isinstance(state, dict) else state):
         _walk(item, depth + 1, found, seen)
 
