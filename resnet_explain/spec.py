@@ -58,8 +58,8 @@ def resolve(spec: str, shortcut: str | None = None) -> Resolved:
         hint = f"Did you mean {near!r}? " if near else ""
         raise ModelNotFound(
             f"unknown model {spec!r}",
-            f"{hint}Run 'resnet-explain list' for the zoo, or give pkg.module:callable "
-            "or path/to/file.py:callable",
+            f"{hint}Run 'resnet-explain list' for the zoo, or give pkg.module:callable, "
+            "path/to/file.py:callable or a weights file",
         )
     if shortcut is not None:
         raise UserError("a shortcut option applies to zoo models only",
