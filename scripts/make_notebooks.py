@@ -361,6 +361,34 @@ gray = build("resnet18")
 gray.conv1 = nn.Conv2d(1, 64, kernel_size=7, stride=2, padding=3, bias=False)
 explain(gray, input_size=(1, 28, 28))"""),
     ("md", """\
+## 9. A checkpoint: the weights, not the forward
+
+After training, a network is kept as a file of weights: `torch.save(model.state_dict(),
+path)`. `explain` reads such a file too. The file holds the name and shape of every tensor,
+and `explain` looks for the one zoo model that has exactly those. Save the fixed student
+network and explain the file:"""),
+    ("code", """\
+import tempfile
+from pathlib import Path
+
+import torch
+
+folder = Path(tempfile.mkdtemp())
+torch.save(student_resnet.StudentResNet(mistakes=False).state_dict(), folder / "student.pth")
+explain(folder / "student.pth")"""),
+    ("md", """\
+The note under the card says which: ResNet-18, tensor for tensor. But a file of weights has
+no forward — no strides, no padding, no pooling — so two networks that differ only there
+save the same file. ResNet-50 v1 and v1.5 differ only in which convolution of a downsampling
+block has stride 2:"""),
+    ("error", """\
+torch.save(build("resnet50").state_dict(), folder / "resnet50.pth")
+explain(folder / "resnet50.pth")"""),
+    ("md", """\
+`explain` does not guess: the file could be either. Name the model it was trained as
+(`explain("resnet50")` for torchvision's and timm's weights), or give the code that builds
+it."""),
+    ("md", """\
 **Your turn.** Give `NoShortcutProjectionBlock` the shortcut it needs: what must
 `self.downsample` hold for 16 → 32 channels and stride 2? Then run `explain` again. How many
 weighted layers does the fixed network have, and how many of them count towards its
