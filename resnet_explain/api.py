@@ -8,7 +8,7 @@ from collections.abc import Sequence
 from typing import TYPE_CHECKING, Any
 
 from .architecture import Architecture
-from .errors import NotInitialised, UserError
+from .errors import NotInitialised
 from .gcpause import collector_paused
 from .inputsize import parse_input_size
 
@@ -19,7 +19,8 @@ DEFAULT_INPUT = (3, 224, 224)
 
 
 def explain(model: Any, input_size: str | Sequence[int] | torch.Tensor | None = None, *,
-            shortcut: str | None = None, name: str | None = None) -> Architecture:
+            shortcut: str | None = None, num_classes: int | None = None,
+            name: str | None = None) -> Architecture:
     """Trace ``model`` and return its :class:`Architecture`.
 
     ``model`` is a zoo name (``"resnet50"``), a spec (``"pkg.module:build"``,
@@ -28,6 +29,9 @@ def explain(model: Any, input_size: str | Sequence[int] | torch.Tensor | None = 
     ``(N, C, H, W)`` (or ``"3x224x224"``, or a tensor, which stands for its shape: its values
     are not read); it defaults to the zoo model's own size, else 3×224×224. The model is
     traced without real computation and comes back untouched.
+
+    ``shortcut`` (the paper's option ``"A"``, ``"B"`` or ``"C"``) and ``num_classes`` (the
+    fc's outputs: 100 for a CIFAR-100 ResNet-56) build a zoo model that way.
     """
     import torch
     from torch import nn
@@ -35,21 +39,20 @@ def explain(model: Any, input_size: str | Sequence[int] | torch.Tensor | None = 
     from .analysis import analyse
     from .lazy import initialised_copy
     from .lazy import note as lazy_modules_note
-    from .spec import resolve
+    from .spec import resolve, zoo_only
     from .trace import trace
 
     zoo_name, notes = None, []
     if isinstance(model, os.PathLike):  # a weights file or a .py file, as a Path
         model = os.fspath(model)
     if isinstance(model, nn.Module):
-        if shortcut is not None:
-            raise UserError("a shortcut option applies to zoo models only, not to a model "
-                            "already built", "Drop {shortcut}, or name a zoo model such as "
-                            "explain('resnet20', shortcut='A')")
+        zoo_only(shortcut, num_classes, "a {what} applies to zoo models only, not to a model "
+                 "already built", "Drop {option}, or name a zoo model such as "
+                 "explain('resnet20', shortcut='A', num_classes=100)")
         module = uncompiled(model)
         label, default = name or type(module).__name__, None
     elif isinstance(model, str):
-        resolved = resolve(model, shortcut=shortcut)
+        resolved = resolve(model, shortcut=shortcut, num_classes=num_classes)
         module, label, default = (uncompiled(resolved.module), name or resolved.name,
                                   resolved.default_input)
         zoo_name, notes = resolved.zoo_name, resolved.notes

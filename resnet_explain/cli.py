@@ -70,6 +70,17 @@ def _add_model_arguments(parser: argparse.ArgumentParser) -> None:
         help="zoo models only: A zero-padded identity, B projection where shapes change "
              "(ImageNet default), C projection on every block",
     )
+    parser.add_argument(
+        "--classes", metavar="N", type=_class_count, default=None, dest="num_classes",
+        help="zoo models only: the fc's outputs, e.g. 100 for CIFAR-100 (default: 1000 for "
+             "ImageNet, 10 for CIFAR)",
+    )
+
+
+def _class_count(text: str) -> int:
+    if not text.strip().isdigit() or int(text) < 1:
+        raise argparse.ArgumentTypeError(f"{text!r} is not a positive whole number")
+    return int(text)
 
 
 def _add_summary_command(commands: argparse._SubParsersAction) -> None:
@@ -231,7 +242,8 @@ def _summary(args: argparse.Namespace) -> None:
     _settle_imports(args.as_program)
     from .api import explain
 
-    arch = explain(args.spec, args.input, shortcut=args.shortcut)
+    arch = explain(args.spec, args.input, shortcut=args.shortcut,
+                   num_classes=args.num_classes)
     text = arch.table(format=summary_format(args.format, args.output), depth=args.depth)
     write_output(text, args.output, protected=model_sources(args.spec))
 
@@ -251,7 +263,8 @@ def _diagram(args: argparse.Namespace) -> None:
     from .api import explain
     from .diagram import diagram
 
-    arch = explain(args.spec, args.input, shortcut=args.shortcut)
+    arch = explain(args.spec, args.input, shortcut=args.shortcut,
+                   num_classes=args.num_classes)
     other = None
     if args.compare is not None:
         other = explain(args.compare, args.input, shortcut=args.compare_shortcut)

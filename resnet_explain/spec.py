@@ -39,12 +39,14 @@ class Resolved:
     notes: list[str] = field(default_factory=list)  # said under the summary
 
 
-def resolve(spec: str, shortcut: str | None = None) -> Resolved:
-
+def resolve(spec: str, shortcut: str | None = None, num_classes: int | None = None,
+            ) -> Resolved:
+    """The model ``spec`` names. ``shortcut`` and ``num_classes`` build a zoo model with that
+    shortcut option or that many outputs; any other spec is refused with them."""
     from . import zoo
 
     if spec not in zoo.MODEL_NAMES and _is_weights(spec):
-        return _from_weights(spec, shortcut)
+        return _from_weights(spec, shortcut, num_classes)
     if ":" not in spec:
         if _is_file(spec) and Path(spec).is_file():
             with _on_path(_folders(spec)):
@@ -52,8 +54,16 @@ def resolve(spec: str, shortcut: str | None = None) -> Resolved:
             raise ModelNotFound(f"{spec} is a file, not the callable that builds the model",
                                 f"Write {spec}:callable. {_available(namespace)}")
         if spec in zoo.MODEL_NAMES:
-            return Resolved(zoo.build(spec, shortcut=shortcut), _zoo_label(spec, shortcut),
-                            zoo.describe(spec).input_size, zoo_name=spec)
+            info = zoo.describe(spec)
+            classes = info.num_classes if num_classes is None else num_classes
+            model = zoo.build(spec, shortcut=shortcut, num_classes=classes)
+            options = [f"shortcut {shortcut}"] if shortcut else []
+            if classes != info.num_classes:
+                options.append(f"{classes} classes")
+            # The paper's figures are those of its own class count.
+            return Resolved(model, f"{spec} ({', '.join(options)})" if options else spec,
+                            info.input_size,
+                            zoo_name=spec if classes == info.num_classes else None)
         near = zoo.nearest(spec)
         hint = f"Did you mean {near!r}? " if near else ""
         raise ModelNotFound(
@@ -61,9 +71,8 @@ def resolve(spec: str, shortcut: str | None = None) -> Resolved:
             f"{hint}Run 'resnet-explain list' for the zoo, or give pkg.module:callable, "
             "path/to/file.py:callable or a weights file",
         )
-    if shortcut is not None:
-        raise UserError("a shortcut option applies to zoo models only",
-                        "Drop {shortcut}, or name a zoo model such as resnet50")
+    zoo_only(shortcut, num_classes, "a {what} applies to zoo models only",
+             "Drop {option}, or name a zoo model such as resnet50")
     where, _, target = spec.rpartition(":")
     func_name, args, kwargs = _parse_call(target, spec)
     # The user's code is imported and run as ``python -m`` would: with the current folder on
@@ -85,13 +94,12 @@ def _is_weights(spec: str) -> bool:
     return False
 
 
-def _from_weights(spec: str, shortcut: str | None) -> Resolved:
+def _from_weights(spec: str, shortcut: str | None, num_classes: int | None) -> Resolved:
     """The zoo model whose tensors are the file's (:mod:`resnet_explain.weightsfile`)."""
     from . import zoo
 
-    if shortcut is not None:
-        raise UserError("a weights file decides its shortcut option itself",
-                        "Drop {shortcut}")
+    zoo_only(shortcut, num_classes, "a weights file decides its {what} itself",
+             "Drop {option}")
     weights = read_weights(spec)
     fit = the_fit(weights)
     info = zoo.describe(fit.name)
@@ -164,8 +172,14 @@ def _available(namespace: Any) -> str:
     return f"Name one of the callables it defines: {', '.join(own[:10])}"
 
 
-def _zoo_label(name: str, shortcut: str | None) -> str:
-    return f"{name} (shortcut {shortcut})" if shortcut else name
+def zoo_only(shortcut: str | None, num_classes: int | None, problem: str, fix: str) -> None:
+    """Refuse the options that build a zoo model (``shortcut``, ``num_classes``) where they
+    were given for another model: ``problem`` names the option as ``{what}``, ``fix`` as
+    ``{option}`` (said the API's or the CLI's way, :data:`errors.WORDS`)."""
+    for given, option, what in ((shortcut, "{shortcut}", "shortcut option"),
+                                (num_classes, "{classes}", "class count")):
+        if given is not None:
+            raise UserError(problem.format(what=what), fix.format(option=option))
 
 
 def _signature(obj: Any) -> str:

@@ -108,7 +108,8 @@ def _plot(args: argparse.Namespace) -> None:
     from .api import explain
     from .plots import draw, plot, plot_models
 
-    archs = [explain(spec, args.input, shortcut=args.shortcut) for spec in specs]
+    archs = [explain(spec, args.input, shortcut=args.shortcut, num_classes=args.num_classes)
+             for spec in specs]
     figure = plot_models(archs) if args.kind == "models" else plot(archs[0], args.kind)
     data = draw.to_bytes(figure, draw.FORMATS[Path(args.output).suffix.lower()])
     write_output(data, args.output,
@@ -120,7 +121,8 @@ def _report(args: argparse.Namespace) -> None:
     from .cli import model_sources, write_output
     from .report import report_html
 
-    arch = explain(args.spec, args.input, shortcut=args.shortcut)
+    arch = explain(args.spec, args.input, shortcut=args.shortcut,
+                   num_classes=args.num_classes)
     write_output(report_html(arch), args.output, protected=model_sources(args.spec))
 
 

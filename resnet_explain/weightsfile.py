@@ -287,11 +287,9 @@ def the_fit(weights: Weights) -> Fit:
     held = f"{len(weights.shapes)} tensors"
     if exact:
         names = [f"{fit.name} ({describe(fit.name).description})" for fit in exact]
-        fc = ""
-        default = describe(exact[0].name).num_classes
-        if exact[0].classes != default:
-            fc = (f"; its fc has {exact[0].classes} outputs, the zoo model's {default}: "
-                  "only the fc differs")
+        classes = exact[0].classes
+        fc = (f" with {{classes=}}{classes}"
+              if classes != describe(exact[0].name).num_classes else "")
         raise ModelNotFound(
             f"{weights.path} ({held}) fits {len(exact)} zoo models alike: "
             f"{_listed(names)}. Their tensors are the same; their forwards differ, and "

@@ -38,6 +38,27 @@ def test_list_shows_the_zoo(capsys):
         assert any(line.split()[0] == name for line in out.splitlines())
 
 
+def test_classes_gives_a_zoo_model_that_many_outputs(capsys):
+    import torch
+
+    from resnet_explain.zoo import build
+
+    assert main(["summary", "resnet56", "--classes", "100", "--depth", "stage"]) == 0
+    out = capsys.readouterr().out
+    assert out.startswith("resnet56 (100 classes): [1, 3, 32, 32] → [1, 100]")
+    reference = build("resnet56", num_classes=100)  # PyTorch's count and forward
+    with torch.no_grad():
+        assert tuple(reference.eval()(torch.zeros(1, 3, 32, 32)).shape) == (1, 100)
+    total = sum(p.numel() for p in reference.parameters())
+    assert total == 853_018 - 650 + 6_500  # DESIGN.md's 0.85M, with a 64×100 fc
+    assert f"Total params: {total:,}" in out
+    assert "Paper (section 4.2)" not in out  # the paper's count is for 10 classes
+    with pytest.raises(SystemExit) as refused:
+        main(["summary", "resnet56", "--classes", "0"])
+    assert refused.value.code == 2
+    assert "argument --classes: '0' is not a positive whole number" in capsys.readouterr().err
+
+
 def test_summary_json_to_a_file(tmp_path):
     target = tmp_path / "r18.json"
     assert main(["summary", "resnet18", "--format", "json", "-o", str(target)]) == 0
@@ -67,6 +88,8 @@ def test_summary_json_to_a_file(tmp_path):
      "RuntimeError: student bug: forgot to return (at "),
     (["summary", "tests/toy_models.py:StudentNet", "--shortcut", "A"],
      "a shortcut option applies to zoo models only. Drop --shortcut"),
+    (["summary", "tests/toy_models.py:StudentNet", "--classes", "100"],
+     "a class count applies to zoo models only. Drop --classes, or name a zoo model"),
 ])
 def test_bad_input_gives_one_line_and_exit_2(args, expected):
     done = run(*args)

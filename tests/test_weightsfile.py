@@ -142,6 +142,18 @@ def test_a_changed_stem_is_no_zoo_model_and_the_message_says_where(tmp_path):
     assert "give the code that builds the model (file.py:callable)" in str(refused.value)
 
 
+def test_ambiguous_weights_say_how_to_name_the_model_with_their_classes(tmp_path):
+    path = tmp_path / "r50.pth"
+    torch.save(build("resnet50", num_classes=10).state_dict(), path)
+    with pytest.raises(ModelNotFound) as refused:
+        explain(str(path))
+    assert refused.value.message(cli=True).endswith(
+        "Explain the one it was trained as by its zoo name, e.g. resnet50 with --classes 10")
+    assert refused.value.message(cli=False).endswith("e.g. resnet50 with num_classes=10")
+    named = explain("resnet50", num_classes=10)  # what the message says, in Python
+    assert named.output_shape == (1, 10)
+
+
 def test_weights_named_otherwise_fit_nothing_and_no_nearest_is_claimed(tmp_path):
     # Hugging Face's ResNet names its tensors by stage and layer: no zoo model is near.
     shapes = {"resnet.embedder.embedder.convolution.weight": [64, 3, 7, 7],
