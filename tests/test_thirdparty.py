@@ -117,3 +117,22 @@ def test_transformers_resnets(config, formula, projections, strided):
     assert not arch.formula_mismatches and not arch.warnings
     conv3_1 = arch.block("conv3_1")
     assert [arch.layers[i].name.endswith(strided) for i in conv3_1.strided_layers] == [True]
+
+
+def test_torchvision_and_timm_checkpoints_are_read_as_zoo_models(tmp_path):
+    import timm
+    import torch
+
+    from resnet_explain.errors import ModelNotFound
+
+    fine_tuned = torchvision.models.resnet18(weights=None, num_classes=100)
+    torch.save({"epoch": 90, "model": fine_tuned.state_dict()}, tmp_path / "tv18.pth")
+    arch = explain(str(tmp_path / "tv18.pth"))
+    assert arch.total_params == sum(p.numel() for p in fine_tuned.parameters())
+    assert arch.output_shape == (1, 100) and arch.plain_depth == 18
+    torch.save(timm.create_model("resnet34").state_dict(), tmp_path / "timm34.pth")
+    assert explain(str(tmp_path / "timm34.pth")).total_params == 21_797_672
+    # timm's and torchvision's ResNet-50 are v1.5: their weights fit v1 as well.
+    torch.save(timm.create_model("resnet50").state_dict(), tmp_path / "timm50.pth")
+    with pytest.raises(ModelNotFound, match="fits 2 zoo models alike: resnet50 "):
+        explain(str(tmp_path / "timm50.pth"))
