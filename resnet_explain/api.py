@@ -8,9 +8,9 @@ from collections.abc import Sequence
 from typing import TYPE_CHECKING, Any
 
 from .architecture import Architecture
-from .errors import NotInitialised
+from .errors import BadInputSize, NotInitialised
 from .gcpause import collector_paused
-from .inputsize import parse_input_size
+from .inputsize import example_size, layout, parse_input_size
 
 if TYPE_CHECKING:
     import torch
@@ -60,7 +60,14 @@ def explain(model: Any, input_size: str | Sequence[int] | torch.Tensor | None = 
         raise TypeError(_not_a_model(model))
     if isinstance(input_size, torch.Tensor):  # a batch in hand: only its shape is used
         input_size = tuple(input_size.shape)
-    shape = parse_input_size(input_size if input_size is not None else default or DEFAULT_INPUT)
+    spatial, channels = _layout(module)
+    if input_size is None and default is None and spatial != 2:
+        raise BadInputSize(
+            f"{label} is a {spatial}-D model (its convolutions are Conv{spatial}d): there is "
+            "no default size for it",
+            f"Give {layout(spatial)}, e.g. {example_size(spatial, channels)}")
+    shape = parse_input_size(input_size if input_size is not None else default or DEFAULT_INPUT,
+                             spatial, channels)
     with collector_paused():
         try:
             traced, lazy_note = trace(module, shape), None
@@ -76,6 +83,25 @@ def explain(model: Any, input_size: str | Sequence[int] | torch.Tensor | None = 
 
         arch.notes.extend(paper_notes(arch, zoo_name))
     return arch
+
+
+def _layout(module: Any) -> tuple[int, int | None]:
+    """How many spatial dimensions ``module`` reads — 1 where its convolutions are all 1-D
+    (an audio or ECG ResNet), 3 where all are 3-D (a video ResNet), else 2 — and the
+    channels its first convolution takes (``None`` if unknown)."""
+    from torch import nn
+
+    convolutions = {1: (nn.Conv1d, nn.ConvTranspose1d), 2: (nn.Conv2d, nn.ConvTranspose2d),
+                    3: (nn.Conv3d, nn.ConvTranspose3d)}
+    ranks: set[int] = set()
+    channels = None
+    for layer in module.modules():
+        for rank, kinds in convolutions.items():
+            if isinstance(layer, kinds):
+                ranks.add(rank)
+                if channels is None and layer.in_channels:
+                    channels = layer.in_channels
+    return (ranks.pop() if len(ranks) == 1 else 2), channels
 
 
 def _not_a_model(model: Any) -> str:

@@ -15,8 +15,10 @@ import re
 from .architecture import Architecture
 
 # A depth in a name: the number right after "resnet", "resnext", "wrn", "rs", "net" …
-# ("resnet26d", "wide_resnet28_10", "resnetrs50", "ResNet-RS-50", "res2net50_26w_4s").
-_DEPTH = re.compile(r"(?:resnet|resnext|wrn|net|rs)[-_]?(\d+)", re.IGNORECASE)
+# ("resnet26d", "wide_resnet28_10", "resnetrs50", "ResNet-RS-50", "res2net50_26w_4s") —
+# but not the dimensions of "ResNet1d", "Net3D" (a 1-D or 3-D network).
+_DEPTH = re.compile(r"(?:resnet|resnext|wrn|net|rs)[-_]?(?![1-3]d)(\d+)",
+                    re.IGNORECASE)
 
 
 def named_depth(model: str) -> int | None:

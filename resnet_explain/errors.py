@@ -13,6 +13,7 @@ caller's words are filled in by :meth:`UserError.message`.
 
 from __future__ import annotations
 
+import re
 import sys
 import traceback
 from typing import Any
@@ -58,12 +59,20 @@ def _notebook_cell(filename: str) -> str | None:
 
 
 def in_words(text: str, cli: bool) -> str:
-    """``text`` with its :data:`WORDS` placeholders said the API's or the CLI's way."""
+    """``text`` with its :data:`WORDS` placeholders said the API's or the CLI's way, and each
+    ``{input=3x224x224}`` as ``--input 3x224x224`` or ``input_size=(3, 224, 224)``."""
     if "{" not in text:
         return text
     for placeholder, (api, command_line) in WORDS.items():
         text = text.replace(placeholder, command_line if cli else api)
-    return text
+    return _SIZE.sub(lambda m: _size_words(m.group(1), cli), text)
+
+
+_SIZE = re.compile(r"\{input=([0-9x]+)\}")
+
+
+def _size_words(size: str, cli: bool) -> str:
+    return f"--input {size}" if cli else f"input_size=({', '.join(size.split('x'))})"
 
 
 class UserError(Exception):

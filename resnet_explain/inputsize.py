@@ -1,4 +1,9 @@
-"""Parse an input size given on the command line or to :func:`explain`."""
+"""Parse an input size given on the command line or to :func:`explain`.
+
+An image model takes C×H×W (or N×C×H×W with the batch); a model whose convolutions are all
+1-D (audio, ECG, time series: ``nn.Conv1d``) takes C×L, and one whose convolutions are all
+3-D (video: ``nn.Conv3d``) C×D×H×W — each with the batch in front, or a batch of one added.
+"""
 
 from __future__ import annotations
 
@@ -12,16 +17,23 @@ _LARGEST = 2**60  # PyTorch counts bytes in a signed 64-bit integer: 2⁶³ byte
 _SEPARATORS = re.compile(r"[x×X,\s]+")
 
 
-def parse_input_size(value: str | int | Sequence[int]) -> tuple[int, ...]:
+#: The letters of each number of spatial dimensions, and an example size with 3 channels.
+LAYOUTS = {1: ("L", (3, 16000)), 2: ("H×W", (3, 224, 224)), 3: ("D×H×W", (3, 16, 112, 112))}
+
+
+def parse_input_size(value: str | int | Sequence[int], spatial: int = 2,
+                     channels: int | None = None) -> tuple[int, ...]:
     """``"3x224x224"`` → ``(1, 3, 224, 224)``; ``"8x3x224x224"`` keeps the batch of 8.
 
     A size without a batch gets a batch of one, as torchinfo's ``input_size`` does.
+    ``spatial`` is the model's number of spatial dimensions (:data:`LAYOUTS`), ``channels``
+    what its first layer reads, for the example in a message.
     """
     if isinstance(value, int):  # explain(model, 224): one number is not a size
         value = (value,)
     text = value if isinstance(value, str) else "x".join(str(v) for v in value)
     parts = [p for p in _SEPARATORS.split(text.strip()) if p]
-    example = "Give C×H×W or N×C×H×W, e.g. {input_example}"
+    example = f"Give {layout(spatial)}, e.g. {example_size(spatial, channels)}"
     if not parts:
         raise BadInputSize("the input size is empty", example)
     try:
@@ -29,17 +41,33 @@ def parse_input_size(value: str | int | Sequence[int]) -> tuple[int, ...]:
     except ValueError:
         raise BadInputSize(f"the input size {text!r} is not a list of whole numbers",
                            example) from None
-    if len(dims) not in (3, 4):
+    if len(dims) not in (spatial + 1, spatial + 2):
         plural = "" if len(dims) == 1 else "s"
         raise BadInputSize(f"the input size {text!r} has {len(dims)} dimension{plural}",
                            example)
     if any(d <= 0 for d in dims):
         raise BadInputSize(f"the input size {text!r} has a dimension that is not positive",
-                           "Every dimension must be at least 1, e.g. {input_example}")
-    dims = dims if len(dims) == 4 else (1, *dims)
+                           "Every dimension must be at least 1, e.g. "
+                           + example_size(spatial, channels))
+    dims = dims if len(dims) == spatial + 2 else (1, *dims)
     if math.prod(dims) >= _LARGEST:
         raise BadInputSize(f"the input size {text!r} has {math.prod(dims):,} elements, more "
                            "than PyTorch can address (2⁶⁰ eight-byte values)",
                            "Give a size whose elements fit in memory addresses, "
-                           "e.g. {input_example}")
+                           "e.g. " + example_size(spatial, channels))
     return dims
+
+
+def layout(spatial: int) -> str:
+    """``"C×H×W or N×C×H×W"`` for an image model, ``"C×L or N×C×L"`` for a 1-D one."""
+    letters = LAYOUTS[spatial][0]
+    return f"C×{letters} or N×C×{letters}"
+
+
+def example_size(spatial: int, channels: int | None = None) -> str:
+    """An example size as a placeholder that the CLI says ``--input 3x224x224`` and the API
+    ``input_size=(3, 224, 224)`` (:func:`~resnet_explain.errors.in_words`)."""
+    size = LAYOUTS[spatial][1]
+    if channels is not None:
+        size = (channels, *size[1:])
+    return "{input=" + "x".join(map(str, size)) + "}"

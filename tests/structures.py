@@ -319,3 +319,42 @@ class FlattenFork(nn.Module):
     def forward(self, x: torch.Tensor) -> torch.Tensor:
         y = self.conv(x)
         return self.fc3(F.relu(self.fc1(torch.flatten(y, 1)))) + self.fc2(y.flatten(1))
+
+
+class SignalBlock(nn.Module):
+    """A basic block for a signal (audio, ECG): the same design as torchvision's, with
+    ``conv`` and ``norm`` of one or three dimensions."""
+
+    def __init__(self, conv: type, norm: type, c_in: int, c_out: int, stride: int) -> None:
+        super().__init__()
+        self.conv1 = conv(c_in, c_out, 3, stride, 1, bias=False)
+        self.bn1 = norm(c_out)
+        self.conv2 = conv(c_out, c_out, 3, 1, 1, bias=False)
+        self.bn2 = norm(c_out)
+        self.down = (nn.Sequential(conv(c_in, c_out, 1, stride, bias=False), norm(c_out))
+                     if stride != 1 or c_in != c_out else None)
+
+    def forward(self, x: torch.Tensor) -> torch.Tensor:
+        shortcut = x if self.down is None else self.down(x)
+        return F.relu(self.bn2(self.conv2(F.relu(self.bn1(self.conv1(x))))) + shortcut)
+
+
+class SignalResNet(nn.Module):
+    """A ResNet of one (``dims=1``: ``nn.Conv1d``, a waveform) or three (``dims=3``:
+    ``nn.Conv3d``, a video clip) spatial dimensions: a 7-wide stride-2 stem, two stages of
+    two basic blocks (16 and 32 filters, the second with stride 2), global pool, fc."""
+
+    def __init__(self, dims: int = 1, classes: int = 5) -> None:
+        super().__init__()
+        conv, norm, pool = {1: (nn.Conv1d, nn.BatchNorm1d, nn.AdaptiveAvgPool1d),
+                            3: (nn.Conv3d, nn.BatchNorm3d, nn.AdaptiveAvgPool3d)}[dims]
+        self.stem = conv(1, 16, 7, 2, 3)
+        self.layer1 = nn.Sequential(SignalBlock(conv, norm, 16, 16, 1),
+                                    SignalBlock(conv, norm, 16, 16, 1))
+        self.layer2 = nn.Sequential(SignalBlock(conv, norm, 16, 32, 2),
+                                    SignalBlock(conv, norm, 32, 32, 1))
+        self.pool = pool(1)
+        self.fc = nn.Linear(32, classes)
+
+    def forward(self, x: torch.Tensor) -> torch.Tensor:
+        return self.fc(self.pool(self.layer2(self.layer1(self.stem(x)))).flatten(1))

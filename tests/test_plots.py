@@ -159,6 +159,21 @@ def test_models_of_two_image_sizes_are_two_series_with_the_stages_in_order():
             {s.name: s.params / 1e6 for s in arch.stages})
 
 
+def test_stage_plot_labels_every_side_of_a_map():
+    import structures as S
+
+    wide = explain("resnet18", (3, 224, 320)).plot("stages")
+    assert [t.get_text() for t in wide.axes[1].texts] == [
+        "112×160", "56×80", "28×40", "14×20", "7×10"]  # H×W, not H×H
+    assert by_gid(wide, "map-size")[0].get_label() == "map width W"
+    signal = explain(S.SignalResNet(1), (1, 16000)).plot("stages")
+    assert [t.get_text() for t in signal.axes[1].texts] == ["8000", "8000", "4000"]
+    assert by_gid(signal, "map-size")[0].get_label() == "map length L"
+    field = explain(S.SignalResNet(1), (1, 16000)).plot("receptive-field")
+    assert field.axes[0].get_ylabel() == "receptive field (input samples)"
+    assert by_gid(field, "input-size")[0].get_label() == "input size (16000 samples)"
+
+
 # --- slide-ready -------------------------------------------------------------------------------
 @pytest.mark.parametrize("kind", KINDS)
 def test_every_plot_is_slide_ready(kind):

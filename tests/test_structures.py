@@ -29,6 +29,7 @@ from resnet_explain import explain
 from resnet_explain.analysis import analyse
 from resnet_explain.architecture import Role, ShortcutKind, StageKind
 from resnet_explain.depthname import named_depth
+from resnet_explain.errors import BadInputSize
 from resnet_explain.trace import trace
 
 
@@ -390,6 +391,8 @@ def test_an_explicit_pad_before_the_pool_is_its_padding():
     ("resnet26d", 26), ("wide_resnet28_10", 28), ("WRN-28-10", 28), ("resnetrs50", 50),
     ("ResNet-RS-50", 50), ("res2net50_26w_4s", 50), ("seed002/net.py:resnet_50(224)", 50),
     ("tests/toy_models.py:StudentNet", None), ("SENet", None), ("resnet18-v2", 18),
+    ("ResNet1d", None), ("Net1D", None), ("resnet3d", None),  # dimensions, not depths
+    ("resnet10d", 10),
 ])
 def test_the_depth_a_name_states(name, number):
     assert named_depth(name) == number
@@ -561,3 +564,54 @@ def test_the_analysis_never_raises_on_a_graph_pytorch_runs(program):
     for depth in ("layer", "block", "stage"):
         assert arch.table("text", depth=depth)
     assert arch.to_json()
+
+
+# --- one and three spatial dimensions -----------------------------------------------------
+def _leaf_shapes(model: nn.Module, x: torch.Tensor) -> dict[str, tuple[int, ...]]:
+    """Every leaf's output shape in a real forward (PyTorch's own answer)."""
+    seen: dict[str, tuple[int, ...]] = {}
+
+    def keeper(name: str):
+        def hook(module: nn.Module, args: tuple, out: torch.Tensor) -> None:
+            seen.setdefault(name, tuple(out.shape))  # the first call's
+        return hook
+
+    handles = [module.register_forward_hook(keeper(name))
+               for name, module in model.named_modules() if name and not list(module.children())]
+    with torch.no_grad():
+        seen["(output)"] = tuple(model.eval()(x).shape)
+    for handle in handles:
+        handle.remove()
+    return seen
+
+
+@pytest.mark.parametrize(("dims", "size"), [(1, (1, 16000)), (3, (1, 8, 32, 32))])
+def test_a_resnet_of_one_or_three_dimensions_takes_its_own_input_size(dims, size):
+    model = S.SignalResNet(dims)
+    arch = explain(model, size)  # C×L, C×D×H×W: a batch of one is added
+    real = _leaf_shapes(model, torch.zeros(1, *size))
+    assert arch.input_shape == (1, *size) and arch.output_shape == real["(output)"] == (1, 5)
+    for layer in arch.layers:
+        if not layer.is_op:
+            assert layer.output_shape == real[layer.name], layer.name
+    assert arch.total_params == sum(p.numel() for p in model.parameters())
+    assert arch.depth_formula == "10 = 1 + 2×(2+2) + 1"  # stem, 2 stages of 2 blocks, fc
+    assert arch.shortcut_projections == 1 and not arch.formula_mismatches
+    if dims == 1:  # the stem's 7 at jump 2; a 3-wide conv adds 2 × its input's jump: five
+        # at jump 2 (layer1's four, then layer2.0.conv1, stride 2), three at jump 4
+        field = arch.layer("layer2.1.conv2").receptive_field
+        assert (field.size, field.jump) == ((7 + 5 * 2 * 2 + 3 * 2 * 4,), (4,))
+        assert not any("the name says" in note for note in arch.notes)  # "1d" is no depth
+
+
+def test_a_one_dimensional_model_asks_for_its_size_in_its_own_words():
+    model = S.SignalResNet(1)
+    with pytest.raises(BadInputSize) as refused:
+        explain(model)  # no default length for a signal
+    assert refused.value.message(cli=True) == (
+        "SignalResNet is a 1-D model (its convolutions are Conv1d): there is no default size "
+        "for it. Give C×L or N×C×L, e.g. --input 1x16000")
+    assert refused.value.message(cli=False).endswith("e.g. input_size=(1, 16000)")
+    with pytest.raises(BadInputSize, match=r"has 4 dimensions\. Give C×L or N×C×L"):
+        explain(model, (1, 1, 16000, 2))
+    assert explain(model, (4, 1, 800)).input_shape == (4, 1, 800)  # N×C×L keeps its batch

@@ -20,15 +20,25 @@ class StageSeries:
     """One value per stage with a feature map (the stem and conv2_x … conv5_x)."""
 
     names: list[str]
-    map_size: list[int]  # output H of the stage
+    maps: list[tuple[int, ...]]  # the spatial sizes of each stage's output (H, W; or L)
     channels: list[int]  # output channels of the stage
+
+    @property
+    def map_size(self) -> list[int]:
+        """The last spatial size of each map: W (= H for a square image), L of a 1-D map."""
+        return [sizes[-1] for sizes in self.maps]
+
+    @property
+    def square(self) -> bool:
+        """Whether every map is a square image (then one side stands for both)."""
+        return all(len(sizes) == 2 and sizes[0] == sizes[1] for sizes in self.maps)
 
 
 def stage_maps(arch: Architecture) -> StageSeries:
     stages = [s for s in arch.stages if s.kind != StageKind.HEAD
               and s.output_shape is not None and len(s.output_shape) > 2]
     return StageSeries(names=[s.name for s in stages],
-                       map_size=[s.output_shape[2] for s in stages],
+                       maps=[tuple(s.output_shape[2:]) for s in stages],
                        channels=[s.output_shape[1] for s in stages])
 
 
@@ -72,6 +82,7 @@ class FieldSeries:
     stages: list[str]  # the stage of each point
     input_size: int  # the image's H
     whole_input: list[str]  # layers on the path that see the whole input (the head)
+    unit: str = "px"  # "samples" for a 1-D input (audio, a signal)
 
 
 def receptive_field(arch: Architecture) -> FieldSeries:
@@ -86,6 +97,7 @@ def receptive_field(arch: Architecture) -> FieldSeries:
         stages=[layer.stage for layer in local],
         input_size=arch.input_shape[2] if len(arch.input_shape) > 2 else 0,
         whole_input=[layer.name for layer in path if layer.receptive_field.whole_input],
+        unit="samples" if len(arch.input_shape) == 3 else "px",
     )
 
 

@@ -99,10 +99,13 @@ def stages(arch: Architecture) -> Figure:
         ax.set_xticks(x, series.names)
         ax.set_xlabel("stage (the paper's names)")
         right = ax.twinx()
+        one_d = all(len(sizes) == 1 for sizes in series.maps)
+        what = ("map size H (= W)" if series.square else "map length L" if one_d
+                else "map width W")
         right.plot(x, series.map_size, color=ORANGE, marker="o", linewidth=3, markersize=10,
-                   label="map size H (= W)", gid="map-size")
-        for xi, size, (_, below) in zip(x, series.map_size, places):
-            right.annotate(f"{size}×{size}", (xi, size), textcoords="offset points",
+                   label=what, gid="map-size")
+        for xi, sizes, size, (_, below) in zip(x, series.maps, series.map_size, places):
+            right.annotate("×".join(map(str, sizes)), (xi, size), textcoords="offset points",
                            xytext=(0, -_MAP_PAD if below else _MAP_PAD), ha="center",
                            va="top" if below else "baseline", color=ORANGE,
                            fontsize=_LABEL_PT)
@@ -110,7 +113,8 @@ def stages(arch: Architecture) -> Figure:
         sizes = sorted(set(series.map_size))  # plain numbers: no mathtext to typeset
         right.set_yticks(sizes, [str(size) for size in sizes])
         right.minorticks_off()
-        right.set_ylabel("output map size (pixels per side, log scale)", color=ORANGE)
+        right.set_ylabel("output length (samples, log scale)" if one_d else
+                         "output map size (pixels per side, log scale)", color=ORANGE)
         right.grid(False)
         right.spines["right"].set_visible(True)
         right.set_ylim(low, high)
@@ -208,7 +212,7 @@ def receptive_field(arch: Architecture) -> Figure:
         ax.step(series.positions, series.size, where="post", color=BLUE, linewidth=3,
                 label="receptive field", gid="receptive-field")
         ax.axhline(series.input_size, color=ORANGE, linestyle="--", linewidth=2,
-                   label=f"input size ({series.input_size} px)", gid="input-size")
+                   label=f"input size ({series.input_size} {series.unit})", gid="input-size")
         # stage bands, labelled with the paper's names
         start = 0
         for index in range(1, len(series.stages) + 1):
@@ -221,11 +225,12 @@ def receptive_field(arch: Architecture) -> Figure:
                             ha="center", va="bottom", fontsize=12, color=GREY)
                 start = index
         last = series.size[-1]
-        ax.annotate(f"{last} px (jump {series.jump[-1]})", (series.positions[-1], last),
+        ax.annotate(f"{last} {series.unit} (jump {series.jump[-1]})", (series.positions[-1], last),
                     textcoords="offset points", xytext=(-10, 8), ha="right", fontsize=14,
                     color=BLUE)
         ax.set_xlabel("layer on the main path (call order)")
-        ax.set_ylabel("receptive field (input pixels per side)")
+        ax.set_ylabel("receptive field (input samples)" if series.unit == "samples"
+                      else "receptive field (input pixels per side)")
         ax.set_xlim(0.5, series.positions[-1] + 0.5)
         ax.set_ylim(0, max(max(series.size), series.input_size) * 1.12)
         ax.set_title(f"{arch.model}: receptive field growth", pad=28)
