@@ -136,3 +136,19 @@ def test_torchvision_and_timm_checkpoints_are_read_as_zoo_models(tmp_path):
     torch.save(timm.create_model("resnet50").state_dict(), tmp_path / "timm50.pth")
     with pytest.raises(ModelNotFound, match="fits 2 zoo models alike: resnet50 "):
         explain(str(tmp_path / "timm50.pth"))
+
+
+@pytest.mark.parametrize(("name", "formula"), [
+    ("r3d_18", "18 = 1 + 2×(2+2+2+2) + 1"), ("mc3_18", "18 = 1 + 2×(2+2+2+2) + 1"),
+    # (2+1)D: every 3×3×3 conv is a 1×3×3 conv and a 3×1×1 conv, the stem too
+    ("r2plus1d_18", "35 = 2 + 4×(2+2+2+2) + 1"),
+])
+def test_torchvision_video_resnets_take_a_clip(name, formula):
+    import torch
+
+    model = getattr(torchvision.models.video, name)(weights=None)
+    arch = explain(model, (3, 16, 112, 112))  # C×T×H×W: the model's convolutions are 3-D
+    with torch.no_grad():
+        assert arch.output_shape == tuple(model.eval()(torch.zeros(1, 3, 16, 112, 112)).shape)
+    assert arch.total_params == sum(p.numel() for p in model.parameters())
+    assert arch.depth_formula == formula and not arch.formula_mismatches
