@@ -62,10 +62,10 @@ def explain(model: Any, input_size: str | Sequence[int] | torch.Tensor | None = 
         input_size = tuple(input_size.shape)
     spatial, channels = _layout(module)
     if input_size is None and default is None and spatial != 2:
-        raise BadInputSize(
-            f"{label} is a {spatial}-D model (its convolutions are Conv{spatial}d): there is "
-            "no default size for it",
-            f"Give {layout(spatial)}, e.g. {example_size(spatial, channels)}")
+        kind = (f"a {spatial}-D model (its convolutions are Conv{spatial}d)" if spatial
+                else "a model of linear layers (it has no convolution)")
+        raise BadInputSize(f"{label} is {kind}: there is no default size for it",
+                           f"Give {layout(spatial)}, e.g. {example_size(spatial, channels)}")
     shape = parse_input_size(input_size if input_size is not None else default or DEFAULT_INPUT,
                              spatial, channels)
     with collector_paused():
@@ -87,20 +87,25 @@ def explain(model: Any, input_size: str | Sequence[int] | torch.Tensor | None = 
 
 def _layout(module: Any) -> tuple[int, int | None]:
     """How many spatial dimensions ``module`` reads — 1 where its convolutions are all 1-D
-    (an audio or ECG ResNet), 3 where all are 3-D (a video ResNet), else 2 — and the
-    channels its first convolution takes (``None`` if unknown)."""
+    (an audio or ECG ResNet), 3 where all are 3-D (a video ResNet), 0 where it has linear
+    layers and no convolution (a ResNet for tabular data), else 2 — and the channels (or
+    features) its first such layer takes (``None`` if unknown)."""
     from torch import nn
 
     convolutions = {1: (nn.Conv1d, nn.ConvTranspose1d), 2: (nn.Conv2d, nn.ConvTranspose2d),
                     3: (nn.Conv3d, nn.ConvTranspose3d)}
     ranks: set[int] = set()
-    channels = None
+    channels = features = None
     for layer in module.modules():
         for rank, kinds in convolutions.items():
             if isinstance(layer, kinds):
                 ranks.add(rank)
                 if channels is None and layer.in_channels:
                     channels = layer.in_channels
+        if isinstance(layer, nn.Linear) and features is None and layer.in_features:
+            features = layer.in_features
+    if not ranks and features is not None:
+        return 0, features
     return (ranks.pop() if len(ranks) == 1 else 2), channels
 
 

@@ -63,7 +63,8 @@ def _add_model_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument(
         "--input", "-i", metavar="SIZE", default=None,
         help="input size C×H×W or N×C×H×W, e.g. 3x224x224 (default: the zoo model's own, "
-             "else 3x224x224); C×L for a model of Conv1d layers, C×D×H×W for Conv3d",
+             "else 3x224x224); C×L for a model of Conv1d layers, C×D×H×W for Conv3d, F for "
+             "linear layers",
     )
     parser.add_argument(
         "--shortcut", choices=("A", "B", "C"), default=None,

@@ -72,7 +72,9 @@ _SIZE = re.compile(r"\{input=([0-9x]+)\}")
 
 
 def _size_words(size: str, cli: bool) -> str:
-    return f"--input {size}" if cli else f"input_size=({', '.join(size.split('x'))})"
+    numbers = size.split("x")
+    return (f"--input {size}" if cli else
+            f"input_size=({', '.join(numbers)}{',' if len(numbers) == 1 else ''})")
 
 
 class UserError(Exception):

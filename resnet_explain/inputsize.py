@@ -2,7 +2,9 @@
 
 An image model takes C×H×W (or N×C×H×W with the batch); a model whose convolutions are all
 1-D (audio, ECG, time series: ``nn.Conv1d``) takes C×L, and one whose convolutions are all
-3-D (video: ``nn.Conv3d``) C×D×H×W — each with the batch in front, or a batch of one added.
+3-D (video: ``nn.Conv3d``) C×D×H×W; a model without convolutions whose layers are linear (a
+ResNet of fully connected blocks, for tabular data) takes F, its features — each with the
+batch in front, or a batch of one added.
 """
 
 from __future__ import annotations
@@ -18,7 +20,8 @@ _SEPARATORS = re.compile(r"[x×X,\s]+")
 
 
 #: The letters of each number of spatial dimensions, and an example size with 3 channels.
-LAYOUTS = {1: ("L", (3, 16000)), 2: ("H×W", (3, 224, 224)), 3: ("D×H×W", (3, 16, 112, 112))}
+LAYOUTS = {0: ("", (16,)), 1: ("×L", (3, 16000)), 2: ("×H×W", (3, 224, 224)),
+           3: ("×D×H×W", (3, 16, 112, 112))}
 
 
 def parse_input_size(value: str | int | Sequence[int], spatial: int = 2,
@@ -59,9 +62,12 @@ def parse_input_size(value: str | int | Sequence[int], spatial: int = 2,
 
 
 def layout(spatial: int) -> str:
-    """``"C×H×W or N×C×H×W"`` for an image model, ``"C×L or N×C×L"`` for a 1-D one."""
+    """``"C×H×W or N×C×H×W"`` for an image model, ``"C×L or N×C×L"`` for a 1-D one, ``"F or
+    N×F"`` (features) for one without spatial dimensions."""
+    if spatial == 0:
+        return "F or N×F (features)"
     letters = LAYOUTS[spatial][0]
-    return f"C×{letters} or N×C×{letters}"
+    return f"C{letters} or N×C{letters}"
 
 
 def example_size(spatial: int, channels: int | None = None) -> str:

@@ -155,7 +155,7 @@ def _plots(arch: Architecture) -> str:
     except ImportError:
         return ('<p class="missing">Plots need matplotlib: '
                 "pip install 'resnet-explain[plot]'.</p>")
-    from .plots import KINDS, plot
+    from .plots import kinds_for, plot
     from .plots.draw import to_bytes
 
     captions = {"stages": "Map size and channels per stage.",
@@ -163,7 +163,7 @@ def _plots(arch: Architecture) -> str:
                 "blocks": "Parameters and multiply-adds per block.",
                 "receptive-field": "The receptive field along the main path."}
     return "".join(_figure(inline_svg(to_bytes(plot(arch, kind), "svg", text=True)),
-                           captions[kind]) for kind in KINDS)
+                           captions[kind]) for kind in kinds_for(arch))
 
 
 def _receptive(arch: Architecture) -> str:

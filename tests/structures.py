@@ -358,3 +358,30 @@ class SignalResNet(nn.Module):
 
     def forward(self, x: torch.Tensor) -> torch.Tensor:
         return self.fc(self.pool(self.layer2(self.layer1(self.stem(x)))).flatten(1))
+
+
+class TabularBlock(nn.Module):
+    """A residual block of fully connected layers (Gorishniy et al. 2021's ResNet for tabular
+    data): BatchNorm, a linear layer twice as wide, ReLU, a linear layer back, added."""
+
+    def __init__(self, width: int) -> None:
+        super().__init__()
+        self.norm = nn.BatchNorm1d(width)
+        self.fc1 = nn.Linear(width, 2 * width)
+        self.fc2 = nn.Linear(2 * width, width)
+
+    def forward(self, x: torch.Tensor) -> torch.Tensor:
+        return x + self.fc2(F.relu(self.fc1(self.norm(x))))
+
+
+class TabularResNet(nn.Module):
+    """20 features in, a 64-wide linear stem, three blocks, two classes out."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.stem = nn.Linear(20, 64)
+        self.blocks = nn.Sequential(*(TabularBlock(64) for _ in range(3)))
+        self.head = nn.Linear(64, 2)
+
+    def forward(self, x: torch.Tensor) -> torch.Tensor:
+        return self.head(self.blocks(self.stem(x)))

@@ -189,6 +189,21 @@ def test_every_plot_is_slide_ready(kind):
     assert any(unit in units for unit in ("millions", "pixels", "filters", "(G)"))
 
 
+def test_plots_of_a_model_without_feature_maps():
+    import structures as S
+
+    from resnet_explain.errors import UserError
+    from resnet_explain.plots import kinds_for
+
+    arch = explain(S.TabularResNet(), (20,))
+    assert kinds_for(arch) == ["cost", "blocks"]
+    with pytest.raises(UserError, match=r"has no feature map with a size .* which the stages "
+                                        r"plot draws\. Plot cost or blocks instead"):
+        arch.plot("stages")
+    assert bar_heights(arch.plot("cost"), "params") == pytest.approx(
+        [s.params / 1e6 for s in arch.stages])
+
+
 def test_unknown_kind():
     with pytest.raises(ValueError, match="receptive-field"):
         arch_of("resnet18").plot("pie")

@@ -615,3 +615,23 @@ def test_a_one_dimensional_model_asks_for_its_size_in_its_own_words():
     with pytest.raises(BadInputSize, match=r"has 4 dimensions\. Give C×L or N×C×L"):
         explain(model, (1, 1, 16000, 2))
     assert explain(model, (4, 1, 800)).input_shape == (4, 1, 800)  # N×C×L keeps its batch
+
+
+def test_a_resnet_of_linear_layers_takes_its_features():
+    model = S.TabularResNet()
+    arch = explain(model, (20,))  # F: a batch of one is added
+    real = _leaf_shapes(model, torch.zeros(1, 20))
+    assert arch.input_shape == (1, 20) and arch.output_shape == real["(output)"] == (1, 2)
+    for layer in arch.layers:
+        if not layer.is_op:
+            assert layer.output_shape == real[layer.name], layer.name
+    assert arch.total_params == sum(p.numel() for p in model.parameters())
+    assert arch.depth_formula == "8 = 1 + 2×(3) + 1"  # the stem, 3 blocks of 2, the head
+    assert arch.macs == 20 * 64 + 3 * (64 * 128 * 2) + 64 * 2  # in × out per linear layer
+    with pytest.raises(BadInputSize) as refused:
+        explain(model)
+    assert refused.value.message(cli=True) == (
+        "TabularResNet is a model of linear layers (it has no convolution): there is no "
+        "default size for it. Give F or N×F (features), e.g. --input 20")
+    assert refused.value.message(cli=False).endswith("e.g. input_size=(20,)")
+    assert explain(model, (16, 20)).output_shape == (16, 2)  # N×F keeps its batch

@@ -48,11 +48,24 @@ def plot(arch: Architecture, kind: str = "stages") -> Figure:
     """A Figure of ``arch``: ``stages``, ``cost``, ``blocks`` or ``receptive-field``."""
     if kind not in KINDS:
         raise ValueError(f"unknown plot kind {kind!r}; choose one of {', '.join(KINDS)}")
+    if kind not in kinds_for(arch):
+        raise UserError(f"{arch.model} has no feature map with a size (its layers see "
+                        f"vectors), which the {kind} plot draws",
+                        f"Plot {' or '.join(kinds_for(arch))} instead")
     _require_matplotlib()
     from . import draw
 
     return {"stages": draw.stages, "cost": draw.costs, "blocks": draw.block_cost,
             "receptive-field": draw.receptive_field}[kind](arch)
+
+
+def kinds_for(arch: Architecture) -> list[str]:
+    """The plot kinds that have something to draw for ``arch``: the stage and
+    receptive-field plots need feature maps (a ResNet of linear layers has none)."""
+    from . import data
+
+    maps = bool(data.stage_maps(arch).names)
+    return [kind for kind in KINDS if maps or kind not in ("stages", "receptive-field")]
 
 
 def plot_models(models: Sequence[Any] | None = None, *,
