@@ -167,6 +167,10 @@ def _plots(arch: Architecture) -> str:
 
 
 def _receptive(arch: Architecture) -> str:
+    spatial = len(arch.input_shape) - 2
+    if spatial == 0:
+        return "<p>The model reads vectors: every layer sees the whole input.</p>"
+    unit, things = ("samples", "samples") if spatial == 1 else ("px", "pixels")
     rows = []
     for stage in arch.stages:
         layer = arch.layers[stage.layers[-1]] if stage.layers else None
@@ -175,15 +179,15 @@ def _receptive(arch: Architecture) -> str:
             continue
         size = "×".join(map(str, rf.size))
         jump = "—" if rf.whole_input else "×".join(map(str, rf.jump))
-        what = "the whole input" if rf.whole_input else f"{size} px"
+        what = "the whole input" if rf.whole_input else f"{size} {unit}"
         rows.append(f"<tr><td>{escape(stage.name)}</td><td>{escape(layer.name)}</td>"
                     f'<td class="num">{escape(what)}</td><td class="num">{escape(jump)}</td></tr>')
-    return ("<p>How many input pixels one output position can see (the field, not clipped at "
+    return (f"<p>How many input {things} one output position can see (the field, not clipped at "
             "the border) and how far apart neighbouring positions look (the jump), at the end "
             "of each stage. Every layer's value is in the RF /jump column of "
             "<code>resnet-explain summary</code>.</p>"
             '<table class="plain"><thead><tr><th>stage</th><th>last layer</th>'
-            "<th>receptive field</th><th>jump (px)</th></tr></thead><tbody>"
+            f"<th>receptive field</th><th>jump ({unit})</th></tr></thead><tbody>"
             + "".join(rows) + "</tbody></table>")
 
 

@@ -72,6 +72,17 @@ def test_report_shows_warnings_with_their_lesson():
         assert f'<div class="warn">⚠ {warning}' in unescape(page)
 
 
+def test_report_of_a_signal_and_of_a_vector_model():
+    import structures as S
+
+    signal = unescape(report_html(explain(S.SignalResNet(1), (1, 16000))))
+    assert "How many input samples one output position can see" in signal
+    assert "51 samples" in signal  # the last stage's field, as tests/test_structures.py derives
+    vectors = report_html(explain(S.TabularResNet(), (20,)))  # no stage or field plot to draw
+    assert "every layer sees the whole input" in vectors
+    assert vectors.count("<svg") >= 2 and "Map size and channels per stage" not in vectors
+
+
 def test_inline_svg_strips_the_file_header():
     svg = b'<?xml version="1.0"?>\n<!DOCTYPE svg PUBLIC "x" "y">\n<svg width="1"></svg>\n'
     assert inline_svg(svg) == '<svg width="1"></svg>'
