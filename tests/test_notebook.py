@@ -365,3 +365,15 @@ def test_block_says_its_family_and_where_it_strides() -> None:
     assert "BasicBlock, pre-activation (v2), stride 2 on conv1 — " in html
     html = arch_of("resnet34").block("conv2_2")._repr_html_()
     assert "BasicBlock, post-activation — identity shortcut" in html
+
+
+def test_the_legend_names_the_shape_of_what_the_model_reads():
+    import structures as S
+
+    from resnet_explain import explain
+
+    assert "Shapes are C×H×W of one image." in explain("resnet18")._repr_html_()
+    assert "Shapes are C×L of one signal." in explain(S.SignalResNet(1),
+                                                       (1, 800))._repr_html_()
+    assert "Shapes are F of one sample (its features)." in explain(
+        S.TabularResNet(), (20,))._repr_html_()

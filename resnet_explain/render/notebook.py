@@ -411,9 +411,12 @@ def _card(arch: Architecture) -> str:
                 + "".join(warnings + notes))
 
 
-_LEGEND = ("Stage → block → layer; click a block to open it. Shapes are C×H×W of one image. "
+_LEGEND = ("Stage → block → layer; click a block to open it. Shapes are {shape}. "
            "Shortcut line: solid = identity, dashed = projection (1×1 conv), "
            "dotted = option A (zero-padded). # = weighted layer counted in the depth.")
+# What the shapes are, by the input's number of spatial dimensions (an image has two).
+_SHAPES = {0: "F of one sample (its features)", 1: "C×L of one signal",
+           2: "C×H×W of one image", 3: "C×D×H×W of one clip"}
 
 
 def _root(inner: str) -> str:
@@ -425,7 +428,9 @@ def architecture_html(arch: Architecture, fold_after: int | None = FOLD_AFTER) -
     """The card and the collapsible tree of ``arch``; ``fold_after=None`` folds nothing."""
     numbers = depth_numbers(arch)
     first_call = _first_call_params(arch)
-    parts = [_card(arch), _div(f"{_DIM};font-size:12px;margin:0 0 2px 0", _e(_LEGEND))]
+    shape = _SHAPES.get(len(arch.input_shape) - 2, "C×… of one input")
+    parts = [_card(arch), _div(f"{_DIM};font-size:12px;margin:0 0 2px 0",
+                               _e(_LEGEND.format(shape=shape)))]
     covered: set[int] = set()
     for stage in arch.stages:
         parts.append(_stage_details(arch, stage, numbers, first_call, fold_after))
