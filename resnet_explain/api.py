@@ -61,11 +61,11 @@ def explain(model: Any, input_size: str | Sequence[int] | torch.Tensor | None = 
     if isinstance(input_size, torch.Tensor):  # a batch in hand: only its shape is used
         input_size = tuple(input_size.shape)
     spatial, channels = _layout(module)
-    if input_size is None and default is None and spatial != 2:
-        kind = (f"a {spatial}-D model (its convolutions are Conv{spatial}d)" if spatial
-                else "a model of linear layers (it has no convolution)")
-        raise BadInputSize(f"{label} is {kind}: there is no default size for it",
-                           f"Give {layout(spatial)}, e.g. {example_size(spatial, channels)}")
+    if input_size is None and default is None and spatial in (1, 3):
+        raise BadInputSize(
+            f"{label} is a {spatial}-D model (its convolutions are Conv{spatial}d): there is "
+            "no default size for it",
+            f"Give {layout(spatial)}, e.g. {example_size(spatial, channels)}")
     shape = parse_input_size(input_size if input_size is not None else default or DEFAULT_INPUT,
                              spatial, channels)
     with collector_paused():
@@ -88,8 +88,9 @@ def explain(model: Any, input_size: str | Sequence[int] | torch.Tensor | None = 
 def _layout(module: Any) -> tuple[int, int | None]:
     """How many spatial dimensions ``module`` reads — 1 where its convolutions are all 1-D
     (an audio or ECG ResNet), 3 where all are 3-D (a video ResNet), 0 where it has linear
-    layers and no convolution (a ResNet for tabular data), else 2 — and the channels (or
-    features) its first such layer takes (``None`` if unknown)."""
+    layers and no convolution (a ResNet for tabular data, or an MLP that flattens an image:
+    it takes a vector or an image), else 2 — and the channels (or features) its first such
+    layer takes (``None`` if unknown)."""
     from torch import nn
 
     convolutions = {1: (nn.Conv1d, nn.ConvTranspose1d), 2: (nn.Conv2d, nn.ConvTranspose2d),

@@ -64,7 +64,7 @@ def _add_model_arguments(parser: argparse.ArgumentParser) -> None:
         "--input", "-i", metavar="SIZE", default=None,
         help="input size C×H×W or N×C×H×W, e.g. 3x224x224 (default: the zoo model's own, "
              "else 3x224x224); C×L for a model of Conv1d layers, C×D×H×W for Conv3d, F for "
-             "linear layers",
+             "one without convolutions",
     )
     parser.add_argument(
         "--shortcut", choices=("A", "B", "C"), default=None,

@@ -2,9 +2,10 @@
 
 An image model takes C×H×W (or N×C×H×W with the batch); a model whose convolutions are all
 1-D (audio, ECG, time series: ``nn.Conv1d``) takes C×L, and one whose convolutions are all
-3-D (video: ``nn.Conv3d``) C×D×H×W; a model without convolutions whose layers are linear (a
-ResNet of fully connected blocks, for tabular data) takes F, its features — each with the
-batch in front, or a batch of one added.
+3-D (video: ``nn.Conv3d``) C×D×H×W — each with the batch in front, or a batch of one added.
+A model without convolutions (``spatial=0``: a ResNet of fully connected blocks for tabular
+data, an MLP that flattens an image) takes F or N×F (its features) as well as an image's
+sizes.
 """
 
 from __future__ import annotations
@@ -44,7 +45,8 @@ def parse_input_size(value: str | int | Sequence[int], spatial: int = 2,
     except ValueError:
         raise BadInputSize(f"the input size {text!r} is not a list of whole numbers",
                            example) from None
-    if len(dims) not in (spatial + 1, spatial + 2):
+    lengths = (1, 2, 3, 4) if spatial == 0 else (spatial + 1, spatial + 2)
+    if len(dims) not in lengths:
         plural = "" if len(dims) == 1 else "s"
         raise BadInputSize(f"the input size {text!r} has {len(dims)} dimension{plural}",
                            example)
@@ -52,7 +54,8 @@ def parse_input_size(value: str | int | Sequence[int], spatial: int = 2,
         raise BadInputSize(f"the input size {text!r} has a dimension that is not positive",
                            "Every dimension must be at least 1, e.g. "
                            + example_size(spatial, channels))
-    dims = dims if len(dims) == spatial + 2 else (1, *dims)
+    batched = len(dims) in ((2, 4) if spatial == 0 else (spatial + 2,))
+    dims = dims if batched else (1, *dims)
     if math.prod(dims) >= _LARGEST:
         raise BadInputSize(f"the input size {text!r} has {math.prod(dims):,} elements, more "
                            "than PyTorch can address (2⁶⁰ eight-byte values)",
@@ -65,7 +68,7 @@ def layout(spatial: int) -> str:
     """``"C×H×W or N×C×H×W"`` for an image model, ``"C×L or N×C×L"`` for a 1-D one, ``"F or
     N×F"`` (features) for one without spatial dimensions."""
     if spatial == 0:
-        return "F or N×F (features)"
+        return "F or N×F (features), or C×H×W or N×C×H×W"
     letters = LAYOUTS[spatial][0]
     return f"C{letters} or N×C{letters}"
 

@@ -29,7 +29,7 @@ from resnet_explain import explain
 from resnet_explain.analysis import analyse
 from resnet_explain.architecture import Role, ShortcutKind, StageKind
 from resnet_explain.depthname import named_depth
-from resnet_explain.errors import BadInputSize
+from resnet_explain.errors import BadInputSize, TraceFailure
 from resnet_explain.trace import trace
 
 
@@ -628,10 +628,13 @@ def test_a_resnet_of_linear_layers_takes_its_features():
     assert arch.total_params == sum(p.numel() for p in model.parameters())
     assert arch.depth_formula == "8 = 1 + 2×(3) + 1"  # the stem, 3 blocks of 2, the head
     assert arch.macs == 20 * 64 + 3 * (64 * 128 * 2) + 64 * 2  # in × out per linear layer
-    with pytest.raises(BadInputSize) as refused:
+    with pytest.raises(BadInputSize, match=r"has 5 dimensions\. Give F or N×F \(features\), "
+                                           r"or C×H×W or N×C×H×W, e.g\. input_size=\(20,\)"):
+        explain(model, (1, 1, 1, 1, 20))
+    # Without a size it gets an image's, and the lesson says what its first layer expects.
+    with pytest.raises(TraceFailure, match=r"stem reads the model's input and expects its last "
+                                           r"dimension to be 20, but it is 224"):
         explain(model)
-    assert refused.value.message(cli=True) == (
-        "TabularResNet is a model of linear layers (it has no convolution): there is no "
-        "default size for it. Give F or N×F (features), e.g. --input 20")
-    assert refused.value.message(cli=False).endswith("e.g. input_size=(20,)")
     assert explain(model, (16, 20)).output_shape == (16, 2)  # N×F keeps its batch
+    mlp = nn.Sequential(nn.Flatten(), nn.Linear(784, 10))  # an MNIST MLP takes its image
+    assert explain(mlp, (1, 28, 28)).output_shape == (1, 10)
