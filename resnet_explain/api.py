@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import functools
 import os
 import sys
 from collections.abc import Sequence
@@ -60,14 +61,22 @@ def explain(model: Any, input_size: str | Sequence[int] | torch.Tensor | None = 
         raise TypeError(_not_a_model(model))
     if isinstance(input_size, torch.Tensor):  # a batch in hand: only its shape is used
         input_size = tuple(input_size.shape)
-    spatial, channels = _layout(module)
+    spatial = 2 if default is not None else _layout(module)  # a zoo model reads images
     if input_size is None and default is None and spatial in (1, 3):
         raise BadInputSize(
             f"{label} is a {spatial}-D model (its convolutions are Conv{spatial}d): there is "
             "no default size for it",
-            f"Give {layout(spatial)}, e.g. {example_size(spatial, channels)}")
-    shape = parse_input_size(input_size if input_size is not None else default or DEFAULT_INPUT,
-                             spatial, channels)
+            f"Give {layout(spatial)}, e.g. "
+            f"{example_size(spatial, _first_width(module, spatial))}")
+    try:
+        shape = parse_input_size(
+            input_size if input_size is not None else default or DEFAULT_INPUT, spatial)
+    except BadInputSize as refused:  # say the example with the model's own width
+        width = _first_width(module, spatial)
+        if width is not None:
+            refused.fix = refused.fix.replace(example_size(spatial),
+                                              example_size(spatial, width))
+        raise
     with collector_paused():
         try:
             traced, lazy_note = trace(module, shape), None
@@ -85,29 +94,52 @@ def explain(model: Any, input_size: str | Sequence[int] | torch.Tensor | None = 
     return arch
 
 
-def _layout(module: Any) -> tuple[int, int | None]:
+def _layout(module: Any) -> int:
     """How many spatial dimensions ``module`` reads — 1 where its convolutions are all 1-D
     (an audio or ECG ResNet), 3 where all are 3-D (a video ResNet), 0 where it has linear
     layers and no convolution (a ResNet for tabular data, or an MLP that flattens an image:
-    it takes a vector or an image), else 2 — and the channels (or features) its first such
-    layer takes (``None`` if unknown)."""
+    it takes a vector or an image), else 2. Read from the classes of its modules (a walk
+    over each module once, about a quarter of ``model.modules()``'s cost)."""
+    kinds: set[type] = set()
+    seen: set[int] = set()
+    stack = [module]
+    while stack:
+        layer = stack.pop()
+        if layer is None or id(layer) in seen:  # an empty slot; a module met before
+            continue
+        seen.add(id(layer))
+        kinds.add(type(layer))
+        if layer._modules:
+            stack.extend(layer._modules.values())
+    ranks = {_rank(kind) for kind in kinds} - {None}
+    convolutions = ranks - {0}
+    if not convolutions:
+        return 0 if 0 in ranks else 2
+    return convolutions.pop() if len(convolutions) == 1 else 2
+
+
+def _first_width(module: Any, spatial: int) -> int | None:
+    """What the model's first convolution (or, without one, its first linear layer) takes:
+    channels or features, for the example in a message (``None`` if unknown)."""
+    for layer in module.modules():
+        rank = _rank(type(layer))
+        if rank == spatial:
+            return (layer.in_features if rank == 0 else layer.in_channels) or None
+    return None
+
+
+@functools.cache
+def _rank(kind: type) -> int | None:
+    """The spatial dimensions a layer class convolves (1, 2, 3), 0 for a linear layer, None
+    for any other class; read once per class."""
     from torch import nn
 
-    convolutions = {1: (nn.Conv1d, nn.ConvTranspose1d), 2: (nn.Conv2d, nn.ConvTranspose2d),
-                    3: (nn.Conv3d, nn.ConvTranspose3d)}
-    ranks: set[int] = set()
-    channels = features = None
-    for layer in module.modules():
-        for rank, kinds in convolutions.items():
-            if isinstance(layer, kinds):
-                ranks.add(rank)
-                if channels is None and layer.in_channels:
-                    channels = layer.in_channels
-        if isinstance(layer, nn.Linear) and features is None and layer.in_features:
-            features = layer.in_features
-    if not ranks and features is not None:
-        return 0, features
-    return (ranks.pop() if len(ranks) == 1 else 2), channels
+    for rank, kinds in ((1, (nn.Conv1d, nn.ConvTranspose1d)),
+                        (2, (nn.Conv2d, nn.ConvTranspose2d)),
+                        (3, (nn.Conv3d, nn.ConvTranspose3d)), (0, (nn.Linear,))):
+        if issubclass(kind, kinds):
+            return rank
+    return None
 
 
 def _not_a_model(model: Any) -> str:
