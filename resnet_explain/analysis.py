@@ -92,11 +92,30 @@ def analyse(trace: Trace, model: str) -> Architecture:
         head=head,
     )
     arch.warnings.extend(_warnings(arch))
+    arch.warnings.extend(_stray_parameter_warnings(trace.stray_parameters))
     note = name_note(arch)
     if note:
         arch.notes.append(note)
     arch.notes.extend(_shared_parameter_notes(layers))
     return arch
+
+
+def _stray_parameter_warnings(stray: list[tuple[str, tuple[int, ...]]]) -> list[str]:
+    """Parameters the forward computed with that the model does not register: most often
+    layers kept in a plain Python list or dict instead of ``nn.ModuleList``/``ModuleDict``,
+    which ``model.parameters()``, ``.to()`` and ``state_dict()`` do not see."""
+    if not stray:
+        return []
+    where = list(dict.fromkeys(scope or "the model's forward" for scope, _ in stray))
+    values = sum(math.prod(shape) for _, shape in stray)
+    count = f"{len(stray)} parameter{'s' if len(stray) != 1 else ''}"
+    shown = where[:3] + ([f"{len(where) - 3} more"] if len(where) > 3 else [])
+    places = shown[0] if len(shown) == 1 else ", ".join(shown[:-1]) + " and " + shown[-1]
+    verb = "computes" if len(where) == 1 else "compute"
+    return [f"{places} {verb} with {count} ({values:,} values) that the model does not "
+            "register — a layer kept in a plain list or dict? (use nn.ModuleList or "
+            "nn.ModuleDict): the optimizer does not train them, .to() does not move them, "
+            "state_dict() does not save them, and the parameter counts here leave them out"]
 
 
 def _shared_parameter_notes(layers: list[Layer]) -> list[str]:

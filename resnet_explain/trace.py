@@ -200,6 +200,9 @@ class Trace:
     trainable_params: int
     param_bytes: int
     output_shapes: list[tuple[int, ...]] = field(default_factory=list)  # every output tensor
+    # Parameters the forward computed with that the model does not register (a module kept
+    # in a plain list): the module running, and each parameter's shape.
+    stray_parameters: list[tuple[str, tuple[int, ...]]] = field(default_factory=list)
 
 
 class _Recorder(TorchFunctionMode):
@@ -239,6 +242,8 @@ class _Recorder(TorchFunctionMode):
         # The pads, convs and pools the running own-forward leaf has called (or None).
         self.inner: list[Inner] | None = None
         self.constants: set[int] = set()  # small tensors the forward made (meta engine)
+        # Parameters used outside any module the model registers (see Trace), by id.
+        self.stray: dict[int, tuple[str, tuple[int, ...]]] = {}
         # Two process-wide module hooks, active only while this recorder is (removed in
         # ``remove``), instead of two handles per module: registering and removing ~850
         # handles cost a resnet152 trace about as much as its own forward. A module with hooks
@@ -464,9 +469,10 @@ class _Recorder(TorchFunctionMode):
             if self.failed is None:
                 self._failed(func, args, kwargs, error)
             raise
-        if self.active_leaf is not None:
+        if self.active_leaf is not None:  # a leaf of the user's, whose ops stay visible
             if self.inner is not None and _OP_NAMES.get(fname) in INNER_OPS:
                 self.inner.append(inner_call(_OP_NAMES[fname], args, kwargs, result))
+            self._stray(tensors_in(args) + tensors_in(kwargs), self.active_leaf)
             return result
         outputs = tensors_in(result)
         if not outputs:
@@ -478,6 +484,8 @@ class _Recorder(TorchFunctionMode):
         # An op that uses a parameter nobody has counted yet (F.conv2d on the root's own
         # weight, timm's BatchNormAct2d running F.batch_norm itself) is a layer that owns it.
         weights = [t for t in inputs if id(t) in self.own]
+        if len(weights) < len(inputs):
+            self._stray(inputs, self.scope[-1] if self.scope else "")
         owns = sources and any(id(t) not in self.counted for t in weights)
         if not owns and (op is None or (op in _MERGES and len(traced_inputs) < 2)
                          or not sources):
@@ -499,6 +507,13 @@ class _Recorder(TorchFunctionMode):
         self._record(name, op, True, sources, shapes, result, attrs,
                      self._next_count(True, name))
         return result
+
+    def _stray(self, inputs: list[torch.Tensor], where: str) -> None:
+        """Note the parameters among ``inputs`` that the model does not register (a layer
+        kept in a plain list), with the module running (see :class:`Trace`)."""
+        for tensor in inputs:
+            if isinstance(tensor, nn.Parameter) and id(tensor) not in self.own:
+                self.stray.setdefault(id(tensor), (where, tuple(tensor.shape)))
 
     # --- the meta engine's small constants (see _CONSTANT) ----------------------------
     def _made(self, func: Any, *args: Any, **kwargs: Any) -> Any:
@@ -974,4 +989,5 @@ def _finish(params: list[torch.Tensor], recorder: _Recorder, output: Any,
         total_params=sum(p.numel() for p in params),
         trainable_params=sum(p.numel() for p in params if p.requires_grad),
         param_bytes=sum(p.numel() * p.element_size() for p in params),
+        stray_parameters=list(recorder.stray.values()),
     )

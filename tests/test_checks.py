@@ -239,3 +239,49 @@ def test_a_forward_that_returns_nothing_is_asked_about_its_return():
     assert explain(_Forgot(), (1, 3, 8, 8)).warnings == [warning]
     assert explain(_Loss(), (1, 3, 8, 8)).warnings == []
     assert explain(_Identity(), (1, 3, 8, 8)).warnings == []
+
+
+class _ListBlock(nn.Module):
+    """A student's block whose two convolutions live in a plain Python list: the forward runs
+    them, but the model does not register them."""
+
+    def __init__(self, width: int, registered: bool) -> None:
+        super().__init__()
+        convs = [nn.Conv2d(width, width, 3, padding=1) for _ in range(2)]
+        self.convs = nn.ModuleList(convs) if registered else convs
+
+    def forward(self, x: torch.Tensor) -> torch.Tensor:
+        out = x
+        for conv in self.convs:
+            out = F.relu(conv(out))
+        return out + x
+
+
+class _ListNet(nn.Module):
+    def __init__(self, registered: bool) -> None:
+        super().__init__()
+        self.stem = nn.Conv2d(3, 16, 3, padding=1)
+        self.blocks = nn.Sequential(_ListBlock(16, registered), _ListBlock(16, registered))
+        self.pool = nn.AdaptiveAvgPool2d(1)
+        self.fc = nn.Linear(16, 10)
+
+    def forward(self, x: torch.Tensor) -> torch.Tensor:
+        return self.fc(self.pool(self.blocks(self.stem(x))).flatten(1))
+
+
+def test_layers_in_a_plain_list_are_found_by_their_unregistered_parameters():
+    student = _ListNet(registered=False)
+    arch = explain(student, (3, 32, 32))
+    # 2 blocks × 2 convs × (16·16·3·3 weights + 16 biases) = 9,280 values
+    assert arch.warnings == [
+        "blocks.0 and blocks.1 compute with 8 parameters (9,280 values) that the model does "
+        "not register — a layer kept in a plain list or dict? (use nn.ModuleList or "
+        "nn.ModuleDict): the optimizer does not train them, .to() does not move them, "
+        "state_dict() does not save them, and the parameter counts here leave them out"]
+    assert arch.total_params == sum(p.numel() for p in student.parameters()) == 618
+    fixed = explain(_ListNet(registered=True), (3, 32, 32))
+    assert fixed.warnings == [] and fixed.total_params == 618 + 9_280
+    assert fixed.depth_formula == "6 = 1 + 2×(2) + 1"
+    # Holding no registered module, each student block is one opaque layer of its own: the
+    # depth cannot see inside it, and the warning above says why.
+    assert arch.depth_formula == "2 = 2 weighted layers on the longest path (no residual blocks)"
