@@ -106,16 +106,23 @@ def _stray_parameter_warnings(stray: list[tuple[str, tuple[int, ...]]]) -> list[
     which ``model.parameters()``, ``.to()`` and ``state_dict()`` do not see."""
     if not stray:
         return []
-    where = list(dict.fromkeys(scope or "the model's forward" for scope, _ in stray))
+    where = list(dict.fromkeys(scope for scope, _ in stray))
     values = sum(math.prod(shape) for _, shape in stray)
     count = f"{len(stray)} parameter{'s' if len(stray) != 1 else ''}"
-    shown = where[:3] + ([f"{len(where) - 3} more"] if len(where) > 3 else [])
-    places = shown[0] if len(shown) == 1 else ", ".join(shown[:-1]) + " and " + shown[-1]
-    verb = "computes" if len(where) == 1 else "compute"
+    them = "them" if len(stray) != 1 else "it"
+    shown = [f"'{scope}'" for scope in where[:3]] + (
+        [f"{len(where) - 3} more"] if len(where) > 3 else [])
+    if where == [""]:
+        places, verb = "The model's forward", "computes"
+    elif len(shown) == 1:
+        places, verb = f"The module {shown[0]}", "computes"
+    else:
+        places, verb = f"The modules {', '.join(shown[:-1])} and {shown[-1]}", "compute"
     return [f"{places} {verb} with {count} ({values:,} values) that the model does not "
             "register — a layer kept in a plain list or dict? (use nn.ModuleList or "
-            "nn.ModuleDict): the optimizer does not train them, .to() does not move them, "
-            "state_dict() does not save them, and the parameter counts here leave them out"]
+            f"nn.ModuleDict): the optimizer does not train {them}, .to() does not move {them}, "
+            f"state_dict() does not save {them}, and the parameter counts here leave {them} "
+            "out"]
 
 
 def _shared_parameter_notes(layers: list[Layer]) -> list[str]:

@@ -389,6 +389,36 @@ explain(folder / "resnet50.pth")"""),
 (`explain("resnet50")` for torchvision's and timm's weights), or give the code that builds
 it."""),
     ("md", """\
+## 10. Layers in a plain Python list
+
+A list is a fine place for numbers, not for layers: PyTorch does not look inside it. The
+two convolutions below run in the forward, but the model does not *register* them:"""),
+    ("code", """\
+class TwoConvs(nn.Module):
+    def __init__(self, width, registered=False):
+        super().__init__()
+        convs = [nn.Conv2d(width, width, 3, padding=1) for _ in range(2)]
+        self.convs = nn.ModuleList(convs) if registered else convs  # a plain list by default
+
+    def forward(self, x):
+        for conv in self.convs:
+            x = torch.relu(conv(x))
+        return x
+
+
+def small_net(registered=False):
+    return nn.Sequential(nn.Conv2d(3, 16, 3, padding=1), TwoConvs(16, registered),
+                         nn.AdaptiveAvgPool2d(1), nn.Flatten(), nn.Linear(16, 10))
+
+
+explain(small_net(), input_size=(3, 32, 32))"""),
+    ("md", """\
+`model.parameters()` does not hold them, so an optimizer built from it never trains them,
+`.to("cuda")` leaves them on the CPU, and `state_dict()` does not save them. `nn.ModuleList`
+registers them: 4,640 more parameters, and no warning."""),
+    ("code", """\
+[sum(p.numel() for p in small_net(registered).parameters()) for registered in (False, True)]"""),
+    ("md", """\
 **Your turn.** Give `NoShortcutProjectionBlock` the shortcut it needs: what must
 `self.downsample` hold for 16 → 32 channels and stride 2? Then run `explain` again. How many
 weighted layers does the fixed network have, and how many of them count towards its

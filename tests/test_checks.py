@@ -274,7 +274,8 @@ def test_layers_in_a_plain_list_are_found_by_their_unregistered_parameters():
     arch = explain(student, (3, 32, 32))
     # 2 blocks × 2 convs × (16·16·3·3 weights + 16 biases) = 9,280 values
     assert arch.warnings == [
-        "blocks.0 and blocks.1 compute with 8 parameters (9,280 values) that the model does "
+        "The modules 'blocks.0' and 'blocks.1' compute with 8 parameters (9,280 values) that "
+        "the model does "
         "not register — a layer kept in a plain list or dict? (use nn.ModuleList or "
         "nn.ModuleDict): the optimizer does not train them, .to() does not move them, "
         "state_dict() does not save them, and the parameter counts here leave them out"]
