@@ -62,21 +62,15 @@ def explain(model: Any, input_size: str | Sequence[int] | torch.Tensor | None = 
     if isinstance(input_size, torch.Tensor):  # a batch in hand: only its shape is used
         input_size = tuple(input_size.shape)
     spatial = 2 if default is not None else _layout(module)  # a zoo model reads images
+    # A message's example size takes the first layer's width where it is not an image's 3.
+    width = _first_width(module, spatial) if spatial != 2 else None
     if input_size is None and default is None and spatial in (1, 3):
         raise BadInputSize(
             f"{label} is a {spatial}-D model (its convolutions are Conv{spatial}d): there is "
             "no default size for it",
-            f"Give {layout(spatial)}, e.g. "
-            f"{example_size(spatial, _first_width(module, spatial))}")
-    try:
-        shape = parse_input_size(
-            input_size if input_size is not None else default or DEFAULT_INPUT, spatial)
-    except BadInputSize as refused:  # say the example with the model's own width
-        width = _first_width(module, spatial)
-        if width is not None:
-            refused.fix = refused.fix.replace(example_size(spatial),
-                                              example_size(spatial, width))
-        raise
+            f"Give {layout(spatial)}, e.g. {example_size(spatial, width)}")
+    shape = parse_input_size(input_size if input_size is not None else default or DEFAULT_INPUT,
+                             spatial, width)
     with collector_paused():
         try:
             traced, lazy_note = trace(module, shape), None
