@@ -24,7 +24,6 @@ _NOT_THE_USERS = ("/resnet_explain/", "/torch/", "importlib")
 # Placeholder → (how the Python API says it, how the command line says it).
 WORDS: dict[str, tuple[str, str]] = {
     "{input}": ("input_size=", "--input"),
-    "{input_example}": ("input_size=(3, 224, 224)", "--input 3x224x224"),
     "{shortcut}": ("shortcut=", "--shortcut"),
     "{classes}": ("num_classes=", "--classes"),
     "{classes=}": ("num_classes=", "--classes "),  # followed by a number

@@ -42,6 +42,7 @@ from .architecture import MODEL_INPUT
 from .batchdim import moves_batch
 from .diagnose import FailedLayer, FailedOp, explain_failed_layer, explain_failed_op
 from .errors import BadInputSize, CannotTrace, NotInitialised, TraceFailure, user_location
+from .inputsize import example_size
 from .layerinfo import (
     RESHAPE,
     LayerAttrs,
@@ -786,9 +787,10 @@ def _input(shape: tuple[int, ...], asked: tuple[int, ...], dtype: torch.dtype,
     except (RuntimeError, OverflowError, ValueError) as error:
         size = "x".join(map(str, asked))
         reason = str(error).strip().splitlines()[0] if str(error).strip() else type(error).__name__
+        spatial = min(max(len(asked) - 2, 0), 3)  # the example in the layout asked for
         raise BadInputSize(f"PyTorch cannot make a tensor of size {size} ({reason})",
                            "Give a size whose elements fit in memory addresses, "
-                           "e.g. {input_example}") from None
+                           f"e.g. {example_size(spatial)}") from None
 
 
 def _batch_independent(recorder: _Recorder) -> bool:
