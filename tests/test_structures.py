@@ -245,6 +245,12 @@ def test_a_network_without_blocks_says_why():
     assert plain.branch_adds == []
     assert "Residual blocks: none (no two branches are added anywhere)" in plain.table("text")
     assert plain.depth_formula == "2 = 2 weighted layers on the longest path (no residual blocks)"
+    # Its one stage has no blocks, said in words rather than "×0 blocks" (and "--" in a cell).
+    assert "network  no residual blocks" in plain.table("text", depth="layer")
+    assert repr(plain.stages[0]).startswith("<Stage network no residual blocks:")
+    assert "no residual blocks" in plain._repr_html_() and "×0" not in plain._repr_html_()
+    stage_row = plain.table("text", depth="stage").splitlines()[4].split()
+    assert stage_row[:3] == ["network", "--", "--"]
     one = explain(nn.Conv2d(3, 8, 3), (3, 16, 16))
     assert one.depth_formula == "1 = 1 weighted layer on the longest path (no residual blocks)"
 

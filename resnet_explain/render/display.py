@@ -45,8 +45,7 @@ def architecture_repr(arch: Architecture) -> str:
 def stage_repr(stage: Stage) -> str:
     head = f"{stage.name} {stage.module}".strip()
     if stage.kind == "blocks":
-        count = len(stage.blocks)
-        head += f" ×{count} block" + ("" if count == 1 else "s")
+        head += f" {fmt.blocks(len(stage.blocks))}"
     else:
         head += f" {stage.kind}"
     return f"<Stage {head}: {_shapes(stage.input_shape, stage.output_shape)}>"

@@ -340,8 +340,7 @@ def _stage_summary(stage: Stage) -> str:
     if stage.module:
         parts.append(_e(stage.module))
     if stage.kind == "blocks":
-        count = len(stage.blocks)
-        parts.append(_e(f"×{count} block" + ("" if count == 1 else "s")))
+        parts.append(_e(fmt.blocks(len(stage.blocks))))
     else:
         parts.append(_e(stage.kind))
     if stage.input_shape is not None and stage.output_shape is not None:

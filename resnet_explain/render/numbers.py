@@ -23,6 +23,14 @@ from collections.abc import Sequence
 DASH = "--"
 
 
+def blocks(count: int) -> str:
+    """A stage's residual blocks: ``×3 blocks``, ``×1 block``; a network with none (a plain
+    CNN is one stage) says so rather than ``×0 blocks``."""
+    if count == 0:
+        return "no residual blocks"
+    return f"×{count} block" + ("" if count == 1 else "s")
+
+
 def thousands(value: int) -> str:
     """``25557032`` → ``25,557,032``."""
     return f"{value:,}"

@@ -359,8 +359,7 @@ def _stage_header(stage: Stage) -> Row:
     if stage.module:
         parts.append(stage.module)
     if stage.kind == StageKind.BLOCKS:
-        count = len(stage.blocks)
-        parts.append(f"×{count} block" + ("" if count == 1 else "s"))
+        parts.append(fmt.blocks(len(stage.blocks)))
     else:
         parts.append(stage.kind)
     if stage.output_shape is not None:
@@ -545,7 +544,7 @@ def _stage_table(arch: Architecture) -> tuple[list[Column], list[Row]]:
 
 
 def _stage_row(stage: Stage) -> Row:
-    blocks = f"×{len(stage.blocks)}" if stage.kind == "blocks" else fmt.DASH
+    blocks = f"×{len(stage.blocks)}" if stage.kind == "blocks" and stage.blocks else fmt.DASH
     cells = (stage.name, stage.module or fmt.DASH, blocks, fmt.shape(stage.input_shape),
              fmt.shape(stage.output_shape), fmt.count(stage.params), fmt.count(stage.macs),
              str(stage.weighted_on_path))
