@@ -46,7 +46,7 @@ from .checks import find_mistakes
 from .depthname import name_note
 from .receptive import assign_receptive_fields
 from .trace import Call, Trace
-from .words import a_or_an
+from .words import a_or_an, count
 
 CONV, LINEAR, POOL = LayerKind.CONV, LayerKind.LINEAR, LayerKind.POOL
 _NORMS = (LayerKind.BATCH_NORM, LayerKind.NORM)
@@ -108,7 +108,6 @@ def _stray_parameter_warnings(stray: list[tuple[str, tuple[int, ...]]]) -> list[
         return []
     where = list(dict.fromkeys(scope for scope, _ in stray))
     values = sum(math.prod(shape) for _, shape in stray)
-    count = f"{len(stray)} parameter{'s' if len(stray) != 1 else ''}"
     them = "them" if len(stray) != 1 else "it"
     shown = [f"'{scope}'" for scope in where[:3]] + (
         [f"{len(where) - 3} more"] if len(where) > 3 else [])
@@ -118,7 +117,8 @@ def _stray_parameter_warnings(stray: list[tuple[str, tuple[int, ...]]]) -> list[
         places, verb = f"The module {shown[0]}", "computes"
     else:
         places, verb = f"The modules {', '.join(shown[:-1])} and {shown[-1]}", "compute"
-    return [f"{places} {verb} with {count} ({values:,} values) that the model does not "
+    return [f"{places} {verb} with {count(len(stray), 'parameter')} ({values:,} values) that "
+            "the model does not "
             "register — a layer kept in a plain list or dict? (use nn.ModuleList or "
             f"nn.ModuleDict): the optimizer does not train {them}, .to() does not move {them}, "
             f"state_dict() does not save {them}, and the parameter counts here leave {them} "

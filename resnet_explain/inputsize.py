@@ -15,6 +15,7 @@ import re
 from collections.abc import Sequence
 
 from .errors import BadInputSize
+from .words import count
 
 _LARGEST = 2**60  # PyTorch counts bytes in a signed 64-bit integer: 2⁶³ bytes of float64
 _SEPARATORS = re.compile(r"[x×X,\s]+")
@@ -47,8 +48,7 @@ def parse_input_size(value: str | int | Sequence[int], spatial: int = 2,
                            example) from None
     lengths = (1, 2, 3, 4) if spatial == 0 else (spatial + 1, spatial + 2)
     if len(dims) not in lengths:
-        plural = "" if len(dims) == 1 else "s"
-        raise BadInputSize(f"the input size {text!r} has {len(dims)} dimension{plural}",
+        raise BadInputSize(f"the input size {text!r} has {count(len(dims), 'dimension')}",
                            example)
     if any(d <= 0 for d in dims):
         raise BadInputSize(f"the input size {text!r} has a dimension that is not positive",

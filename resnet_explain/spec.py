@@ -20,7 +20,7 @@ import inspect
 import os
 import sys
 from collections.abc import Iterator
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any
 
@@ -54,16 +54,7 @@ def resolve(spec: str, shortcut: str | None = None, num_classes: int | None = No
             raise ModelNotFound(f"{spec} is a file, not the callable that builds the model",
                                 f"Write {spec}:callable. {_available(namespace)}")
         if spec in zoo.MODEL_NAMES:
-            info = zoo.describe(spec)
-            classes = info.num_classes if num_classes is None else num_classes
-            model = zoo.build(spec, shortcut=shortcut, num_classes=classes)
-            options = [f"shortcut {shortcut}"] if shortcut else []
-            if classes != info.num_classes:
-                options.append(f"{classes} classes")
-            # The paper's figures are those of its own class count.
-            return Resolved(model, f"{spec} ({', '.join(options)})" if options else spec,
-                            info.input_size,
-                            zoo_name=spec if classes == info.num_classes else None)
+            return _zoo(spec, shortcut, num_classes)[0]
         near = zoo.nearest(spec)
         hint = f"Did you mean {near!r}? " if near else ""
         raise ModelNotFound(
@@ -102,22 +93,36 @@ def _from_weights(spec: str, shortcut: str | None, num_classes: int | None) -> R
              "Drop {option}")
     weights = read_weights(spec)
     fit = the_fit(weights)
-    info = zoo.describe(fit.name)
-    label = [fit.name]
-    if fit.shortcut != info.shortcut:
-        label.append(f"shortcut {fit.shortcut}")
-    if fit.classes != info.num_classes:
-        label.append(f"{fit.classes} classes")
+    # The shortcut option is said only where it is not the model's own.
+    own = zoo.describe(fit.name).shortcut
+    resolved, options = _zoo(fit.name, fit.shortcut if fit.shortcut != own else None,
+                             fit.classes)
     under = f" (names under '{weights.prefix}')" if weights.prefix else ""
-    options = f" with {' and '.join(label[1:])}" if len(label) > 1 else ""
+    said = f" with {' and '.join(options)}" if options else ""
     note = (f"Architecture from the weights: the {len(weights.shapes)} tensors of "
             f"{spec}{weights.where}{under} have the names and shapes of the zoo's "
-            f"{fit.name}{options}, so that model is explained. Weights do not record the "
+            f"{fit.name}{said}, so that model is explained. Weights do not record the "
             "forward (strides, pooling): if yours differs, give its code (file.py:callable)")
-    return Resolved(zoo.build(fit.name, shortcut=fit.shortcut, num_classes=fit.classes),
-                    f"{spec} ({', '.join(label)})", info.input_size,
-                    zoo_name=fit.name if fit.classes == info.num_classes else None,
-                    notes=[note])
+    return replace(resolved, name=f"{spec} ({', '.join([fit.name, *options])})",
+                   notes=[note])
+
+
+def _zoo(name: str, shortcut: str | None, num_classes: int | None,
+         ) -> tuple[Resolved, list[str]]:
+    """The zoo model ``name`` built with the options given, labelled with them
+    (``resnet56 (shortcut A, 100 classes)``), and those options in words. The paper's figures
+    are set beside it only with its own class count: they are that network's."""
+    from . import zoo
+
+    info = zoo.describe(name)
+    classes = info.num_classes if num_classes is None else num_classes
+    options = [f"shortcut {shortcut}"] if shortcut else []
+    if classes != info.num_classes:
+        options.append(f"{classes} classes")
+    model = zoo.build(name, shortcut=shortcut, num_classes=classes)
+    label = f"{name} ({', '.join(options)})" if options else name
+    return Resolved(model, label, info.input_size,
+                    zoo_name=name if classes == info.num_classes else None), options
 
 
 def _build(spec: str, where: str, func_name: str, args: tuple, kwargs: dict) -> Resolved:

@@ -36,6 +36,7 @@ from pathlib import Path
 from typing import Any
 
 from .errors import CannotTrace, ModelNotFound
+from .words import count
 
 #: Suffixes that mark a file as weights rather than Python, for the message when it is missing.
 WEIGHT_SUFFIXES = (".pt", ".pth", ".ckpt", ".bin", ".safetensors", ".pkl", ".tar")
@@ -313,9 +314,8 @@ def _differences(fit: Fit, shown: int = 2) -> str:
     said += [f"{name} is missing" for name in fit.missing[:shown - len(said)]]
     said += [f"{name} is extra" for name in fit.extra[:shown - len(said)]]
     more = fit.distance - len(said)
-    count = f"{fit.distance} tensor{'s' if fit.distance != 1 else ''} differ" + (
-        "s" if fit.distance == 1 else "")
-    return f"{count}: {'; '.join(said)}" + (f"; and {more} more" if more else "")
+    differ = f"{count(fit.distance, 'tensor')} {'differs' if fit.distance == 1 else 'differ'}"
+    return f"{differ}: {'; '.join(said)}" + (f"; and {more} more" if more else "")
 
 
 def _shape(shape: tuple[int, ...]) -> str:

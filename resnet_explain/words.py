@@ -1,4 +1,5 @@
-"""English for the messages: the article a number or a name takes when it is read aloud."""
+"""English for the messages: the article a number or a name takes when it is read aloud, and
+a counted noun's plural."""
 
 from __future__ import annotations
 
@@ -19,3 +20,8 @@ def a_or_an(text: str) -> str:
     else:
         vowel = text[:1].lower() in ("a", "e", "i", "o", "u")
     return f"{'an' if vowel else 'a'} {text}"
+
+
+def count(number: int, noun: str) -> str:
+    """``"1 block"``, ``"3 blocks"``: a number and a noun with a regular plural."""
+    return f"{number} {noun}" + ("" if number == 1 else "s")

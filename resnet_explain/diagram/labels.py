@@ -198,7 +198,3 @@ def block_caption(block: Block) -> str:
     if block.name and block.name != block.paper_name:
         return f"{block.paper_name} · {block.name}"
     return block.paper_name
-
-
-def count(n: int, word: str) -> str:
-    return f"{n} {word}" + ("" if n == 1 else "s")

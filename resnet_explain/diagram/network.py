@@ -30,6 +30,7 @@ from ..architecture import (
     ShortcutKind,
     Stage,
 )
+from ..words import count
 from . import labels, style
 from .block import is_shortcut_edge
 from .dot import Diagram, html_title, new_diagram, title_node
@@ -177,7 +178,7 @@ def _stage_units(arch: Architecture, prefix: str) -> list[_Unit]:
         blocks = [by_name[name] for name in stage.blocks if name in by_name]
         note_parts = [stage.module] if stage.module else []
         if blocks:
-            note_parts.append(labels.count(len(blocks), "block"))
+            note_parts.append(count(len(blocks), "block"))
         role = {"stem": "stem", "head": "head"}.get(stage.kind, "main")
         label = stage_label(arch, layers, stage.name or stage.kind, " · ".join(note_parts),
                             blocks)

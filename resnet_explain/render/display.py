@@ -20,6 +20,7 @@ from __future__ import annotations
 import json
 from typing import TYPE_CHECKING, Any
 
+from ..words import count
 from . import numbers as fmt
 
 if TYPE_CHECKING:  # pragma: no cover
@@ -36,8 +37,7 @@ def architecture_repr(arch: Architecture) -> str:
     unit, value = fmt.readable(arch.macs)
     parts.append(f"{value} {unit} mult-adds")
     if arch.warnings:
-        count = len(arch.warnings)
-        parts.append(f"{count} warning" + ("" if count == 1 else "s"))
+        parts.append(count(len(arch.warnings), "warning"))
     return (f"<Architecture {arch.model}: {_shapes(arch.input_shape, arch.output_shape)}, "
             + ", ".join(parts) + ">")
 

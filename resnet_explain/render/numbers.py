@@ -20,6 +20,8 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 
+from .. import words
+
 DASH = "--"
 
 
@@ -28,7 +30,7 @@ def blocks(count: int) -> str:
     CNN is one stage) says so rather than ``×0 blocks``."""
     if count == 0:
         return "no residual blocks"
-    return f"×{count} block" + ("" if count == 1 else "s")
+    return f"×{words.count(count, 'block')}"
 
 
 def thousands(value: int) -> str:

@@ -53,16 +53,7 @@ def build(
     :func:`_materialise` for why this is not ``Module.to_empty``). ``init=True`` gives
     torchvision's initialisation. Unknown names or options raise ``ValueError``.
     """
-    info = describe(name)
-    option = check_shortcut(shortcut, name)
-    classes = info.num_classes if num_classes is None else num_classes
-    if not isinstance(classes, int) or isinstance(classes, bool) or classes < 1:
-        raise ValueError(f"num_classes must be a positive integer, not {num_classes!r}")
-
-    import torch
-
-    with torch.device("meta"):
-        model = _construct(info, option, classes)
+    model = _on_meta(name, shortcut, num_classes)
     _materialise(model)
     if init:
         from .initialise import init_weights
@@ -75,14 +66,23 @@ def state_shapes(name: str, *, shortcut: str | None = None,
                  num_classes: int | None = None) -> dict[str, tuple[int, ...]]:
     """The name and shape of every tensor in the state dict of the zoo model ``name``, read
     from a build on the meta device (no storage): what a weights file of that model holds."""
+    model = _on_meta(name, shortcut, num_classes)
+    return {key: tuple(value.shape) for key, value in model.state_dict().items()}
+
+
+def _on_meta(name: str, shortcut: str | None, num_classes: int | None) -> nn.Module:
+    """The zoo model ``name`` built on the meta device (no storage); unknown names or
+    options raise ``ValueError``."""
     info = describe(name)
     option = check_shortcut(shortcut, name)
+    classes = info.num_classes if num_classes is None else num_classes
+    if not isinstance(classes, int) or isinstance(classes, bool) or classes < 1:
+        raise ValueError(f"num_classes must be a positive integer, not {num_classes!r}")
+
     import torch
 
     with torch.device("meta"):
-        model = _construct(info, option, info.num_classes if num_classes is None
-                           else num_classes)
-    return {key: tuple(value.shape) for key, value in model.state_dict().items()}
+        return _construct(info, option, classes)
 
 
 def _materialise(model: nn.Module) -> None:
