@@ -401,7 +401,7 @@ def _find_blocks(layers: list[Layer], graph: _Graph, input_shape: Shape) -> list
             found.append((layer, fork, main, shortcut, route, shortcut_weighted))
             owned.update(main, shortcut, (layer.index,))
 
-    module_names = [_block_module(add) for add, *_ in found]
+    module_names = [_block_module(layers, add, main) for add, _, main, *_ in found]
     uses = Counter(module_names)
     blocks: list[Block] = []
     stage_number, index_in_stage, previous = 1, 0, None
@@ -563,8 +563,21 @@ def _weighted(layers: list[Layer], indices: list[int]) -> int:
     return count
 
 
-def _block_module(add: Layer) -> str:
-    return add.scope[-1] if add.scope else ""
+def _block_module(layers: list[Layer], add: Layer, main: list[int]) -> str:
+    """The module a block's add runs in; where the add runs in no module's forward (a model
+    flattened by ``torch.fx``, whose graph calls ``layer1.0.conv1`` directly, or a model whose
+    forward reaches into a ``ModuleDict``), the module that holds all of its main branch's
+    layers, by their qualified names. "" where neither names one."""
+    if add.scope and add.scope[-1]:
+        return add.scope[-1]
+    parts = [layers[i].name.split(".")[:-1] for i in main if not layers[i].is_op]
+    if not parts:
+        return ""
+    common = parts[0]
+    for names in parts[1:]:
+        while names[:len(common)] != common:
+            common = common[:-1]
+    return ".".join(common)
 
 
 def _shortcut_kind(layers: list[Layer], shortcut: list[int], shape_in: tuple[int, ...],

@@ -9,6 +9,7 @@ from __future__ import annotations
 import math
 
 from .architecture import SizeCheck
+from .words import AXES
 
 
 def output_size(in_size: int, kernel: int, stride: int = 1, padding: int = 0,
@@ -58,7 +59,7 @@ def size_checks(in_hw: tuple[int, ...], out_hw: tuple[int, ...] | None,
                 transposed: bool = False,
                 output_padding: tuple[int, ...] | None = None,
                 padding_end: tuple[int, ...] | None = None) -> list[SizeCheck]:
-    """One :class:`SizeCheck` per spatial dimension (H, W for 2-d layers).
+    """One :class:`SizeCheck` per spatial dimension, named L; H, W; or D, H, W.
 
     ``out_hw`` is the traced output size; ``None`` when nothing was traced (a layer that
     failed), in which case each check holds the formula alone. ``same``: a convolution with
@@ -67,7 +68,7 @@ def size_checks(in_hw: tuple[int, ...], out_hw: tuple[int, ...] | None,
     ``padding_end``: the padding after the map where it differs from ``padding`` before it
     (a forward that pads its input itself, see :mod:`.ownforward`).
     """
-    names = ("H", "W") if len(in_hw) == 2 else tuple(f"D{i}" for i in range(len(in_hw)))
+    names = AXES.get(len(in_hw)) or tuple(f"D{i}" for i in range(len(in_hw)))
     checks = []
     for i in range(len(in_hw)):
         start, end = (same_padding(kernel[i], dilation[i]) if same

@@ -34,6 +34,7 @@ from .architecture import (
     Layer,
     SizeCheck,
 )
+from .words import LINES, position
 
 
 def find_mistakes(arch: Architecture) -> list[str]:
@@ -112,11 +113,14 @@ def _inexact_downsampling(arch: Architecture) -> list[str]:
                 # one may only miss the convention (Inception's 299 → 149 reads them all).
                 how = "divides the size exactly" if size % check.stride == 0 else \
                     f"gives ⌈{size}/{check.stride}⌉ = {expected}"
+                sides = len(layer.size_checks)
+                kernel = ("×".join([str(check.kernel)] * sides) + " kernel" if sides > 1
+                          else f"kernel of {check.kernel}")
                 found.append(
                     f"{layer.name or layer.type} turns {size} into {check.traced} "
                     f"({check.derivation}), not {expected}{_unread(check, size)}: "
                     f"with stride {check.stride}, padding {(check.kernel - 1) // 2} for a "
-                    f"{check.kernel}×{check.kernel} kernel {how}")
+                    f"{kernel} {how}")
                 break
     return found
 
@@ -131,8 +135,8 @@ def _unread(check: SizeCheck, size: int) -> str:
         check.dilation * (check.kernel - 1)
     unread = check.in_size - 1 - reached
     if unread <= 0:
-        return " (its windows still read every input pixel)"
-    line = "row" if check.dim == "H" else "column"
+        return f" (its windows still read every input {position(check.dim)})"
+    line = LINES.get(check.dim, "position")
     last = f"last {line}" if unread == 1 else f"last {unread} {line}s"
     return f" (its windows never read the {last})"
 

@@ -23,7 +23,7 @@ from typing import TYPE_CHECKING, Any
 
 from .architecture import CONV, LINEAR, MODEL_INPUT, OTHER, POOL, RESHAPE
 from .arithmetic import output_size, size_checks
-from .words import a_or_an
+from .words import a_or_an, count, position
 
 if TYPE_CHECKING:
     from .layerinfo import LayerAttrs
@@ -197,8 +197,9 @@ def explain_failed_layer(failed: FailedLayer, calls: Sequence[Call]) -> dict[str
     context: dict[str, Any] = {"layer": f"{failed.name} ({failed.type})"}
     if received is not None:
         context["layer"] += f" receiving {list(received)}"
-        fix = (_too_small(failed.name, failed.attrs, received)
-               or _head(failed, received, calls) or _channels(failed, received))
+        # The channels first: an input turned round (32×32×3) also looks too small.
+        fix = (_channels(failed, received) or _too_small(failed.name, failed.attrs, received)
+               or _head(failed, received, calls))
         if fix:
             context["fix"] = fix
     return context
@@ -212,7 +213,8 @@ def _too_small(name: str, attrs: LayerAttrs, shape: Shape) -> str | None:
                              attrs.dilation, attrs.ceil_mode)
         bad = next((c for c in checks if c.expected <= 0), None)
         if bad is not None:
-            return (f"The input is too small: {name} receives {bad.in_size} pixels in "
+            return (f"The input is too small: {name} receives "
+                    f"{count(bad.in_size, position(bad.dim))} in "
                     f"{bad.dim} and its output size would be {bad.equation} ≤ 0; "
                     "give a larger input size with {input}")
     return None
@@ -254,6 +256,8 @@ def _channels(failed: FailedLayer, received: Shape) -> str | None:
         return None
     if received[1] == attrs.in_channels:
         return None
+    if _reads_input(failed) and len(received) >= 3 and received[-1] == attrs.in_channels:
+        return _channels_last(failed.name, received, attrs.in_channels)
     if _reads_input(failed):  # a grayscale image into a network built for RGB
         got, want = received[1], attrs.in_channels
         gray = f" (a grayscale image goes in as x.repeat(1, {want}, 1, 1))" if got == 1 else ""
@@ -264,3 +268,15 @@ def _channels(failed: FailedLayer, received: Shape) -> str | None:
     return (f"{failed.name} expects {attrs.in_channels} input channels but the layer before it "
             f"makes {received[1]}: build it with in_channels={received[1]} (in _make_layer, "
             "the next block's input width is the previous block's output width × expansion)")
+
+
+def _channels_last(name: str, received: Shape, channels: int) -> str:
+    """The input's channels are its last dimension (32×32×3): the order PIL, NumPy, OpenCV
+    and TensorFlow keep an image in. PyTorch's layers read channels first."""
+    batch, *sides, _ = received
+    size = "x".join(map(str, ([batch] if batch != 1 else []) + [channels, *sides]))
+    order = ", ".join(map(str, (0, len(received) - 1, *range(1, len(received) - 1))))
+    shape = "×".join(map(str, received[1:]))
+    return (f"{name} reads the model's input, whose {channels} channels come last ({shape}, "
+            "the order in which PIL, NumPy and TensorFlow keep an image); PyTorch takes "
+            f"channels first: give {{input={size}}} (a tensor in hand: x.permute({order}))")

@@ -75,8 +75,10 @@ class LayerAttrs:
 
 @functools.cache
 def torch_forward(cls: type) -> bool:
-    """Whether a module class runs PyTorch's own forward (a subclass that keeps it, too)."""
-    return getattr(cls.forward, "__module__", "").startswith("torch.")
+    """Whether a module class runs PyTorch's own forward (a subclass that keeps it, too). A
+    forward written by code (torch.fx's GraphModule) has ``None`` for its module: not
+    PyTorch's."""
+    return (getattr(cls.forward, "__module__", None) or "").startswith("torch.")
 
 
 def _tuple(value: Any, n: int) -> tuple[int, ...]:

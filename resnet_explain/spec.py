@@ -232,9 +232,11 @@ def _load(where: str) -> Any:
         return importlib.import_module(where)
     except ModuleNotFoundError as error:
         if error.name and where.startswith(error.name):
-            raise ModelNotFound(f"no module named {where!r}",
-                                "Check the spelling, or install the package / run from the "
-                                "folder that holds it") from None
+            # The package that is missing (torchvision), not only the module asked for.
+            missing = (f"no module named {where!r}" if error.name == where else
+                       f"no module named {error.name!r} (to import {where!r})")
+            raise ModelNotFound(missing, f"Check the spelling, or install {error.name!r} / run "
+                                "from the folder that holds it") from None
         raise TraceFailure(*_import_problem(where, error)) from error
     except Exception as error:
         raise TraceFailure(*_import_problem(where, error)) from error

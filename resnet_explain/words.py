@@ -1,5 +1,5 @@
-"""English for the messages: the article a number or a name takes when it is read aloud, and
-a counted noun's plural."""
+"""English for the messages: the article a number or a name takes when it is read aloud, a
+counted noun's plural, and the words for a map's axes and positions."""
 
 from __future__ import annotations
 
@@ -25,3 +25,17 @@ def a_or_an(text: str) -> str:
 def count(number: int, noun: str) -> str:
     """``"1 block"``, ``"3 blocks"``: a number and a noun with a regular plural."""
     return f"{number} {noun}" + ("" if number == 1 else "s")
+
+
+#: The axes of a map with 1, 2 or 3 spatial dimensions, named as PyTorch's documentation
+#: names them (N, C, L for Conv1d; N, C, H, W; N, C, D, H, W for Conv3d).
+AXES = {1: ("L",), 2: ("H", "W"), 3: ("D", "H", "W")}
+
+#: What one line of positions across each axis is called: the rows of an image are along H.
+LINES = {"L": "sample", "H": "row", "W": "column", "D": "plane"}
+
+
+def position(axis: str) -> str:
+    """One position of an input along ``axis``: a signal's sample, an image's (or a video's,
+    a volume's) pixel."""
+    return "sample" if axis == "L" else "pixel"

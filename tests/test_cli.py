@@ -75,7 +75,9 @@ def test_summary_json_to_a_file(tmp_path):
     (["summary", f"{SEED}:resnet_50(224)", "--input", "3x64x64"],
      "shape '[-1, 100352]' is invalid for input of size 8192"),
     (["summary", f"{SEED}:resnet_50"], "missing a required argument: 'image_shape'"),
-    (["summary", "nosuchpkg.models:build"], "no module named 'nosuchpkg.models'"),
+    (["summary", "nosuchpkg.models:build"], "no module named 'nosuchpkg' (to import "
+     "'nosuchpkg.models'). Check the spelling, or install 'nosuchpkg' / run from the folder"),
+    (["summary", "tests.nosuchmodule:build"], "no module named 'tests.nosuchmodule'. Check"),
     (["summary", "tests/missing.py:Net"], "no such file: tests/missing.py"),
     (["summary", "tests/toy_models.py:not_a_model"], "not an nn.Module"),
     (["summary", "tests/toy_models.py:nothing"], "has no attribute 'nothing'"),

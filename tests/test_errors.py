@@ -195,6 +195,27 @@ def test_an_input_with_the_wrong_channels_is_the_inputs_fault_not_make_layers(ch
     assert error.message(cli=True).count("--input") == 1
 
 
+@pytest.mark.parametrize(("size", "spatial", "api", "cli", "permute"), [
+    ((32, 32, 3), 2, "input_size=(3, 32, 32)", "--input 3x32x32", "x.permute(0, 3, 1, 2)"),
+    ((8, 32, 32, 3), 2, "input_size=(8, 3, 32, 32)", "--input 8x3x32x32",
+     "x.permute(0, 3, 1, 2)"),
+    ((1, 16000, 2), 1, "input_size=(2, 16000)", "--input 2x16000", "x.permute(0, 2, 1)"),
+])
+def test_channels_last_input_is_turned_round(size, spatial, api, cli, permute):
+    # An image as PIL and NumPy hold it (32×32×3): the channel count is there, but last.
+    conv = {1: torch.nn.Conv1d, 2: torch.nn.Conv2d}[spatial]
+    model = torch.nn.Sequential(conv(size[-1], 8, 3), torch.nn.ReLU())
+    error = failure(model, size)
+    what = "×".join(map(str, size[-spatial - 1:]))
+    assert (f"0 reads the model's input, whose {size[-1]} channels come last ({what}, the "
+            "order in which PIL, NumPy and TensorFlow keep an image); PyTorch takes channels "
+            f"first: give {api} (a tensor in hand: {permute})") in str(error)
+    assert f"give {cli} (" in error.message(cli=True)
+    # What the advice says is a size the model takes.
+    numbers = tuple(int(n) for n in cli.split()[1].split("x"))
+    assert explain(model, numbers).input_shape[-spatial - 1:] == (size[-1], *size[-spatial - 1:-1])
+
+
 def test_what_a_student_passes_instead_of_a_size_or_a_model():
     model = build("resnet18")
     # A batch in hand stands for its shape; its values are not read.

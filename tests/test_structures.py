@@ -623,6 +623,26 @@ def test_a_one_dimensional_model_asks_for_its_size_in_its_own_words():
     assert explain(model, (4, 1, 800)).input_shape == (4, 1, 800)  # N×C×L keeps its batch
 
 
+def test_a_signal_and_a_volume_are_spoken_of_in_their_own_axes():
+    # The axes as PyTorch's documentation names them: L for Conv1d, D, H, W for Conv3d.
+    signal = nn.Sequential(nn.Conv1d(1, 8, 7, stride=2, padding=3),
+                           nn.Conv1d(8, 8, 3, stride=2))
+    arch = explain(signal, (1, 100))
+    assert [check.dim for check in arch.layers[1].size_checks] == ["L"]
+    # 100 → 50; then ⌊(50 − 3)/2⌋ + 1 = 24, not ⌈50/2⌉ = 25: the last window starts at 46
+    # and ends at 48, so sample 49 is never read.
+    assert arch.warnings == [
+        "1 turns 50 into 24 (24 = ⌊(50 − 3)/2⌋ + 1), not 25 (its windows never read the last "
+        "sample): with stride 2, padding 1 for a kernel of 3 divides the size exactly"]
+    volume = explain(nn.Sequential(nn.Conv3d(3, 8, 3, stride=2)), (3, 8, 16, 16))
+    assert [check.dim for check in volume.layers[0].size_checks] == ["D", "H", "W"]
+    assert "never read the last plane): with stride 2, padding 1 for a 3×3×3 kernel" in \
+        volume.warnings[0]
+    with pytest.raises(TraceFailure, match=r"The input is too small: 0 receives 4 samples in L "
+                                           r"and its output size would be -2 = ⌊\(4 − 7\)/1⌋ \+ 1"):
+        explain(nn.Sequential(nn.Conv1d(1, 8, 7)), (1, 4))
+
+
 def test_a_resnet_of_linear_layers_takes_its_features():
     model = S.TabularResNet()
     arch = explain(model, (20,))  # F: a batch of one is added

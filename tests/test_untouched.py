@@ -432,6 +432,47 @@ def test_a_compiled_model_is_explained_as_itself_and_nothing_is_compiled():
     assert torch.compiler.is_compiling() is False and compiled._orig_mod is model
 
 
+def test_a_torch_fx_graph_module_is_the_model_it_was_traced_from():
+    """``torch.fx.symbolic_trace`` flattens the blocks: its graph calls ``layer1.0.conv1``
+    directly, so no block module runs. The blocks come from the data flow, named by the module
+    that holds their layers; everything but the functional ops' names is the model's."""
+    import torch.fx
+
+    for zoo_name in ("resnet18", "resnet50-v2", "resnet20"):
+        model = build(zoo_name)
+        graph_module = torch.fx.symbolic_trace(model)
+        size = (1, 3, 32, 32) if zoo_name == "resnet20" else (1, 3, 64, 64)
+        flat, nested = explain(graph_module, size).to_dict(), explain(model, size).to_dict()
+        assert flat["blocks"] == nested["blocks"] and flat["stages"] == nested["stages"]
+        for fact in ("depth_formula", "total_params", "macs", "output_shape"):
+            assert flat[fact] == nested[fact]
+        # fx inlines every module that is not PyTorch's own: the CIFAR ResNets' option-A
+        # shortcut (PadShortcut) runs as its functional pad.
+        modules = [layer for layer in nested["layers"]
+                   if not layer["is_op"] and layer["type"] != "PadShortcut"]
+        assert [layer for layer in flat["layers"] if not layer["is_op"]] == modules
+        with torch.no_grad():
+            assert flat["output_shape"] == list(graph_module(torch.zeros(size)).shape)
+
+
+def test_blocks_that_share_a_holder_take_the_papers_names():
+    """A forward that reaches into one ``ModuleDict`` for two blocks' layers: the dict is no
+    block, so the blocks are named as in the paper's Table 1."""
+
+    class Reaching(nn.Module):
+        def __init__(self) -> None:
+            super().__init__()
+            self.convs = nn.ModuleDict({f"c{i}": nn.Conv2d(8, 8, 3, padding=1)
+                                        for i in range(4)})
+
+        def forward(self, x: torch.Tensor) -> torch.Tensor:
+            x = x + self.convs["c1"](F.relu(self.convs["c0"](x)))
+            return x + self.convs["c3"](F.relu(self.convs["c2"](x)))
+
+    arch = explain(Reaching(), (1, 8, 16, 16))
+    assert [block.name for block in arch.blocks] == ["conv2_1", "conv2_2"]
+
+
 class Meter:
     """A training script's running average, kept by the model (a plain Python object)."""
 
