@@ -55,6 +55,11 @@ def resolve(spec: str, shortcut: str | None = None, num_classes: int | None = No
                                 f"Write {spec}:callable. {_available(namespace)}")
         if spec in zoo.MODEL_NAMES:
             return _zoo(spec, shortcut, num_classes)[0]
+        if Path(spec).is_dir():
+            raise ModelNotFound(f"{spec} is a folder", _in_folder(Path(spec)))
+        if _is_file(spec):
+            raise ModelNotFound(f"no such file: {spec}",
+                                "Check the path (relative to the current directory)")
         near = zoo.nearest(spec)
         hint = f"Did you mean {near!r}? " if near else ""
         raise ModelNotFound(
@@ -71,6 +76,18 @@ def resolve(spec: str, shortcut: str | None = None, num_classes: int | None = No
     # it imports its neighbours — also lazily, while the builder runs.
     with _on_path(_folders(where)):
         return _build(spec, where, func_name, args, kwargs)
+
+
+def _in_folder(folder: Path) -> str:
+    """What to give instead of a folder (a Hugging Face download, a training run's output):
+    the weights files and Python files in it, by name."""
+    files = sorted((path.suffix == ".py", path.name) for path in folder.iterdir()
+                   if path.is_file() and path.name.lower().endswith((*WEIGHT_SUFFIXES, ".py")))
+    named = ", ".join(str(folder / name) + (":callable" if code else "")
+                      for code, name in files[:3])
+    more = f" (or one of {len(files) - 3} more)" if len(files) > 3 else ""
+    return (f"Give a file in it: {named}{more}" if files else
+            "Give a weights file (.pth, .bin, .safetensors) or file.py:callable")
 
 
 def _is_weights(spec: str) -> bool:

@@ -79,6 +79,9 @@ def test_summary_json_to_a_file(tmp_path):
      "'nosuchpkg.models'). Check the spelling, or install 'nosuchpkg' / run from the folder"),
     (["summary", "tests.nosuchmodule:build"], "no module named 'tests.nosuchmodule'. Check"),
     (["summary", "tests/missing.py:Net"], "no such file: tests/missing.py"),
+    (["summary", "net.py"], "no such file: net.py. Check the path"),
+    (["summary", "tests"], "tests is a folder. Give a file in it: tests/structures.py:callable, "
+     "tests/student_mistakes.py:callable, tests/test_arithmetic.py:callable (or one of "),
     (["summary", "tests/toy_models.py:not_a_model"], "not an nn.Module"),
     (["summary", "tests/toy_models.py:nothing"], "has no attribute 'nothing'"),
     (["summary", "tests/toy_models.py"],

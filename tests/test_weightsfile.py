@@ -207,6 +207,21 @@ def test_torchscript_onnx_and_other_files_are_named_for_what_they_are(tmp_path):
         explain(str(empty))
 
 
+def test_a_folder_is_told_which_of_its_files_to_give(tmp_path):
+    # A downloaded model's folder: weights files are named first, then the code.
+    download = tmp_path / "resnet-50"
+    download.mkdir()
+    for name in ("config.json", "model.safetensors", "convert.py", "pytorch_model.bin"):
+        (download / name).write_text("")
+    with pytest.raises(ModelNotFound) as refused:
+        explain(str(download))
+    assert refused.value.message(cli=True) == (
+        f"{download} is a folder. Give a file in it: {download}/model.safetensors, "
+        f"{download}/pytorch_model.bin, {download}/convert.py:callable")
+    with pytest.raises(ModelNotFound, match=r"is a folder\. Give a weights file \(\.pth, "):
+        explain(tmp_path / "resnet-50" / "..")
+
+
 def test_a_file_cut_short_is_named_damaged(tmp_path):
     whole = tmp_path / "whole.pth"
     torch.save(build("resnet18").state_dict(), whole)
