@@ -135,7 +135,7 @@ class SizeCheck:
     reported, never hidden.
     """
 
-    dim: str  # "H" or "W"
+    dim: str  # the axis: "L"; "H", "W"; or "D", "H", "W" (words.AXES)
     in_size: int
     kernel: int
     stride: int
