@@ -361,6 +361,15 @@ gray = build("resnet18")
 gray.conv1 = nn.Conv2d(1, 64, kernel_size=7, stride=2, padding=3, bias=False)
 explain(gray, input_size=(1, 28, 28))"""),
     ("md", """\
+An image read with PIL or NumPy (`np.asarray(Image.open(path))`) has its channels last:
+224 × 224 × 3, height × width × colour. Given as it is:"""),
+    ("error", """\
+explain("resnet18", input_size=(224, 224, 3))"""),
+    ("md", """\
+The three channels are there, in the wrong place. PyTorch's layers read channels first
+(N × C × H × W), so a NumPy image becomes a tensor with
+`torch.from_numpy(image).permute(2, 0, 1)`; torchvision's `ToTensor()` does the same."""),
+    ("md", """\
 ## 9. A checkpoint: the weights, not the forward
 
 After training, a network is kept as a file of weights: `torch.save(model.state_dict(),
