@@ -47,7 +47,10 @@ def _require_matplotlib() -> None:
 def plot(arch: Architecture, kind: str = "stages") -> Figure:
     """A Figure of ``arch``: ``stages``, ``cost``, ``blocks`` or ``receptive-field``."""
     if kind not in KINDS:
-        raise ValueError(f"unknown plot kind {kind!r}; choose one of {', '.join(KINDS)}")
+        # A file name where the kind goes: arch.plot("stages.png") meant to save the plot.
+        save = (f"; to write a file, arch.plot('stages').savefig({kind!r})"
+                if kind.lower().endswith((".png", ".svg", ".pdf")) else "")
+        raise ValueError(f"unknown plot kind {kind!r}; choose one of {', '.join(KINDS)}{save}")
     if kind not in kinds_for(arch):
         raise UserError(f"{arch.model} has no feature map with a size (its layers see "
                         f"vectors), which the {kind} plot draws",
