@@ -28,6 +28,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 from .files import write_atomically
+from .words import units
 
 if TYPE_CHECKING:  # pragma: no cover
     from .architecture import Architecture
@@ -170,7 +171,7 @@ def _receptive(arch: Architecture) -> str:
     spatial = len(arch.input_shape) - 2
     if spatial == 0:
         return "<p>The model reads vectors: every layer sees the whole input.</p>"
-    unit, things = ("samples", "samples") if spatial == 1 else ("px", "pixels")
+    unit, things = units(spatial)
     rows = []
     for stage in arch.stages:
         layer = arch.layers[stage.layers[-1]] if stage.layers else None

@@ -39,3 +39,9 @@ def position(axis: str) -> str:
     """One position of an input along ``axis``: a signal's sample, an image's (or a video's,
     a volume's) pixel."""
     return "sample" if axis == "L" else "pixel"
+
+
+def units(spatial: int) -> tuple[str, str]:
+    """A length along a map with ``spatial`` dimensions, short and long: ``("px",
+    "pixels")`` for an image, a video or a volume, ``("samples", "samples")`` for a signal."""
+    return ("samples", "samples") if spatial == 1 else ("px", "pixels")

@@ -205,7 +205,7 @@ def test_plots_of_a_model_without_feature_maps():
 
 
 def test_unknown_kind():
-    with pytest.raises(ValueError, match="receptive-field$"):
+    with pytest.raises(ValueError, match=r"receptive-field$"):
         arch_of("resnet18").plot("pie")
     # A file name where the kind goes: the student meant to save the plot.
     with pytest.raises(ValueError, match=r"receptive-field; to write a file, "

@@ -10,6 +10,7 @@ from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
 from ..architecture import StageKind
+from ..words import units
 
 if TYPE_CHECKING:  # pragma: no cover
     from ..architecture import Architecture
@@ -97,7 +98,7 @@ def receptive_field(arch: Architecture) -> FieldSeries:
         stages=[layer.stage for layer in local],
         input_size=arch.input_shape[2] if len(arch.input_shape) > 2 else 0,
         whole_input=[layer.name for layer in path if layer.receptive_field.whole_input],
-        unit="samples" if len(arch.input_shape) == 3 else "px",
+        unit=units(len(arch.input_shape) - 2)[0],
     )
 
 
