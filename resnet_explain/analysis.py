@@ -401,7 +401,7 @@ def _find_blocks(layers: list[Layer], graph: _Graph, input_shape: Shape) -> list
             found.append((layer, fork, main, shortcut, route, shortcut_weighted))
             owned.update(main, shortcut, (layer.index,))
 
-    module_names = [_block_module(layers, add, main) for add, _, main, *_ in found]
+    module_names = _block_modules(layers, found)
     uses = Counter(module_names)
     blocks: list[Block] = []
     stage_number, index_in_stage, previous = 1, 0, None
@@ -563,14 +563,34 @@ def _weighted(layers: list[Layer], indices: list[int]) -> int:
     return count
 
 
-def _block_module(layers: list[Layer], add: Layer, main: list[int]) -> str:
-    """The module a block's add runs in; where the add runs in no module's forward (a model
-    flattened by ``torch.fx``, whose graph calls ``layer1.0.conv1`` directly, or a model whose
-    forward reaches into a ``ModuleDict``), the module that holds all of its main branch's
-    layers, by their qualified names. "" where neither names one."""
-    if add.scope and add.scope[-1]:
-        return add.scope[-1]
-    parts = [layers[i].name.split(".")[:-1] for i in main if not layers[i].is_op]
+def _block_modules(layers: list[Layer], found: list[tuple]) -> list[str]:
+    """The module each block is: the one its add runs in, where no other block's add runs
+    there too. Otherwise, where the forward calls the block's layers directly from outside
+    the module that holds them (a model flattened by ``torch.fx``, whose graph calls
+    ``layer1.0.conv1`` itself, inside one wrapper module or none; a forward that reaches into
+    a ``ModuleDict``), that holder: the module whose qualified name is a prefix of all of the
+    main branch's layers. "" where neither names one; blocks that would share a name take
+    the paper's (see :func:`_find_blocks`)."""
+    runs_in = [add.scope[-1] if add.scope else "" for add, *_ in found]
+    adds_in = Counter(runs_in)
+    names = []
+    for (_, _, main, *_), module in zip(found, runs_in):
+        if module and adds_in[module] == 1:
+            names.append(module)
+            continue
+        # Only a holder that never ran as a module itself: one that did (a branch's
+        # ConvBnAct inside a block of several adds) is a part of the block, not the block.
+        holder = _holder(layers, main)
+        inside = holder.startswith(f"{module}.") or bool(holder and not module)
+        called = any(holder in layers[i].scope for i in main)
+        names.append(holder if inside and not called else module)
+    return names
+
+
+def _holder(layers: list[Layer], indices: list[int]) -> str:
+    """The innermost module whose qualified name is a prefix of every module layer's among
+    ``indices`` ("" for none)."""
+    parts = [layers[i].name.split(".")[:-1] for i in indices if not layers[i].is_op]
     if not parts:
         return ""
     common = parts[0]

@@ -472,6 +472,31 @@ def test_blocks_that_share_a_holder_take_the_papers_names():
     arch = explain(Reaching(), (1, 8, 16, 16))
     assert [block.name for block in arch.blocks] == ["conv2_1", "conv2_2"]
 
+    class Reparameterised(nn.Module):
+        """Several adds in one module (a RepVGG-style sum of branches): a branch that ran as
+        a module of its own is a part of the block, not a block."""
+
+        def __init__(self) -> None:
+            super().__init__()
+            self.branches = nn.ModuleList(
+                nn.Sequential(nn.Conv2d(8, 8, 3, padding=1), nn.BatchNorm2d(8),
+                              nn.Conv2d(8, 8, 1)) for _ in range(2))
+
+        def forward(self, x: torch.Tensor) -> torch.Tensor:
+            for branch in self.branches:
+                x = x + branch(x)
+            return x
+
+    arch = explain(nn.Sequential(Reparameterised()), (1, 8, 16, 16))
+    assert [block.name for block in arch.blocks] == ["conv2_1", "conv2_2"]
+    # The same, flattened by torch.fx inside a wrapper: the graph calls the branches' layers
+    # itself, so the branches are the blocks.
+    import torch.fx
+
+    wrapped = nn.Sequential(torch.fx.symbolic_trace(Reparameterised()))
+    arch = explain(wrapped, (1, 8, 16, 16))
+    assert [block.name for block in arch.blocks] == ["0.branches.0", "0.branches.1"]
+
 
 class Meter:
     """A training script's running average, kept by the model (a plain Python object)."""
