@@ -88,6 +88,7 @@ def analyse(trace: Trace, model: str) -> Architecture:
         engine=trace.engine,
         param_bytes=trace.param_bytes,
         output_layers=list(trace.output_producers),
+        output_shapes=list(trace.output_shapes),
         stem=stem,
         head=head,
     )

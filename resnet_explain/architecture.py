@@ -377,6 +377,9 @@ class Architecture:
     warnings: list[str] = field(default_factory=list)
     notes: list[str] = field(default_factory=list)  # e.g. the paper's figures beside ours
     output_layers: list[int] = field(default_factory=list)  # the layers that produced the output
+    #: Every tensor the forward returns, in the order it returns them (a feature pyramid's
+    #: maps; logits and features); ``output_shape`` is the first one's.
+    output_shapes: list[Shape] = field(default_factory=list)
     #: Every layer before the first residual block (the stem's max-pool included, which the
     #: paper's Table 1 lists under conv2_x) and every layer after the last one, as groups
     #: with their totals; ``None`` for a network without blocks. The block-level table and

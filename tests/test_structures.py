@@ -382,6 +382,25 @@ def test_depth_is_the_longest_path_to_any_output():
     assert len(both.blocks) == 8
 
 
+def test_every_output_is_said_with_its_shape():
+    # A pyramid returns four maps: the header says so, not just the first one's shape.
+    model = S.FPN()
+    arch = explain(model, (2, 3, 64, 64))
+    with torch.no_grad():
+        real = [tuple(t.shape) for t in model.eval()(torch.zeros(2, 3, 64, 64))]
+    assert arch.output_shapes == real and arch.output_shape == real[0]
+    assert arch.to_dict()["output_shapes"] == [list(shape) for shape in real]
+    said = ("[2, 3, 64, 64] → 4 outputs: [2, 16, 16, 16], [2, 16, 8, 8], [2, 16, 4, 4], "
+            "[2, 16, 2, 2]")
+    assert arch.table("text", depth="stage").splitlines()[0] == f"FPN: {said}"
+    assert repr(arch).startswith(f"<Architecture FPN: {said}, depth 19")
+    assert said in arch._repr_html_()
+    # One output is said as before.
+    single = explain(S.TinyResNet(), (3, 32, 32))
+    assert len(single.output_shapes) == 1
+    assert " → 4 outputs" not in single.table("text") and "outputs:" not in repr(single)
+
+
 # --- explicit padding ------------------------------------------------------------------
 def test_an_explicit_pad_before_the_pool_is_its_padding():
     padded = explain(S.PaddedPoolStem(), (3, 224, 224))

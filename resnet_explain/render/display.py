@@ -38,7 +38,9 @@ def architecture_repr(arch: Architecture) -> str:
     parts.append(f"{value} {unit} mult-adds")
     if arch.warnings:
         parts.append(count(len(arch.warnings), "warning"))
-    return (f"<Architecture {arch.model}: {_shapes(arch.input_shape, arch.output_shape)}, "
+    shapes = (f"{fmt.shape(arch.input_shape)} → "
+              f"{fmt.outputs(arch.output_shapes, arch.output_shape)}")
+    return (f"<Architecture {arch.model}: {shapes}, "
             + ", ".join(parts) + ">")
 
 

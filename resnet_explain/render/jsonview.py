@@ -17,6 +17,8 @@ Top level:
 - `model` — the model's name (zoo name, spec or class name).
 - `input_shape` — the traced input, batch first: `[1, 3, 224, 224]`.
 - `output_shape` — shape of the model's output: `[1, 1000]`.
+- `output_shapes` — shapes of every tensor the forward returns, in the order it returns them
+  (a feature pyramid's maps, logits and features): `[[1, 1000]]` for one output.
 - `output_layers` — indices into `layers` of the layers whose output the model returns.
 - `engine` — how the shapes were obtained: `"empty-batch"` or `"meta"`.
 - `plain_depth` — weighted layers (conv + fc) on the longest input→output path: the number
@@ -314,6 +316,7 @@ def _head(arch: Architecture) -> dict[str, Any]:
         "model": arch.model,
         "input_shape": list(arch.input_shape),
         "output_shape": list(arch.output_shape),
+        "output_shapes": [list(shape) for shape in arch.output_shapes],
         "output_layers": list(arch.output_layers),
         "engine": arch.engine,
         "plain_depth": arch.plain_depth,

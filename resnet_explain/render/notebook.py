@@ -383,7 +383,7 @@ def _facts(rows: list[str]) -> str:
 def _card(arch: Architecture) -> str:
     title = (_span("font-size:15px;font-weight:bold", _e(arch.model)) + " "
              + _span(_MONO, _e(f"{fmt.shape(arch.input_shape)} → "
-                               f"{fmt.shape(arch.output_shape)}")))
+                               f"{fmt.outputs(arch.output_shapes, arch.output_shape)}")))
     facts = []
     lines = explanation(arch)
     fixed = len(lines) - len(arch.warnings) - len(arch.notes or [])

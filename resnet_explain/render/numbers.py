@@ -64,6 +64,14 @@ def shape(value: Sequence[int] | None) -> str:
     return "[" + ", ".join(map(str, value)) + "]"
 
 
+def outputs(shapes: Sequence[Sequence[int]], first: Sequence[int]) -> str:
+    """What a model returns: ``[1, 1000]``, or for several tensors ``4 outputs: [1, 256,
+    56, 56], [1, 256, 28, 28], …`` (``first`` where no list of them is known)."""
+    if len(shapes) <= 1:
+        return shape(first)
+    return f"{len(shapes)} outputs: " + ", ".join(map(shape, shapes))
+
+
 def shape_csv(value: Sequence[int] | None) -> str:
     """``(1, 64, 56, 56)`` → ``1x64x56x56``."""
     if value is None:

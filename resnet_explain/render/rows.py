@@ -128,7 +128,8 @@ def build_table(arch: Architecture, depth: str = "layer") -> Table:
     check_depth(depth)
     builder = {"layer": _layer_table, "block": _block_table, "stage": _stage_table}[depth]
     columns, rows = builder(arch)
-    shape_in, shape_out = fmt.shape(arch.input_shape), fmt.shape(arch.output_shape)
+    shape_in = fmt.shape(arch.input_shape)
+    shape_out = fmt.outputs(arch.output_shapes, arch.output_shape)
     return Table(
         depth=depth, title=f"{arch.model}: {shape_in} → {shape_out}", model=arch.model,
         input_shape=shape_in, output_shape=shape_out, columns=columns, rows=rows,
