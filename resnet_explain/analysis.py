@@ -569,21 +569,27 @@ def _block_modules(layers: list[Layer], found: list[tuple]) -> list[str]:
     there too. Otherwise, where the forward calls the block's layers directly from outside
     the module that holds them (a model flattened by ``torch.fx``, whose graph calls
     ``layer1.0.conv1`` itself, inside one wrapper module or none; a forward that reaches into
-    a ``ModuleDict``), that holder: the module whose qualified name is a prefix of all of the
-    main branch's layers. "" where neither names one; blocks that would share a name take
-    the paper's (see :func:`_find_blocks`)."""
+    a ``ModuleDict``; a block class that overrides ``__call__``, which no hook sees), that
+    holder: the module whose qualified name is a prefix of all of the block's layers — its
+    branches' and the activation that takes the add's output. "" where neither names one;
+    blocks that would share a name take the paper's (see :func:`_find_blocks`)."""
     runs_in = [add.scope[-1] if add.scope else "" for add, *_ in found]
     adds_in = Counter(runs_in)
     names = []
-    for (_, _, main, *_), module in zip(found, runs_in):
+    for (add, _, main, shortcut, *_), module in zip(found, runs_in):
         if module and adds_in[module] == 1:
             names.append(module)
             continue
+        members = main + shortcut
+        after = add.index + 1
+        if (after < len(layers) and layers[after].kind == LayerKind.ACTIVATION
+                and layers[after].inputs == [add.index]):
+            members = [*members, after]  # the ReLU after the add, part of the block
         # Only a holder that never ran as a module itself: one that did (a branch's
         # ConvBnAct inside a block of several adds) is a part of the block, not the block.
-        holder = _holder(layers, main)
+        holder = _holder(layers, members)
         inside = holder.startswith(f"{module}.") or bool(holder and not module)
-        called = any(holder in layers[i].scope for i in main)
+        called = any(holder in layers[i].scope for i in members)
         names.append(holder if inside and not called else module)
     return names
 

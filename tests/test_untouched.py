@@ -498,6 +498,26 @@ def test_blocks_that_share_a_holder_take_the_papers_names():
     assert [block.name for block in arch.blocks] == ["0.branches.0", "0.branches.1"]
 
 
+class CalledBlock(nn.Module):
+    """A block that overrides ``__call__`` instead of ``forward`` (pytorchcv's TResNet units):
+    no hook sees it run, so its adds run in the stage's module."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.body = nn.Sequential(nn.Conv2d(8, 8, 3, padding=1), nn.BatchNorm2d(8))
+        self.activ = nn.ReLU()
+
+    def __call__(self, x: torch.Tensor) -> torch.Tensor:
+        return self.activ(self.body(x) + x)
+
+
+def test_a_block_that_no_hook_sees_is_named_by_what_it_holds():
+    # Its body and the ReLU after its add are its own: the block is the unit, not its body.
+    arch = explain(nn.Sequential(CalledBlock(), CalledBlock()), (1, 8, 16, 16))
+    assert [block.name for block in arch.blocks] == ["0", "1"]
+    assert [arch.layers[i].name for i in arch.blocks[0].tail_layers] == ["0.activ"]
+
+
 class Meter:
     """A training script's running average, kept by the model (a plain Python object)."""
 
