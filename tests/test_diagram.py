@@ -699,3 +699,16 @@ def test_a_jupyter_kernel_shows_the_diagram_and_no_stderr():
         (shown,) = cell.outputs
         svg = shown["data"]["image/svg+xml"]
         assert svg.startswith("<?xml") and 'style="max-width:100%;height:auto"' in svg
+
+
+def test_a_model_with_several_outputs_shows_each_shape_at_its_output():
+    import structures as S
+
+    arch = explain(S.FPN(), (3, 64, 64))
+    for level in ("stage", "block", "layer"):
+        source = arch.diagram(level=level).source
+        node = next(line for line in source.splitlines() if line.strip().startswith("output ["))
+        # The pyramid's four maps, finest first, as the forward returns them (H×W×C).
+        assert "label=<4 outputs  16×16×16, 8×8×16, 4×4×16, 2×2×16>" in node
+    single = explain("resnet20").diagram().source
+    assert "label=<output  10>" in single

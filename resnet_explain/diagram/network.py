@@ -311,6 +311,14 @@ def _shape_only(shape: Shape) -> str:
     return labels.escape(labels.shape_text(shape))
 
 
+def _outputs_label(arch: Architecture) -> str:
+    """``output  1000`` or, for a model that returns several tensors (a feature pyramid),
+    ``4 outputs  16×16×16, 8×8×16, …``: each of their shapes."""
+    shapes = arch.output_shapes or [arch.output_shape]
+    said = ", ".join(map(_shape_only, shapes))
+    return f"<output  {said}>" if len(shapes) == 1 else f"<{len(shapes)} outputs  {said}>"
+
+
 # --- drawing --------------------------------------------------------------------------
 def draw_network(graph: graphviz.Digraph, arch: Architecture, level: str, *,
                  collapse: bool, names: bool, prefix: str = "", columns: bool = False) -> None:
@@ -334,8 +342,7 @@ def draw_network(graph: graphviz.Digraph, arch: Architecture, level: str, *,
     else:
         for unit in units:
             graph.node(unit.id, label=unit.label, **unit.attrs)
-    graph.node(f"{prefix}output", label=f"<output  {_shape_only(arch.output_shape)}>",
-               **style.terminal_node())
+    graph.node(f"{prefix}output", label=_outputs_label(arch), **style.terminal_node())
     stage_of = {unit.id: unit.cluster for unit in units if unit.cluster} \
         if columns and level == "block" else {}
     if stage_of:  # the columns start level with each other
