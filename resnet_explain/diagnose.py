@@ -277,6 +277,8 @@ def _channels_last(name: str, received: Shape, channels: int) -> str:
     size = "x".join(map(str, ([batch] if batch != 1 else []) + [channels, *sides]))
     order = ", ".join(map(str, (0, len(received) - 1, *range(1, len(received) - 1))))
     shape = "×".join(map(str, received[1:]))
+    keepers = ("PIL, NumPy and TensorFlow keep an image" if len(sides) == 2 else
+               f"NumPy and TensorFlow keep {'a signal' if len(sides) == 1 else 'a clip'}")
     return (f"{name} reads the model's input, whose {channels} channels come last ({shape}, "
-            "the order in which PIL, NumPy and TensorFlow keep an image); PyTorch takes "
-            f"channels first: give {{input={size}}} (a tensor in hand: x.permute({order}))")
+            f"the order in which {keepers}); PyTorch takes channels first: give "
+            f"{{input={size}}} (a tensor in hand: x.permute({order}))")

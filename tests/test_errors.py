@@ -207,9 +207,11 @@ def test_channels_last_input_is_turned_round(size, spatial, api, cli, permute):
     model = torch.nn.Sequential(conv(size[-1], 8, 3), torch.nn.ReLU())
     error = failure(model, size)
     what = "×".join(map(str, size[-spatial - 1:]))
+    keepers = ("PIL, NumPy and TensorFlow keep an image" if spatial == 2 else
+               "NumPy and TensorFlow keep a signal")
     assert (f"0 reads the model's input, whose {size[-1]} channels come last ({what}, the "
-            "order in which PIL, NumPy and TensorFlow keep an image); PyTorch takes channels "
-            f"first: give {api} (a tensor in hand: {permute})") in str(error)
+            f"order in which {keepers}); PyTorch takes channels first: give {api} (a tensor "
+            f"in hand: {permute})") in str(error)
     assert f"give {cli} (" in error.message(cli=True)
     # What the advice says is a size the model takes.
     numbers = tuple(int(n) for n in cli.split()[1].split("x"))
