@@ -152,3 +152,35 @@ def test_torchvision_video_resnets_take_a_clip(name, formula):
         assert arch.output_shape == tuple(model.eval()(torch.zeros(1, 3, 16, 112, 112)).shape)
     assert arch.total_params == sum(p.numel() for p in model.parameters())
     assert arch.depth_formula == formula and not arch.formula_mismatches
+
+
+def test_feature_extractors_are_the_backbone_with_every_map_said():
+    """torchvision's fx-based ``create_feature_extractor``, timm's ``features_only`` (hooked
+    and fx), pytorchcv's TResNet (units that override ``__call__``): the blocks are found and
+    named by their modules, and every returned map is an output, as a real forward gives."""
+    import torch
+    from torchvision.models.feature_extraction import create_feature_extractor
+
+    timm = pytest.importorskip("timm")
+    get_model = pytest.importorskip("pytorchcv.model_provider").get_model
+
+    resnet50 = torchvision.models.resnet50(weights=None)
+    extractors = {
+        "torchvision fx": create_feature_extractor(resnet50, {"layer2": "c3", "layer4": "c5"}),
+        "timm": timm.create_model("resnet50", features_only=True),
+        "timm fx": timm.create_model("resnet50", features_only=True, feature_cls="fx"),
+    }
+    prefixes = {"torchvision fx": "", "timm": "", "timm fx": "graph_module."}
+    for label, model in extractors.items():
+        arch = explain(model, (1, 3, 224, 224))
+        with torch.no_grad():
+            out = model.eval()(torch.zeros(1, 3, 224, 224))
+        maps = list(out.values()) if isinstance(out, dict) else list(out)
+        assert arch.output_shapes == [tuple(t.shape) for t in maps], label
+        assert arch.depth_formula == "49 = 1 + 3×(3+4+6+3)", label  # no fc: 50 − 1
+        assert arch.shortcut_projections == 4, label
+        assert arch.blocks[0].name == f"{prefixes[label]}layer1.0", label
+    tresnet = explain(get_model("tresnet_m"), (1, 3, 224, 224))
+    assert tresnet.blocks[0].name == "features.stage1.unit1"
+    assert [tresnet.layers[i].name for i in tresnet.blocks[0].tail_layers] == \
+        ["features.stage1.unit1.activ"]
