@@ -571,26 +571,35 @@ def _block_modules(layers: list[Layer], found: list[tuple]) -> list[str]:
     ``layer1.0.conv1`` itself, inside one wrapper module or none; a forward that reaches into
     a ``ModuleDict``; a block class that overrides ``__call__``, which no hook sees), that
     holder: the module whose qualified name is a prefix of all of the block's layers — its
-    branches' and the activation that takes the add's output. "" where neither names one;
-    blocks that would share a name take the paper's (see :func:`_find_blocks`)."""
+    branches' and the activation that takes the add's output — and of nothing that runs
+    before the previous block's add or after this block. "" where neither names one; blocks
+    that would share a name take the paper's (see :func:`_find_blocks`)."""
     runs_in = [add.scope[-1] if add.scope else "" for add, *_ in found]
     adds_in = Counter(runs_in)
+    by_name = sorted((layer.name, layer.index) for layer in layers if not layer.is_op)
     names = []
+    previous_add = -1
     for (add, _, main, shortcut, *_), module in zip(found, runs_in):
+        start, previous_add = previous_add, add.index
         if module and adds_in[module] == 1:
             names.append(module)
             continue
         members = main + shortcut
-        after = add.index + 1
-        if (after < len(layers) and layers[after].kind == LayerKind.ACTIVATION
-                and layers[after].inputs == [add.index]):
-            members = [*members, after]  # the ReLU after the add, part of the block
-        # Only a holder that never ran as a module itself: one that did (a branch's
-        # ConvBnAct inside a block of several adds) is a part of the block, not the block.
+        end = add.index
+        if (end + 1 < len(layers) and layers[end + 1].kind == LayerKind.ACTIVATION
+                and layers[end + 1].inputs == [add.index]):
+            end += 1  # the ReLU after the add, part of the block
+            members = [*members, end]
         holder = _holder(layers, members)
         inside = holder.startswith(f"{module}.") or bool(holder and not module)
+        # Not a holder that ran as a module itself (a branch's ConvBnAct inside a block of
+        # several adds is a part of the block), nor one with layers that run elsewhere (a
+        # list of branches summed one add at a time).
         called = any(holder in layers[i].scope for i in members)
-        names.append(holder if inside and not called else module)
+        held = by_name[bisect.bisect_left(by_name, (f"{holder}.",)):
+                       bisect.bisect_left(by_name, (f"{holder}/",))]  # "/" follows "."
+        alone = all(start < index <= end for _, index in held)
+        names.append(holder if inside and not called and alone else module)
     return names
 
 

@@ -498,6 +498,25 @@ def test_blocks_that_share_a_holder_take_the_papers_names():
     assert [block.name for block in arch.blocks] == ["0.branches.0", "0.branches.1"]
 
 
+    class Summed(nn.Module):
+        """Three branches summed one add at a time (GhostNetV3's re-parameterisable
+        branches): the list that holds them holds a branch that runs after the first add."""
+
+        def __init__(self) -> None:
+            super().__init__()
+            self.branches = nn.ModuleList(
+                nn.Sequential(nn.Conv2d(8, 8, 3, padding=1), nn.BatchNorm2d(8))
+                for _ in range(3))
+
+        def forward(self, x: torch.Tensor) -> torch.Tensor:
+            y = self.branches[0](x) + self.branches[1](x)
+            return y + self.branches[2](x)
+
+    flattened = nn.Sequential(torch.fx.symbolic_trace(nn.Sequential(Summed(), Summed())))
+    arch = explain(flattened, (1, 8, 16, 16))
+    assert [block.name for block in arch.blocks] == ["conv2_1", "conv2_2"]
+
+
 class CalledBlock(nn.Module):
     """A block that overrides ``__call__`` instead of ``forward`` (pytorchcv's TResNet units):
     no hook sees it run, so its adds run in the stage's module."""
