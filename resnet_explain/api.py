@@ -12,6 +12,7 @@ from .architecture import Architecture
 from .errors import BadInputSize, NotInitialised
 from .gcpause import collector_paused
 from .inputsize import example_size, layout, parse_input_size
+from .printed import noting_prints, printed_note
 
 if TYPE_CHECKING:
     import torch
@@ -72,12 +73,15 @@ def explain(model: Any, input_size: str | Sequence[int] | torch.Tensor | None = 
     shape = parse_input_size(input_size if input_size is not None else default or DEFAULT_INPUT,
                              spatial, width)
     with collector_paused():
-        try:
-            traced, lazy_note = trace(module, shape), None
-        except NotInitialised as refused:  # a model that nothing has run yet (d2l's ResNet)
-            traced = trace(initialised_copy(module, shape, refused), shape)
-            lazy_note = lazy_modules_note(refused)
+        with noting_prints() as printed:
+            try:
+                traced, lazy_note = trace(module, shape), None
+            except NotInitialised as refused:  # nothing has run the model yet (d2l's ResNet)
+                traced = trace(initialised_copy(module, shape, refused), shape)
+                lazy_note = lazy_modules_note(refused)
         arch = analyse(traced, label)
+    if printed is not None and printed.wrote:  # a print(x.shape) in the forward
+        arch.notes.append(printed_note(arch.engine, arch.input_shape[0]))
     if lazy_note is not None:
         arch.notes.append(lazy_note)
     arch.notes.extend(notes)

@@ -21,9 +21,10 @@ Output (:func:`write_output`, used by every subcommand):
 from __future__ import annotations
 
 import argparse
+import contextlib
 import os
 import sys
-from collections.abc import Sequence
+from collections.abc import Iterator, Sequence
 from pathlib import Path
 
 from .diagram import LEVELS
@@ -197,6 +198,16 @@ def write_output(data: str | bytes, output: str | None, *,
                         "Choose a writable path for --output") from None
 
 
+@contextlib.contextmanager
+def prints_to_stderr() -> Iterator[None]:
+    """Run the user's code (the spec's module, its builder, the model's forward) with what it
+    prints sent to standard error: standard output is the command's result — a table, JSON,
+    DOT, an image — which a pipe or ``> file`` must get whole. (A ``print(x.shape)`` in a
+    forward would otherwise land in the middle of ``--format json``.)"""
+    with contextlib.redirect_stdout(sys.stderr):
+        yield
+
+
 # --- the commands -----------------------------------------------------------------------
 def _list() -> str:
     from .zoo.registry import MODEL_NAMES, describe
@@ -243,8 +254,9 @@ def _summary(args: argparse.Namespace) -> None:
     _settle_imports(args.as_program)
     from .api import explain
 
-    arch = explain(args.spec, args.input, shortcut=args.shortcut,
-                   num_classes=args.num_classes)
+    with prints_to_stderr():
+        arch = explain(args.spec, args.input, shortcut=args.shortcut,
+                       num_classes=args.num_classes)
     text = arch.table(format=summary_format(args.format, args.output), depth=args.depth)
     write_output(text, args.output, protected=model_sources(args.spec))
 
@@ -264,11 +276,12 @@ def _diagram(args: argparse.Namespace) -> None:
     from .api import explain
     from .diagram import diagram
 
-    arch = explain(args.spec, args.input, shortcut=args.shortcut,
-                   num_classes=args.num_classes)
-    other = None
-    if args.compare is not None:
-        other = explain(args.compare, args.input, shortcut=args.compare_shortcut)
+    with prints_to_stderr():
+        arch = explain(args.spec, args.input, shortcut=args.shortcut,
+                       num_classes=args.num_classes)
+        other = None
+        if args.compare is not None:
+            other = explain(args.compare, args.input, shortcut=args.compare_shortcut)
     drawing = diagram(arch, args.level, block=args.block, compare=other, collapse=args.collapse,
                       names=args.names, rankdir=args.rankdir, columns=args.columns,
                       fit=args.fit)

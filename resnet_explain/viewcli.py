@@ -93,7 +93,7 @@ examples:
 
 
 def _plot(args: argparse.Namespace) -> None:
-    from .cli import model_sources, write_output
+    from .cli import model_sources, prints_to_stderr, write_output
 
     if args.output is None or Path(args.output).suffix.lower() not in PLOT_SUFFIXES:
         raise UserError(f"plot needs an output file ending in .png, .svg or .pdf, not "
@@ -108,8 +108,9 @@ def _plot(args: argparse.Namespace) -> None:
     from .api import explain
     from .plots import draw, plot, plot_models
 
-    archs = [explain(spec, args.input, shortcut=args.shortcut, num_classes=args.num_classes)
-             for spec in specs]
+    with prints_to_stderr():
+        archs = [explain(spec, args.input, shortcut=args.shortcut,
+                         num_classes=args.num_classes) for spec in specs]
     figure = plot_models(archs) if args.kind == "models" else plot(archs[0], args.kind)
     data = draw.to_bytes(figure, draw.FORMATS[Path(args.output).suffix.lower()])
     write_output(data, args.output,
@@ -118,16 +119,17 @@ def _plot(args: argparse.Namespace) -> None:
 
 def _report(args: argparse.Namespace) -> None:
     from .api import explain
-    from .cli import model_sources, write_output
+    from .cli import model_sources, prints_to_stderr, write_output
     from .report import report_html
 
-    arch = explain(args.spec, args.input, shortcut=args.shortcut,
-                   num_classes=args.num_classes)
+    with prints_to_stderr():
+        arch = explain(args.spec, args.input, shortcut=args.shortcut,
+                       num_classes=args.num_classes)
     write_output(report_html(arch), args.output, protected=model_sources(args.spec))
 
 
 def _table1(args: argparse.Namespace) -> None:
-    from .cli import model_sources, write_output
+    from .cli import model_sources, prints_to_stderr, write_output
     from .paper import table1
 
     if args.cifar and args.models:
@@ -137,6 +139,7 @@ def _table1(args: argparse.Namespace) -> None:
     if format is None:
         suffix = Path(args.output).suffix.lower() if args.output else ""
         format = TABLE1_SUFFIXES.get(suffix, "text")
-    table = table1(args.models or None, cifar=args.cifar, input_size=args.input)
+    with prints_to_stderr():
+        table = table1(args.models or None, cifar=args.cifar, input_size=args.input)
     protected = [path for spec in args.models for path in model_sources(spec)]
     write_output(table.render(format), args.output, protected=protected)

@@ -135,3 +135,47 @@ def test_user_files_are_not_changed(tmp_path):
     assert done.returncode == 0, done.stderr
     assert copy.read_text() == source
     assert sorted(p.name for p in tmp_path.iterdir()) == ["seed.py"]  # no __pycache__ left
+
+
+PRINTING_MODEL = '''\
+import torch
+from torch import nn
+
+print("imported")
+
+
+class Net(nn.Module):
+    def __init__(self):
+        super().__init__()
+        self.conv = nn.Conv2d(3, 8, 3)
+        self.fc = nn.Linear(8, 2)
+
+    def forward(self, x):
+        print("forward got", tuple(x.shape))
+        return self.fc(self.conv(x).mean((2, 3)))
+'''
+
+
+@pytest.mark.parametrize(("command", "options"), [
+    ("summary", ["--format", "json"]), ("diagram", []), ("report", ["-o", "r.html"]),
+    ("table1", []), ("plot", ["-o", "p.svg", "--kind", "cost"])])
+def test_what_the_users_code_prints_goes_to_stderr_not_into_the_result(tmp_path, command,
+                                                                      options):
+    # A print(x.shape) in a forward must not land in the middle of the JSON or the DOT.
+    (tmp_path / "net.py").write_text(PRINTING_MODEL)
+    spec = f"{tmp_path / 'net.py'}:Net"
+    options = [str(tmp_path / option) if option.endswith((".html", ".svg")) else option
+               for option in options]
+    done = run(command, spec, "--input", "4x3x16x16", *options)
+    assert done.returncode == 0, done.stderr
+    assert "imported" not in done.stdout and "forward got" not in done.stdout
+    assert "imported\n" in done.stderr
+    # The empty batch the shape-only forward runs on, which the summary explains.
+    assert "forward got (0, 3, 16, 16)" in done.stderr
+    if command[0] == "summary":
+        data = json.loads(done.stdout)
+        assert data["input_shape"] == [4, 3, 16, 16]
+        assert data["notes"] == [
+            "The model printed while it was traced: a shape printed there has a batch of 0 "
+            "(the empty-batch engine runs the forward on no images). The shapes here have the "
+            "batch asked for, 4."]

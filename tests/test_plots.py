@@ -204,6 +204,33 @@ def test_plots_of_a_model_without_feature_maps():
         [s.params / 1e6 for s in arch.stages])
 
 
+def test_plots_of_a_plain_network():
+    """Without residual blocks a network is one stage ending in its head's vector: there is
+    no stage map and no block to draw, but its convolutions have receptive fields."""
+    from torch import nn
+
+    from resnet_explain.errors import UserError
+    from resnet_explain.plots import kinds_for
+
+    plain = nn.Sequential(nn.Conv2d(3, 8, 3), nn.ReLU(), nn.Conv2d(8, 8, 3, stride=2),
+                          nn.AdaptiveAvgPool2d(1), nn.Flatten(), nn.Linear(8, 2))
+    arch = explain(plain, (4, 3, 16, 16))
+    assert kinds_for(arch) == ["cost", "receptive-field"]
+    with pytest.raises(UserError) as refused:
+        arch.plot("stages")
+    assert refused.value.message(cli=False) == (
+        "Sequential has no residual blocks to divide it into stages: the stages plot draws the "
+        "map each stage ends in, and its one stage ends in the head's [4, 2]. Plot cost or "
+        "receptive-field instead")
+    with pytest.raises(UserError, match=r"^Sequential has no residual blocks, whose costs the "
+                                        r"blocks plot draws\. Plot cost or receptive-field"):
+        arch.plot("blocks")
+    # 3 (the first conv), 3 (its ReLU), then + 2 × jump 1 = 5 (the strided conv); the pool
+    # and the head see the whole input.
+    (line,) = by_gid(arch.plot("receptive-field"), "receptive-field")
+    assert [int(size) for size in line.get_ydata()] == [3, 3, 5]
+
+
 def test_unknown_kind():
     with pytest.raises(ValueError, match=r"receptive-field$"):
         arch_of("resnet18").plot("pie")

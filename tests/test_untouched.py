@@ -584,3 +584,41 @@ def test_nested_containers_and_plain_objects_are_put_back_as_they_were():
     assert other.history == {"shapes": [(9, 9), (2, 3, 4, 4)], "runs": 1}
     assert other.log == [{"step": 1, "last": (2, 3, 4, 4)}]
     assert (other.meter.count, other.meter.total, other.meter.values) == (1, 2.0, [2.0])
+
+
+class Chatty(nn.Module):
+    """A student's forward that prints the shapes it sees."""
+
+    def __init__(self, fail: bool = False) -> None:
+        super().__init__()
+        self.conv, self.fail = nn.Conv2d(3, 8, 3), fail
+
+    def forward(self, x: torch.Tensor) -> torch.Tensor:
+        print("forward got", tuple(x.shape))
+        if self.fail:
+            raise RuntimeError("student bug")
+        return self.conv(x)
+
+
+def test_a_forward_that_prints_is_told_why_its_batch_reads_0(capsys):
+    import sys
+
+    stdout = sys.stdout
+    arch = explain(Chatty(), (4, 3, 16, 16))
+    # The print reached the cell as it was written, with the empty batch it saw …
+    assert capsys.readouterr().out == "forward got (0, 3, 16, 16)\n"
+    # … and the summary says why.
+    assert arch.notes == [
+        "The model printed while it was traced: a shape printed there has a batch of 0 (the "
+        "empty-batch engine runs the forward on no images). The shapes here have the batch "
+        "asked for, 4."]
+    assert sys.stdout is stdout
+    assert explain(build("resnet18"), (1, 3, 64, 64)).notes == []  # a silent model: no note
+    with pytest.raises(Exception, match="student bug"):
+        explain(Chatty(fail=True), (4, 3, 16, 16))
+    assert sys.stdout is stdout  # put back when the forward raises
+    with torch.device("meta"):
+        on_meta = Chatty()
+    assert explain(on_meta, (2, 3, 16, 16)).notes[0].startswith(
+        "The model printed while it was traced: a shape printed there may have a batch of 0, "
+        "and a tensor be on the meta device, without values")

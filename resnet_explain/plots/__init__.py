@@ -51,10 +51,11 @@ def plot(arch: Architecture, kind: str = "stages") -> Figure:
         save = (f"; to write a file, arch.plot('stages').savefig({kind!r})"
                 if kind.lower().endswith((".png", ".svg", ".pdf")) else "")
         raise ValueError(f"unknown plot kind {kind!r}; choose one of {', '.join(KINDS)}{save}")
-    if kind not in kinds_for(arch):
-        raise UserError(f"{arch.model} has no feature map with a size (its layers see "
-                        f"vectors), which the {kind} plot draws",
-                        f"Plot {' or '.join(kinds_for(arch))} instead")
+    drawable = kinds_for(arch)
+    if kind not in drawable:
+        either = " or ".join([", ".join(drawable[:-1]), drawable[-1]] if len(drawable) > 2
+                             else drawable)
+        raise UserError(_nothing_to_draw(arch, kind), f"Plot {either} instead")
     _require_matplotlib()
     from . import draw
 
@@ -63,12 +64,29 @@ def plot(arch: Architecture, kind: str = "stages") -> Figure:
 
 
 def kinds_for(arch: Architecture) -> list[str]:
-    """The plot kinds that have something to draw for ``arch``: the stage and
-    receptive-field plots need feature maps (a ResNet of linear layers has none)."""
+    """The plot kinds that have something to draw for ``arch``: the stage plot needs stages
+    that end in feature maps (a ResNet of linear layers has none, nor has a plain network:
+    without residual blocks it is one stage, ending in the head's vector), the blocks plot
+    residual blocks, the receptive-field plot a layer that sees part of a map."""
     from . import data
 
-    maps = bool(data.stage_maps(arch).names)
-    return [kind for kind in KINDS if maps or kind not in ("stages", "receptive-field")]
+    has = {"stages": bool(data.stage_maps(arch).names), "blocks": bool(arch.blocks),
+           "receptive-field": bool(data.receptive_field(arch).positions)}
+    return [kind for kind in KINDS if has.get(kind, True)]
+
+
+def _nothing_to_draw(arch: Architecture, kind: str) -> str:
+    """Why ``kind`` has nothing to draw for ``arch``."""
+    if kind == "blocks":
+        return f"{arch.model} has no residual blocks, whose costs the blocks plot draws"
+    if not any(len(layer.output_shape) > 2 for layer in arch.layers):
+        return (f"{arch.model} has no feature map with a size (its layers see vectors), which "
+                f"the {kind} plot draws")
+    if kind == "stages":
+        return (f"{arch.model} has no residual blocks to divide it into stages: the stages plot "
+                "draws the map each stage ends in, and its one stage ends in the head's "
+                f"{list(arch.output_shape)}")
+    return f"no layer of {arch.model} sees a part of a feature map, which the {kind} plot draws"
 
 
 def plot_models(models: Sequence[Any] | None = None, *,

@@ -1,0 +1,63 @@
+"""Notice when the model's own code prints while it is traced.
+
+A student's forward often prints ``x.shape`` to follow the data. Traced by the empty-batch
+engine, that print shows a batch of 0 (``torch.Size([0, 64, 56, 56])``), and by the meta
+engine a tensor with no values: both puzzle a reader who asked for a batch of 4. So the trace
+notes that something was printed, and the summary says why those shapes differ from its own.
+
+Nothing is hidden or changed: every write still reaches the stream it was meant for (the
+notebook cell, the terminal, or the CLI's standard error), and ``sys.stdout`` is put back when
+the trace ends — also when it raises, and not if the user's code replaced it in between.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import sys
+from collections.abc import Iterator
+from typing import Any, TextIO
+
+
+class _Noting:
+    """``sys.stdout`` while a model runs: each write goes through, and is noted."""
+
+    def __init__(self, stream: TextIO) -> None:
+        self._stream = stream
+        self.wrote = False
+
+    def write(self, text: str) -> int:
+        if text.strip():
+            self.wrote = True
+        return self._stream.write(text)
+
+    def __getattr__(self, name: str) -> Any:  # flush, encoding, isatty, fileno …
+        return getattr(self._stream, name)
+
+
+@contextlib.contextmanager
+def noting_prints() -> Iterator[_Noting | None]:
+    """``sys.stdout`` watched for the duration; ``None`` where there is none (``pythonw``)."""
+    original = sys.stdout
+    if original is None:
+        yield None
+        return
+    watch = _Noting(original)
+    sys.stdout = watch
+    try:
+        yield watch
+    finally:
+        if sys.stdout is watch:
+            sys.stdout = original
+
+
+def printed_note(engine: str, batch: int) -> str:
+    """What the summary says when the model printed while it was traced."""
+    if engine == "meta":  # perhaps after an empty batch that the forward could not run
+        seen = ("a shape printed there may have a batch of 0, and a tensor be on the meta "
+                "device, without values (the forward ran on no images, or on the meta "
+                "device, which computes shapes only)")
+    else:
+        seen = ("a shape printed there has a batch of 0 (the empty-batch engine runs the "
+                "forward on no images)")
+    return (f"The model printed while it was traced: {seen}. The shapes here have the batch "
+            f"asked for, {batch}.")
