@@ -576,7 +576,7 @@ def _block_modules(layers: list[Layer], found: list[tuple]) -> list[str]:
     that would share a name take the paper's (see :func:`_find_blocks`)."""
     runs_in = [add.scope[-1] if add.scope else "" for add, *_ in found]
     adds_in = Counter(runs_in)
-    by_name = sorted((layer.name, layer.index) for layer in layers if not layer.is_op)
+    by_name: list[tuple[str, int]] = []  # module layers by name, sorted where first needed
     names = []
     previous_add = -1
     for (add, _, main, shortcut, *_), module in zip(found, runs_in):
@@ -596,6 +596,8 @@ def _block_modules(layers: list[Layer], found: list[tuple]) -> list[str]:
         # several adds is a part of the block), nor one with layers that run elsewhere (a
         # list of branches summed one add at a time).
         called = any(holder in layers[i].scope for i in members)
+        if not by_name:
+            by_name = sorted((layer.name, layer.index) for layer in layers if not layer.is_op)
         held = by_name[bisect.bisect_left(by_name, (f"{holder}.",)):
                        bisect.bisect_left(by_name, (f"{holder}/",))]  # "/" follows "."
         alone = all(start < index <= end for _, index in held)
