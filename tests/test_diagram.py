@@ -710,5 +710,8 @@ def test_a_model_with_several_outputs_shows_each_shape_at_its_output():
         node = next(line for line in source.splitlines() if line.strip().startswith("output ["))
         # The pyramid's four maps, finest first, as the forward returns them (H×W×C).
         assert "label=<4 outputs  16×16×16, 8×8×16, 4×4×16, 2×2×16>" in node
+        # The node lists them; an edge into it, which may carry several, names none.
+        into = [line for line in source.splitlines() if "-> output" in line]
+        assert into and not [line for line in into if "label=" in line]
     single = explain("resnet20").diagram().source
     assert "label=<output  10>" in single

@@ -302,7 +302,9 @@ def _edges(arch: Architecture, units: list[_Unit], prefix: str, *, shapes: bool,
         if (tail, exit_) in seen:
             continue
         seen.add((tail, exit_))
-        label = labels.shape_text(arch.layers[index].output_shape) if shapes else ""
+        # Several outputs are listed in the output node: one edge may carry several of them.
+        label = (labels.shape_text(arch.layers[index].output_shape)
+                 if shapes and len(arch.output_layers) == 1 else "")
         edges.append(_Edge(tail, exit_, label, None))
     return edges
 
