@@ -9,9 +9,9 @@ from collections.abc import Sequence
 from typing import TYPE_CHECKING, Any
 
 from .architecture import Architecture
-from .errors import BadInputSize, NotInitialised
+from .errors import BadInputSize, NotInitialised, TraceFailure
 from .gcpause import collector_paused
-from .inputsize import example_size, layout, parse_input_size
+from .inputsize import example_size, layout, numbers_given, parse_input_size
 from .printed import noting_prints, printed_note
 
 if TYPE_CHECKING:
@@ -39,10 +39,9 @@ def explain(model: Any, input_size: str | Sequence[int] | torch.Tensor | None = 
     from torch import nn
 
     from .analysis import analyse
-    from .lazy import initialised_copy
-    from .lazy import note as lazy_modules_note
+    from .channelaxis import other_reading
+    from .channelaxis import reading_note as channel_axis_note
     from .spec import resolve, zoo_only
-    from .trace import trace
 
     zoo_name, notes = None, []
     if isinstance(model, os.PathLike):  # a weights file or a .py file, as a Path
@@ -72,14 +71,22 @@ def explain(model: Any, input_size: str | Sequence[int] | torch.Tensor | None = 
             f"Give {layout(spatial)}, e.g. {example_size(spatial, width)}")
     shape = parse_input_size(input_size if input_size is not None else default or DEFAULT_INPUT,
                              spatial, width)
+    # The size read without a channel axis, should the usual reading fail (channelaxis.py).
+    reread = other_reading(numbers_given(input_size), spatial) \
+        if input_size is not None else None
+    reading_note = None
     with collector_paused():
         with noting_prints() as printed:
             try:
-                traced, lazy_note = trace(module, shape), None
-            except NotInitialised as refused:  # nothing has run the model yet (d2l's ResNet)
-                traced = trace(initialised_copy(module, shape, refused), shape)
-                lazy_note = lazy_modules_note(refused)
+                traced, lazy_note = _traced(module, shape)
+            except TraceFailure as failure:
+                if reread is None:
+                    raise
+                traced, lazy_note = _reread(module, reread, spatial, failure)
+                reading_note = channel_axis_note(reread, spatial, traced.calls, failure)
         arch = analyse(traced, label)
+    if reading_note is not None:
+        arch.notes.append(reading_note)
     if printed is not None and printed.wrote:  # a print(x.shape) in the forward
         arch.notes.append(printed_note(arch.engine, arch.input_shape[0]))
     if lazy_note is not None:
@@ -90,6 +97,39 @@ def explain(model: Any, input_size: str | Sequence[int] | torch.Tensor | None = 
 
         arch.notes.extend(paper_notes(arch, zoo_name))
     return arch
+
+
+def _traced(module: Any, shape: tuple[int, ...]) -> tuple[Any, str | None]:
+    """The trace of ``module``, and a note when it had to run on an initialised copy: a
+    model with lazy modules that nothing has run yet (d2l's ResNet)."""
+    from .lazy import initialised_copy
+    from .lazy import note as lazy_modules_note
+    from .trace import trace
+
+    try:
+        return trace(module, shape), None
+    except NotInitialised as refused:
+        return trace(initialised_copy(module, shape, refused), shape), \
+            lazy_modules_note(refused)
+
+
+def _reread(module: Any, shape: tuple[int, ...], spatial: int,
+            failure: TraceFailure) -> tuple[Any, str | None]:
+    """The trace on ``shape``, the size read without a channel axis, if the forward adds
+    that axis itself; else the usual reading's ``failure`` stands. Where that failure shows
+    the forward adding the axis, the new reading's own failure is the one to tell (an input
+    too small, say)."""
+    from .channelaxis import adds_channel_axis
+
+    try:
+        traced = _traced(module, shape)
+    except TraceFailure as second:
+        if failure.adds_axis:
+            raise second from second.__cause__
+        raise failure from failure.__cause__
+    if not adds_channel_axis(traced[0], spatial):
+        raise failure
+    return traced
 
 
 def _layout(module: Any) -> int:

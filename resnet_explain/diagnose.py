@@ -23,6 +23,7 @@ from typing import TYPE_CHECKING, Any
 
 from .architecture import CONV, LINEAR, MODEL_INPUT, OTHER, POOL, RESHAPE
 from .arithmetic import output_size, size_checks
+from .channelaxis import axis_added
 from .words import a_or_an, count, position
 
 if TYPE_CHECKING:
@@ -198,10 +199,14 @@ def explain_failed_layer(failed: FailedLayer, calls: Sequence[Call]) -> dict[str
     if received is not None:
         context["layer"] += f" receiving {list(received)}"
         # The channels first: an input turned round (32×32×3) also looks too small.
-        fix = (_channels(failed, received) or _too_small(failed.name, failed.attrs, received)
-               or _head(failed, received, calls))
+        added = _axis_added(failed, received)
+        fix = added or (_channels(failed, received)
+                        or _too_small(failed.name, failed.attrs, received)
+                        or _head(failed, received, calls))
         if fix:
             context["fix"] = fix
+        if added:
+            context["adds_axis"] = True  # the forward adds the channel axis itself
     return context
 
 
@@ -248,6 +253,13 @@ def _head(failed: FailedLayer, received: Shape, calls: Sequence[Call]) -> str | 
 def _reads_input(failed: FailedLayer) -> bool:
     """Whether the layer's only input is the model's."""
     return failed.producers == [MODEL_INPUT]
+
+
+def _axis_added(failed: FailedLayer, received: Shape) -> str | None:
+    """A convolution that reads the model's input receives an axis the forward added."""
+    if failed.attrs.kind != CONV or not failed.attrs.kernel_size or not _reads_input(failed):
+        return None
+    return axis_added(failed.name, received, len(failed.attrs.kernel_size))
 
 
 def _channels(failed: FailedLayer, received: Shape) -> str | None:

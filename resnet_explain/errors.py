@@ -132,7 +132,13 @@ class NotInitialised(CannotTrace):
 
 
 class TraceFailure(UserError):
-    """The user's code raised while the model was built or traced: their error, and where."""
+    """The user's code raised while the model was built or traced: their error, and where.
+    ``said`` is the error's own first line (PyTorch's words, with the real batch);
+    ``adds_axis``: the first convolution received an axis the forward added to the input
+    (:mod:`resnet_explain.channelaxis`)."""
+
+    said: str = ""
+    adds_axis: bool = False
 
     @classmethod
     def from_exception(cls, error: BaseException, context: dict[str, Any],
@@ -148,4 +154,7 @@ class TraceFailure(UserError):
             problem += f": {context['code']})" if context.get("code") else ")"
         fix = (context.get("fix") or fix
                or "Check the model code at that line, or the input size ({input})")
-        return cls(problem, fix)
+        failure = cls(problem, fix)
+        failure.said = f"{type(error).__name__}: {message}" if message else type(error).__name__
+        failure.adds_axis = bool(context.get("adds_axis"))
+        return failure

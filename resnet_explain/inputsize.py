@@ -34,10 +34,7 @@ def parse_input_size(value: str | int | Sequence[int], spatial: int = 2,
     ``spatial`` is the model's number of spatial dimensions (:data:`LAYOUTS`), ``channels``
     what its first layer reads, for the example in a message.
     """
-    if isinstance(value, int):  # explain(model, 224): one number is not a size
-        value = (value,)
-    text = value if isinstance(value, str) else "x".join(str(v) for v in value)
-    parts = [p for p in _SEPARATORS.split(text.strip()) if p]
+    text, parts = _split(value)
     example = f"Give {layout(spatial)}, e.g. {example_size(spatial, channels)}"
     if not parts:
         raise BadInputSize("the input size is empty", example)
@@ -62,6 +59,20 @@ def parse_input_size(value: str | int | Sequence[int], spatial: int = 2,
                            "Give a size whose elements fit in memory addresses, "
                            "e.g. " + example_size(spatial, channels))
     return dims
+
+
+def _split(value: str | int | Sequence[int]) -> tuple[str, list[str]]:
+    """The size as text, and its numbers as written."""
+    if isinstance(value, int):  # explain(model, 224): one number is not a size
+        value = (value,)
+    text = value if isinstance(value, str) else "x".join(str(v) for v in value)
+    return text, [p for p in _SEPARATORS.split(text.strip()) if p]
+
+
+def numbers_given(value: str | int | Sequence[int]) -> tuple[int, ...]:
+    """The numbers of a size that :func:`parse_input_size` accepted, as given: no batch
+    added (``"8x16000"`` → ``(8, 16000)``)."""
+    return tuple(int(part) for part in _split(value)[1])
 
 
 def layout(spatial: int) -> str:
