@@ -40,6 +40,7 @@ from .architecture import (
     Stage,
     StageKind,
     joins_two_branches,
+    with_channel_axis,
 )
 from .arithmetic import conv_macs, linear_macs, size_checks, transposed_conv_macs
 from .checks import find_mistakes
@@ -54,7 +55,8 @@ _NORMS = (LayerKind.BATCH_NORM, LayerKind.NORM)
 
 def analyse(trace: Trace, model: str) -> Architecture:
     layers = _layers(trace.calls)
-    assign_receptive_fields(layers, trace.input_shape)
+    input_map = with_channel_axis(trace.input_shape, trace.channel_axis_added)
+    assign_receptive_fields(layers, input_map)
     graph = _Graph(layers)
     # Every output counts (a tuple or dict of feature maps): the plain path is the longest
     # weighted path to any of them. An output that is the input itself has no path.
@@ -65,7 +67,7 @@ def analyse(trace: Trace, model: str) -> Architecture:
     if output is not None:
         for index in graph.longest_path(output):
             layers[index].on_longest_path = True
-    blocks = _find_blocks(layers, graph, trace.input_shape)
+    blocks = _find_blocks(layers, graph, input_map)
     stages, stem_layers, head_layers = _assign(layers, blocks)
     stem, head = _group(stem_layers, Role.STEM), _group(head_layers, Role.HEAD)
     plain_depth = graph.depth[output] if output is not None else 0
@@ -91,6 +93,7 @@ def analyse(trace: Trace, model: str) -> Architecture:
         output_shapes=list(trace.output_shapes),
         stem=stem,
         head=head,
+        channel_axis_added=trace.channel_axis_added,
     )
     arch.warnings.extend(_warnings(arch))
     arch.warnings.extend(_stray_parameter_warnings(trace.stray_parameters))

@@ -129,6 +129,7 @@ def _reread(module: Any, shape: tuple[int, ...], spatial: int,
         raise failure from failure.__cause__
     if not adds_channel_axis(traced[0], spatial):
         raise failure
+    traced[0].channel_axis_added = True
     return traced
 
 

@@ -349,6 +349,12 @@ class Stage:
         return stage_html(self)
 
 
+def with_channel_axis(shape: Shape, added: bool) -> Shape:
+    """``shape`` with the channel axis of 1 that a forward adds (N×L → N×1×L) when
+    ``added``; else as it is."""
+    return (shape[0], 1, *shape[1:]) if added and shape else tuple(shape)
+
+
 @dataclass
 class Architecture:
     """Everything the trace and the analysis found about one model at one input size.
@@ -386,6 +392,9 @@ class Architecture:
     #: diagram show these; the ``stages`` list keeps the paper's conv1 and fc.
     stem: Stage | None = None
     head: Stage | None = None
+    #: The forward adds the input's channel axis itself (``x.unsqueeze(1)``): the model takes
+    #: N×L (N×H×W), and its layers see N×1×L (see :mod:`resnet_explain.channelaxis`).
+    channel_axis_added: bool = False
 
     def __post_init__(self) -> None:
         from .render.display import attach
@@ -393,6 +402,18 @@ class Architecture:
         attach(self)  # each layer, block and stage can find its Architecture (for display)
 
     # --- derived numbers -------------------------------------------------------------
+    @property
+    def input_map(self) -> Shape:
+        """The input as the layers see it, N×C then the spatial axes (``input_shape``, with
+        the channel axis of 1 that the forward adds where it adds one)."""
+        return with_channel_axis(self.input_shape, self.channel_axis_added)
+
+    @property
+    def spatial_dims(self) -> int:
+        """How many spatial axes the input has: 1 for a signal, 2 for an image, 3 for a
+        clip, 0 for features."""
+        return max(len(self.input_map) - 2, 0)
+
     @property
     def non_trainable_params(self) -> int:
         return self.total_params - self.trainable_params

@@ -23,16 +23,13 @@ from collections.abc import Sequence
 from typing import TYPE_CHECKING
 
 from .architecture import CONV, MODEL_INPUT
-from .words import AXES, units
+from .words import ITEMS, letters, units
 
 if TYPE_CHECKING:
     from .errors import TraceFailure
     from .trace import Call, Trace
 
 Shape = tuple[int, ...]
-
-#: What one input of each number of spatial dimensions is called.
-_ITEMS = {1: "signal", 2: "image", 3: "clip"}
 
 
 def other_reading(dims: Sequence[int], spatial: int) -> Shape | None:
@@ -56,14 +53,14 @@ def reading_note(shape: Shape, spatial: int, calls: Sequence[Call],
     usual reading met, in PyTorch's words)."""
     size = "×".join(map(str, shape))
     sides = "×".join(map(str, shape[1:]))
-    letters = "×".join(AXES[spatial])
-    item = _ITEMS[spatial]
+    axes = letters(spatial)
+    item = ITEMS[spatial]
     first = next((call for call in calls if MODEL_INPUT in call.inputs), None)
     adds = (f" ({first.name} receives {list(first.input_shapes[0])})"
             if first is not None and first.input_shapes else "")
-    return (f"The input size {size} was read as N×{letters}: {shape[0]} {item}"
+    return (f"The input size {size} was read as N×{axes}: {shape[0]} {item}"
             f"{'' if shape[0] == 1 else 's'} of {sides} {units(spatial)[1]}, without a channel "
-            f"axis, which the forward adds itself{adds}. Read as C×{letters} (one {item} of "
+            f"axis, which the forward adds itself{adds}. Read as C×{axes} (one {item} of "
             f"{shape[0]} channels), the forward fails with {failure.said}")
 
 
@@ -74,8 +71,7 @@ def axis_added(name: str, received: Shape, rank: int) -> str | None:
     if len(received) != rank + 3 or received[1] != 1:
         return None
     size = "x".join(map(str, (received[0], *received[3:])))
-    letters = "×".join(AXES.get(rank, ()))
     return (f"{name} receives {len(received)} dimensions, one more than a batched "
             f"{rank}-D input has: the forward adds the channel axis itself "
-            f"(x.unsqueeze(1)), so this model takes N×{letters} without channels: give "
+            f"(x.unsqueeze(1)), so this model takes N×{letters(rank)} without channels: give "
             f"{{input={size}}}")

@@ -24,7 +24,7 @@ from typing import TYPE_CHECKING, Any
 from .architecture import CONV, LINEAR, MODEL_INPUT, OTHER, POOL, RESHAPE
 from .arithmetic import output_size, size_checks
 from .channelaxis import axis_added
-from .words import a_or_an, count, position
+from .words import ITEMS, a_or_an, count, position
 
 if TYPE_CHECKING:
     from .layerinfo import LayerAttrs
@@ -289,8 +289,9 @@ def _channels_last(name: str, received: Shape, channels: int) -> str:
     size = "x".join(map(str, ([batch] if batch != 1 else []) + [channels, *sides]))
     order = ", ".join(map(str, (0, len(received) - 1, *range(1, len(received) - 1))))
     shape = "×".join(map(str, received[1:]))
-    keepers = ("PIL, NumPy and TensorFlow keep an image" if len(sides) == 2 else
-               f"NumPy and TensorFlow keep {'a signal' if len(sides) == 1 else 'a clip'}")
+    item = a_or_an(ITEMS.get(len(sides), "input"))
+    keepers = (f"PIL, NumPy and TensorFlow keep {item}" if len(sides) == 2 else
+               f"NumPy and TensorFlow keep {item}")
     return (f"{name} reads the model's input, whose {channels} channels come last ({shape}, "
             f"the order in which {keepers}); PyTorch takes channels first: give "
             f"{{input={size}}} (a tensor in hand: x.permute({order}))")

@@ -15,15 +15,17 @@ import re
 from collections.abc import Sequence
 
 from .errors import BadInputSize
-from .words import count
+from .words import AXES, count
 
 _LARGEST = 2**60  # PyTorch counts bytes in a signed 64-bit integer: 2⁶³ bytes of float64
 _SEPARATORS = re.compile(r"[x×X,\s]+")
 
 
-#: The letters of each number of spatial dimensions, and an example size with 3 channels.
-LAYOUTS = {0: ("", (16,)), 1: ("×L", (3, 16000)), 2: ("×H×W", (3, 224, 224)),
-           3: ("×D×H×W", (3, 16, 112, 112))}
+#: The letters of each number of spatial dimensions (after C×), and an example size with 3
+#: channels.
+LAYOUTS = {n: ("".join(f"×{axis}" for axis in AXES.get(n, ())), example)
+           for n, example in {0: (16,), 1: (3, 16000), 2: (3, 224, 224),
+                              3: (3, 16, 112, 112)}.items()}
 
 
 def parse_input_size(value: str | int | Sequence[int], spatial: int = 2,

@@ -25,7 +25,7 @@ def paper_notes(arch: Architecture, zoo_name: str) -> list[str]:
     if info.paper_flops_g is not None:
         computed = f"{per_image:.2f} G conv+fc multiply-adds per image"
         if not at_224:
-            size = "×".join(map(str, arch.input_shape[2:]))
+            size = "×".join(map(str, arch.input_map[2:]))
             computed += f" at {size} (the paper's are at 224×224)"
         layout = ", for the v1 layout" if info.block == "bottleneck" else ""
         note = (f"Paper (He et al. 2015, Table 1): {info.paper_flops_g:g}×10⁹ FLOPs — "

@@ -168,7 +168,7 @@ def _plots(arch: Architecture) -> str:
 
 
 def _receptive(arch: Architecture) -> str:
-    spatial = len(arch.input_shape) - 2
+    spatial = arch.spatial_dims
     if spatial == 0:
         return "<p>The model reads vectors: every layer sees the whole input.</p>"
     unit, things = units(spatial)

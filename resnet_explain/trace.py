@@ -204,6 +204,9 @@ class Trace:
     # Parameters the forward computed with that the model does not register (a module kept
     # in a plain list): the module running, and each parameter's shape.
     stray_parameters: list[tuple[str, tuple[int, ...]]] = field(default_factory=list)
+    # The forward adds the input's channel axis (``x.unsqueeze(1)``): set by ``explain``
+    # where it read the size as N×L (channelaxis.py).
+    channel_axis_added: bool = False
 
 
 class _Recorder(TorchFunctionMode):

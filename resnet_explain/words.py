@@ -31,6 +31,15 @@ def count(number: int, noun: str) -> str:
 #: names them (N, C, L for Conv1d; N, C, H, W; N, C, D, H, W for Conv3d).
 AXES = {1: ("L",), 2: ("H", "W"), 3: ("D", "H", "W")}
 
+#: What one input with 1, 2 or 3 spatial dimensions is called (a video or a volume: a clip).
+ITEMS = {1: "signal", 2: "image", 3: "clip"}
+
+
+def letters(spatial: int) -> str:
+    """The spatial axes of an input as a size spells them: ``"H×W"``, ``"L"``, ``""``."""
+    return "×".join(AXES.get(spatial, ()))
+
+
 #: What one line of positions across each axis is called: the rows of an image are along H.
 LINES = {"L": "sample", "H": "row", "W": "column", "D": "plane"}
 

@@ -370,6 +370,25 @@ The three channels are there, in the wrong place. PyTorch's layers read channels
 (N × C × H × W), so a NumPy image becomes a tensor with
 `torch.from_numpy(image).permute(2, 0, 1)`; torchvision's `ToTensor()` does the same."""),
     ("md", """\
+Some networks add the channel axis themselves: a digit classifier fed the 28 × 28 arrays of
+a batch as they come, N × H × W, starts its forward with `x.unsqueeze(1)`. Give its size as
+the batch arrives. `explain` reads a size the usual way first (here: one image of 8
+channels); where that forward fails and the other reading gives every convolution a batch,
+the note under the card says which reading it used:"""),
+    ("code", """\
+class DigitNet(nn.Module):
+    def __init__(self):
+        super().__init__()
+        self.conv = nn.Conv2d(1, 16, 3, padding=1)
+        self.fc = nn.Linear(16 * 28 * 28, 10)
+
+    def forward(self, x):  # x: N × 28 × 28
+        x = self.conv(x.unsqueeze(1)).relu()
+        return self.fc(x.flatten(1))
+
+
+explain(DigitNet(), input_size=(8, 28, 28))"""),
+    ("md", """\
 ## 9. A checkpoint: the weights, not the forward
 
 After training, a network is kept as a file of weights: `torch.save(model.state_dict(),

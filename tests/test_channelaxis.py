@@ -16,6 +16,8 @@ from torch import nn
 
 from resnet_explain import explain
 from resnet_explain.errors import TraceFailure
+from resnet_explain.paper.table1 import build as build_table1
+from resnet_explain.plots import data as plot_data
 
 ROOT = Path(__file__).resolve().parents[1]
 
@@ -88,6 +90,24 @@ def test_a_batch_of_signals_without_channels_is_read_as_one(size):
         "(unbatched) or 3D (batched) input to conv1d, but got input of size: "
         "[1, 1, 8, 16000]")
     assert arch.to_dict()["input_shape"] == [8, 16000]
+    assert arch.to_dict()["channel_axis_added"] is True
+
+
+def test_the_views_read_the_map_the_layers_see():
+    arch = explain(Waveform(), (8, 16000))
+    assert arch.input_map == (8, 1, 16000) and arch.spatial_dims == 1
+    # Receptive fields by hand: a kernel of 80, stride 4; then 3 taps 4 samples apart.
+    stem, body = arch.layer("stem").receptive_field, arch.layer("body").receptive_field
+    assert (stem.size, stem.jump) == ((80,), (4,))
+    assert (body.size, body.jump) == ((80 + 2 * 4,), (4,))
+    assert arch.layer("pool").receptive_field.size == (16000,)
+    assert "Shapes are C×L of one signal" in arch._repr_html_()
+    assert build_table1([(arch, None)]).columns[0].input_size == "16000"
+    series = plot_data.receptive_field(arch)
+    assert (series.input_size, series.unit, series.size) == (16000, "samples", [80, 88, 88])
+    # A model fed a channel first is unchanged: no added axis, the same map.
+    plain = explain(nn.Sequential(nn.Conv1d(1, 4, 3)), (1, 16000))
+    assert not plain.channel_axis_added and plain.input_map == plain.input_shape
 
 
 def test_images_without_a_channel_axis_too():

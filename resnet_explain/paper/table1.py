@@ -148,7 +148,7 @@ def _column(arch: Architecture) -> Column:
     found = layout(arch)
     title = f"{arch.plain_depth}-layer" + (f" ({found})" if found else "")
     return Column(model=arch.model, title=title, layout=found,
-                  input_size="×".join(map(str, arch.input_shape[2:]))
+                  input_size="×".join(map(str, arch.input_map[2:]))
                   or f"{arch.input_shape[1]} features")
 
 
@@ -219,7 +219,7 @@ def _output_size(arch: Architecture, stage: Stage) -> str:
         maps = [arch.layers[i].output_shape for i in stage.layers
                 if len(arch.layers[i].output_shape) > 2]
         # Without a map in the head, the global pool's 1×1 (1 for a signal, none for vectors)
-        return "×".join(map(str, maps[-1][2:] if maps else [1] * (len(arch.input_shape) - 2)))
+        return "×".join(map(str, maps[-1][2:] if maps else [1] * arch.spatial_dims))
     shape = stage.output_shape or ()
     return "×".join(map(str, shape[2:])) if len(shape) > 2 else ""
 

@@ -96,9 +96,9 @@ def receptive_field(arch: Architecture) -> FieldSeries:
         size=[layer.receptive_field.size[0] for layer in local],
         jump=[layer.receptive_field.jump[0] for layer in local],
         stages=[layer.stage for layer in local],
-        input_size=arch.input_shape[2] if len(arch.input_shape) > 2 else 0,
+        input_size=arch.input_map[2] if arch.spatial_dims else 0,
         whole_input=[layer.name for layer in path if layer.receptive_field.whole_input],
-        unit=units(len(arch.input_shape) - 2)[0],
+        unit=units(arch.spatial_dims)[0],
     )
 
 
@@ -117,7 +117,7 @@ def model_points(archs: list[Architecture]) -> list[ModelPoint]:
 
     return [ModelPoint(model=a.model, depth=a.plain_depth, params=a.total_params,
                        macs=a.macs // a.batch_size, layout=layout(a),
-                       image="×".join(map(str, a.input_shape[2:]))) for a in archs]
+                       image="×".join(map(str, a.input_map[2:]))) for a in archs]
 
 
 def stage_names(archs: list[Architecture]) -> list[str]:

@@ -16,6 +16,9 @@ Top level:
   not raise it.
 - `model` — the model's name (zoo name, spec or class name).
 - `input_shape` — the traced input, batch first: `[1, 3, 224, 224]`.
+- `channel_axis_added` — `true` where the forward adds the input's channel axis itself
+  (`x.unsqueeze(1)`): `input_shape` is then N×L or N×H×W (`[8, 16000]`), and the layers see
+  N×1×L. `false` for every other model.
 - `output_shape` — shape of the model's output: `[1, 1000]`.
 - `output_shapes` — shapes of every tensor the forward returns, in the order it returns them
   (a feature pyramid's maps, logits and features): `[[1, 1000]]` for one output.
@@ -315,6 +318,7 @@ def _head(arch: Architecture) -> dict[str, Any]:
         "schema_version": SCHEMA_VERSION,
         "model": arch.model,
         "input_shape": list(arch.input_shape),
+        "channel_axis_added": arch.channel_axis_added,
         "output_shape": list(arch.output_shape),
         "output_shapes": [list(shape) for shape in arch.output_shapes],
         "output_layers": list(arch.output_layers),

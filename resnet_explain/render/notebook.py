@@ -40,6 +40,7 @@ from collections.abc import Iterable, Sequence
 from html import escape
 from typing import TYPE_CHECKING
 
+from ..words import ITEMS, letters
 from . import numbers as fmt
 from .rows import explanation, formula_cell, params_cell, totals
 
@@ -414,8 +415,8 @@ _LEGEND = ("Stage → block → layer; click a block to open it. Shapes are {sha
            "Shortcut line: solid = identity, dashed = projection (1×1 conv), "
            "dotted = option A (zero-padded). # = weighted layer counted in the depth.")
 # What the shapes are, by the input's number of spatial dimensions (an image has two).
-_SHAPES = {0: "F of one sample (its features)", 1: "C×L of one signal",
-           2: "C×H×W of one image", 3: "C×D×H×W of one clip"}
+_SHAPES = {0: "F of one sample (its features)",
+           **{n: f"C×{letters(n)} of one {item}" for n, item in ITEMS.items()}}
 
 
 def _root(inner: str) -> str:
@@ -427,7 +428,7 @@ def architecture_html(arch: Architecture, fold_after: int | None = FOLD_AFTER) -
     """The card and the collapsible tree of ``arch``; ``fold_after=None`` folds nothing."""
     numbers = depth_numbers(arch)
     first_call = _first_call_params(arch)
-    shape = _SHAPES.get(len(arch.input_shape) - 2, "C×… of one input")
+    shape = _SHAPES.get(arch.spatial_dims, "C×… of one input")
     parts = [_card(arch), _div(f"{_DIM};font-size:12px;margin:0 0 2px 0",
                                _e(_LEGEND.format(shape=shape)))]
     covered: set[int] = set()
