@@ -79,7 +79,7 @@ def explain(model: Any, input_size: str | Sequence[int] | torch.Tensor | None = 
         with noting_prints() as printed:
             try:
                 traced, lazy_note = _traced(module, shape)
-            except TraceFailure as failure:
+            except (TraceFailure, NotInitialised) as failure:  # the latter: a lazy copy's
                 if reread is None:
                     raise
                 traced, lazy_note = _reread(module, reread, spatial, failure)
@@ -114,7 +114,7 @@ def _traced(module: Any, shape: tuple[int, ...]) -> tuple[Any, str | None]:
 
 
 def _reread(module: Any, shape: tuple[int, ...], spatial: int,
-            failure: TraceFailure) -> tuple[Any, str | None]:
+            failure: TraceFailure | NotInitialised) -> tuple[Any, str | None]:
     """The trace on ``shape``, the size read without a channel axis, if the forward adds
     that axis itself; else the usual reading's ``failure`` stands. Where that failure shows
     the forward adding the axis, the new reading's own failure is the one to tell (an input
@@ -123,8 +123,8 @@ def _reread(module: Any, shape: tuple[int, ...], spatial: int,
 
     try:
         traced = _traced(module, shape)
-    except TraceFailure as second:
-        if failure.adds_axis:
+    except (TraceFailure, NotInitialised) as second:
+        if isinstance(failure, TraceFailure) and failure.adds_axis:
             raise second from second.__cause__
         raise failure from failure.__cause__
     if not adds_channel_axis(traced[0], spatial):

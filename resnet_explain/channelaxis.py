@@ -26,7 +26,7 @@ from .architecture import CONV, MODEL_INPUT
 from .words import ITEMS, letters, units
 
 if TYPE_CHECKING:
-    from .errors import TraceFailure
+    from .errors import UserError
     from .trace import Call, Trace
 
 Shape = tuple[int, ...]
@@ -48,7 +48,7 @@ def adds_channel_axis(trace: Trace, spatial: int) -> bool:
 
 
 def reading_note(shape: Shape, spatial: int, calls: Sequence[Call],
-                 failure: TraceFailure) -> str:
+                 failure: UserError) -> str:
     """Which reading of the size was used, and why the usual one was not (the error the
     usual reading met, in PyTorch's words)."""
     size = "×".join(map(str, shape))
@@ -61,7 +61,7 @@ def reading_note(shape: Shape, spatial: int, calls: Sequence[Call],
     return (f"The input size {size} was read as N×{axes}: {shape[0]} {item}"
             f"{'' if shape[0] == 1 else 's'} of {sides} {units(spatial)[1]}, without a channel "
             f"axis, which the forward adds itself{adds}. Read as C×{axes} (one {item} of "
-            f"{shape[0]} channels), the forward fails with {failure.said}")
+            f"{shape[0]} channels), the forward fails with {failure.said or failure.problem}")
 
 
 def axis_added(name: str, received: Shape, rank: int) -> str | None:

@@ -80,10 +80,12 @@ class UserError(Exception):
     """A mistake in what the user asked for or in the user's model (not a bug of ours).
 
     ``problem`` says what is wrong (it may quote the user's own error message verbatim);
-    ``fix`` says what to do and may hold :data:`WORDS` placeholders.
+    ``fix`` says what to do and may hold :data:`WORDS` placeholders; ``said``, where the
+    user's code raised, is that error's own first line (``RuntimeError: …``).
     """
 
     exit_code = 2
+    said: str = ""
 
     def __init__(self, problem: str, fix: str = "") -> None:
         self.problem = problem
@@ -133,11 +135,10 @@ class NotInitialised(CannotTrace):
 
 class TraceFailure(UserError):
     """The user's code raised while the model was built or traced: their error, and where.
-    ``said`` is the error's own first line (PyTorch's words, with the real batch);
-    ``adds_axis``: the first convolution received an axis the forward added to the input
+    ``said`` quotes PyTorch's words with the real batch; ``adds_axis``: the first
+    convolution received an axis the forward added to the input
     (:mod:`resnet_explain.channelaxis`)."""
 
-    said: str = ""
     adds_axis: bool = False
 
     @classmethod

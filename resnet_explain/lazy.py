@@ -71,10 +71,12 @@ def initialised_copy(model: nn.Module, input_shape: tuple[int, ...],
             module.training = training
     if _lazy(twin):
         said = f"{type(failure).__name__}: {failure}"
-        raise _because(refused, (
+        refusal = _because(refused, (
             f"an empty batch cannot run a copy of it ({said}), nor can a real one of this "
             f"size ({math.prod(input_shape):,} values, over {_REAL_LIMIT:,})") if too_large
             else f"a copy could not run its forward ({said})")
+        refusal.said = said.strip().splitlines()[0]
+        raise refusal
     return twin
 
 

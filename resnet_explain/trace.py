@@ -682,7 +682,7 @@ def trace(model: nn.Module, input_shape: tuple[int, ...]) -> Trace:
     named_modules = list(model.named_modules())
     params, buffers = _own_tensors(named_modules)
     state = {**params, **buffers}
-    _refuse(named_modules, state)
+    _refuse(named_modules, state, input_shape)
     _refuse_inputs(model)
     sample = next(iter(state.values()), torch.empty(0))
     dtype = sample.dtype if sample.is_floating_point() else torch.get_default_dtype()
@@ -724,7 +724,8 @@ def trace(model: nn.Module, input_shape: tuple[int, ...]) -> Trace:
         snapshot.restore()
 
 
-def _refuse(named_modules: list[tuple[str, nn.Module]], state: dict[str, torch.Tensor]) -> None:
+def _refuse(named_modules: list[tuple[str, nn.Module]], state: dict[str, torch.Tensor],
+            input_shape: tuple[int, ...]) -> None:
     """Models the tracer must not run: TorchScript (hooks and function modes do not reach
     inside it), quantized layers (their weights are packed outside the parameters, so every
     count and the depth would leave them out) and lazy modules whose parameters have no shape
@@ -750,7 +751,8 @@ def _refuse(named_modules: list[tuple[str, nn.Module]], state: dict[str, torch.T
         raise NotInitialised(
             f"the model has lazy modules that are not initialised yet ({missing[0]} has no "
             "shape)",
-            "Run one real batch through it first, e.g. model(torch.randn(1, 3, 224, 224)), "
+            "Run one real batch through it first, e.g. "
+            f"model(torch.randn({', '.join(map(str, input_shape))})), "
             "so that PyTorch fixes their shapes; the tool does not initialise your model",
             names=missing)
 

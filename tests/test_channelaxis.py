@@ -188,3 +188,27 @@ def test_the_command_line_reads_it_too(tmp_path):
         env={"PYTHONPATH": str(ROOT), "PATH": ""})
     assert failed.returncode == 2 and "Traceback" not in failed.stderr
     assert failed.stderr.strip().endswith("give --input 8x16000")
+
+
+def test_a_lazy_model_that_adds_the_axis_is_read_so_on_a_copy_and_stays_lazy():
+    class LazyWaveform(nn.Module):
+        def __init__(self) -> None:
+            super().__init__()
+            self.stem = nn.LazyConv1d(4, 3)
+            self.pool = nn.AdaptiveAvgPool1d(1)
+            self.fc = nn.LazyLinear(5)
+
+        def forward(self, x: torch.Tensor) -> torch.Tensor:
+            return self.fc(self.pool(self.stem(x.unsqueeze(1))).flatten(1))
+
+    model = LazyWaveform()
+    arch = explain(model, (8, 16000))
+    assert (arch.input_shape, arch.output_shape) == ((8, 16000), (8, 5))
+    assert arch.layer("stem").input_shape == (8, 1, 16000)
+    assert arch.notes[0].startswith("The input size 8×16000 was read as N×L")
+    assert "traced on a copy" in arch.notes[1]
+    assert isinstance(model.stem.weight, nn.parameter.UninitializedParameter)
+    # Its parameters as PyTorch counts them once a batch of that shape has run.
+    model(torch.zeros(8, 16000))
+    assert arch.total_params == sum(p.numel() for p in model.parameters())
+

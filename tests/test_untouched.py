@@ -265,7 +265,8 @@ def test_a_lazy_model_that_cannot_be_copied_is_refused_and_not_materialised():
     message = str(caught.value)
     assert "lazy modules that are not initialised yet (0.weight has no shape), and no copy " \
            "could be made (TypeError: cannot pickle '_thread.lock' object)" in message
-    assert "Run one real batch through it first" in message
+    # The example batch is the size asked for, not an ImageNet image.
+    assert "Run one real batch through it first, e.g. model(torch.randn(1, 3, 8, 8))" in message
     assert _lazy_state(model) == before
 
 
