@@ -18,7 +18,10 @@ from .errors import BadInputSize
 from .words import AXES, count
 
 _LARGEST = 2**60  # PyTorch counts bytes in a signed 64-bit integer: 2⁶³ bytes of float64
-_SEPARATORS = re.compile(r"[x×X,\s]+")
+# Between the numbers: x, ×, commas, spaces, and the brackets of a shape copied as printed
+# (``[1, 3, 224, 224]`` from a table, ``(3, 224, 224)`` from code); ``torch.Size`` too.
+_SEPARATORS = re.compile(r"[x×X,\s\[\]()]+")
+_SIZE_PREFIX = re.compile(r"^\s*torch\.Size\s*(?=\()")
 
 
 #: The letters of each number of spatial dimensions (after C×), and an example size with 3
@@ -30,7 +33,9 @@ LAYOUTS = {n: ("".join(f"×{axis}" for axis in AXES.get(n, ())), example)
 
 def parse_input_size(value: str | int | Sequence[int], spatial: int = 2,
                      channels: int | None = None) -> tuple[int, ...]:
-    """``"3x224x224"`` → ``(1, 3, 224, 224)``; ``"8x3x224x224"`` keeps the batch of 8.
+    """``"3x224x224"`` → ``(1, 3, 224, 224)``; ``"8x3x224x224"`` keeps the batch of 8, and so
+    do ``"8,3,224,224"``, ``"[8, 3, 224, 224]"`` and ``"torch.Size([8, 3, 224, 224])"`` (a shape
+    copied as the tool or PyTorch prints it).
 
     A size without a batch gets a batch of one, as torchinfo's ``input_size`` does.
     ``spatial`` is the model's number of spatial dimensions (:data:`LAYOUTS`), ``channels``
@@ -68,7 +73,7 @@ def _split(value: str | int | Sequence[int]) -> tuple[str, list[str]]:
     if isinstance(value, int):  # explain(model, 224): one number is not a size
         value = (value,)
     text = value if isinstance(value, str) else "x".join(str(v) for v in value)
-    return text, [p for p in _SEPARATORS.split(text.strip()) if p]
+    return text, [p for p in _SEPARATORS.split(_SIZE_PREFIX.sub("", text)) if p]
 
 
 def numbers_given(value: str | int | Sequence[int]) -> tuple[int, ...]:
