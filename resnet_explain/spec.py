@@ -18,6 +18,7 @@ import importlib
 import importlib.util
 import inspect
 import os
+import re
 import sys
 from collections.abc import Iterator
 from dataclasses import dataclass, field, replace
@@ -60,7 +61,7 @@ def resolve(spec: str, shortcut: str | None = None, num_classes: int | None = No
         if _is_file(spec):
             raise ModelNotFound(f"no such file: {spec}",
                                 "Check the path (relative to the current directory)")
-        near = zoo.nearest(spec)
+        near = zoo.nearest(spec) or _with_colon(spec)
         hint = f"Did you mean {near!r}? " if near else ""
         raise ModelNotFound(
             f"unknown model {spec!r}",
@@ -209,6 +210,17 @@ def _signature(obj: Any) -> str:
         return str(inspect.signature(obj))
     except (TypeError, ValueError):
         return "(...)"
+
+
+# ``torchvision.models.resnet50`` as Python spells the path: module, a dot, callable.
+_DOTTED = re.compile(r"([A-Za-z_]\w*(?:\.[A-Za-z_]\w*)*)\.([A-Za-z_]\w*(?:\(.*\))?)")
+
+
+def _with_colon(spec: str) -> str | None:
+    """A dotted Python path written as a spec: the module and its callable, a colon between
+    them (``torchvision.models:resnet50``)."""
+    match = _DOTTED.fullmatch(spec)
+    return f"{match[1]}:{match[2]}" if match else None
 
 
 def _is_file(where: str) -> bool:

@@ -107,3 +107,20 @@ def test_a_file_without_a_callable_lists_what_it_defines_models_built_at_import_
         assert str(caught.value).endswith(
             "Name one of the callables it defines: broken, build, net")
     assert explain(f"{tmp_path / 'net.py'}:net", (3, 8, 8)).output_shape == (1, 10)
+
+
+@pytest.mark.parametrize(("spec", "meant"), [
+    ("torchvision.models.resnet50", "torchvision.models:resnet50"),
+    ("tests.toy_models.build_student", "tests.toy_models:build_student"),
+    ("timm.create_model('resnet50')", "timm:create_model('resnet50')"),
+])
+def test_a_python_path_with_a_dot_for_the_colon_is_told_the_spec_it_meant(spec, meant):
+    with pytest.raises(ModelNotFound) as caught:
+        explain(spec)
+    assert f"unknown model {spec!r}. Did you mean {meant!r}?" in str(caught.value)
+
+
+def test_the_spec_it_suggests_is_one_that_works():
+    with pytest.raises(ModelNotFound, match=r"Did you mean 'tests\.toy_models:build_student'"):
+        explain("tests.toy_models.build_student", (3, 16, 16))
+    assert explain("tests.toy_models:build_student", (3, 16, 16)).total_params > 0
