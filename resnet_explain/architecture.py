@@ -19,6 +19,7 @@ Conventions
 
 from __future__ import annotations
 
+import difflib
 from dataclasses import dataclass, field
 from enum import StrEnum
 from typing import TYPE_CHECKING, Any
@@ -441,11 +442,24 @@ class Architecture:
         return [layer for layer in self.layers if layer.size_checks and not layer.formula_ok]
 
     def layer(self, name: str, call: int = 0) -> Layer:
-        """The ``call``-th call of the layer named ``name``."""
+        """The ``call``-th call of the layer named ``name`` (a module called twice, a shared
+        ReLU, has calls 0 and 1); the error names the calls it has, or names like it."""
+        calls: set[int] = set()
         for layer in self.layers:
-            if layer.name == name and layer.call == call:
-                return layer
-        raise KeyError(f"no layer named {name!r} (call {call})")
+            if layer.name == name:
+                if layer.call == call:
+                    return layer
+                calls.add(layer.call)
+        if calls:
+            runs = max(calls) + 1
+            has = "call 0 only" if runs == 1 else f"calls 0 to {runs - 1}"
+            raise KeyError(f"{name} runs {'once' if runs == 1 else f'{runs} times'}, so it "
+                           f"has {has}, not call {call}")
+        names = list(dict.fromkeys(layer.name for layer in self.layers))
+        near = difflib.get_close_matches(name, names, n=3, cutoff=0.6)
+        hint = f"; did you mean {', '.join(map(repr, near))}?" if near else \
+            f"; layers are e.g. {', '.join(names[:4])}"
+        raise KeyError(f"no layer named {name!r}{hint}")
 
     def block_runs(self) -> list[list[Block]]:
         """The blocks in order, grouped into runs of identical consecutive blocks."""

@@ -408,3 +408,25 @@ def test_a_failed_call_is_asked_again_only_while_its_input_is_small():
     assert str(_ask_again(layer, (small,), {})) == "shapes do not fit"
     assert _ask_again(layer, (large,), {}) is None
     assert ran == [(1, 1, _ASK_LIMIT)]
+
+
+def test_asking_for_a_layer_that_is_not_there_names_what_is():
+    model = build("resnet18")
+    arch = explain(model, (1, 3, 64, 64))
+    # How often the stem's ReLU module runs in a real forward: the calls it has.
+    runs = []
+    handle = model.relu.register_forward_hook(lambda *_: runs.append(1))
+    with torch.no_grad():
+        model.eval()(torch.zeros(1, 3, 64, 64))
+    handle.remove()
+    assert arch.layer("relu", call=len(runs) - 1).name == "relu"
+    with pytest.raises(KeyError) as caught:
+        arch.layer("relu", call=len(runs))
+    said = "once, so it has call 0 only" if len(runs) == 1 else \
+        f"{len(runs)} times, so it has calls 0 to {len(runs) - 1}"
+    assert caught.value.args[0] == f"relu runs {said}, not call {len(runs)}"
+    with pytest.raises(KeyError, match=r"no layer named 'layer1\.0\.conv'; did you mean "
+                                       r"'layer1\.0\.conv\d', 'layer1\.0\.conv\d'"):
+        arch.layer("layer1.0.conv")
+    with pytest.raises(KeyError, match=r"no layer named 'zzz'; layers are e\.g\. conv1, bn1"):
+        arch.layer("zzz")
