@@ -450,11 +450,13 @@ class Architecture:
                 if layer.call == call:
                     return layer
                 calls.add(layer.call)
-        if calls:
+        if calls:  # counted from 0 here, from 1 in the tables ("(call 2)" is call=1)
             runs = max(calls) + 1
-            has = "call 0 only" if runs == 1 else f"calls 0 to {runs - 1}"
-            raise KeyError(f"{name} runs {'once' if runs == 1 else f'{runs} times'}, so it "
-                           f"has {has}, not call {call}")
+            has = "it is call=0" if runs == 1 else (
+                f"call=0 to call={runs - 1}, counted from 0 (a table's \"(call {runs})\" "
+                f"is call={runs - 1})")
+            raise KeyError(f"{name} runs {'once' if runs == 1 else f'{runs} times'}: {has}; "
+                           f"not call={call}")
         names = list(dict.fromkeys(layer.name for layer in self.layers))
         near = difflib.get_close_matches(name, names, n=3, cutoff=0.6)
         hint = f"; did you mean {', '.join(map(repr, near))}?" if near else \

@@ -422,9 +422,14 @@ def test_asking_for_a_layer_that_is_not_there_names_what_is():
     assert arch.layer("relu", call=len(runs) - 1).name == "relu"
     with pytest.raises(KeyError) as caught:
         arch.layer("relu", call=len(runs))
-    said = "once, so it has call 0 only" if len(runs) == 1 else \
-        f"{len(runs)} times, so it has calls 0 to {len(runs) - 1}"
-    assert caught.value.args[0] == f"relu runs {said}, not call {len(runs)}"
+    said = "once: it is call=0" if len(runs) == 1 else (
+        f"{len(runs)} times: call=0 to call={len(runs) - 1}, counted from 0 (a table's "
+        f"\"(call {len(runs)})\" is call={len(runs) - 1})")
+    assert caught.value.args[0] == f"relu runs {said}; not call={len(runs)}"
+    # A table counts calls from 1: its "(call 2)" is the layer's call=1.
+    twice = [layer for layer in explain(build("resnet18"), (1, 3, 64, 64)).layers
+             if layer.call == 1]
+    assert twice and all("(call 2)" in repr(layer) for layer in twice)
     with pytest.raises(KeyError, match=r"no layer named 'layer1\.0\.conv'; did you mean "
                                        r"'layer1\.0\.conv\d', 'layer1\.0\.conv\d'"):
         arch.layer("layer1.0.conv")
