@@ -26,6 +26,7 @@ from pathlib import Path
 from typing import Any
 
 from .errors import ModelNotFound, NotAModule, TraceFailure, UserError, user_location
+from .hfconfig import from_folder, is_model_folder
 from .weightsfile import WEIGHT_SUFFIXES, the_fit
 from .weightsfile import read as read_weights
 from .words import a_or_an
@@ -46,6 +47,8 @@ def resolve(spec: str, shortcut: str | None = None, num_classes: int | None = No
     shortcut option or that many outputs; any other spec is refused with them."""
     from . import zoo
 
+    if spec not in zoo.MODEL_NAMES and is_model_folder(Path(spec)):
+        return _from_config(Path(spec), shortcut, num_classes)
     if spec not in zoo.MODEL_NAMES and _is_weights(spec):
         return _from_weights(spec, shortcut, num_classes)
     if ":" not in spec:
@@ -89,6 +92,14 @@ def _in_folder(folder: Path) -> str:
     more = f" (or one of {len(files) - 3} more)" if len(files) > 3 else ""
     return (f"Give a file in it: {named}{more}" if files else
             "Give a weights file (.pth, .bin, .safetensors) or file.py:callable")
+
+
+def _from_config(path: Path, shortcut: str | None, num_classes: int | None) -> Resolved:
+    """A Hugging Face model folder, built from its config (:mod:`resnet_explain.hfconfig`)."""
+    zoo_only(shortcut, num_classes, "a {what} applies to zoo models only: the folder's "
+             "config decides it", "Drop {option}")
+    module, name, default, note = from_folder(path)
+    return Resolved(module, name, default, notes=[note])
 
 
 def _is_weights(spec: str) -> bool:

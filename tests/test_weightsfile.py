@@ -208,10 +208,11 @@ def test_torchscript_onnx_and_other_files_are_named_for_what_they_are(tmp_path):
 
 
 def test_a_folder_is_told_which_of_its_files_to_give(tmp_path):
-    # A downloaded model's folder: weights files are named first, then the code.
+    # A folder without a model config (a training run's): weights files are named first,
+    # then the code. A Hugging Face folder, with its config.json, is test_hfconfig.py's.
     download = tmp_path / "resnet-50"
     download.mkdir()
-    for name in ("config.json", "model.safetensors", "convert.py", "pytorch_model.bin"):
+    for name in ("notes.json", "model.safetensors", "convert.py", "pytorch_model.bin"):
         (download / name).write_text("")
     with pytest.raises(ModelNotFound) as refused:
         explain(str(download))

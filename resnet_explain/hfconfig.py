@@ -1,0 +1,94 @@
+"""A Hugging Face model folder: the architecture its ``config.json`` describes.
+
+A model downloaded from the Hugging Face Hub (``huggingface-cli download microsoft/resnet-50
+--local-dir resnet-50``) is a folder: ``config.json`` (the architecture's hyperparameters:
+``depths``, ``hidden_sizes``, ``layer_type`` …) beside the weights (``model.safetensors``).
+The weights' names are transformers' own (``resnet.encoder.stages.0.layers.0…``), which fit
+no zoo model; the config says everything the architecture is. So the model is built as
+transformers builds it, from the config alone — the class its ``architectures`` names, else
+``AutoModel`` — with fresh weights: shapes, depth, parameters and multiply-adds do not
+depend on the trained values, and the weights file is never opened.
+
+transformers is needed for this and only for this: it is imported here, when a folder with
+a ``config.json`` is given, and nowhere else. Nothing is downloaded (``local_files_only``),
+and a config whose model needs code from the folder itself (``auto_map``, transformers'
+``trust_remote_code``) is refused rather than run: that code is the user's to name, as
+``file.py:callable``.
+"""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+from typing import Any
+
+from .errors import ModelNotFound, TraceFailure
+
+CONFIG = "config.json"
+
+
+def is_model_folder(path: Path) -> bool:
+    """A folder with a ``config.json``, or that file itself."""
+    return (path.is_dir() and (path / CONFIG).is_file()) or (
+        path.name == CONFIG and path.is_file())
+
+
+def from_folder(path: Path) -> tuple[Any, str, tuple[int, ...], str]:
+    """The model a Hugging Face folder's config describes, its label (the folder's name and
+    the class), its default input (C, H, W: the config's ``num_channels`` and
+    ``image_size``, else 3×224×224) and the note that says how it was built."""
+    folder = path if path.is_dir() else path.parent
+    config_file = folder / CONFIG
+    try:
+        data = json.loads(config_file.read_text(encoding="utf-8"))
+    except (OSError, ValueError) as error:
+        raise ModelNotFound(f"{config_file} cannot be read as a model config ({error})",
+                            "Give a weights file or file.py:callable") from None
+    model_type = data.get("model_type") if isinstance(data, dict) else None
+    if not isinstance(model_type, str):
+        raise ModelNotFound(f"{config_file} has no model_type: it is not a Hugging Face "
+                            "model config", "Give a weights file or file.py:callable")
+    if data.get("auto_map"):
+        raise ModelNotFound(
+            f"{folder} is a Hugging Face model whose code is in the folder itself (auto_map "
+            f"in {CONFIG}), which the tool does not run on its own",
+            f"Give that code as {folder}/file.py:callable")
+    try:
+        import transformers
+    except ImportError:
+        raise ModelNotFound(
+            f"{folder} is a Hugging Face model folder (model_type {model_type!r}); building "
+            f"it from its {CONFIG} needs transformers",
+            "pip install transformers, or give a weights file or file.py:callable") from None
+    model, built = _build(transformers, folder, model_type)
+    size = getattr(model.config, "image_size", 224)
+    side = tuple(size) if isinstance(size, (list, tuple)) else (size, size)
+    channels = getattr(model.config, "num_channels", 3)
+    note = (f"Built from {config_file} with transformers {transformers.__version__} "
+            f"({built}, model_type {model_type!r}), with fresh weights: the folder's weights "
+            "are not read, and shapes, depth, parameters and multiply-adds do not depend on "
+            "them")
+    return model, f"{folder.name} ({built})", (int(channels), *map(int, side)), note
+
+
+def _build(transformers: Any, folder: Path, model_type: str) -> tuple[Any, str]:
+    """The model and the name of its class: the config's first ``architectures`` entry if
+    transformers has it, else the base model ``AutoModel`` maps the config to."""
+    try:
+        config = transformers.AutoConfig.from_pretrained(str(folder), local_files_only=True)
+    except (ValueError, KeyError, OSError) as error:
+        said = str(error).strip().splitlines()[0] if str(error).strip() else ""
+        raise ModelNotFound(
+            f"transformers {transformers.__version__} cannot read {folder / CONFIG} "
+            f"(model_type {model_type!r}: {type(error).__name__}: {said})",
+            "Upgrade transformers (pip install -U transformers), or give file.py:callable"
+        ) from None
+    names = [name for name in (config.architectures or []) if hasattr(transformers, name)]
+    try:
+        if names:
+            return getattr(transformers, names[0])(config), names[0]
+        model = transformers.AutoModel.from_config(config)
+    except Exception as error:  # the model's own __init__ refused its config
+        raise TraceFailure.from_exception(error, {}, during=f"building {folder.name} from "
+                                          f"its {CONFIG}", fix="Check the config") from error
+    return model, type(model).__name__

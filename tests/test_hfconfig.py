@@ -1,0 +1,139 @@
+"""A Hugging Face model folder is explained from its config.json: the model transformers
+builds from that config, checked against the same model's real forward and PyTorch's own
+parameter count, and against DESIGN.md's ResNet-50 facts."""
+
+from __future__ import annotations
+
+import json
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+import torch
+from torch import nn
+
+from resnet_explain import explain
+from resnet_explain.errors import ModelNotFound, UserError
+
+transformers = pytest.importorskip("transformers")
+
+ROOT = Path(__file__).resolve().parents[1]
+
+
+def _folder(tmp_path: Path, name: str, **config: object) -> Path:
+    """A folder as the Hub gives it: config.json (written by transformers) beside weights
+    that are not a model's (the tool must not open them)."""
+    folder = tmp_path / name
+    transformers.ResNetConfig(**config).save_pretrained(folder)
+    (folder / "model.safetensors").write_bytes(b"not read")
+    return folder
+
+
+def _leaf_outputs(model: nn.Module, size: tuple[int, ...]) -> dict[str, tuple[int, ...]]:
+    seen: dict[str, tuple[int, ...]] = {}
+
+    def keeper(name: str):
+        def hook(_module: nn.Module, _args: tuple, out: torch.Tensor) -> None:
+            seen.setdefault(name, tuple(out.shape))
+        return hook
+
+    handles = [module.register_forward_hook(keeper(name))
+               for name, module in model.named_modules()
+               if name and not list(module.children())]
+    try:
+        with torch.no_grad():
+            model.eval()(torch.zeros(size))
+    finally:
+        for handle in handles:
+            handle.remove()
+    return seen
+
+
+def test_a_resnet50_folder_has_the_papers_numbers(tmp_path):
+    folder = _folder(tmp_path, "resnet-50", architectures=["ResNetForImageClassification"],
+                     num_labels=1000)
+    arch = explain(folder)
+    # DESIGN.md's torchvision resnet50 row: the same v1.5 network under other names.
+    assert (arch.total_params, arch.weighted_layers, arch.shortcut_projections,
+            arch.plain_depth) == (25_557_032, 54, 4, 50)
+    assert arch.depth_formula == "50 = 1 + 3×(3+4+6+3) + 1"
+    assert round(arch.macs / 1e9, 3) == 4.089
+    assert arch.model == "resnet-50 (ResNetForImageClassification)"
+    assert arch.input_shape == (1, 3, 224, 224) and arch.output_shape == (1, 1000)
+    assert arch.notes[-1].startswith(
+        f"Built from {folder}/config.json with transformers {transformers.__version__} "
+        "(ResNetForImageClassification, model_type 'resnet'), with fresh weights: the "
+        "folder's weights are not read")
+    # Its stages keep transformers' module names.
+    assert arch.block("conv3_1").name == "resnet.encoder.stages.1.layers.0"
+
+
+@pytest.mark.parametrize("config", [
+    {"layer_type": "basic", "depths": [2, 2, 2, 2], "hidden_sizes": [64, 128, 256, 512],
+     "architectures": ["ResNetForImageClassification"], "num_labels": 10},
+    {"depths": [1, 1, 2, 1], "hidden_sizes": [32, 64, 128, 256], "embedding_size": 16,
+     "num_channels": 1},
+])
+def test_every_shape_and_count_is_the_built_models(tmp_path, config):
+    folder = _folder(tmp_path, "net", **config)
+    arch = explain(folder / "config.json")  # the file names its folder too
+    model_class = getattr(transformers, (config.get("architectures") or ["ResNetModel"])[0])
+    model = model_class(transformers.ResNetConfig.from_pretrained(folder))
+    assert arch.total_params == sum(p.numel() for p in model.parameters())
+    size = (1, config.get("num_channels", 3), 224, 224)
+    assert arch.input_shape == size
+    real = _leaf_outputs(model, size)
+    traced = {layer.name: layer.output_shape for layer in arch.layers
+              if not layer.is_op and layer.call == 0}
+    assert traced == real
+
+
+def test_a_feature_extractor_config_counts_no_classifier(tmp_path):
+    arch = explain(_folder(tmp_path, "resnet-18", layer_type="basic", depths=[2, 2, 2, 2],
+                           hidden_sizes=[64, 128, 256, 512]))
+    assert arch.depth_formula == "17 = 1 + 2×(2+2+2+2)"  # 18 less the fc it has not
+    assert arch.output_shapes == [(1, 512, 7, 7), (1, 512, 1, 1)]
+
+
+def test_what_cannot_be_built_is_said(tmp_path, monkeypatch):
+    folder = _folder(tmp_path, "resnet", num_labels=3)
+    with pytest.raises(UserError, match=r"^a shortcut option applies to zoo models only: "
+                                        r"the folder's config decides it"):
+        explain(str(folder), shortcut="A")
+    unknown = tmp_path / "unknown"
+    unknown.mkdir()
+    (unknown / "config.json").write_text(json.dumps({"model_type": "no-such-model"}))
+    with pytest.raises(ModelNotFound, match=r"cannot read .*config\.json \(model_type "
+                                            r"'no-such-model'"):
+        explain(str(unknown))
+    remote = tmp_path / "remote"
+    remote.mkdir()
+    (remote / "config.json").write_text(json.dumps(
+        {"model_type": "mine", "auto_map": {"AutoModel": "net.MyModel"}}))
+    with pytest.raises(ModelNotFound, match=r"whose code is in the folder itself .*Give that "
+                                            r"code as .*remote/file\.py:callable"):
+        explain(str(remote))
+    (tmp_path / "bad").mkdir()
+    (tmp_path / "bad" / "config.json").write_text("{not json")
+    with pytest.raises(ModelNotFound, match=r"cannot be read as a model config"):
+        explain(str(tmp_path / "bad"))
+    monkeypatch.setitem(sys.modules, "transformers", None)  # not installed
+    with pytest.raises(ModelNotFound, match=r"is a Hugging Face model folder \(model_type "
+                                            r"'resnet'\); building it from its config\.json "
+                                            r"needs transformers\. pip install transformers"):
+        explain(str(folder))
+
+
+def test_the_folder_is_left_as_it_was_and_the_command_line_reads_it(tmp_path):
+    folder = _folder(tmp_path, "resnet-50", architectures=["ResNetForImageClassification"])
+    before = {path.name: (path.stat().st_mtime_ns, path.read_bytes())
+              for path in folder.iterdir()}
+    done = subprocess.run([sys.executable, "-m", "resnet_explain", "summary", str(folder),
+                           "--format", "json"], cwd=ROOT, capture_output=True, text=True)
+    assert done.returncode == 0, done.stderr
+    data = json.loads(done.stdout)
+    assert data["model"] == "resnet-50 (ResNetForImageClassification)"
+    assert data["plain_depth"] == 50 and data["output_shape"] == [1, 2]
+    assert {path.name: (path.stat().st_mtime_ns, path.read_bytes())
+            for path in folder.iterdir()} == before
