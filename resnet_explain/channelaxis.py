@@ -23,7 +23,7 @@ from collections.abc import Sequence
 from typing import TYPE_CHECKING
 
 from .architecture import CONV, MODEL_INPUT
-from .words import ITEMS, letters, units
+from .words import ITEMS, count, letters, units
 
 if TYPE_CHECKING:
     from .errors import UserError
@@ -61,7 +61,8 @@ def reading_note(shape: Shape, spatial: int, calls: Sequence[Call],
     return (f"The input size {size} was read as N×{axes}: {shape[0]} {item}"
             f"{'' if shape[0] == 1 else 's'} of {sides} {units(spatial)[1]}, without a channel "
             f"axis, which the forward adds itself{adds}. Read as C×{axes} (one {item} of "
-            f"{shape[0]} channels), the forward fails with {failure.said or failure.problem}")
+            f"{count(shape[0], 'channel')}), the forward fails with "
+            f"{failure.said or failure.problem}")
 
 
 def axis_added(name: str, received: Shape, rank: int) -> str | None:

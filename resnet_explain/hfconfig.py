@@ -22,7 +22,7 @@ import json
 from pathlib import Path
 from typing import Any
 
-from .errors import ModelNotFound, TraceFailure
+from .errors import CannotTrace, ModelNotFound, TraceFailure
 
 CONFIG = "config.json"
 
@@ -33,10 +33,11 @@ def is_model_folder(path: Path) -> bool:
         path.name == CONFIG and path.is_file())
 
 
-def from_folder(path: Path) -> tuple[Any, str, tuple[int, ...], str]:
+def from_folder(path: Path) -> tuple[Any, str, tuple[int, ...] | None, str]:
     """The model a Hugging Face folder's config describes, its label (the folder's name and
     the class), its default input (C, H, W: the config's ``num_channels`` and
-    ``image_size``, else 3×224×224) and the note that says how it was built."""
+    ``image_size``, or 224×224; None for a model that does not read images, whose layers
+    then decide, as for any model) and the note that says how it was built."""
     folder = path if path.is_dir() else path.parent
     config_file = folder / CONFIG
     try:
@@ -61,14 +62,20 @@ def from_folder(path: Path) -> tuple[Any, str, tuple[int, ...], str]:
             f"it from its {CONFIG} needs transformers",
             "pip install transformers, or give a weights file or file.py:callable") from None
     model, built = _build(transformers, folder, model_type)
-    size = getattr(model.config, "image_size", 224)
+    if getattr(model, "main_input_name", None) == "input_ids":  # transformers' own word
+        raise CannotTrace(
+            f"{folder} is a Hugging Face text model ({built}, model_type {model_type!r}): it "
+            "reads token ids, not the images or signals the tool traces",
+            "Explain a vision or audio model's folder (ResNet, ConvNeXt, RegNet …)")
+    channels = getattr(model.config, "num_channels", None)
+    size = getattr(model.config, "image_size", None) or 224
     side = tuple(size) if isinstance(size, (list, tuple)) else (size, size)
-    channels = getattr(model.config, "num_channels", 3)
+    default = (int(channels), *map(int, side)) if isinstance(channels, int) else None
     note = (f"Built from {config_file} with transformers {transformers.__version__} "
             f"({built}, model_type {model_type!r}), with fresh weights: the folder's weights "
             "are not read, and shapes, depth, parameters and multiply-adds do not depend on "
             "them")
-    return model, f"{folder.name} ({built})", (int(channels), *map(int, side)), note
+    return model, f"{folder.name} ({built})", default, note
 
 
 def _build(transformers: Any, folder: Path, model_type: str) -> tuple[Any, str]:

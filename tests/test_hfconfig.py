@@ -14,7 +14,7 @@ import torch
 from torch import nn
 
 from resnet_explain import explain
-from resnet_explain.errors import ModelNotFound, UserError
+from resnet_explain.errors import BadInputSize, CannotTrace, ModelNotFound, UserError
 
 transformers = pytest.importorskip("transformers")
 
@@ -137,3 +137,34 @@ def test_the_folder_is_left_as_it_was_and_the_command_line_reads_it(tmp_path):
     assert data["plain_depth"] == 50 and data["output_shape"] == [1, 2]
     assert {path.name: (path.stat().st_mtime_ns, path.read_bytes())
             for path in folder.iterdir()} == before
+
+
+def test_a_text_model_is_refused_and_an_audio_model_reads_samples(tmp_path):
+    text = tmp_path / "bert"
+    transformers.BertConfig(num_hidden_layers=1, hidden_size=32, num_attention_heads=2,
+                            intermediate_size=64,
+                            architectures=["BertForSequenceClassification"]).save_pretrained(text)
+    with pytest.raises(CannotTrace, match=r"is a Hugging Face text model "
+                                          r"\(BertForSequenceClassification, model_type 'bert'\)"
+                                          r": it reads token ids"):
+        explain(text)
+    # wav2vec2 reads raw audio, (N, L), and adds the channel axis itself: a 1-D model with
+    # no default size, read as N×L (channelaxis.py).
+    audio = tmp_path / "wav2vec2"
+    config = transformers.Wav2Vec2Config(
+        num_hidden_layers=1, hidden_size=32, num_attention_heads=2, intermediate_size=64,
+        conv_dim=(16, 16, 16), conv_stride=(5, 2, 2), conv_kernel=(10, 3, 3),
+        num_conv_pos_embeddings=16, architectures=["Wav2Vec2Model"])
+    config.save_pretrained(audio)
+    with pytest.raises(BadInputSize, match=r"is a 1-D model .* no default size"):
+        explain(audio)
+    arch = explain(audio, (2, 16000))
+    model = transformers.Wav2Vec2Model(config).eval()
+    with torch.no_grad():
+        real = model(torch.zeros(2, 16000))
+    assert arch.channel_axis_added and arch.input_shape == (2, 16000)
+    assert arch.output_shapes == [tuple(t.shape) for t in real.to_tuple()]
+    # 799 = ⌊(⌊(⌊(16000 − 10)/5⌋ + 1 − 3)/2⌋ + 1 − 3)/2⌋ + 1, frame by frame.
+    assert arch.output_shape == (2, 799, 32)
+    assert arch.total_params == sum(p.numel() for p in model.parameters())
+
