@@ -58,14 +58,15 @@ examples:
 def _add_model_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument(
         "spec",
-        help="a zoo name (resnet50, see 'list'), pkg.module:callable, path/to/file.py:callable "
-             "or a weights file of a zoo model (model.pth)",
+        help="a zoo name (resnet50, see 'list'), pkg.module:callable, path/to/file.py:callable, "
+             "a weights file of a zoo model (model.pth) or a Hugging Face model folder "
+             "(its config.json; needs transformers)",
     )
     parser.add_argument(
         "--input", "-i", metavar="SIZE", default=None,
         help="input size C×H×W or N×C×H×W, e.g. 3x224x224 (default: the zoo model's own, "
              "else 3x224x224); C×L for a model of Conv1d layers, C×D×H×W for Conv3d, F for "
-             "one without convolutions",
+             "one without convolutions; N×L where the forward adds the channel axis itself",
     )
     parser.add_argument(
         "--shortcut", choices=("A", "B", "C"), default=None,
