@@ -168,3 +168,17 @@ def test_a_text_model_is_refused_and_an_audio_model_reads_samples(tmp_path):
     assert arch.output_shape == (2, 799, 32)
     assert arch.total_params == sum(p.numel() for p in model.parameters())
 
+
+
+def test_transformers_resnet50_is_the_zoos_column_in_table_1(tmp_path):
+    from resnet_explain.paper.table1 import build as table1
+
+    folder = _folder(tmp_path, "resnet-50", architectures=["ResNetForImageClassification"],
+                     num_labels=1000)
+    table = table1([(explain(folder), None), (explain("resnet50"), "resnet50")])
+    assert [column.layout for column in table.columns] == ["v1.5", "v1.5"]
+    rows = {row.name: row for row in table.rows}
+    assert all(row.shared for row in table.rows if row.kind == "stage")
+    assert rows["params"].shared and rows["depth"].shared
+    # Only the zoo's column adds the paper's own figure under the traced FLOPs.
+    assert rows["FLOPs"].cells[0] == rows["FLOPs"].cells[1][:1]
