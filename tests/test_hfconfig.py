@@ -63,8 +63,9 @@ def test_a_resnet50_folder_has_the_papers_numbers(tmp_path):
     assert arch.input_shape == (1, 3, 224, 224) and arch.output_shape == (1, 1000)
     assert arch.notes[-1].startswith(
         f"Built from {folder}/config.json with transformers {transformers.__version__} "
-        "(ResNetForImageClassification, model_type 'resnet'), with fresh weights: the "
-        "folder's weights are not read")
+        "(ResNetForImageClassification, model_type 'resnet') on the meta device: no weights "
+        "are made, the folder's are not read")
+    assert arch.engine == "meta"
     # Its stages keep transformers' module names.
     assert arch.block("conv3_1").name == "resnet.encoder.stages.1.layers.0"
 
