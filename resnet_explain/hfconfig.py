@@ -1,5 +1,10 @@
 """A Hugging Face model folder: the architecture its ``config.json`` describes.
 
+Two libraries publish models on the Hub with a ``config.json``: transformers (its config
+has a ``model_type``) and timm (``timm/resnet50.a1_in1k``: its config names the
+``architecture`` and ``num_classes``, and ``pretrained_cfg`` the input size). Each folder is
+built by its own library, which is imported only then.
+
 A model downloaded from the Hugging Face Hub (``huggingface-cli download microsoft/resnet-50
 --local-dir resnet-50``) is a folder: ``config.json`` (the architecture's hyperparameters:
 ``depths``, ``hidden_sizes``, ``layer_type`` …) beside the weights (``model.safetensors``).
@@ -50,6 +55,9 @@ def from_folder(path: Path) -> tuple[Any, str, tuple[int, ...] | None, str]:
         raise ModelNotFound(f"{config_file} cannot be read as a model config ({error})",
                             "Give a weights file or file.py:callable") from None
     model_type = data.get("model_type") if isinstance(data, dict) else None
+    if model_type is None and isinstance(data, dict) and isinstance(data.get("architecture"),
+                                                                    str):
+        return _from_timm(folder, data)
     if not isinstance(model_type, str):
         raise ModelNotFound(f"{config_file} has no model_type: it is not a Hugging Face "
                             "model config", "Give a weights file or file.py:callable")
@@ -106,3 +114,43 @@ def _build(transformers: Any, folder: Path, model_type: str) -> tuple[Any, str]:
         raise TraceFailure.from_exception(error, {}, during=f"building {folder.name} from "
                                           f"its {CONFIG}", fix="Check the config") from error
     return model, type(model).__name__
+
+
+def _from_timm(folder: Path, data: dict[str, Any]) -> tuple[Any, str, tuple[int, ...] | None,
+                                                               str]:
+    """A timm folder: ``timm.create_model(architecture, num_classes=…, **model_args)``, on
+    the meta device, at the ``pretrained_cfg``'s input size."""
+    architecture = data["architecture"]
+    try:
+        import timm
+    except ImportError:
+        raise ModelNotFound(
+            f"{folder} is a timm model folder ({architecture}); building it from its "
+            f"{CONFIG} needs timm", "pip install timm, or give a weights file or "
+            "file.py:callable") from None
+    import torch
+
+    options = dict(data.get("model_args") or {})
+    if isinstance(data.get("num_classes"), int):
+        options.setdefault("num_classes", data["num_classes"])
+    if not timm.is_model(architecture):
+        raise ModelNotFound(
+            f"timm {timm.__version__} has no model {architecture!r} (the architecture in "
+            f"{folder / CONFIG})", "Upgrade timm (pip install -U timm), or give "
+            "file.py:callable")
+    try:
+        with torch.device("meta"):  # shapes without values: nothing to initialise
+            model = timm.create_model(architecture, pretrained=False, **options)
+    except Exception as error:  # the model refused these options
+        raise TraceFailure.from_exception(error, {}, during=f"building {folder.name} from "
+                                          f"its {CONFIG}", fix="Check the config") from error
+    size = (data.get("pretrained_cfg") or {}).get("input_size")
+    default = tuple(int(v) for v in size) if isinstance(size, list) and len(size) == 3 \
+        else None
+    said = ", ".join(f"{key}={value!r}" for key, value in options.items())
+    note = (f"Built from {folder / CONFIG} with timm {timm.__version__} "
+            f"(timm.create_model({architecture!r}{', ' + said if said else ''})) on the meta "
+            "device: no weights are made, the folder's are not read, and shapes, depth, "
+            "parameters and multiply-adds do not depend on them")
+    return model, f"{folder.name} ({architecture})", default, note
+

@@ -183,3 +183,18 @@ def test_transformers_resnet50_is_the_zoos_column_in_table_1(tmp_path):
     assert rows["params"].shared and rows["depth"].shared
     # Only the zoo's column adds the paper's own figure under the traced FLOPs.
     assert rows["FLOPs"].cells[0] == rows["FLOPs"].cells[1][:1]
+
+
+def test_a_timm_folder_without_timm_says_what_it_needs(tmp_path, monkeypatch):
+    # timm's Hub folders (timm/resnet50.a1_in1k) name the architecture, not a model_type.
+    # Built with timm itself in tests/test_thirdparty.py; here, where timm is missing.
+    folder = tmp_path / "resnet50.a1_in1k"
+    folder.mkdir()
+    (folder / "config.json").write_text(json.dumps(
+        {"architecture": "resnet50", "num_classes": 1000,
+         "pretrained_cfg": {"input_size": [3, 224, 224]}}))
+    monkeypatch.setitem(sys.modules, "timm", None)
+    with pytest.raises(ModelNotFound, match=r"is a timm model folder \(resnet50\); building "
+                                            r"it from its config\.json needs timm\. pip install "
+                                            r"timm"):
+        explain(folder)

@@ -184,3 +184,37 @@ def test_feature_extractors_are_the_backbone_with_every_map_said():
     assert tresnet.blocks[0].name == "features.stage1.unit1"
     assert [tresnet.layers[i].name for i in tresnet.blocks[0].tail_layers] == \
         ["features.stage1.unit1.activ"]
+
+
+def test_a_timm_hub_folder_is_built_from_its_config(tmp_path):
+    import json
+
+    import timm
+
+    from resnet_explain.errors import ModelNotFound
+
+    def folder(name: str, config: dict) -> str:
+        path = tmp_path / name
+        path.mkdir()
+        (path / "config.json").write_text(json.dumps(config))
+        (path / "model.safetensors").write_bytes(b"not read")
+        return str(path)
+
+    # As timm/resnet50.a1_in1k publishes it: DESIGN.md's resnet50 row.
+    arch = explain(folder("resnet50.a1_in1k", {
+        "architecture": "resnet50", "num_classes": 1000, "num_features": 2048,
+        "pretrained_cfg": {"input_size": [3, 224, 224], "test_input_size": [3, 288, 288]}}))
+    assert (arch.total_params, arch.weighted_layers, arch.shortcut_projections,
+            arch.depth_formula) == (25_557_032, 54, 4, "50 = 1 + 3×(3+4+6+3) + 1")
+    assert arch.model == "resnet50.a1_in1k (resnet50)" and arch.engine == "meta"
+    # Its classes, model_args and input size are the config's; counts are PyTorch's.
+    arch = explain(folder("resnet18d.custom", {
+        "architecture": "resnet18d", "num_classes": 10, "model_args": {"drop_rate": 0.2},
+        "pretrained_cfg": {"input_size": [3, 160, 160]}}))
+    real = timm.create_model("resnet18d", num_classes=10, drop_rate=0.2)
+    assert arch.input_shape == (1, 3, 160, 160) and arch.output_shape == (1, 10)
+    assert arch.total_params == sum(p.numel() for p in real.parameters())
+    assert arch.depth_formula == "20 = 3 + 2×(2+2+2+2) + 1"  # the deep stem's 3 convs
+    with pytest.raises(ModelNotFound, match=r"has no model 'resnet9000'"):
+        explain(folder("nine", {"architecture": "resnet9000", "num_classes": 10}))
+
