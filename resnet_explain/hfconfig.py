@@ -18,6 +18,11 @@ depend on the trained values, and the weights file is never opened. (Built this 
 vision models of transformers — ResNet, ConvNeXt, RegNet, ViT, Swin, EfficientNet … — gave
 the same layers, shapes and counts as built on the CPU.)
 
+A Hub id (``microsoft/resnet-50``) names the folder that transformers or timm already
+downloaded into the Hugging Face cache (``from_pretrained`` once, or ``huggingface-cli
+download``): its snapshot is found with huggingface_hub's ``try_to_load_from_cache``, which
+reads the cache and never the network.
+
 transformers is needed for this and only for this: it is imported here, when a folder with
 a ``config.json`` is given, and nowhere else. Nothing is downloaded (``local_files_only``),
 and a config whose model needs code from the folder itself (``auto_map``, transformers'
@@ -28,6 +33,7 @@ and a config whose model needs code from the folder itself (``auto_map``, transf
 from __future__ import annotations
 
 import json
+import re
 from pathlib import Path
 from typing import Any
 
@@ -36,18 +42,43 @@ from .errors import CannotTrace, ModelNotFound, TraceFailure
 CONFIG = "config.json"
 
 
+#: A Hub model id: an owner and a name (``microsoft/resnet-50``, ``timm/resnet50.a1_in1k``).
+_HUB_ID = re.compile(r"[A-Za-z0-9][\w.-]*/[A-Za-z0-9][\w.-]*")
+
+
+def is_hub_id(spec: str) -> bool:
+    return _HUB_ID.fullmatch(spec) is not None and not spec.endswith(".py")
+
+
+def cached_folder(hub_id: str) -> Path | None:
+    """The folder of ``hub_id``'s latest snapshot in the local Hugging Face cache, if it was
+    downloaded there (with its config.json); None otherwise, or without huggingface_hub."""
+    try:
+        from huggingface_hub import try_to_load_from_cache
+    except ImportError:
+        return None
+    try:
+        found = try_to_load_from_cache(hub_id, CONFIG)
+    except Exception:  # an id the library refuses (too long, odd characters)
+        return None
+    return Path(found).parent if isinstance(found, str) else None
+
+
 def is_model_folder(path: Path) -> bool:
     """A folder with a ``config.json``, or that file itself."""
     return (path.is_dir() and (path / CONFIG).is_file()) or (
         path.name == CONFIG and path.is_file())
 
 
-def from_folder(path: Path) -> tuple[Any, str, tuple[int, ...] | None, str]:
+def from_folder(path: Path, label: str | None = None,
+                ) -> tuple[Any, str, tuple[int, ...] | None, str]:
     """The model a Hugging Face folder's config describes, its label (the folder's name and
     the class), its default input (C, H, W: the config's ``num_channels`` and
     ``image_size``, or 224×224; None for a model that does not read images, whose layers
-    then decide, as for any model) and the note that says how it was built."""
+    then decide, as for any model) and the note that says how it was built. ``label``
+    names the model instead of the folder (a Hub id, for a snapshot in the cache)."""
     folder = path if path.is_dir() else path.parent
+    label = label or folder.name
     config_file = folder / CONFIG
     try:
         data = json.loads(config_file.read_text(encoding="utf-8"))
@@ -57,7 +88,7 @@ def from_folder(path: Path) -> tuple[Any, str, tuple[int, ...] | None, str]:
     model_type = data.get("model_type") if isinstance(data, dict) else None
     if model_type is None and isinstance(data, dict) and isinstance(data.get("architecture"),
                                                                     str):
-        return _from_timm(folder, data)
+        return _from_timm(folder, data, label)
     if not isinstance(model_type, str):
         raise ModelNotFound(f"{config_file} has no model_type: it is not a Hugging Face "
                             "model config", "Give a weights file or file.py:callable")
@@ -87,7 +118,7 @@ def from_folder(path: Path) -> tuple[Any, str, tuple[int, ...] | None, str]:
             f"({built}, model_type {model_type!r}) on the meta device: no weights are made, "
             "the folder's are not read, and shapes, depth, parameters and multiply-adds do "
             "not depend on them")
-    return model, f"{folder.name} ({built})", default, note
+    return model, f"{label} ({built})", default, note
 
 
 def _build(transformers: Any, folder: Path, model_type: str) -> tuple[Any, str]:
@@ -116,8 +147,8 @@ def _build(transformers: Any, folder: Path, model_type: str) -> tuple[Any, str]:
     return model, type(model).__name__
 
 
-def _from_timm(folder: Path, data: dict[str, Any]) -> tuple[Any, str, tuple[int, ...] | None,
-                                                               str]:
+def _from_timm(folder: Path, data: dict[str, Any], label: str,
+               ) -> tuple[Any, str, tuple[int, ...] | None, str]:
     """A timm folder: ``timm.create_model(architecture, num_classes=…, **model_args)``, on
     the meta device, at the ``pretrained_cfg``'s input size."""
     architecture = data["architecture"]
@@ -152,5 +183,5 @@ def _from_timm(folder: Path, data: dict[str, Any]) -> tuple[Any, str, tuple[int,
             f"(timm.create_model({architecture!r}{', ' + said if said else ''})) on the meta "
             "device: no weights are made, the folder's are not read, and shapes, depth, "
             "parameters and multiply-adds do not depend on them")
-    return model, f"{folder.name} ({architecture})", default, note
+    return model, f"{label} ({architecture})", default, note
 

@@ -26,7 +26,7 @@ from pathlib import Path
 from typing import Any
 
 from .errors import ModelNotFound, NotAModule, TraceFailure, UserError, user_location
-from .hfconfig import from_folder, is_model_folder
+from .hfconfig import cached_folder, from_folder, is_hub_id, is_model_folder
 from .weightsfile import WEIGHT_SUFFIXES, the_fit
 from .weightsfile import read as read_weights
 from .words import a_or_an
@@ -61,6 +61,14 @@ def resolve(spec: str, shortcut: str | None = None, num_classes: int | None = No
             return _zoo(spec, shortcut, num_classes)[0]
         if Path(spec).is_dir():
             raise ModelNotFound(f"{spec} is a folder", _in_folder(Path(spec)))
+        if is_hub_id(spec):  # microsoft/resnet-50, if the Hugging Face cache has it
+            folder = cached_folder(spec)
+            if folder is not None:
+                return _from_config(folder, shortcut, num_classes, label=spec)
+            raise ModelNotFound(
+                f"no such file or folder: {spec}, nor a Hugging Face model of that name in "
+                "the local cache", f"Download it first (huggingface-cli download {spec}): "
+                "the tool downloads nothing. Or check the path")
         if _is_file(spec):
             raise ModelNotFound(f"no such file: {spec}",
                                 "Check the path (relative to the current directory)")
@@ -94,11 +102,12 @@ def _in_folder(folder: Path) -> str:
             "Give a weights file (.pth, .bin, .safetensors) or file.py:callable")
 
 
-def _from_config(path: Path, shortcut: str | None, num_classes: int | None) -> Resolved:
+def _from_config(path: Path, shortcut: str | None, num_classes: int | None,
+                 label: str | None = None) -> Resolved:
     """A Hugging Face model folder, built from its config (:mod:`resnet_explain.hfconfig`)."""
     zoo_only(shortcut, num_classes, "a {what} applies to zoo models only: the folder's "
              "config decides it", "Drop {option}")
-    module, name, default, note = from_folder(path)
+    module, name, default, note = from_folder(path, label)
     return Resolved(module, name, default, notes=[note])
 
 

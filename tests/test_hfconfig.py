@@ -198,3 +198,53 @@ def test_a_timm_folder_without_timm_says_what_it_needs(tmp_path, monkeypatch):
                                             r"it from its config\.json needs timm\. pip install "
                                             r"timm"):
         explain(folder)
+
+
+def _cache(tmp_path: Path, hub_id: str, config: transformers.PretrainedConfig) -> Path:
+    """A Hugging Face cache holding ``hub_id``'s config, laid out as huggingface_hub lays
+    out what it downloads: refs/main names the snapshot folder."""
+    cache = tmp_path / "hub"
+    repo = cache / f"models--{hub_id.replace('/', '--')}"
+    config.save_pretrained(repo / "snapshots" / "0123abcd")
+    (repo / "refs").mkdir()
+    (repo / "refs" / "main").write_text("0123abcd")
+    return cache
+
+
+def test_a_hub_id_is_the_folder_the_cache_holds_and_nothing_is_downloaded(tmp_path,
+                                                                          monkeypatch):
+    import huggingface_hub.constants
+
+    cache = _cache(tmp_path, "acme/resnet-50", transformers.ResNetConfig(
+        architectures=["ResNetForImageClassification"], num_labels=1000))
+    monkeypatch.setattr(huggingface_hub.constants, "HF_HUB_CACHE", str(cache))
+    monkeypatch.chdir(tmp_path)
+    arch = explain("acme/resnet-50")
+    assert arch.model == "acme/resnet-50 (ResNetForImageClassification)"
+    assert (arch.total_params, arch.plain_depth) == (25_557_032, 50)
+    # Not in the cache: said, with how to get it; the tool does not download it.
+    with pytest.raises(ModelNotFound) as caught:
+        explain("acme/resnet-101")
+    assert caught.value.message(cli=True) == (
+        "no such file or folder: acme/resnet-101, nor a Hugging Face model of that name in "
+        "the local cache. Download it first (huggingface-cli download acme/resnet-101): the "
+        "tool downloads nothing. Or check the path")
+    # A folder of that name in the current directory is the folder, not the cache's.
+    _folder(tmp_path / "acme", "resnet-50", layer_type="basic", depths=[1, 1, 1, 1],
+            hidden_sizes=[8, 16, 32, 64], embedding_size=8)
+    assert explain("acme/resnet-50").model == "resnet-50 (ResNetModel)"
+
+
+def test_the_command_line_finds_a_hub_id_in_the_cache(tmp_path):
+    cache = _cache(tmp_path, "acme/resnet-18", transformers.ResNetConfig(
+        layer_type="basic", depths=[2, 2, 2, 2], hidden_sizes=[64, 128, 256, 512],
+        architectures=["ResNetForImageClassification"], num_labels=1000))
+    done = subprocess.run([sys.executable, "-m", "resnet_explain", "summary", "acme/resnet-18",
+                           "--format", "json"], cwd=tmp_path, capture_output=True, text=True,
+                          env={"PYTHONPATH": str(ROOT), "PATH": "", "HF_HUB_CACHE": str(cache),
+                               "HF_HUB_OFFLINE": "1"})
+    assert done.returncode == 0, done.stderr
+    data = json.loads(done.stdout)
+    # DESIGN.md's resnet18 row.
+    assert (data["total_params"], data["depth_formula"]) == (11_689_512,
+                                                             "18 = 1 + 2×(2+2+2+2) + 1")
