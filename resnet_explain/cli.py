@@ -59,8 +59,9 @@ def _add_model_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument(
         "spec",
         help="a zoo name (resnet50, see 'list'), pkg.module:callable, path/to/file.py:callable, "
-             "a weights file of a zoo model (model.pth) or a Hugging Face model folder "
-             "(its config.json; needs transformers)",
+             "a weights file of a zoo model (model.pth), or a Hugging Face model folder or "
+             "Hub id already in the local cache (microsoft/resnet-50; needs transformers or "
+             "timm)",
     )
     parser.add_argument(
         "--input", "-i", metavar="SIZE", default=None,
