@@ -1,33 +1,34 @@
-"""A Hugging Face model folder: the architecture its ``config.json`` describes.
-
-Two libraries publish models on the Hub with a ``config.json``: transformers (its config
-has a ``model_type``) and timm (``timm/resnet50.a1_in1k``: its config names the
-``architecture`` and ``num_classes``, and ``pretrained_cfg`` the input size). Each folder is
-built by its own library, which is imported only then.
+"""A Hugging Face model folder, or a Hub id in the local cache: the architecture its
+``config.json`` describes.
 
 A model downloaded from the Hugging Face Hub (``huggingface-cli download microsoft/resnet-50
 --local-dir resnet-50``) is a folder: ``config.json`` (the architecture's hyperparameters:
 ``depths``, ``hidden_sizes``, ``layer_type`` …) beside the weights (``model.safetensors``).
-The weights' names are transformers' own (``resnet.encoder.stages.0.layers.0…``), which fit
-no zoo model; the config says everything the architecture is. So the model is built as
-transformers builds it, from the config alone — the class its ``architectures`` names, else
-``AutoModel`` — on the meta device: its parameters have shapes and no values, so nothing is
-initialised (a ViT-Base takes 0.03 s instead of 0.9 s to build, a tenth of its explain),
-and the trace runs on the meta engine. Shapes, depth, parameters and multiply-adds do not
-depend on the trained values, and the weights file is never opened. (Built this way, 19
-vision models of transformers — ResNet, ConvNeXt, RegNet, ViT, Swin, EfficientNet … — gave
-the same layers, shapes and counts as built on the CPU.)
+The weights' names are the library's own (``resnet.encoder.stages.0.layers.0…``), which fit
+no zoo model; the config says everything the architecture is. So the model is built as its
+library builds it, from the config alone:
+
+- **transformers** (the config has a ``model_type``): the class its ``architectures`` names,
+  else the one ``AutoModel`` maps it to;
+- **timm** (``timm/resnet50.a1_in1k``: the config names the ``architecture``, and its
+  ``pretrained_cfg`` the input size): ``timm.create_model(architecture, num_classes=…)``.
+
+Either is built on the meta device: its parameters have shapes and no values, so nothing is
+initialised (a ViT-Base takes 0.03 s instead of 0.9 s to build) and the trace runs on the
+meta engine. Shapes, depth, parameters and multiply-adds do not depend on the trained
+values, and the weights file is never opened. (Built this way, 19 vision models of
+transformers — ResNet, ConvNeXt, RegNet, ViT, Swin, EfficientNet … — gave the same layers,
+shapes and counts as built on the CPU: ``scripts/check_hf_meta.py``.)
 
 A Hub id (``microsoft/resnet-50``) names the folder that transformers or timm already
 downloaded into the Hugging Face cache (``from_pretrained`` once, or ``huggingface-cli
 download``): its snapshot is found with huggingface_hub's ``try_to_load_from_cache``, which
 reads the cache and never the network.
 
-transformers is needed for this and only for this: it is imported here, when a folder with
-a ``config.json`` is given, and nowhere else. Nothing is downloaded (``local_files_only``),
-and a config whose model needs code from the folder itself (``auto_map``, transformers'
-``trust_remote_code``) is refused rather than run: that code is the user's to name, as
-``file.py:callable``.
+The library is imported here, and only when such a folder is given; without it, the error
+names it. Nothing is downloaded (``local_files_only``), and a config whose model needs code
+from the folder itself (``auto_map``, transformers' ``trust_remote_code``) is refused rather
+than run: that code is the user's to name, as ``file.py:callable``.
 """
 
 from __future__ import annotations
@@ -40,6 +41,9 @@ from typing import Any
 from .errors import CannotTrace, ModelNotFound, TraceFailure
 
 CONFIG = "config.json"
+# What every note ends with: why fresh, value-less weights explain the trained model.
+_WEIGHTS = ("on the meta device: no weights are made, the folder's are not read, and shapes, "
+            "depth, parameters and multiply-adds do not depend on them")
 
 
 #: A Hub model id: an owner and a name (``microsoft/resnet-50``, ``timm/resnet50.a1_in1k``).
@@ -115,9 +119,7 @@ def from_folder(path: Path, label: str | None = None,
     side = tuple(size) if isinstance(size, (list, tuple)) else (size, size)
     default = (int(channels), *map(int, side)) if isinstance(channels, int) else None
     note = (f"Built from {config_file} with transformers {transformers.__version__} "
-            f"({built}, model_type {model_type!r}) on the meta device: no weights are made, "
-            "the folder's are not read, and shapes, depth, parameters and multiply-adds do "
-            "not depend on them")
+            f"({built}, model_type {model_type!r}) {_WEIGHTS}")
     return model, f"{label} ({built})", default, note
 
 
@@ -142,8 +144,7 @@ def _build(transformers: Any, folder: Path, model_type: str) -> tuple[Any, str]:
                 return getattr(transformers, names[0])(config), names[0]
             model = transformers.AutoModel.from_config(config)
     except Exception as error:  # the model's own __init__ refused its config
-        raise TraceFailure.from_exception(error, {}, during=f"building {folder.name} from "
-                                          f"its {CONFIG}", fix="Check the config") from error
+        raise _not_built(folder, error) from error
     return model, type(model).__name__
 
 
@@ -173,15 +174,18 @@ def _from_timm(folder: Path, data: dict[str, Any], label: str,
         with torch.device("meta"):  # shapes without values: nothing to initialise
             model = timm.create_model(architecture, pretrained=False, **options)
     except Exception as error:  # the model refused these options
-        raise TraceFailure.from_exception(error, {}, during=f"building {folder.name} from "
-                                          f"its {CONFIG}", fix="Check the config") from error
+        raise _not_built(folder, error) from error
     size = (data.get("pretrained_cfg") or {}).get("input_size")
     default = tuple(int(v) for v in size) if isinstance(size, list) and len(size) == 3 \
         else None
     said = ", ".join(f"{key}={value!r}" for key, value in options.items())
     note = (f"Built from {folder / CONFIG} with timm {timm.__version__} "
-            f"(timm.create_model({architecture!r}{', ' + said if said else ''})) on the meta "
-            "device: no weights are made, the folder's are not read, and shapes, depth, "
-            "parameters and multiply-adds do not depend on them")
+            f"(timm.create_model({architecture!r}{', ' + said if said else ''})) {_WEIGHTS}")
     return model, f"{label} ({architecture})", default, note
+
+
+def _not_built(folder: Path, error: Exception) -> TraceFailure:
+    """The library could not build the model its config describes: its own words."""
+    return TraceFailure.from_exception(error, {}, during=f"building {folder.name} from its "
+                                       f"{CONFIG}", fix="Check the config")
 
