@@ -128,12 +128,13 @@ def _build(transformers: Any, folder: Path, model_type: str) -> tuple[Any, str]:
     transformers has it, else the base model ``AutoModel`` maps the config to."""
     try:
         config = transformers.AutoConfig.from_pretrained(str(folder), local_files_only=True)
-    except (ValueError, KeyError, OSError) as error:
+    except Exception as error:  # an unknown model_type, a field of the wrong type …
         said = str(error).strip().splitlines()[0] if str(error).strip() else ""
         raise ModelNotFound(
             f"transformers {transformers.__version__} cannot read {folder / CONFIG} "
             f"(model_type {model_type!r}: {type(error).__name__}: {said})",
-            "Upgrade transformers (pip install -U transformers), or give file.py:callable"
+            "Check that file; a model_type newer than transformers needs "
+            "pip install -U transformers. Or give file.py:callable"
         ) from None
     import torch
 

@@ -115,6 +115,11 @@ def test_what_cannot_be_built_is_said(tmp_path, monkeypatch):
     with pytest.raises(ModelNotFound, match=r"whose code is in the folder itself .*Give that "
                                             r"code as .*remote/file\.py:callable"):
         explain(str(remote))
+    wrong = _folder(tmp_path, "wrong", depths=[1, 1, 1, 1])
+    config = json.loads((wrong / "config.json").read_text())
+    (wrong / "config.json").write_text(json.dumps({**config, "hidden_sizes": "abc"}))
+    with pytest.raises(UserError, match=r"config\.json"):  # transformers' own words after
+        explain(str(wrong))
     (tmp_path / "bad").mkdir()
     (tmp_path / "bad" / "config.json").write_text("{not json")
     with pytest.raises(ModelNotFound, match=r"cannot be read as a model config"):
