@@ -154,6 +154,11 @@ def _from_timm(folder: Path, data: dict[str, Any], label: str,
     """A timm folder: ``timm.create_model(architecture, num_classes=…, **model_args)``, on
     the meta device, at the ``pretrained_cfg``'s input size."""
     architecture = data["architecture"]
+    options = data.get("model_args") or {}
+    if not isinstance(options, dict):
+        raise ModelNotFound(f"{folder / CONFIG} has model_args that are not a mapping of "
+                            "options", "Check that file, or give file.py:callable")
+    options = dict(options)
     try:
         import timm
     except ImportError:
@@ -163,11 +168,6 @@ def _from_timm(folder: Path, data: dict[str, Any], label: str,
             "file.py:callable") from None
     import torch
 
-    options = data.get("model_args") or {}
-    if not isinstance(options, dict):
-        raise ModelNotFound(f"{folder / CONFIG} has model_args that are not a mapping of "
-                            "options", "Check that file, or give file.py:callable")
-    options = dict(options)
     if isinstance(data.get("num_classes"), int):
         options.setdefault("num_classes", data["num_classes"])
     if not timm.is_model(architecture):

@@ -198,6 +198,12 @@ def test_a_timm_folder_without_timm_says_what_it_needs(tmp_path, monkeypatch):
     (folder / "config.json").write_text(json.dumps(
         {"architecture": "resnet50", "num_classes": 1000,
          "pretrained_cfg": {"input_size": [3, 224, 224]}}))
+    bad = tmp_path / "bad-args"
+    bad.mkdir()
+    (bad / "config.json").write_text(json.dumps({"architecture": "resnet50",
+                                                 "model_args": ["drop_rate", 0.2]}))
+    with pytest.raises(ModelNotFound, match=r"has model_args that are not a mapping"):
+        explain(bad)
     monkeypatch.setitem(sys.modules, "timm", None)
     with pytest.raises(ModelNotFound, match=r"is a timm model folder \(resnet50\); building "
                                             r"it from its config\.json needs timm\. pip install "
