@@ -58,10 +58,10 @@ def reading_note(shape: Shape, spatial: int, calls: Sequence[Call],
     first = next((call for call in calls if MODEL_INPUT in call.inputs), None)
     adds = (f" ({first.name} receives {list(first.input_shapes[0])})"
             if first is not None and first.input_shapes else "")
-    return (f"The input size {size} was read as N×{axes}: {shape[0]} {item}"
-            f"{'' if shape[0] == 1 else 's'} of {sides} {units(spatial)[1]}, without a channel "
-            f"axis, which the forward adds itself{adds}. Read as C×{axes} (one {item} of "
-            f"{count(shape[0], 'channel')}), the forward fails with "
+    return (f"The input size {size} was read as N×{axes}: {count(shape[0], item)} of {sides} "
+            f"{units(spatial)[1]}, without a channel axis, which the forward adds itself{adds}. "
+            f"Read as C×{axes} (one {item} of {count(shape[0], 'channel')}), the forward fails "
+            "with "
             f"{failure.said or failure.problem}")
 
 
