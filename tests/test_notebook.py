@@ -377,3 +377,19 @@ def test_the_legend_names_the_shape_of_what_the_model_reads():
                                                        (1, 800))._repr_html_()
     assert "Shapes are F of one sample (its features)." in explain(
         S.TabularResNet(), (20,))._repr_html_()
+
+
+def test_a_long_dotted_name_may_wrap_after_its_dots_and_reads_whole() -> None:
+    from collections import OrderedDict
+
+    import torch
+
+    from resnet_explain import explain
+
+    stem = torch.nn.Sequential(OrderedDict(convolution=torch.nn.Conv2d(3, 8, 3)))
+    model = torch.nn.Sequential(OrderedDict(embedder=torch.nn.Sequential(
+        OrderedDict(embedder=stem))))
+    html = nb.architecture_html(explain(model, (1, 3, 16, 16)))
+    assert "embedder.<wbr>embedder.<wbr>convolution" in html
+    # The text a reader sees (and copies) is the name, whole.
+    assert "embedder.embedder.convolution" in re.sub(r"<[^>]+>", "", html)

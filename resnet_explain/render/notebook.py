@@ -171,7 +171,10 @@ def _relative(name: str, scope: str | None) -> str:
 
 def _layer_cells(layer: Layer, block: Block | None, number: int | None,
                  first_call_params: int) -> list[str]:
-    name = _e(_relative(layer.name, block.name if block is not None else None))
+    # A long dotted name (transformers' resnet.embedder.embedder.normalization) may wrap
+    # after a dot, not inside a word; <wbr> is not text, so a copied name stays whole.
+    name = _e(_relative(layer.name, block.name if block is not None else None)).replace(
+        ".", ".<wbr>")
     if layer.call:
         name += _span(_DIM, f" (call {layer.call + 1})")
     if layer.weighted:
