@@ -11,7 +11,7 @@ from pathlib import Path
 
 import pytest
 import torch
-from torch import nn
+from test_trace import real_leaf_shapes, traced_leaf_shapes
 
 from resnet_explain import explain
 from resnet_explain.errors import BadInputSize, CannotTrace, ModelNotFound, UserError
@@ -28,26 +28,6 @@ def _folder(tmp_path: Path, name: str, **config: object) -> Path:
     transformers.ResNetConfig(**config).save_pretrained(folder)
     (folder / "model.safetensors").write_bytes(b"not read")
     return folder
-
-
-def _leaf_outputs(model: nn.Module, size: tuple[int, ...]) -> dict[str, tuple[int, ...]]:
-    seen: dict[str, tuple[int, ...]] = {}
-
-    def keeper(name: str):
-        def hook(_module: nn.Module, _args: tuple, out: torch.Tensor) -> None:
-            seen.setdefault(name, tuple(out.shape))
-        return hook
-
-    handles = [module.register_forward_hook(keeper(name))
-               for name, module in model.named_modules()
-               if name and not list(module.children())]
-    try:
-        with torch.no_grad():
-            model.eval()(torch.zeros(size))
-    finally:
-        for handle in handles:
-            handle.remove()
-    return seen
 
 
 def test_a_resnet50_folder_has_the_papers_numbers(tmp_path):
@@ -84,10 +64,7 @@ def test_every_shape_and_count_is_the_built_models(tmp_path, config):
     assert arch.total_params == sum(p.numel() for p in model.parameters())
     size = (1, config.get("num_channels", 3), 224, 224)
     assert arch.input_shape == size
-    real = _leaf_outputs(model, size)
-    traced = {layer.name: layer.output_shape for layer in arch.layers
-              if not layer.is_op and layer.call == 0}
-    assert traced == real
+    assert traced_leaf_shapes(arch) == real_leaf_shapes(model, torch.zeros(size))
 
 
 def test_a_feature_extractor_config_counts_no_classifier(tmp_path):
