@@ -111,9 +111,10 @@ def from_folder(path: Path, label: str | None = None,
     model, built = _build(transformers, folder, model_type)
     if getattr(model, "main_input_name", None) == "input_ids":  # transformers' own word
         raise CannotTrace(
-            f"{folder} is a Hugging Face text model ({built}, model_type {model_type!r}): it "
-            "reads token ids, not the images or signals the tool traces",
-            "Explain a vision or audio model's folder (ResNet, ConvNeXt, RegNet …)")
+            f"{folder} is a Hugging Face model whose main input is token ids ({built}, "
+            f"model_type {model_type!r}), not the images or signals the tool traces",
+            "Explain a vision or audio model's folder (ResNet, ConvNeXt, RegNet …); for a "
+            "model with a vision tower (CLIP), explain(model.vision_model) in Python")
     channels = getattr(model.config, "num_channels", None)
     size = getattr(model.config, "image_size", None) or 224
     side = tuple(size) if isinstance(size, (list, tuple)) else (size, size)

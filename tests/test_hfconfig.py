@@ -127,9 +127,9 @@ def test_a_text_model_is_refused_and_an_audio_model_reads_samples(tmp_path):
     transformers.BertConfig(num_hidden_layers=1, hidden_size=32, num_attention_heads=2,
                             intermediate_size=64,
                             architectures=["BertForSequenceClassification"]).save_pretrained(text)
-    with pytest.raises(CannotTrace, match=r"is a Hugging Face text model "
-                                          r"\(BertForSequenceClassification, model_type 'bert'\)"
-                                          r": it reads token ids"):
+    with pytest.raises(CannotTrace, match=r"is a Hugging Face model whose main input is token "
+                                          r"ids \(BertForSequenceClassification, model_type "
+                                          r"'bert'\), not the images or signals"):
         explain(text)
     # wav2vec2 reads raw audio, (N, L), and adds the channel axis itself: a 1-D model with
     # no default size, read as N×L (channelaxis.py).
