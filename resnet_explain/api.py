@@ -71,15 +71,16 @@ def explain(model: Any, input_size: str | Sequence[int] | torch.Tensor | None = 
             f"Give {layout(spatial)}, e.g. {example_size(spatial, width)}")
     shape = parse_input_size(input_size if input_size is not None else default or DEFAULT_INPUT,
                              spatial, width)
-    # The size read without a channel axis, should the usual reading fail (channelaxis.py).
-    reread = other_reading(numbers_given(input_size), spatial) \
-        if input_size is not None else None
     reading_note = None
     with collector_paused():
         with noting_prints() as printed:
             try:
                 traced, lazy_note = _traced(module, shape)
             except (TraceFailure, NotInitialised) as failure:  # the latter: a lazy copy's
+                # The size read without a channel axis (channelaxis.py), if it has one
+                # number fewer than a batched input.
+                reread = other_reading(numbers_given(input_size), spatial) \
+                    if input_size is not None else None
                 if reread is None:
                     raise
                 traced, lazy_note = _reread(module, reread, spatial, failure)

@@ -15,7 +15,7 @@ import re
 from collections.abc import Sequence
 
 from .errors import BadInputSize
-from .words import AXES, count
+from .words import count, letters
 
 _LARGEST = 2**60  # PyTorch counts bytes in a signed 64-bit integer: 2⁶³ bytes of float64
 # Between the numbers: x, ×, commas, spaces, and the brackets of a shape copied as printed
@@ -26,7 +26,7 @@ _SIZE_PREFIX = re.compile(r"^\s*torch\.Size\s*(?=\()")
 
 #: The letters of each number of spatial dimensions (after C×), and an example size with 3
 #: channels.
-LAYOUTS = {n: ("".join(f"×{axis}" for axis in AXES.get(n, ())), example)
+LAYOUTS = {n: (f"×{letters(n)}" if n else "", example)
            for n, example in {0: (16,), 1: (3, 16000), 2: (3, 224, 224),
                               3: (3, 16, 112, 112)}.items()}
 
