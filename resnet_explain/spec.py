@@ -26,6 +26,7 @@ from pathlib import Path
 from typing import Any
 
 from .errors import ModelNotFound, NotAModule, TraceFailure, UserError, user_location
+from .findings import Finding
 from .hfconfig import cached_folder, from_folder, is_hub_id, is_model_folder
 from .weightsfile import WEIGHT_SUFFIXES, the_fit
 from .weightsfile import read as read_weights
@@ -38,7 +39,7 @@ class Resolved:
     name: str
     default_input: tuple[int, ...] | None  # (C, H, W) of a zoo model
     zoo_name: str | None = None  # set for a zoo model: its paper figures can be shown
-    notes: list[str] = field(default_factory=list)  # said under the summary
+    notes: list[Finding] = field(default_factory=list)  # said under the summary
 
 
 def resolve(spec: str, shortcut: str | None = None, num_classes: int | None = None,
@@ -135,12 +136,9 @@ def _from_weights(spec: str, shortcut: str | None, num_classes: int | None) -> R
     own = zoo.describe(fit.name).shortcut
     resolved, options = _zoo(fit.name, fit.shortcut if fit.shortcut != own else None,
                              fit.classes)
-    under = f" (names under '{weights.prefix}')" if weights.prefix else ""
-    said = f" with {' and '.join(options)}" if options else ""
-    note = (f"Architecture from the weights: the {len(weights.shapes)} tensors of "
-            f"{spec}{weights.where}{under} have the names and shapes of the zoo's "
-            f"{fit.name}{said}, so that model is explained. Weights do not record the "
-            "forward (strides, pooling): if yours differs, give its code (file.py:callable)")
+    note = Finding("built_from_weights", {
+        "tensors": len(weights.shapes), "file": spec, "where": weights.where,
+        "prefix": weights.prefix, "model": fit.name, "options": options})
     return replace(resolved, name=f"{spec} ({', '.join([fit.name, *options])})",
                    notes=[note])
 

@@ -445,15 +445,18 @@ def architecture_html(arch: Architecture, fold_after: int | None = FOLD_AFTER) -
     return _root("".join(parts))
 
 
-def _owner(item: object) -> Architecture | None:
-    return getattr(item, "_arch", None)
+#: Under a block or stage whose Architecture is gone (``explain(...).block("conv3_1")``: the
+#: parts link to their Architecture weakly, so it is freed when nothing else names it).
+_ALONE = ("Its layers are shown with the network they belong to: keep the Architecture in a "
+          "variable (arch = explain(...); arch.block(...)).")
 
 
 def block_html(block: Block) -> str:
     """One block, open: its summary, why its shortcut is what it is, and its layers."""
-    arch = _owner(block)
+    arch = block.owner()
     if arch is None:
-        return _root(_div(_CARD, _block_summary(block, {}) + _div(_DIM, _e(block.reason))))
+        return _root(_div(_CARD, _block_summary(block, {}) + _div(_DIM, _e(block.reason))
+                          + _div(_DIM, _e(_ALONE))))
     numbers = depth_numbers(arch)
     title = _div("margin:0 0 2px 0", f"Block of {_e(arch.model)}, stage {_e(block.stage)}")
     return _root(title + _block_details(arch, block, numbers, _first_call_params(arch),
@@ -462,9 +465,9 @@ def block_html(block: Block) -> str:
 
 def stage_html(stage: Stage) -> str:
     """One stage, open, with its blocks closed."""
-    arch = _owner(stage)
+    arch = stage.owner()
     if arch is None:
-        return _root(_div(_STAGE_SUMMARY, _stage_summary(stage)))
+        return _root(_div(_STAGE_SUMMARY, _stage_summary(stage)) + _div(_DIM, _e(_ALONE)))
     title = _div("margin:0 0 2px 0", f"Stage of {_e(arch.model)}")
     return _root(title + _stage_details(arch, stage, depth_numbers(arch),
                                         _first_call_params(arch), FOLD_AFTER))
@@ -472,7 +475,7 @@ def stage_html(stage: Stage) -> str:
 
 def layer_html(layer: Layer) -> str:
     """One layer as a small card: what it is, where it sits, its shapes and its formula."""
-    arch = _owner(layer)
+    arch = layer.owner()
     title = (_span("font-weight:bold", _e(layer.name)) + " "
              + _span(_DIM, _e("op" if layer.is_op else layer.type)))
     where = layer.stage
