@@ -86,11 +86,17 @@ def _batchnorm_reused(arch: Architecture) -> list[Finding]:
 
 
 def _activation_on_shortcut(arch: Architecture) -> list[Finding]:
-    blocks = [b.name for b in arch.blocks
-              if any(arch.layers[i].kind == ACTIVATION for i in b.shortcut_layers)]
+    blocks, layers = [], []
+    for block in arch.blocks:
+        active = [arch.layers[i].name for i in block.shortcut_layers
+                  if arch.layers[i].kind == ACTIVATION]
+        if active:
+            blocks.append(block.name)
+            layers += active
     if not blocks:
         return []
-    return [Finding("activation_on_shortcut", {"blocks": blocks}, blocks=tuple(blocks))]
+    return [Finding("activation_on_shortcut", {"blocks": blocks}, layers=tuple(layers),
+                    blocks=tuple(blocks))]
 
 
 def _inexact_downsampling(arch: Architecture) -> list[Finding]:

@@ -23,6 +23,13 @@ def say(finding: Finding) -> str:
     return SENTENCES[finding.kind](finding.facts)
 
 
+def short(finding: Finding) -> str | None:
+    """What a layer's own row says of a warning about it, in a few words (the card and the
+    lines under the table keep the whole sentence); ``None`` for a kind no row shows."""
+    words = SHORT.get(finding.kind)
+    return words(finding.facts) if words is not None else None
+
+
 def _some(names: Sequence[str], shown: int = 3) -> str:
     """The first ``shown`` names, and how many more: ``"a, b, c and 4 more"``."""
     text = ", ".join(names[:shown])
@@ -249,4 +256,22 @@ SENTENCES: dict[str, Callable[[Facts], str]] = {
     "lazy_modules": lazy_modules,
     "built_from_weights": built_from_weights,
     "built_from_config": built_from_config,
+}
+
+
+# --- the same warnings on their layers' rows -----------------------------------------------
+def _short_inexact(facts: Facts) -> str:
+    return (f"{facts['size']} → {facts['traced']}, not {facts['expected']}: needs padding "
+            f"{(facts['kernel'] - 1) // 2}")
+
+
+#: A warning's few words on the row of each layer it names (``Finding.layers``).
+SHORT: dict[str, Callable[[Facts], str]] = {
+    "bias_before_batchnorm": lambda facts: "bias cancelled by the BatchNorm after it",
+    "batchnorm_reused": lambda facts: "one BatchNorm for two tensors",
+    "activation_on_shortcut": lambda facts: "activation on the shortcut",
+    "inexact_downsampling": _short_inexact,
+    "unpooled_head": lambda facts: (f"{facts['channels'] * facts['height'] * facts['width']:,}"
+                                    f" inputs from an unpooled {facts['height']}×"
+                                    f"{facts['width']} map"),
 }
