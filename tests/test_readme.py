@@ -87,6 +87,12 @@ def test_readme_json_example_is_current_output():
     assert_trimmed_output(excerpt, explain("resnet18").to_json())
 
 
+def test_the_weights_file_example_is_the_same_in_readme_and_docs():
+    # tests/test_weightsfile.py checks the README's lines against the command's output
+    example = code_block_after(README, "a note under the table says so")
+    assert example.startswith("r34.pth (resnet34)") and example in doc("weights-files.md")
+
+
 def test_readme_list_is_current():
     assert _list() in README
 
@@ -125,6 +131,10 @@ def test_readme_depth_table_rows_are_made_from_the_traces():
         row = (f"| ResNet-{arch.plain_depth} | {arch.depth_formula} | {arch.weighted_layers} | "
                f"{arch.shortcut_projections} |")
         assert row in README, row
+
+
+def test_readme_cifar_formula_is_the_traced_one():
+    assert f"the paper's CIFAR nets as `{explain('resnet20').depth_formula}`" in README
 
 
 def test_readme_v1_and_v1_5_figures_are_the_traced_ones():
