@@ -532,6 +532,22 @@ class Architecture:
         the name's depth differs, how the model was built), one sentence each."""
         return [finding.text for finding in self.findings if finding.severity == "note"]
 
+    def layer_warnings(self) -> dict[int, list[Finding]]:
+        """The warnings about each layer, by layer index: every call of a layer a warning
+        names (``Finding.layers``), for the views that mark a warning on its row."""
+        warnings = [f for f in self.findings if f.severity == "warning" and f.layers]
+        if not warnings:
+            return {}
+        by_name: dict[str, list[int]] = {}
+        for layer in self.layers:
+            by_name.setdefault(layer.name, []).append(layer.index)
+        marked: dict[int, list[Finding]] = {}
+        for finding in warnings:
+            for name in finding.layers:
+                for index in by_name.get(name, ()):
+                    marked.setdefault(index, []).append(finding)
+        return marked
+
     @property
     def macs_per_image(self) -> int:
         """Multiply-adds of one input: ``macs`` is for the traced batch."""

@@ -175,3 +175,49 @@ def test_copies_and_pickles_link_to_their_own_architecture() -> None:
         assert other == arch
         assert all(item.owner() is other
                    for item in (*other.layers, *other.blocks, *other.stages))
+
+
+# --- warnings on their rows (issue 21, item 4) ---------------------------------------------
+def _student():
+    import sys
+    from pathlib import Path
+
+    sys.path.insert(0, str(Path(__file__).resolve().parent.parent / "notebooks"))
+    from student_resnet import StudentResNet
+
+    return explain(StudentResNet())
+
+
+def test_a_flagged_layer_shows_the_warning_in_its_own_row_not_a_tick() -> None:
+    arch = _student()
+    text = str(arch.table("text"))
+    pool = next(line for line in text.splitlines() if "maxpool (MaxPool2d)" in line)
+    # 112 → 55 by the formula, and the row says what is wrong with it
+    assert "⚠ 55 = ⌊(112 − 3)/2⌋ + 1 — 112 → 55, not 56: needs padding 1" in pool
+    assert "✓" not in pool
+    relu = [line for line in text.splitlines() if "downsample.2 (ReLU)" in line]
+    assert len(relu) == 3 and all("⚠ — activation on the shortcut" in line for line in relu)
+
+
+def test_every_row_a_warning_names_is_marked_and_no_other() -> None:
+    arch = _student()
+    named = {name for finding in arch.findings if finding.severity == "warning"
+             for name in finding.layers}
+    html = arch.table("html", depth="layer")
+    rows = [row for row in str(arch.table("text")).splitlines() if "(" in row[:60]]
+    marked = sum("⚠" in row for row in rows)
+    assert marked == sum(layer.name in named for layer in arch.layers) > 0
+    assert len(re.findall(r'<tr class="layer [^"]*\bwarning\b', html)) == marked
+
+
+def test_the_notebook_tree_marks_the_row_and_keeps_the_sentence_on_hover() -> None:
+    arch = _student()
+    html = arch._repr_html_()
+    assert "⚠ 55 = ⌊(112 − 3)/2⌋ + 1 — 112 → 55, not 56: needs padding 1" in html
+    assert 'title="maxpool turns 112 into 55' in html
+    assert "✓ 55 = ⌊(112 − 3)/2⌋ + 1" not in html
+
+
+def test_a_model_without_warnings_has_no_marked_row() -> None:
+    arch = explain("resnet18")
+    assert arch.layer_warnings() == {} and "⚠" not in str(arch.table("text"))
