@@ -1,6 +1,6 @@
 """The analysis reads the structures real ResNet code builds (see tests/structures.py).
 
-Rules under test (README, "How the depth is counted"):
+Rules under test (docs/depth.md and docs/findings.md):
 
 * a residual block is ``x + F(x)`` where the shortcut carries the block's whole input — not a
   slice of it (Res2Net), not a map from another pyramid level (FPN), and a gate (SE/SK) is a
