@@ -165,6 +165,14 @@ def model_sources(spec: str) -> list[Path]:
     return [Path(source)] if source else []
 
 
+def refuse_sources(output: str, protected: Sequence[Path]) -> None:
+    """A UserError when ``output`` is one of the ``protected`` files (the model's source)."""
+    for source in protected:
+        if _same_file(Path(output), source):
+            raise UserError(f"refusing to overwrite {output}: it is the model's own source file",
+                            "Choose another file for --output")
+
+
 def loaded_from(target: Path) -> str | None:
     """The name of a module this process loaded from ``target`` (its ``.py`` source or its
     compiled file), or ``None``: a model's import may load a file beside it (``blocks.py``)
@@ -204,10 +212,7 @@ def write_output(data: str | bytes, output: str | None, *,
             sys.stdout.write(data)
         return
     target = Path(output)
-    for source in protected:
-        if _same_file(target, source):
-            raise UserError(f"refusing to overwrite {output}: it is the model's own source file",
-                            "Choose another file for --output")
+    refuse_sources(output, protected)
     module = loaded_from(target)
     if module is not None:  # a module the model's file imports (its blocks.py)
         raise UserError(f"refusing to overwrite {output}: it is the source of the module "
@@ -285,6 +290,8 @@ def _settle_imports(as_program: bool) -> None:
 
 
 def _summary(args: argparse.Namespace) -> None:
+    if args.output is not None:  # the model's own file is the first thing to protect
+        refuse_sources(args.output, model_sources(args.spec))
     format = summary_format(args.format, args.output)  # a wrong suffix fails before tracing
     _settle_imports(args.as_program)
     from .api import explain
