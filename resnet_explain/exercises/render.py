@@ -89,6 +89,13 @@ def html(exercises: Exercises, answers: bool) -> str:
             + "".join(items) + "</ol></div>")
 
 
+def page(exercises: Exercises, answers: bool) -> str:
+    """:func:`html` as a whole HTML document, for a file."""
+    return (f'<!DOCTYPE html>\n<html lang="en"><head><meta charset="utf-8"><title>'
+            f"{escape(_title(exercises))}</title></head><body>{html(exercises, answers)}"
+            f"</body></html>\n")
+
+
 # --- the notebook -----------------------------------------------------------------------
 def _cell(kind: str, cell_id: str, source: str) -> dict[str, Any]:
     cell: dict[str, Any] = {"cell_type": kind, "id": cell_id, "metadata": {},
