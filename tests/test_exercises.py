@@ -272,7 +272,7 @@ def test_v1_against_v15_multiply_adds(traced) -> None:
 
 def test_no_v1_question_without_a_bottleneck_twin(traced) -> None:
     assert every(traced["resnet50"], "v1-vs-v1.5", other=traced["resnet50"]) == []
-    with pytest.raises(UserError, match="no exercise of the kinds v1-vs-v1.5"):
+    with pytest.raises(UserError, match=r"no exercise of the kinds v1-vs-v1\.5"):
         traced["resnet18"].exercises(kinds=["v1-vs-v1.5"])
 
 
@@ -308,7 +308,8 @@ def test_jupyter_hides_each_answer_until_clicked(traced) -> None:
     assert "<details>" not in sheet.markdown(answers=False)
     text = sheet.text()
     assert "Answers" not in text and all(item.answer not in text for item in sheet)
-    assert all(item.answer in sheet.text(answers=True) for item in sheet)
+    key = " ".join(sheet.text(answers=True).split())
+    assert all(" ".join(item.answer.split()) in key for item in sheet)
     assert repr(sheet).startswith("<Exercises on resnet18, seed 2: 4 (")
 
 

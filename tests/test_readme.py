@@ -30,3 +30,12 @@ def test_readme_layer_excerpt_is_current():
     lines = explain("resnet50").table("text").rstrip().splitlines()
     assert "\n".join(lines[:22]) in README
     assert "\n".join(lines[-14:]) in README
+
+
+def test_readme_exercises_example_is_current_output(capsys):
+    from resnet_explain.cli import main
+
+    command = ("resnet-explain exercises resnet50 -n 2 --seed 1 --kind v1-vs-v1.5 "
+               "--kind output-size --answers")
+    assert main(command.split()[1:]) == 0
+    assert f"$ {command}\n{capsys.readouterr().out}```" in README

@@ -15,11 +15,15 @@ from __future__ import annotations
 
 import json
 import re
+import textwrap
 from html import escape
 from typing import TYPE_CHECKING, Any
 
 if TYPE_CHECKING:  # pragma: no cover
     from . import Exercise, Exercises
+
+#: The text view's line width: questions and answers are wrapped to it.
+WIDTH = 88
 
 _CODE = re.compile(r"`([^`]+)`")
 _INK, _PAPER = "#1b1f24", "#f6f8fb"
@@ -35,25 +39,40 @@ def _title(exercises: Exercises) -> str:
     return f"Exercises on {exercises.model} (seed {exercises.seed})"
 
 
+def _wrapped(number: int, sentence: str) -> str:
+    """``1. …`` wrapped at :data:`WIDTH` with a hanging indent, broken only at spaces
+    between words (an equation's spaces are not in a question or an answer)."""
+    return textwrap.fill(sentence, WIDTH, initial_indent=f"{number}. ",
+                         subsequent_indent=" " * len(f"{number}. "), break_long_words=False,
+                         break_on_hyphens=False)
+
+
 def text(exercises: Exercises, answers: bool) -> str:
-    """Numbered questions; with ``answers``, an "Answers" part after them."""
+    """Numbered questions; with ``answers``, an "Answers" part after them. Questions and
+    answers are wrapped; each line of a derivation stays whole (an equation is never
+    split)."""
     lines = [_title(exercises), ""]
     for number, item in enumerate(exercises, 1):
-        lines += [f"{number}. {item.question}", ""]
+        lines += [_wrapped(number, item.question), ""]
     if answers:
         lines += ["Answers", ""]
         for number, item in enumerate(exercises, 1):
-            lines.append(f"{number}. {item.answer}")
-            lines += [f"   {step}" for step in item.derivation]
+            lines.append(_wrapped(number, item.answer))
+            lines += [f"{' ' * len(f'{number}. ')}{step}" for step in item.derivation]
             lines.append("")
     return "\n".join(lines).rstrip() + "\n"
+
+
+def details(body: str) -> str:
+    """Markdown ``body`` in a ``<details>`` element, hidden until *Answer* is clicked (the
+    blank lines let Jupyter and GitHub render the Markdown inside)."""
+    return f"<details><summary>Answer</summary>\n\n{body}\n\n</details>"
 
 
 def answer_markdown(item: Exercise) -> str:
     """The answer and its derivation, in a ``<details>`` element to click open."""
     steps = "\n".join(f"- {step}" for step in item.derivation)
-    return (f"<details><summary>Answer</summary>\n\n{item.answer}\n\n{steps}\n\n"
-            f"</details>")
+    return details(f"{item.answer}\n\n{steps}")
 
 
 def question_markdown(number: int, item: Exercise) -> str:
