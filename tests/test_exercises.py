@@ -15,6 +15,8 @@ from html import escape
 
 import pytest
 import torch
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
 from torch import nn
 
 from resnet_explain import explain
@@ -30,6 +32,12 @@ MODELS = ("resnet18", "resnet50", "resnet50-v1", "resnet20", "resnet18-v2")
 @pytest.fixture(scope="module")
 def traced() -> dict[str, object]:
     return {name: explain(name) for name in MODELS}
+
+
+@pytest.fixture(scope="module")
+def resnet50(traced) -> tuple[object, dict[str, list[Exercise]]]:
+    arch = traced["resnet50"]
+    return arch, candidates(arch, KINDS)
 
 
 def every(arch, kind: str, other=None) -> list[Exercise]:
@@ -285,6 +293,27 @@ def test_the_same_seed_gives_the_same_exercises(traced) -> None:
     others = {tuple(arch.exercises(n=8, seed=seed).items) for seed in range(5)}
     assert len(others) > 1
     assert {item.kind for item in arch.exercises(n=6, seed=3)} == set(KINDS)  # turns
+
+
+@settings(max_examples=60, deadline=None,
+          suppress_health_check=[HealthCheck.function_scoped_fixture])
+@given(n=st.integers(1, 80), seed=st.integers(0, 2**32),
+       kinds=st.lists(st.sampled_from(KINDS), min_size=1, max_size=6, unique=True))
+def test_a_choice_is_a_deterministic_fair_sample_without_repeats(resnet50, n, seed,
+                                                                 kinds) -> None:
+    arch, pool = resnet50
+    sheet = arch.exercises(n=n, seed=seed, kinds=kinds)
+    offered = sum(len(pool[kind]) for kind in kinds)
+    assert len(sheet) == min(n, offered)
+    assert sheet == arch.exercises(n=n, seed=seed, kinds=kinds)
+    assert all(item in pool[item.kind] for item in sheet)
+    assert len(set(sheet.items)) == len(sheet)
+    # The kinds take turns: no kind has two more questions than another that still had some.
+    counts = {kind: sum(item.kind == kind for item in sheet) for kind in kinds}
+    for kind in kinds:
+        for other in kinds:
+            if counts[other] < len(pool[other]):
+                assert counts[kind] <= counts[other] + 1
 
 
 def test_bad_requests_are_said(traced) -> None:

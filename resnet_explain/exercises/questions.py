@@ -191,12 +191,14 @@ def depth(arch: Architecture) -> list[Exercise]:
                f"weights." if padded else "")
         answer = (f"None: every one of its {count(len(weighted), 'weighted layer')} is on "
                   f"the longest path.{why}")
-    elif all(layer.role == Role.SHORTCUT for layer in left):
-        answer = (f"The {count(len(left), 'shortcut projection')}: {names}. They sit beside "
-                  f"the main path, so they do not make the network deeper.")
     else:
-        answer = (f"The {count(len(left), 'weighted layer')} off the longest path: {names}. "
-                  f"They sit beside it, so they do not make the network deeper.")
+        what = count(len(left), "shortcut projection") \
+            if all(layer.role == Role.SHORTCUT for layer in left) else \
+            f"{count(len(left), 'weighted layer')} off the longest path"
+        they = ("It sits", "it does") if len(left) == 1 else ("They sit", "they do")
+        answer = (f"The {what}: {names}. "
+                  f"{they[0]} beside the main path, so {they[1]} not make the network "
+                  f"deeper.")
     formula = arch.depth_formula
     if not formula.startswith(f"{arch.plain_depth} "):
         formula = f"{arch.plain_depth} ({formula})" if formula else str(arch.plain_depth)
@@ -233,21 +235,37 @@ def conv_params(arch: Architecture) -> list[Exercise]:
             continue
         kernel = "·".join(map(str, layer.kernel_size))
         per_group = f"/{groups}" if groups != 1 else ""
-        derivation = [f"K·K·C_in/groups·C_out + bias = {kernel}·{layer.in_channels}"
-                      f"{per_group}·{layer.out_channels} + {bias} = {layer.params:,}"]
+        derivation = [f"{_kernel_letters(layer)}·C_in/groups·C_out + bias = {kernel}·"
+                      f"{layer.in_channels}{per_group}·{layer.out_channels} + {bias} = "
+                      f"{layer.params:,}"]
         after = [arch.layers[i] for i in readers.get(layer.index, [])]
-        if not layer.bias and len(after) == 1 and after[0].kind == BATCH_NORM:
-            derivation.append(f"no bias: {_code(after[0].name)}, the BatchNorm after it, "
-                              f"subtracts each channel's mean and would cancel it")
+        if len(after) == 1 and after[0].kind == BATCH_NORM:
+            derivation.append(
+                f"{'a' if layer.bias else 'no'} bias: {_code(after[0].name)}, the BatchNorm "
+                f"after it, subtracts each channel's mean, which "
+                + ("cancels this bias: its parameters do nothing" if layer.bias else
+                   "would cancel one"))
         grouped = f" in {groups} groups" if groups != 1 else ""
         found[key] = Exercise(
             kind="conv-params", concerns=layer.name,
             question=(f"How many parameters does {_code(layer.name)} hold? It is "
-                      f"{a_or_an(_size(layer.kernel_size))} convolution from "
+                      f"{_a_convolution(layer.kernel_size)} from "
                       f"{layer.in_channels} to {layer.out_channels} channels{grouped}, "
                       f"{'with' if layer.bias else 'without'} a bias."),
             answer=f"{layer.params:,}.", derivation=tuple(derivation), value=layer.params)
     return list(found.values())
+
+
+def _kernel_letters(layer: Layer) -> str:
+    """``K·K`` for a 2-D kernel, ``K`` for 1-D, ``K·K·K`` for 3-D."""
+    return "·".join("K" * len(layer.kernel_size or (1,)))
+
+
+def _a_convolution(kernel: Sequence[int]) -> str:
+    """``a 3×3 convolution``; ``a convolution with kernel 3`` in 1-D."""
+    if len(kernel) == 1:
+        return f"a convolution with kernel {kernel[0]}"
+    return f"{a_or_an(_size(kernel))} convolution"
 
 
 # --- projection -------------------------------------------------------------------------
@@ -330,7 +348,7 @@ def _receptive_field(arch: Architecture, stage: str, last: Layer) -> Exercise | 
             steps.append((layer, kernel[0], stride[0], dilation[0]))
         elif _spatial(layer.input_shape) != _spatial(layer.output_shape):
             return None  # a size change without a kernel: the field is not worked by hand
-    lines, r, j = _field_lines(steps)
+    lines, r, j = _field_lines(steps, len(field.size))
     if (r, j) != (field.size[0], field.jump[0]):
         return None
     short, long = units(arch.spatial_dims)
@@ -347,7 +365,8 @@ def _receptive_field(arch: Architecture, stage: str, last: Layer) -> Exercise | 
         value=r)
 
 
-def _field_lines(steps: list[tuple[Layer, int, int, int]]) -> tuple[list[str], int, int]:
+def _field_lines(steps: list[tuple[Layer, int, int, int]],
+                 rank: int) -> tuple[list[str], int, int]:
     """The recurrence, one line per step; 1×1 stride-1 steps, which add nothing, are left
     out and counted at the end, and a run of steps with stride 1 and the same kernel is one
     line (``r = 11 + 4·(3−1)·4``)."""
@@ -355,6 +374,7 @@ def _field_lines(steps: list[tuple[Layer, int, int, int]]) -> tuple[list[str], i
     r, j = 1, 1
     growing = [step for step in steps if step[1:3] != (1, 1)]
     nothing = len(steps) - len(growing)
+    one = "×".join("1" * rank)
     i = 0
     while i < len(growing):
         layer, k, s, d = growing[i]
@@ -367,15 +387,15 @@ def _field_lines(steps: list[tuple[Layer, int, int, int]]) -> tuple[list[str], i
         times = f"{len(run)}·" if len(run) > 1 else ""
         names = _code(layer.name) if len(run) == 1 else \
             f"{_code(run[0].name)} … {_code(run[-1].name)} ({len(run)} layers, "
-        where = f"{_size((k, k))}, stride {s})" if len(run) > 1 else \
-            f"({_size((k, k))}, stride {s})"
+        where = f"kernel {_size((k,) * rank)}, stride {s})"
+        where = where if len(run) > 1 else f"({where}"
         lines.append(f"{names}{'' if len(run) > 1 else ' '}{where}: r = {r} + {times}{grow} "
                      f"= {new_r}, j = {j}·{s} = {new_j}")
         r, j = new_r, new_j
         i += len(run)
     if nothing:
         lines.append(f"{count(nothing, 'more layer')} on the way "
-                     f"{'is' if nothing == 1 else 'are'} 1×1 with stride 1: "
+                     f"{'is' if nothing == 1 else 'are'} {one} with stride 1: "
                      f"{'it adds' if nothing == 1 else 'they add'} nothing (K − 1 = 0)")
     return lines, r, j
 
