@@ -24,6 +24,7 @@ from resnet_explain.cli import main
 from resnet_explain.errors import UserError
 from resnet_explain.exercises import KINDS, Exercise
 from resnet_explain.exercises.questions import candidates
+from resnet_explain.render.notebook import SAFE_PROPERTIES
 from resnet_explain.zoo import build
 
 MODELS = ("resnet18", "resnet50", "resnet50-v1", "resnet20", "resnet18-v2")
@@ -332,6 +333,9 @@ def test_jupyter_hides_each_answer_until_clicked(traced) -> None:
     for item in sheet:
         assert escape(item.answer.split("`")[0]) in html
     assert html.count("<code>") >= 4
+    for style in re.findall(r'style="([^"]*)"', html):  # what an untrusted notebook keeps
+        names = {part.split(":")[0] for part in style.split(";") if part}
+        assert names <= SAFE_PROPERTIES, style
     markdown = sheet.markdown()
     assert markdown.count("<details><summary>Answer</summary>") == 4
     assert "<details>" not in sheet.markdown(answers=False)
