@@ -129,6 +129,11 @@ for name in ["resnet20", "resnet32", "resnet56", "resnet110"]:
     ("md", """\
 **Check yourself.** ResNet-1202 has n = 200. How many weighted layers does it have, and how
 many of them are on the main path? Run `explain("resnet1202")` and compare."""),
+    ("try", ""),
+    ("answer", details("""\
+1202 weighted layers, and all 1202 are on the main path: **1202 = 1 + 2×(200+200+200) + 1**
+(6n + 2 with n = 200). Its shortcuts are option A's, without weights, so the depth leaves no
+weighted layer out.""")),
     ("code", """\
 explain("resnet1202").depth_formula"""),
 ]
@@ -228,6 +233,11 @@ block = v2.block("conv3_1")
     ("md", """\
 **Check yourself.** Does v2 change the depth? Compare `v2.depth_formula` with
 `explain("resnet18").depth_formula`, and explain why."""),
+    ("try", ""),
+    ("answer", details("""\
+No: both are **18 = 1 + 2×(2+2+2+2) + 1**. v2 moves BatchNorm and ReLU in front of each
+convolution, and the depth counts neither; the convolutions and the fc layer are the same 21
+weighted layers, 3 of them projections beside the main path.""")),
     ("code", """\
 v2.depth_formula, explain("resnet18").depth_formula"""),
 ]
@@ -486,9 +496,9 @@ NOTEBOOKS_CELLS: dict[str, list[Cell]] = {
 def build(cells: list[Cell]) -> nbformat.NotebookNode:
     """A notebook without outputs; "error" cells are code cells tagged raises-exception.
 
-    After a "Your turn" cell come a "try" cell (an empty code cell for the student) and an
-    "answer" cell (Markdown, hidden in ``<details>``); their ids follow the cell they answer
-    (``cell-13-try``), so the other cells keep their numbers."""
+    After a "Your turn" or "Check yourself" cell come a "try" cell (an empty code cell for
+    the student) and an "answer" cell (Markdown, hidden in ``<details>``); their ids follow
+    the cell they answer (``cell-13-try``), so the other cells keep their numbers."""
     notebook = new_notebook()
     notebook.metadata = {
         "kernelspec": {"display_name": "Python 3", "language": "python", "name": "python3"},

@@ -129,13 +129,12 @@ def test_an_error_in_a_cells_code_names_the_cell_as_ipython_does(kernel, monkeyp
 def _your_turns() -> list[tuple[str, int, list[make_notebooks.Cell]]]:
     return [(name, i, cells) for name, cells in make_notebooks.NOTEBOOKS_CELLS.items()
             for i, (kind, source) in enumerate(cells)
-            if kind == "md" and "Your turn" in source]
+            if kind == "md" and ("Your turn" in source or "Check yourself" in source)]
 
 
 def test_each_your_turn_has_an_empty_cell_and_a_hidden_answer() -> None:
     turns = _your_turns()
-    assert {name for name, _, _ in turns} >= {"01_what_does_34_count.ipynb",
-                                              "03_check_your_own_resnet.ipynb"}
+    assert {name for name, _, _ in turns} == set(make_notebooks.NOTEBOOKS_CELLS)
     for name, i, cells in turns:
         assert cells[i + 1] == ("try", ""), name
         kind, answer = cells[i + 2]
@@ -151,12 +150,26 @@ def test_each_your_turn_has_an_empty_cell_and_a_hidden_answer() -> None:
 def test_the_hidden_answers_state_what_the_trace_says() -> None:
     from resnet_explain import explain
 
-    answers = {name: cells[i + 2][1] for name, i, cells in _your_turns()}
-    first = answers["01_what_does_34_count.ipynb"]
+    answers = {(name, i): cells[i + 2][1].removeprefix("<details><summary>Answer</summary>\n\n")
+               for name, i, cells in _your_turns()}
+    [formulas, cifar] = [a for (name, _), a in answers.items() if name.startswith("01")]
     for model in ("resnet50", "resnet152"):
-        assert f"**{explain(model).depth_formula}**" in first
+        assert f"**{explain(model).depth_formula}**" in formulas
+    r1202 = explain("resnet1202")
+    assert r1202.weighted_layers == r1202.plain_depth == 6 * 200 + 2  # DESIGN.md: 6n + 2
+    assert r1202.shortcut_projections == 0
+    assert cifar.startswith(f"{r1202.weighted_layers} weighted layers, and all "
+                            f"{r1202.plain_depth} are on the main path: "
+                            f"**{r1202.depth_formula}**")
+    [v2] = [a for (name, _), a in answers.items() if name.startswith("02")]
+    v1, pre = explain("resnet18"), explain("resnet18-v2")
+    assert v1.depth_formula == pre.depth_formula
+    assert v2.startswith(f"No: both are **{pre.depth_formula}**")
+    assert v1.weighted_layers == pre.weighted_layers == 21  # DESIGN.md: Conv2d + Linear
+    assert f"the same {pre.weighted_layers}\nweighted layers, {pre.shortcut_projections} of " \
+        "them projections" in v2
     # Notebook 03's answer: its code, run here, gives the numbers its sentence states.
-    third = answers["03_check_your_own_resnet.ipynb"]
+    [third] = [a for (name, _), a in answers.items() if name.startswith("03")]
     code = re.search(r"```python\n(.*?)```", third, re.S).group(1)
     sys.path.insert(0, str(NOTEBOOKS))
     try:
