@@ -115,6 +115,32 @@ def test_every_equation_in_every_derivation_is_true(traced, name) -> None:
     assert checked >= len(sheet)
 
 
+def test_dilation_ceil_mode_and_bias_are_worked_out_right() -> None:
+    """A network with a dilated conv, a pool in ceil_mode and biases: every size against a
+    real forward, every parameter count against ``p.numel()``, every equation by hand."""
+    model = nn.Sequential(nn.Conv2d(3, 8, 3, 2, 1), nn.MaxPool2d(3, 2, ceil_mode=True),
+                          nn.Conv2d(8, 8, 3, 1, 2, dilation=2), nn.Conv2d(8, 8, 3, 1, 1),
+                          nn.AdaptiveAvgPool2d(1), nn.Flatten(), nn.Linear(8, 2))
+    arch = explain(model, (3, 30, 30))
+    real = first_calls(model, (1, 3, 30, 30))
+    sheet = arch.exercises(n=100)
+    sizes = [item for item in sheet if item.kind == "output-size"]
+    assert {item.concerns for item in sizes} == {"0", "1", "2", "3"}
+    for item in sizes:
+        assert item.value == real[item.concerns][1][2:]
+        assert ("⌈…⌉ for a pool in ceil_mode" in item.derivation[0]) == (item.concerns != "0")
+    [pool] = [item for item in sizes if item.concerns == "1"]
+    assert pool.derivation[1:] == ("`0` (3×3 /2 p1): 15 = ⌊(30 + 2·1 − 3)/2⌋ + 1",
+                                   "`1` (3×3 /2 p0): 7 = ⌈(15 − 3)/2⌉ + 1")
+    for item in sheet:
+        if item.kind == "conv-params":
+            assert item.value == sum(p.numel() for p in model.get_submodule(
+                item.concerns).parameters())
+        for line in (*item.derivation, item.answer):
+            for chain in equations(line):
+                assert len(set(chain)) == 1, line
+
+
 # --- output-size: a real forward ---------------------------------------------------------
 @pytest.mark.parametrize("name", MODELS)
 def test_output_sizes_are_those_of_a_real_forward(traced, name) -> None:

@@ -139,6 +139,8 @@ def _output_size(arch: Architecture, layer: Layer, image: tuple[int, ...]) -> Ex
         before, after = _spatial(step.input_shape), _spatial(step.output_shape)
         if before != size:  # the chain must go on from the size the last step gave
             return None
+        if any(check.transposed for check in step.size_checks):
+            return None  # another formula: not this exercise's
         if step.size_checks and step.formula_ok:
             if before != after or step is layer:
                 kernel = fmt.kernel(step.kernel_size, step.stride, step.padding, step.dilation)
@@ -153,7 +155,8 @@ def _output_size(arch: Architecture, layer: Layer, image: tuple[int, ...]) -> Ex
     if size != out:
         return None
     axes = "×".join(AXES.get(len(out), ()))
-    derivation = [f"out = ⌊(in + 2P − D·(K−1) − 1)/S⌋ + 1 along each axis, from the "
+    ceil = " (⌈…⌉ for a pool in ceil_mode)" if any("⌈" in step for step in steps) else ""
+    derivation = [f"out = ⌊(in + 2P − D·(K−1) − 1)/S⌋ + 1{ceil} along each axis, from the "
                   f"input's {_size(image)} on:", *steps]
     if kept:
         why = " (stride 1, K = 2P + 1)" if padded else ""
