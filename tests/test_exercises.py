@@ -195,8 +195,8 @@ def test_conv_parameters_are_those_pytorch_counts(traced, name) -> None:
         assert item.answer == f"{item.value:,}."
 
 
-def test_the_basic_and_bottleneck_3x3_parameters(traced) -> None:
-    """The issue's figures: conv3_1's 3×3 has 73,728 parameters in ResNet-18 (3·3·64·128)."""
+def test_a_strided_3x3_conv_has_its_hand_counted_parameters(traced) -> None:
+    """conv3_1's first 3×3 in ResNet-18: 3·3·64·128 = 73,728, and no bias before its BN."""
     [item] = [e for e in every(traced["resnet18"], "conv-params")
               if e.concerns == "layer2.0.conv1"]
     assert item.value == 3 * 3 * 64 * 128 == 73_728
