@@ -31,8 +31,10 @@ from .architecture import (
     Architecture,
     Block,
     BlockFamily,
+    DepthFormula,
     Layer,
     LayerKind,
+    Layout,
     Role,
     Shape,
     ShortcutKind,
@@ -45,9 +47,10 @@ from .architecture import (
 from .arithmetic import conv_macs, linear_macs, size_checks, transposed_conv_macs
 from .checks import find_mistakes
 from .depthname import name_note
+from .findings import Finding
 from .receptive import assign_receptive_fields
 from .trace import Call, Trace
-from .words import a_or_an, count
+from .words import a_or_an
 
 CONV, LINEAR, POOL = LayerKind.CONV, LayerKind.LINEAR, LayerKind.POOL
 _NORMS = (LayerKind.BATCH_NORM, LayerKind.NORM)
@@ -81,7 +84,7 @@ def analyse(trace: Trace, model: str) -> Architecture:
         blocks=blocks,
         stages=stages,
         plain_depth=plain_depth,
-        depth_formula=_depth_formula(plain_depth, blocks, stages, stem, head),
+        depth_terms=_depth_terms(plain_depth, blocks, stages, stem, head),
         weighted_layers=len(weighted_names),
         shortcut_projections=len(projections),
         total_params=trace.total_params,
@@ -94,17 +97,45 @@ def analyse(trace: Trace, model: str) -> Architecture:
         stem=stem,
         head=head,
         channel_axis_added=trace.channel_axis_added,
+        layout=_layout(layers, blocks),
     )
-    arch.warnings.extend(_warnings(arch))
-    arch.warnings.extend(_stray_parameter_warnings(trace.stray_parameters))
-    note = name_note(arch)
-    if note:
-        arch.notes.append(note)
-    arch.notes.extend(_shared_parameter_notes(layers))
+    arch.findings.extend(_findings(arch, trace.stray_parameters))
     return arch
 
 
-def _stray_parameter_warnings(stray: list[tuple[str, tuple[int, ...]]]) -> list[str]:
+def _layout(layers: list[Layer], blocks: list[Block]) -> Layout | None:
+    """v1 or v1.5, from the first downsampling Bottleneck: v1 where its stride sits on the
+    first weighted layer of the main path and that layer is a 1×1 conv."""
+    for block in blocks:
+        if block.family != BlockFamily.BOTTLENECK or not block.strided_layers:
+            continue
+        weighted = [i for i in block.main_layers if layers[i].weighted]
+        first = layers[block.strided_layers[0]]
+        if weighted and block.strided_layers[0] == weighted[0] and \
+                first.kernel_size and all(k == 1 for k in first.kernel_size):
+            return Layout.V1
+        return Layout.V1_5
+    return None
+
+
+def _findings(arch: Architecture, stray: list[tuple[str, tuple[int, ...]]]) -> list[Finding]:
+    """Every warning and note the analysis has, in the order the summary says them: sizes
+    the formula does not give, the mistakes, parameters the model does not register; then
+    why the name's depth differs, and where tied weights are counted."""
+    found = [Finding("size_formula", {"layer": layer.name, "formula": layer.formula,
+                                      "type": layer.type, "own_forward": layer.own_forward},
+                     layers=(layer.name,))
+             for layer in arch.formula_mismatches]
+    found += find_mistakes(arch)
+    found += _stray_parameters(stray)
+    named = name_note(arch)
+    if named is not None:
+        found.append(named)
+    found += _tied_weights(arch.layers)
+    return found
+
+
+def _stray_parameters(stray: list[tuple[str, tuple[int, ...]]]) -> list[Finding]:
     """Parameters the forward computed with that the model does not register: most often
     layers kept in a plain Python list or dict instead of ``nn.ModuleList``/``ModuleDict``,
     which ``model.parameters()``, ``.to()`` and ``state_dict()`` do not see."""
@@ -112,24 +143,11 @@ def _stray_parameter_warnings(stray: list[tuple[str, tuple[int, ...]]]) -> list[
         return []
     where = list(dict.fromkeys(scope for scope, _ in stray))
     values = sum(math.prod(shape) for _, shape in stray)
-    them = "them" if len(stray) != 1 else "it"
-    shown = [f"'{scope}'" for scope in where[:3]] + (
-        [f"{len(where) - 3} more"] if len(where) > 3 else [])
-    if where == [""]:
-        places, verb = "The model's forward", "computes"
-    elif len(shown) == 1:
-        places, verb = f"The module {shown[0]}", "computes"
-    else:
-        places, verb = f"The modules {', '.join(shown[:-1])} and {shown[-1]}", "compute"
-    return [f"{places} {verb} with {count(len(stray), 'parameter')} ({values:,} values) that "
-            "the model does not "
-            "register — a layer kept in a plain list or dict? (use nn.ModuleList or "
-            f"nn.ModuleDict): the optimizer does not train {them}, .to() does not move {them}, "
-            f"state_dict() does not save {them}, and the parameter counts here leave {them} "
-            "out"]
+    return [Finding("stray_parameters", {"modules": where, "tensors": len(stray),
+                                         "values": values})]
 
 
-def _shared_parameter_notes(layers: list[Layer]) -> list[str]:
+def _tied_weights(layers: list[Layer]) -> list[Finding]:
     """Where tied weights are: a parameter used by several layers is counted once, in the
     first layer that uses it, so the Param # column adds up to the total; this says where
     the others' parameters went."""
@@ -140,8 +158,8 @@ def _shared_parameter_notes(layers: list[Layer]) -> list[str]:
             for owner in layer.shared_with:
                 if owner not in owners[layer.name]:
                     owners[layer.name].append(owner)
-    return [f"{name} uses parameters of {', '.join(found)} (tied weights): they are counted "
-            f"once, in {found[0]}" for name, found in owners.items()]
+    return [Finding("tied_weights", {"layer": name, "owners": found}, layers=(name, *found))
+            for name, found in owners.items()]
 
 
 # --- one layer ------------------------------------------------------------------------
@@ -859,61 +877,30 @@ def _group(members: list[Layer], role: Role) -> Stage | None:
 
 
 # --- the depth formula ----------------------------------------------------------------
-def _depth_formula(depth: int, blocks: list[Block], stages: list[Stage], stem_group: Stage | None,
-                   head_group: Stage | None) -> str:
-    """``34 = 1 + 2×(3+4+6+3) + 1``: stem + per-block depth × blocks per stage + head."""
+def _depth_terms(depth: int, blocks: list[Block], stages: list[Stage], stem_group: Stage | None,
+                 head_group: Stage | None) -> DepthFormula:
+    """``34 = 1 + 2×(3+4+6+3) + 1``: stem + per-block depth × blocks per stage + head.
+
+    Blocks of different depths are written stage by stage, a run of equal blocks as depth ×
+    count: Res2Net-50's ``(3 + 5×2) + (3 + 5×3) + …`` (each stage's first block does not
+    chain its 3×3 splits); blocks that sit in no stage make one group, block by block."""
     if not blocks:
-        noun = "layer" if depth == 1 else "layers"
-        return f"{depth} = {depth} weighted {noun} on the longest path (no residual blocks)"
+        return DepthFormula(depth)
     stem = stem_group.weighted_on_path if stem_group is not None else 0
     head = head_group.weighted_on_path if head_group is not None else 0
-    per_block = {b.main_weighted for b in blocks}
-    counts = [len(s.blocks) for s in stages if s.kind == "blocks"]
-    if len(per_block) == 1:
-        k = per_block.pop()
-        middle = f"{k}×({'+'.join(map(str, counts))})"
-    else:
-        middle = _stage_sums(blocks, stages)
-    terms = [str(stem)] if stem else []
-    terms.append(middle)
-    if head:
-        terms.append(str(head))
-    formula = f"{depth} = " + " + ".join(terms)
     total = stem + sum(b.main_weighted for b in blocks) + head
-    if total != depth:
-        formula += f"  (the terms add up to {total}: the longest path leaves the blocks)"
-    return formula
-
-
-def _stage_sums(blocks: list[Block], stages: list[Stage]) -> str:
-    """Blocks of different depths, stage by stage, a run of equal blocks written as the
-    uniform formula writes them, depth × count: Res2Net-50's ``(3 + 5×2) + (3 + 5×3) + …``
-    (each stage's first block does not chain its 3×3 splits). Blocks outside the stages are
-    listed one by one."""
+    block_stages = [stage for stage in stages if stage.kind == "blocks"]
+    if len({b.main_weighted for b in blocks}) == 1:
+        per_block = blocks[0].main_weighted
+        runs = tuple(((per_block, len(stage.blocks)),) for stage in block_stages)
+        return DepthFormula(depth, stem, runs, head, total)
     by_name = {block.name: block for block in blocks}
     groups = [[by_name[name].main_weighted for name in stage.blocks if name in by_name]
-              for stage in stages if stage.kind == "blocks"]
+              for stage in block_stages]
     if sum(map(len, groups)) != len(blocks):
-        return "(" + " + ".join(str(block.main_weighted) for block in blocks) + ")"
-    sums = []
-    for depths in filter(None, groups):
-        runs = [(depth, len(list(run))) for depth, run in groupby(depths)]
-        sums.append("(" + " + ".join(f"{depth}×{count}" if count > 1 else str(depth)
-                                     for depth, count in runs) + ")")
-    return " + ".join(sums)
-
-
-def _warnings(arch: Architecture) -> list[str]:
-    notes = [f"{layer.name}: traced size disagrees with the formula: {layer.formula}"
-             + (_own_forward(layer) if layer.own_forward else "")
-             for layer in arch.formula_mismatches]
-    return notes + find_mistakes(arch)
-
-
-def _own_forward(layer: Layer) -> str:
-    """Why a layer of a class with its own forward may disagree with the formula. A forward
-    that pads its input and runs one conv or pool (timm's Conv2dSame) is checked against what
-    it ran (:mod:`.ownforward`) and agrees; this is said of the others."""
-    return (f" — {layer.type} replaces PyTorch's forward with one that is not a single conv or "
-            "pool on its padded input (an octave convolution pools first), so the kernel, stride "
-            "and padding it holds need not be what ran")
+        groups = [[block.main_weighted for block in blocks]]
+        runs = (tuple((d, 1) for d in groups[0]),)
+    else:
+        runs = tuple(tuple((d, len(list(run))) for d, run in groupby(depths))
+                     for depths in filter(None, groups))
+    return DepthFormula(depth, stem, runs, head, total)

@@ -17,6 +17,8 @@ from .printed import noting_prints, printed_note
 if TYPE_CHECKING:
     import torch
 
+    from .findings import Finding
+
 DEFAULT_INPUT = (3, 224, 224)
 
 
@@ -87,20 +89,20 @@ def explain(model: Any, input_size: str | Sequence[int] | torch.Tensor | None = 
                 reading_note = channel_axis_note(reread, spatial, traced.calls, failure)
         arch = analyse(traced, label)
     if reading_note is not None:
-        arch.notes.append(reading_note)
+        arch.findings.append(reading_note)
     if printed is not None and printed.wrote:  # a print(x.shape) in the forward
-        arch.notes.append(printed_note(arch.engine, arch.input_shape[0]))
+        arch.findings.append(printed_note(arch.engine, arch.input_shape[0]))
     if lazy_note is not None:
-        arch.notes.append(lazy_note)
-    arch.notes.extend(notes)
+        arch.findings.append(lazy_note)
+    arch.findings.extend(notes)
     if zoo_name is not None:  # set the paper's figures beside the computed ones
-        from .reference import paper_notes
+        from .reference import paper_findings
 
-        arch.notes.extend(paper_notes(arch, zoo_name))
+        arch.findings.extend(paper_findings(arch, zoo_name))
     return arch
 
 
-def _traced(module: Any, shape: tuple[int, ...]) -> tuple[Any, str | None]:
+def _traced(module: Any, shape: tuple[int, ...]) -> tuple[Any, Finding | None]:
     """The trace of ``module``, and a note when it had to run on an initialised copy: a
     model with lazy modules that nothing has run yet (d2l's ResNet)."""
     from .lazy import initialised_copy
@@ -115,7 +117,7 @@ def _traced(module: Any, shape: tuple[int, ...]) -> tuple[Any, str | None]:
 
 
 def _reread(module: Any, shape: tuple[int, ...], spatial: int,
-            failure: TraceFailure | NotInitialised) -> tuple[Any, str | None]:
+            failure: TraceFailure | NotInitialised) -> tuple[Any, Finding | None]:
     """The trace on ``shape``, the size read without a channel axis, if the forward adds
     that axis itself; else the usual reading's ``failure`` stands. Where that failure shows
     the forward adding the axis, the new reading's own failure is the one to tell (an input
@@ -190,6 +192,11 @@ def _not_a_model(model: Any) -> str:
     if isinstance(model, type) and issubclass(model, nn.Module):
         return (f"explain() takes a built model, not the class {model.__name__}: "
                 f"explain({model.__name__}(...))")
+    exported = getattr(sys.modules.get("torch.export"), "ExportedProgram", None)
+    if exported is not None and isinstance(model, exported):
+        return ("explain() takes an nn.Module, not a torch.export ExportedProgram (a graph of "
+                "aten ops, without the modules it was exported from): explain the nn.Module you "
+                "gave torch.export.export")
     if callable(model):
         label = getattr(model, "__name__", "")
         label = label if label.isidentifier() else "build"

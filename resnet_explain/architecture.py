@@ -20,7 +20,8 @@ Conventions
 from __future__ import annotations
 
 import difflib
-from dataclasses import dataclass, field
+import weakref
+from dataclasses import dataclass, field, fields
 from enum import StrEnum
 from typing import TYPE_CHECKING, Any
 
@@ -32,6 +33,7 @@ if TYPE_CHECKING:  # pragma: no cover
     from matplotlib.figure import Figure
 
     from .exercises import Exercises
+    from .findings import Finding
     from .receptive import ReceptiveField
 
 Shape = tuple[int, ...]
@@ -119,6 +121,18 @@ class BlockFamily(StrEnum):
     OTHER = "other"
 
 
+class Layout(StrEnum):
+    """Where a downsampling Bottleneck has its stride 2: on the first 1×1 conv (``v1``, the
+    paper's) or on the 3×3 (``v1.5``, torchvision's: more multiply-adds, since the first 1×1
+    then runs on the full map, and about +0.5% top-1, since a 1×1 with stride 2 never reads
+    3 of every 4 input positions). A fact of Bottleneck networks only: a BasicBlock's first
+    conv is its 3×3. Where the normalisation sits (v2's pre-activation) is a separate fact,
+    :class:`Activation`: a pre-activation Bottleneck has a stride position too."""
+
+    V1 = "v1"
+    V1_5 = "v1.5"
+
+
 class Activation(StrEnum):
     """Where a block's normalisation and activation sit: ``post`` (v1: conv → BN → ReLU, the
     ReLU after the add) or ``pre`` (v2: BN → ReLU → conv, nothing after the add) — decided
@@ -188,17 +202,36 @@ def joins_two_branches(layer: Layer) -> bool:
     return layer.is_op and layer.type == "add" and len(layer.inputs) == 2
 
 
-class _Attachable:
-    """A slot for the link to the owning Architecture (``render.display.attach``): a plain
-    attribute, not a field, so equality, ``to_dict`` and the JSON ignore it."""
+class _Owned:
+    """A weak link to the Architecture that holds this layer, block or stage, for the views
+    that show one of them in context (its block's paper name, its number in the depth).
+
+    Weak, so that an Architecture is no reference cycle: it is freed by reference counting
+    alone, the moment the last name for it goes. A plain attribute, not a field: equality,
+    ``to_dict`` and the JSON ignore it, and a copy or a pickle leaves it out (the
+    Architecture that holds the copy links it again)."""
 
     __slots__ = ("_arch",)
+
+    def owner(self) -> Architecture | None:
+        """The Architecture that holds this, while it exists."""
+        link = getattr(self, "_arch", None)
+        return link() if link is not None else None
+
+    def __getstate__(self) -> dict[str, Any]:
+        if hasattr(self, "__dict__"):
+            return dict(self.__dict__)
+        return {f.name: getattr(self, f.name) for f in fields(self)}  # a slotted dataclass
+
+    def __setstate__(self, state: dict[str, Any]) -> None:
+        for name, value in state.items():
+            object.__setattr__(self, name, value)
 
 
 # Slotted: a network has one Layer per traced call (35,000 in a deep CIFAR ResNet), and a
 # slotted instance is built in half the time and reads its fields faster.
 @dataclass(slots=True)
-class Layer(_Attachable):
+class Layer(_Owned):
     """One call of a leaf module, or one structural functional operation (add, flatten, …)."""
 
     index: int
@@ -270,7 +303,7 @@ class Layer(_Attachable):
 
 
 @dataclass
-class Block:
+class Block(_Owned):
     """A residual block: the place where two branches of the data flow are added.
 
     The branch with fewer weighted layers is the shortcut. It is an ``identity`` shortcut when
@@ -327,7 +360,7 @@ class Block:
 
 
 @dataclass
-class Stage:
+class Stage(_Owned):
     """A run of blocks at one spatial size (the paper's conv2_x … conv5_x), or the stem / head."""
 
     name: str  # conv1, conv2_x, …, fc
@@ -350,6 +383,61 @@ class Stage:
         from .render.notebook import stage_html
 
         return stage_html(self)
+
+
+@dataclass(frozen=True)
+class DepthFormula:
+    """The plain depth as the sum the paper writes: ``34 = 1 + 2×(3+4+6+3) + 1``.
+
+    ``stem`` and ``head`` are the weighted layers on the longest path before the first block
+    and after the last; ``stages`` holds, for each stage, its runs of consecutive blocks as
+    (weighted layers one block adds, blocks in the run): ResNet-34's are
+    ``((2, 3),), ((2, 4),), ((2, 6),), ((2, 3),)``, Res2Net-50's first ``((3, 1), (5, 2))``.
+    ``terms_total`` is what the stem, every block and the head add up to; it differs from
+    ``depth`` only where the longest path leaves the blocks (a side branch deeper than the
+    main path), which ``str()`` then says.
+    """
+
+    depth: int
+    stem: int = 0
+    stages: tuple[tuple[tuple[int, int], ...], ...] = ()
+    head: int = 0
+    terms_total: int | None = None
+
+    @property
+    def per_block(self) -> int | None:
+        """The weighted layers every block adds (2 for BasicBlock, 3 for Bottleneck), or
+        ``None`` where blocks differ."""
+        depths = {depth for stage in self.stages for depth, _ in stage}
+        return depths.pop() if len(depths) == 1 else None
+
+    @property
+    def blocks_per_stage(self) -> tuple[int, ...]:
+        """ResNet-34's ``(3, 4, 6, 3)``."""
+        return tuple(sum(blocks for _, blocks in stage) for stage in self.stages)
+
+    def __str__(self) -> str:
+        if not self.stages:
+            noun = "layer" if self.depth == 1 else "layers"
+            return f"{self.depth} = {self.depth} weighted {noun} on the longest path " \
+                "(no residual blocks)"
+        per_block = self.per_block
+        if per_block is not None:
+            middle = f"{per_block}×({'+'.join(map(str, self.blocks_per_stage))})"
+        else:
+            middle = " + ".join(
+                "(" + " + ".join(f"{depth}×{blocks}" if blocks > 1 else str(depth)
+                                 for depth, blocks in stage) + ")"
+                for stage in self.stages)
+        terms = [str(self.stem)] if self.stem else []
+        terms.append(middle)
+        if self.head:
+            terms.append(str(self.head))
+        text = f"{self.depth} = " + " + ".join(terms)
+        if self.terms_total is not None and self.terms_total != self.depth:
+            text += f"  (the terms add up to {self.terms_total}: the longest path leaves the " \
+                "blocks)"
+        return text
 
 
 def with_channel_axis(shape: Shape, added: bool) -> Shape:
@@ -375,7 +463,8 @@ class Architecture:
     blocks: list[Block]
     stages: list[Stage]
     plain_depth: int
-    depth_formula: str
+    #: The plain depth as a sum (stem, blocks per stage, head); ``depth_formula`` its text.
+    depth_terms: DepthFormula
     weighted_layers: int
     shortcut_projections: int
     total_params: int
@@ -383,8 +472,9 @@ class Architecture:
     macs: int
     engine: str  # how the shapes were obtained: "empty-batch" or "meta"
     param_bytes: int = 0
-    warnings: list[str] = field(default_factory=list)
-    notes: list[str] = field(default_factory=list)  # e.g. the paper's figures beside ours
+    #: Warnings and notes as records (:mod:`resnet_explain.findings`): what was found, where,
+    #: and the numbers it states; ``warnings`` and ``notes`` are their sentences.
+    findings: list[Finding] = field(default_factory=list)
     output_layers: list[int] = field(default_factory=list)  # the layers that produced the output
     #: Every tensor the forward returns, in the order it returns them (a feature pyramid's
     #: maps; logits and features); ``output_shape`` is the first one's.
@@ -398,11 +488,21 @@ class Architecture:
     #: The forward adds the input's channel axis itself (``x.unsqueeze(1)``): the model takes
     #: N×L (N×H×W), and its layers see N×1×L (see :mod:`resnet_explain.channelaxis`).
     channel_axis_added: bool = False
+    #: Where the downsampling Bottlenecks have their stride (``None`` without one).
+    layout: Layout | None = None
 
     def __post_init__(self) -> None:
-        from .render.display import attach
+        self._link()
 
-        attach(self)  # each layer, block and stage can find its Architecture (for display)
+    def _link(self) -> None:
+        """Give each layer, block and stage a weak link to this Architecture (:class:`_Owned`)."""
+        link = weakref.ref(self)
+        for item in (*self.layers, *self.blocks, *self.stages):
+            object.__setattr__(item, "_arch", link)
+
+    def __setstate__(self, state: dict[str, Any]) -> None:  # a copy or an unpickled one
+        self.__dict__.update(state)
+        self._link()
 
     # --- derived numbers -------------------------------------------------------------
     @property
@@ -416,6 +516,44 @@ class Architecture:
         """How many spatial axes the input has: 1 for a signal, 2 for an image, 3 for a
         clip, 0 for features."""
         return max(len(self.input_map) - 2, 0)
+
+    @property
+    def depth_formula(self) -> str:
+        """``"34 = 1 + 2×(3+4+6+3) + 1"``: the depth and the sum it comes from."""
+        return str(self.depth_terms)
+
+    @property
+    def warnings(self) -> list[str]:
+        """The problems found (a size the formula does not give, a bias that BatchNorm
+        cancels …), one sentence each, in the order they were found."""
+        return [finding.text for finding in self.findings if finding.severity == "warning"]
+
+    @property
+    def notes(self) -> list[str]:
+        """Remarks on reading the numbers (the paper's figures beside the computed ones, why
+        the name's depth differs, how the model was built), one sentence each."""
+        return [finding.text for finding in self.findings if finding.severity == "note"]
+
+    def layer_warnings(self) -> dict[int, list[Finding]]:
+        """The warnings about each layer, by layer index: every call of a layer a warning
+        names (``Finding.layers``), for the views that mark a warning on its row."""
+        warnings = [f for f in self.findings if f.severity == "warning" and f.layers]
+        if not warnings:
+            return {}
+        by_name: dict[str, list[int]] = {}
+        for layer in self.layers:
+            by_name.setdefault(layer.name, []).append(layer.index)
+        marked: dict[int, list[Finding]] = {}
+        for finding in warnings:
+            for name in finding.layers:
+                for index in by_name.get(name, ()):
+                    marked.setdefault(index, []).append(finding)
+        return marked
+
+    @property
+    def macs_per_image(self) -> int:
+        """Multiply-adds of one input: ``macs`` is for the traced batch."""
+        return self.macs // self.batch_size if self.batch_size else self.macs
 
     @property
     def non_trainable_params(self) -> int:

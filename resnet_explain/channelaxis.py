@@ -23,7 +23,8 @@ from collections.abc import Sequence
 from typing import TYPE_CHECKING
 
 from .architecture import CONV, MODEL_INPUT
-from .words import ITEMS, count, letters, units
+from .findings import Finding
+from .words import letters
 
 if TYPE_CHECKING:
     from .errors import UserError
@@ -48,21 +49,16 @@ def adds_channel_axis(trace: Trace, spatial: int) -> bool:
 
 
 def reading_note(shape: Shape, spatial: int, calls: Sequence[Call],
-                 failure: UserError) -> str:
+                 failure: UserError) -> Finding:
     """Which reading of the size was used, and why the usual one was not (the error the
     usual reading met, in PyTorch's words)."""
-    size = "×".join(map(str, shape))
-    sides = "×".join(map(str, shape[1:]))
-    axes = letters(spatial)
-    item = ITEMS[spatial]
     first = next((call for call in calls if MODEL_INPUT in call.inputs), None)
-    adds = (f" ({first.name} receives {list(first.input_shapes[0])})"
-            if first is not None and first.input_shapes else "")
-    return (f"The input size {size} was read as N×{axes}: {count(shape[0], item)} of {sides} "
-            f"{units(spatial)[1]}, without a channel axis, which the forward adds itself{adds}. "
-            f"Read as C×{axes} (one {item} of {count(shape[0], 'channel')}), the forward fails "
-            "with "
-            f"{failure.said or failure.problem}")
+    received = list(first.input_shapes[0]) if first is not None and first.input_shapes \
+        else None
+    return Finding("channel_axis_added", {
+        "size": list(shape), "spatial": spatial,
+        "first": first.name if received is not None else None, "received": received,
+        "error": failure.said or failure.problem})
 
 
 def axis_added(name: str, received: Shape, rank: int) -> str | None:

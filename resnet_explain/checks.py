@@ -1,7 +1,9 @@
 """Mistakes that real ResNet implementations make, found in the traced data flow.
 
 Each check reads the Architecture (never class names beyond the layer's own type, never the
-model's code) and returns sentences that say what was found and why it matters:
+model's code) and returns :class:`~resnet_explain.findings.Finding` records: what was found,
+where, and the numbers; their sentences (in :mod:`resnet_explain.sentences`) say why it
+matters:
 
 * a convolution with a bias directly followed by BatchNorm — the BN subtracts the mean, so
   the bias is cancelled: parameters that do nothing (use ``bias=False``);
@@ -12,7 +14,9 @@ model's code) and returns sentences that say what was found and why it matters:
 * a strided conv or pool that does not divide the size exactly — e.g. a 3×3 stride-2
   max-pool without ``padding=1`` turns 112 into 55 instead of 56; downsampling should be done
   by the stride, with K = 2P + 1 keeping the arithmetic exact (an explicit pad layer in front,
-  BiT's ``ConstantPad2d(1)``, counts as that padding);
+  BiT's ``ConstantPad2d(1)``, counts as that padding). Said where input rows are never read
+  or a size the stride divides is not divided exactly; an odd map whose windows still read
+  every pixel (Inception's unpadded 299 → 149) follows its own convention and is not;
 * a fully connected layer fed by an unpooled feature map — 7·7·2048 inputs give a ≈100 M
   parameter head where a global average pool to 1×1 would give 2048;
 * a forward that returns no tensor at all — most often a forgotten ``return``.
@@ -34,10 +38,10 @@ from .architecture import (
     Layer,
     SizeCheck,
 )
-from .words import LINES, position
+from .findings import Finding
 
 
-def find_mistakes(arch: Architecture) -> list[str]:
+def find_mistakes(arch: Architecture) -> list[Finding]:
     return [
         *_bias_before_batchnorm(arch),
         *_batchnorm_reused(arch),
@@ -48,15 +52,14 @@ def find_mistakes(arch: Architecture) -> list[str]:
     ]
 
 
-def _no_output(arch: Architecture) -> list[str]:
+def _no_output(arch: Architecture) -> list[Finding]:
     """A forward whose result holds no tensor (None, a number): nothing to show as output."""
     if arch.output_layers or arch.output_shape != ():
         return []
-    return ["The model's forward returns no tensor, so its output has no shape: does it miss "
-            "its `return` statement?"]
+    return [Finding("no_output")]
 
 
-def _bias_before_batchnorm(arch: Architecture) -> list[str]:
+def _bias_before_batchnorm(arch: Architecture) -> list[Finding]:
     biased = {layer.index for layer in arch.layers
               if layer.kind == CONV and layer.bias and layer.call == 0}
     if not biased:
@@ -73,32 +76,32 @@ def _bias_before_batchnorm(arch: Architecture) -> list[str]:
             found.append(arch.layers[index].name)
     if not found:
         return []
-    names = ", ".join(found[:3]) + (f" and {len(found) - 3} more" if len(found) > 3 else "")
-    return [f"{len(found)} conv layer(s) with a bias feed straight into BatchNorm ({names}): "
-            "BatchNorm subtracts the mean, so the bias is cancelled; use bias=False"]
+    return [Finding("bias_before_batchnorm", {"layers": found}, layers=tuple(found))]
 
 
-def _batchnorm_reused(arch: Architecture) -> list[str]:
+def _batchnorm_reused(arch: Architecture) -> list[Finding]:
     reused = sorted({layer.name for layer in arch.layers
                      if layer.kind == BATCH_NORM and not layer.is_op and layer.call > 0})
     if not reused:
         return []
-    names = ", ".join(reused[:3]) + (f" and {len(reused) - 3} more" if len(reused) > 3 else "")
-    return [f"{len(reused)} BatchNorm module(s) run more than once ({names}): one set of "
-            "statistics normalises two different tensors; give each use its own BatchNorm"]
+    return [Finding("batchnorm_reused", {"layers": reused}, layers=tuple(reused))]
 
 
-def _activation_on_shortcut(arch: Architecture) -> list[str]:
-    blocks = [b.name for b in arch.blocks
-              if any(arch.layers[i].kind == ACTIVATION for i in b.shortcut_layers)]
+def _activation_on_shortcut(arch: Architecture) -> list[Finding]:
+    blocks, layers = [], []
+    for block in arch.blocks:
+        active = [arch.layers[i].name for i in block.shortcut_layers
+                  if arch.layers[i].kind == ACTIVATION]
+        if active:
+            blocks.append(block.name)
+            layers += active
     if not blocks:
         return []
-    names = ", ".join(blocks[:3]) + (f" and {len(blocks) - 3} more" if len(blocks) > 3 else "")
-    return [f"{len(blocks)} shortcut(s) hold an activation ({names}): the reference shortcut "
-            "is the identity or a 1×1 conv + BN; the ReLU belongs after the add"]
+    return [Finding("activation_on_shortcut", {"blocks": blocks}, layers=tuple(layers),
+                    blocks=tuple(blocks))]
 
 
-def _inexact_downsampling(arch: Architecture) -> list[str]:
+def _inexact_downsampling(arch: Architecture) -> list[Finding]:
     found = []
     for layer in arch.layers:
         if not layer.size_checks:
@@ -108,37 +111,44 @@ def _inexact_downsampling(arch: Architecture) -> list[str]:
                 continue  # no downsampling to judge (a transposed conv's stride upsamples)
             size = _unpadded_size(arch, layer, axis - len(layer.size_checks), check.in_size)
             expected = math.ceil(size / check.stride)
-            if check.traced != expected:
-                # An even map loses its last pixels (112 → 55 never reads pixel 111); an odd
-                # one may only miss the convention (Inception's 299 → 149 reads them all).
-                how = "divides the size exactly" if size % check.stride == 0 else \
-                    f"gives ⌈{size}/{check.stride}⌉ = {expected}"
-                sides = len(layer.size_checks)
-                kernel = ("×".join([str(check.kernel)] * sides) + " kernel" if sides > 1
-                          else f"kernel of {check.kernel}")
-                found.append(
-                    f"{layer.name or layer.type} turns {size} into {check.traced} "
-                    f"({check.derivation}), not {expected}{_unread(check, size)}: "
-                    f"with stride {check.stride}, padding {(check.kernel - 1) // 2} for a "
-                    f"{kernel} {how}")
+            unread = _unread(check, size)
+            # An odd map whose windows still read every pixel follows another convention
+            # (Inception's "valid" 299 → 149 → 147 → 73): nothing is lost, nothing to warn.
+            lost = unread is None or unread > 0 or size % check.stride == 0
+            if check.traced != expected and lost:
+                name = layer.name or layer.type
+                found.append(Finding("inexact_downsampling", {
+                    "layer": name, "axis": check.dim, "size": size, "traced": check.traced,
+                    "expected": expected, "derivation": check.derivation,
+                    "stride": check.stride, "kernel": check.kernel,
+                    "padding": _exact_padding(size, check, expected),
+                    "axes": len(layer.size_checks), "unread": unread,
+                }, layers=(name,)))
                 break
     return found
 
 
-def _unread(check: SizeCheck, size: int) -> str:
-    """What the windows of a strided layer leave out of its input, in words: the last input
-    index the last window reaches is (out − 1)·S − P + D·(K − 1). Said only where the layer
-    reads the map itself (no explicit pad layer in front, whose rows would be padding)."""
+def _exact_padding(size: int, check: SizeCheck, expected: int) -> int | None:
+    """The smallest padding that gives ``expected`` = ⌈size/S⌉ by the formula,
+    ⌊(size + 2P − D·(K − 1) − 1)/S⌋ + 1: P = (K − 1)/2 for an odd kernel (K = 2P + 1);
+    ``None`` where no padding up to K does (a window wider than twice the stride)."""
+    span = check.dilation * (check.kernel - 1)
+    for padding in range(check.kernel + 1):
+        if (size + 2 * padding - span - 1) // check.stride + 1 == expected:
+            return padding
+    return None
+
+
+def _unread(check: SizeCheck, size: int) -> int | None:
+    """How many of its input's last lines a strided layer's windows never read: the last
+    input index the last window reaches is (out − 1)·S − P + D·(K − 1). ``None`` where the
+    layer does not read the map itself (an explicit pad layer in front, whose rows would be
+    padding); 0 where the windows still read every line."""
     if size != check.in_size or check.transposed:
-        return ""
+        return None
     reached = (check.traced - 1) * check.stride - check.padding + \
         check.dilation * (check.kernel - 1)
-    unread = check.in_size - 1 - reached
-    if unread <= 0:
-        return f" (its windows still read every input {position(check.dim)})"
-    line = LINES.get(check.dim, "position")
-    last = f"last {line}" if unread == 1 else f"last {unread} {line}s"
-    return f" (its windows never read the {last})"
+    return max(check.in_size - 1 - reached, 0)
 
 
 def _unpadded_size(arch: Architecture, layer: Layer, axis: int, size: int) -> int:
@@ -159,7 +169,7 @@ def _unpadded_size(arch: Architecture, layer: Layer, axis: int, size: int) -> in
     return size
 
 
-def _unpooled_head(arch: Architecture) -> list[str]:
+def _unpooled_head(arch: Architecture) -> list[Finding]:
     found = []
     for layer in arch.layers:
         if layer.kind != LINEAR or not layer.inputs:
@@ -174,9 +184,7 @@ def _unpooled_head(arch: Architecture) -> list[str]:
         # each token's width only (torchvision's Swin), not every value of a map.
         if (before.kind == RESHAPE and len(shape) == 4 and shape[2] * shape[3] > 1
                 and layer.in_channels == shape[1] * shape[2] * shape[3]):
-            found.append(
-                f"{layer.name} takes {shape[1]}·{shape[2]}·{shape[3]} = "
-                f"{shape[1] * shape[2] * shape[3]:,} inputs from an unpooled "
-                f"{shape[2]}×{shape[3]} map ({layer.params:,} parameters); a global average "
-                f"pool to 1×1 would give {shape[1]:,} inputs")
+            found.append(Finding("unpooled_head", {
+                "layer": layer.name, "channels": shape[1], "height": shape[2],
+                "width": shape[3], "params": layer.params}, layers=(layer.name,)))
     return found

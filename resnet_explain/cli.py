@@ -165,6 +165,22 @@ def model_sources(spec: str) -> list[Path]:
     return [Path(source)] if source else []
 
 
+def loaded_from(target: Path) -> str | None:
+    """The name of a module this process loaded from ``target`` (its ``.py`` source or its
+    compiled file), or ``None``: a model's import may load a file beside it (``blocks.py``)
+    that ``-o blocks.py`` must not replace. Only modules whose file has the target's name are
+    compared, so this costs a few ``stat`` calls, not one per module."""
+    name = target.name
+    if not name or not target.exists():
+        return None
+    for module_name, module in list(sys.modules.items()):
+        source = getattr(module, "__file__", None)
+        if isinstance(source, str) and os.path.basename(source) == name \
+                and _same_file(target, Path(source)):
+            return module_name
+    return None
+
+
 def _same_file(a: Path, b: Path) -> bool:
     try:
         return a.exists() and b.exists() and os.path.samefile(a, b)
@@ -192,6 +208,10 @@ def write_output(data: str | bytes, output: str | None, *,
         if _same_file(target, source):
             raise UserError(f"refusing to overwrite {output}: it is the model's own source file",
                             "Choose another file for --output")
+    module = loaded_from(target)
+    if module is not None:  # a module the model's file imports (its blocks.py)
+        raise UserError(f"refusing to overwrite {output}: it is the source of the module "
+                        f"{module!r}, which this run imported", "Choose another file for --output")
     payload = data.encode("utf-8") if isinstance(data, str) else data
     try:
         write_atomically(target, payload)

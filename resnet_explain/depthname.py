@@ -13,6 +13,7 @@ from __future__ import annotations
 import re
 
 from .architecture import Architecture
+from .findings import Finding
 
 # A depth in a name: the number right after "resnet", "resnext", "wrn", "rs", "net" …
 # ("resnet26d", "wide_resnet28_10", "resnetrs50", "ResNet-RS-50", "res2net50_26w_4s") —
@@ -29,27 +30,25 @@ def named_depth(model: str) -> int | None:
     return int(match.group(1)) if match else None
 
 
-def name_note(arch: Architecture) -> str | None:
-    """One line on why the name's number and the count differ, or ``None`` when they agree
-    (or the name carries no number)."""
+def name_note(arch: Architecture) -> Finding | None:
+    """Why the name's number and the count differ, or ``None`` when they agree (or the name
+    carries no number): the reason is the first of the conventions above that the numbers
+    show."""
     named, depth = named_depth(arch.model), arch.plain_depth
     if named is None or named == depth or not arch.blocks:
         return None
     stem = arch.stem.weighted_on_path if arch.stem is not None else 0
     head = arch.head.weighted_on_path if arch.head is not None else 0
     projections = arch.shortcut_projections
-    head_says = f"the name says {named}, the longest path holds {depth} weighted layers"
     if stem > 1 and depth - (stem - 1) == named:
-        return (f"{head_says}: the stem has {stem} convolutions on the path (a deep stem) where "
-                f"the paper's has one; the name counts the network it derives from")
-    if head == 0 and depth + 1 == named:
-        return (f"{head_says}: the model has no fc layer (a feature extractor); the name "
-                "counts the classifier's")
-    if projections and depth + projections - head == named:
-        return (f"{head_says}: the name counts the {projections} shortcut projections and not "
-                "the fc layer (the wide-ResNet convention, depth = 6n + 4)")
-    if arch.weighted_layers == named:
-        return (f"{head_says}: the name counts every weighted layer, the {projections} shortcut "
-                "projections included")
-    return (f"{head_says}: the count here is the paper's rule (convolutions and fc layers on "
-            "the longest input→output path), see the depth formula")
+        reason = "deep_stem"
+    elif head == 0 and depth + 1 == named:
+        reason = "no_fc"
+    elif projections and depth + projections - head == named:
+        reason = "wide_resnet"
+    elif arch.weighted_layers == named:
+        reason = "every_weighted"
+    else:
+        reason = "paper_rule"
+    return Finding("depth_name", {"named": named, "depth": depth, "reason": reason,
+                                  "stem": stem, "head": head, "projections": projections})

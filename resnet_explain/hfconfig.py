@@ -39,12 +39,9 @@ from pathlib import Path
 from typing import Any
 
 from .errors import CannotTrace, ModelNotFound, TraceFailure
+from .findings import Finding
 
 CONFIG = "config.json"
-# What every note ends with: why fresh, value-less weights explain the trained model.
-_WEIGHTS = ("on the meta device: no weights are made, the folder's are not read, and shapes, "
-            "depth, parameters and multiply-adds do not depend on them")
-
 
 #: A Hub model id: an owner and a name (``microsoft/resnet-50``, ``timm/resnet50.a1_in1k``).
 _HUB_ID = re.compile(r"[A-Za-z0-9][\w.-]*/[A-Za-z0-9][\w.-]*")
@@ -75,7 +72,7 @@ def is_model_folder(path: Path) -> bool:
 
 
 def from_folder(path: Path, label: str | None = None,
-                ) -> tuple[Any, str, tuple[int, ...] | None, str]:
+                ) -> tuple[Any, str, tuple[int, ...] | None, Finding]:
     """The model a Hugging Face folder's config describes, its label (the folder's name and
     the class), its default input (C, H, W: the config's ``num_channels`` and
     ``image_size``, or 224×224; None for a model that does not read images, whose layers
@@ -86,6 +83,10 @@ def from_folder(path: Path, label: str | None = None,
     config_file = folder / CONFIG
     try:
         data = json.loads(config_file.read_text(encoding="utf-8"))
+    except RecursionError:
+        raise ModelNotFound(f"{config_file} cannot be read as a model config (its JSON is "
+                            "nested deeper than Python reads)",
+                            "Give a weights file or file.py:callable") from None
     except (OSError, ValueError) as error:
         raise ModelNotFound(f"{config_file} cannot be read as a model config ({error})",
                             "Give a weights file or file.py:callable") from None
@@ -118,9 +119,14 @@ def from_folder(path: Path, label: str | None = None,
     channels = getattr(model.config, "num_channels", None)
     size = getattr(model.config, "image_size", None) or 224
     side = tuple(size) if isinstance(size, (list, tuple)) else (size, size)
-    default = (int(channels), *map(int, side)) if isinstance(channels, int) else None
-    note = (f"Built from {config_file} with transformers {transformers.__version__} "
-            f"({built}, model_type {model_type!r}) {_WEIGHTS}")
+    if not all(isinstance(value, int) and not isinstance(value, bool) and value > 0
+               for value in side):
+        raise ModelNotFound(f"{config_file} gives image_size {size!r}: not a size in pixels",
+                            "Correct image_size in the config (e.g. 224)")
+    default = (int(channels), *side) if isinstance(channels, int) else None
+    note = Finding("built_from_config", {
+        "config": str(config_file), "library": "transformers",
+        "version": transformers.__version__, "built": f"{built}, model_type {model_type!r}"})
     return model, f"{label} ({built})", default, note
 
 
@@ -151,7 +157,7 @@ def _build(transformers: Any, folder: Path, model_type: str) -> tuple[Any, str]:
 
 
 def _from_timm(folder: Path, data: dict[str, Any], label: str,
-               ) -> tuple[Any, str, tuple[int, ...] | None, str]:
+               ) -> tuple[Any, str, tuple[int, ...] | None, Finding]:
     """A timm folder: ``timm.create_model(architecture, num_classes=…, **model_args)``, on
     the meta device, at the ``pretrained_cfg``'s input size."""
     architecture = data["architecture"]
@@ -185,8 +191,9 @@ def _from_timm(folder: Path, data: dict[str, Any], label: str,
     default = tuple(int(v) for v in size) if isinstance(size, list) and len(size) == 3 \
         else None
     said = ", ".join(f"{key}={value!r}" for key, value in options.items())
-    note = (f"Built from {folder / CONFIG} with timm {timm.__version__} "
-            f"(timm.create_model({architecture!r}{', ' + said if said else ''})) {_WEIGHTS}")
+    note = Finding("built_from_config", {
+        "config": str(folder / CONFIG), "library": "timm", "version": timm.__version__,
+        "built": f"timm.create_model({architecture!r}{', ' + said if said else ''})"})
     return model, f"{label} ({architecture})", default, note
 
 

@@ -23,7 +23,7 @@ from torch.nn.parameter import (
 )
 
 from .errors import NotInitialised
-from .words import count
+from .findings import Finding
 
 # The largest input the copy runs on for real where an empty batch cannot run it (a forward
 # with ``x.view(x.size(0), -1)`` before a LazyLinear): 2²⁴ values (64×3×224×224 is 9.6 M).
@@ -80,13 +80,10 @@ def initialised_copy(model: nn.Module, input_shape: tuple[int, ...],
     return twin
 
 
-def note(refused: NotInitialised) -> str:
+def note(refused: NotInitialised) -> Finding:
     """What the summary says about a model traced through an initialised copy."""
     modules = list(dict.fromkeys(name.rpartition(".")[0] or name for name in refused.names))
-    which = f"{count(len(modules), 'lazy module')} ({modules[0]}" + (
-        ", …)" if len(modules) > 1 else ")")
-    return (f"{which} had no shapes yet: they were traced on a copy, given the shapes this "
-            "input implies; your model is unchanged and still lazy")
+    return Finding("lazy_modules", {"modules": modules})
 
 
 def _unshaped(tensor: torch.Tensor) -> torch.Tensor:

@@ -17,6 +17,8 @@ import sys
 from collections.abc import Iterator
 from typing import Any, TextIO
 
+from .findings import Finding
+
 
 class _Noting:
     """``sys.stdout`` while a model runs: each write goes through, and is noted."""
@@ -50,14 +52,7 @@ def noting_prints() -> Iterator[_Noting | None]:
             sys.stdout = original
 
 
-def printed_note(engine: str, batch: int) -> str:
-    """What the summary says when the model printed while it was traced."""
-    if engine == "meta":  # perhaps after an empty batch that the forward could not run
-        seen = ("a shape printed there may have a batch of 0, and a tensor be on the meta "
-                "device, without values (the forward ran on no images, or on the meta "
-                "device, which computes shapes only)")
-    else:
-        seen = ("a shape printed there has a batch of 0 (the empty-batch engine runs the "
-                "forward on no images)")
-    return (f"The model printed while it was traced: {seen}. The shapes here have the batch "
-            f"asked for, {batch}.")
+def printed_note(engine: str, batch: int) -> Finding:
+    """What the summary says when the model printed while it was traced: which engine ran
+    the forward (what a printed shape then shows) and the batch asked for."""
+    return Finding("printed_while_traced", {"engine": engine, "batch": batch})

@@ -89,12 +89,9 @@ def _summary(arch: Architecture) -> str:
 
 
 def _depth(arch: Architecture) -> str:
-    from .architecture import Role, StageKind
+    from .architecture import StageKind
 
-    stem = sum(layer.weighted for layer in arch.layers
-               if layer.role == Role.STEM and layer.on_longest_path)
-    head = sum(layer.weighted for layer in arch.layers
-               if layer.role == Role.HEAD and layer.on_longest_path)
+    stem, head = arch.depth_terms.stem, arch.depth_terms.head
     items = [f"<li><b>{stem}</b> weighted layer(s) in the stem (conv1) before the first "
              f"block</li>"] if stem else []
     for stage in arch.stages:

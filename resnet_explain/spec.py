@@ -26,6 +26,7 @@ from pathlib import Path
 from typing import Any
 
 from .errors import ModelNotFound, NotAModule, TraceFailure, UserError, user_location
+from .findings import Finding
 from .hfconfig import cached_folder, from_folder, is_hub_id, is_model_folder
 from .weightsfile import WEIGHT_SUFFIXES, the_fit
 from .weightsfile import read as read_weights
@@ -38,7 +39,7 @@ class Resolved:
     name: str
     default_input: tuple[int, ...] | None  # (C, H, W) of a zoo model
     zoo_name: str | None = None  # set for a zoo model: its paper figures can be shown
-    notes: list[str] = field(default_factory=list)  # said under the summary
+    notes: list[Finding] = field(default_factory=list)  # said under the summary
 
 
 def resolve(spec: str, shortcut: str | None = None, num_classes: int | None = None,
@@ -117,6 +118,9 @@ def _is_weights(spec: str) -> bool:
     path = Path(spec)
     if path.is_file():
         return path.suffix != ".py"
+    if path.is_dir() and spec.lower().endswith(WEIGHT_SUFFIXES):
+        raise ModelNotFound(f"{spec} is a folder, not a weights file",
+                            _in_folder(path))
     if spec.lower().endswith(WEIGHT_SUFFIXES):
         raise ModelNotFound(f"no such file: {spec}",
                             "Check the path (relative to the current directory)")
@@ -135,12 +139,9 @@ def _from_weights(spec: str, shortcut: str | None, num_classes: int | None) -> R
     own = zoo.describe(fit.name).shortcut
     resolved, options = _zoo(fit.name, fit.shortcut if fit.shortcut != own else None,
                              fit.classes)
-    under = f" (names under '{weights.prefix}')" if weights.prefix else ""
-    said = f" with {' and '.join(options)}" if options else ""
-    note = (f"Architecture from the weights: the {len(weights.shapes)} tensors of "
-            f"{spec}{weights.where}{under} have the names and shapes of the zoo's "
-            f"{fit.name}{said}, so that model is explained. Weights do not record the "
-            "forward (strides, pooling): if yours differs, give its code (file.py:callable)")
+    note = Finding("built_from_weights", {
+        "tensors": len(weights.shapes), "file": spec, "where": weights.where,
+        "prefix": weights.prefix, "model": fit.name, "options": options})
     return replace(resolved, name=f"{spec} ({', '.join([fit.name, *options])})",
                    notes=[note])
 
@@ -188,6 +189,8 @@ def _build(spec: str, where: str, func_name: str, args: tuple, kwargs: dict) -> 
         pass  # no signature to check (a builtin); just call it
     try:
         model = obj(*args, **kwargs)
+    except SystemExit as stop:
+        raise _exited(f"the builder {where}:{func_name}", stop) from None
     except Exception as error:
         raise TraceFailure.from_exception(
             error, user_location(error), during=f"the builder {where}:{func_name}",
@@ -287,8 +290,18 @@ def _load(where: str) -> Any:
             raise ModelNotFound(missing, f"Check the spelling, or install {error.name!r} / run "
                                 "from the folder that holds it") from None
         raise TraceFailure(*_import_problem(where, error)) from error
+    except SystemExit as stop:
+        raise _exited(f"importing {where}", stop) from None
     except Exception as error:
         raise TraceFailure(*_import_problem(where, error)) from error
+
+
+def _exited(what: str, stop: SystemExit) -> UserError:
+    """A module or builder that ends the program (``sys.exit(3)``, ``exit()``, argparse's
+    exit on the tool's own arguments) while the tool imports or calls it."""
+    return UserError(f"{what} ended the program (sys.exit({stop.code!r})) before a model was "
+                     "built", "Put the script part of the file under `if __name__ == "
+                     "\"__main__\":`, so that importing it only defines the model")
 
 
 def _import_file(path: Path, where: str) -> Any:
@@ -306,6 +319,9 @@ def _import_file(path: Path, where: str) -> Any:
     sys.dont_write_bytecode = True
     try:
         module_spec.loader.exec_module(module)
+    except SystemExit as stop:
+        del sys.modules[name]
+        raise _exited(f"importing {where}", stop) from None
     except Exception as error:
         del sys.modules[name]
         raise TraceFailure(*_import_problem(where, error)) from error

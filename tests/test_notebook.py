@@ -19,6 +19,7 @@ from pathlib import Path
 import pytest
 from test_render import _Rows, arch_of
 
+from resnet_explain.findings import Finding
 from resnet_explain.render import notebook as nb
 from resnet_explain.render import render
 from resnet_explain.render.display import Rendered
@@ -174,7 +175,8 @@ def test_card_holds_the_architectures_numbers() -> None:
 def test_warnings_are_highlighted_and_everything_is_escaped() -> None:
     arch = arch_of("tiny")
     arch.model = "<Net & 'Co' \"x\">"
-    arch.warnings.append("a <b>bold</b> claim")
+    arch.findings.append(Finding("size_formula", {"layer": "a <b>bold</b> claim",
+                                                  "formula": "1 = 1", "type": "Conv2d"}))
     arch.blocks[0].reason = "<script>alert(1)</script>"
     arch.layers[0].name = "stem<i>"
     html = arch._repr_html_()
@@ -275,7 +277,7 @@ def test_parts_without_their_architecture_still_display() -> None:
     block, stage, layer = (copy.copy(arch.blocks[0]), copy.copy(arch.stages[1]),
                            copy.copy(arch.layers[0]))
     for item in (block, stage, layer):
-        del item._arch
+        assert item.owner() is None  # a copy is held by no Architecture
         html = item._repr_html_()
         parse(html)
         assert len(repr(item)) < 160
@@ -305,15 +307,15 @@ def test_reprs_are_one_short_line() -> None:
 
 def test_architecture_repr_counts_warnings() -> None:
     arch = arch_of("tiny")
-    arch.warnings[:] = ["one", "two"]
+    arch.findings += [Finding("no_output"), Finding("batchnorm_reused", {"layers": ["bn"]})]
     assert repr(arch).endswith(", 2 warnings>")
 
 
 def test_owner_link_is_not_data() -> None:
     arch = arch_of("resnet18")
-    assert arch.blocks[0]._arch is arch
+    assert arch.blocks[0].owner() is arch
     copied = copy.deepcopy(arch)
-    assert copied.blocks[0]._arch is copied and copied == arch
+    assert copied.blocks[0].owner() is copied and copied == arch
     assert "_arch" not in json.dumps(to_dict(arch))
     assert pickle.loads(pickle.dumps(arch)) == arch
 
@@ -359,12 +361,22 @@ def test_architecture_displays_card_and_short_text() -> None:
 
 def test_block_says_its_family_and_where_it_strides() -> None:
     for model, where in (("resnet50", "conv2"), ("resnet50-v1", "conv1")):  # v1.5 vs v1
-        html = arch_of(model).block("conv3_1")._repr_html_()
+        arch = arch_of(model)
+        html = arch.block("conv3_1")._repr_html_()
         assert f"Bottleneck, post-activation, stride 2 on {where} — channels 256→512" in html
-    html = arch_of("resnet18-v2").block("conv3_1")._repr_html_()
+    arch = arch_of("resnet18-v2")
+    html = arch.block("conv3_1")._repr_html_()
     assert "BasicBlock, pre-activation (v2), stride 2 on conv1 — " in html
-    html = arch_of("resnet34").block("conv2_2")._repr_html_()
+    arch = arch_of("resnet34")
+    html = arch.block("conv2_2")._repr_html_()
     assert "BasicBlock, post-activation — identity shortcut" in html
+
+
+def test_a_block_whose_architecture_is_gone_says_how_to_see_it_whole() -> None:
+    block = arch_of("resnet34").block("conv3_1")  # the Architecture is freed at once
+    html = block._repr_html_()
+    parse(html)
+    assert "keep the Architecture in a variable" in html and "conv3_1" in html
 
 
 def test_the_legend_names_the_shape_of_what_the_model_reads():

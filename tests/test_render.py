@@ -30,6 +30,7 @@ from torch import nn
 
 from resnet_explain import explain
 from resnet_explain.architecture import Architecture, SizeCheck
+from resnet_explain.findings import Finding
 from resnet_explain.render import DEPTHS, FORMATS, render
 from resnet_explain.render.jsonview import to_dict, to_json
 
@@ -274,15 +275,20 @@ def test_mismatch_is_visible_and_warnings_and_notes_are_printed() -> None:
     layer = arch.layer("block2.c1")
     check = layer.size_checks[0]
     layer.size_checks = [dataclasses.replace(check, traced=check.expected + 1)]
-    arch.warnings.append("block2.c1: traced size disagrees with the formula")
-    arch.notes = ["paper: 1.8 G; computed: 1.81 G"]  # the attribute another view may add
+    arch.findings += [Finding("size_formula", {"layer": "block2.c1", "formula": layer.formula,
+                                               "type": "Conv2d", "own_forward": False},
+                              layers=("block2.c1",)),
+                      Finding("paper_flops", {"paper": 1.8, "computed": 1_810_000_000,
+                                              "size": None, "bottleneck": False})]
     text = render(arch, "text", "layer")
     _, rows, _, explanation = text_parts(text)
     row = next(row for row in rows if "c1 (Conv2d)" in row)
     assert "✗ 4 = ⌊(8 + 2·1 − 3)/2⌋ + 1  ≠ traced 5" in row
     assert explanation[3].endswith("1 disagrees: block2.c1")
-    assert "Warning: block2.c1: traced size disagrees with the formula" in explanation
-    assert "Note: paper: 1.8 G; computed: 1.81 G" in explanation
+    assert ("Warning: block2.c1: traced size disagrees with the formula: "
+            "4 = ⌊(8 + 2·1 − 3)/2⌋ + 1  ≠ traced 5") in explanation
+    assert ("Note: Paper (He et al. 2015, Table 1): 1.8×10⁹ FLOPs — multiply-adds, rounded. "
+            "Computed here: 1.81 G conv+fc multiply-adds per image.") in explanation
     assert "mismatch" in render(arch, "html")
     assert "✗ 4 = ⌊(8 + 2·1 − 3)/2⌋ + 1  ≠ traced 5" in render(arch, "markdown")
     rows = list(csv.DictReader(io.StringIO(render(arch, "csv"))))
@@ -421,7 +427,8 @@ def test_html_is_well_formed_and_has_the_text_rows(model: str, depth: str) -> No
 def test_special_characters_are_escaped() -> None:
     arch = arch_of("tiny")
     arch.model = "<Net & 'Co' | \"x\">"
-    arch.warnings.append("a <b>bold</b> | claim")
+    arch.findings.append(Finding("size_formula", {"layer": "a <b>bold</b> | claim",
+                                                  "formula": "1 = 1", "type": "Conv2d"}))
     html = render(arch, "html")
     assert "<Net" not in html and "<b>bold" not in html
     assert "&lt;Net &amp; &#x27;Co&#x27; | &quot;x&quot;&gt;" in html

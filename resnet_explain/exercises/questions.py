@@ -407,14 +407,12 @@ def _field_lines(steps: list[tuple[Layer, int, int, int]],
 def v1_vs_v15(arch: Architecture, other: Architecture | None) -> list[Exercise]:
     """A downsampling Bottleneck's multiply-adds with the stride on the first 1×1 (v1)
     against the 3×3 (v1.5)."""
-    from ..paper.table1 import layout
-
-    mine = layout(arch)
+    mine = arch.layout
     if mine is None:
         return []
     if other is None:
         other = _zoo_twin(arch, mine)
-    if other is None or layout(other) in (None, mine):
+    if other is None or other.layout in (None, mine):
         return []
     v1, v15 = (arch, other) if mine == "v1" else (other, arch)
     found = []

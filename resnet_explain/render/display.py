@@ -60,7 +60,7 @@ def block_repr(block: Block) -> str:
 
 def layer_repr(layer: Layer) -> str:
     where = layer.stage or "no stage"
-    arch = getattr(layer, "_arch", None)
+    arch = layer.owner()
     if layer.block is not None:
         where = layer.block
         if arch is not None:
@@ -69,14 +69,6 @@ def layer_repr(layer: Layer) -> str:
     kind = "op " + layer.type if layer.is_op else layer.type
     return (f"<Layer {name} {kind} in {where}, {layer.role}: "
             f"{_shapes(layer.input_shape, layer.output_shape)}>")
-
-
-def attach(arch: Architecture) -> None:
-    """Let every layer, block and stage find its Architecture (for its HTML view and the
-    paper name in its repr). Set as a plain attribute, not a field: equality, ``to_dict``
-    and the JSON ignore it."""
-    for item in (*arch.layers, *arch.blocks, *arch.stages):
-        object.__setattr__(item, "_arch", arch)
 
 
 class Rendered(str):

@@ -16,7 +16,8 @@ that a resnet's table fits a 1000 px output area (it measured 1202 px before).
 
 Row classes: ``stage``, ``block``, ``layer`` (or ``stem``/``head`` rows of the block view),
 plus the row's marks: its role, the block kind (``identity``/``projection``/``padded``),
-``weighted``, ``mismatch``.
+``weighted``, ``mismatch``, ``warning`` (a warning names the layer: shaded, and its
+formula cell says the warning in a few words).
 """
 
 from __future__ import annotations
@@ -40,6 +41,7 @@ _INLINE = {
     "block": "background:#eef2f8;font-style:italic",
     "dashed": "border-left:3px dashed #c60",
     "mismatch": "color:#b00",
+    "warning": "background:#fff4e5",
 }
 _INDENT_EM = 1.5
 _MONO = {"input", "output", "formula", "kernel"}
@@ -64,6 +66,8 @@ def _row_style(row: Row) -> str:
         styles.append(_INLINE["dashed"])
     if "mismatch" in row.marks:
         styles.append(_INLINE["mismatch"])
+    if "warning" in row.marks:
+        styles.append(_INLINE["warning"])
     return ";".join(styles)
 
 

@@ -27,6 +27,13 @@ Top level:
 - `plain_depth` — weighted layers (conv + fc) on the longest input→output path: the number
   in a ResNet's name (`50`).
 - `depth_formula` — that number explained: `"50 = 1 + 3×(3+4+6+3) + 1"`.
+- `depth_terms` — the same sum as data: `{"stem": 1, "stages": [[[3, 3]], [[3, 4]], [[3, 6]],
+  [[3, 3]]], "head": 1}`; each stage lists its runs of alike blocks as `[weighted layers one
+  block adds, blocks]` (Res2Net's first stage: `[[3, 1], [5, 2]]`); `stages` is empty for a
+  network without residual blocks.
+- `layout` — where a downsampling Bottleneck has its stride 2: `"v1"` (the first 1×1 conv,
+  the paper's) or `"v1.5"` (the 3×3, torchvision's); `null` for a network without one
+  (BasicBlock networks, networks without blocks).
 - `shortcut_projections` — weighted layers on shortcut branches (the 1x1 projections): `4`.
 - `weighted_layers` — all distinct conv and linear modules: `54`.
 - `total_params` — parameters of the model (`model.parameters()`).
@@ -38,6 +45,11 @@ Top level:
 - `warnings` — list of strings: problems found (e.g. a traced size that disagrees with the
   output-size formula).
 - `notes` — list of strings: remarks (e.g. paper vs computed numbers); may be empty.
+- `findings` — the warnings and notes as records, in the order found: `kind` (one of a fixed
+  vocabulary, e.g. `"inexact_downsampling"`, `"v1_5_cost"`), `severity` (`"warning"` or
+  `"note"`), `layers` and `blocks` (the module names it concerns), `facts` (every value its
+  sentence states, by name: `{"size": 112, "traced": 55, "expected": 56, …}`) and `text` (the
+  sentence, as in `warnings` or `notes`).
 - `layers` — list of layer objects, in call order.
 - `blocks` — list of residual-block objects, in order.
 - `stages` — list of stage objects: the stem (`conv1`), `conv2_x` …, the head (`fc`).
@@ -325,6 +337,11 @@ def _head(arch: Architecture) -> dict[str, Any]:
         "engine": arch.engine,
         "plain_depth": arch.plain_depth,
         "depth_formula": arch.depth_formula,
+        "depth_terms": {"stem": arch.depth_terms.stem,
+                        "stages": [[list(run) for run in stage]
+                                   for stage in arch.depth_terms.stages],
+                        "head": arch.depth_terms.head},
+        "layout": arch.layout,
         "shortcut_projections": arch.shortcut_projections,
         "weighted_layers": arch.weighted_layers,
         "total_params": arch.total_params,
@@ -333,7 +350,8 @@ def _head(arch: Architecture) -> dict[str, Any]:
         "param_bytes": arch.param_bytes,
         "macs": arch.macs,
         "warnings": list(arch.warnings),
-        "notes": list(getattr(arch, "notes", None) or []),
+        "notes": list(arch.notes),
+        "findings": [finding.to_dict() for finding in arch.findings],
     }
 
 

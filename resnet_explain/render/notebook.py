@@ -42,10 +42,11 @@ from typing import TYPE_CHECKING
 
 from ..words import ITEMS, letters
 from . import numbers as fmt
-from .rows import explanation, formula_cell, params_cell, totals
+from .rows import explanation, formula_cell, params_cell, totals, warned_cell
 
 if TYPE_CHECKING:  # pragma: no cover
     from ..architecture import Architecture, Block, Layer, Stage
+    from ..findings import Finding
 
 #: Runs of identical consecutive blocks longer than this are folded (first, "… n more", last).
 FOLD_AFTER = 6
@@ -73,6 +74,7 @@ _DIM = "opacity:0.7"
 _WARN = ("background:#fff4e5;color:#5c3200;border-left:4px solid #d9822b;padding:3px 8px;"
          "margin:4px 0 0 0")
 _BAD = "color:#b00020;font-weight:bold"
+_WARNED = "color:#8a4b00;font-weight:bold"  # a warning on its row: the card's orange, darker
 _STAGE_SUMMARY = (f"cursor:pointer;background:#e3eaf5;color:{_INK};padding:3px 6px;"
                   "border-radius:4px;margin:0")
 _BLOCK_SUMMARY = "cursor:pointer;padding:2px 4px;margin:0"
@@ -122,8 +124,9 @@ def short_shape(shape: Sequence[int] | None) -> str:
     return "×".join(str(v) for v in rest)
 
 
-def _span(style: str, inner: str) -> str:
-    return f'<span style="{style}">{inner}</span>'
+def _span(style: str, inner: str, title: str | None = None) -> str:
+    hover = f' title="{_e(title)}"' if title else ""
+    return f'<span style="{style}"{hover}>{inner}</span>'
 
 
 def _div(style: str, inner: str) -> str:
@@ -170,7 +173,7 @@ def _relative(name: str, scope: str | None) -> str:
 
 
 def _layer_cells(layer: Layer, block: Block | None, number: int | None,
-                 first_call_params: int) -> list[str]:
+                 first_call_params: int, warnings: list[Finding] | None = None) -> list[str]:
     # A long dotted name (transformers' resnet.embedder.embedder.normalization) may wrap
     # after a dot, not inside a word; <wbr> is not text, so a copied name stays whole.
     name = _e(_relative(layer.name, block.name if block is not None else None)).replace(
@@ -185,7 +188,11 @@ def _layer_cells(layer: Layer, block: Block | None, number: int | None,
         kind += " · shortcut"
     label = f"{name} {_span(_DIM, _e(kind))}"
     formula = formula_cell(layer)
-    if formula and not layer.formula_ok:
+    warned = warned_cell(layer, warnings) if warnings else None
+    if warned is not None:  # the warning on its row; the card has the whole sentence
+        full = " ".join(finding.text for finding in warnings or ())
+        formula = _span(_BAD if not layer.formula_ok else _WARNED, _e(warned), title=full)
+    elif formula and not layer.formula_ok:
         formula = _span(_BAD, _e(formula))
     else:
         formula = _e(formula)
@@ -212,10 +219,11 @@ def _row(cells: list[str]) -> str:
 def _layer_table(arch: Architecture, indices: Iterable[int], block: Block | None,
                  numbers: dict[int, int], first_call: dict[str, int]) -> str:
     rows = [_header_row()]
+    warned = arch.layer_warnings()
     for index in indices:
         layer = arch.layers[index]
         rows.append(_row(_layer_cells(layer, block, numbers.get(index),
-                                      first_call.get(layer.name, 0))))
+                                      first_call.get(layer.name, 0), warned.get(index))))
     return f'<table style="{_TABLE}"><tbody>' + "".join(rows) + "</tbody></table>"
 
 
@@ -445,15 +453,18 @@ def architecture_html(arch: Architecture, fold_after: int | None = FOLD_AFTER) -
     return _root("".join(parts))
 
 
-def _owner(item: object) -> Architecture | None:
-    return getattr(item, "_arch", None)
+#: Under a block or stage whose Architecture is gone (``explain(...).block("conv3_1")``: the
+#: parts link to their Architecture weakly, so it is freed when nothing else names it).
+_ALONE = ("Its layers are shown with the network they belong to: keep the Architecture in a "
+          "variable (arch = explain(...); arch.block(...)).")
 
 
 def block_html(block: Block) -> str:
     """One block, open: its summary, why its shortcut is what it is, and its layers."""
-    arch = _owner(block)
+    arch = block.owner()
     if arch is None:
-        return _root(_div(_CARD, _block_summary(block, {}) + _div(_DIM, _e(block.reason))))
+        return _root(_div(_CARD, _block_summary(block, {}) + _div(_DIM, _e(block.reason))
+                          + _div(_DIM, _e(_ALONE))))
     numbers = depth_numbers(arch)
     title = _div("margin:0 0 2px 0", f"Block of {_e(arch.model)}, stage {_e(block.stage)}")
     return _root(title + _block_details(arch, block, numbers, _first_call_params(arch),
@@ -462,9 +473,9 @@ def block_html(block: Block) -> str:
 
 def stage_html(stage: Stage) -> str:
     """One stage, open, with its blocks closed."""
-    arch = _owner(stage)
+    arch = stage.owner()
     if arch is None:
-        return _root(_div(_STAGE_SUMMARY, _stage_summary(stage)))
+        return _root(_div(_STAGE_SUMMARY, _stage_summary(stage)) + _div(_DIM, _e(_ALONE)))
     title = _div("margin:0 0 2px 0", f"Stage of {_e(arch.model)}")
     return _root(title + _stage_details(arch, stage, depth_numbers(arch),
                                         _first_call_params(arch), FOLD_AFTER))
@@ -472,7 +483,7 @@ def stage_html(stage: Stage) -> str:
 
 def layer_html(layer: Layer) -> str:
     """One layer as a small card: what it is, where it sits, its shapes and its formula."""
-    arch = _owner(layer)
+    arch = layer.owner()
     title = (_span("font-weight:bold", _e(layer.name)) + " "
              + _span(_DIM, _e("op" if layer.is_op else layer.type)))
     where = layer.stage

@@ -45,11 +45,13 @@ from itertools import repeat
 from typing import TYPE_CHECKING, Any
 
 from ..architecture import Role, ShortcutKind, StageKind
+from ..sentences import short
 from . import numbers as fmt
 from .jsonview import LAYER_KEYS, block_dict, each_check, each_once, layer_columns, stage_dict
 
 if TYPE_CHECKING:  # pragma: no cover
     from ..architecture import Architecture, Block, Layer, Stage
+    from ..findings import Finding
     from ..receptive import ReceptiveField
 
 DEPTHS = ("stage", "block", "layer")
@@ -60,7 +62,7 @@ FORMULA = "out = ⌊(in + 2P − D·(K−1) − 1)/S⌋ + 1"
 #: The order in which block kinds are counted in the explanation.
 KINDS = tuple(ShortcutKind)
 
-OK_MARK, BAD_MARK = "✓", "✗"
+OK_MARK, BAD_MARK, WARN_MARK = "✓", "✗", "⚠"
 
 
 @dataclass(frozen=True)
@@ -314,6 +316,11 @@ def _layer_cells(arch: Architecture) -> tuple[list[tuple[str, ...]], list[tuple[
         cells.append((name.removeprefix(scopes.get(layer.block, "")) + kind, *texts, rf,
                       formula))
         marks.append(mark if ok else mismatch)
+    for index, found in arch.layer_warnings().items():  # a warning on its layer's row
+        cell = warned_cell(layers[index], found)
+        if cell is not None:
+            cells[index] = (*cells[index][:-1], cell)
+            marks[index] = (*marks[index], "warning")
     return cells, marks
 
 
@@ -389,6 +396,18 @@ def formula_cell(layer: Layer) -> str:
     if layer.formula is None:
         return ""
     return f"{OK_MARK if layer.formula_ok else BAD_MARK} {layer.formula}"
+
+
+def warned_cell(layer: Layer, warnings: list[Finding]) -> str | None:
+    """The formula cell of a layer that warnings name: ⚠ instead of ✓ (✗ stays ✗), then the
+    warnings in a few words each (``112 → 55, not 56: padding 1 keeps the division
+    exact``); ``None`` where no warning has words for a row."""
+    words = [w for w in dict.fromkeys(short(finding) for finding in warnings) if w]
+    if not words:
+        return None
+    mark = WARN_MARK if layer.formula_ok else BAD_MARK
+    formula = f" {layer.formula}" if layer.formula is not None else ""
+    return f"{mark}{formula} — {'; '.join(words)}"
 
 
 # --- CSV records: the JSON objects, flattened ------------------------------------------
