@@ -228,7 +228,10 @@ def test_conv2_1_of_resnet50_projects_the_channels_only(traced) -> None:
     [item] = [e for e in every(traced["resnet50"], "projection") if e.concerns == "conv2_1"]
     assert item.value == (64, 256, (56, 56), (56, 56))
     assert "the channels change from 64 to 256. So" in item.answer
-    assert "the map goes" not in item.answer
+    assert "the map" not in item.answer
+    [item] = [e for e in every(traced["resnet50"], "projection") if e.concerns == "conv3_1"]
+    assert ("the channels change from 256 to 512 and the map halves, 56×56 → 28×28 "
+            "(stride 2)") in item.answer
 
 
 # --- receptive-field: DESIGN.md's facts and a recurrence over the real modules ------------

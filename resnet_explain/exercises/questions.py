@@ -284,8 +284,9 @@ def _projection(arch: Architecture, block: Block) -> Exercise:
     if x[1] != fx[1]:
         changes.append(f"the channels change from {x[1]} to {fx[1]}")
     if _spatial(x) != _spatial(fx):
-        changes.append(f"the map goes from {_size(_spatial(x))} to {_size(_spatial(fx))} "
-                       f"(stride {block.stride})")
+        halves = all(-(-a // 2) == b for a, b in zip(_spatial(x), _spatial(fx)))
+        changes.append(f"the map {'halves' if halves else 'shrinks'}, "
+                       f"{_size(_spatial(x))} → {_size(_spatial(fx))} (stride {block.stride})")
     shortcut = [arch.layers[i] for i in block.shortcut_layers]
     if block.kind == ShortcutKind.PADDED:
         extra = fx[1] - x[1]
