@@ -38,7 +38,16 @@ if TYPE_CHECKING:  # pragma: no cover
 
 Shape = tuple[int, ...]
 
-class LayerKind(StrEnum):
+
+class Word(StrEnum):
+    """A value that is a word: it compares equal to its string, serialises as it, and prints
+    as it — ``Counter(b.kind for b in arch.blocks)`` shows ``{'identity': 13, …}``, not the
+    enum's ``<ShortcutKind.IDENTITY: 'identity'>``."""
+
+    def __repr__(self) -> str:
+        return repr(self.value)
+
+class LayerKind(Word):
     """What a layer *is*.
 
     Decided from the module's base class (``nn.modules.conv._ConvNd``,
@@ -70,7 +79,7 @@ BATCH_NORM, NORM, ACTIVATION, RESHAPE, OTHER = (
 MODEL_INPUT = -1
 
 
-class Pooling(StrEnum):
+class Pooling(Word):
     """What a pool keeps of each window, from the module's base class (``_MaxPoolNd``,
     ``_AvgPoolNd``, their adaptive forms) or the functional op (``max_pool2d`` …): a
     ``class Downsample(nn.MaxPool2d)`` is max pooling whatever it is called."""
@@ -79,7 +88,7 @@ class Pooling(StrEnum):
     AVG = "avg"
 
 
-class Role(StrEnum):
+class Role(Word):
     """The part a layer plays. ``stem`` runs before the first residual block, ``head`` after
     the last one; inside a block a layer is on the ``main`` path or on the ``shortcut``."""
 
@@ -92,7 +101,7 @@ class Role(StrEnum):
 ROLES = tuple(Role)
 
 
-class ShortcutKind(StrEnum):
+class ShortcutKind(Word):
     """A block's shortcut: the paper's solid line (``identity``, no parameters), its dashed
     line (``projection``: a weighted layer, option B/C), or option A (``padded``: identity
     with zero-padded extra channels and a subsample, no parameters)."""
@@ -102,7 +111,7 @@ class ShortcutKind(StrEnum):
     PADDED = "padded"
 
 
-class StageKind(StrEnum):
+class StageKind(Word):
     """``stem`` (before the first block, the paper's conv1), ``blocks`` (conv2_x …, or the
     single ``network`` stage of a network without blocks) or ``head`` (after the last block)."""
 
@@ -111,7 +120,7 @@ class StageKind(StrEnum):
     HEAD = "head"
 
 
-class BlockFamily(StrEnum):
+class BlockFamily(Word):
     """What the main path's convolutions are, by their kernels in call order: ``basic``
     (3×3, 3×3: ResNet-18/34), ``bottleneck`` (1×1, 3×3, 1×1: ResNet-50/101/152), or
     ``other``."""
@@ -121,7 +130,7 @@ class BlockFamily(StrEnum):
     OTHER = "other"
 
 
-class Layout(StrEnum):
+class Layout(Word):
     """Where a downsampling Bottleneck has its stride 2: on the first 1×1 conv (``v1``, the
     paper's) or on the 3×3 (``v1.5``, torchvision's: more multiply-adds, since the first 1×1
     then runs on the full map, and about +0.5% top-1, since a 1×1 with stride 2 never reads
@@ -133,7 +142,7 @@ class Layout(StrEnum):
     V1_5 = "v1.5"
 
 
-class Activation(StrEnum):
+class Activation(Word):
     """Where a block's normalisation and activation sit: ``post`` (v1: conv → BN → ReLU, the
     ReLU after the add) or ``pre`` (v2: BN → ReLU → conv, nothing after the add) — decided
     by the first layer of the block's own path (its pre-activation or main branch)."""

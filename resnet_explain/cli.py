@@ -243,13 +243,25 @@ def _list() -> str:
     return "\n".join(lines)
 
 
+#: Suffixes of a plain text file: ``summary -o`` writes the text table into them.
+TEXT_SUFFIXES = ("", ".text", ".log", ".out")
+
+
 def summary_format(format: str | None, output: str | None) -> str:
-    """``--format`` when given, else the one the output file's suffix names, else text."""
+    """``--format`` when given, else the one the output file's suffix names, else text; a
+    suffix of another kind of file (``.png``, ``.xlsx``) is refused, before any tracing."""
     if format is not None:
         return format
     if output is None:
         return "text"
-    return SUMMARY_SUFFIXES.get(Path(output).suffix.lower(), "text")
+    suffix = Path(output).suffix.lower()
+    if suffix not in SUMMARY_SUFFIXES and suffix not in TEXT_SUFFIXES:
+        picture = " (a picture of the model: resnet-explain diagram SPEC -o " \
+            f"{output})" if suffix in (".svg", ".png", ".pdf", ".jpg", ".jpeg") else ""
+        raise UserError(f"summary writes a table (text, Markdown, HTML, JSON or CSV), not a "
+                        f"{suffix} file", "Name the file .txt, .md, .html, .json or .csv, or "
+                        f"give --format{picture}")
+    return SUMMARY_SUFFIXES.get(suffix, "text")
 
 
 def _settle_imports(as_program: bool) -> None:
@@ -273,13 +285,14 @@ def _settle_imports(as_program: bool) -> None:
 
 
 def _summary(args: argparse.Namespace) -> None:
+    format = summary_format(args.format, args.output)  # a wrong suffix fails before tracing
     _settle_imports(args.as_program)
     from .api import explain
 
     with prints_to_stderr():
         arch = explain(args.spec, args.input, shortcut=args.shortcut,
                        num_classes=args.num_classes)
-    text = arch.table(format=summary_format(args.format, args.output), depth=args.depth)
+    text = arch.table(format=format, depth=args.depth)
     write_output(text, args.output, protected=model_sources(args.spec))
 
 

@@ -8,6 +8,7 @@ needs when it runs, and writes through the CLI's one writer (:func:`cli.write_ou
 from __future__ import annotations
 
 import argparse
+import sys
 from collections.abc import Callable
 from pathlib import Path
 
@@ -72,7 +73,8 @@ def add_view_commands(commands: argparse._SubParsersAction,
                     "the warnings. No external resources; prints on A4.")
     add_model_arguments(report)
     report.add_argument("--output", "-o", metavar="FILE", default=None,
-                        help="the HTML file to write (default: standard output)")
+                        help="the HTML file to write (default: standard output, when it is "
+                             "not a terminal)")
     report.set_defaults(run=_report)
     _add_exercises_command(commands, add_model_arguments)
 
@@ -96,9 +98,12 @@ examples:
 def _plot(args: argparse.Namespace) -> None:
     from .cli import model_sources, prints_to_stderr, write_output
 
-    if args.output is None or Path(args.output).suffix.lower() not in PLOT_SUFFIXES:
-        raise UserError(f"plot needs an output file ending in .png, .svg or .pdf, not "
-                        f"{args.output or 'none'}", "Give -o FILE.svg (or .png, .pdf)")
+    if args.output is None:
+        raise UserError("plot writes an image file, and no -o FILE was given",
+                        f"Give -o {args.kind}.svg (or .png, .pdf)")
+    if Path(args.output).suffix.lower() not in PLOT_SUFFIXES:
+        raise UserError(f"plot writes .png, .svg or .pdf, not {args.output}",
+                        f"Give -o {Path(args.output).stem or args.kind}.svg (or .png, .pdf)")
     specs = [args.spec, *args.more]
     if args.more and args.kind != "models":
         raise UserError(f"--kind {args.kind} plots one model, not {len(specs)}",
@@ -123,6 +128,10 @@ def _report(args: argparse.Namespace) -> None:
     from .cli import model_sources, prints_to_stderr, write_output
     from .report import report_html
 
+    if args.output is None and sys.stdout.isatty():
+        raise UserError("report writes a whole HTML page, which a terminal would show as "
+                        "its source", f"Give -o report.html, or send it to a file: "
+                        f"resnet-explain report {args.spec} > report.html")
     with prints_to_stderr():
         arch = explain(args.spec, args.input, shortcut=args.shortcut,
                        num_classes=args.num_classes)
