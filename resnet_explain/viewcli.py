@@ -211,10 +211,7 @@ def _exercises(args: argparse.Namespace) -> None:
     from .cli import model_sources, prints_to_stderr, write_output
     from .exercises import render
 
-    format = args.format
-    if format is None:
-        suffix = Path(args.output).suffix.lower() if args.output else ""
-        format = EXERCISES_SUFFIXES.get(suffix, "text")
+    format = exercises_format(args.format, args.output)  # before tracing
     with prints_to_stderr():
         arch = explain(args.spec, args.input, shortcut=args.shortcut,
                        num_classes=args.num_classes)
@@ -235,6 +232,20 @@ def _exercises(args: argparse.Namespace) -> None:
     if args.compare is not None:
         protected += model_sources(args.compare)
     write_output(text, args.output, protected=protected)
+
+
+def exercises_format(format: str | None, output: str | None) -> str:
+    """``--format`` when given, else the one the output file's suffix names, else text; the
+    suffix of another kind of file (``.png``, ``.json``) is refused."""
+    from .cli import TEXT_SUFFIXES
+
+    if format is not None:
+        return format
+    suffix = Path(output).suffix.lower() if output else ""
+    if suffix not in EXERCISES_SUFFIXES and suffix not in TEXT_SUFFIXES:
+        raise UserError(f"exercises writes text, Markdown, HTML or a notebook, not a {suffix} "
+                        f"file", "Name the file .txt, .md, .html or .ipynb, or give --format")
+    return EXERCISES_SUFFIXES.get(suffix, "text")
 
 
 def _trace_code(args: argparse.Namespace) -> str:

@@ -415,3 +415,8 @@ def test_the_command_writes_both_notebooks(tmp_path, capsys) -> None:
     assert (tmp_path / "key.md").read_text().count("<details>") == 8
     assert main(["exercises", "resnet18", "--kind", "v1-vs-v1.5"]) == 2
     assert "error: no exercise of the kinds v1-vs-v1.5" in capsys.readouterr().err
+    assert main([*args, "-o", str(tmp_path / "class.png")]) == 2
+    assert capsys.readouterr().err == (
+        "error: exercises writes text, Markdown, HTML or a notebook, not a .png file. Name "
+        "the file .txt, .md, .html or .ipynb, or give --format\n")
+    assert not (tmp_path / "class.png").exists()
