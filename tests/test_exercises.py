@@ -274,9 +274,9 @@ def test_resnet18s_435_step_by_step(traced) -> None:
 
 
 # --- v1 against v1.5 ----------------------------------------------------------------------
-def _real_macs(model: nn.Module, size: tuple[int, ...], block: str) -> int:
-    """K·K·C_in/groups·C_out·H_out·W_out of each conv in ``block``, from a real forward."""
-    real = first_calls(model, size)
+def _real_macs(model: nn.Module, real: dict[str, tuple[tuple, tuple]], block: str) -> int:
+    """K·K·C_in/groups·C_out·H_out·W_out of each conv in ``block``, with the output sizes of
+    a real forward (``real``, from :func:`first_calls`)."""
     total = 0
     for name, module in model.get_submodule(block).named_modules(prefix=block):
         if isinstance(module, nn.Conv2d):
@@ -290,12 +290,13 @@ def test_v1_against_v15_multiply_adds(traced) -> None:
     v15, v1 = traced["resnet50"], traced["resnet50-v1"]
     sheet = every(v15, "v1-vs-v1.5")  # the zoo twin is traced by itself
     assert [item.concerns for item in sheet] == ["conv3_1", "conv4_1", "conv5_1"]
+    models = {name: build(name) for name in ("resnet50-v1", "resnet50")}
+    real = {name: first_calls(model, (1, 3, 224, 224)) for name, model in models.items()}
     for item in sheet:
         a, b = item.value
         assert b - a == 77_070_336  # DESIGN.md: per downsampling block
         block = v15.block(item.concerns).name
-        assert a == _real_macs(build("resnet50-v1"), (1, 3, 224, 224), block)
-        assert b == _real_macs(build("resnet50"), (1, 3, 224, 224), block)
+        assert (a, b) == tuple(_real_macs(models[name], real[name], block) for name in models)
     first = sheet[0]
     assert first.value == (295_436_288, 372_506_624)
     assert ("`layer2.0.conv1` makes the difference: 25,690,112 → 102,760,448, because its "
