@@ -26,11 +26,13 @@ from enum import StrEnum
 from typing import TYPE_CHECKING, Any
 
 if TYPE_CHECKING:  # pragma: no cover
+    from collections.abc import Sequence
     from pathlib import Path
 
     import graphviz
     from matplotlib.figure import Figure
 
+    from .exercises import Exercises
     from .findings import Finding
     from .receptive import ReceptiveField
 
@@ -674,6 +676,15 @@ class Architecture:
         from .report import write_report
 
         return write_report(self, path)
+
+    def exercises(self, n: int = 6, seed: int = 0, *, kinds: Sequence[str] | None = None,
+                  other: Architecture | None = None) -> Exercises:
+        """``n`` exercises whose answers this trace holds, chosen by ``seed`` (the same
+        seed, the same exercises); ``other``: this network in the other Bottleneck layout,
+        for the v1-vs-v1.5 question (see :mod:`resnet_explain.exercises`)."""
+        from .exercises import make_exercises
+
+        return make_exercises(self, n=n, seed=seed, kinds=kinds, other=other)
 
     def diagram(self, level: str = "stage", **options: Any) -> graphviz.Digraph:
         """A Graphviz diagram of the network (``stage``, ``block`` or ``layer`` level)."""

@@ -18,9 +18,12 @@ from pathlib import Path
 import nbformat
 from nbformat.v4 import new_code_cell, new_markdown_cell, new_notebook
 
+sys.path.insert(0, str(Path(__file__).resolve().parent.parent))  # the package beside it
+from resnet_explain.exercises.render import details  # imports no torch
+
 NOTEBOOKS = Path(__file__).resolve().parent.parent / "notebooks"
 
-Cell = tuple[str, str]  # ("md" | "code" | "error", source)
+Cell = tuple[str, str]  # ("md" | "code" | "error" | "try" | "answer", source)
 
 # --- 01 ---------------------------------------------------------------------------------------
 WHAT_34_COUNTS: list[Cell] = [
@@ -91,6 +94,11 @@ print(arch.layer("layer2.0.downsample.0"))"""),
 A Bottleneck block has **three** convolutions on its main path (1×1 reduce, 3×3, 1×1
 expand), so the formula changes its factor from 2 to 3. Before you run the next cell, predict
 the formula for ResNet-50 (blocks 3, 4, 6, 3) and for ResNet-152 (blocks 3, 8, 36, 3)."""),
+    ("try", ""),
+    ("answer", details("""\
+ResNet-50: **50 = 1 + 3×(3+4+6+3) + 1**. ResNet-152: **152 = 1 + 3×(3+8+36+3) + 1**. The
+stem's convolution and the fc layer add 1 each; every Bottleneck adds its 3 convolutions.
+The next cell checks both against the trace.""")),
     ("code", """\
 for name in ["resnet18", "resnet34", "resnet50", "resnet101", "resnet152"]:
     a = explain(name)
@@ -121,6 +129,11 @@ for name in ["resnet20", "resnet32", "resnet56", "resnet110"]:
     ("md", """\
 **Check yourself.** ResNet-1202 has n = 200. How many weighted layers does it have, and how
 many of them are on the main path? Run `explain("resnet1202")` and compare."""),
+    ("try", ""),
+    ("answer", details("""\
+1202 weighted layers, and all 1202 are on the main path: **1202 = 1 + 2×(200+200+200) + 1**
+(6n + 2 with n = 200). Its shortcuts are option A's, without weights, so the depth leaves no
+weighted layer out.""")),
     ("code", """\
 explain("resnet1202").depth_formula"""),
 ]
@@ -220,6 +233,11 @@ block = v2.block("conv3_1")
     ("md", """\
 **Check yourself.** Does v2 change the depth? Compare `v2.depth_formula` with
 `explain("resnet18").depth_formula`, and explain why."""),
+    ("try", ""),
+    ("answer", details("""\
+No: both are **18 = 1 + 2×(2+2+2+2) + 1**. v2 moves BatchNorm and ReLU in front of each
+convolution, and the depth counts neither; the convolutions and the fc layer are the same 21
+weighted layers, 3 of them projections beside the main path.""")),
     ("code", """\
 v2.depth_formula, explain("resnet18").depth_formula"""),
 ]
@@ -451,6 +469,21 @@ registers them: 4,640 more parameters, and no warning."""),
 `self.downsample` hold for 16 → 32 channels and stride 2? Then run `explain` again. How many
 weighted layers does the fixed network have, and how many of them count towards its
 depth?"""),
+    ("try", ""),
+    ("answer", details("""\
+A 1×1 convolution with stride 2 from 16 to 32 channels, and a BatchNorm (option B), as
+`Block` builds it when the shape changes:
+
+```python
+net = student_resnet.NoProjectionNet()
+net.layer2.downsample = nn.Sequential(nn.Conv2d(16, 32, 1, stride=2, bias=False),
+                                      nn.BatchNorm2d(32))
+fixed = explain(net, input_size=(3, 32, 32))
+fixed.weighted_layers, fixed.plain_depth
+```
+
+7 weighted layers, and 6 of them count towards the depth: the projection sits beside the
+main path, so it does not make the network deeper.""")),
 ]
 
 NOTEBOOKS_CELLS: dict[str, list[Cell]] = {
@@ -461,14 +494,24 @@ NOTEBOOKS_CELLS: dict[str, list[Cell]] = {
 
 
 def build(cells: list[Cell]) -> nbformat.NotebookNode:
-    """A notebook without outputs; "error" cells are code cells tagged raises-exception."""
+    """A notebook without outputs; "error" cells are code cells tagged raises-exception.
+
+    After a "Your turn" or "Check yourself" cell come a "try" cell (an empty code cell for
+    the student) and an "answer" cell (Markdown, hidden in ``<details>``); their ids follow
+    the cell they answer (``cell-13-try``), so the other cells keep their numbers."""
     notebook = new_notebook()
     notebook.metadata = {
         "kernelspec": {"display_name": "Python 3", "language": "python", "name": "python3"},
         "language_info": {"name": "python"},
     }
-    for number, (kind, source) in enumerate(cells):
+    number, cell_id = 0, ""
+    for kind, source in cells:
+        if kind in ("try", "answer"):
+            notebook.cells.append(new_code_cell("", id=f"{cell_id}-try") if kind == "try" else
+                                  new_markdown_cell(source, id=f"{cell_id}-answer"))
+            continue
         cell_id = f"cell-{number:02d}"
+        number += 1
         if kind == "md":
             notebook.cells.append(new_markdown_cell(source, id=cell_id))
         else:

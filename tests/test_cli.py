@@ -20,7 +20,8 @@ def run(*args: str) -> subprocess.CompletedProcess:
                           capture_output=True, text=True, timeout=300)
 
 
-@pytest.mark.parametrize("args", [["--help"], ["list"], ["summary", "--help"]])
+@pytest.mark.parametrize("args", [["--help"], ["list"], ["summary", "--help"],
+                                  ["exercises", "--help"]])
 def test_help_and_list_do_not_import_torch(args):
     code = ("import sys, runpy; sys.argv = ['resnet-explain', *sys.argv[1:]];\n"
             "try:\n    runpy.run_module('resnet_explain', run_name='__main__')\n"

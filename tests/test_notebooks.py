@@ -87,7 +87,8 @@ def test_notebook_runs_from_a_clean_kernel(path: Path, kernel, monkeypatch) -> N
             assert errors[0].ename not in _BUILTIN_ERRORS, (cell.source, errors[0].evalue)
         else:
             assert not errors, cell.source
-            assert cell.outputs, f"a lesson cell shows nothing: {cell.source}"
+            # An empty cell is the student's, after a "Your turn".
+            assert cell.outputs or not cell.source, f"a lesson cell shows nothing: {cell.source}"
 
 
 def test_readme_links_the_notebooks_and_screenshots() -> None:
@@ -123,3 +124,84 @@ def test_an_error_in_a_cells_code_names_the_cell_as_ipython_does(kernel, monkeyp
     assert error.ename == "TraceFailure"
     # Not the kernel's temporary file (/tmp/ipykernel_…/….py): the cell, by its number.
     assert "(at cell In[2], line 7 in forward: return self.conv(x) + x)" in error.evalue
+
+
+def _your_turns() -> list[tuple[str, int, list[make_notebooks.Cell]]]:
+    return [(name, i, cells) for name, cells in make_notebooks.NOTEBOOKS_CELLS.items()
+            for i, (kind, source) in enumerate(cells)
+            if kind == "md" and ("Your turn" in source or "Check yourself" in source)]
+
+
+def test_each_your_turn_has_an_empty_cell_and_a_hidden_answer() -> None:
+    turns = _your_turns()
+    assert {name for name, _, _ in turns} == set(make_notebooks.NOTEBOOKS_CELLS)
+    for name, i, cells in turns:
+        assert cells[i + 1] == ("try", ""), name
+        kind, answer = cells[i + 2]
+        assert kind == "answer" and answer.startswith("<details><summary>Answer</summary>\n\n")
+        assert answer.endswith("\n\n</details>"), name
+    notebook = nbformat.reads(make_notebooks.text(make_notebooks.NOTEBOOKS_CELLS[
+        "01_what_does_34_count.ipynb"]), as_version=4)
+    ids = [cell.id for cell in notebook.cells]
+    assert ids[ids.index("cell-13") + 1: ids.index("cell-13") + 4] == \
+        ["cell-13-try", "cell-13-answer", "cell-14"]  # the other cells keep their ids
+
+
+def test_the_hidden_answers_state_what_the_trace_says() -> None:
+    from resnet_explain import explain
+
+    answers = {(name, i): cells[i + 2][1].removeprefix("<details><summary>Answer</summary>\n\n")
+               for name, i, cells in _your_turns()}
+    [formulas, cifar] = [a for (name, _), a in answers.items() if name.startswith("01")]
+    for model in ("resnet50", "resnet152"):
+        assert f"**{explain(model).depth_formula}**" in formulas
+    r1202 = explain("resnet1202")
+    assert r1202.weighted_layers == r1202.plain_depth == 6 * 200 + 2  # DESIGN.md: 6n + 2
+    assert r1202.shortcut_projections == 0
+    assert cifar.startswith(f"{r1202.weighted_layers} weighted layers, and all "
+                            f"{r1202.plain_depth} are on the main path: "
+                            f"**{r1202.depth_formula}**")
+    [v2] = [a for (name, _), a in answers.items() if name.startswith("02")]
+    v1, pre = explain("resnet18"), explain("resnet18-v2")
+    assert v1.depth_formula == pre.depth_formula
+    assert v2.startswith(f"No: both are **{pre.depth_formula}**")
+    assert v1.weighted_layers == pre.weighted_layers == 21  # DESIGN.md: Conv2d + Linear
+    assert f"the same {pre.weighted_layers}\nweighted layers, {pre.shortcut_projections} of " \
+        "them projections" in v2
+    # Notebook 03's answer: its code, run here, gives the numbers its sentence states.
+    [third] = [a for (name, _), a in answers.items() if name.startswith("03")]
+    code = re.search(r"```python\n(.*?)```", third, re.S).group(1)
+    sys.path.insert(0, str(NOTEBOOKS))
+    try:
+        import student_resnet
+        from torch import nn
+
+        scope = {"student_resnet": student_resnet, "nn": nn, "explain": explain}
+        exec(code, scope)
+    finally:
+        sys.path.remove(str(NOTEBOOKS))
+    fixed = scope["fixed"]
+    assert not fixed.warnings and fixed.shortcut_projections == 1
+    assert (f"{fixed.weighted_layers} weighted layers, and {fixed.plain_depth} of them "
+            f"count towards the depth") in third.replace("\n", " ")
+
+
+@pytest.mark.parametrize("answers", [False, True], ids=["student", "teacher"])
+def test_exported_exercise_notebooks_run_from_a_clean_kernel(kernel, monkeypatch, tmp_path,
+                                                           answers) -> None:
+    from nbclient import NotebookClient
+
+    from resnet_explain.cli import main
+
+    name, env = kernel
+    monkeypatch.setenv("JUPYTER_PATH", env["JUPYTER_PATH"])
+    path = tmp_path / "class.ipynb"
+    assert main(["exercises", "resnet18", "-n", "8", "--seed", "1", "-o", str(path),
+                 *(["--answers"] if answers else [])]) == 0
+    notebook = nbformat.read(path, as_version=4)
+    nbformat.validate(notebook)
+    client = NotebookClient(notebook, timeout=300, kernel_name=name)
+    client.execute(env=env)
+    [trace] = [cell for cell in notebook.cells if cell.cell_type == "code" and cell.source]
+    assert trace.outputs and not [o for o in trace.outputs if o.output_type == "error"]
+    assert ("<details>" in path.read_text(encoding="utf-8")) == answers

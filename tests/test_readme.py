@@ -159,3 +159,12 @@ def test_json_contract_in_docs_equals_the_documented_one():
 
 def test_docs_tables_shows_table1_as_printed():
     assert table1().render("text").rstrip() in doc("tables.md")
+
+
+def test_docs_exercises_example_is_current_output(capsys):
+    from resnet_explain.cli import main
+
+    command = ("resnet-explain exercises resnet50 -n 2 --seed 1 --kind v1-vs-v1.5 "
+               "--kind output-size --answers")
+    assert main(command.split()[1:]) == 0
+    assert f"$ {command}\n{capsys.readouterr().out}```" in doc("exercises.md")
