@@ -30,8 +30,11 @@ _BUILTIN_ERRORS = {"RuntimeError", "TypeError", "ValueError", "AttributeError", 
                    "KeyError", "AssertionError", "NameError", "ModuleNotFoundError"}
 
 
-def test_there_are_three_notebooks_and_they_are_current() -> None:
-    assert [p.name for p in PATHS] == sorted(make_notebooks.NOTEBOOKS_CELLS)
+def test_the_notebooks_are_these_five_and_current() -> None:
+    assert [p.name for p in PATHS] == sorted(make_notebooks.NOTEBOOKS_CELLS) == [
+        "00_why_residual.ipynb", "01_what_does_34_count.ipynb",
+        "02_blocks_and_shortcuts.ipynb", "03_check_your_own_resnet.ipynb",
+        "04_derive_it_by_hand.ipynb"]
     for path in PATHS:
         wanted = make_notebooks.text(make_notebooks.NOTEBOOKS_CELLS[path.name])
         assert path.read_text(encoding="utf-8") == wanted, \
