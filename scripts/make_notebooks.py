@@ -149,7 +149,7 @@ every block, $\\partial\\mathcal{L}/\\partial x_l$, and at $x_L$, the output of 
 import torch.nn.functional as F
 
 
-def block_gradients(name, seed=0, batch=32):
+def block_gradients(name, seed=0, batch=16):
     \"\"\"∂loss/∂x at the input of every block of the zoo net `name` and at x_L (the input of
     the global average pool), for one random batch at initialisation.\"\"\"
     torch.manual_seed(seed)
