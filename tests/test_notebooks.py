@@ -126,3 +126,21 @@ def test_an_error_in_a_cells_code_names_the_cell_as_ipython_does(kernel, monkeyp
     assert error.ename == "TraceFailure"
     # Not the kernel's temporary file (/tmp/ipykernel_…/….py): the cell, by its number.
     assert "(at cell In[2], line 7 in forward: return self.conv(x) + x)" in error.evalue
+
+
+def test_the_gradient_lesson_says_what_its_numbers_show() -> None:
+    """Notebook 00's prose: the plain net's gradient drifts in size from x_L back to the
+    first block and keeps nothing of ∂loss/∂x_L's direction, while ResNet-56's keeps its size
+    within a small factor and more of the direction the nearer x_L. Its own cells, run here."""
+    code = [source for kind, source in make_notebooks.WHY_RESIDUAL if kind == "code"]
+    gradients = next(source for source in code if "def block_gradients" in source)
+    directions = next(source for source in code if "cosines = " in source)
+    namespace: dict = {}
+    exec("import torch\nfrom resnet_explain.zoo import build\n", namespace)
+    exec(gradients, namespace)
+    exec(directions, namespace)
+    grads, rms, cosines = namespace["grads"], namespace["rms"], namespace["cosines"]
+    growth = {name: rms(g["layer1.0"]) / rms(g["x_L"]) for name, g in grads.items()}
+    assert growth["plain56"] > 1000 and 1 < growth["resnet56"] < 100
+    assert max(abs(c) for c in cosines["plain56"]) < 0.1
+    assert cosines["resnet56"] == sorted(cosines["resnet56"]) and cosines["resnet56"][-1] > 0.5
