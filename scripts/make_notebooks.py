@@ -225,7 +225,8 @@ Two remarks, to read the numbers right.
   exponentially slowly); this is one difference, at initialisation, not the whole story.
 * ResNet-56 here is the paper's original (v1) net: a ReLU follows each addition, so its
   identity path is not quite clean and the formula above holds only approximately. ResNet
-  v2 removes that ReLU, and then it holds exactly.
+  v2 removes that ReLU, and then it holds exactly between any two units that identity
+  shortcuts join.
 
 **Your turn.** Run `block_gradients` on `"plain20"` and `"resnet20"`. Does the gradient of
 the shallower plain net drift less from x_L back to its first block? Then look at the
