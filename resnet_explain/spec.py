@@ -154,6 +154,12 @@ def _zoo(name: str, shortcut: str | None, num_classes: int | None,
     from . import zoo
 
     info = zoo.describe(name)
+    if info.plain and shortcut is not None:
+        residual = "resnet" + name[len("plain"):]
+        raise UserError(f"{name} is a plain network: it has no shortcuts, so a shortcut "
+                        "option does not apply",
+                        f"Leave {{shortcut}} out, or explain {residual}: the same layers with "
+                        "shortcuts")
     classes = info.num_classes if num_classes is None else num_classes
     options = [f"shortcut {shortcut}"] if shortcut else []
     if classes != info.num_classes:

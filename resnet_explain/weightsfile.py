@@ -285,13 +285,17 @@ def _without_common_prefix(shapes: Shapes) -> tuple[Shapes, str]:
 # --- matching --------------------------------------------------------------------------
 def fits(weights: Weights) -> list[Fit]:
     """How each zoo model with as many residual blocks as the weights fits them, best
-    first; every shortcut option is tried, with the weights' number of classes."""
+    first; every shortcut option is tried, with the weights' number of classes.
+
+    The plain networks are not tried: their tensors are those of the ResNet of the same
+    depth with option A shortcuts (which hold no parameters), so a file would fit both, and
+    trained weights are the ResNet's far more often; ``plain20`` is named by its zoo name."""
     from .zoo import MODEL_NAMES, SHORTCUT_OPTIONS, describe, state_shapes
 
     found: list[Fit] = []
     for name in MODEL_NAMES:
         info = describe(name)
-        if sum(info.layers) != weights.blocks:
+        if info.plain or sum(info.layers) != weights.blocks:
             continue
         classes = weights.classes or info.num_classes
         for option in SHORTCUT_OPTIONS:

@@ -35,7 +35,8 @@ def test_help_and_list_do_not_import_torch(args):
 def test_list_shows_the_zoo(capsys):
     assert main(["list"]) == 0
     out = capsys.readouterr().out
-    for name in ("resnet18", "resnet50", "resnet50-v1", "resnet50-v2", "resnet20", "resnet1202"):
+    for name in ("resnet18", "resnet50", "resnet50-v1", "resnet50-v2", "resnet20", "resnet1202",
+                 "plain18", "plain34", "plain20", "plain110"):
         assert any(line.split()[0] == name for line in out.splitlines())
 
 
@@ -94,6 +95,9 @@ def test_summary_json_to_a_file(tmp_path):
      "RuntimeError: student bug: forgot to return (at "),
     (["summary", "tests/toy_models.py:StudentNet", "--shortcut", "A"],
      "a shortcut option applies to zoo models only. Drop --shortcut"),
+    (["summary", "plain20", "--shortcut", "A"],
+     "plain20 is a plain network: it has no shortcuts, so a shortcut option does not apply. "
+     "Leave --shortcut out, or explain resnet20: the same layers with shortcuts"),
     (["summary", "tests/toy_models.py:StudentNet", "--classes", "100"],
      "a class count applies to zoo models only. Drop --classes, or name a zoo model"),
 ])

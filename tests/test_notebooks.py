@@ -30,8 +30,11 @@ _BUILTIN_ERRORS = {"RuntimeError", "TypeError", "ValueError", "AttributeError", 
                    "KeyError", "AssertionError", "NameError", "ModuleNotFoundError"}
 
 
-def test_there_are_three_notebooks_and_they_are_current() -> None:
-    assert [p.name for p in PATHS] == sorted(make_notebooks.NOTEBOOKS_CELLS)
+def test_the_notebooks_are_these_five_and_current() -> None:
+    assert [p.name for p in PATHS] == sorted(make_notebooks.NOTEBOOKS_CELLS) == [
+        "00_why_residual.ipynb", "01_what_does_34_count.ipynb",
+        "02_blocks_and_shortcuts.ipynb", "03_check_your_own_resnet.ipynb",
+        "04_derive_it_by_hand.ipynb"]
     for path in PATHS:
         wanted = make_notebooks.text(make_notebooks.NOTEBOOKS_CELLS[path.name])
         assert path.read_text(encoding="utf-8") == wanted, \
@@ -205,3 +208,50 @@ def test_exported_exercise_notebooks_run_from_a_clean_kernel(kernel, monkeypatch
     [trace] = [cell for cell in notebook.cells if cell.cell_type == "code" and cell.source]
     assert trace.outputs and not [o for o in trace.outputs if o.output_type == "error"]
     assert ("<details>" in path.read_text(encoding="utf-8")) == answers
+
+
+def test_the_gradient_lesson_says_what_its_numbers_show() -> None:
+    """Notebook 00's prose: the plain net's gradient drifts in size from x_L back to the
+    first block and keeps nothing of ∂loss/∂x_L's direction, while ResNet-56's keeps its size
+    within a small factor and more of the direction the nearer x_L. Its own cells, run here."""
+    code = [source for kind, source in make_notebooks.WHY_RESIDUAL if kind == "code"]
+    gradients = next(source for source in code if "def block_gradients" in source)
+    directions = next(source for source in code if "cosines = " in source)
+    namespace: dict = {}
+    exec("import torch\nfrom resnet_explain.zoo import build\n", namespace)
+    exec(gradients, namespace)
+    exec(directions, namespace)
+    grads, rms, cosines = namespace["grads"], namespace["rms"], namespace["cosines"]
+    growth = {name: rms(g["layer1.0"]) / rms(g["x_L"]) for name, g in grads.items()}
+    assert growth["plain56"] > 1000 and 1 < growth["resnet56"] < 100
+    assert max(abs(c) for c in cosines["plain56"]) < 0.1
+    assert cosines["resnet56"] == sorted(cosines["resnet56"]) and cosines["resnet56"][-1] > 0.5
+
+
+def test_the_new_notebooks_hidden_answers_hold() -> None:
+    """Notebook 04's answer (ResNet-20's receptive field, step by step) against the trace's
+    own field after each step; notebook 00's (plain-20 drifts far less than plain-56, and
+    ResNet-20 least) against the notebook's own gradient code."""
+    from resnet_explain import explain
+
+    answers = {name: cells[i + 2][1] for name, i, cells in _your_turns()}
+    rf = answers["04_derive_it_by_hand.ipynb"]
+    steps = [int(value) for value in re.findall(r"= (\d+) \| \d+ \|", rf)]
+    arch = explain("resnet20")
+    traced = [arch.layer(name).receptive_field.size[0] for name in
+              ("conv1", "layer1.2.conv2", "layer2.0.conv1", "layer2.2.conv2", "layer3.0.conv1",
+               "layer3.2.conv2")]
+    assert steps == traced == [3, 15, 17, 37, 41, 81]  # 81: DESIGN.md's CIFAR ResNet-20
+    code = [source for kind, source in make_notebooks.WHY_RESIDUAL if kind == "code"]
+    gradients = next(source for source in code if "def block_gradients" in source)
+    namespace: dict = {}
+    exec("import torch\nimport torch.nn.functional as F\n"
+         "from resnet_explain.zoo import build\n", namespace)
+    exec(gradients[:gradients.index("grads = {")], namespace)
+    growth = {}
+    for name in ("plain20", "plain56", "resnet20"):
+        g = namespace["block_gradients"](name)
+        growth[name] = namespace["rms"](g["layer1.0"]) / namespace["rms"](g["x_L"])
+    assert 3 < growth["plain20"] < 30 < 1000 < growth["plain56"]  # "about ten", "thousands"
+    assert growth["resnet20"] < growth["plain20"] and growth["resnet20"] < 10  # "a few times"
+    assert "about ten" in answers["00_why_residual.ipynb"]
