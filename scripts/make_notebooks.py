@@ -191,15 +191,26 @@ print("parameters on the shortcut:", sum(r20.layers[i].params for i in block.sho
 ## v1 vs v1.5: where does the stride go?
 
 The paper (v1) puts the stride 2 of a downsampling Bottleneck on its *first* 1×1
-convolution. torchvision (and most code today) puts it on the 3×3 convolution, "v1.5": the
-3×3 then sees the full map, which costs more multiply-adds and gives slightly better
-accuracy."""),
+convolution. torchvision (and most code today) puts it on the 3×3 convolution, "v1.5"."""),
     ("code", """\
 v1 = explain("resnet50-v1")
 for arch in (v1, r50):
     block = arch.block("conv3_1")
     strided = [arch.layers[i].name for i in block.main_layers if arch.layers[i].stride == (2, 2)]
     print(f"{arch.model:12} stride 2 on {strided}, {arch.macs / 1e9:.2f} G multiply-adds")"""),
+    ("md", """\
+v1.5 costs more. Which convolution pays for it? Guess before you run the next cell, then
+compare the main path's convolutions of every downsampling block, layer by layer, in the two
+traces. The sentences under the table are made from the traced numbers above them."""),
+    ("code", """\
+from resnet_explain.stridemove import compare_layouts
+
+compare_layouts(v1, r50)"""),
+    ("md", """\
+Not the 3×3: its output has the same size in both layouts, so it does the same work. The
+first 1×1 pays: in v1.5 it runs on the block's whole input map. What v1.5 buys with it is
+accuracy: v1's 1×1 convolution with stride 2 throws away input positions that no convolution
+has looked at yet."""),
     ("md", """\
 The two diagrams side by side (rendered without any system Graphviz):"""),
     ("code", """\

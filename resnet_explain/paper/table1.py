@@ -16,7 +16,10 @@ paper says a ResNet is, so a student's model gets its own column and a wrong one
   paper's "FLOPs" count), beside the paper's rounded figure for a zoo model at its own input
   size. The paper's figures are for v1 (stride on a downsampling Bottleneck's first 1×1);
   the column of a Bottleneck network says which layout the *trace* found, so ``resnet50``
-  (torchvision, v1.5) shows 4.09 against the paper's 3.8 and says why.
+  (torchvision, v1.5) shows 4.09 against the paper's 3.8, and a note says why: which conv
+  costs more, read from the traced layers of both layouts
+  (:func:`~resnet_explain.stridemove.compare_layouts`; the v1 trace is a v1 column of the
+  table, or the zoo's ``-v1`` model).
 * **params** — the traced parameter count, beside the paper's for its CIFAR nets.
 * **depth** — the depth formula of the analysis; ``= 6·n + 2`` where the network has the
   CIFAR shape (three stages of n two-layer blocks, one stem conv, one fc).
@@ -341,11 +344,34 @@ def _notes(models: list[tuple[Architecture, str | None]], columns: list[Column])
                      f"takes {' or '.join(words.get(kind, kind) for kind in kinds)}.")
     notes.append("FLOPs: multiply-adds of the convolutions and the fc layer for one image, "
                  "as counted here; the paper's are rounded.")
-    if any(column.layout == "v1.5" for column in columns):
-        notes.append("v1.5 (torchvision) puts a downsampling Bottleneck's stride 2 on its 3×3 "
-                     "conv instead of the first 1×1 (v1, the paper's): the 3×3 then runs on the "
-                     "larger map, so v1.5 costs more than the paper's figure.")
+    v15 = next((model for model, column in zip(models, columns) if column.layout == "v1.5"),
+               None)
+    if v15 is not None:
+        notes.append(_v15_note(models, *v15))
     if any(_info(zoo) is not None and not _at_own_size(arch, _info(zoo)) for arch, zoo in models):
         notes.append("The paper's figures are left out where the input differs from the "
                      "model's own size.")
     return notes
+
+
+def _v15_note(models: list[tuple[Architecture, str | None]], arch: Architecture,
+              zoo: str | None) -> str:
+    """Where v1.5's extra cost sits, from the traced layers of ``arch`` and of the same
+    network in the v1 layout: a v1 column of the table, or the zoo's ``-v1`` model."""
+    from ..stridemove import compare_layouts
+
+    note = ("v1.5 (torchvision) puts a downsampling Bottleneck's stride 2 on its 3×3 conv "
+            "instead of the first 1×1 (v1, the layout of the paper's FLOPs).")
+    v1 = next((a for a, _ in models if layout(a) == "v1" and a.plain_depth == arch.plain_depth
+               and a.input_shape == arch.input_shape), None)
+    if v1 is None and zoo is not None:
+        from ..zoo.registry import MODEL_NAMES
+
+        if f"{zoo}-v1" in MODEL_NAMES:
+            from ..api import explain
+
+            v1 = explain(f"{zoo}-v1", tuple(arch.input_shape[1:]))
+    if v1 is None:
+        return (note + " Its first 1×1 conv then runs on the block's full input map, which "
+                "costs more multiply-adds.")
+    return " ".join([note, *compare_layouts(v1, arch).sentences()])
