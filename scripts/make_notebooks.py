@@ -272,9 +272,22 @@ again, to 56. Without `padding=1` the output-size formula gives 55:"""),
     ("code", """\
 arch.layer("maxpool")"""),
     ("md", """\
-Every later map is off by one (55, 28, 14, 7 — stride-2 layers round up again, which hides
-the mistake). Downsampling should be done by the stride, with K = 2P + 1 keeping the
-arithmetic exact: `nn.MaxPool2d(3, 2, padding=1)`.
+Is every later map off by one? Compare each stage's output with ResNet-18's:"""),
+    ("code", """\
+resnet18 = explain("resnet18")
+for mine, theirs in zip(arch.stages, resnet18.stages):
+    off = "" if mine.output_shape == theirs.output_shape else "  <- off"
+    print(f"{mine.name:8} {str(mine.output_shape):18} {str(theirs.output_shape):18}{off}")"""),
+    ("md", """\
+Only conv2_x's map is off. The first stride-2 convolution of conv3_x brings the size back:
+its formula, in the student's network and in ResNet-18, gives one output size for both
+inputs (the ⌊…⌋ rounds the halves away)."""),
+    ("code", """\
+arch.layer("layer2.0.conv1").formula, resnet18.layer("layer2.0.conv1").formula"""),
+    ("md", """\
+So the mistake hides from every later layer, and only conv2_x's blocks run on the wrong map.
+Downsampling should be done by the stride, with K = 2P + 1 keeping the arithmetic exact:
+`nn.MaxPool2d(3, 2, padding=1)`.
 
 ## 2. A bias in front of BatchNorm
 

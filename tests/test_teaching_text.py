@@ -1,0 +1,51 @@
+"""The sentences that the notebooks, Table 1, the plots and the diagrams teach (issue 20,
+"Statements that are wrong or misleading"): each rule a sentence states is checked here
+against the traced numbers and, where it can be, a real forward."""
+
+from __future__ import annotations
+
+import sys
+from pathlib import Path
+
+import torch
+
+from resnet_explain import explain
+
+ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT / "scripts"))
+sys.path.insert(0, str(ROOT / "notebooks"))
+
+import make_notebooks  # noqa: E402
+import student_resnet  # noqa: E402
+
+
+def notebook_text(name: str) -> str:
+    cells = make_notebooks.NOTEBOOKS_CELLS[name]
+    return "\n".join(source for _kind, source in cells)
+
+
+# --- item 3: a max-pool without padding puts only conv2_x off by one ---------------------------
+def test_only_conv2_x_is_off_by_one_in_the_students_resnet():
+    student = student_resnet.StudentResNet()
+    arch, reference = explain(student, input_size=(3, 224, 224)), explain("resnet18")
+    off = {mine.name: (mine.output_shape[2:], theirs.output_shape[2:])
+           for mine, theirs in zip(arch.stages, reference.stages)
+           if mine.output_shape != theirs.output_shape}
+    assert off == {"conv2_x": ((55, 55), (56, 56))}
+    # a real forward: only layer1 (conv2_x) ends in a map of another size than ResNet-18's
+    seen: dict[str, tuple[int, ...]] = {}
+    hooks = [getattr(student, name).register_forward_hook(
+        lambda _m, _i, out, name=name: seen.update({name: tuple(out.shape[2:])}))
+        for name in ("maxpool", "layer1", "layer2", "layer3", "layer4")]
+    try:
+        with torch.no_grad():
+            student.eval()(torch.zeros(1, 3, 224, 224))
+    finally:
+        for hook in hooks:
+            hook.remove()
+    assert seen == {"maxpool": (55, 55), "layer1": (55, 55), "layer2": (28, 28),
+                    "layer3": (14, 14), "layer4": (7, 7)}
+    # the notebook names that one stage, and no longer says every later map is off
+    text = notebook_text("03_check_your_own_resnet.ipynb")
+    assert f"Only {next(iter(off))}'s map is off." in text
+    assert "Every later map is off by one" not in text
