@@ -24,6 +24,11 @@ paper says a ResNet is, so a student's model gets its own column and a wrong one
 * **depth** — the depth formula of the analysis; ``= 6·n + 2`` where the network has the
   CIFAR shape (three stages of n two-layer blocks, one stem conv, one fc).
 
+The title names where the paper describes the columns' networks: Table 1 for the ImageNet
+ResNets, section 4.2 (and Table 6 for the parameters) for the CIFAR-10 shape; the notes say
+what the paper's figures beside the computed ones are, only for the figures shown (the paper
+gives no FLOPs for its CIFAR-10 nets).
+
 The paper's figures come from the zoo registry (:mod:`resnet_explain.zoo.registry`), the one
 place that holds them.
 """
@@ -139,8 +144,31 @@ def build(models: list[tuple[Architecture, str | None]]) -> Table1:
     rows.append(Row("depth", "", [_depth_cell(arch) for arch in archs], kind="figure"))
     columns = [_column(arch) for arch in archs]
     sizes = sorted({column.input_size for column in columns})
-    title = f"Table 1 (He et al. 2015), rebuilt from traces at {', '.join(sizes)}"
-    return Table1(title=title, columns=columns, rows=rows, notes=_notes(models, columns))
+    title = f"{_source(archs)}, rebuilt from traces at {', '.join(sizes)}"
+    return Table1(title=title, columns=columns, rows=rows, notes=_notes(models, columns, rows))
+
+
+def _source(archs: list[Architecture]) -> str:
+    """Where the paper describes these networks: Table 1 for the ImageNet ResNets; section
+    4.2 (its parameters in Table 6) for networks of the CIFAR-10 shape (:func:`cifar_n`)."""
+    cifar = [cifar_n(arch) is not None for arch in archs]
+    if all(cifar):
+        return "CIFAR-10 ResNets (He et al. 2015, section 4.2; parameters in Table 6)"
+    if any(cifar):
+        return "Table 1 and the CIFAR-10 ResNets of section 4.2 (He et al. 2015)"
+    return "Table 1 (He et al. 2015)"
+
+
+def cifar_n(arch: Architecture) -> int | None:
+    """n where ``arch`` has the shape of the paper's CIFAR-10 nets (section 4.2): three
+    stages of n two-layer blocks, one stem conv and one fc, depth 6n + 2; else None."""
+    stages = [s for s in arch.stages if s.kind == StageKind.BLOCKS]
+    counts = {len(s.blocks) for s in stages}
+    per_block = {b.main_weighted for b in arch.blocks}
+    if len(stages) == 3 and len(counts) == 1 and per_block == {2}:
+        n = counts.pop()
+        return n if arch.plain_depth == 6 * n + 2 else None
+    return None
 
 
 def _stage(archs: list[Architecture], name: str) -> Stage:
@@ -318,16 +346,14 @@ def _params_row(models: list[tuple[Architecture, str | None]]) -> Row:
 
 def _depth_cell(arch: Architecture) -> list[Line]:
     cell: list[Line] = [arch.depth_formula.split("  (")[0]]
-    stages = [s for s in arch.stages if s.kind == StageKind.BLOCKS]
-    counts = {len(s.blocks) for s in stages}
-    per_block = {b.main_weighted for b in arch.blocks}
-    if (len(stages) == 3 and len(counts) == 1 and per_block == {2}
-            and arch.plain_depth == 6 * counts.copy().pop() + 2):
-        cell.append(f"= 6·{counts.pop()} + 2")
+    n = cifar_n(arch)
+    if n is not None:
+        cell.append(f"= 6·{n} + 2")
     return cell
 
 
-def _notes(models: list[tuple[Architecture, str | None]], columns: list[Column]) -> list[str]:
+def _notes(models: list[tuple[Architecture, str | None]], columns: list[Column],
+           rows: list[Row]) -> list[str]:
     notes = ["Brackets: the main path of one residual block (kernel, filters), × the number of "
              "consecutive blocks alike."]
     first = {}  # the downsampling first blocks: stage → shortcut kinds
@@ -342,8 +368,7 @@ def _notes(models: list[tuple[Architecture, str | None]], columns: list[Column])
                  "identity": "an identity shortcut"}
         notes.append(f"The first block of {', '.join(first)} halves the map (stride 2) and "
                      f"takes {' or '.join(words.get(kind, kind) for kind in kinds)}.")
-    notes.append("FLOPs: multiply-adds of the convolutions and the fc layer for one image, "
-                 "as counted here; the paper's are rounded.")
+    notes.extend(_figure_notes(rows, all(cifar_n(arch) is not None for arch, _ in models)))
     v15 = next((model for model, column in zip(models, columns) if column.layout == "v1.5"),
                None)
     if v15 is not None:
@@ -351,6 +376,25 @@ def _notes(models: list[tuple[Architecture, str | None]], columns: list[Column])
     if any(_info(zoo) is not None and not _at_own_size(arch, _info(zoo)) for arch, zoo in models):
         notes.append("The paper's figures are left out where the input differs from the "
                      "model's own size.")
+    return notes
+
+
+def _figure_notes(rows: list[Row], cifar: bool) -> list[str]:
+    """What the FLOPs and params rows count, and where the paper's figures beside them come
+    from — only for the figures the table shows."""
+    shown = {row.name: any(isinstance(line, str) and line.startswith("paper ")
+                           for cell in row.cells for line in cell)
+             for row in rows if row.kind == "figure"}
+    flops = ("FLOPs: multiply-adds of the convolutions and the fc layer for one image, as "
+             "counted here")
+    if shown.get("FLOPs"):
+        flops += "; the paper's (Table 1) are rounded"
+    elif cifar:
+        flops += " (the paper gives none for its CIFAR-10 nets)"
+    notes = [flops + "."]
+    if shown.get("params"):
+        notes.append("params: the paper's are Table 6's, rounded, for its CIFAR-10 nets with "
+                     "option A shortcuts.")
     return notes
 
 
