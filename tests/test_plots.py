@@ -84,10 +84,39 @@ def test_receptive_field_plot_is_the_layers_fields(model, last):
     (line,) = by_gid(figure, "receptive-field")
     path = [layer for layer in arch.layers
             if layer.on_longest_path and not layer.receptive_field.whole_input]
-    assert list(line.get_ydata()) == [layer.receptive_field.size[0] for layer in path]
+    sizes = [layer.receptive_field.size[0] for layer in path]
+    assert list(line.get_ydata()) == [*sizes, sizes[-1]]  # the last field held to the fc
     assert line.get_ydata()[-1] == last  # DESIGN.md's hand-derived fields
     (size,) = by_gid(figure, "input-size")
     assert list(size.get_ydata()) == [arch.input_shape[2]] * 2
+
+
+@pytest.mark.parametrize(("model", "depth"), [("resnet18", 18), ("resnet50", 50),
+                                              ("resnet20", 20), ("resnet50-v1", 50)])
+def test_receptive_field_plot_counts_weighted_layers_on_its_axis(model, depth):
+    """Issue 20, item 9: the x-axis is the # of the depth (conv and fc on the main path), not
+    every call (BN, ReLU, pool, add): ResNet-50 ends at 50, ResNet-20 at 20."""
+    arch = arch_of(model)
+    figure = arch.plot("receptive-field")
+    (line,) = by_gid(figure, "receptive-field")
+    ax = line.axes
+    x = [int(v) for v in line.get_xdata()]
+    assert ax.get_xlim() == (0.5, depth + 0.5)
+    assert x[-1] == depth and x == sorted(x)
+    # a conv's field is drawn at its own number: the count of weighted main-path layers so far
+    weighted = [layer for layer in arch.layers if layer.weighted and layer.on_longest_path]
+    assert len(weighted) == depth == arch.plain_depth
+    path = [layer for layer in arch.layers
+            if layer.on_longest_path and not layer.receptive_field.whole_input]
+    for position, layer in zip(x, path):
+        if layer.weighted:
+            assert weighted.index(layer) + 1 == position
+    assert len(set(x[:-1])) == depth - 1  # every conv has a number; the fc (#depth) sees all
+    (fc,) = by_gid(figure, "whole-input")
+    assert list(fc.get_xdata()) == [depth]
+    assert "weighted layers" in ax.get_xlabel()
+    # every BN, ReLU, pool and add is on the path too, but shares its conv's number
+    assert len(path) > depth
 
 
 def test_models_plot_is_depth_params_and_macs_v1_and_v15():
@@ -225,10 +254,11 @@ def test_plots_of_a_plain_network():
     with pytest.raises(UserError, match=r"^Sequential has no residual blocks, whose costs the "
                                         r"blocks plot draws\. Plot cost or receptive-field"):
         arch.plot("blocks")
-    # 3 (the first conv), 3 (its ReLU), then + 2 × jump 1 = 5 (the strided conv); the pool
-    # and the head see the whole input.
+    # 3 (the first conv, #1), 3 (its ReLU, #1), then + 2 × jump 1 = 5 (the strided conv, #2),
+    # held to the fc (#3); the pool and the head see the whole input.
     (line,) = by_gid(arch.plot("receptive-field"), "receptive-field")
-    assert [int(size) for size in line.get_ydata()] == [3, 3, 5]
+    assert [int(size) for size in line.get_ydata()] == [3, 3, 5, 5]
+    assert [int(x) for x in line.get_xdata()] == [1, 1, 2, 3]
 
 
 def test_unknown_kind():

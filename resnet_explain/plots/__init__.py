@@ -14,7 +14,9 @@ Kinds:
 ``blocks``
     Parameters and multiply-adds per residual block (with the stem and the head).
 ``receptive-field``
-    The receptive field along the main path, layer by layer, against the input size.
+    The receptive field along the main path against the input size; the x-axis counts the
+    weighted layers (the ``#`` the depth counts: ResNet-50's ends at its fc, 50), and a
+    BatchNorm, ReLU, pool or add shares the number of the conv before it.
 """
 
 from __future__ import annotations

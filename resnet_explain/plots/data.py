@@ -6,7 +6,7 @@ Architecture, and the drawing code (:mod:`.draw`) only lays these numbers out.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import TYPE_CHECKING
 
 from ..architecture import StageKind
@@ -74,9 +74,13 @@ def block_costs(arch: Architecture) -> CostSeries:
 @dataclass
 class FieldSeries:
     """The receptive field along the main path: one point per layer on the longest path
-    whose field is local (not the whole input), in call order."""
+    whose field is local (not the whole input), in call order.
 
-    positions: list[int]  # 1, 2, … along the path
+    A point's position is the number of weighted layers on the longest path so far — the
+    ``#`` of the depth, so the axis of ResNet-50 ends at 50 and that of ResNet-20 at 20: a
+    conv sits at its own number, a BatchNorm, ReLU, pool or add after it at the same one."""
+
+    positions: list[int]  # weighted layers on the longest path up to this layer (0 before any)
     names: list[str]
     size: list[int]  # receptive field along H
     jump: list[int]
@@ -84,21 +88,37 @@ class FieldSeries:
     input_size: int  # the image's H
     whole_input: list[str]  # layers on the path that see the whole input (the head)
     unit: str = "px"  # "samples" for a 1-D input (audio, a signal)
+    depth: int = 0  # the plain depth: the number of the last weighted layer (the fc)
+    #: the weighted layers among ``whole_input`` (the fc) and their numbers: ``("fc", 50)``
+    whole_weighted: list[tuple[str, int]] = field(default_factory=list)
+    weighted: list[str] = field(default_factory=list)  # the local points that are weighted
 
 
 def receptive_field(arch: Architecture) -> FieldSeries:
+    from ..render.notebook import depth_numbers
+
+    numbers = depth_numbers(arch)
     path = [layer for layer in arch.layers if layer.on_longest_path
             and layer.receptive_field is not None]
+    at, number = {}, 0
+    for layer in path:
+        number = numbers.get(layer.index, number)
+        at[layer.index] = number
     local = [layer for layer in path if not layer.receptive_field.whole_input]
+    whole = [layer for layer in path if layer.receptive_field.whole_input]
     return FieldSeries(
-        positions=list(range(1, len(local) + 1)),
+        positions=[at[layer.index] for layer in local],
         names=[layer.name for layer in local],
         size=[layer.receptive_field.size[0] for layer in local],
         jump=[layer.receptive_field.jump[0] for layer in local],
         stages=[layer.stage for layer in local],
         input_size=arch.input_map[2] if arch.spatial_dims else 0,
-        whole_input=[layer.name for layer in path if layer.receptive_field.whole_input],
+        whole_input=[layer.name for layer in whole],
         unit=units(arch.spatial_dims)[0],
+        depth=arch.plain_depth,
+        whole_weighted=[(layer.name, numbers[layer.index]) for layer in whole
+                        if layer.index in numbers],
+        weighted=[layer.name for layer in local if layer.index in numbers],
     )
 
 

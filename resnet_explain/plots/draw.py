@@ -206,32 +206,44 @@ def block_cost(arch: Architecture) -> Figure:
 
 def receptive_field(arch: Architecture) -> Figure:
     """The receptive field along the main path, against the input size."""
+    from matplotlib.ticker import MaxNLocator
+
     series = data.receptive_field(arch)
     with style():
         figure, (ax,) = _figure(top=0.84)
-        ax.step(series.positions, series.size, where="post", color=BLUE, linewidth=3,
-                label="receptive field", gid="receptive-field")
+        # The last field holds up to the layer that sees the whole input (the fc, #depth).
+        end = max([series.positions[-1] + 1, *(p for _, p in series.whole_weighted)])
+        ax.step([*series.positions, end], [*series.size, series.size[-1]], where="post",
+                color=BLUE, linewidth=3, label="receptive field", gid="receptive-field")
         ax.axhline(series.input_size, color=ORANGE, linestyle="--", linewidth=2,
                    label=f"input size ({series.input_size} {series.unit})", gid="input-size")
-        # stage bands, labelled with the paper's names
-        start = 0
-        for index in range(1, len(series.stages) + 1):
-            if index == len(series.stages) or series.stages[index] != series.stages[start]:
-                if len({*series.stages[:index]}) % 2 == 0:
-                    ax.axvspan(series.positions[start] - 0.5, series.positions[index - 1] + 0.5,
-                               color=GREY, alpha=0.08, linewidth=0)
-                middle = (series.positions[start] + series.positions[index - 1]) / 2
-                ax.annotate(series.stages[start], (middle, 1.0), xycoords=("data", "axes fraction"),
-                            ha="center", va="bottom", fontsize=12, color=GREY)
-                start = index
+        # stage bands, labelled with the paper's names: each spans its weighted layers' numbers
+        bands: dict[str, list[int]] = {}
+        for stage, position, name in zip(series.stages, series.positions, series.names):
+            if name in series.weighted:
+                bands.setdefault(stage, []).append(position)
+        for number, (stage, where) in enumerate(bands.items()):
+            if number % 2 == 1:
+                ax.axvspan(min(where) - 0.5, max(where) + 0.5, color=GREY, alpha=0.08,
+                           linewidth=0)
+            ax.annotate(stage, ((min(where) + max(where)) / 2, 1.0),
+                        xycoords=("data", "axes fraction"), ha="center", va="bottom",
+                        fontsize=12, color=GREY)
         last = series.size[-1]
         ax.annotate(f"{last} {series.unit} (jump {series.jump[-1]})", (series.positions[-1], last),
                     textcoords="offset points", xytext=(-10, 8), ha="right", fontsize=14,
                     color=BLUE)
-        ax.set_xlabel("layer on the main path (call order)")
+        for name, position in series.whole_weighted:  # the fc, #depth: the whole input
+            ax.plot([position], [series.input_size], marker="o", color=BLUE, markersize=9,
+                    linestyle="none", gid="whole-input")
+            ax.annotate(f"{name} (#{position}) sees all", (position, series.input_size),
+                        textcoords="offset points", xytext=(-8, -22), ha="right", fontsize=13,
+                        color=BLUE)
+        ax.set_xlabel("weighted layers on the main path so far (the # the depth counts)")
         ax.set_ylabel("receptive field (input samples)" if series.unit == "samples"
                       else "receptive field (input pixels per side)")
-        ax.set_xlim(0.5, series.positions[-1] + 0.5)
+        ax.set_xlim(0.5, max([series.depth, end]) + 0.5)
+        ax.xaxis.set_major_locator(MaxNLocator(integer=True))
         ax.set_ylim(0, max(max(series.size), series.input_size) * 1.12)
         ax.set_title(f"{arch.model}: receptive field growth", pad=28)
         ax.legend(loc="upper left")
