@@ -8,7 +8,8 @@ Kinds:
 
 ``stages``
     Output map size and channels per stage — the paper's rule "halve the map, double the
-    filters" made visible.
+    filters" made visible, titled with the rule only where the stages keep it (a
+    Bottleneck's conv2_x goes 64 → 256: its blocks are 64 wide inside, drawn in the bar).
 ``cost``
     Parameters and multiply-adds per stage.
 ``blocks``

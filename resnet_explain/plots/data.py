@@ -9,11 +9,11 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING
 
-from ..architecture import StageKind
+from ..architecture import LayerKind, Pooling, StageKind
 from ..words import units
 
 if TYPE_CHECKING:  # pragma: no cover
-    from ..architecture import Architecture
+    from ..architecture import Architecture, Stage
 
 
 @dataclass
@@ -23,6 +23,8 @@ class StageSeries:
     names: list[str]
     maps: list[tuple[int, ...]]  # the spatial sizes of each stage's output (H, W; or L)
     channels: list[int]  # output channels of the stage
+    widths: list[int] = field(default_factory=list)  # filters inside its blocks (_width)
+    pools: list[str | None] = field(default_factory=list)  # a strided pool outside its blocks
 
     @property
     def map_size(self) -> list[int]:
@@ -40,7 +42,71 @@ def stage_maps(arch: Architecture) -> StageSeries:
               and s.output_shape is not None and len(s.output_shape) > 2]
     return StageSeries(names=[s.name for s in stages],
                        maps=[tuple(s.output_shape[2:]) for s in stages],
-                       channels=[s.output_shape[1] for s in stages])
+                       channels=[s.output_shape[1] for s in stages],
+                       widths=[_width(arch, s) for s in stages],
+                       pools=[_halving_pool(arch, s) for s in stages])
+
+
+def _width(arch: Architecture, stage: Stage) -> int:
+    """The filters inside the stage's first block: the fewest output channels of a conv on
+    its main path (a Bottleneck's 1×1 and 3×3; a BasicBlock's are its output's); the stage's
+    output channels where it has no block."""
+    block = next((b for b in arch.blocks if b.stage == stage.name), None)
+    outs = ([arch.layers[i].out_channels for i in block.main_layers
+             if arch.layers[i].weighted and arch.layers[i].out_channels]
+            if block is not None else [])
+    return min(outs) if outs else stage.output_shape[1]
+
+
+def _halving_pool(arch: Architecture, stage: Stage) -> str | None:
+    """The kind of a strided pool in the stage outside its blocks (the stem's max-pool, which
+    the paper's Table 1 lists under conv2_x): ``"max"`` or ``"average"``."""
+    for index in stage.layers:
+        layer = arch.layers[index]
+        if (layer.kind == LayerKind.POOL and layer.block is None and layer.stride
+                and max(layer.stride) > 1):
+            return "max" if layer.pooling == Pooling.MAX else "average"
+    return None
+
+
+def stage_rule(series: StageSeries) -> tuple[str, list[str]]:
+    """The paper's design rule, as the stages follow it: "same map, same filters; halve the
+    map, double the filters" (He et al. 2015, section 3.3). Returns the claim that holds —
+    for every step between stages, or from the first stage after which every step keeps it —
+    and one line for each step before that, with its numbers."""
+    steps = list(range(1, len(series.names)))
+
+    def keeps(i: int) -> bool:
+        before, after = series.map_size[i - 1], series.map_size[i]
+        channels = series.channels[i - 1], series.channels[i]
+        return ((after == before and channels[1] == channels[0])
+                or (2 * after in (before, before + 1) and channels[1] == 2 * channels[0]))
+
+    broken = [i for i in steps if not keeps(i)]
+    if not broken:
+        return "halve the map, double the filters", []
+    start = broken[-1]
+    if start == len(series.names) - 1:
+        return "map size and filters per stage", [_step(series, i) for i in broken]
+    claim = f"from {series.names[start]} on, each stage halves the map and doubles the filters"
+    return claim, [_step(series, i) for i in steps if i <= start]
+
+
+def _step(series: StageSeries, i: int) -> str:
+    """``conv1 → conv2_x: max pool halves 112×112 → 56×56; filters 64 → 256 (its blocks: 64
+    inside, ×4 out)`` — one step between stages, in numbers."""
+    names, maps = series.names, ["×".join(map(str, m)) for m in series.maps]
+    before, after = series.channels[i - 1], series.channels[i]
+    if series.maps[i] == series.maps[i - 1]:
+        where = f"map stays {maps[i]}"
+    else:
+        by = f"{series.pools[i]} pool" if series.pools[i] else "map"
+        where = f"{by} {maps[i - 1]} → {maps[i]}"
+    filters = f"filters stay {after}" if after == before else f"filters {before} → {after}"
+    width = series.widths[i]
+    if width != after:
+        filters += f" (its blocks: {width} inside, ×{after // width} out)"
+    return f"{names[i - 1]} → {names[i]}: {where}; {filters}"
 
 
 @dataclass

@@ -76,10 +76,13 @@ def _millions(value: float) -> float:
 
 # --- one model ----------------------------------------------------------------------------
 def stages(arch: Architecture) -> Figure:
-    """Map size and channels per stage: the map halves where the filters double."""
+    """Map size and channels per stage, titled with the paper's rule as the stages keep it
+    (:func:`.data.stage_rule`): where a step does not (the stem's max-pool halves the map
+    without filters; a Bottleneck expands ×4), a line under the title says it in numbers."""
     series = data.stage_maps(arch)
+    claim, steps = data.stage_rule(series)
     with style():
-        figure, (ax,) = _figure(right=0.9)
+        figure, (ax,) = _figure(right=0.9, top=0.9 - 0.035 * len(steps))
         x = list(range(len(series.names)))
         bars = ax.bar(x, series.channels, color=BLUE, alpha=0.85, label="channels (filters)",
                       gid="channels")
@@ -119,9 +122,19 @@ def stages(arch: Architecture) -> Figure:
         right.spines["right"].set_visible(True)
         right.set_ylim(low, high)
         ax.set_ylim(0, top)
-        ax.set_title(f"{arch.model}: halve the map, double the filters")
+        ax.set_title(f"{arch.model}: {claim}", pad=12 + 18 * len(steps))
+        for number, step in enumerate(steps):  # the steps that do not keep the rule, said
+            ax.annotate(step, (0.5, 1.0), xycoords="axes fraction", textcoords="offset points",
+                        xytext=(0, 6 + 18 * (len(steps) - 1 - number)), ha="center",
+                        va="bottom", fontsize=12, color=GREY, gid="rule-step")
         handles = [bars, right.lines[0]]
-        ax.legend(handles, [h.get_label() for h in handles], loc="upper left")
+        if series.widths != series.channels:  # a Bottleneck's inner width, inside its bar
+            inner = ax.bar(x, series.widths, width=0.3, color="white", alpha=0.55,
+                           edgecolor=BLUE, hatch="//", label="filters inside the blocks (3×3)",
+                           gid="widths")
+            handles.insert(1, inner)
+        ax.legend(handles, [h.get_label() for h in handles],
+                  loc="center left" if len(handles) > 2 else "upper left")
     return figure
 
 
