@@ -179,7 +179,8 @@ for block in r50.blocks[:5]:
 
 The paper's CIFAR-10 networks use *option A*: the shortcut subsamples the input and pads
 the missing channels with zeros. It has no parameters, so these networks have no projections
-at all (the tool calls such a block `padded`)."""),
+at all (the tool calls such a block a *zero-padded identity*: not the padding of a
+convolution, but zeros standing in for the channels the input does not have)."""),
     ("code", """\
 r20 = explain("resnet20")
 r20.block("conv3_1")"""),

@@ -49,3 +49,45 @@ def test_only_conv2_x_is_off_by_one_in_the_students_resnet():
     text = notebook_text("03_check_your_own_resnet.ipynb")
     assert f"Only {next(iter(off))}'s map is off." in text
     assert "Every later map is off by one" not in text
+
+
+# --- item 8: option A is a "zero-padded identity", drawn dotted everywhere ---------------------
+def test_option_a_is_said_zero_padded_identity_and_kept_padded_in_the_data():
+    import csv
+    import io
+    import json
+    import re
+
+    arch = explain("resnet20")
+    block = arch.block("conv3_1")
+    assert block.kind == "padded"  # the data's value: the JSON contract does not change
+    assert {b["kind"] for b in json.loads(arch.to_json())["blocks"]} == {"identity", "padded"}
+    rows = list(csv.DictReader(io.StringIO(arch.table("csv", depth="block"))))
+    assert {row["kind"] for row in rows if row["row"] == "block"} == {"identity", "padded"}
+    text = arch.table("text", depth="layer")
+    assert "Residual blocks: 9 — 7 identity, 2 zero-padded identity" in text
+    assert "  zero-padded identity: channels 16→32" in text
+    block_table = arch.table("text", depth="block")
+    assert re.search(r"conv3_1\s+zero-padded identity\s", block_table)
+    assert repr(block).startswith("<Block layer2.0 conv3_1 zero-padded identity:")
+    for view in (text, block_table, arch.table("markdown"), repr(block), block._repr_html_(),
+                 arch._repr_html_()):
+        assert not re.search(r"(?<!zero-)\bpadded\b(?! identity)", re.sub(r"<[^>]+>", "", view))
+
+
+def test_option_a_rows_have_the_line_of_their_header_and_legend():
+    """The notebook display and the HTML table mark a shortcut's rows with the line of its
+    block: dotted purple for option A, as the legend and the block header say."""
+    import re
+
+    arch = explain("resnet20")
+    html = arch.block("conv3_1")._repr_html_()
+    lines = re.findall(r"border-left:\dpx (\w+ #\w+)", html)
+    assert lines and set(lines) == {"dotted #8250df"}
+    assert "dotted = option A (zero-padded)" in arch._repr_html_()
+    projection = explain("resnet18").block("conv3_1")._repr_html_()
+    assert set(re.findall(r"border-left:\dpx (\w+ #\w+)", projection)) == {"dashed #d9822b"}
+    table = arch.table("html")
+    marks = re.findall(r'<tr class="([^"]+)" style="[^"]*border-left:3px (\w+)', table)
+    assert ("layer shortcut", "dotted") in marks and ("block padded", "dotted") in marks
+    assert not [kind for kind, line in marks if line == "dashed"]

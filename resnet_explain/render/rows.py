@@ -45,6 +45,7 @@ from itertools import repeat
 from typing import TYPE_CHECKING, Any
 
 from ..architecture import Role, ShortcutKind, StageKind
+from ..words import shortcut_kind
 from . import numbers as fmt
 from .jsonview import LAYER_KEYS, block_dict, each_check, each_once, layer_columns, stage_dict
 
@@ -183,7 +184,7 @@ def _blocks_line(arch: Architecture) -> str:
         return f"Residual blocks: none ({arch.no_blocks_reason()})"
     kinds = [b.kind for b in arch.blocks]
     order = [*KINDS, *sorted(set(kinds) - set(KINDS))]
-    parts = [f"{kinds.count(kind)} {kind}" for kind in order if kind in kinds]
+    parts = [f"{kinds.count(kind)} {shortcut_kind(kind)}" for kind in order if kind in kinds]
     return f"Residual blocks: {len(kinds)} — {', '.join(parts)}"
 
 
@@ -373,7 +374,7 @@ def _block_header(block: Block) -> Row:
     if block.name != block.paper_name:
         parts.append(block.name)
     parts.append("identity shortcut" if block.kind == "identity"
-                 else f"{block.kind}: {block.reason}")
+                 else f"{shortcut_kind(block.kind)}: {block.reason}")
     return Row("block", span="  ".join(parts), marks=(block.kind,))
 
 
@@ -480,8 +481,9 @@ def block_records(arch: Architecture) -> list[dict[str, Any]]:
 
 
 def _block_row(block: Block) -> Row:
-    cells = (block.name, block.paper_name, block.kind, fmt.shape(block.input_shape),
-             fmt.shape(block.output_shape), fmt.count(block.params), fmt.count(block.macs),
+    cells = (block.name, block.paper_name, shortcut_kind(block.kind),
+             fmt.shape(block.input_shape), fmt.shape(block.output_shape),
+             fmt.count(block.params), fmt.count(block.macs),
              str(block.main_weighted), block.reason)
     return Row("block", cells=cells, marks=(block.kind,))
 
