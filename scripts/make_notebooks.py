@@ -147,10 +147,13 @@ Counter(block.kind for block in r34.blocks)"""),
 Most blocks keep the shape: the shortcut is the identity, with no parameters at all. The
 first block of conv3_x, conv4_x and conv5_x halves the map (stride 2) and doubles the
 filters, so its shortcut must do the same: a 1×1 convolution with stride 2, plus BatchNorm.
-The tool says why for each block. Open the block below: the shortcut's rows have a dashed
-mark."""),
+The tool says why for each block. First an identity block: its shortcut has no layers, so
+its table has no shortcut rows."""),
     ("code", """\
 r34.block("conv2_1")"""),
+    ("md", """\
+Then a projection block: the rows of its shortcut (the 1×1 convolution and its BatchNorm)
+have a dashed mark, the paper's dashed line."""),
     ("code", """\
 r34.block("conv3_1")"""),
     ("md", """\

@@ -5,6 +5,7 @@ against the traced numbers and, where it can be, a real forward."""
 from __future__ import annotations
 
 import sys
+from itertools import pairwise
 from pathlib import Path
 
 import torch
@@ -91,3 +92,30 @@ def test_option_a_rows_have_the_line_of_their_header_and_legend():
     marks = re.findall(r'<tr class="([^"]+)" style="[^"]*border-left:3px (\w+)', table)
     assert ("layer shortcut", "dotted") in marks and ("block padded", "dotted") in marks
     assert not [kind for kind, line in marks if line == "dashed"]
+
+
+def test_a_dashed_mark_is_announced_only_above_a_block_that_has_one():
+    """Notebook 02 said "open the block below: the shortcut's rows have a dashed mark" above
+    an identity block. Every markdown cell that announces a dashed mark or line is followed
+    by a block whose shortcut has layers (drawn dashed); one that announces an identity block
+    by a block without any."""
+    import re
+
+    traced = {"r34": explain("resnet34"),
+              "arch": explain(student_resnet.StudentResNet(), input_size=(3, 224, 224))}
+    checked = 0
+    for name in ("02_blocks_and_shortcuts.ipynb", "03_check_your_own_resnet.ipynb"):
+        cells = make_notebooks.NOTEBOOKS_CELLS[name]
+        for (kind, text), (_, code) in pairwise(cells):
+            shown = re.fullmatch(r'(\w+)\.block\("(\w+)"\)', code.strip())
+            if kind != "md" or shown is None:
+                continue
+            block = traced[shown.group(1)].block(shown.group(2))
+            text = text.split("\n\n")[-1]  # the paragraph right above the block
+            if "dashed" in text:
+                assert block.shortcut_layers and block.kind == "projection", (name, text)
+                checked += 1
+            elif "identity block" in text:
+                assert not block.shortcut_layers and block.kind == "identity", (name, text)
+                checked += 1
+    assert checked == 3
