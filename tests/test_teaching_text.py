@@ -119,3 +119,37 @@ def test_a_dashed_mark_is_announced_only_above_a_block_that_has_one():
                 assert not block.shortcut_layers and block.kind == "identity", (name, text)
                 checked += 1
     assert checked == 3
+
+
+def test_the_max_pool_is_in_conv2_x_in_every_view():
+    """The paper's Table 1 lists the stem's 3×3 max-pool under conv2_x; the stage view, the
+    block view (text and CSV), the block diagram and Table 1 all put it there."""
+    import csv
+    import io
+    import re
+
+    from resnet_explain import table1
+    from resnet_explain.paper.table1 import Bracket
+
+    for model in ("resnet18", "resnet50"):
+        arch = explain(model)
+        pool = arch.layer("maxpool")
+        assert pool.stage == "conv2_x" and pool.index in arch.stem.layers
+        stages = {s.name: s for s in arch.stages}
+        assert pool.index in stages["conv2_x"].layers
+        assert stages["conv1"].output_shape[2:] == (112, 112)  # the stem's conv, not the pool
+        rows = list(csv.DictReader(io.StringIO(arch.table("csv", depth="block"))))
+        assert [(r["name"], r["paper_name"], r["reason"]) for r in rows[:2]] == [
+            ("(stem)", "conv1", "layers conv1 … relu"), ("(pool)", "conv2_x", "layers maxpool")]
+        assert rows[0]["output_shape"] == "1x64x112x112" and rows[1]["output_shape"] == \
+            "1x64x56x56"
+        text = arch.table("text", depth="block")
+        assert re.search(r"^\(pool\)\s+conv2_x\s+\[1, 64, 112, 112\]\s+\[1, 64, 56, 56\]", text,
+                         re.MULTILINE)
+        source = arch.diagram(level="block").source
+        conv2 = source[source.index("subgraph cluster_s1"):source.index("subgraph cluster_s2")]
+        assert "max pool 3×3, stride 2, pad 1" in conv2
+        stem = source[source.index("\tstem [label"):source.index("subgraph cluster_s1")]
+        assert "max pool" not in stem and "conv 7×7, 64, stride 2" in stem
+    cell = next(r for r in table1(["resnet18"]).rows if r.name == "conv2_x").cells[0]
+    assert cell[0] == "3×3 max pool, stride 2" and isinstance(cell[1], Bracket)
