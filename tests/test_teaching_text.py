@@ -151,5 +151,11 @@ def test_the_max_pool_is_in_conv2_x_in_every_view():
         assert "max pool 3×3, stride 2, pad 1" in conv2
         stem = source[source.index("\tstem [label"):source.index("subgraph cluster_s1")]
         assert "max pool" not in stem and "conv 7×7, 64, stride 2" in stem
+        layers = arch.diagram(level="layer").source
+        frame = layers[layers.index("subgraph cluster_pre_conv2_x"):]
+        frame = frame[:frame.index("subgraph", 10)]
+        assert "max pool 3×3" in frame and "<B>conv2_x</B>" in frame
+        stem = layers[layers.index("subgraph cluster_stem"):layers.index("cluster_pre_conv2_x")]
+        assert "max pool" not in stem
     cell = next(r for r in table1(["resnet18"]).rows if r.name == "conv2_x").cells[0]
     assert cell[0] == "3×3 max pool, stride 2" and isinstance(cell[1], Bracket)

@@ -257,6 +257,8 @@ def _layer_units(arch: Architecture, prefix: str, collapse: bool, names: bool) -
             for index in unit.layers:
                 collapsed[index] = unit
     block_of = {i: block for block in arch.blocks for i in block.layers}
+    # the stem's max-pool is framed with its stage (conv2_x), as the paper's Table 1 lists it
+    staged = {stage.name for stage in arch.stages if stage.kind == "blocks"}
     emitted: set[str] = set()
     for layer in arch.layers:
         if layer.index in collapsed:
@@ -271,7 +273,9 @@ def _layer_units(arch: Architecture, prefix: str, collapse: bool, names: bool) -
             block.kind == ShortcutKind.PADDED else None
         attrs = style.layer_node(role, labels.layer_kind(layer))
         attrs["tooltip"] = layer.name or layer.type
-        cluster = f"b{number[block.name]}" if block else layer.role
+        cluster = (f"b{number[block.name]}" if block
+                   else f"pre_{layer.stage}" if role == Role.STEM and layer.stage in staged
+                   else layer.role)
         units.append(_Unit(f"{prefix}L{layer.index}", [layer.index],
                            labels.layer_label(layer, name=names, note=note), attrs,
                            cluster=cluster, blocks=[block] if block else []))
@@ -427,6 +431,9 @@ def _emit_layer_clusters(graph: graphviz.Digraph, arch: Architecture, units: lis
             title = labels.block_caption(block)
             subtitle = f"{labels.shortcut_text(arch, block)} shortcut"
             attrs = style.cluster_attrs("", kind=block.kind)
+        elif key.startswith("pre_"):  # the stem's pool, in its stage
+            title, subtitle = key[4:], "as in the paper's Table 1"
+            attrs = style.cluster_attrs("", plain=True)
         else:
             title, subtitle = {"stem": "stem", "head": "head"}.get(key, key or "layers"), None
             attrs = style.cluster_attrs("", plain=True)
