@@ -56,10 +56,16 @@ paper starts from."""),
     ("code", """\
 [layer for layer in weighted if not layer.on_longest_path]"""),
     ("md", """\
-The three `downsample.0` convolutions are the **projection shortcuts** (the dashed lines in
-the paper's figure): 1×1 convolutions with stride 2 that make the shortcut's shape match the
-main path's when a stage halves the map and doubles the filters. They sit *beside* the main
-path, so they do not make the network deeper.
+The three `downsample.0` convolutions are the **projection shortcuts**: 1×1 convolutions
+with stride 2 that make the shortcut's shape match the main path's when a stage halves the
+map and doubles the filters. They sit *beside* the main path, so they do not make the network
+deeper.
+
+In the paper's figure the shortcuts that change the shape are the broken lines (its caption
+calls them dotted; many posts say dashed). A broken line is not always a projection: the
+paper's own ResNet-34 of Table 2 fills them with *option A*, a zero-padded identity without
+parameters; torchvision's, traced here, with *option B*'s projections. Notebook 02 builds
+both.
 
 Now the formula. Each BasicBlock has two 3×3 convolutions on its main path; the four stages
 have 3, 4, 6 and 3 blocks; the stem adds one 7×7 convolution and the head one fc layer:"""),
@@ -142,7 +148,7 @@ from resnet_explain import explain
 r34 = explain("resnet34")
 Counter(block.kind for block in r34.blocks)"""),
     ("md", """\
-## Identity (solid line) and projection (dashed line)
+## Identity (solid line) and projection (a broken line)
 
 Most blocks keep the shape: the shortcut is the identity, with no parameters at all. The
 first block of conv3_x, conv4_x and conv5_x halves the map (stride 2) and doubles the
@@ -180,10 +186,23 @@ for block in r50.blocks[:5]:
     ("md", """\
 ## Option A: a shortcut without parameters
 
-The paper's CIFAR-10 networks use *option A*: the shortcut subsamples the input and pads
-the missing channels with zeros. It has no parameters, so these networks have no projections
-at all (the tool calls such a block a *zero-padded identity*: not the padding of a
-convolution, but zeros standing in for the channels the input does not have)."""),
+*Option A* subsamples the input and fills the missing channels with zeros: a shortcut without
+parameters (the tool calls such a block a *zero-padded identity*: not the padding of a
+convolution, but zeros standing in for the channels the input does not have). It is not a
+CIFAR trick: the paper's own ResNet-34 in Table 2, the one it compares with the plain
+network, uses it on every shortcut that changes the shape — the broken lines of its figure.
+Build ResNet-34 that way and compare it with torchvision's (option B):"""),
+    ("code", """\
+r34a = explain("resnet34", shortcut="A")
+projections = sum(r34.layers[i].params for block in r34.blocks for i in block.shortcut_layers)
+print(Counter(block.kind for block in r34a.blocks))
+print(f"option B: {r34.total_params:,} parameters, option A: {r34a.total_params:,}; "
+      f"the difference, {r34.total_params - r34a.total_params:,}, is what the "
+      f"{r34.shortcut_projections} projections hold ({projections:,})")"""),
+    ("md", """\
+So option A's ResNet-34 has exactly the parameters of the plain 34-layer network: the
+shortcuts add none. The paper's CIFAR-10 networks use option A too, so they have no
+projections at all:"""),
     ("code", """\
 r20 = explain("resnet20")
 r20.block("conv3_1")"""),

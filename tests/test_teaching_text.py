@@ -159,3 +159,30 @@ def test_the_max_pool_is_in_conv2_x_in_every_view():
         assert "max pool" not in stem
     cell = next(r for r in table1(["resnet18"]).rows if r.name == "conv2_x").cells[0]
     assert cell[0] == "3×3 max pool, stride 2" and isinstance(cell[1], Bracket)
+
+
+# --- item 7: a broken line is not always a projection (the paper's ResNet-34 uses option A) ---
+def test_the_papers_resnet34_with_option_a_has_the_plain_networks_parameters():
+    from resnet_explain.zoo import build
+
+    option_a, option_b = explain("resnet34", shortcut="A"), explain("resnet34")
+    assert {str(b.kind) for b in option_a.blocks} == {"identity", "padded"}
+    assert option_a.shortcut_projections == 0 and option_b.shortcut_projections == 3
+    projections = sum(option_b.layers[i].params for block in option_b.blocks
+                      for i in block.shortcut_layers)
+    real = sum(p.numel() for p in build("resnet34", shortcut="A").parameters())
+    # the issue's and docs/facts.md's figures: 21,797,672 less three projections' 173,824
+    assert option_a.total_params == real == option_b.total_params - projections == 21_623_848
+    assert projections == 173_824
+    readme = (ROOT / "README.md").read_text(encoding="utf-8")
+    assert f'`explain("resnet34", shortcut="A")`: {option_a.total_params:,} parameters' in readme
+
+
+def test_where_broken_lines_are_taught_option_a_is_said_too():
+    """Notebooks 01 and 02 and the README teach the shape-changing shortcuts; each says that
+    the paper's own ResNet-34 (Table 2) uses option A for them."""
+    readme = (ROOT / "README.md").read_text(encoding="utf-8")
+    for text in (notebook_text("01_what_does_34_count.ipynb"),
+                 notebook_text("02_blocks_and_shortcuts.ipynb"), readme):
+        assert "ResNet-34" in text and "Table 2" in text and "option A" in text
+        assert "dashed line = projection" not in text.lower()
