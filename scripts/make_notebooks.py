@@ -243,14 +243,26 @@ r50.diagram(block="conv3_1", compare=v1)"""),
 
 ResNet v2 moves BatchNorm and ReLU *in front of* each convolution (BN → ReLU → conv), so
 the shortcut adds to a sum that no ReLU has touched. Consequences you can see in the trace:
-the stem convolution is not followed by BN + ReLU, a projection reads the *pre-activated*
-input, and one extra BN + ReLU (`postnorm`) comes after the last block."""),
+a projection reads the *pre-activated* input, and one extra BN + ReLU (`postnorm`) comes
+after the last unit, because the sum leaving it has never been normalised."""),
     ("code", """\
 v2 = explain("resnet18-v2")
 block = v2.block("conv3_1")
 [v2.layers[i].name for i in block.layers]"""),
     ("code", """\
 [v2.layers[i].name for i in v2.stages[-1].layers]"""),
+    ("md", """\
+The first unit is a special case, and a matter of convention. The v2 paper's appendix
+activates right after conv1, before the split: conv1 *is* followed by BN + ReLU, the first
+unit has no pre-activation of its own, and its identity carries the activated map. The zoo
+builds it that way. kuangliu's `PreActResNet`, TF-slim's `resnet_v2` and timm's `resnetv2`
+leave conv1 bare instead: their first unit pre-activates its input itself, and its identity
+carries conv1's un-normalised output. The parameters are the same either way (the BN only
+moves)."""),
+    ("code", """\
+print([v2.layers[i].name for i in v2.stages[0].layers])  # conv1, then its BN and ReLU
+print([v2.layers[i].name for i in v2.block("conv2_1").layers])  # no bn1 of its own
+print([v2.layers[i].name for i in v2.block("conv2_2").layers])  # a unit like all the others"""),
     ("md", """\
 **Check yourself.** Does v2 change the depth? Compare `v2.depth_formula` with
 `explain("resnet18").depth_formula`, and explain why."""),

@@ -186,3 +186,19 @@ def test_where_broken_lines_are_taught_option_a_is_said_too():
                  notebook_text("02_blocks_and_shortcuts.ipynb"), readme):
         assert "ResNet-34" in text and "Table 2" in text and "option A" in text
         assert "dashed line = projection" not in text.lower()
+
+
+# --- item 4: ResNet v2's first unit, as the v2 paper's appendix builds it ---------------------
+def test_v2_first_unit_follows_the_papers_appendix_and_the_notebook_says_the_convention():
+    v2 = explain("resnet18-v2")
+    assert [v2.layers[i].type for i in v2.stages[0].layers] == ["Conv2d", "BatchNorm2d", "ReLU"]
+    first, second = v2.block("conv2_1"), v2.block("conv2_2")
+    assert [v2.layers[i].type for i in first.main_layers][:1] == ["Conv2d"]  # no bn1 of its own
+    assert [v2.layers[i].type for i in second.main_layers][:2] == ["BatchNorm2d", "ReLU"]
+    # the same parameters as the other convention (timm resnetv2_18 leaves conv1 bare)
+    assert v2.total_params == 11_687_720
+    text = notebook_text("02_blocks_and_shortcuts.ipynb")
+    assert "not followed by BN + ReLU" not in text
+    assert "conv1 *is* followed by BN + ReLU" in text and "convention" in text
+    for other in ("kuangliu", "TF-slim", "timm"):
+        assert other in text
