@@ -195,7 +195,8 @@ Build ResNet-34 that way and compare it with torchvision's (option B):"""),
     ("code", """\
 r34a = explain("resnet34", shortcut="A")
 projections = sum(r34.layers[i].params for block in r34.blocks for i in block.shortcut_layers)
-print(Counter(block.kind for block in r34a.blocks))
+print("zero-padded identity shortcuts:",
+      [block.paper_name for block in r34a.blocks if block.kind == "padded"])
 print(f"option B: {r34.total_params:,} parameters, option A: {r34a.total_params:,}; "
       f"the difference, {r34.total_params - r34a.total_params:,}, is what the "
       f"{r34.shortcut_projections} projections hold ({projections:,})")"""),
