@@ -28,7 +28,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 from .files import write_atomically
-from .words import units
+from .words import shortcut_kind, units
 
 if TYPE_CHECKING:  # pragma: no cover
     from .architecture import Architecture
@@ -140,8 +140,9 @@ def _diagrams(arch: Architecture) -> str:
     row = []
     for block in blocks:
         svg = inline_svg(render(diagram(arch, block=block.name).source, "svg"))
-        row.append(_figure(svg, f"{block.paper_name} ({block.name}): {block.kind} shortcut"
-                                + (f", stride {block.stride}" if block.stride > 1 else "")))
+        caption = f"{block.paper_name} ({block.name}): {shortcut_kind(block.kind)} shortcut"
+        row.append(_figure(svg, caption + (f", stride {block.stride}" if block.stride > 1
+                                           else "")))
     if row:
         parts.append('<div class="figure-row">' + "".join(row) + "</div>")
     return "".join(parts)

@@ -22,7 +22,8 @@ TABLE1_DESCRIPTION = """\
 Print Table 1 of He et al. 2015 rebuilt from traces: one column per model, the paper's
 bracket notation for each stage, the output sizes, and the FLOPs (multiply-adds) beside the
 paper's figures. Without models: the paper's five ImageNet networks in its own layout
-(resnet18, resnet34, resnet50-v1, resnet101-v1, resnet152-v1); --cifar: its CIFAR-10 nets.
+(resnet18, resnet34, resnet50-v1, resnet101-v1, resnet152-v1); --cifar: its CIFAR-10 nets
+(section 4.2, with the parameter counts of its Table 6).
 
 examples:
   resnet-explain table1

@@ -50,6 +50,17 @@ def position(axis: str) -> str:
     return "sample" if axis == "L" else "pixel"
 
 
+#: A shortcut kind as the views say it. Option A's kind is ``padded`` in the data (JSON, CSV,
+#: ``Block.kind``); in words it is a "zero-padded identity", which a conv's padding cannot be
+#: mistaken for.
+SHORTCUT_WORDS = {"padded": "zero-padded identity"}
+
+
+def shortcut_kind(kind: str) -> str:
+    """``"identity"``, ``"projection"``, ``"zero-padded identity"`` (option A's ``padded``)."""
+    return SHORTCUT_WORDS.get(str(kind), str(kind))
+
+
 def units(spatial: int) -> tuple[str, str]:
     """A length along a map with ``spatial`` dimensions, short and long: ``("px",
     "pixels")`` for an image, a video or a volume, ``("samples", "samples")`` for a signal."""

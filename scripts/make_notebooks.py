@@ -286,10 +286,16 @@ paper starts from."""),
     ("code", """\
 [layer for layer in weighted if not layer.on_longest_path]"""),
     ("md", """\
-The three `downsample.0` convolutions are the **projection shortcuts** (the dashed lines in
-the paper's figure): 1×1 convolutions with stride 2 that make the shortcut's shape match the
-main path's when a stage halves the map and doubles the filters. They sit *beside* the main
-path, so they do not make the network deeper.
+The three `downsample.0` convolutions are the **projection shortcuts**: 1×1 convolutions
+with stride 2 that make the shortcut's shape match the main path's when a stage halves the
+map and doubles the filters. They sit *beside* the main path, so they do not make the network
+deeper.
+
+In the paper's figure the shortcuts that change the shape are the broken lines (its caption
+calls them dotted; many posts say dashed). A broken line is not always a projection: the
+paper's own ResNet-34 of Table 2 fills them with *option A*, a zero-padded identity without
+parameters; torchvision's, traced here, with *option B*'s projections. Notebook 02 builds
+both.
 
 Now the formula. Each BasicBlock has two 3×3 convolutions on its main path; the four stages
 have 3, 4, 6 and 3 blocks; the stem adds one 7×7 convolution and the head one fc layer:"""),
@@ -382,15 +388,18 @@ from resnet_explain import explain
 r34 = explain("resnet34")
 Counter(block.kind for block in r34.blocks)"""),
     ("md", """\
-## Identity (solid line) and projection (dashed line)
+## Identity (solid line) and projection (a broken line)
 
 Most blocks keep the shape: the shortcut is the identity, with no parameters at all. The
 first block of conv3_x, conv4_x and conv5_x halves the map (stride 2) and doubles the
 filters, so its shortcut must do the same: a 1×1 convolution with stride 2, plus BatchNorm.
-The tool says why for each block. Open the block below: the shortcut's rows have a dashed
-mark."""),
+The tool says why for each block. First an identity block: its shortcut has no layers, so
+its table has no shortcut rows."""),
     ("code", """\
 r34.block("conv2_1")"""),
+    ("md", """\
+Then a projection block: the rows of its shortcut (the 1×1 convolution and its BatchNorm)
+have a dashed mark, the paper's dashed line."""),
     ("code", """\
 r34.block("conv3_1")"""),
     ("md", """\
@@ -417,9 +426,24 @@ for block in r50.blocks[:5]:
     ("md", """\
 ## Option A: a shortcut without parameters
 
-The paper's CIFAR-10 networks use *option A*: the shortcut subsamples the input and pads
-the missing channels with zeros. It has no parameters, so these networks have no projections
-at all (the tool calls such a block `padded`)."""),
+*Option A* subsamples the input and fills the missing channels with zeros: a shortcut without
+parameters (the tool calls such a block a *zero-padded identity*: not the padding of a
+convolution, but zeros standing in for the channels the input does not have). It is not a
+CIFAR trick: the paper's own ResNet-34 in Table 2, the one it compares with the plain
+network, uses it on every shortcut that changes the shape — the broken lines of its figure.
+Build ResNet-34 that way and compare it with torchvision's (option B):"""),
+    ("code", """\
+r34a = explain("resnet34", shortcut="A")
+projections = sum(r34.layers[i].params for block in r34.blocks for i in block.shortcut_layers)
+print("zero-padded identity shortcuts:",
+      [block.paper_name for block in r34a.blocks if block.kind == "padded"])
+print(f"option B: {r34.total_params:,} parameters, option A: {r34a.total_params:,}; "
+      f"the difference, {r34.total_params - r34a.total_params:,}, is what the "
+      f"{r34.shortcut_projections} projections hold ({projections:,})")"""),
+    ("md", """\
+So option A's ResNet-34 has exactly the parameters of the plain 34-layer network: the
+shortcuts add none. The paper's CIFAR-10 networks use option A too, so they have no
+projections at all:"""),
     ("code", """\
 r20 = explain("resnet20")
 r20.block("conv3_1")"""),
@@ -431,15 +455,26 @@ print("parameters on the shortcut:", sum(r20.layers[i].params for i in block.sho
 ## v1 vs v1.5: where does the stride go?
 
 The paper (v1) puts the stride 2 of a downsampling Bottleneck on its *first* 1×1
-convolution. torchvision (and most code today) puts it on the 3×3 convolution, "v1.5": the
-3×3 then sees the full map, which costs more multiply-adds and gives slightly better
-accuracy."""),
+convolution. torchvision (and most code today) puts it on the 3×3 convolution, "v1.5"."""),
     ("code", """\
 v1 = explain("resnet50-v1")
 for arch in (v1, r50):
     block = arch.block("conv3_1")
     strided = [arch.layers[i].name for i in block.main_layers if arch.layers[i].stride == (2, 2)]
     print(f"{arch.model:12} stride 2 on {strided}, {arch.macs / 1e9:.2f} G multiply-adds")"""),
+    ("md", """\
+v1.5 costs more. Which convolution pays for it? Guess before you run the next cell, then
+compare the main path's convolutions of every downsampling block, layer by layer, in the two
+traces. The sentences under the table are made from the traced numbers above them."""),
+    ("code", """\
+from resnet_explain.stridemove import compare_layouts
+
+compare_layouts(v1, r50)"""),
+    ("md", """\
+Not the 3×3: its output has the same size in both layouts, so it does the same work. The
+first 1×1 pays: in v1.5 it runs on the block's whole input map. What v1.5 buys with it is
+accuracy: v1's 1×1 convolution with stride 2 throws away input positions that no convolution
+has looked at yet."""),
     ("md", """\
 The two diagrams side by side (rendered without any system Graphviz):"""),
     ("code", """\
@@ -449,14 +484,26 @@ r50.diagram(block="conv3_1", compare=v1)"""),
 
 ResNet v2 moves BatchNorm and ReLU *in front of* each convolution (BN → ReLU → conv), so
 the shortcut adds to a sum that no ReLU has touched. Consequences you can see in the trace:
-the stem convolution is not followed by BN + ReLU, a projection reads the *pre-activated*
-input, and one extra BN + ReLU (`postnorm`) comes after the last block."""),
+a projection reads the *pre-activated* input, and one extra BN + ReLU (`postnorm`) comes
+after the last unit, because the sum leaving it has never been normalised."""),
     ("code", """\
 v2 = explain("resnet18-v2")
 block = v2.block("conv3_1")
 [v2.layers[i].name for i in block.layers]"""),
     ("code", """\
 [v2.layers[i].name for i in v2.stages[-1].layers]"""),
+    ("md", """\
+The first unit is a special case, and a matter of convention. The v2 paper's appendix
+activates right after conv1, before the split: conv1 *is* followed by BN + ReLU, the first
+unit has no pre-activation of its own, and its identity carries the activated map. The zoo
+builds it that way. kuangliu's `PreActResNet`, TF-slim's `resnet_v2` and timm's `resnetv2`
+leave conv1 bare instead: their first unit pre-activates its input itself, and its identity
+carries conv1's un-normalised output. The parameters are the same either way (the BN only
+moves)."""),
+    ("code", """\
+print([v2.layers[i].name for i in v2.stages[0].layers])  # conv1, then its BN and ReLU
+print([v2.layers[i].name for i in v2.block("conv2_1").layers])  # no bn1 of its own
+print([v2.layers[i].name for i in v2.block("conv2_2").layers])  # a unit like all the others"""),
     ("md", """\
 **Check yourself.** Does v2 change the depth? Compare `v2.depth_formula` with
 `explain("resnet18").depth_formula`, and explain why."""),
@@ -506,9 +553,22 @@ again, to 56. Without `padding=1` the output-size formula gives 55:"""),
     ("code", """\
 arch.layer("maxpool")"""),
     ("md", """\
-Every later map is off by one (55, 28, 14, 7 — stride-2 layers round up again, which hides
-the mistake). Downsampling should be done by the stride, with K = 2P + 1 keeping the
-arithmetic exact: `nn.MaxPool2d(3, 2, padding=1)`.
+Is every later map off by one? Compare each stage's output with ResNet-18's:"""),
+    ("code", """\
+resnet18 = explain("resnet18")
+for mine, theirs in zip(arch.stages, resnet18.stages):
+    off = "" if mine.output_shape == theirs.output_shape else "  <- off"
+    print(f"{mine.name:8} {str(mine.output_shape):18} {str(theirs.output_shape):18}{off}")"""),
+    ("md", """\
+Only conv2_x's map is off. The first stride-2 convolution of conv3_x brings the size back:
+its formula, in the student's network and in ResNet-18, gives one output size for both
+inputs (the ⌊…⌋ rounds the halves away)."""),
+    ("code", """\
+arch.layer("layer2.0.conv1").formula, resnet18.layer("layer2.0.conv1").formula"""),
+    ("md", """\
+So the mistake hides from every later layer, and only conv2_x's blocks run on the wrong map.
+Downsampling should be done by the stride, with K = 2P + 1 keeping the arithmetic exact:
+`nn.MaxPool2d(3, 2, padding=1)`.
 
 ## 2. A bias in front of BatchNorm
 

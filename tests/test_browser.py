@@ -173,7 +173,7 @@ _MEASURE_TABLE = r"""
 
 @pytest.mark.parametrize(("model", "depth", "rows"), [
     ("resnet34", "layer", 125), ("resnet152", "layer", 515),
-    ("resnet152", "block", 1 + (3 + 8 + 36 + 3) + 1),  # stem, the blocks, head
+    ("resnet152", "block", 2 + (3 + 8 + 36 + 3) + 1),  # stem, its max-pool (conv2_x), blocks, head
     ("resnet152", "stage", 6),
 ])
 def test_the_html_table_fits_and_is_aligned_under_the_hosts_css(model, depth, rows) -> None:

@@ -169,8 +169,9 @@ def test_layer_level_uncollapsed_has_one_node_per_layer_call(zoo):
     shown = [(tail, head) for tail, head, _ in visible(edges)]
     assert len(shown) == len(set(shown)) == sum(len(set(la.inputs)) for la in arch.layers) + 1
     assert set(shown) == expected
-    # every frame (a block, the stem, the head) has exactly one title node
-    assert len(nodes) - len(drawn) == len(arch.blocks) + 2
+    # every frame (a block, the stem, the max-pool framed as conv2_x's, the head) has exactly
+    # one title node
+    assert len(nodes) - len(drawn) == len(arch.blocks) + 3
 
 
 def test_shortcut_edges_are_styled_by_kind(zoo):
@@ -617,15 +618,18 @@ def test_columns_put_each_stage_beside_the_last(zoo):
     assert len(stage_blocks) == 4
     loose = [(tail, head) for tail, head, attrs in edges if "constraint=false" in attrs]
     assert loose == [(f"B{a[-1]}", f"B{b[0]}") for a, b in pairwise(stage_blocks)]
-    firsts = " ".join(f"B{blocks[0]}" for blocks in stage_blocks)
-    assert re.search(r"\{\s*rank=same\s+" + r"\s+".join(firsts.split()) + r"\s*\}",
-                     graph.source)
+    # each column starts with its stage's first node: conv2_x's is the stem's max-pool, which
+    # the paper's Table 1 (and the stage view) list under conv2_x
+    firsts = ["stem1"] + [f"B{blocks[0]}" for blocks in stage_blocks[1:]]
+    assert re.search(r"\{\s*rank=same\s+" + r"\s+".join(firsts) + r"\s*\}", graph.source)
     assert "constraint" not in diagram(arch, "block").source
     if render_module.available_renderer() is None:
         return
     svg = graph.svg()
     tops = node_tops(svg)
-    assert len({tops[f"B{blocks[0]}"] for blocks in stage_blocks}) == 1  # level with each other
+    assert len({tops[first] for first in firsts[1:]}) == 1  # level with each other
+    # the one-line pool node is centred on that row: its text within a line of the others'
+    assert abs(tops["stem1"] - tops[firsts[1]]) < 20 and tops["stem1"] < tops["B0"]
     width, height = svg_size_px(svg)
     assert width <= SLIDE_PX[0] and height <= SLIDE_PX[1] and width > 2 * height
     with pytest.raises(UserError, match="columns=True lays out the stages of a block-level"):

@@ -143,9 +143,14 @@ def test_preactivation_v2(archs):
     arch = archs("resnet50-v2")
     assert arch.depth_formula == "50 = 1 + 3×(3+4+6+3) + 1"
     assert arch.shortcut_projections == 4
-    # The stem conv has no BN/ReLU after it; the last unit is followed by BN + ReLU.
-    after_stem = arch.layers[arch.layer("conv1").index + 1]
-    assert after_stem.type in ("MaxPool2d",)
+    # The v2 paper's appendix: the first activation right after conv1, before the split (the
+    # first unit has none of its own); the last unit is followed by BN + ReLU.
+    index = arch.layer("conv1").index
+    assert [layer.type for layer in arch.layers[index + 1:index + 4]] == [
+        "BatchNorm2d", "ReLU", "MaxPool2d"]
+    first = arch.block("conv2_1")
+    assert arch.layers[first.main_layers[0]].type == "Conv2d"
+    assert arch.layers[arch.layers[first.main_layers[0]].inputs[0]].type == "MaxPool2d"
     head_types = [layer.type for layer in arch.layers if layer.role == "head"]
     assert head_types[:2] == ["BatchNorm2d", "ReLU"]
     # A v2 projection reads the pre-activated input: the shortcut conv's input is a ReLU.

@@ -104,7 +104,8 @@ def test_o_onto_a_module_the_model_imports_is_refused(tmp_path: Path) -> None:
         "        self.c = block()\n\n    def forward(self, x):\n        return self.c(x)\n")
     source = (tmp_path / "blocks.py").read_text()
     done = subprocess.run([sys.executable, "-m", "resnet_explain", "summary", "net.py:Net",
-                           "--input", "3x8x8", "-o", "blocks.py"], cwd=tmp_path,
+                           "--input", "3x8x8", "--format", "text", "-o", "blocks.py"],
+                          cwd=tmp_path,
                           capture_output=True, text=True, timeout=300)
     assert done.returncode == 2, done.stderr
     assert "refusing to overwrite blocks.py: it is the source of the module 'blocks'" \

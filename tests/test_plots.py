@@ -48,10 +48,49 @@ def test_stages_plot_is_map_size_and_channels_per_stage():
     assert bar_heights(figure, "channels") == [s.output_shape[1] for s in stages]
     (line,) = by_gid(figure, "map-size")
     assert list(line.get_ydata()) == [s.output_shape[2] for s in stages]
-    # "halve the map, double the filters" from conv3_x on
+    # "halve the map, double the filters" from conv2_x on (the title's claim)
     assert [s.output_shape[2] for s in stages] == [112, 56, 28, 14, 7]
     labels = [t.get_text() for t in figure.axes[0].get_xticklabels()]
     assert labels == ["conv1", "conv2_x", "conv3_x", "conv4_x", "conv5_x"]
+
+
+@pytest.mark.parametrize(("model", "claim"), [
+    ("resnet18", "from conv2_x on, each stage halves the map and doubles the filters"),
+    ("resnet50", "from conv2_x on, each stage halves the map and doubles the filters"),
+    ("resnet20", "halve the map, double the filters"),
+])
+def test_stage_plot_title_is_the_rule_the_stages_keep(model, claim):
+    """Issue 20, item 8: the title states the paper's rule only where the traced stages keep
+    it; the step that does not (the max-pool halves the map without filters; ResNet-50's
+    conv2_x goes 64 → 256, a 64-wide Bottleneck expanded ×4) is said in its numbers."""
+    arch = arch_of(model)
+    figure = arch.plot("stages")
+    ax = figure.axes[0]
+    assert ax.get_title() == f"{model}: {claim}"
+    stages = [s for s in arch.stages if s.kind != "head"]
+    names = [s.name for s in stages]
+    sides = [s.output_shape[2] for s in stages]
+    channels = [s.output_shape[1] for s in stages]
+    start = names.index(claim.split()[1]) if claim.startswith("from") else 0
+    for i in range(start + 1, len(stages)):  # same map, same filters; or halve and double
+        assert ((sides[i], channels[i]) == (sides[i - 1], channels[i - 1])
+                or (sides[i] * 2, channels[i]) == (sides[i - 1], channels[i - 1] * 2))
+    if start:  # the step into the named stage does not keep the rule
+        assert (sides[start] * 2, channels[start]) != (sides[start - 1], channels[start - 1] * 2)
+    said = [t.get_text() for t in ax.texts if t.get_gid() == "rule-step"]
+    assert len(said) == start
+    if model == "resnet50":
+        block = arch.blocks[0]
+        width = min(arch.layers[i].out_channels for i in block.main_layers
+                    if arch.layers[i].weighted)
+        assert said == [f"conv1 → conv2_x: max pool {sides[0]}×{sides[0]} → {sides[1]}×"
+                        f"{sides[1]}; filters {channels[0]} → {channels[1]} (its blocks: "
+                        f"{width} inside, ×{channels[1] // width} out)"]
+        assert (channels[0], channels[1], width) == (64, 256, 64)
+        assert bar_heights(figure, "widths") == [64, 64, 128, 256, 512]
+    if model == "resnet18":
+        assert said == ["conv1 → conv2_x: max pool 112×112 → 56×56; filters stay 64"]
+        assert not [p for p in ax.patches if p.get_gid() == "widths"]
 
 
 @pytest.mark.parametrize("model", ["resnet18", "resnet50", "resnet20"])
@@ -84,10 +123,39 @@ def test_receptive_field_plot_is_the_layers_fields(model, last):
     (line,) = by_gid(figure, "receptive-field")
     path = [layer for layer in arch.layers
             if layer.on_longest_path and not layer.receptive_field.whole_input]
-    assert list(line.get_ydata()) == [layer.receptive_field.size[0] for layer in path]
+    sizes = [layer.receptive_field.size[0] for layer in path]
+    assert list(line.get_ydata()) == [*sizes, sizes[-1]]  # the last field held to the fc
     assert line.get_ydata()[-1] == last  # DESIGN.md's hand-derived fields
     (size,) = by_gid(figure, "input-size")
     assert list(size.get_ydata()) == [arch.input_shape[2]] * 2
+
+
+@pytest.mark.parametrize(("model", "depth"), [("resnet18", 18), ("resnet50", 50),
+                                              ("resnet20", 20), ("resnet50-v1", 50)])
+def test_receptive_field_plot_counts_weighted_layers_on_its_axis(model, depth):
+    """Issue 20, item 9: the x-axis is the # of the depth (conv and fc on the main path), not
+    every call (BN, ReLU, pool, add): ResNet-50 ends at 50, ResNet-20 at 20."""
+    arch = arch_of(model)
+    figure = arch.plot("receptive-field")
+    (line,) = by_gid(figure, "receptive-field")
+    ax = line.axes
+    x = [int(v) for v in line.get_xdata()]
+    assert ax.get_xlim() == (0.5, depth + 0.5)
+    assert x[-1] == depth and x == sorted(x)
+    # a conv's field is drawn at its own number: the count of weighted main-path layers so far
+    weighted = [layer for layer in arch.layers if layer.weighted and layer.on_longest_path]
+    assert len(weighted) == depth == arch.plain_depth
+    path = [layer for layer in arch.layers
+            if layer.on_longest_path and not layer.receptive_field.whole_input]
+    for position, layer in zip(x, path):
+        if layer.weighted:
+            assert weighted.index(layer) + 1 == position
+    assert len(set(x[:-1])) == depth - 1  # every conv has a number; the fc (#depth) sees all
+    (fc,) = by_gid(figure, "whole-input")
+    assert list(fc.get_xdata()) == [depth]
+    assert "weighted layers" in ax.get_xlabel()
+    # every BN, ReLU, pool and add is on the path too, but shares its conv's number
+    assert len(path) > depth
 
 
 def test_models_plot_is_depth_params_and_macs_v1_and_v15():
@@ -123,7 +191,8 @@ def test_stage_plot_labels_cover_no_marker_and_no_other_label(name, size):
     canvas = FigureCanvasAgg(figure)
     canvas.draw()
     renderer = canvas.get_renderer()
-    texts = [text for ax in figure.axes for text in ax.texts if text.get_text()]
+    texts = [text for ax in figure.axes for text in ax.texts  # (the title's lines aside)
+             if text.get_text() and text.get_gid() != "rule-step"]
     boxes = [text.get_window_extent(renderer) for text in texts]
     (line,) = by_gid(figure, "map-size")
     radius = 5 * figure.dpi / 72
@@ -225,10 +294,11 @@ def test_plots_of_a_plain_network():
     with pytest.raises(UserError, match=r"^Sequential has no residual blocks, whose costs the "
                                         r"blocks plot draws\. Plot cost or receptive-field"):
         arch.plot("blocks")
-    # 3 (the first conv), 3 (its ReLU), then + 2 × jump 1 = 5 (the strided conv); the pool
-    # and the head see the whole input.
+    # 3 (the first conv, #1), 3 (its ReLU, #1), then + 2 × jump 1 = 5 (the strided conv, #2),
+    # held to the fc (#3); the pool and the head see the whole input.
     (line,) = by_gid(arch.plot("receptive-field"), "receptive-field")
-    assert [int(size) for size in line.get_ydata()] == [3, 3, 5]
+    assert [int(size) for size in line.get_ydata()] == [3, 3, 5, 5]
+    assert [int(x) for x in line.get_xdata()] == [1, 1, 2, 3]
 
 
 def test_unknown_kind():

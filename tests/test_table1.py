@@ -109,6 +109,31 @@ def test_cifar_table_sizes_filters_depth_and_params():
     assert any("zero-padded identity shortcut (option A)" in note for note in table.notes)
 
 
+def test_title_and_figure_notes_name_the_papers_source():
+    """Issue 20, item 5: the CIFAR nets are section 4.2 (parameters in Table 6), not Table 1,
+    and the paper gives no FLOPs for them; a note speaks only of the figures shown."""
+    cifar = cifar_table()
+    assert cifar.title.startswith("CIFAR-10 ResNets (He et al. 2015, section 4.2; "
+                                  "parameters in Table 6)")
+    assert not any(line.startswith("paper") for cell in row(cifar, "FLOPs").cells
+                   for line in cell)
+    assert any(line.startswith("paper") for cell in row(cifar, "params").cells
+               for line in cell)
+    assert "the paper gives none for its CIFAR-10 nets" in cifar.notes[2]
+    assert "paper's (Table 1)" not in " ".join(cifar.notes)
+    assert any(note.startswith("params: the paper's are Table 6's") for note in cifar.notes)
+    paper = paper_table()
+    assert paper.title.startswith("Table 1 (He et al. 2015)")
+    assert "the paper's (Table 1) are rounded" in " ".join(paper.notes)
+    assert not any(note.startswith("params:") for note in paper.notes)
+    both = table1(["resnet18", "resnet20"])
+    assert both.title.startswith("Table 1 and the CIFAR-10 ResNets of section 4.2")
+    # a CIFAR shape at another size: no paper figure shown, so no note about the paper's
+    other = table1(["resnet20"], input_size="3x64x64")
+    assert other.title.startswith("CIFAR-10 ResNets")
+    assert not any(note.startswith("params:") for note in other.notes)
+
+
 # --- the cells are the traced blocks ------------------------------------------------------------
 def test_cells_in_the_papers_notation():
     table = paper_table()
@@ -206,7 +231,8 @@ def test_cli_table1(tmp_path: Path) -> None:
     tex = (tmp_path / "t.tex").read_text(encoding="utf-8")
     assert tex == table1(["resnet18", "resnet50"]).render("latex")
     done = run("table1", "resnet20", "--format", "markdown")
-    assert done.returncode == 0 and done.stdout.startswith("**Table 1")
+    assert done.returncode == 0 and done.stdout.startswith("**CIFAR-10 ResNets (He et al. "
+                                                           "2015, section 4.2")
 
 
 def test_cli_table1_errors() -> None:

@@ -43,7 +43,9 @@ TORCHVISION_SHORTCUT_CONVS = {
     "resnet101": 4,
     "resnet152": 4,
 }
-# timm 1.0 resnetv2_<depth> (weights not needed), the same pre-activation architecture.
+# timm 1.0 resnetv2_<depth> (weights not needed): the same parameters. timm leaves conv1
+# bare and lets the first unit pre-activate its input; the zoo activates right after conv1,
+# as the v2 paper's appendix does (conv1's BN replaces the first unit's: the same count).
 TIMM_V2_PARAMS = {
     "resnet18-v2": 11_687_720,
     "resnet34-v2": 21_795_880,
@@ -338,6 +340,8 @@ def test_v2_structure() -> None:
     names = [n for n, _ in net.named_children()]
     assert names == [
         "conv1",
+        "bn1",
+        "relu",
         "maxpool",
         "layer1",
         "layer2",
@@ -346,7 +350,8 @@ def test_v2_structure() -> None:
         "postnorm",
         "avgpool",
         "fc",
-    ]  # no BN/ReLU after the stem conv
+    ]  # the v2 paper's appendix: the first activation right after conv1, before the split
+    assert net.layer1[0].bn1 is None  # so the first unit has none of its own
     assert [type(m) for m in net.postnorm] == [nn.BatchNorm2d, nn.ReLU]
     unit = net.layer2[0]
     assert isinstance(unit.downsample, nn.Conv2d)  # a bare 1x1 conv, no BN
@@ -362,6 +367,29 @@ def _capture_inputs(net: nn.Module, names: list[str]) -> dict[str, torch.Tensor]
             lambda m, args, name=name: seen.setdefault(name, args[0].clone())
         )
     return seen
+
+
+@pytest.mark.parametrize("name", ["resnet18-v2", "resnet50-v2"])
+def test_v2_first_unit_reads_the_map_activated_right_after_conv1(name: str) -> None:
+    """He et al. 2016, appendix: "for the first Residual Unit (that follows a stand-alone
+    convolutional layer, conv1), we adopt the first activation right after conv1 and before
+    splitting into two paths". A real forward: both branches of the first unit read conv1's
+    BN + ReLU (then max-pooled) output, so its identity carries the activated map; the
+    parameters are timm's resnetv2 counts (conv1's BN replaces the first unit's)."""
+    torch.manual_seed(0)
+    net = build(name, init=True).eval()
+    first = net.layer1[0]
+    reads = ["layer1.0.conv1"] + (["layer1.0.downsample"] if first.downsample is not None
+                                  else [])
+    seen = _capture_inputs(net, ["layer1.0", *reads])
+    x = torch.randn(1, 3, 64, 64)
+    with torch.no_grad():
+        net(x)
+        activated = net.maxpool(net.relu(net.bn1(net.conv1(x))))
+    assert torch.equal(seen["layer1.0"], activated) and (activated >= 0).all()
+    for branch in reads:
+        assert torch.equal(seen[branch], activated)
+    assert sum(p.numel() for p in net.parameters()) == TIMM_V2_PARAMS[name]
 
 
 def test_v2_projection_reads_the_preactivation_identity_reads_the_raw_input() -> None:

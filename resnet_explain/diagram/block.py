@@ -16,6 +16,7 @@ import graphviz
 
 from ..architecture import Architecture, Block, Role, ShortcutKind
 from ..errors import UserError
+from ..words import shortcut_kind
 from . import labels, style
 from .dot import Diagram, html_title, new_diagram
 
@@ -111,8 +112,7 @@ def default_title(arch: Architecture, block: Block) -> str:
 
 
 def default_subtitle(block: Block) -> str:
-    kind = {"padded": "zero-padded"}.get(block.kind, block.kind)
-    return f"{kind}: {block.reason}"
+    return f"{shortcut_kind(block.kind)}: {block.reason}"
 
 
 def block_diagram(arch: Architecture, name: str, *, names: bool = True) -> Diagram:

@@ -187,23 +187,36 @@ def _stage_units(arch: Architecture, prefix: str) -> list[_Unit]:
     return units
 
 
-def _group_unit(arch: Architecture, group: Stage | None, prefix: str) -> _Unit | None:
-    """The analysis's stem or head group (``Architecture.stem`` / ``.head``) as one node."""
+def _group_units(arch: Architecture, group: Stage | None, prefix: str) -> list[_Unit]:
+    """The analysis's stem or head group (``Architecture.stem`` / ``.head``) as nodes, one
+    per paper stage of its layers: the stem's max-pool, which makes conv2_x's map, is drawn
+    inside conv2_x's frame, where the paper's Table 1 (and the stage view) list it."""
     if group is None:
-        return None
+        return []
     layers = [arch.layers[i] for i in group.layers]
     title = str(group.kind)
-    stages = sorted({layer.stage for layer in layers if layer.stage})
-    rows = [_heading(title, " · ".join(stages))]
-    rows += [labels.escape(line) for line in compact_lines(layers)]
-    return _Unit(f"{prefix}{title}", list(group.layers), _table(rows), _group_attrs(title))
+    parts: list[list[Layer]] = []
+    for layer in layers:
+        if parts and parts[-1][-1].stage != layer.stage:
+            parts.append([layer])
+        elif parts:
+            parts[-1].append(layer)
+        else:
+            parts.append([layer])
+    stages = {stage.name for stage in arch.stages if stage.kind == "blocks"}
+    units = []
+    for number, part in enumerate(parts):
+        own = number == 0 or part[0].stage not in stages
+        rows = [_heading(title, part[0].stage or "")] if own else []
+        rows += [labels.escape(line) for line in compact_lines(part)]
+        units.append(_Unit(f"{prefix}{title}" + (f"{number}" if number else ""),
+                           [layer.index for layer in part], _table(rows), _group_attrs(title),
+                           cluster=None if own else part[0].stage))
+    return units
 
 
 def _block_units(arch: Architecture, prefix: str, collapse: bool) -> list[_Unit]:
-    units = []
-    stem = _group_unit(arch, arch.stem, prefix)
-    if stem:
-        units.append(stem)
+    units = _group_units(arch, arch.stem, prefix)
     groups = block_runs(arch) if collapse else [[block] for block in arch.blocks]
     number = {block.name: n for n, block in enumerate(arch.blocks)}
     for group in groups:
@@ -213,9 +226,7 @@ def _block_units(arch: Architecture, prefix: str, collapse: bool) -> list[_Unit]
         units.append(_Unit(ident, members, block_node_label(arch, group),
                            _block_node_attrs(group[0], run=len(group) > 1),
                            cluster=group[0].stage, blocks=group))
-    head = _group_unit(arch, arch.head, prefix)
-    if head:
-        units.append(head)
+    units += _group_units(arch, arch.head, prefix)
     owned = {i for unit in units for i in unit.layers}
     loose: list[list[int]] = []  # layers in no block, stem or head (a network without blocks)
     for layer in arch.layers:
@@ -246,6 +257,8 @@ def _layer_units(arch: Architecture, prefix: str, collapse: bool, names: bool) -
             for index in unit.layers:
                 collapsed[index] = unit
     block_of = {i: block for block in arch.blocks for i in block.layers}
+    # the stem's max-pool is framed with its stage (conv2_x), as the paper's Table 1 lists it
+    staged = {stage.name for stage in arch.stages if stage.kind == "blocks"}
     emitted: set[str] = set()
     for layer in arch.layers:
         if layer.index in collapsed:
@@ -260,7 +273,9 @@ def _layer_units(arch: Architecture, prefix: str, collapse: bool, names: bool) -
             block.kind == ShortcutKind.PADDED else None
         attrs = style.layer_node(role, labels.layer_kind(layer))
         attrs["tooltip"] = layer.name or layer.type
-        cluster = f"b{number[block.name]}" if block else layer.role
+        cluster = (f"b{number[block.name]}" if block
+                   else f"pre_{layer.stage}" if role == Role.STEM and layer.stage in staged
+                   else layer.role)
         units.append(_Unit(f"{prefix}L{layer.index}", [layer.index],
                            labels.layer_label(layer, name=names, note=note), attrs,
                            cluster=cluster, blocks=[block] if block else []))
@@ -416,6 +431,9 @@ def _emit_layer_clusters(graph: graphviz.Digraph, arch: Architecture, units: lis
             title = labels.block_caption(block)
             subtitle = f"{labels.shortcut_text(arch, block)} shortcut"
             attrs = style.cluster_attrs("", kind=block.kind)
+        elif key.startswith("pre_"):  # the stem's pool, in its stage
+            title, subtitle = key[4:], "as in the paper's Table 1"
+            attrs = style.cluster_attrs("", plain=True)
         else:
             title, subtitle = {"stem": "stem", "head": "head"}.get(key, key or "layers"), None
             attrs = style.cluster_attrs("", plain=True)

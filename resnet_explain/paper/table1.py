@@ -16,10 +16,18 @@ paper says a ResNet is, so a student's model gets its own column and a wrong one
   paper's "FLOPs" count), beside the paper's rounded figure for a zoo model at its own input
   size. The paper's figures are for v1 (stride on a downsampling Bottleneck's first 1×1);
   the column of a Bottleneck network says which layout the *trace* found, so ``resnet50``
-  (torchvision, v1.5) shows 4.09 against the paper's 3.8 and says why.
+  (torchvision, v1.5) shows 4.09 against the paper's 3.8, and a note says why: which conv
+  costs more, read from the traced layers of both layouts
+  (:func:`~resnet_explain.stridemove.compare_layouts`; the v1 trace is a v1 column of the
+  table, or the zoo's ``-v1`` model).
 * **params** — the traced parameter count, beside the paper's for its CIFAR nets.
 * **depth** — the depth formula of the analysis; ``= 6·n + 2`` where the network has the
   CIFAR shape (three stages of n two-layer blocks, one stem conv, one fc).
+
+The title names where the paper describes the columns' networks: Table 1 for the ImageNet
+ResNets, section 4.2 (and Table 6 for the parameters) for the CIFAR-10 shape; the notes say
+what the paper's figures beside the computed ones are, only for the figures shown (the paper
+gives no FLOPs for its CIFAR-10 nets).
 
 The paper's figures come from the zoo registry (:mod:`resnet_explain.zoo.registry`), the one
 place that holds them.
@@ -136,8 +144,31 @@ def build(models: list[tuple[Architecture, str | None]]) -> Table1:
     rows.append(Row("depth", "", [_depth_cell(arch) for arch in archs], kind="figure"))
     columns = [_column(arch) for arch in archs]
     sizes = sorted({column.input_size for column in columns})
-    title = f"Table 1 (He et al. 2015), rebuilt from traces at {', '.join(sizes)}"
-    return Table1(title=title, columns=columns, rows=rows, notes=_notes(models, columns))
+    title = f"{_source(archs)}, rebuilt from traces at {', '.join(sizes)}"
+    return Table1(title=title, columns=columns, rows=rows, notes=_notes(models, columns, rows))
+
+
+def _source(archs: list[Architecture]) -> str:
+    """Where the paper describes these networks: Table 1 for the ImageNet ResNets; section
+    4.2 (its parameters in Table 6) for networks of the CIFAR-10 shape (:func:`cifar_n`)."""
+    cifar = [cifar_n(arch) is not None for arch in archs]
+    if all(cifar):
+        return "CIFAR-10 ResNets (He et al. 2015, section 4.2; parameters in Table 6)"
+    if any(cifar):
+        return "Table 1 and the CIFAR-10 ResNets of section 4.2 (He et al. 2015)"
+    return "Table 1 (He et al. 2015)"
+
+
+def cifar_n(arch: Architecture) -> int | None:
+    """n where ``arch`` has the shape of the paper's CIFAR-10 nets (section 4.2): three
+    stages of n two-layer blocks, one stem conv and one fc, depth 6n + 2; else None."""
+    stages = [s for s in arch.stages if s.kind == StageKind.BLOCKS]
+    counts = {len(s.blocks) for s in stages}
+    per_block = {b.main_weighted for b in arch.blocks}
+    if len(stages) == 3 and len(counts) == 1 and per_block == {2}:
+        n = counts.pop()
+        return n if arch.plain_depth == 6 * n + 2 else None
+    return None
 
 
 def _stage(archs: list[Architecture], name: str) -> Stage:
@@ -315,16 +346,14 @@ def _params_row(models: list[tuple[Architecture, str | None]]) -> Row:
 
 def _depth_cell(arch: Architecture) -> list[Line]:
     cell: list[Line] = [arch.depth_formula.split("  (")[0]]
-    stages = [s for s in arch.stages if s.kind == StageKind.BLOCKS]
-    counts = {len(s.blocks) for s in stages}
-    per_block = {b.main_weighted for b in arch.blocks}
-    if (len(stages) == 3 and len(counts) == 1 and per_block == {2}
-            and arch.plain_depth == 6 * counts.copy().pop() + 2):
-        cell.append(f"= 6·{counts.pop()} + 2")
+    n = cifar_n(arch)
+    if n is not None:
+        cell.append(f"= 6·{n} + 2")
     return cell
 
 
-def _notes(models: list[tuple[Architecture, str | None]], columns: list[Column]) -> list[str]:
+def _notes(models: list[tuple[Architecture, str | None]], columns: list[Column],
+           rows: list[Row]) -> list[str]:
     notes = ["Brackets: the main path of one residual block (kernel, filters), × the number of "
              "consecutive blocks alike."]
     first = {}  # the downsampling first blocks: stage → shortcut kinds
@@ -339,13 +368,54 @@ def _notes(models: list[tuple[Architecture, str | None]], columns: list[Column])
                  "identity": "an identity shortcut"}
         notes.append(f"The first block of {', '.join(first)} halves the map (stride 2) and "
                      f"takes {' or '.join(words.get(kind, kind) for kind in kinds)}.")
-    notes.append("FLOPs: multiply-adds of the convolutions and the fc layer for one image, "
-                 "as counted here; the paper's are rounded.")
-    if any(column.layout == "v1.5" for column in columns):
-        notes.append("v1.5 (torchvision) puts a downsampling Bottleneck's stride 2 on its 3×3 "
-                     "conv instead of the first 1×1 (v1, the paper's): the 3×3 then runs on the "
-                     "larger map, so v1.5 costs more than the paper's figure.")
+    notes.extend(_figure_notes(rows, all(cifar_n(arch) is not None for arch, _ in models)))
+    v15 = next((model for model, column in zip(models, columns) if column.layout == "v1.5"),
+               None)
+    if v15 is not None:
+        notes.append(_v15_note(models, *v15))
     if any(_info(zoo) is not None and not _at_own_size(arch, _info(zoo)) for arch, zoo in models):
         notes.append("The paper's figures are left out where the input differs from the "
                      "model's own size.")
     return notes
+
+
+def _figure_notes(rows: list[Row], cifar: bool) -> list[str]:
+    """What the FLOPs and params rows count, and where the paper's figures beside them come
+    from — only for the figures the table shows."""
+    shown = {row.name: any(isinstance(line, str) and line.startswith("paper ")
+                           for cell in row.cells for line in cell)
+             for row in rows if row.kind == "figure"}
+    flops = ("FLOPs: multiply-adds of the convolutions and the fc layer for one image, as "
+             "counted here")
+    if shown.get("FLOPs"):
+        flops += "; the paper's (Table 1) are rounded"
+    elif cifar:
+        flops += " (the paper gives none for its CIFAR-10 nets)"
+    notes = [flops + "."]
+    if shown.get("params"):
+        notes.append("params: the paper's are Table 6's, rounded, for its CIFAR-10 nets with "
+                     "option A shortcuts.")
+    return notes
+
+
+def _v15_note(models: list[tuple[Architecture, str | None]], arch: Architecture,
+              zoo: str | None) -> str:
+    """Where v1.5's extra cost sits, from the traced layers of ``arch`` and of the same
+    network in the v1 layout: a v1 column of the table, or the zoo's ``-v1`` model."""
+    from ..stridemove import compare_layouts
+
+    note = ("v1.5 (torchvision) puts a downsampling Bottleneck's stride 2 on its 3×3 conv "
+            "instead of the first 1×1 (v1, the layout of the paper's FLOPs).")
+    v1 = next((a for a, _ in models if layout(a) == "v1" and a.plain_depth == arch.plain_depth
+               and a.input_shape == arch.input_shape), None)
+    if v1 is None and zoo is not None:
+        from ..zoo.registry import MODEL_NAMES
+
+        if f"{zoo}-v1" in MODEL_NAMES:
+            from ..api import explain
+
+            v1 = explain(f"{zoo}-v1", tuple(arch.input_shape[1:]))
+    if v1 is None:
+        return (note + " Its first 1×1 conv then runs on the block's full input map, which "
+                "costs more multiply-adds.")
+    return " ".join([note, *compare_layouts(v1, arch).sentences()])

@@ -8,13 +8,16 @@ Kinds:
 
 ``stages``
     Output map size and channels per stage — the paper's rule "halve the map, double the
-    filters" made visible.
+    filters" made visible, titled with the rule only where the stages keep it (a
+    Bottleneck's conv2_x goes 64 → 256: its blocks are 64 wide inside, drawn in the bar).
 ``cost``
     Parameters and multiply-adds per stage.
 ``blocks``
     Parameters and multiply-adds per residual block (with the stem and the head).
 ``receptive-field``
-    The receptive field along the main path, layer by layer, against the input size.
+    The receptive field along the main path against the input size; the x-axis counts the
+    weighted layers (the ``#`` the depth counts: ResNet-50's ends at its fc, 50), and a
+    BatchNorm, ReLU, pool or add shares the number of the conv before it.
 """
 
 from __future__ import annotations

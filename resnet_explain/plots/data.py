@@ -6,14 +6,14 @@ Architecture, and the drawing code (:mod:`.draw`) only lays these numbers out.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import TYPE_CHECKING
 
-from ..architecture import StageKind
+from ..architecture import LayerKind, Pooling, StageKind
 from ..words import units
 
 if TYPE_CHECKING:  # pragma: no cover
-    from ..architecture import Architecture
+    from ..architecture import Architecture, Stage
 
 
 @dataclass
@@ -23,6 +23,8 @@ class StageSeries:
     names: list[str]
     maps: list[tuple[int, ...]]  # the spatial sizes of each stage's output (H, W; or L)
     channels: list[int]  # output channels of the stage
+    widths: list[int] = field(default_factory=list)  # filters inside its blocks (_width)
+    pools: list[str | None] = field(default_factory=list)  # a strided pool outside its blocks
 
     @property
     def map_size(self) -> list[int]:
@@ -40,7 +42,71 @@ def stage_maps(arch: Architecture) -> StageSeries:
               and s.output_shape is not None and len(s.output_shape) > 2]
     return StageSeries(names=[s.name for s in stages],
                        maps=[tuple(s.output_shape[2:]) for s in stages],
-                       channels=[s.output_shape[1] for s in stages])
+                       channels=[s.output_shape[1] for s in stages],
+                       widths=[_width(arch, s) for s in stages],
+                       pools=[_halving_pool(arch, s) for s in stages])
+
+
+def _width(arch: Architecture, stage: Stage) -> int:
+    """The filters inside the stage's first block: the fewest output channels of a conv on
+    its main path (a Bottleneck's 1×1 and 3×3; a BasicBlock's are its output's); the stage's
+    output channels where it has no block."""
+    block = next((b for b in arch.blocks if b.stage == stage.name), None)
+    outs = ([arch.layers[i].out_channels for i in block.main_layers
+             if arch.layers[i].weighted and arch.layers[i].out_channels]
+            if block is not None else [])
+    return min(outs) if outs else stage.output_shape[1]
+
+
+def _halving_pool(arch: Architecture, stage: Stage) -> str | None:
+    """The kind of a strided pool in the stage outside its blocks (the stem's max-pool, which
+    the paper's Table 1 lists under conv2_x): ``"max"`` or ``"average"``."""
+    for index in stage.layers:
+        layer = arch.layers[index]
+        if (layer.kind == LayerKind.POOL and layer.block is None and layer.stride
+                and max(layer.stride) > 1):
+            return "max" if layer.pooling == Pooling.MAX else "average"
+    return None
+
+
+def stage_rule(series: StageSeries) -> tuple[str, list[str]]:
+    """The paper's design rule, as the stages follow it: "same map, same filters; halve the
+    map, double the filters" (He et al. 2015, section 3.3). Returns the claim that holds —
+    for every step between stages, or from the first stage after which every step keeps it —
+    and one line for each step before that, with its numbers."""
+    steps = list(range(1, len(series.names)))
+
+    def keeps(i: int) -> bool:
+        before, after = series.map_size[i - 1], series.map_size[i]
+        channels = series.channels[i - 1], series.channels[i]
+        return ((after == before and channels[1] == channels[0])
+                or (2 * after in (before, before + 1) and channels[1] == 2 * channels[0]))
+
+    broken = [i for i in steps if not keeps(i)]
+    if not broken:
+        return "halve the map, double the filters", []
+    start = broken[-1]
+    if start == len(series.names) - 1:
+        return "map size and filters per stage", [_step(series, i) for i in broken]
+    claim = f"from {series.names[start]} on, each stage halves the map and doubles the filters"
+    return claim, [_step(series, i) for i in steps if i <= start]
+
+
+def _step(series: StageSeries, i: int) -> str:
+    """``conv1 → conv2_x: max pool halves 112×112 → 56×56; filters 64 → 256 (its blocks: 64
+    inside, ×4 out)`` — one step between stages, in numbers."""
+    names, maps = series.names, ["×".join(map(str, m)) for m in series.maps]
+    before, after = series.channels[i - 1], series.channels[i]
+    if series.maps[i] == series.maps[i - 1]:
+        where = f"map stays {maps[i]}"
+    else:
+        by = f"{series.pools[i]} pool" if series.pools[i] else "map"
+        where = f"{by} {maps[i - 1]} → {maps[i]}"
+    filters = f"filters stay {after}" if after == before else f"filters {before} → {after}"
+    width = series.widths[i]
+    if width != after:
+        filters += f" (its blocks: {width} inside, ×{after // width} out)"
+    return f"{names[i - 1]} → {names[i]}: {where}; {filters}"
 
 
 @dataclass
@@ -74,9 +140,13 @@ def block_costs(arch: Architecture) -> CostSeries:
 @dataclass
 class FieldSeries:
     """The receptive field along the main path: one point per layer on the longest path
-    whose field is local (not the whole input), in call order."""
+    whose field is local (not the whole input), in call order.
 
-    positions: list[int]  # 1, 2, … along the path
+    A point's position is the number of weighted layers on the longest path so far — the
+    ``#`` of the depth, so the axis of ResNet-50 ends at 50 and that of ResNet-20 at 20: a
+    conv sits at its own number, a BatchNorm, ReLU, pool or add after it at the same one."""
+
+    positions: list[int]  # weighted layers on the longest path up to this layer (0 before any)
     names: list[str]
     size: list[int]  # receptive field along H
     jump: list[int]
@@ -84,21 +154,37 @@ class FieldSeries:
     input_size: int  # the image's H
     whole_input: list[str]  # layers on the path that see the whole input (the head)
     unit: str = "px"  # "samples" for a 1-D input (audio, a signal)
+    depth: int = 0  # the plain depth: the number of the last weighted layer (the fc)
+    #: the weighted layers among ``whole_input`` (the fc) and their numbers: ``("fc", 50)``
+    whole_weighted: list[tuple[str, int]] = field(default_factory=list)
+    weighted: list[str] = field(default_factory=list)  # the local points that are weighted
 
 
 def receptive_field(arch: Architecture) -> FieldSeries:
+    from ..render.notebook import depth_numbers
+
+    numbers = depth_numbers(arch)
     path = [layer for layer in arch.layers if layer.on_longest_path
             and layer.receptive_field is not None]
+    at, number = {}, 0
+    for layer in path:
+        number = numbers.get(layer.index, number)
+        at[layer.index] = number
     local = [layer for layer in path if not layer.receptive_field.whole_input]
+    whole = [layer for layer in path if layer.receptive_field.whole_input]
     return FieldSeries(
-        positions=list(range(1, len(local) + 1)),
+        positions=[at[layer.index] for layer in local],
         names=[layer.name for layer in local],
         size=[layer.receptive_field.size[0] for layer in local],
         jump=[layer.receptive_field.jump[0] for layer in local],
         stages=[layer.stage for layer in local],
         input_size=arch.input_map[2] if arch.spatial_dims else 0,
-        whole_input=[layer.name for layer in path if layer.receptive_field.whole_input],
+        whole_input=[layer.name for layer in whole],
         unit=units(arch.spatial_dims)[0],
+        depth=arch.plain_depth,
+        whole_weighted=[(layer.name, numbers[layer.index]) for layer in whole
+                        if layer.index in numbers],
+        weighted=[layer.name for layer in local if layer.index in numbers],
     )
 
 

@@ -76,10 +76,13 @@ def _millions(value: float) -> float:
 
 # --- one model ----------------------------------------------------------------------------
 def stages(arch: Architecture) -> Figure:
-    """Map size and channels per stage: the map halves where the filters double."""
+    """Map size and channels per stage, titled with the paper's rule as the stages keep it
+    (:func:`.data.stage_rule`): where a step does not (the stem's max-pool halves the map
+    without filters; a Bottleneck expands ×4), a line under the title says it in numbers."""
     series = data.stage_maps(arch)
+    claim, steps = data.stage_rule(series)
     with style():
-        figure, (ax,) = _figure(right=0.9)
+        figure, (ax,) = _figure(right=0.9, top=0.9 - 0.035 * len(steps))
         x = list(range(len(series.names)))
         bars = ax.bar(x, series.channels, color=BLUE, alpha=0.85, label="channels (filters)",
                       gid="channels")
@@ -119,9 +122,19 @@ def stages(arch: Architecture) -> Figure:
         right.spines["right"].set_visible(True)
         right.set_ylim(low, high)
         ax.set_ylim(0, top)
-        ax.set_title(f"{arch.model}: halve the map, double the filters")
+        ax.set_title(f"{arch.model}: {claim}", pad=12 + 18 * len(steps))
+        for number, step in enumerate(steps):  # the steps that do not keep the rule, said
+            ax.annotate(step, (0.5, 1.0), xycoords="axes fraction", textcoords="offset points",
+                        xytext=(0, 6 + 18 * (len(steps) - 1 - number)), ha="center",
+                        va="bottom", fontsize=12, color=GREY, gid="rule-step")
         handles = [bars, right.lines[0]]
-        ax.legend(handles, [h.get_label() for h in handles], loc="upper left")
+        if series.widths != series.channels:  # a Bottleneck's inner width, inside its bar
+            inner = ax.bar(x, series.widths, width=0.3, color="white", alpha=0.55,
+                           edgecolor=BLUE, hatch="//", label="filters inside the blocks (3×3)",
+                           gid="widths")
+            handles.insert(1, inner)
+        ax.legend(handles, [h.get_label() for h in handles],
+                  loc="center left" if len(handles) > 2 else "upper left")
     return figure
 
 
@@ -206,32 +219,44 @@ def block_cost(arch: Architecture) -> Figure:
 
 def receptive_field(arch: Architecture) -> Figure:
     """The receptive field along the main path, against the input size."""
+    from matplotlib.ticker import MaxNLocator
+
     series = data.receptive_field(arch)
     with style():
         figure, (ax,) = _figure(top=0.84)
-        ax.step(series.positions, series.size, where="post", color=BLUE, linewidth=3,
-                label="receptive field", gid="receptive-field")
+        # The last field holds up to the layer that sees the whole input (the fc, #depth).
+        end = max([series.positions[-1] + 1, *(p for _, p in series.whole_weighted)])
+        ax.step([*series.positions, end], [*series.size, series.size[-1]], where="post",
+                color=BLUE, linewidth=3, label="receptive field", gid="receptive-field")
         ax.axhline(series.input_size, color=ORANGE, linestyle="--", linewidth=2,
                    label=f"input size ({series.input_size} {series.unit})", gid="input-size")
-        # stage bands, labelled with the paper's names
-        start = 0
-        for index in range(1, len(series.stages) + 1):
-            if index == len(series.stages) or series.stages[index] != series.stages[start]:
-                if len({*series.stages[:index]}) % 2 == 0:
-                    ax.axvspan(series.positions[start] - 0.5, series.positions[index - 1] + 0.5,
-                               color=GREY, alpha=0.08, linewidth=0)
-                middle = (series.positions[start] + series.positions[index - 1]) / 2
-                ax.annotate(series.stages[start], (middle, 1.0), xycoords=("data", "axes fraction"),
-                            ha="center", va="bottom", fontsize=12, color=GREY)
-                start = index
+        # stage bands, labelled with the paper's names: each spans its weighted layers' numbers
+        bands: dict[str, list[int]] = {}
+        for stage, position, name in zip(series.stages, series.positions, series.names):
+            if name in series.weighted:
+                bands.setdefault(stage, []).append(position)
+        for number, (stage, where) in enumerate(bands.items()):
+            if number % 2 == 1:
+                ax.axvspan(min(where) - 0.5, max(where) + 0.5, color=GREY, alpha=0.08,
+                           linewidth=0)
+            ax.annotate(stage, ((min(where) + max(where)) / 2, 1.0),
+                        xycoords=("data", "axes fraction"), ha="center", va="bottom",
+                        fontsize=12, color=GREY)
         last = series.size[-1]
         ax.annotate(f"{last} {series.unit} (jump {series.jump[-1]})", (series.positions[-1], last),
                     textcoords="offset points", xytext=(-10, 8), ha="right", fontsize=14,
                     color=BLUE)
-        ax.set_xlabel("layer on the main path (call order)")
+        for name, position in series.whole_weighted:  # the fc, #depth: the whole input
+            ax.plot([position], [series.input_size], marker="o", color=BLUE, markersize=9,
+                    linestyle="none", gid="whole-input")
+            ax.annotate(f"{name} (#{position}) sees all", (position, series.input_size),
+                        textcoords="offset points", xytext=(-8, -22), ha="right", fontsize=13,
+                        color=BLUE)
+        ax.set_xlabel("weighted layers on the main path so far (the # the depth counts)")
         ax.set_ylabel("receptive field (input samples)" if series.unit == "samples"
                       else "receptive field (input pixels per side)")
-        ax.set_xlim(0.5, series.positions[-1] + 0.5)
+        ax.set_xlim(0.5, max([series.depth, end]) + 0.5)
+        ax.xaxis.set_major_locator(MaxNLocator(integer=True))
         ax.set_ylim(0, max(max(series.size), series.input_size) * 1.12)
         ax.set_title(f"{arch.model}: receptive field growth", pad=28)
         ax.legend(loc="upper left")

@@ -20,7 +20,7 @@ from __future__ import annotations
 import json
 from typing import TYPE_CHECKING, Any
 
-from ..words import count
+from ..words import count, shortcut_kind
 from . import numbers as fmt
 
 if TYPE_CHECKING:  # pragma: no cover
@@ -54,7 +54,7 @@ def stage_repr(stage: Stage) -> str:
 
 
 def block_repr(block: Block) -> str:
-    return (f"<Block {block.name} {block.paper_name} {block.kind}: "
+    return (f"<Block {block.name} {block.paper_name} {shortcut_kind(block.kind)}: "
             f"{_shapes(block.input_shape, block.output_shape)}>")
 
 

@@ -3,8 +3,9 @@
 The same rows as the text table, in a ``<div class="resnet-explain">`` that carries its own
 minimal CSS (a ``<style>`` block scoped to that class: no script, no external file). Numbers
 are right-aligned in a monospace font; stage and block header rows span the row and are
-shaded; projection blocks and shortcut layers get a dashed left border (the paper's dashed
-line); a formula mismatch is red. The tree is shown by indentation. Every text is
+shaded; projection blocks and their shortcut layers get a dashed left border (the paper's
+dashed line), option A's blocks and shortcut layers a dotted one (as the notebook display and
+the diagrams draw them); a formula mismatch is red. The tree is shown by indentation. Every text is
 HTML-escaped.
 
 What must hold wherever the table is shown is also said inline, because a host's selectors
@@ -40,6 +41,7 @@ _INLINE = {
     "stage": "background:#dde6f3;font-weight:bold",
     "block": "background:#eef2f8;font-style:italic",
     "dashed": "border-left:3px dashed #c60",
+    "dotted": "border-left:3px dotted #8250df",  # option A: the zero-padded identity
     "mismatch": "color:#b00",
     "warning": "background:#fff4e5",
 }
@@ -58,11 +60,15 @@ def _classes(row: Row) -> str:
     return " ".join(dict.fromkeys([row.kind, *row.marks]))
 
 
-def _row_style(row: Row) -> str:
+def _row_style(row: Row, block_kind: str | None = None) -> str:
+    """The row's inline marks; a shortcut layer takes the line of its block (``block_kind``,
+    from the block row above it): dotted for option A, dashed for a projection."""
     styles = []
     if row.is_header and row.kind in ("stage", "block"):
         styles.append(_INLINE[row.kind])
-    if "projection" in row.marks or "shortcut" in row.marks:
+    if "padded" in row.marks or ("shortcut" in row.marks and block_kind == "padded"):
+        styles.append(_INLINE["dotted"])
+    elif "projection" in row.marks or "shortcut" in row.marks:
         styles.append(_INLINE["dashed"])
     if "mismatch" in row.marks:
         styles.append(_INLINE["mismatch"])
@@ -71,8 +77,8 @@ def _row_style(row: Row) -> str:
     return ";".join(styles)
 
 
-def _tr(row: Row, inner: str) -> str:
-    style = _row_style(row)
+def _tr(row: Row, inner: str, block_kind: str | None = None) -> str:
+    style = _row_style(row, block_kind)
     attr = f' style="{style}"' if style else ""
     return f'<tr class="{escape(_classes(row))}"{attr}>{inner}</tr>'
 
@@ -88,11 +94,14 @@ def render_table(table: Table) -> str:
         out.append(f'<th{attr} style="{_RIGHT if column.numeric else _LEFT};{_WRAP}">'
                    f"{escape(column.title).replace('/', '/<wbr>')}</th>")
     out += ["</tr></thead>", "<tbody>"]
+    block_kind = None  # the kind of the block whose layers follow
     for row in table.rows:
+        if row.kind in ("stage", "block"):
+            block_kind = row.marks[0] if row.kind == "block" and row.marks else None
         pad = f' style="{_LEFT};padding-left:{0.5 + _INDENT_EM * row.level:g}em"'
         if row.is_header:
             cell = f'<td colspan="{len(columns)}"{pad}>{escape(row.span or "")}</td>'
-            out.append(_tr(row, cell))
+            out.append(_tr(row, cell, block_kind))
             continue
         cells = []
         for number, (column, cell) in enumerate(zip(columns, row.cells)):
@@ -108,7 +117,7 @@ def render_table(table: Table) -> str:
                 cells.append(f'<td class="shape" style="{_LEFT}">{text}</td>')
             else:
                 cells.append(f'<td style="{_LEFT}">{text}</td>')
-        out.append(_tr(row, "".join(cells)))
+        out.append(_tr(row, "".join(cells), block_kind))
     out += ["</tbody>", "</table>", "<ul>"]
     out += [f"<li>{escape(label)}: {escape(value)}</li>" for label, value in table.totals]
     out.append("</ul>")

@@ -106,7 +106,8 @@ shortcut):
 - `paper_name` — `"conv2_1"` …
 - `stage` — `"conv2_x"` …
 - `kind` — `"identity"` (solid line), `"projection"` (dashed line: a 1x1 conv) or `"padded"`
-  (option A: zero-padded identity, no parameters).
+  (option A: zero-padded identity, no parameters; the tables, the notebook display and the
+  diagrams say "zero-padded identity", JSON and CSV keep the value `"padded"`).
 - `reason` — why the shortcut is of that kind, in words.
 - `input_shape` — shape entering the block (at the fork); `output_shape` — after the add.
 - `main_layers` — indices into `layers` of the main (residual) branch, in call order; those

@@ -40,7 +40,7 @@ from collections.abc import Iterable, Sequence
 from html import escape
 from typing import TYPE_CHECKING
 
-from ..words import ITEMS, letters
+from ..words import ITEMS, letters, shortcut_kind
 from . import numbers as fmt
 from .rows import explanation, formula_cell, params_cell, totals, warned_cell
 
@@ -136,7 +136,7 @@ def _div(style: str, inner: str) -> str:
 def _line_mark(kind: str) -> str:
     """The block kind with its shortcut line drawn in front (solid, dashed, dotted)."""
     line = _LINES.get(kind, "solid #57606a")
-    return _span(f"border-left:3px {line};padding:0 4px;margin:0 2px", _e(kind))
+    return _span(f"border-left:3px {line};padding:0 4px;margin:0 2px", _e(shortcut_kind(kind)))
 
 
 # --- numbering the depth -------------------------------------------------------------------
@@ -183,8 +183,9 @@ def _layer_cells(layer: Layer, block: Block | None, number: int | None,
     if layer.weighted:
         name = f"<b>{name}</b>"
     kind = "op" if layer.is_op else layer.type
-    if layer.role == "shortcut":
-        name = _span(f"border-left:2px {_LINES['projection']};padding-left:4px", name)
+    if layer.role == "shortcut":  # the line of the block's shortcut, as in its header
+        line = _LINES.get(str(block.kind) if block is not None else "", _LINES["projection"])
+        name = _span(f"border-left:2px {line};padding-left:4px", name)
         kind += " · shortcut"
     label = f"{name} {_span(_DIM, _e(kind))}"
     formula = formula_cell(layer)
@@ -490,7 +491,7 @@ def layer_html(layer: Layer) -> str:
     if layer.block is not None and arch is not None:
         block = next((b for b in arch.blocks if b.name == layer.block), None)
         if block is not None:
-            where = f"{block.paper_name} ({block.name}), {block.kind} block"
+            where = f"{block.paper_name} ({block.name}), {shortcut_kind(block.kind)} block"
     facts = [
         _fact("Kind, role", _e(f"{layer.kind}, {layer.role}")),
         _fact("Where", _e(where or "outside every stage")),

@@ -44,13 +44,14 @@ from functools import partial
 from itertools import repeat
 from typing import TYPE_CHECKING, Any
 
-from ..architecture import Role, ShortcutKind, StageKind
+from ..architecture import LayerKind, Role, ShortcutKind, Stage, StageKind
 from ..sentences import short
+from ..words import shortcut_kind
 from . import numbers as fmt
 from .jsonview import LAYER_KEYS, block_dict, each_check, each_once, layer_columns, stage_dict
 
 if TYPE_CHECKING:  # pragma: no cover
-    from ..architecture import Architecture, Block, Layer, Stage
+    from ..architecture import Architecture, Block, Layer
     from ..findings import Finding
     from ..receptive import ReceptiveField
 
@@ -185,7 +186,7 @@ def _blocks_line(arch: Architecture) -> str:
         return f"Residual blocks: none ({arch.no_blocks_reason()})"
     kinds = [b.kind for b in arch.blocks]
     order = [*KINDS, *sorted(set(kinds) - set(KINDS))]
-    parts = [f"{kinds.count(kind)} {kind}" for kind in order if kind in kinds]
+    parts = [f"{kinds.count(kind)} {shortcut_kind(kind)}" for kind in order if kind in kinds]
     return f"Residual blocks: {len(kinds)} — {', '.join(parts)}"
 
 
@@ -380,7 +381,7 @@ def _block_header(block: Block) -> Row:
     if block.name != block.paper_name:
         parts.append(block.name)
     parts.append("identity shortcut" if block.kind == "identity"
-                 else f"{block.kind}: {block.reason}")
+                 else f"{shortcut_kind(block.kind)}: {block.reason}")
     return Row("block", span="  ".join(parts), marks=(block.kind,))
 
 
@@ -479,12 +480,42 @@ def _block_parts(arch: Architecture) -> list[Block | tuple[Stage, Role]]:
     if not arch.blocks:
         return [(stage, Role.MAIN) for stage in arch.stages]
     parts: list[Block | tuple[Stage, Role]] = []
-    if arch.stem is not None:
-        parts.append((arch.stem, Role.STEM))
+    parts += [(group, Role.STEM) for group in _stem_parts(arch)]
     parts += arch.blocks
     if arch.head is not None:
         parts.append((arch.head, Role.HEAD))
     return parts
+
+
+def _stem_parts(arch: Architecture) -> list[Stage]:
+    """The stem (``Architecture.stem``: every layer before the first block), split where the
+    stage view splits it: the paper's conv1 (the stem stage), and the max-pool that makes
+    conv2_x's map, which the paper's Table 1 lists under conv2_x. The second part's numbers
+    are the stem's less conv1's, so the rows still add up to the stem."""
+    stem = arch.stem
+    if stem is None:
+        return []
+    own = next((s for s in arch.stages if s.kind == StageKind.STEM
+                and set(s.layers) < set(stem.layers)), None)
+    if own is None:
+        return [stem]
+    rest = [i for i in stem.layers if i not in own.layers]
+    first = arch.layers[rest[0]]
+    pooled = Stage(name=first.stage or "", module="", kind=StageKind.STEM, layers=rest,
+                   input_shape=first.input_shape, output_shape=stem.output_shape,
+                   params=stem.params - own.params, macs=stem.macs - own.macs,
+                   weighted_on_path=stem.weighted_on_path - own.weighted_on_path)
+    return [own, pooled]
+
+
+def _part_name(arch: Architecture, group: Stage, role: Role) -> str:
+    """``(stem)``, ``(head)``; ``(pool)`` for the stem's pool that the paper lists under
+    conv2_x."""
+    if (role == Role.STEM and arch.stem is not None and group is not arch.stem
+            and group.layers[0] != arch.stem.layers[0]
+            and all(arch.layers[i].kind == LayerKind.POOL for i in group.layers)):
+        return "(pool)"
+    return _PART_NAMES[role]
 
 
 def _block_table(arch: Architecture) -> tuple[list[Column], list[Row]]:
@@ -499,8 +530,9 @@ def block_records(arch: Architecture) -> list[dict[str, Any]]:
 
 
 def _block_row(block: Block) -> Row:
-    cells = (block.name, block.paper_name, block.kind, fmt.shape(block.input_shape),
-             fmt.shape(block.output_shape), fmt.count(block.params), fmt.count(block.macs),
+    cells = (block.name, block.paper_name, shortcut_kind(block.kind),
+             fmt.shape(block.input_shape), fmt.shape(block.output_shape),
+             fmt.count(block.params), fmt.count(block.macs),
              str(block.main_weighted), block.reason)
     return Row("block", cells=cells, marks=(block.kind,))
 
@@ -527,7 +559,7 @@ def _part_row(arch: Architecture, group: Stage, role: Role) -> Row:
     """The stem or the head (``Architecture.stem`` / ``.head``: the layers before the first /
     after the last block), or the one stage of a network without blocks, as one row."""
     paper, names = _part_names(arch, group)
-    cells = (_PART_NAMES[role], paper, "", fmt.shape(group.input_shape),
+    cells = (_part_name(arch, group, role), paper, "", fmt.shape(group.input_shape),
              fmt.shape(group.output_shape), fmt.count(group.params), fmt.count(group.macs),
              str(group.weighted_on_path), names)
     kind = str(role) if role in (Role.STEM, Role.HEAD) else "layers"
@@ -538,7 +570,8 @@ def _part_record(arch: Architecture, group: Stage, role: Role) -> dict[str, Any]
     paper, names = _part_names(arch, group)
     values = csv_record(stage_dict(group), PART_RECORD)
     return {
-        "row": str(role), "name": _PART_NAMES[role], "paper_name": paper, "stage": paper,
+        "row": str(role), "name": _part_name(arch, group, role), "paper_name": paper,
+        "stage": paper,
         "kind": "", "input_shape": values["input_shape"],
         "output_shape": values["output_shape"], "params": values["params"],
         "macs": values["macs"], "depth": values["depth"], "shortcut_weighted": 0,

@@ -160,9 +160,16 @@ class _PreActBlock(ResidualBlock):
     projection shortcut reads the pre-activated input (it would otherwise see an un-normalised
     sum), while an identity shortcut — and option A's zero-padded identity, which is an
     identity too — reads the raw input ``x``, as in the reference TF-slim / timm code.
+
+    ``activated=True`` builds the network's first unit as the v2 paper's appendix does: its
+    input was activated right after conv1, before the split (:class:`~.preact.PreActResNet`),
+    so the unit has no ``bn1`` of its own and both its branches read that activated map.
     """
 
     preact = True
+
+    def _preactivate(self, x: torch.Tensor) -> torch.Tensor:
+        return x if self.bn1 is None else self.relu(self.bn1(x))
 
     def _shortcut(self, x: torch.Tensor, preact: torch.Tensor) -> torch.Tensor:
         if self.downsample is None:
@@ -178,10 +185,11 @@ class PreActBasicBlock(_PreActBlock):
     expansion = 1
 
     def __init__(
-        self, inplanes: int, planes: int, stride: int = 1, downsample: nn.Module | None = None
+        self, inplanes: int, planes: int, stride: int = 1, downsample: nn.Module | None = None,
+        *, activated: bool = False,
     ) -> None:
         super().__init__(inplanes, planes, stride, downsample)
-        self.bn1 = nn.BatchNorm2d(inplanes)
+        self.bn1 = None if activated else nn.BatchNorm2d(inplanes)
         self.conv1 = conv3x3(inplanes, planes, stride)
         self.bn2 = nn.BatchNorm2d(planes)
         self.conv2 = conv3x3(planes, planes)
@@ -190,7 +198,7 @@ class PreActBasicBlock(_PreActBlock):
         self.stride = stride
 
     def forward(self, x: torch.Tensor) -> torch.Tensor:
-        preact = self.relu(self.bn1(x))
+        preact = self._preactivate(x)
         shortcut = self._shortcut(x, preact)
         out = self.conv1(preact)
         out = self.conv2(self.relu(self.bn2(out)))
@@ -204,10 +212,11 @@ class PreActBottleneck(_PreActBlock):
     expansion = 4
 
     def __init__(
-        self, inplanes: int, planes: int, stride: int = 1, downsample: nn.Module | None = None
+        self, inplanes: int, planes: int, stride: int = 1, downsample: nn.Module | None = None,
+        *, activated: bool = False,
     ) -> None:
         super().__init__(inplanes, planes, stride, downsample)
-        self.bn1 = nn.BatchNorm2d(inplanes)
+        self.bn1 = None if activated else nn.BatchNorm2d(inplanes)
         self.conv1 = conv1x1(inplanes, planes)
         self.bn2 = nn.BatchNorm2d(planes)
         self.conv2 = conv3x3(planes, planes, stride)
@@ -218,7 +227,7 @@ class PreActBottleneck(_PreActBlock):
         self.stride = stride
 
     def forward(self, x: torch.Tensor) -> torch.Tensor:
-        preact = self.relu(self.bn1(x))
+        preact = self._preactivate(x)
         shortcut = self._shortcut(x, preact)
         out = self.conv1(preact)
         out = self.conv2(self.relu(self.bn2(out)))
@@ -234,6 +243,8 @@ def make_layer(
     blocks: int,
     stride: int,
     shortcut: str,
+    *,
+    activated: bool = False,
 ) -> tuple[nn.Sequential, int]:
     """One stage: ``blocks`` blocks of ``planes`` width; returns it and its output channels.
 
@@ -241,7 +252,9 @@ def make_layer(
     projection: it is the one that halves H and W and widens the channels. After it, input and
     output shapes agree, so the remaining blocks run at stride 1 with identity shortcuts
     (except under option C). Design rule: halve the map ⇒ double the filters, which keeps
-    the cost per layer roughly constant.
+    the cost per layer roughly constant. ``activated`` (v2 units only): the stage's input is
+    already activated, so its first unit has no pre-activation of its own (the paper's first
+    unit, right after the activated conv1).
     """
     outplanes = planes * block.expansion
     norm = not block.preact  # v2 projections are bare convs: their input is already normalised
@@ -251,7 +264,10 @@ def make_layer(
             return None
         return make_shortcut(shortcut, inputs, outplanes, stride, norm=norm)
 
-    layers: list[nn.Module] = [block(inplanes, planes, stride, downsample(inplanes, stride))]
+    first_shortcut = downsample(inplanes, stride)
+    first = (block(inplanes, planes, stride, first_shortcut, activated=True) if activated
+             else block(inplanes, planes, stride, first_shortcut))
+    layers: list[nn.Module] = [first]
     for _ in range(1, blocks):
         layers.append(block(outplanes, planes, 1, downsample(outplanes, 1)))
     return nn.Sequential(*layers), outplanes

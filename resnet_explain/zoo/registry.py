@@ -14,7 +14,10 @@ Six families:
     1x1 convolution. Same state-dict keys and parameter counts as v1.5; fewer multiply-adds.
 ``preact-v2``
     Pre-activation ResNets ("Identity Mappings in Deep Residual Networks", He et al. 2016):
-    BN → ReLU → conv in every unit, a bare stem conv, an extra BN + ReLU after the last unit.
+    BN → ReLU → conv in every unit, an extra BN + ReLU after the last unit, and the first
+    unit's activation right after conv1, before the split, as the paper's appendix builds it
+    (kuangliu's, TF-slim's and timm's leave conv1 bare: a convention, with the same
+    parameters; see :class:`~resnet_explain.zoo.preact.PreActResNet`).
 ``cifar``
     The paper's CIFAR-10 nets (section 4.2): depth 6n + 2, 16/32/64 filters, option A
     shortcuts.
@@ -129,8 +132,9 @@ _MACS_V15 = {18: 1.814, 34: 3.664, 50: 4.089, 101: 7.801, 152: 11.514}
 _MACS_V1 = {18: 1.814, 34: 3.664, 50: 3.858, 101: 7.570, 152: 11.282}
 # He et al. 2015, Table 1 ("FLOPs", i.e. multiply-adds), in G.
 _PAPER_FLOPS = {18: 1.8, 34: 3.6, 50: 3.8, 101: 7.6, 152: 11.3}
-# timm's resnetv2_<depth> (same architecture: bare 7x7 stem + max-pool, stride on the 3x3,
-# bare 1x1 projections reading the pre-activation, final BN + ReLU), 1000 classes.
+# timm's resnetv2_<depth> (the same parameters: stride on the 3x3, bare 1x1 projections
+# reading the pre-activation, final BN + ReLU; timm leaves the 7x7 stem conv bare where the
+# zoo activates it, as the v2 paper does: conv1's BN replaces the first unit's), 1000 classes.
 _TIMM_V2_PARAMS = {
     18: 11_687_720,
     34: 21_795_880,

@@ -1,0 +1,208 @@
+"""v1 against v1.5: where a downsampling Bottleneck's extra multiply-adds come from.
+
+The paper (v1) puts the stride 2 of a downsampling Bottleneck on its first 1×1 conv;
+torchvision (v1.5) puts it on the 3×3. :func:`compare_layouts` pairs the main-path convs of
+the downsampling Bottlenecks of two traced Architectures, one in each layout, and reads each
+conv's multiply-adds from its traced layer. Every sentence it says (:meth:`LayoutCost.
+sentences`) is made from those numbers: which convs cost more in v1.5 and on what map they
+run, which cost the same, the extra per block and in all, and why v1.5 is more accurate (a
+1×1 conv with stride s reads one input position in s·s: it never reads the others).
+
+>>> from resnet_explain import explain
+>>> from resnet_explain.stridemove import compare_layouts
+>>> print(compare_layouts(explain("resnet50-v1"), explain("resnet50")))
+"""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass
+from typing import TYPE_CHECKING
+
+from .errors import UserError
+
+if TYPE_CHECKING:  # pragma: no cover
+    from .architecture import Architecture, Block, Layer
+
+
+def _size(shape: tuple[int, ...] | None) -> str:
+    return "×".join(map(str, (shape or ())[2:]))
+
+
+@dataclass(frozen=True)
+class ConvCost:
+    """One main-path conv of a downsampling Bottleneck in both layouts (v1 first)."""
+
+    name: str  # relative to the block: "conv1"
+    kernel: str  # "1×1"
+    macs: tuple[int, int]  # multiply-adds per image, v1 and v1.5
+    maps: tuple[str, str]  # the output map it computes, v1 and v1.5: "28×28", "56×56"
+    strides: tuple[tuple[int, ...], tuple[int, ...]]  # the conv's stride, v1 and v1.5
+    kernel_size: tuple[int, ...] = ()
+
+    @property
+    def extra(self) -> int:
+        """What v1.5 costs more (negative: less) in this conv."""
+        return self.macs[1] - self.macs[0]
+
+
+@dataclass(frozen=True)
+class BlockCost:
+    """One downsampling Bottleneck (``conv3_1``) in both layouts."""
+
+    block: str  # the paper's name
+    input_map: str  # the block's input map, "56×56"
+    output_map: str  # its output map, "28×28"
+    convs: tuple[ConvCost, ...]
+
+    @property
+    def extra(self) -> int:
+        return sum(conv.extra for conv in self.convs)
+
+
+@dataclass(frozen=True)
+class LayoutCost:
+    """The downsampling Bottlenecks of a v1 and a v1.5 trace of one network, paired."""
+
+    v1: str  # the models' names
+    v15: str
+    blocks: tuple[BlockCost, ...]
+    total_macs: tuple[int, int]  # the whole network's multiply-adds per image, v1 and v1.5
+
+    @property
+    def extra(self) -> int:
+        """The extra multiply-adds of all the downsampling blocks together."""
+        return sum(block.extra for block in self.blocks)
+
+    def sentences(self) -> list[str]:
+        """Where the extra cost sits and why v1.5 is more accurate, made from the numbers."""
+        first = self.blocks[0]
+        costlier = [c for c in first.convs if c.extra > 0]
+        same = [c for c in first.convs if c.extra == 0]
+        cheaper = [c for c in first.convs if c.extra < 0]
+        said: list[str] = []
+        for conv in costlier:
+            where = (f"runs on the block's full {first.input_map} input map"
+                     if conv.maps[1] == first.input_map else f"computes a {conv.maps[1]} map")
+            said.append(
+                f"In {self.v15}'s {first.block}, v1.5's extra cost is its {conv.kernel} conv "
+                f"{conv.name}, "
+                f"which {where}: its output is {conv.maps[1]} instead of {conv.maps[0]}, and "
+                f"its multiply-adds go from {conv.macs[0]:,} to {conv.macs[1]:,} "
+                f"(+{conv.extra:,}).")
+        for conv in cheaper:
+            said.append(f"Its {conv.kernel} conv {conv.name} costs less in v1.5: "
+                        f"{conv.macs[0]:,} → {conv.macs[1]:,}.")
+        if same:
+            parts = [f"the {c.kernel} conv {c.name} costs {c.macs[0]:,}"
+                     + (f" (its output is {c.maps[0]} either way)" if c.maps[0] == c.maps[1]
+                        else "") for c in same]
+            said.append(f"In both layouts {_and(parts)}.")
+        names = _and([block.block for block in self.blocks])
+        extras = {block.extra for block in self.blocks}
+        each = (f"+{extras.pop():,} in each of {names}" if len(extras) == 1
+                else "; ".join(f"+{b.extra:,} in {b.block}" for b in self.blocks))
+        difference = self.total_macs[1] - self.total_macs[0]
+        whole = ("the whole difference" if difference == self.extra
+                 else f"of a difference of {difference:+,}")
+        said.append(f"Per downsampling block that is {each}: {self.extra:+,} in all, {whole} "
+                    f"between {self.v1} and {self.v15} ({_giga(self.total_macs[0])} G against "
+                    f"{_giga(self.total_macs[1])} G per image).")
+        said.extend(_skipped(first))
+        return said
+
+    def __str__(self) -> str:
+        rows = [f"{'block':8} {'conv':6} {'kernel':6} {'v1 map':>8} {'v1.5 map':>8} "
+                f"{'v1 mult-adds':>14} {'v1.5 mult-adds':>14} {'v1.5 − v1':>12}"]
+        for block in self.blocks:
+            for conv in block.convs:
+                rows.append(f"{block.block:8} {conv.name:6} {conv.kernel:6} {conv.maps[0]:>8} "
+                            f"{conv.maps[1]:>8} {conv.macs[0]:>14,} {conv.macs[1]:>14,} "
+                            f"{conv.extra:>+12,}")
+        return "\n".join([*rows, "", *self.sentences()])
+
+    def _repr_pretty_(self, printer: object, cycle: bool) -> None:
+        printer.text(str(self))  # type: ignore[attr-defined]
+
+
+def _and(parts: list[str]) -> str:
+    return parts[0] if len(parts) == 1 else f"{', '.join(parts[:-1])} and {parts[-1]}"
+
+
+def _giga(macs: int) -> str:
+    return f"{macs / 1e9:.2f}"
+
+
+def _skipped(block: BlockCost) -> list[str]:
+    """Why v1.5 is more accurate: v1's strided 1×1 conv leaves input positions unread,
+    while v1.5's strided conv, whose kernel is no smaller than its stride, reads them all."""
+    from .paper.table1 import _same
+
+    v1 = next((c for c in block.convs if max(c.strides[0]) > 1), None)
+    v15 = next((c for c in block.convs if max(c.strides[1]) > 1), None)
+    if v1 is None or v15 is None or set(v1.kernel_size) != {1}:
+        return []
+    every = math.prod(v1.strides[0])
+    said = (f"v1.5 is the more accurate layout: v1's {v1.kernel} conv {v1.name} with stride "
+            f"{_same(v1.strides[0])} never reads {every - 1} of every {every} positions of the "
+            f"{block.input_map} map it is given")
+    if all(k >= s for k, s in zip(v15.kernel_size, v15.strides[1])):
+        said += (f", while v1.5's {v15.kernel} conv {v15.name} with stride "
+                 f"{_same(v15.strides[1])} has windows that cover every position")
+    return [said + "."]
+
+
+# --- pairing the two traces ------------------------------------------------------------------
+def _downsampling(arch: Architecture) -> list[Block]:
+    return [b for b in arch.blocks if b.family == "bottleneck" and b.strided_layers]
+
+
+def _convs(arch: Architecture, block: Block) -> list[Layer]:
+    return [arch.layers[i] for i in block.main_layers
+            if arch.layers[i].weighted and arch.layers[i].kernel_size]
+
+
+def _relative(name: str, block: str) -> str:
+    return name[len(block) + 1:] if name.startswith(block + ".") else name
+
+
+def compare_layouts(first: Architecture, second: Architecture) -> LayoutCost:
+    """The downsampling Bottlenecks of ``first`` and ``second``, one traced in the v1 layout
+    and one in v1.5 (either order), paired block by block and conv by conv.
+
+    Raises :class:`UserError` when they are not one network in the two layouts.
+    """
+    from .paper.table1 import layout
+
+    found = {layout(first): first, layout(second): second}
+    if set(found) != {"v1", "v1.5"}:
+        raise UserError(
+            f"{first.model} and {second.model} are not one Bottleneck network in the v1 and "
+            f"the v1.5 layout (found {layout(first)} and {layout(second)})",
+            'Compare two traces of one network, e.g. explain("resnet50-v1") and '
+            'explain("resnet50")')
+    v1, v15 = found["v1"], found["v1.5"]
+    pairs = list(zip(_downsampling(v1), _downsampling(v15)))
+    blocks = []
+    for old, new in pairs:
+        convs_old, convs_new = _convs(v1, old), _convs(v15, new)
+        if (old.paper_name != new.paper_name or len(convs_old) != len(convs_new)
+                or old.input_shape != new.input_shape or old.output_shape != new.output_shape):
+            raise UserError(f"{v1.model}'s {old.paper_name} and {v15.model}'s "
+                            f"{new.paper_name} are not the same block in two layouts",
+                            "Compare two traces of one network at one input size")
+        convs = tuple(
+            ConvCost(name=_relative(a.name, old.name),
+                     kernel="×".join(map(str, a.kernel_size or ())),
+                     macs=(a.macs // v1.batch_size, b.macs // v15.batch_size),
+                     maps=(_size(a.output_shape), _size(b.output_shape)),
+                     strides=(tuple(a.stride or (1,)), tuple(b.stride or (1,))),
+                     kernel_size=tuple(a.kernel_size or ()))
+            for a, b in zip(convs_old, convs_new))
+        blocks.append(BlockCost(block=old.paper_name, input_map=_size(old.input_shape),
+                                output_map=_size(old.output_shape), convs=convs))
+    if not blocks or len(_downsampling(v1)) != len(_downsampling(v15)):
+        raise UserError(f"{v1.model} and {v15.model} do not have the same downsampling "
+                        "Bottlenecks", "Compare two traces of one network")
+    return LayoutCost(v1=v1.model, v15=v15.model, blocks=tuple(blocks),
+                      total_macs=(v1.macs // v1.batch_size, v15.macs // v15.batch_size))
