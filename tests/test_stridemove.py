@@ -121,6 +121,6 @@ def test_table1_note_is_the_comparison_of_the_traces():
         assert "larger map" not in note
 
 
-def test_readme_shows_the_comparison_as_printed():
-    readme = (ROOT / "README.md").read_text(encoding="utf-8")
-    assert str(compare_layouts(traced("resnet50-v1"), traced("resnet50"))) in readme
+def test_docs_show_the_comparison_as_printed():
+    depth = (ROOT / "docs" / "depth.md").read_text(encoding="utf-8")
+    assert str(compare_layouts(traced("resnet50-v1"), traced("resnet50"))) in depth
