@@ -754,10 +754,22 @@ def _assign(layers: list[Layer], blocks: list[Block]) -> tuple[list[Stage], list
             if _own_stride(layers[i]) > 1:
                 block.strided_layers.append(i)
         block.family = _family(layers, block)
-        block.activation = (Activation.PRE if own_path and layers[own_path[0]].kind in _NORMS
-                            else Activation.POST)
+        block.activation = _activation(layers, block, own_path)
         block.signature = _signature(block, members)
     return _stages(layers, blocks, head_name), stem, head
+
+
+def _activation(layers: list[Layer], block: Block, own_path: list[int]) -> Activation:
+    """v2 (``pre``) where the block's own path starts with a norm (BN → ReLU → conv), or
+    where its main path ends in a weighted layer and no activation follows the add — the v2
+    paper's first unit, whose input was activated right after conv1, and normalizer-free
+    pre-activation units; v1 (``post``: conv → BN → ReLU, a ReLU after the add) otherwise."""
+    if own_path and layers[own_path[0]].kind in _NORMS:
+        return Activation.PRE
+    last = layers[block.main_layers[-1]] if block.main_layers else None
+    after = any(layers[i].kind == LayerKind.ACTIVATION for i in block.tail_layers)
+    return Activation.PRE if last is not None and last.weighted and not after \
+        else Activation.POST
 
 
 def _join(layers: list[Layer], block: Block, indices: Iterable[int], role: Role) -> None:

@@ -123,9 +123,6 @@ def test_block_family_and_activation_position():
     assert {b.activation for b in explain("resnet18-v2").blocks[1:]} == {Activation.PRE}
 
 
-@pytest.mark.xfail(strict=True, reason="analysis.py decides a block's activation by the first "
-                   "layer of its own path; the v2 paper's first unit starts with its conv, its "
-                   "BN + ReLU running before the split (issue 20, item 4: for analysis.py)")
 def test_v2_first_unit_is_a_pre_activation_unit():
     first = explain("resnet18-v2").blocks[0]
     assert not first.tail_layers  # nothing after its add: not a v1 block
