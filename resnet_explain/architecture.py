@@ -426,6 +426,15 @@ class DepthFormula:
         return tuple(sum(blocks for _, blocks in stage) for stage in self.stages)
 
     def __str__(self) -> str:
+        text = self.equation
+        if self.terms_total is not None and self.terms_total != self.depth:
+            text += f"  (the terms add up to {self.terms_total}: the longest path leaves the " \
+                "blocks)"
+        return text
+
+    @property
+    def equation(self) -> str:
+        """The sum alone, ``34 = 1 + 2×(3+4+6+3) + 1``, without ``str()``'s remark."""
         if not self.stages:
             noun = "layer" if self.depth == 1 else "layers"
             return f"{self.depth} = {self.depth} weighted {noun} on the longest path " \
@@ -442,11 +451,7 @@ class DepthFormula:
         terms.append(middle)
         if self.head:
             terms.append(str(self.head))
-        text = f"{self.depth} = " + " + ".join(terms)
-        if self.terms_total is not None and self.terms_total != self.depth:
-            text += f"  (the terms add up to {self.terms_total}: the longest path leaves the " \
-                "blocks)"
-        return text
+        return f"{self.depth} = " + " + ".join(terms)
 
 
 def with_channel_axis(shape: Shape, added: bool) -> Shape:

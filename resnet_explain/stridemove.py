@@ -172,13 +172,11 @@ def compare_layouts(first: Architecture, second: Architecture) -> LayoutCost:
 
     Raises :class:`UserError` when they are not one network in the two layouts.
     """
-    from .paper.table1 import layout
-
-    found = {layout(first): first, layout(second): second}
+    found = {first.layout: first, second.layout: second}
     if set(found) != {"v1", "v1.5"}:
         raise UserError(
             f"{first.model} and {second.model} are not one Bottleneck network in the v1 and "
-            f"the v1.5 layout (found {layout(first)} and {layout(second)})",
+            f"the v1.5 layout (found {first.layout} and {second.layout})",
             'Compare two traces of one network, e.g. explain("resnet50-v1") and '
             'explain("resnet50")')
     v1, v15 = found["v1"], found["v1.5"]

@@ -176,24 +176,11 @@ def _stage(archs: list[Architecture], name: str) -> Stage:
 
 
 def _column(arch: Architecture) -> Column:
-    found = layout(arch)
+    found = arch.layout
     title = f"{arch.plain_depth}-layer" + (f" ({found})" if found else "")
     return Column(model=arch.model, title=title, layout=found,
                   input_size="×".join(map(str, arch.input_map[2:]))
                   or f"{arch.input_shape[1]} features")
-
-
-def layout(arch: Architecture) -> str | None:
-    """v1 or v1.5, from where the trace found the stride of a downsampling Bottleneck."""
-    for block in arch.blocks:
-        if block.family != "bottleneck" or not block.strided_layers:
-            continue
-        weighted = [i for i in block.main_layers if arch.layers[i].weighted]
-        first = arch.layers[block.strided_layers[0]]
-        if weighted and block.strided_layers[0] == weighted[0] and _kernel(first) == "1×1":
-            return "v1"
-        return "v1.5"
-    return None
 
 
 def _kernel(layer: Layer) -> str:
@@ -317,10 +304,10 @@ def _at_own_size(arch: Architecture, info: Any) -> bool:
 def _flops_row(models: list[tuple[Architecture, str | None]]) -> Row:
     cells = []
     for arch, zoo in models:
-        per_image = arch.macs / arch.batch_size
+        per_image = arch.macs_per_image
         computed = (f"{per_image / 1e9:.2f}×10⁹" if per_image >= 1e9
                     else f"{per_image / 1e6:.1f}×10⁶")
-        found = layout(arch)
+        found = arch.layout
         if found:
             computed += f" ({found})"
         cell: list[Line] = [computed]
@@ -345,7 +332,7 @@ def _params_row(models: list[tuple[Architecture, str | None]]) -> Row:
 
 
 def _depth_cell(arch: Architecture) -> list[Line]:
-    cell: list[Line] = [arch.depth_formula.split("  (")[0]]
+    cell: list[Line] = [arch.depth_terms.equation]
     n = cifar_n(arch)
     if n is not None:
         cell.append(f"= 6·{n} + 2")
@@ -406,7 +393,7 @@ def _v15_note(models: list[tuple[Architecture, str | None]], arch: Architecture,
 
     note = ("v1.5 (torchvision) puts a downsampling Bottleneck's stride 2 on its 3×3 conv "
             "instead of the first 1×1 (v1, the layout of the paper's FLOPs).")
-    v1 = next((a for a, _ in models if layout(a) == "v1" and a.plain_depth == arch.plain_depth
+    v1 = next((a for a, _ in models if a.layout == "v1" and a.plain_depth == arch.plain_depth
                and a.input_shape == arch.input_shape), None)
     if v1 is None and zoo is not None:
         from ..zoo.registry import MODEL_NAMES

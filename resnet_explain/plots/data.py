@@ -199,10 +199,8 @@ class ModelPoint:
 
 
 def model_points(archs: list[Architecture]) -> list[ModelPoint]:
-    from ..paper.table1 import layout
-
     return [ModelPoint(model=a.model, depth=a.plain_depth, params=a.total_params,
-                       macs=a.macs // a.batch_size, layout=layout(a),
+                       macs=a.macs_per_image, layout=a.layout,
                        image="×".join(map(str, a.input_map[2:]))) for a in archs]
 
 

@@ -201,7 +201,7 @@ def _cost(arch: Architecture, series: data.CostSeries, what: str) -> Figure:
             ax.set_xticks([i for i, _ in shown], [n for _, n in shown], rotation=rotate,
                           fontsize=12)
             ax.set_xlabel(what)
-        total_p, total_m = _millions(arch.total_params), _millions(arch.macs / arch.batch_size)
+        total_p, total_m = _millions(arch.total_params), _millions(arch.macs_per_image)
         figure.suptitle(f"{arch.model}: where the parameters ({total_p:.1f} M) and the "
                         f"multiply-adds ({total_m:,.0f} M) sit", fontsize=20)
     return figure
