@@ -14,9 +14,7 @@ registry (docs/facts.md): both are shown, never one silently replaced by the oth
 
 from __future__ import annotations
 
-import math
-
-from .architecture import Architecture, Block, Layer, Layout
+from .architecture import Architecture
 from .findings import Finding
 from .words import dims
 
@@ -48,52 +46,22 @@ def paper_findings(arch: Architecture, zoo_name: str) -> list[Finding]:
 
 
 def v1_5_cost(arch: Architecture) -> Finding | None:
-    """Where a v1.5 network's extra multiply-adds are: the first 1×1 conv of each downsampling
-    Bottleneck runs at stride 1 on the full map, where v1's runs at stride 2 (its output size
-    by the formula, ⌊(in − 1)/S⌋ + 1 for K = 1, P = 0). The 3×3 that takes the stride in v1.5
-    (K = 3, P = 1) gives that same size, ⌊(in + 2 − 3)/S⌋ + 1, so it and every later layer cost
-    the same in both layouts. ``None`` where the network is not v1.5 or a block is not of that
-    shape (then the sentence could not be true)."""
-    if arch.layout != Layout.V1_5:
+    """Where a v1.5 network's extra multiply-adds are (:func:`~resnet_explain.stridemove.
+    v1_from_trace`: the first 1×1 of each downsampling Bottleneck, on the full map), as a
+    finding; ``None`` where the network is not v1.5 or the derivation does not hold."""
+    from .stridemove import v1_from_trace
+
+    cost = v1_from_trace(arch)
+    if cost is None:
         return None
-    moved: list[tuple[Block, Layer, int]] = []
-    for block in arch.blocks:
-        if block.stride == 1 or not block.strided_layers:
-            continue
-        twin = _v1_first_macs(arch, block)
-        if twin is None:
-            return None
-        moved.append((block, *twin))
-    if not moved:
-        return None
-    batch = arch.batch_size
-    first_block, first, first_v1 = moved[0]
-    saved = sum(layer.macs - v1 for _, layer, v1 in moved) // batch
+    first = cost.blocks[0]
+    moved = first.convs[0]
+    blocks = {block.paper_name: block for block in arch.blocks}
     return Finding("v1_5_cost", {
-        "blocks": [block.paper_name for block, _, _ in moved],
-        "first_block": first_block.paper_name,
-        "full_map": dims(first.output_shape[2:]),
-        "half_map": dims(arch.layers[first_block.strided_layers[0]].output_shape[2:]),
-        "v1_5_first": first.macs // batch, "v1_first": first_v1 // batch,
-        "macs": arch.macs_per_image, "v1_macs": arch.macs_per_image - saved,
-    }, layers=tuple(layer.name for _, layer, _ in moved),
-        blocks=tuple(block.name for block, _, _ in moved))
-
-
-def _v1_first_macs(arch: Architecture, block: Block) -> tuple[Layer, int] | None:
-    """The block's first 1×1 conv and what it would cost with the block's stride (v1)."""
-    weighted = [arch.layers[i] for i in block.main_layers if arch.layers[i].weighted]
-    strided = arch.layers[block.strided_layers[0]]
-    if len(weighted) < 2 or strided is not weighted[1] or not weighted[0].kernel_size:
-        return None
-    first = weighted[0]
-    if (any(k != 1 for k in first.kernel_size) or any(s != 1 for s in first.stride or ())
-            or any(k != 2 * p + 1 for k, p in zip(strided.kernel_size or (),
-                                                   strided.padding or (), strict=False))):
-        return None
-    stride = strided.stride or ()
-    full = first.output_shape[2:]
-    if len(stride) != len(full):
-        return None
-    v1_map = [(size - 1) // s + 1 for size, s in zip(full, stride, strict=True)]
-    return first, first.macs * math.prod(v1_map) // math.prod(full)
+        "blocks": [block.block for block in cost.blocks], "first_block": first.block,
+        "full_map": moved.maps[1], "half_map": moved.maps[0],
+        "v1_5_first": moved.macs[1], "v1_first": moved.macs[0],
+        "macs": cost.total_macs[1], "v1_macs": cost.total_macs[0],
+    }, layers=tuple(f"{blocks[block.block].name}.{block.convs[0].name}"
+                    for block in cost.blocks),
+        blocks=tuple(blocks[block.block].name for block in cost.blocks))

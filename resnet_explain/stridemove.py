@@ -3,10 +3,12 @@
 The paper (v1) puts the stride 2 of a downsampling Bottleneck on its first 1×1 conv;
 torchvision (v1.5) puts it on the 3×3. :func:`compare_layouts` pairs the main-path convs of
 the downsampling Bottlenecks of two traced Architectures, one in each layout, and reads each
-conv's multiply-adds from its traced layer. Every sentence it says (:meth:`LayoutCost.
-sentences`) is made from those numbers: which convs cost more in v1.5 and on what map they
-run, which cost the same, the extra per block and in all, and why v1.5 is more accurate (a
-1×1 conv with stride s reads one input position in s·s: it never reads the others).
+conv's multiply-adds from its traced layer; :func:`v1_from_trace` derives the v1 side from a
+v1.5 trace alone, by the output-size formula (for the summary's note, which traces one
+model). Every sentence it says (:meth:`LayoutCost.sentences`) is made from those numbers:
+which convs cost more in v1.5 and on what map they run, which cost the same, the extra per
+block and in all, and why v1.5 is more accurate (a 1×1 conv with stride s reads one input
+position in s·s: it never reads the others).
 
 >>> from resnet_explain import explain
 >>> from resnet_explain.stridemove import compare_layouts
@@ -204,3 +206,56 @@ def compare_layouts(first: Architecture, second: Architecture) -> LayoutCost:
                         "Bottlenecks", "Compare two traces of one network")
     return LayoutCost(v1=v1.model, v15=v15.model, blocks=tuple(blocks),
                       total_macs=(v1.macs // v1.batch_size, v15.macs // v15.batch_size))
+
+
+def v1_from_trace(v15: Architecture) -> LayoutCost | None:
+    """The v1.5 network ``v15`` against its v1 twin, the twin's side derived, not traced.
+
+    Moving the stride changes only the first 1×1 conv: in v1 it runs with the block's stride
+    (K = 1, P = 0: ⌊(in − 1)/S⌋ + 1 per axis) where v1.5 runs it on the full map; the 3×3
+    that takes the stride in v1.5 (K = 2P + 1) gives the same size as v1's stride-1 3×3 on
+    the halved map, so it and every later layer cost the same in both. ``None`` where
+    ``v15`` is not v1.5 or a downsampling block is not of that shape (the derivation would not
+    hold); tests/test_findings.py checks the result against a trace of the v1 model."""
+    if v15.layout != "v1.5":
+        return None
+    batch = v15.batch_size
+    blocks = []
+    for block in _downsampling(v15):
+        convs = _convs(v15, block)
+        strided = v15.layers[block.strided_layers[0]]
+        if (len(convs) < 2 or strided is not convs[1] or set(convs[0].kernel_size or ()) != {1}
+                or any(s != 1 for s in convs[0].stride or ())
+                or any(k != 2 * p + 1 for k, p in zip(strided.kernel_size or (),
+                                                       strided.padding or (), strict=False))):
+            return None
+        stride = tuple(strided.stride or ())
+        full = convs[0].output_shape[2:]
+        if len(stride) != len(full):
+            return None
+        half = tuple((size - 1) // s + 1 for size, s in zip(full, stride, strict=True))
+        costs = []
+        for number, layer in enumerate(convs):
+            macs = layer.macs // batch
+            if number == 0:  # v1's stride: the same conv on the halved map
+                v1 = (macs * math.prod(half) // math.prod(full), "×".join(map(str, half)),
+                      stride)
+            elif layer is strided:
+                v1 = (macs, _size(layer.output_shape), (1,) * len(stride))
+            else:
+                v1 = (macs, _size(layer.output_shape), tuple(layer.stride or (1,)))
+            costs.append(ConvCost(
+                name=_relative(layer.name, block.name),
+                kernel="×".join(map(str, layer.kernel_size or ())), macs=(v1[0], macs),
+                maps=(v1[1], _size(layer.output_shape)),
+                strides=(v1[2], tuple(layer.stride or (1,))),
+                kernel_size=tuple(layer.kernel_size or ())))
+        blocks.append(BlockCost(block=block.paper_name, input_map=_size(block.input_shape),
+                                output_map=_size(block.output_shape), convs=tuple(costs)))
+    if not blocks:
+        return None
+    cost = LayoutCost(v1=f"{v15.model} in v1", v15=v15.model, blocks=tuple(blocks),
+                      total_macs=(0, v15.macs_per_image))
+    return LayoutCost(v1=cost.v1, v15=cost.v15, blocks=cost.blocks,
+                      total_macs=(v15.macs_per_image - cost.extra, v15.macs_per_image))
+

@@ -14,7 +14,7 @@ from hypothesis import strategies as st
 
 from resnet_explain import explain, table1
 from resnet_explain.errors import UserError
-from resnet_explain.stridemove import compare_layouts
+from resnet_explain.stridemove import compare_layouts, v1_from_trace
 from resnet_explain.zoo import build
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -124,3 +124,16 @@ def test_table1_note_is_the_comparison_of_the_traces():
 def test_docs_show_the_comparison_as_printed():
     depth = (ROOT / "docs" / "depth.md").read_text(encoding="utf-8")
     assert str(compare_layouts(traced("resnet50-v1"), traced("resnet50"))) in depth
+
+
+@settings(max_examples=6, deadline=None)
+@given(name=st.sampled_from(["resnet50", "resnet101"]), height=st.integers(33, 120),
+       width=st.integers(33, 120))
+def test_the_v1_side_derived_from_one_trace_is_the_traced_v1(name, height, width):
+    """The summary's note derives v1's cost from the v1.5 trace by the output-size formula;
+    whatever the input size, it is what a trace of the v1 model gives, conv by conv."""
+    size = (3, height, width)
+    v15, v1 = explain(name, size), explain(f"{name}-v1", size)
+    derived, traced_both = v1_from_trace(v15), compare_layouts(v1, v15)
+    assert derived.blocks == traced_both.blocks
+    assert derived.total_macs == traced_both.total_macs
