@@ -255,3 +255,25 @@ def test_the_new_notebooks_hidden_answers_hold() -> None:
     assert 3 < growth["plain20"] < 30 < 1000 < growth["plain56"]  # "about ten", "thousands"
     assert growth["resnet20"] < growth["plain20"] and growth["resnet20"] < 10  # "a few times"
     assert "about ten" in answers["00_why_residual.ipynb"]
+
+
+def test_a_returned_plot_shows_as_one_picture_in_a_fresh_kernel(kernel, monkeypatch) -> None:
+    """Issue 21, item 3: ``arch.plot(...)`` as a cell's value is a PNG in a fresh kernel
+    (no ``%matplotlib inline``), and one PNG, not two, once the inline backend is on."""
+    from nbclient import NotebookClient
+    from nbformat.v4 import new_code_cell, new_notebook
+
+    name, env = kernel
+    monkeypatch.setenv("JUPYTER_PATH", env["JUPYTER_PATH"])
+    notebook = new_notebook(cells=[
+        new_code_cell("from resnet_explain import explain\narch = explain('resnet18')"),
+        new_code_cell("arch.plot('stages')"),
+        new_code_cell("%matplotlib inline\nimport matplotlib.pyplot as plt"),
+        new_code_cell("arch.plot('cost')"),
+    ])
+    client = NotebookClient(notebook, timeout=300, kernel_name=name)
+    client.execute(env=env)
+    for cell in (notebook.cells[1], notebook.cells[3]):
+        pictures = [out for out in cell.outputs if "image/png" in out.get("data", {})]
+        assert len(pictures) == 1, cell.outputs
+        assert pictures[0]["data"]["image/png"]  # base64 of a PNG

@@ -61,9 +61,9 @@ def _figure(ncols: int = 1, **margins: float) -> tuple[Figure, list[Axes]]:
     """A slide-sized figure with fixed margins (fractions of the figure). Fixed, not
     matplotlib's constrained layout: that measures every label several times and makes a
     plot two to five times slower to draw, for the same picture at this one size."""
-    from matplotlib.figure import Figure
+    from .shown import ShownFigure  # a Figure that Jupyter shows as a picture
 
-    figure = Figure(figsize=SIZE, dpi=DPI)
+    figure = ShownFigure(figsize=SIZE, dpi=DPI)
     axes = figure.subplots(1, ncols, squeeze=False)[0]
     figure.subplots_adjust(**{"left": 0.08, "right": 0.97, "bottom": 0.1, "top": 0.9,
                               "wspace": 0.28, **margins})
