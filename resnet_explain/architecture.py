@@ -25,11 +25,13 @@ from enum import StrEnum
 from typing import TYPE_CHECKING, Any
 
 if TYPE_CHECKING:  # pragma: no cover
+    from collections.abc import Sequence
     from pathlib import Path
 
     import graphviz
     from matplotlib.figure import Figure
 
+    from .compare import Comparison
     from .receptive import ReceptiveField
 
 Shape = tuple[int, ...]
@@ -527,6 +529,13 @@ class Architecture:
         from .report import write_report
 
         return write_report(self, path)
+
+    def compare(self, reference: Any = None, *, allow: Sequence[str] = ()) -> Comparison:
+        """This model against ``reference`` (a zoo name, a spec, an ``nn.Module`` or an
+        Architecture; ``None``: the nearest zoo model), see :mod:`resnet_explain.compare`."""
+        from .compare import compare
+
+        return compare(self, reference, allow=allow)
 
     def diagram(self, level: str = "stage", **options: Any) -> graphviz.Digraph:
         """A Graphviz diagram of the network (``stage``, ``block`` or ``layer`` level)."""

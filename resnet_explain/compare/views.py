@@ -1,0 +1,135 @@
+"""The Comparison as text (fits 100 columns), Markdown, HTML (Jupyter, 848 px) and JSON.
+
+Every view starts with the same first line (``Comparison.first_line``) and reads only the
+Comparison's records: no view re-traces or re-derives a number.
+"""
+
+from __future__ import annotations
+
+import html
+import textwrap
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:
+    from .differences import Difference
+    from .engine import Comparison
+
+WIDTH = 100
+FORMATS = ("text", "markdown", "html", "json")
+
+
+def render(comparison: Comparison, format: str = "text") -> str:
+    """The comparison in ``format`` (one of :data:`FORMATS`)."""
+    if format == "json":
+        return comparison.to_json()
+    if format not in FORMATS:
+        raise ValueError(f"unknown format {format!r}; use one of {', '.join(FORMATS)}")
+    return {"text": text, "markdown": markdown, "html": html_view}[format](comparison)
+
+
+def _totals(c: Comparison) -> str:
+    return (f"parameters {c.params[0]:,} (the reference {c.params[1]:,}); multiply-adds per "
+            f"image {c.macs[0]:,} (the reference {c.macs[1]:,})")
+
+
+def _wrap(line: str, indent: str) -> list[str]:
+    return textwrap.wrap(line, WIDTH, initial_indent=indent, subsequent_indent=indent + "  ",
+                         break_on_hyphens=False, break_long_words=False)
+
+
+def _places(d: Difference) -> str:
+    return ", ".join(where for where, _ in d.places)
+
+
+def text(c: Comparison) -> str:
+    """Plain text for a terminal: the first line, why the reference, each difference with its
+    place, values, consequence and lesson (followers indented under it)."""
+    lines = _wrap(c.first_line, "")
+    if c.why_this_reference:
+        lines += _wrap(f"reference chosen: {c.why_this_reference}", "")
+    lines += _wrap(_totals(c), "")
+
+    def add(d: Difference, depth: int, number: str) -> None:
+        pad = "  " * depth
+        lines.append("")
+        lines.extend(_wrap(f"{number} {d.title}", pad))
+        if len(d.places) > 1:
+            lines.extend(_wrap(f"where: {_places(d)}", pad + "   "))
+        lines.extend(_wrap(f"changes: {d.consequence}", pad + "   "))
+        lines.extend(_wrap(f"why: {d.why}", pad + "   "))
+        for j, follower in enumerate(d.follows, 1):
+            add(follower, depth + 1, f"{number}{j}.")
+
+    for i, d in enumerate(c.differences, 1):
+        add(d, 0, f"{i}.")
+    if c.allowed:
+        lines += ["", *_wrap("allowed: " + "; ".join(d.title for d in c.allowed), "")]
+    return "\n".join(lines)
+
+
+def _md(value: object) -> str:
+    return str(value).replace("|", "\\|")
+
+
+def markdown(c: Comparison) -> str:
+    """A heading line, then one table row per difference (followers marked ↳)."""
+    lines = [f"**{_md(c.first_line)}**", ""]
+    if c.why_this_reference:
+        lines += [f"Reference chosen: {_md(c.why_this_reference)}", ""]
+    lines += [_md(_totals(c)), ""]
+    rows = [(d, "") for d in c.differences]
+    if rows:
+        lines += ["| what | where | paper | yours | reference | changes | why |",
+                  "|---|---|---|---|---|---|---|"]
+
+        def row(d: Difference, mark: str) -> None:
+            what = f"{mark}{d.what}" + (f" ({d.detail})" if d.detail else "")
+            lines.append(f"| {_md(what)} | {_md(_places(d))} | {_md(d.place_names)} | "
+                         f"{_md(d.yours)} | {_md(d.reference)} | {_md(d.consequence)} | "
+                         f"{_md(d.why)} |")
+            for follower in d.follows:
+                row(follower, "↳ ")
+
+        for d, mark in rows:
+            row(d, mark)
+    return "\n".join(lines)
+
+
+_STYLE = ("<style>.rx-cmp{max-width:840px;font:13px/1.4 system-ui,sans-serif}"
+          ".rx-cmp table{border-collapse:collapse;width:100%;table-layout:fixed}"
+          ".rx-cmp td,.rx-cmp th{border:1px solid #ccc;padding:3px 5px;vertical-align:top;"
+          "overflow-wrap:anywhere;text-align:left}"
+          ".rx-cmp .diff{background:#fde2e1}.rx-cmp .ref{background:#e3f2e1}"
+          ".rx-cmp .lesson{color:#444;font-size:12px}</style>")
+
+
+def html_view(c: Comparison) -> str:
+    """Jupyter's view: the first line, then your value beside the reference's for each
+    difference (the differing cells highlighted), the consequence and the lesson under them;
+    fits an 848-px output area."""
+    e = html.escape
+    parts = [_STYLE, '<div class="rx-cmp">', f"<p><b>{e(c.first_line)}</b></p>"]
+    if c.why_this_reference:
+        parts.append(f"<p>Reference chosen: {e(c.why_this_reference)}</p>")
+    parts.append(f"<p>{e(_totals(c))}</p>")
+    if c.differences:
+        parts.append('<table><colgroup><col style="width:24%"><col style="width:18%">'
+                     '<col style="width:19%"><col style="width:19%"><col style="width:20%">'
+                     "</colgroup><tr><th>what, where</th><th>paper's name</th>"
+                     f"<th>{e(c.model)}</th><th>{e(c.reference)}</th><th>changes</th></tr>")
+
+        def row(d: Difference, mark: str) -> None:
+            what = f"{mark}{d.what}" + (f" ({d.detail})" if d.detail else "")
+            parts.append(
+                f"<tr><td>{e(what)}<br><code>{e(_places(d))}</code></td>"
+                f"<td>{e(d.place_names)}</td><td class=\"diff\">{e(str(d.yours))}</td>"
+                f"<td class=\"ref\">{e(str(d.reference))}</td><td>{e(d.consequence)}</td></tr>"
+                f"<tr><td colspan=\"5\" class=\"lesson\">why: {e(d.why)}</td></tr>")
+            for follower in d.follows:
+                row(follower, "↳ ")
+
+        for d in c.differences:
+            row(d, "")
+        parts.append("</table>")
+    parts.append("</div>")
+    return "".join(parts)
