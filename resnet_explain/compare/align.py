@@ -17,8 +17,22 @@ from __future__ import annotations
 from collections.abc import Sequence
 from difflib import SequenceMatcher
 
-from ..architecture import (ACTIVATION, ADAPTIVE_POOL, BATCH_NORM, CONV, LINEAR, NORM, OTHER,
-                            POOL, RESHAPE, Architecture, Block, Layer, ShortcutKind, StageKind)
+from ..architecture import (
+    ACTIVATION,
+    ADAPTIVE_POOL,
+    BATCH_NORM,
+    CONV,
+    LINEAR,
+    NORM,
+    OTHER,
+    POOL,
+    RESHAPE,
+    Architecture,
+    Block,
+    Layer,
+    ShortcutKind,
+    StageKind,
+)
 from .differences import Difference
 
 Pair = tuple[Layer | None, Layer | None]
