@@ -9,8 +9,8 @@
 from __future__ import annotations
 
 from .differences import WHAT, Difference
-from .engine import SCHEMA_VERSION, Comparison, check_allow, compare
+from .engine import SCHEMA_VERSION, Comparison, check_allow, compare, compare_specs
 from .reference import Choice, nearest_reference
 
 __all__ = ["SCHEMA_VERSION", "WHAT", "Choice", "Comparison", "Difference", "check_allow",
-           "compare", "nearest_reference"]
+           "compare", "compare_specs", "nearest_reference"]

@@ -144,3 +144,37 @@ def merge(records: list[Difference]) -> list[Difference]:
         same.macs_delta += record.macs_delta
         same.follows = merge([*same.follows, *record.follows])
     return list(merged.values())
+
+
+def compare_specs(spec: Any, reference: Any = None, *, input_size: Any = None,
+                  allow: Iterable[str] = (), shortcut: str | None = None,
+                  num_classes: int | None = None) -> Comparison:
+    """Trace ``spec`` and compare it with ``reference`` (``None``: the nearest zoo model),
+    both at ``input_size``; without one, at the reference's own size (a zoo model's: 32×32
+    for the CIFAR nets) with the model's own input channels."""
+    from ..api import explain
+
+    check_allow(allow)
+    arch = explain(spec, input_size, shortcut=shortcut, num_classes=num_classes)
+    if input_size is None:
+        name = reference if reference is not None else _nearest_name(arch)
+        own = _zoo_size(name)
+        if own is not None and tuple(arch.input_shape[2:]) != own[1:] \
+                and len(arch.input_shape) == 4:
+            input_size = (arch.input_shape[1], *own[1:])
+            arch = explain(spec, input_size, shortcut=shortcut, num_classes=num_classes)
+    return compare(arch, reference, allow=allow, input_size=input_size)
+
+
+def _nearest_name(arch: Architecture) -> str | None:
+    choice = nearest_reference(arch)
+    return choice.name if choice is not None else None
+
+
+def _zoo_size(name: Any) -> tuple[int, ...] | None:
+    """A zoo model's own input size (C, H, W); ``None`` for anything else."""
+    from ..zoo.registry import MODEL_NAMES, describe
+
+    if isinstance(name, str) and name in MODEL_NAMES:
+        return tuple(describe(name).input_size)
+    return None

@@ -139,7 +139,8 @@ def _input_channels(d: Difference) -> str:
 
 def _classes(d: Difference) -> str:
     return (f"the reference classifies {d.reference} classes (its data set); a different count "
-            f"is a different task, not a different architecture (allow it with --allow classes)")
+            f"is a different task, not a different architecture (accept it with --allow "
+            f"classes, or allow=[\"classes\"])")
 
 
 def _layer(d: Difference) -> str:
