@@ -214,6 +214,8 @@ class Aligner:
 
     def _stages(self) -> None:
         a_stages, b_stages = self._blocks_of(self.a), self._blocks_of(self.b)
+        if len(a_stages) > len(b_stages):
+            a_stages = _by_width(a_stages)
         for i in range(max(len(a_stages), len(b_stages))):
             a_name, a_blocks = a_stages[i] if i < len(a_stages) else ("", [])
             b_name, b_blocks = b_stages[i] if i < len(b_stages) else ("", [])
@@ -236,61 +238,66 @@ class Aligner:
                 self._block(ya, rb, first)
 
     def _block(self, ya: Block, rb: Block, first: str) -> None:
-        a, b = self.a, self.b
+        """Compare two aligned blocks; the place's paper name is the reference block's (a
+        wrong stride makes the analysis number your stages differently)."""
+        a, b, paper = self.a, self.b, rb.paper_name
         main_a = [a.layers[i] for i in (*ya.pre_layers, *ya.main_layers) if _kept(a.layers[i])]
         main_b = [b.layers[i] for i in (*rb.pre_layers, *rb.main_layers) if _kept(b.layers[i])]
+        short_a = [a.layers[i] for i in ya.shortcut_layers]
+        short_b = [b.layers[i] for i in rb.shortcut_layers]
+        short_params = sum(x.params for x in short_a) - sum(x.params for x in short_b)
+        short_macs = self._own_macs(ya.input_shape, rb.input_shape,
+                                    sum(x.macs for x in short_a), sum(x.macs for x in short_b))
+        # The block's own numbers, without its shortcut's (a shortcut record carries those).
+        shortcut_differs = ya.kind != rb.kind
+        params = ya.params - rb.params - (short_params if shortcut_differs else 0)
+        macs = self._own_macs(ya.input_shape, rb.input_shape, ya.macs, rb.macs) - \
+            (short_macs if shortcut_differs else 0)
         block_record = None
         if ya.stride != rb.stride:
             later = rb.index_in_stage > 0 and ya.stride > rb.stride
             block_record = self._add(Difference(
-                "stride", ya.name, ya.paper_name, ya.stride, rb.stride,
-                detail="the block's stride", lesson="stage_first" if later else "stride",
-                facts={"first_block": first},
-                params_delta=ya.params - rb.params,
-                macs_delta=self._own_macs(ya.input_shape, rb.input_shape, ya.macs, rb.macs)))
+                "stride", ya.name, paper, ya.stride, rb.stride, detail="the block's stride",
+                lesson="stage_first" if later else "stride", facts={"first_block": first},
+                params_delta=params, macs_delta=macs))
             self._map_change(block_record, ya.input_shape, rb.input_shape, ya.output_shape,
                              rb.output_shape)
         else:
             pos_a, pos_b = _positions(ya, a), _positions(rb, b)
             if pos_a != pos_b:
                 block_record = self._add(Difference(
-                    "stride", ya.name, ya.paper_name, pos_a, pos_b, detail="stride position",
-                    lesson="stride_position", params_delta=ya.params - rb.params,
-                    macs_delta=self._own_macs(ya.input_shape, rb.input_shape, ya.macs,
-                                              rb.macs)))
+                    "stride", ya.name, paper, pos_a, pos_b, detail="stride position",
+                    lesson="stride_position", params_delta=params, macs_delta=macs))
         skip_stride = block_record is not None
-        if ya.kind != rb.kind:
-            short_a = [a.layers[i] for i in ya.shortcut_layers]
-            short_b = [b.layers[i] for i in rb.shortcut_layers]
+        if shortcut_differs:
+            forced = block_record is not None and block_record.lesson == "stage_first"
             option_c = ya.kind == ShortcutKind.PROJECTION and rb.kind == ShortcutKind.IDENTITY
             self._add(Difference(
-                "shortcut", ya.name, ya.paper_name, str(ya.kind), str(rb.kind), detail="kind",
-                lesson="option_c" if option_c else "shortcut",
+                "shortcut", ya.name, paper, str(ya.kind), str(rb.kind), detail="kind",
+                lesson="forced" if forced else "option_c" if option_c else "shortcut",
                 facts={"projections": (a.shortcut_projections, b.shortcut_projections)},
-                params_delta=sum(x.params for x in short_a) - sum(x.params for x in short_b),
-                macs_delta=self._own_macs(ya.input_shape, rb.input_shape,
-                                          sum(x.macs for x in short_a),
-                                          sum(x.macs for x in short_b))),
-                under=block_record if block_record is not None and
-                block_record.lesson == "stage_first" else None)
+                params_delta=short_params, macs_delta=short_macs),
+                under=block_record if forced else None)
         else:
-            short_a = [a.layers[i] for i in ya.shortcut_layers if _kept(a.layers[i])]
-            short_b = [b.layers[i] for i in rb.shortcut_layers if _kept(b.layers[i])]
-            self._sequence(short_a, short_b, region="shortcut", block=ya,
-                           skip_stride=skip_stride)
-        self._sequence(main_a, main_b, region="main", block=ya, skip_stride=skip_stride)
+            self._sequence([x for x in short_a if _kept(x)], [x for x in short_b if _kept(x)],
+                           region="shortcut", block=ya, paper=paper, skip_stride=skip_stride)
+        self._sequence(main_a, main_b, region="main", block=ya, paper=paper,
+                       skip_stride=skip_stride)
         tail_a = [a.layers[i] for i in ya.tail_layers if _kept(a.layers[i])]
         tail_b = [b.layers[i] for i in rb.tail_layers if _kept(b.layers[i])]
-        self._sequence(tail_a, tail_b, region="tail", block=ya)
+        self._sequence(tail_a, tail_b, region="tail", block=ya, paper=paper)
 
     # --- layers ---------------------------------------------------------------------------
     def _sequence(self, yours: list[Layer], reference: list[Layer], region: str,
-                  block: Block | None = None, skip_stride: bool = False) -> None:
+                  block: Block | None = None, paper: str = "",
+                  skip_stride: bool = False) -> None:
         pairs = align(yours, reference)
         previous = block.name if block is not None else region
+        given = paper
         for position, (la, lb) in enumerate(pairs):
-            paper = block.paper_name if block is not None else \
-                self._paper(la if la is not None else lb, self.a if la is not None else self.b)
+            # The stem and the head: each layer's stage in the reference, else yours.
+            paper = given or (self._paper(lb, self.b) if lb is not None else
+                              self._paper(la, self.a))  # type: ignore[arg-type]
             self.pairs.append((la, lb, paper))
             last = position == len(pairs) - 1
             if la is None:
@@ -376,8 +383,12 @@ class Aligner:
         if sized is not None:
             self._map_change(sized, la.input_shape, lb.input_shape, la.output_shape,
                              lb.output_shape)
+        kernel = next((d for d in found if d.what == "kernel"), None)
         for record in found:
-            self._add(record)
+            # A padding that keeps the map for the other kernel (K = 2P + 1) follows from it.
+            follows = kernel is not None and record.what == "padding" and la.kernel_size and \
+                la.padding == tuple((k - 1) // 2 for k in la.kernel_size)
+            self._add(record, under=kernel if follows else None)
 
     # --- maps -----------------------------------------------------------------------------
     def _map_change(self, record: Difference, in_a: Sequence[int] | None,
@@ -400,6 +411,19 @@ class Aligner:
                 if a_map == b_map:
                     record.map_until = paper
                     break
+
+
+def _by_width(stages: list[tuple[str, list[Block]]]) -> list[tuple[str, list[Block]]]:
+    """Consecutive stages of one width as one stage: a stride given to every block of a
+    stage (seed 001's ``_make_layer``) halves the map at each block, and the analysis then
+    starts a stage at each; the width says which stage the student meant."""
+    merged: list[tuple[str, list[Block]]] = []
+    for name, blocks in stages:
+        if merged and merged[-1][1][-1].output_shape[1:2] == blocks[0].output_shape[1:2]:
+            merged[-1][1].extend(blocks)
+        else:
+            merged.append((name, list(blocks)))
+    return merged
 
 
 def _position(region: str, last: bool, what: str) -> tuple[str, str]:

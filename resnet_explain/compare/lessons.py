@@ -10,6 +10,8 @@ from __future__ import annotations
 from collections.abc import Callable
 from typing import TYPE_CHECKING
 
+from ..words import count
+
 if TYPE_CHECKING:
     from .differences import Difference
 
@@ -17,16 +19,19 @@ if TYPE_CHECKING:
 def _blocks(d: Difference) -> str:
     per_block = d.facts.get("weighted_per_block", 2)
     name = d.facts.get("reference_name", "the reference")
-    return (f"{d.paper_name} has {d.yours} blocks; {name} has {d.reference}: each block adds "
+    return (f"{d.paper_name} has {count(d.yours, 'block')}; {name} has {d.reference}: each "
+            f"block adds "
             f"{per_block} weighted layers to the depth, so the count of blocks per stage is "
             f"what the number in the name is made of")
 
 
 def _stage_first(d: Difference) -> str:
     first = d.facts.get("first_block", "the stage's first block")
-    return (f"{d.paper_name} is not the first block of its stage: only {first} takes the "
-            f"stride (and the projection shortcut); the others run at stride 1, so a stage "
-            f"keeps one map size — in _make_layer, pass stride to the first block only")
+    subject = f"{d.place_names} is not the first block of its stage" if len(d.places) == 1 \
+        else f"{d.place_names} are not the first blocks of their stages"
+    return (f"{subject}: only the first block ({first} in {d.paper_name.split('_')[0]}_x) "
+            f"takes the stride (and the projection shortcut); the others run at stride 1, so a "
+            f"stage keeps one map size — in _make_layer, pass stride to the first block only")
 
 
 def _stride_position(d: Difference) -> str:
@@ -105,6 +110,11 @@ def _shortcut(d: Difference) -> str:
             f"stride where they do not (option B), zero padding in the CIFAR nets (option A)")
 
 
+def _forced(d: Difference) -> str:
+    return ("the wrong stride changes this block's map, so its shortcut needs a projection; "
+            "with stride 1 the identity fits and costs nothing")
+
+
 def _projection(d: Difference) -> str:
     return ("a projection shortcut is a 1×1 conv with the block's stride: it matches the "
             "channels and the map, and reads each position once")
@@ -162,7 +172,8 @@ _LESSONS: dict[str, Callable[[Difference], str]] = {
     "stride": _stride, "padding": _padding, "kernel": _kernel, "bias": _bias,
     "relu_shortcut": _relu_shortcut, "relu_before_add": _relu_before_add,
     "stem_relu": _stem_relu, "norm_after_add": _norm_after_add, "activation": _activation,
-    "norm": _norm, "option_c": _option_c, "shortcut": _shortcut, "projection": _projection,
+    "norm": _norm, "option_c": _option_c, "shortcut": _shortcut, "forced": _forced,
+    "projection": _projection,
     "channels": _channels, "pooling": _pooling, "head_pool": _head_pool, "head_in": _head_in,
     "input_channels": _input_channels, "classes": _classes, "layer": _layer,
 }
