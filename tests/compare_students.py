@@ -119,7 +119,7 @@ def d2l_resnet50(v1: bool = False, blocks: tuple[int, ...] = (3, 4, 6, 3)) -> nn
 
 # --- a CIFAR ResNet-20 with option A as a lambda layer (akamaster's style) ----------------------
 class Lambda(nn.Module):
-    def __init__(self, fn) -> None:  # noqa: ANN001
+    def __init__(self, fn) -> None:
         super().__init__()
         self.fn = fn
 
@@ -211,6 +211,8 @@ MODELS = {
     "v1_strides": (lambda: d2l_resnet50(v1=True), "resnet50", {("stride", "conv3_1")}),
     "d2l_short": (lambda: d2l_resnet50(blocks=(3, 4, 5, 3)), "resnet50",
                   {("blocks", "conv4_x")}),
+    "every_stride": (lambda: HomeworkResNet(every_stride=True), "resnet18",
+                     {("stride", "conv3_2")}),
     "cifar_option_b_100": (lambda: CifarResNet20("B", classes=100), "resnet20",
                            {("shortcut", "conv3_1"), ("classes", "fc")}),
 }

@@ -216,6 +216,8 @@ class Aligner:
         a_stages, b_stages = self._blocks_of(self.a), self._blocks_of(self.b)
         if len(a_stages) > len(b_stages):
             a_stages = _by_width(a_stages)
+        elif len(b_stages) > len(a_stages):
+            b_stages = _by_width(b_stages)
         for i in range(max(len(a_stages), len(b_stages))):
             a_name, a_blocks = a_stages[i] if i < len(a_stages) else ("", [])
             b_name, b_blocks = b_stages[i] if i < len(b_stages) else ("", [])
@@ -270,7 +272,7 @@ class Aligner:
                     lesson="stride_position", params_delta=params, macs_delta=macs))
         skip_stride = block_record is not None
         if shortcut_differs:
-            forced = block_record is not None and block_record.lesson == "stage_first"
+            forced = block_record is not None and block_record.detail == "the block's stride"
             option_c = ya.kind == ShortcutKind.PROJECTION and rb.kind == ShortcutKind.IDENTITY
             self._add(Difference(
                 "shortcut", ya.name, paper, str(ya.kind), str(rb.kind), detail="kind",

@@ -111,8 +111,9 @@ def _shortcut(d: Difference) -> str:
 
 
 def _forced(d: Difference) -> str:
-    return ("the wrong stride changes this block's map, so its shortcut needs a projection; "
-            "with stride 1 the identity fits and costs nothing")
+    return (f"the block's stride decides its shortcut: a block that keeps the map and the "
+            f"width adds the identity (no parameters), one that halves the map needs a 1×1 "
+            f"projection with stride 2 — here {d.yours} against the reference's {d.reference}")
 
 
 def _projection(d: Difference) -> str:

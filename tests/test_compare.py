@@ -1,0 +1,260 @@
+"""Is my ResNet right? The comparison of a model with its reference (resnet_explain.compare).
+
+Independent sources: the planted mistakes of the student models (tests/compare_students.py),
+torchvision's state-dict shapes (the committed fixture) for the torchvision twins, hand
+arithmetic for the multiply-adds of v1 against v1.5, and the seed's own code.
+"""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import pytest
+import torchvision_twin
+from compare_students import MODELS, HomeworkResNet
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from resnet_explain import explain
+from resnet_explain.cli import main
+from resnet_explain.compare import WHAT, compare, nearest_reference
+from resnet_explain.comparecli import ALLOWABLE
+from resnet_explain.errors import UserError
+from resnet_explain.zoo.registry import MODEL_NAMES
+
+ROOT = Path(__file__).resolve().parent.parent
+FIXTURE = json.loads((ROOT / "tests/fixtures/torchvision_resnets.json").read_text())
+SEED002 = "tests/fixtures/seed002_resnet50.py:resnet_50(224)"
+
+
+def _size(reference: str) -> tuple[int, int, int]:
+    return (3, 32, 32) if reference == "resnet20" else (3, 224, 224)
+
+
+def _found(comparison) -> set[tuple[str, str]]:
+    return {(d.what, d.paper_name) for d in comparison.differences}
+
+
+@pytest.fixture(scope="module")
+def students() -> dict:
+    return {name: explain(build(), _size(reference), name=name)
+            for name, (build, reference, _) in MODELS.items()}
+
+
+def test_the_student_set_is_large_enough():
+    planted = [p for _, _, p in MODELS.values()]
+    assert sum(1 for p in planted if not p) >= 3
+    assert sum(1 for p in planted if 1 <= len(p) <= 3) >= 12
+
+
+@pytest.mark.parametrize("name", MODELS)
+def test_exactly_the_planted_differences(students, name):
+    _, reference, planted = MODELS[name]
+    comparison = students[name].compare(reference)
+    assert _found(comparison) == planted
+    assert comparison.matches is (not planted)
+
+
+@pytest.mark.parametrize("name", MODELS)
+def test_the_count_is_the_same_both_ways(students, name):
+    _, reference, _ = MODELS[name]
+    ref = explain(reference, _size(reference))
+    there = students[name].compare(ref)
+    back = ref.compare(students[name])
+    assert len(back.differences) == len(there.differences)
+    assert {d.what for d in back.differences} == {d.what for d in there.differences}
+
+
+@pytest.mark.parametrize("name", [n for n in MODELS if n != "v1_strides"])
+def test_the_nearest_reference_is_the_one_meant(students, name):
+    _, reference, _ = MODELS[name]
+    choice = nearest_reference(students[name])
+    assert choice is not None and choice.name == reference
+    assert choice.reason.startswith(f"{reference}: ")
+
+
+def test_the_paper_strides_are_nearest_to_v1(students):
+    choice = nearest_reference(students["v1_strides"])
+    assert choice.name == "resnet50-v1"
+    assert students["v1_strides"].compare().matches
+
+
+def test_a_number_in_the_name_is_a_hint_not_proof():
+    # Built as ResNet-34 with one block short, named 18: the structure wins, the name is said.
+    arch = explain(HomeworkResNet((3, 4, 6, 2)), name="my_resnet18")
+    choice = nearest_reference(arch)
+    assert choice.name == "resnet34"
+    assert "the name's 18 is only a hint" in choice.reason
+
+
+@pytest.mark.parametrize("name", MODEL_NAMES)
+def test_every_zoo_model_matches_itself(name):
+    arch = explain(name)
+    comparison = compare(arch, name)  # traced again, independently
+    assert comparison.differences == [] and comparison.matches
+    assert comparison.first_line == f"{name} matches {name}"
+
+
+@pytest.mark.parametrize("name", list(torchvision_twin.ARCHS))
+def test_the_torchvision_twin_matches_the_zoo(name):
+    twin = torchvision_twin.build(name)
+    expected = FIXTURE["models"][name]
+    assert {k: list(v.shape) for k, v in twin.state_dict().items()} == expected["state_dict"]
+    assert sum(p.numel() for p in twin.parameters()) == expected["params"]
+    comparison = explain(twin, name=f"torchvision {name}").compare(name)
+    assert comparison.matches, str(comparison)
+
+
+def test_v15_against_v1_is_exactly_the_stride_positions():
+    comparison = explain("resnet50").compare("resnet50-v1")
+    [record] = comparison.differences
+    assert (record.what, record.detail) == ("stride", "stride position")
+    assert [p for _, p in record.places] == ["conv3_1", "conv4_1", "conv5_1"]
+    assert (record.yours, record.reference) == ("2nd conv (3×3)", "1st conv (1×1)")
+    # By hand: v1.5's first 1×1 of conv3_1 runs on 56×56 (256·128·56·56 = 102,760,448 MACs),
+    # v1's on 28×28 (25,690,112); the same 77,070,336 more in conv4_1 and conv5_1; the 3×3
+    # costs the same either way.
+    assert 256 * 128 * 56 * 56 - 256 * 128 * 28 * 28 == 77_070_336
+    assert record.macs_delta == 3 * 77_070_336 == 231_211_008
+    assert record.params_delta == 0
+    assert "+231,211,008 multiply-adds per image" in record.consequence
+    assert "0.5 % top-1" in record.why
+
+
+def test_a_missing_block_is_said_with_its_numbers(students):
+    record, = students["missing_block"].compare("resnet18").differences
+    assert (record.where, record.yours, record.reference) == ("stages.3", 1, 2)
+    ref = explain("resnet18")
+    last = ref.block("conv5_2")
+    assert record.params_delta == -last.params and record.macs_delta == -last.macs
+    assert record.why.startswith("conv5_x has 1 block; ResNet-18 has 2")
+
+
+def test_an_unpadded_pool_says_where_the_maps_agree_again(students):
+    record, = [d for d in students["unpadded_pool"].compare("resnet18").differences]
+    assert (record.what, record.where, record.yours, record.reference) == \
+        ("padding", "pool", 0, 1)
+    # ⌊(112 − 3)/2⌋ + 1 = 55; conv3_1's stride 2 rounds it up: ⌊(55 + 2 − 3)/2⌋ + 1 = 28.
+    assert (record.map_yours, record.map_reference, record.map_until) == \
+        ("55×55", "56×56", "conv3_1")
+    assert "55×55 instead of 56×56 until conv3_1" in record.consequence
+
+
+def test_a_stride_in_every_block_says_which_block_takes_stride_1(students):
+    record, = students["every_stride"].compare("resnet18").differences
+    assert record.what == "stride" and record.lesson == "stage_first"
+    assert [p for _, p in record.places] == ["conv3_2", "conv4_2", "conv5_2"]
+    assert (record.yours, record.reference) == (2, 1)
+    assert "only the first block (conv3_1 in conv3_x) takes the stride" in record.why
+    assert [f.what for f in record.follows] == ["shortcut"]  # the projection it forced
+
+
+def test_seed_002_every_mistake_with_its_lesson():
+    comparison = explain(SEED002).compare()
+    assert comparison.reference == "resnet50"
+    assert comparison.params == (138_455_208, 25_557_032)
+    by = {(d.what, d.detail): d for d in comparison.differences}
+    assert set(by) == {("activation", "after the stem's BatchNorm"),
+                       ("activation", "on the shortcut"), ("activation", "before the add"),
+                       ("bias", ""), ("norm", "after the add"), ("shortcut", "kind"),
+                       ("head", "pool")}
+    option_c = by["shortcut", "kind"]
+    assert len(option_c.places) == 12 and "(16 here) is option C" in option_c.why
+    bias = by["bias", ""]
+    assert len(bias.places) == 48  # every conv of the 16 blocks' main paths
+    head = by["head", "pool"]
+    [fc] = head.follows
+    assert (fc.yours, fc.reference) == (7 * 7 * 2048, 2048)
+    assert fc.params_delta == (7 * 7 * 2048 - 2048) * 1000
+
+
+def test_allow_accepts_a_kind_of_difference():
+    arch = explain("resnet20", num_classes=100)
+    assert not arch.compare("resnet20").matches
+    allowed = arch.compare("resnet20", allow=["classes"])
+    assert allowed.matches and [d.what for d in allowed.allowed] == ["classes"]
+    with pytest.raises(UserError, match="unknown kind of difference 'clases'"):
+        arch.compare("resnet20", allow=["clases"])
+
+
+def test_the_cli_knows_the_same_words():
+    assert ALLOWABLE == WHAT
+
+
+@settings(max_examples=8, deadline=None)
+@given(st.lists(st.integers(1, 3), min_size=4, max_size=4))
+def test_block_counts_are_found_stage_by_stage(blocks):
+    arch = explain(HomeworkResNet(tuple(blocks)), (3, 64, 64))
+    comparison = arch.compare("resnet18")
+    stages = ("conv2_x", "conv3_x", "conv4_x", "conv5_x")
+    expected = {("blocks", s) for s, n in zip(stages, blocks) if n != 2}
+    assert _found(comparison) == expected
+    for d in comparison.differences:
+        assert (d.yours, d.reference) == (blocks[stages.index(d.paper_name)], 2)
+
+
+# --- views ----------------------------------------------------------------------------------
+@pytest.fixture(scope="module")
+def seed_comparison():
+    return explain(SEED002).compare()
+
+
+def test_every_view_starts_with_the_first_line(seed_comparison):
+    first = seed_comparison.first_line
+    assert first.startswith(f"{SEED002} differs from resnet50 in 7 places: ")
+    text = seed_comparison.render("text")
+    assert text.replace("\n  ", " ").startswith(first)
+    assert seed_comparison.render("markdown").startswith(f"**{first}**")
+    assert first.replace("'", "&#x27;") in seed_comparison.render("html")
+    assert all(len(line) <= 100 for line in text.splitlines())
+
+
+def test_the_json_contract(seed_comparison):
+    data = json.loads(seed_comparison.render("json"))
+    assert data["schema_version"] == 1
+    assert (data["model"], data["reference"], data["matches"]) == (SEED002, "resnet50", False)
+    assert data["why_this_reference"].startswith("resnet50: ")
+    for record in data["differences"]:
+        assert {"what", "where", "paper_name", "yours", "reference", "consequence", "why",
+                "params_delta", "macs_delta", "places", "follows"} <= set(record)
+        assert record["what"] in WHAT
+
+
+def test_html_highlights_the_two_values(seed_comparison):
+    html = seed_comparison.render("html")
+    assert html.count('class="diff"') == html.count('class="ref"') >= 7
+    assert "max-width:840px" in html
+
+
+# --- the command line -----------------------------------------------------------------------
+def test_check_exits_0_1_2(capsys):
+    assert main(["check", "resnet50", "--against", "resnet50"]) == 0
+    assert "resnet50 matches resnet50" in capsys.readouterr().out
+    assert main(["check", "resnet50", "--against", "resnet50-v1"]) == 1
+    assert "differs from resnet50-v1 in 1 place" in capsys.readouterr().out
+    assert main(["check", "resnet20", "--classes", "100", "--against", "resnet20",
+                 "--allow", "classes"]) == 0
+    capsys.readouterr()
+    assert main(["check", "resnet20", "--allow", "colour"]) == 2
+    assert "error: --allow colour: not a kind of difference" in capsys.readouterr().err
+
+
+def test_compare_chooses_and_says_the_reference(capsys, tmp_path):
+    out = tmp_path / "cmp.json"
+    assert main(["compare", "tests/compare_students.py:correct_resnet20", "-o", str(out)]) == 0
+    data = json.loads(out.read_text())
+    assert data["reference"] == "resnet20" and data["matches"] is True
+    assert data["input_shape"] == [1, 3, 32, 32]  # the reference's own size
+    assert data["why_this_reference"].startswith("resnet20: ")
+
+
+def test_help_lists_compare_and_check(capsys):
+    with pytest.raises(SystemExit):
+        main(["--help"])
+    out = capsys.readouterr().out
+    assert "compare" in out and "check" in out
+    for command in ("compare", "check"):
+        with pytest.raises(SystemExit):
+            main([command, "--help"])
+        assert "examples:" in capsys.readouterr().out
