@@ -258,3 +258,52 @@ def test_help_lists_compare_and_check(capsys):
         with pytest.raises(SystemExit):
             main([command, "--help"])
         assert "examples:" in capsys.readouterr().out
+
+
+# --- seed 001's code: every mistake, and the right advice for the two that crash -------------
+SEED001 = "tests/fixtures/seed001_resnet.py"
+
+
+def _error(spec: str) -> str:
+    with pytest.raises(UserError) as raised:
+        explain(spec)
+    return str(raised.value)
+
+
+def test_seed_001_the_width_passed_as_the_block_count():
+    message = _error(f"{SEED001}:as_written")
+    assert "Block layer1.0 adds a 2-channel 55×55 main path to a 64-channel 55×55 shortcut" \
+        in message
+    assert "the main path's width (2) is the mistake, not the shortcut" in message
+    assert "needs a projection" not in message
+
+
+def test_seed_001_the_stride_given_to_every_block():
+    message = _error(f"{SEED001}:stride_to_every_block")
+    assert ("layer2.1 is not the first block of its stage (layer2.0 is), so it takes stride 1"
+            in message)
+    assert "Give layer2.1 stride=1" in message
+    assert "the shortcut needs stride" not in message
+
+
+def test_seed_001_once_it_runs_the_comparison_finds_the_rest():
+    comparison = explain(f"{SEED001}:runs").compare()
+    assert comparison.reference == "resnet18"
+    assert _found(comparison) == {("activation", "conv1"), ("padding", "conv2_x")}
+    stem = comparison.differences[0]
+    assert (stem.detail, stem.lesson) == ("after the stem's BatchNorm", "stem_relu")
+
+
+def test_a_block_count_as_the_width_is_fixed_where_it_is_set():
+    import sys
+
+    sys.path.insert(0, str(ROOT / "notebooks"))
+    try:
+        import student_resnet
+    finally:
+        sys.path.remove(str(ROOT / "notebooks"))
+    with pytest.raises(UserError) as raised:
+        explain(student_resnet.CountAsWidthResNet())
+    message = str(raised.value)
+    assert "fix the width layer1.0 is built with, not layer1.1.conv1" in message
+    assert "build it with in_channels=2" not in message
