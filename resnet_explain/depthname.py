@@ -45,7 +45,10 @@ def name_note(arch: Architecture) -> str | None:
     if head == 0 and depth + 1 == named:
         return (f"{head_says}: the model has no fc layer (a feature extractor); the name "
                 "counts the classifier's")
-    if projections and depth + projections - head == named:
+    short = _blocks_short(arch, named)
+    if short is not None:
+        return f"{head_says}: {short}"
+    if projections and depth + projections - head == named and _wide_layout(arch, named):
         return (f"{head_says}: the name counts the {projections} shortcut projections and not "
                 "the fc layer (the wide-ResNet convention, depth = 6n + 4)")
     if arch.weighted_layers == named:
@@ -53,3 +56,32 @@ def name_note(arch: Architecture) -> str | None:
                 "projections included")
     return (f"{head_says}: the count here is the paper's rule (convolutions and fc layers on "
             "the longest input→output path), see the depth formula")
+
+
+def _blocks_short(arch: Architecture, named: int) -> str | None:
+    """The real difference behind a wrong count: the stages whose blocks differ from those
+    of the zoo ResNet the name means (same block family, same number of stages), e.g.
+    ``conv5_x has 1 block; ResNet-18 has 2``; ``None`` when no zoo model fits."""
+    from .compare.reference import features
+    from .words import count
+    from .zoo.registry import MODEL_NAMES, describe
+
+    mine = features(arch)
+    for name in MODEL_NAMES:
+        info = describe(name)
+        if (info.block != mine.block or len(info.layers) != len(mine.layers)
+                or info.depth != named or info.layers == mine.layers):
+            continue
+        said = f"ResNet-{named}"
+        return "; ".join(f"conv{i + 2}_x has {count(yours, 'block')}; {said} has {theirs}"
+                         for i, (yours, theirs) in enumerate(zip(mine.layers, info.layers))
+                         if yours != theirs)
+    return None
+
+
+def _wide_layout(arch: Architecture, named: int) -> bool:
+    """A wide ResNet's layout: 3 stages of n blocks each, and the name 6n + 4."""
+    from .compare.reference import features
+
+    layers = features(arch).layers
+    return len(layers) == 3 and len(set(layers)) == 1 and named == 6 * layers[0] + 4

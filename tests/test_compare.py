@@ -307,3 +307,16 @@ def test_a_block_count_as_the_width_is_fixed_where_it_is_set():
     message = str(raised.value)
     assert "fix the width layer1.0 is built with, not layer1.1.conv1" in message
     assert "build it with in_channels=2" not in message
+
+
+# --- the depth-name note says the real difference --------------------------------------------
+@pytest.mark.parametrize(("blocks", "name", "said"), [
+    ((2, 2, 2, 1), "resnet18", "the name says 18, the longest path holds 16 weighted layers: "
+                               "conv5_x has 1 block; ResNet-18 has 2"),
+    ((3, 4, 6, 2), "my_resnet34", "the name says 34, the longest path holds 32 weighted "
+                                  "layers: conv5_x has 2 blocks; ResNet-34 has 3"),
+])
+def test_a_wrong_count_is_explained_by_the_blocks(blocks, name, said):
+    notes = explain(HomeworkResNet(blocks), name=name).notes
+    assert said in notes
+    assert not any("wide-ResNet" in note for note in notes)  # a bug is not a convention
