@@ -97,6 +97,9 @@ def explain(model: Any, input_size: str | Sequence[int] | torch.Tensor | None = 
         from .reference import paper_notes
 
         arch.notes.extend(paper_notes(arch, zoo_name))
+    from .compare.note import summary_notes  # "nearest reference: resnet18 — 2 differences"
+
+    arch.notes.extend(summary_notes(arch, model if isinstance(model, str) else None, zoo_name))
     return arch
 
 

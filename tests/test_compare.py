@@ -161,6 +161,7 @@ def test_seed_002_every_mistake_with_its_lesson():
                        ("head", "pool")}
     option_c = by["shortcut", "kind"]
     assert len(option_c.places) == 12 and "(16 here) is option C" in option_c.why
+    assert len(by["activation", "on the shortcut"].places) == 16  # every shortcut's ReLU
     bias = by["bias", ""]
     assert len(bias.places) == 48  # every conv of the 16 blocks' main paths
     head = by["head", "pool"]

@@ -280,6 +280,13 @@ class Aligner:
                 facts={"projections": (a.shortcut_projections, b.shortcut_projections)},
                 params_delta=short_params, macs_delta=short_macs),
                 under=block_record if forced else None)
+            # An activation on a shortcut is its own mistake, whatever the shortcut's kind.
+            for x in short_a:
+                if x.kind == ACTIVATION:
+                    self._extra(x, "shortcut", paper)
+            for x in short_b:
+                if x.kind == ACTIVATION:
+                    self._missing(x, "shortcut", paper, ya.name)
         else:
             self._sequence([x for x in short_a if _kept(x)], [x for x in short_b if _kept(x)],
                            region="shortcut", block=ya, paper=paper, skip_stride=skip_stride)

@@ -1,0 +1,35 @@
+"""The summary's pointer to the comparison: "nearest reference: resnet18 — 2 differences
+(resnet-explain compare net.py:Net resnet18)", for a user's model near a zoo ResNet."""
+
+from __future__ import annotations
+
+from ..architecture import Architecture
+from ..errors import UserError
+from ..words import count
+
+#: Nearer than this (see reference._distance), a model is "near" a zoo model: the same block
+#: family, number of stages and stem; blocks, widths, shortcut or version may differ.
+NEAR = 200
+
+
+def summary_notes(arch: Architecture, spec: str | None, zoo_name: str | None) -> list[str]:
+    """The one-line note for ``explain()``'s summary, or none (a zoo model, a model without
+    blocks or far from every zoo ResNet, or one whose reference cannot be traced at its
+    size)."""
+    from .engine import compare
+    from .reference import nearest_reference
+
+    if zoo_name is not None or not arch.blocks or arch.spatial_dims != 2:
+        return []
+    choice = nearest_reference(arch)
+    if choice is None or choice.distance >= NEAR:
+        return []
+    try:
+        comparison = compare(arch, choice.name)
+    except UserError:  # e.g. a 1-channel model: the zoo model is built for 3
+        return []
+    how = f"resnet-explain compare {spec} {choice.name}" if spec is not None else \
+        f"arch.compare({choice.name!r})"
+    found = "it matches" if comparison.matches else count(len(comparison.differences),
+                                                          "difference")
+    return [f"nearest reference: {choice.name} — {found} ({how})"]
