@@ -1,18 +1,19 @@
 """Is my ResNet right? The comparison of a model with its reference (resnet_explain.compare).
 
-Independent sources: the planted mistakes of the student models (tests/compare_students.py),
-torchvision's state-dict shapes (the committed fixture) for the torchvision twins, hand
-arithmetic for the multiply-adds of v1 against v1.5, and the seed's own code.
+Independent sources: the planted mistakes of the student models
+(tests/fixtures/compare_students.py), torchvision's state-dict shapes (the committed
+fixture) for the torchvision twins, hand arithmetic for the multiply-adds of v1 against v1.5,
+and the seeds' own code.
 """
 
 from __future__ import annotations
 
+import importlib.util
 import json
 from pathlib import Path
 
 import pytest
 import torchvision_twin
-from compare_students import MODELS, HomeworkResNet
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
@@ -24,6 +25,17 @@ from resnet_explain.errors import UserError
 from resnet_explain.zoo.registry import MODEL_NAMES
 
 ROOT = Path(__file__).resolve().parent.parent
+
+
+def _load(path: Path):  # -> the module
+    spec = importlib.util.spec_from_file_location(path.stem, path)
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    return module
+
+
+STUDENTS = _load(ROOT / "tests/fixtures/compare_students.py")
+MODELS, HomeworkResNet = STUDENTS.MODELS, STUDENTS.HomeworkResNet
 FIXTURE = json.loads((ROOT / "tests/fixtures/torchvision_resnets.json").read_text())
 SEED002 = "tests/fixtures/seed002_resnet50.py:resnet_50(224)"
 
@@ -243,7 +255,8 @@ def test_check_exits_0_1_2(capsys):
 
 def test_compare_chooses_and_says_the_reference(capsys, tmp_path):
     out = tmp_path / "cmp.json"
-    assert main(["compare", "tests/compare_students.py:correct_resnet20", "-o", str(out)]) == 0
+    spec = "tests/fixtures/compare_students.py:correct_resnet20"
+    assert main(["compare", spec, "-o", str(out)]) == 0
     data = json.loads(out.read_text())
     assert data["reference"] == "resnet20" and data["matches"] is True
     assert data["input_shape"] == [1, 3, 32, 32]  # the reference's own size
