@@ -62,13 +62,11 @@ def _blocks_short(arch: Architecture, named: int) -> str | None:
     """The real difference behind a wrong count: the stages whose blocks differ from those
     of the zoo ResNet the name means (same block family, same number of stages), e.g.
     ``conv5_x has 1 block; ResNet-18 has 2``; ``None`` when no zoo model fits."""
-    from .compare.reference import features
+    from .compare.reference import features, residual_models
     from .words import count
-    from .zoo.registry import MODEL_NAMES, describe
 
     mine = features(arch)
-    for name in MODEL_NAMES:
-        info = describe(name)
+    for _, info in residual_models():
         if (info.block != mine.block or len(info.layers) != len(mine.layers)
                 or info.depth != named or info.layers == mine.layers):
             continue

@@ -12,6 +12,7 @@ number in the model's name is a hint that breaks ties, not proof: a "resnet18" w
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import Any
 
 from ..architecture import CONV, POOL, Activation, Architecture, Block, ShortcutKind, StageKind
 from ..depthname import named_depth
@@ -74,12 +75,23 @@ def _version(arch: Architecture) -> str:
     return "v1.5"
 
 
-def _zoo_features(name: str) -> Features | None:
-    from ..zoo.registry import describe
+def residual_models() -> list[tuple[str, Any]]:
+    """The zoo's residual nets as ``(name, ModelInfo)``, in the zoo's order: a family with
+    basic or bottleneck blocks and a shortcut option (a plain network has neither shortcut
+    nor residual block, whatever its layers look like)."""
+    from ..zoo.registry import MODEL_NAMES, SHORTCUT_OPTIONS, describe
 
-    info = describe(name)
-    if info.block not in _BLOCK_FAMILIES:
-        return None
+    models = []
+    for name in MODEL_NAMES:
+        info = describe(name)
+        if (getattr(info, "block", None) in _BLOCK_FAMILIES
+                and getattr(info, "shortcut", None) in SHORTCUT_OPTIONS
+                and not str(getattr(info, "family", "")).startswith("plain")):
+            models.append((name, info))
+    return models
+
+
+def _zoo_features(info: Any) -> Features:
     version = {"imagenet-v1": "v1", "preact-v2": "v2"}.get(info.family, "v1.5")
     stem = "cifar" if info.input_size[1] <= 64 else "imagenet"
     return Features(info.block, tuple(info.layers), tuple(info.widths), stem, info.shortcut,
@@ -97,17 +109,13 @@ class Choice:
 
 def nearest_reference(arch: Architecture) -> Choice | None:
     """The zoo model nearest to ``arch`` (``None`` for a model without residual blocks)."""
-    from ..zoo.registry import MODEL_NAMES
-
     if not arch.blocks:
         return None
     mine = features(arch)
     named = named_depth(arch.model)
     best: tuple[tuple[int, int, int], str, Features] | None = None
-    for order, name in enumerate(MODEL_NAMES):
-        theirs = _zoo_features(name)
-        if theirs is None:
-            continue
+    for order, (name, info) in enumerate(residual_models()):
+        theirs = _zoo_features(info)
         depth_hint = 0 if named is not None and _depth(theirs) == named else 1
         rank = (_distance(mine, theirs), depth_hint, order)
         if best is None or rank < best[0]:
