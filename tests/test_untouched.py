@@ -614,7 +614,9 @@ def test_a_forward_that_prints_is_told_why_its_batch_reads_0(capsys):
         "empty-batch engine runs the forward on no images). The shapes here have the batch "
         "asked for, 4."]
     assert sys.stdout is stdout
-    assert explain(build("resnet18"), (1, 3, 64, 64)).notes == []  # a silent model: no note
+    notes = explain(build("resnet18"), (1, 3, 64, 64)).notes
+    assert notes == ["nearest reference: resnet18 — it matches (arch.compare('resnet18'))"]
+    # a silent model: no note on prints (only compare's pointer to the zoo model it matches)
     with pytest.raises(Exception, match="student bug"):
         explain(Chatty(fail=True), (4, 3, 16, 16))
     assert sys.stdout is stdout  # put back when the forward raises
