@@ -334,3 +334,40 @@ def test_a_wrong_count_is_explained_by_the_blocks(blocks, name, said):
     notes = explain(HomeworkResNet(blocks), name=name).notes
     assert said in notes
     assert not any("wide-ResNet" in note for note in notes)  # a bug is not a convention
+
+
+# --- references of every kind, sizes, errors ------------------------------------------------
+def test_a_reference_may_be_a_module_or_an_architecture(students):
+    arch = students["missing_block"]
+    by_name = arch.compare("resnet18")
+    by_module = arch.compare(torchvision_twin.build("resnet18"))
+    by_arch = arch.compare(explain("resnet18", (3, 224, 224)))
+    def numbers(comparison):
+        return [(d.what, d.where, d.yours, d.reference, d.params_delta, d.macs_delta)
+                for d in comparison.differences]
+
+    # conv5_2 by hand: 2 convs of 3·3·512·512 = 2,359,296 weights and 2 BatchNorms of 2·512;
+    # 2 · 2,359,296 · 7·7 multiply-adds.
+    assert 2 * 2_359_296 + 2 * 1024 == 4_720_640 and 2 * 2_359_296 * 49 == 231_211_008
+    assert numbers(by_module) == numbers(by_name) == numbers(by_arch) == \
+        [("blocks", "stages.3", 1, 2, -4_720_640, -231_211_008)]
+
+
+def test_both_models_are_traced_at_the_input_size(capsys):
+    assert main(["compare", "resnet18", "resnet18", "--input", "3x64x64", "-f", "json"]) == 0
+    assert json.loads(capsys.readouterr().out)["input_shape"] == [1, 3, 64, 64]
+
+
+def test_an_unknown_reference_is_a_usage_error(capsys):
+    assert main(["check", "resnet18", "--against", "resnet19"]) == 2
+    err = capsys.readouterr().err
+    assert err.startswith("error: ") and "resnet18" in err and "Traceback" not in err
+
+
+@settings(max_examples=6, deadline=None)
+@given(st.lists(st.integers(1, 3), min_size=4, max_size=4), st.booleans(), st.booleans())
+def test_the_count_is_the_same_both_ways_for_any_mix(blocks, bias, pool_padding):
+    arch = explain(HomeworkResNet(tuple(blocks), bias=bias, pool_padding=int(pool_padding)),
+                   (3, 64, 64))
+    ref = explain("resnet18", (3, 64, 64))
+    assert len(arch.compare(ref).differences) == len(ref.compare(arch).differences)

@@ -7,6 +7,7 @@ the model's own input size, so the two maps can be compared layer by layer.
 
 from __future__ import annotations
 
+import functools
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 from typing import Any
@@ -110,7 +111,8 @@ def compare(arch: Architecture, reference: Any = None, *, allow: Iterable[str] =
             raise UserError(f"{arch.model} has no residual blocks, so no zoo ResNet is near it",
                             "Name the reference to compare with, e.g. compare('resnet18')")
         reference, why = choice.name, choice.reason
-    ref = _traced_reference(reference, input_size or arch.input_shape[1:])
+    ref = _traced_reference(reference, input_size if input_size is not None
+                            else tuple(arch.input_shape))
     records = Aligner(arch, ref).run()
     merged = merge(records)
     kept = [d for d in merged if d.what not in allowed_words]
@@ -124,9 +126,21 @@ def compare(arch: Architecture, reference: Any = None, *, allow: Iterable[str] =
 def _traced_reference(reference: Any, input_size: Any) -> Architecture:
     if isinstance(reference, Architecture):
         return reference
+    if isinstance(reference, str) and _zoo_size(reference) is not None \
+            and isinstance(input_size, tuple):
+        return _zoo_reference(reference, input_size)
     from ..api import explain
 
     return explain(reference, input_size)
+
+
+@functools.lru_cache(maxsize=8)
+def _zoo_reference(name: str, input_size: tuple[int, ...]) -> Architecture:
+    """A zoo model's trace, kept: the summary of every model near it compares with it, and a
+    Comparison keeps only its numbers (the Architecture itself is never handed out)."""
+    from ..api import explain
+
+    return explain(name, input_size)
 
 
 def merge(records: list[Difference]) -> list[Difference]:
@@ -163,7 +177,7 @@ def compare_specs(spec: Any, reference: Any = None, *, input_size: Any = None,
                 and len(arch.input_shape) == 4:
             input_size = (arch.input_shape[1], *own[1:])
             arch = explain(spec, input_size, shortcut=shortcut, num_classes=num_classes)
-    return compare(arch, reference, allow=allow, input_size=input_size)
+    return compare(arch, reference, allow=allow)  # the reference at the model's size
 
 
 def _nearest_name(arch: Architecture) -> str | None:
