@@ -371,3 +371,23 @@ def test_the_count_is_the_same_both_ways_for_any_mix(blocks, bias, pool_padding)
                    (3, 64, 64))
     ref = explain("resnet18", (3, 64, 64))
     assert len(arch.compare(ref).differences) == len(ref.compare(arch).differences)
+
+
+def test_a_deep_stem_is_said_as_the_later_variant():
+    from torch import nn
+
+    model = STUDENTS.d2l_resnet50()
+    model[0] = nn.Sequential(
+        nn.Conv2d(3, 32, 3, 2, 1, bias=False), nn.BatchNorm2d(32), nn.ReLU(),
+        nn.Conv2d(32, 32, 3, 1, 1, bias=False), nn.BatchNorm2d(32), nn.ReLU(),
+        nn.Conv2d(32, 64, 3, 1, 1, bias=False), nn.BatchNorm2d(64), nn.ReLU(),
+        nn.MaxPool2d(3, 2, 1))
+    comparison = explain(model, name="resnet50d").compare("resnet50")
+    extra = [d for d in comparison.differences if d.what == "extra_layer"]
+    assert [d.yours for d in extra] == ["Conv2d 3×3, stride 2, 3→32", "Conv2d 3×3, stride 1, 32→32"]
+    assert all("deep stem" in d.why for d in extra)
+    assert extra[0].params_delta == 3 * 3 * 3 * 32  # by hand: 864 weights, no bias
+    stride = next(d for d in comparison.differences if d.what == "stride")
+    assert "an ImageNet stem halves the map twice" in stride.why
+    # Everything after the stem is resnet50's: no record outside conv1.
+    assert {p for d in comparison.differences for _, p in d.places} == {"conv1"}

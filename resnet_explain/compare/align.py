@@ -343,8 +343,10 @@ class Aligner:
                                  lesson=lesson, params_delta=params, macs_delta=macs))
             return
         what = "extra_layer" if la is not None else "missing_layer"
+        deep = region == "stem" and la is not None and la.kind == CONV
         self._add(Difference(what, where, paper, describe(la), describe(lb), detail=region,
-                             lesson="layer", params_delta=params, macs_delta=macs))
+                             lesson="deep_stem" if deep else "layer", params_delta=params,
+                             macs_delta=macs))
 
     def _layer(self, la: Layer, lb: Layer, region: str, paper: str, skip_stride: bool) -> None:
         found: list[Difference] = []
@@ -373,7 +375,7 @@ class Aligner:
             if not skip_stride:
                 differ("shortcut" if shortcut else "stride", number(la.stride), number(lb.stride),
                        detail="projection stride" if shortcut else "",
-                       lesson="projection" if shortcut else "stride")
+                       lesson="projection" if shortcut else "stride", region=region)
             differ("padding", number(la.padding), number(lb.padding), lesson="padding",
                    kernel=(lb.kernel_size or (1,))[0])
             differ("dilation", number(la.dilation), number(lb.dilation))

@@ -42,6 +42,10 @@ def _stride_position(d: Difference) -> str:
 
 
 def _stride(d: Difference) -> str:
+    if d.facts.get("region") in ("stem", "head"):
+        return (f"the reference has stride {d.reference} here: an ImageNet stem halves the map "
+                f"twice (the 7×7 conv and the 3×3 max-pool, stride 2 each), a CIFAR stem keeps "
+                f"it; every later halving is at the first block of a stage")
     return (f"the reference has stride {d.reference} here: the map is halved by a stride "
             f"where the width doubles (at the first block of a stage), never elsewhere")
 
@@ -154,6 +158,12 @@ def _classes(d: Difference) -> str:
             f"classes, or allow=[\"classes\"])")
 
 
+def _deep_stem(d: Difference) -> str:
+    return ("the paper's stem is one 7×7 conv (stride 2); several 3×3 convs in its place are "
+            "the deep stem of later variants (ResNet-C in Bag of Tricks, timm's resnet*d), "
+            "which the name's depth does not count")
+
+
 def _layer(d: Difference) -> str:
     side = "the reference has" if d.what == "missing_layer" else "the reference has no"
     layer = d.reference if d.what == "missing_layer" else d.yours
@@ -177,6 +187,7 @@ _LESSONS: dict[str, Callable[[Difference], str]] = {
     "projection": _projection,
     "channels": _channels, "pooling": _pooling, "head_pool": _head_pool, "head_in": _head_in,
     "input_channels": _input_channels, "classes": _classes, "layer": _layer,
+    "deep_stem": _deep_stem,
 }
 
 
