@@ -236,7 +236,7 @@ def test_the_json_contract(seed_comparison):
 
 def test_html_highlights_the_two_values(seed_comparison):
     html = seed_comparison.render("html")
-    assert html.count('class="diff"') == html.count('class="ref"') >= 7
+    assert html.count("background:#fde2e1") == html.count("background:#e3f2e1") == 8
     assert "max-width:840px" in html
 
 
@@ -391,3 +391,49 @@ def test_a_deep_stem_is_said_as_the_later_variant():
     assert "an ImageNet stem halves the map twice" in stride.why
     # Everything after the stem is resnet50's: no record outside conv1.
     assert {p for d in comparison.differences for _, p in d.places} == {"conv1"}
+
+
+# --- Jupyter: the HTML in a real browser, 848 px wide, under a host's hostile table CSS -------
+_MEASURE_COMPARE = r"""
+(function () {
+  const out = document.getElementById('output');
+  const root = out.querySelector('.resnet-explain-compare');
+  const cells = Array.from(root.querySelectorAll('td, th'));
+  const result = {
+    scrollWidth: out.scrollWidth, clientWidth: out.clientWidth,
+    widestTable: Math.max(0, ...Array.from(root.querySelectorAll('table'))
+                          .map(t => t.getBoundingClientRect().width)),
+    notLeft: cells.filter(c => getComputedStyle(c).textAlign !== 'left').length,
+    nowrap: cells.filter(c => getComputedStyle(c).whiteSpace === 'nowrap').length,
+    backgrounds: Array.from(new Set(cells.map(c => getComputedStyle(c).backgroundColor))),
+  };
+  const pre = document.createElement('pre');
+  pre.id = 'result';
+  pre.textContent = JSON.stringify(result);
+  document.body.appendChild(pre);
+})();
+"""
+
+
+def test_the_html_fits_848_px_under_a_hosts_css(seed_comparison):
+    import html as html_module
+    import re
+    import sys
+
+    sys.path.insert(0, str(ROOT / "scripts"))
+    try:
+        from browser import dump_dom, find_chromium, host_page
+    finally:
+        sys.path.remove(str(ROOT / "scripts"))
+    chromium = find_chromium()
+    if chromium is None:
+        pytest.skip("no Chromium found; .ci/run installs it")
+    page = host_page(seed_comparison._repr_html_(), width=848, script=_MEASURE_COMPARE)
+    dom = dump_dom(page, chromium, window=(948, 900))
+    found = re.search(r'<pre id="result">(.*?)</pre>', dom, re.S)
+    assert found, dom[-2000:]
+    result = json.loads(html_module.unescape(found.group(1)))
+    assert result["scrollWidth"] <= result["clientWidth"], result
+    assert result["widestTable"] <= 848, result
+    assert result["notLeft"] == 0 and result["nowrap"] == 0, result
+    assert {"rgb(253, 226, 225)", "rgb(227, 242, 225)"} <= set(result["backgrounds"]), result

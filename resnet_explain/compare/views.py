@@ -95,36 +95,48 @@ def markdown(c: Comparison) -> str:
     return "\n".join(lines)
 
 
-_STYLE = ("<style>.rx-cmp{max-width:840px;font:13px/1.4 system-ui,sans-serif}"
-          ".rx-cmp table{border-collapse:collapse;width:100%;table-layout:fixed}"
-          ".rx-cmp td,.rx-cmp th{border:1px solid #ccc;padding:3px 5px;vertical-align:top;"
-          "overflow-wrap:anywhere;text-align:left}"
-          ".rx-cmp .diff{background:#fde2e1}.rx-cmp .ref{background:#e3f2e1}"
-          ".rx-cmp .lesson{color:#444;font-size:12px}</style>")
+# Inline styles: a notebook host's table rules (right-aligned, unwrapped cells, borders
+# removed with !important) outrank a <style> block but not a cell's own style. Row lines
+# are an inset shadow, which ``border: none !important`` leaves alone.
+_CELL = ("white-space:normal;text-align:left;vertical-align:top;padding:3px 6px;"
+         "overflow-wrap:anywhere;box-shadow:inset 0 -1px #d0d0d0")
+_YOURS, _THEIRS = "background:#fde2e1", "background:#e3f2e1"
+_TABLE = ("width:100%;max-width:840px;table-layout:fixed;border-collapse:collapse;"
+          "margin:0.5em 0;font-size:13px")
+
+
+def _td(text: str, extra: str = "", colspan: int = 1) -> str:
+    span = f' colspan="{colspan}"' if colspan > 1 else ""
+    return f'<td{span} style="{_CELL};{extra}">{text}</td>'
 
 
 def html_view(c: Comparison) -> str:
     """Jupyter's view: the first line, then your value beside the reference's for each
-    difference (the differing cells highlighted), the consequence and the lesson under them;
-    fits an 848-px output area."""
+    difference (the two cells highlighted), what it changes, and the lesson under them;
+    fits an 848-px output area under any host's table CSS."""
     e = html.escape
-    parts = [_STYLE, '<div class="rx-cmp">', f"<p><b>{e(c.first_line)}</b></p>"]
+    parts = ['<div class="resnet-explain-compare" style="max-width:840px;text-align:left">',
+             f'<p style="text-align:left"><b>{e(c.first_line)}</b></p>']
     if c.why_this_reference:
-        parts.append(f"<p>Reference chosen: {e(c.why_this_reference)}</p>")
-    parts.append(f"<p>{e(_totals(c))}</p>")
+        parts.append(f'<p style="text-align:left">Reference chosen: '
+                     f"{e(c.why_this_reference)}</p>")
+    parts.append(f'<p style="text-align:left">{e(_totals(c))}</p>')
     if c.differences:
-        parts.append('<table><colgroup><col style="width:24%"><col style="width:18%">'
-                     '<col style="width:19%"><col style="width:19%"><col style="width:20%">'
-                     "</colgroup><tr><th>what, where</th><th>paper's name</th>"
-                     f"<th>{e(c.model)}</th><th>{e(c.reference)}</th><th>changes</th></tr>")
+        heads = ("what, where", "paper's name", c.model, c.reference, "changes")
+        widths = (24, 16, 20, 20, 20)
+        parts.append(f'<table style="{_TABLE}"><colgroup>'
+                     + "".join(f'<col style="width:{w}%">' for w in widths) + "</colgroup><tr>"
+                     + "".join(f'<th style="{_CELL};font-weight:bold">{e(h)}</th>'
+                               for h in heads) + "</tr>")
 
         def row(d: Difference, mark: str) -> None:
             what = f"{mark}{d.what}" + (f" ({d.detail})" if d.detail else "")
             parts.append(
-                f"<tr><td>{e(what)}<br><code>{e(_places(d))}</code></td>"
-                f"<td>{e(d.place_names)}</td><td class=\"diff\">{e(str(d.yours))}</td>"
-                f"<td class=\"ref\">{e(str(d.reference))}</td><td>{e(d.consequence)}</td></tr>"
-                f"<tr><td colspan=\"5\" class=\"lesson\">why: {e(d.why)}</td></tr>")
+                "<tr>" + _td(f"{e(what)}<br><code>{e(_places(d))}</code>")
+                + _td(e(d.place_names)) + _td(e(str(d.yours)), _YOURS)
+                + _td(e(str(d.reference)), _THEIRS) + _td(e(d.consequence)) + "</tr>"
+                + "<tr>" + _td(f"why: {e(d.why)}", "color:#444;font-size:12px", colspan=5)
+                + "</tr>")
             for follower in d.follows:
                 row(follower, "↳ ")
 
