@@ -437,3 +437,13 @@ def test_the_html_fits_848_px_under_a_hosts_css(seed_comparison):
     assert result["widestTable"] <= 848, result
     assert result["notLeft"] == 0 and result["nowrap"] == 0, result
     assert {"rgb(253, 226, 225)", "rgb(227, 242, 225)"} <= set(result["backgrounds"]), result
+
+
+def test_a_grayscale_student_differs_in_its_input_channels():
+    arch = explain(HomeworkResNet(in_channels=1), (1, 224, 224))
+    record, = arch.compare("resnet18").differences
+    assert (record.what, record.where, record.paper_name, record.yours, record.reference) == \
+        ("input_channels", "c1", "conv1", 1, 3)
+    # By hand: conv1 has 7·7·64 weights per input channel; 112·112 outputs per weight.
+    assert record.params_delta == -2 * 7 * 7 * 64
+    assert record.macs_delta == -2 * 7 * 7 * 64 * 112 * 112

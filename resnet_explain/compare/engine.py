@@ -126,9 +126,11 @@ def compare(arch: Architecture, reference: Any = None, *, allow: Iterable[str] =
 def _traced_reference(reference: Any, input_size: Any) -> Architecture:
     if isinstance(reference, Architecture):
         return reference
-    if isinstance(reference, str) and _zoo_size(reference) is not None \
-            and isinstance(input_size, tuple):
-        return _zoo_reference(reference, input_size)
+    own = _zoo_size(reference)
+    if own is not None and isinstance(input_size, tuple) and len(input_size) == 4:
+        # The model's size, with the zoo model's own channels (a 1-channel student net is
+        # compared with RGB ResNet-18: one input_channels record).
+        return _zoo_reference(reference, (input_size[0], own[0], *input_size[2:]))
     from ..api import explain
 
     return explain(reference, input_size)
