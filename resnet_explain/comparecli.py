@@ -22,6 +22,8 @@ ALLOWABLE = ("blocks", "missing_layer", "extra_layer", "kernel", "stride", "padd
 FORMATS = ("text", "markdown", "html", "json")
 SUFFIXES = {".json": "json", ".md": "markdown", ".markdown": "markdown", ".html": "html",
             ".htm": "html", ".txt": "text"}
+#: ``-o FILE`` with one of these draws the two models side by side instead.
+DIAGRAM_SUFFIXES = (".svg", ".png", ".pdf", ".dot")
 
 COMPARE_DESCRIPTION = """\
 Is my ResNet right? Trace a model and compare it with the ResNet it means to be, aligned by
@@ -37,6 +39,7 @@ examples:
   resnet-explain compare student.py:Net                 (the nearest zoo model)
   resnet-explain compare resnet50 resnet50-v1           (v1.5 against the paper's v1)
   resnet-explain compare mypkg.models:build resnet20 --format json
+  resnet-explain compare student.py:Net resnet18 -o diff.svg   (side by side, differences marked)
 """
 
 CHECK_DESCRIPTION = """\
@@ -83,7 +86,9 @@ def _add_common(parser: argparse.ArgumentParser) -> None:
                         help="text, markdown, html or json (default: from the suffix of "
                              "--output, else text)")
     parser.add_argument("--output", "-o", metavar="FILE", default=None,
-                        help="write to FILE (.json, .md, .html or .txt picks the format)")
+                        help="write to FILE (.json, .md, .html or .txt picks the format; "
+                             ".svg, .png, .pdf or .dot draws both models side by side, the "
+                             "stages that differ marked)")
 
 
 def _allowed(args: argparse.Namespace) -> list[str]:
@@ -111,13 +116,20 @@ def _write(args: argparse.Namespace, comparison) -> None:
     from .cli import model_sources, write_output
 
     format = args.format
+    suffix = Path(args.output).suffix.lower() if args.output else ""
     if format is None:
-        suffix = Path(args.output).suffix.lower() if args.output else ""
         format = SUFFIXES.get(suffix, "text")
     protected = model_sources(args.spec)
     if args.reference is not None:
         protected += model_sources(args.reference)
-    write_output(comparison.render(format), args.output, protected=protected)
+    data: str | bytes = comparison.render(format)
+    if suffix in DIAGRAM_SUFFIXES:  # the two models side by side, the differences marked
+        from .diagram import render
+
+        source = comparison.diagram().source
+        data = source if suffix == ".dot" else render.render(source, render.format_for(
+            args.output))
+    write_output(data, args.output, protected=protected)
 
 
 def _compare(args: argparse.Namespace) -> int:

@@ -447,3 +447,21 @@ def test_a_grayscale_student_differs_in_its_input_channels():
     # By hand: conv1 has 7·7·64 weights per input channel; 112·112 outputs per weight.
     assert record.params_delta == -2 * 7 * 7 * 64
     assert record.macs_delta == -2 * 7 * 7 * 64 * 112 * 112
+
+
+# --- the diagram: both models side by side, the stages that differ marked --------------------
+def test_the_diagram_marks_exactly_the_stages_that_differ(students):
+    source = students["missing_block"].compare("resnet18").diagram().source
+    marked = [line for line in source.splitlines() if "filled" in line]
+    assert len(marked) == 2 and all("conv5_x" in line and "≠ blocks" in line for line in marked)
+    assert 'label="conv5_x\\n1 block · 512 ch · 7×7\\n≠ blocks"' in source
+    assert 'label="conv5_x\\n2 blocks · 512 ch · 7×7\\n≠ blocks"' in source
+    clean = students["correct_resnet18"].compare("resnet18").diagram().source
+    assert "filled" not in clean
+
+
+def test_compare_draws_the_diagram_by_suffix(tmp_path):
+    out = tmp_path / "diff.svg"
+    assert main(["compare", f"{SEED001}:runs", "resnet18", "-o", str(out)]) == 0
+    svg = out.read_text()
+    assert svg.lstrip().startswith(("<?xml", "<svg")) and "≠ padding" in svg

@@ -207,17 +207,8 @@ class Aligner:
             self._missing(missing, "head", "fc", a_fc[-1].name if a_fc else "head")
 
     # --- stages and blocks -------------------------------------------------------------
-    def _blocks_of(self, arch: Architecture) -> list[tuple[str, list[Block]]]:
-        by_name = {block.name: block for block in arch.blocks}
-        return [(stage.name, [by_name[name] for name in stage.blocks])
-                for stage in arch.stages if stage.kind == StageKind.BLOCKS and stage.blocks]
-
     def _stages(self) -> None:
-        a_stages, b_stages = self._blocks_of(self.a), self._blocks_of(self.b)
-        if len(a_stages) > len(b_stages):
-            a_stages = _by_width(a_stages)
-        elif len(b_stages) > len(a_stages):
-            b_stages = _by_width(b_stages)
+        a_stages, b_stages = paired_stages(self.a, self.b)
         for i in range(max(len(a_stages), len(b_stages))):
             a_name, a_blocks = a_stages[i] if i < len(a_stages) else ("", [])
             b_name, b_blocks = b_stages[i] if i < len(b_stages) else ("", [])
@@ -422,6 +413,27 @@ class Aligner:
                 if a_map == b_map:
                     record.map_until = paper
                     break
+
+
+StageBlocks = list[tuple[str, list[Block]]]
+
+
+def _blocks_of(arch: Architecture) -> StageBlocks:
+    by_name = {block.name: block for block in arch.blocks}
+    return [(stage.name, [by_name[name] for name in stage.blocks])
+            for stage in arch.stages if stage.kind == StageKind.BLOCKS and stage.blocks]
+
+
+def paired_stages(yours: Architecture, reference: Architecture) -> tuple[StageBlocks,
+                                                                         StageBlocks]:
+    """The stages with blocks of both, as ``(name, blocks)``, the i-th of one meant as the
+    i-th of the other (see :func:`_by_width` for the side with more stages)."""
+    a_stages, b_stages = _blocks_of(yours), _blocks_of(reference)
+    if len(a_stages) > len(b_stages):
+        a_stages = _by_width(a_stages)
+    elif len(b_stages) > len(a_stages):
+        b_stages = _by_width(b_stages)
+    return a_stages, b_stages
 
 
 def _by_width(stages: list[tuple[str, list[Block]]]) -> list[tuple[str, list[Block]]]:

@@ -10,7 +10,7 @@ from __future__ import annotations
 import functools
 from collections.abc import Iterable
 from dataclasses import dataclass, field
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from ..architecture import Architecture
 from ..errors import UserError
@@ -18,6 +18,9 @@ from ..words import count
 from .align import Aligner
 from .differences import WHAT, Difference
 from .reference import nearest_reference
+
+if TYPE_CHECKING:
+    from ..diagram.dot import Diagram
 
 SCHEMA_VERSION = 1
 
@@ -35,6 +38,9 @@ class Comparison:
     params: tuple[int, int] = (0, 0)  # yours, the reference's
     macs: tuple[int, int] = (0, 0)  # per image
     input_shape: tuple[int, ...] = ()
+    #: The two traced models (yours, the reference's), for the diagram; not in the JSON.
+    architectures: tuple[Architecture, Architecture] | None = field(
+        default=None, repr=False, compare=False)
 
     @property
     def matches(self) -> bool:
@@ -73,6 +79,15 @@ class Comparison:
         from . import views
 
         return views.render(self, format)
+
+    def diagram(self) -> Diagram:
+        """Both models side by side, one node per stage, the stages that differ marked (see
+        :mod:`.diagram`)."""
+        from .diagram import comparison_diagram
+
+        if self.architectures is None:
+            raise ValueError("this Comparison was built without its two Architectures")
+        return comparison_diagram(self, *self.architectures)
 
     def __str__(self) -> str:
         return self.render("text")
@@ -120,7 +135,8 @@ def compare(arch: Architecture, reference: Any = None, *, allow: Iterable[str] =
     batch_a, batch_b = max(arch.batch_size, 1), max(ref.batch_size, 1)
     return Comparison(arch.model, ref.model, why, kept, allowed,
                       (arch.total_params, ref.total_params),
-                      (arch.macs // batch_a, ref.macs // batch_b), tuple(arch.input_shape))
+                      (arch.macs // batch_a, ref.macs // batch_b), tuple(arch.input_shape),
+                      (arch, ref))
 
 
 def _traced_reference(reference: Any, input_size: Any) -> Architecture:
