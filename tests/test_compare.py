@@ -465,3 +465,20 @@ def test_compare_draws_the_diagram_by_suffix(tmp_path):
     assert main(["compare", f"{SEED001}:runs", "resnet18", "-o", str(out)]) == 0
     svg = out.read_text()
     assert svg.lstrip().startswith(("<?xml", "<svg")) and "≠ padding" in svg
+
+
+def test_d2l_resnet18_differs_where_d2l_departs_from_the_paper():
+    from toy_models import LazyResNet18  # d2l's ResNet-18 for Fashion-MNIST, lazy modules
+
+    comparison = explain(LazyResNet18(), (1, 1, 96, 96)).compare("resnet18")
+    by = {d.what: d for d in comparison.differences}
+    assert set(by) == {"input_channels", "bias", "norm", "classes"}
+    # By hand: conv1 reads 1 channel, not 3: 7·7·64 fewer weights per channel.
+    assert by["input_channels"].params_delta == -2 * 7 * 7 * 64
+    # Every conv keeps its bias: 64 (stem) + 4·64 + (4·128 + 128) + (4·256 + 256) + (4·512 + 512),
+    # the 1×1 projections included.
+    assert by["bias"].params_delta == 64 + 4 * 64 + 5 * 128 + 5 * 256 + 5 * 512 == 4800
+    # d2l's projection is a bare 1×1 conv: no BatchNorm on the shortcut (2·C each).
+    assert (by["norm"].detail, by["norm"].params_delta) == ("on the shortcut",
+                                                             -2 * (128 + 256 + 512))
+    assert (by["classes"].yours, by["classes"].reference) == (10, 1000)

@@ -117,14 +117,19 @@ class Aligner:
         self.records: list[Difference] = []
         self.pairs: list[tuple[Layer | None, Layer | None, str]] = []
         self._until: list[tuple[Difference, int]] = []  # records whose map_until is open
+        # The first convolutions, which read the input: their in_channels are the input's.
+        self._first = (next((x for x in yours.layers if x.kind == CONV), None),
+                       next((x for x in reference.layers if x.kind == CONV), None))
+        self._input_said = False
 
     # --- the walk ------------------------------------------------------------------------
     def run(self) -> list[Difference]:
-        self._input_channels()
         a_stem, b_stem = self._stage_layers(self.a, "stem"), self._stage_layers(self.b, "stem")
         self._sequence(a_stem, b_stem, region="stem")
         self._stages()
         self._head()
+        if not self._input_said:  # the first convolutions were not paired with each other
+            self._input_channels()
         self._close_maps()
         return self.records
 
@@ -357,6 +362,10 @@ class Aligner:
                 if _activation_name(la) != _activation_name(lb) else None
         elif kind in (CONV, POOL):
             shortcut = region == "shortcut"
+            if (la, lb) == self._first:
+                self._input_said = True
+                differ("input_channels", la.in_channels, lb.in_channels,
+                       lesson="input_channels")
             if kind == POOL:
                 differ("pooling", la.pooling and str(la.pooling), lb.pooling and str(lb.pooling),
                        detail="max or average", lesson="pooling")
@@ -378,8 +387,20 @@ class Aligner:
             differ("pooling", describe(la), describe(lb), lesson="pooling")
         if not found:
             return
-        found[0].params_delta = la.params - lb.params
-        found[0].macs_delta = self._own_macs(la.input_shape, lb.input_shape, la.macs, lb.macs)
+        # A bias record carries its biases; the first other record the rest of the layer's
+        # change (a change its inputs already explain, an earlier width, is nobody's here).
+        bias_params = (la.out_channels or 0) * bool(la.bias) - \
+            (lb.out_channels or 0) * bool(lb.bias)
+        rest = [d for d in found if d.what != "bias"]
+        for record in found:
+            if record.what == "bias":
+                record.params_delta = bias_params
+        if rest:
+            rest[0].params_delta = la.params - lb.params - \
+                (bias_params if len(rest) < len(found) else 0)
+            rest[0].macs_delta = self._macs_delta(la.macs, lb.macs) \
+                if rest[0].what == "input_channels" else \
+                self._own_macs(la.input_shape, lb.input_shape, la.macs, lb.macs)
         sized = next((d for d in found if d.what in ("kernel", "stride", "padding", "dilation",
                                                      "shortcut")), None)
         if sized is not None:
