@@ -482,3 +482,11 @@ def test_d2l_resnet18_differs_where_d2l_departs_from_the_paper():
     assert (by["norm"].detail, by["norm"].params_delta) == ("on the shortcut",
                                                              -2 * (128 + 256 + 512))
     assert (by["classes"].yours, by["classes"].reference) == (10, 1000)
+
+
+def test_the_text_names_a_dozen_places_and_the_json_all(seed_comparison):
+    bias = next(d for d in seed_comparison.differences if d.what == "bias")
+    text = seed_comparison.render("text").replace("\n", " ")
+    assert "layer_2.0.conv3 and 36 more" in " ".join(text.split())
+    assert len(json.loads(seed_comparison.render("json"))["differences"][2]["places"]) == 48
+    assert bias.places[11][0] == "layer_2.0.conv3"

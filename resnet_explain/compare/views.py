@@ -37,8 +37,14 @@ def _wrap(line: str, indent: str) -> list[str]:
                          break_on_hyphens=False, break_long_words=False)
 
 
+#: The text and HTML views name this many places of a record; the JSON names them all.
+PLACES_SHOWN = 12
+
+
 def _places(d: Difference) -> str:
-    return ", ".join(where for where, _ in d.places)
+    names = [where for where, _ in d.places]
+    more = len(names) - PLACES_SHOWN
+    return ", ".join(names[:PLACES_SHOWN]) + (f" and {more} more" if more > 0 else "")
 
 
 def text(c: Comparison) -> str:
