@@ -99,6 +99,12 @@ def explain(model: Any, input_size: str | Sequence[int] | torch.Tensor | None = 
         from .reference import paper_findings
 
         arch.findings.extend(paper_findings(arch, zoo_name))
+    from .compare.note import nearest_reference_finding  # "nearest reference: resnet18 — …"
+
+    nearest = nearest_reference_finding(arch, model if isinstance(model, str) else None,
+                                        zoo_name)
+    if nearest is not None:
+        arch.findings.append(nearest)
     return arch
 
 

@@ -32,6 +32,7 @@ if TYPE_CHECKING:  # pragma: no cover
     import graphviz
     from matplotlib.figure import Figure
 
+    from .compare import Comparison
     from .exercises import Exercises
     from .findings import Finding
     from .receptive import ReceptiveField
@@ -690,6 +691,13 @@ class Architecture:
         from .exercises import make_exercises
 
         return make_exercises(self, n=n, seed=seed, kinds=kinds, other=other)
+
+    def compare(self, reference: Any = None, *, allow: Sequence[str] = ()) -> Comparison:
+        """This model against ``reference`` (a zoo name, a spec, an ``nn.Module`` or an
+        Architecture; ``None``: the nearest zoo model), see :mod:`resnet_explain.compare`."""
+        from .compare import compare
+
+        return compare(self, reference, allow=allow)
 
     def diagram(self, level: str = "stage", **options: Any) -> graphviz.Digraph:
         """A Graphviz diagram of the network (``stage``, ``block`` or ``layer`` level)."""

@@ -27,6 +27,7 @@ import sys
 from collections.abc import Iterator, Sequence
 from pathlib import Path
 
+from .comparecli import add_compare_commands
 from .diagram import LEVELS
 from .diagram.style import FITS, RANKDIRS  # imports nothing
 from .errors import UserError
@@ -147,6 +148,7 @@ def build_parser() -> argparse.ArgumentParser:
     _add_summary_command(commands)
     _add_diagram_command(commands)
     add_view_commands(commands, _add_model_arguments)
+    add_compare_commands(commands, _add_model_arguments)
     return parser
 
 
@@ -352,8 +354,10 @@ def main(argv: Sequence[str] | None = None) -> int:
             _summary(args)
         elif args.command == "diagram":
             _diagram(args)
-        elif hasattr(args, "run"):  # table1, plot, report (viewcli.py)
-            args.run(args)
+        elif hasattr(args, "run"):  # table1, plot, report (viewcli.py); compare, check
+            code = args.run(args)
+            if code:  # check: 1 when the model differs from its reference
+                return code
         else:
             parser.print_help()
             return 2

@@ -11,6 +11,7 @@ numbers show one, and otherwise just states both.
 from __future__ import annotations
 
 import re
+from typing import Any
 
 from .architecture import Architecture
 from .findings import Finding
@@ -44,7 +45,10 @@ def name_note(arch: Architecture) -> Finding | None:
         reason = "deep_stem"
     elif head == 0 and depth + 1 == named:
         reason = "no_fc"
-    elif projections and depth + projections - head == named:
+    elif (short := _blocks_short(arch, named)) is not None:
+        return Finding("depth_name", {"named": named, "depth": depth, "reason": "blocks",
+                                      "stages": short})
+    elif projections and depth + projections - head == named and _wide_layout(arch, named):
         reason = "wide_resnet"
     elif arch.weighted_layers == named:
         reason = "every_weighted"
@@ -52,3 +56,29 @@ def name_note(arch: Architecture) -> Finding | None:
         reason = "paper_rule"
     return Finding("depth_name", {"named": named, "depth": depth, "reason": reason,
                                   "stem": stem, "head": head, "projections": projections})
+
+
+def _blocks_short(arch: Architecture, named: int) -> list[list[Any]] | None:
+    """The real difference behind a wrong count: the stages whose blocks differ from those
+    of the zoo ResNet the name means (same block family, same number of stages), as
+    ``[stage, yours, the reference's]`` (``["conv5_x", 1, 2]``); ``None`` when no zoo
+    model fits."""
+    from .compare.reference import features, residual_models
+
+    mine = features(arch)
+    for _, info in residual_models():
+        if (info.block != mine.block or len(info.layers) != len(mine.layers)
+                or info.depth != named or info.layers == mine.layers):
+            continue
+        return [[f"conv{i + 2}_x", yours, theirs]
+                for i, (yours, theirs) in enumerate(zip(mine.layers, info.layers))
+                if yours != theirs]
+    return None
+
+
+def _wide_layout(arch: Architecture, named: int) -> bool:
+    """A wide ResNet's layout: 3 stages of n blocks each, and the name 6n + 4."""
+    from .compare.reference import features
+
+    layers = features(arch).layers
+    return len(layers) == 3 and len(set(layers)) == 1 and named == 6 * layers[0] + 4

@@ -136,13 +136,52 @@ def _add_lesson(scope: str, failed: FailedOp, calls: Sequence[Call]) -> str | No
     parts = [f"{subject} {a_or_an(f'{main[1]}-channel')} {_dims(_spatial(main))} {main_name} to "
              f"{a_or_an(f'{shortcut[1]}-channel')} {_dims(_spatial(shortcut))} {short_name}"]
     stride_text = str(stride or 1)
+    if channels and main[1] < shortcut[1]:  # ResNets widen or keep, never narrow
+        return (f"{parts[0]}: a residual block never makes fewer channels than it receives, so "
+                f"the main path's width ({main[1]}) is the mistake, not the shortcut — a "
+                f"projection to {main[1]} channels would hide it. Build the block with its "
+                f"stage's width (in _make_layer, a block count passed where the width goes "
+                f"gives this)")
     if channels:
         return (f"{parts[0]}: the shortcut needs a projection (1×1 conv, stride {stride_text}, "
                 f"{shortcut[1]}→{main[1]} channels, then BatchNorm) — see option B, or option A "
                 "(zero-padded channels)")
+    first = _first_sibling(scope, calls)
+    if first is not None:  # seed 001's _make_layer: the stride given to every block
+        return (f"{parts[0]}: {scope} is not the first block of its stage ({first} is), so it "
+                f"takes stride 1 — only a stage's first block takes the stride (and the "
+                f"projection); the others keep the map. Give {scope} stride=1 (in _make_layer, "
+                f"pass stride to the first block only)")
     return (f"{parts[0]}: the main path has stride {stride_text}, so the shortcut needs stride "
             f"{stride_text} too (a 1×1 conv, stride {stride_text} — option B, or option A's "
             "subsampling)")
+
+
+def _first_sibling(scope: str, calls: Sequence[Call]) -> str | None:
+    """The first block of the container that holds block ``scope`` (``layer2.0`` for
+    ``layer2.1``), when ``scope`` is a later one and that block ran; else ``None``."""
+    parent, _, position = scope.rpartition(".")
+    if not position.isdigit() or int(position) == 0:
+        return None
+    first = f"{parent}.0" if parent else "0"
+    return first if any(first in call.scope for call in calls) else None
+
+
+def _block_of(name: str) -> str:
+    """The module that holds a layer: ``layer1.0`` for ``layer1.0.conv1``."""
+    return name.rpartition(".")[0]
+
+
+def _maker_conv(producers: Sequence[int], calls: Sequence[Call]) -> Call | None:
+    """The convolution that set the width of what a layer receives (back through
+    BatchNorm, activations and adds, along the first input)."""
+    index = producers[0] if producers else MODEL_INPUT
+    while index >= 0:
+        call = calls[index]
+        if call.attrs.kind == CONV:
+            return call
+        index = call.inputs[0] if call.inputs else MODEL_INPUT
+    return None
 
 
 def _stride(before: Shape, after: Shape) -> int | None:
@@ -200,7 +239,7 @@ def explain_failed_layer(failed: FailedLayer, calls: Sequence[Call]) -> dict[str
         context["layer"] += f" receiving {list(received)}"
         # The channels first: an input turned round (32×32×3) also looks too small.
         added = _axis_added(failed, received)
-        fix = added or (_channels(failed, received)
+        fix = added or (_channels(failed, received, calls)
                         or _too_small(failed.name, failed.attrs, received)
                         or _head(failed, received, calls))
         if fix:
@@ -262,7 +301,8 @@ def _axis_added(failed: FailedLayer, received: Shape) -> str | None:
     return axis_added(failed.name, received, len(failed.attrs.kernel_size))
 
 
-def _channels(failed: FailedLayer, received: Shape) -> str | None:
+def _channels(failed: FailedLayer, received: Shape,
+              calls: Sequence[Call] = ()) -> str | None:
     attrs = failed.attrs
     if attrs.kind != CONV or len(received) < 2 or attrs.in_channels is None:
         return None
@@ -277,6 +317,17 @@ def _channels(failed: FailedLayer, received: Shape) -> str | None:
                 f"{'' if got == 1 else 's'}, but it was built for {want}: give "
                 f"{a_or_an(f'{want}-channel')} input size with {{input}}{gray}, or build "
                 f"{failed.name} with in_channels={got}")
+    maker = _maker_conv(failed.producers, calls)
+    block, made_in = _block_of(failed.name), _block_of(maker.name) if maker else ""
+    if maker is not None and block and made_in and made_in != block \
+            and _block_of(block) == _block_of(made_in):
+        # The block before set the wrong width (a block count passed where the width goes):
+        # building this layer for it would hide the mistake.
+        return (f"{failed.name} expects {attrs.in_channels} input channels, the width of its "
+                f"stage, but the block before it makes {received[1]} ({maker.name} has "
+                f"out_channels={received[1]}): fix the width {made_in} is built with, not "
+                f"{failed.name} (in _make_layer, a block count passed where the width goes "
+                f"gives this)")
     return (f"{failed.name} expects {attrs.in_channels} input channels but the layer before it "
             f"makes {received[1]}: build it with in_channels={received[1]} (in _make_layer, "
             "the next block's input width is the previous block's output width × expansion)")

@@ -46,6 +46,7 @@ KINDS: dict[str, Severity] = {
     "paper_flops": Severity.NOTE,
     "v1_5_cost": Severity.NOTE,
     "paper_cifar_params": Severity.NOTE,
+    "nearest_reference": Severity.NOTE,
     # How the model was read and built.
     "channel_axis_added": Severity.NOTE,
     "printed_while_traced": Severity.NOTE,

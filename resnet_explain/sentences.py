@@ -149,6 +149,10 @@ def depth_name(facts: Facts) -> str:
     if reason == "wide_resnet":
         return (f"{head}: the name counts the {facts['projections']} shortcut projections and "
                 "not the fc layer (the wide-ResNet convention, depth = 6n + 4)")
+    if reason == "blocks":  # the real difference from the ResNet the name means
+        return f"{head}: " + "; ".join(
+            f"{stage} has {count(yours, 'block')}; ResNet-{named} has {theirs}"
+            for stage, yours, theirs in facts["stages"])
     if reason == "every_weighted":
         return (f"{head}: the name counts every weighted layer, the {facts['projections']} "
                 "shortcut projections included")
@@ -191,6 +195,14 @@ def paper_cifar_params(facts: Facts) -> str:
                  f"{projections:,} of those parameters, which option A's identity shortcuts "
                  "do not have")
     return text + "."
+
+
+def nearest_reference(facts: Facts) -> str:
+    found = "it matches" if not facts["differences"] else \
+        count(facts["differences"], "difference")
+    how = (f"resnet-explain compare {facts['spec']} {facts['reference']}"
+           if facts["spec"] is not None else f"arch.compare({facts['reference']!r})")
+    return f"nearest reference: {facts['reference']} — {found} ({how})"
 
 
 # --- how the model was read and built ------------------------------------------------------
@@ -254,6 +266,7 @@ SENTENCES: dict[str, Callable[[Facts], str]] = {
     "paper_flops": paper_flops,
     "v1_5_cost": v1_5_cost,
     "paper_cifar_params": paper_cifar_params,
+    "nearest_reference": nearest_reference,
     "channel_axis_added": channel_axis_added,
     "printed_while_traced": printed_while_traced,
     "lazy_modules": lazy_modules,

@@ -543,7 +543,16 @@ command line: `resnet-explain summary student_resnet.py:StudentResNet`."""),
 arch = explain("student_resnet.py:StudentResNet", input_size=(3, 224, 224))
 arch"""),
     ("md", """\
-The depth is right (18 = 1 + 2×(2+2+2+2) + 1), but the card has five warnings, and
+The depth is right (18 = 1 + 2×(2+2+2+2) + 1), but is it ResNet-18? `compare` aligns it
+with the reference by structure — stem, stages, blocks, layers by role and position, head —
+and lists every difference with what it changes and why the reference does it its way.
+Without an argument it picks the nearest zoo model and says why:"""),
+    ("code", """\
+comparison = arch.compare()
+comparison"""),
+    ("md", """\
+The same from a terminal, for grading: `resnet-explain check student_resnet.py:StudentResNet
+--against resnet18` exits 1 and prints this. The card above has five warnings too, and
 36 million parameters where ResNet-18 has 11.7 million. One at a time.
 
 ## 1. A max-pool without padding: 56 becomes 55
@@ -614,6 +623,12 @@ fixed.warnings, fixed.total_params, reference.total_params"""),
 assert fixed.total_params == reference.total_params
 assert [s.output_shape for s in fixed.stages] == [s.output_shape for s in reference.stages]
 fixed"""),
+    ("md", """\
+And the comparison, which checks every layer's kernel, stride, padding, bias and width, the
+blocks per stage, the shortcut kinds and where the stride sits, now finds nothing:"""),
+    ("code", """\
+assert fixed.compare("resnet18").matches
+fixed.compare("resnet18")"""),
     ("md", """\
 ## 6. The number of blocks where the width belongs
 

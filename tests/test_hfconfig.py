@@ -41,7 +41,10 @@ def test_a_resnet50_folder_has_the_papers_numbers(tmp_path):
     assert round(arch.macs / 1e9, 3) == 4.089
     assert arch.model == "resnet-50 (ResNetForImageClassification)"
     assert arch.input_shape == (1, 3, 224, 224) and arch.output_shape == (1, 1000)
-    assert arch.notes[-1].startswith(
+    # transformers' ResNet-50, aligned with the zoo's by structure, is the zoo's.
+    assert arch.notes[-1] == (f"nearest reference: resnet50 — it matches (resnet-explain "
+                              f"compare {folder} resnet50)")
+    assert arch.notes[-2].startswith(
         f"Built from {folder}/config.json with transformers {transformers.__version__} "
         "(ResNetForImageClassification, model_type 'resnet') on the meta device: no weights "
         "are made, the folder's are not read")

@@ -168,3 +168,27 @@ def test_docs_exercises_example_is_current_output(capsys):
                "--kind output-size --answers")
     assert main(command.split()[1:]) == 0
     assert f"$ {command}\n{capsys.readouterr().out}```" in doc("exercises.md")
+
+
+def test_readme_comparison_is_current_output():
+    from resnet_explain.compare import compare_specs
+
+    spec = "notebooks/student_resnet.py:StudentResNet"
+    start = README.index(f"```text\n{spec} differs") + len("```text\n")
+    excerpt = README[start:README.index("```", start)].rstrip()
+    assert_trimmed_output(excerpt, compare_specs(spec, "resnet18").render("text"))
+
+
+def test_docs_comparison_contract_names_every_field():
+    from resnet_explain.compare import compare_specs
+
+    text = doc("json.md")
+    start = text.index("<!-- compare-json:start -->")
+    documented = text[start:text.index("<!-- compare-json:end -->")]
+    data = compare_specs("resnet50", "resnet50-v1").to_dict()
+    record = data["differences"][0]
+    names = {line.split()[0] for line in documented.splitlines()
+             if line.strip() and not line.startswith(("<!--", "```"))}
+    names |= {"yours", "reference"}  # documented on one line
+    assert set(data) <= names and set(record) <= names
+    assert set(record["map"] or {}) <= {"yours", "reference", "agree_again_at"}

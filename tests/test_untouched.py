@@ -216,14 +216,16 @@ def test_lazy_modules_are_traced_on_a_copy_and_the_model_stays_lazy():
     assert torch.equal(torch.get_rng_state(), rng)
     assert arch.notes == ["38 lazy modules (net.0.0, …) had no shapes yet: they were traced on "
                           "a copy, given the shapes this input implies; your model is "
-                          "unchanged and still lazy"]
+                          "unchanged and still lazy",
+                          "nearest reference: resnet18 — 4 differences "
+                          "(arch.compare('resnet18'))"]
     # PyTorch itself fixes the shapes of another instance with a real batch: the same
     # architecture, layer by layer.
     real = LazyResNet18()
     real(torch.randn(2, 1, 96, 96))
     assert arch.total_params == sum(p.numel() for p in real.parameters()) == 11_178_378
     ours, theirs = arch.to_dict(), explain(real, (1, 1, 96, 96)).to_dict()
-    assert ours.pop("notes") and not theirs.pop("notes")
+    assert ours.pop("notes")[:-1] and not theirs.pop("notes")[:-1]  # both end with compare's
     lazy = [f for f in ours["findings"] if f["kind"] == "lazy_modules"]
     assert len(lazy) == 1 and lazy[0]["facts"]["modules"][0] == "net.0.0"
     ours["findings"].remove(lazy[0])
@@ -617,7 +619,9 @@ def test_a_forward_that_prints_is_told_why_its_batch_reads_0(capsys):
         "empty-batch engine runs the forward on no images). The shapes here have the batch "
         "asked for, 4."]
     assert sys.stdout is stdout
-    assert explain(build("resnet18"), (1, 3, 64, 64)).notes == []  # a silent model: no note
+    notes = explain(build("resnet18"), (1, 3, 64, 64)).notes
+    assert notes == ["nearest reference: resnet18 — it matches (arch.compare('resnet18'))"]
+    # a silent model: no note on prints (only compare's pointer to the zoo model it matches)
     with pytest.raises(Exception, match="student bug"):
         explain(Chatty(fail=True), (4, 3, 16, 16))
     assert sys.stdout is stdout  # put back when the forward raises

@@ -1,0 +1,153 @@
+"""The Comparison as text (fits 100 columns), Markdown, HTML (Jupyter, 848 px) and JSON.
+
+Every view starts with the same first line (``Comparison.first_line``) and reads only the
+Comparison's records: no view re-traces or re-derives a number.
+"""
+
+from __future__ import annotations
+
+import html
+import textwrap
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:
+    from .differences import Difference
+    from .engine import Comparison
+
+WIDTH = 100
+FORMATS = ("text", "markdown", "html", "json")
+
+
+def render(comparison: Comparison, format: str = "text") -> str:
+    """The comparison in ``format`` (one of :data:`FORMATS`)."""
+    if format == "json":
+        return comparison.to_json()
+    if format not in FORMATS:
+        raise ValueError(f"unknown format {format!r}; use one of {', '.join(FORMATS)}")
+    return {"text": text, "markdown": markdown, "html": html_view}[format](comparison)
+
+
+def _totals(c: Comparison) -> str:
+    return (f"parameters {c.params[0]:,} (the reference {c.params[1]:,}); multiply-adds per "
+            f"image {c.macs[0]:,} (the reference {c.macs[1]:,})")
+
+
+def _wrap(line: str, indent: str) -> list[str]:
+    return textwrap.wrap(line, WIDTH, initial_indent=indent, subsequent_indent=indent + "  ",
+                         break_on_hyphens=False, break_long_words=False)
+
+
+#: The text and HTML views name this many places of a record; the JSON names them all.
+PLACES_SHOWN = 12
+
+
+def _places(d: Difference) -> str:
+    names = [where for where, _ in d.places]
+    more = len(names) - PLACES_SHOWN
+    return ", ".join(names[:PLACES_SHOWN]) + (f" and {more} more" if more > 0 else "")
+
+
+def text(c: Comparison) -> str:
+    """Plain text for a terminal: the first line, why the reference, each difference with its
+    place, values, consequence and lesson (followers indented under it)."""
+    lines = _wrap(c.first_line, "")
+    if c.why_this_reference:
+        lines += _wrap(f"reference chosen: {c.why_this_reference}", "")
+    lines += _wrap(_totals(c), "")
+
+    def add(d: Difference, depth: int, number: str) -> None:
+        pad = "  " * depth
+        lines.append("")
+        lines.extend(_wrap(f"{number} {d.title}", pad))
+        if len(d.places) > 1:
+            lines.extend(_wrap(f"where: {_places(d)}", pad + "   "))
+        lines.extend(_wrap(f"changes: {d.consequence}", pad + "   "))
+        lines.extend(_wrap(f"why: {d.why}", pad + "   "))
+        for j, follower in enumerate(d.follows, 1):
+            add(follower, depth + 1, f"{number}{j}.")
+
+    for i, d in enumerate(c.differences, 1):
+        add(d, 0, f"{i}.")
+    if c.allowed:
+        lines += ["", *_wrap("allowed: " + "; ".join(d.title for d in c.allowed), "")]
+    return "\n".join(lines)
+
+
+def _md(value: object) -> str:
+    return str(value).replace("|", "\\|")
+
+
+def markdown(c: Comparison) -> str:
+    """A heading line, then one table row per difference (followers marked ↳)."""
+    lines = [f"**{_md(c.first_line)}**", ""]
+    if c.why_this_reference:
+        lines += [f"Reference chosen: {_md(c.why_this_reference)}", ""]
+    lines += [_md(_totals(c)), ""]
+    rows = [(d, "") for d in c.differences]
+    if rows:
+        lines += ["| what | where | paper | yours | reference | changes | why |",
+                  "|---|---|---|---|---|---|---|"]
+
+        def row(d: Difference, mark: str) -> None:
+            what = f"{mark}{d.what}" + (f" ({d.detail})" if d.detail else "")
+            lines.append(f"| {_md(what)} | {_md(_places(d))} | {_md(d.place_names)} | "
+                         f"{_md(d.yours)} | {_md(d.reference)} | {_md(d.consequence)} | "
+                         f"{_md(d.why)} |")
+            for follower in d.follows:
+                row(follower, "↳ ")
+
+        for d, mark in rows:
+            row(d, mark)
+    return "\n".join(lines)
+
+
+# Inline styles: a notebook host's table rules (right-aligned, unwrapped cells, borders
+# removed with !important) outrank a <style> block but not a cell's own style. Row lines
+# are an inset shadow, which ``border: none !important`` leaves alone.
+_CELL = ("white-space:normal;text-align:left;vertical-align:top;padding:3px 6px;"
+         "overflow-wrap:anywhere;box-shadow:inset 0 -1px #d0d0d0")
+_YOURS, _THEIRS = "background:#fde2e1", "background:#e3f2e1"
+_TABLE = ("width:100%;max-width:840px;table-layout:fixed;border-collapse:collapse;"
+          "margin:0.5em 0;font-size:13px")
+
+
+def _td(text: str, extra: str = "", colspan: int = 1) -> str:
+    span = f' colspan="{colspan}"' if colspan > 1 else ""
+    return f'<td{span} style="{_CELL};{extra}">{text}</td>'
+
+
+def html_view(c: Comparison) -> str:
+    """Jupyter's view: the first line, then your value beside the reference's for each
+    difference (the two cells highlighted), what it changes, and the lesson under them;
+    fits an 848-px output area under any host's table CSS."""
+    e = html.escape
+    parts = ['<div class="resnet-explain-compare" style="max-width:840px;text-align:left">',
+             f'<p style="text-align:left"><b>{e(c.first_line)}</b></p>']
+    if c.why_this_reference:
+        parts.append(f'<p style="text-align:left">Reference chosen: '
+                     f"{e(c.why_this_reference)}</p>")
+    parts.append(f'<p style="text-align:left">{e(_totals(c))}</p>')
+    if c.differences:
+        heads = ("what, where", "paper's name", c.model, c.reference, "changes")
+        widths = (24, 16, 20, 20, 20)
+        parts.append(f'<table style="{_TABLE}"><colgroup>'
+                     + "".join(f'<col style="width:{w}%">' for w in widths) + "</colgroup><tr>"
+                     + "".join(f'<th style="{_CELL};font-weight:bold">{e(h)}</th>'
+                               for h in heads) + "</tr>")
+
+        def row(d: Difference, mark: str) -> None:
+            what = f"{mark}{d.what}" + (f" ({d.detail})" if d.detail else "")
+            parts.append(
+                "<tr>" + _td(f"{e(what)}<br><code>{e(_places(d))}</code>")
+                + _td(e(d.place_names)) + _td(e(str(d.yours)), _YOURS)
+                + _td(e(str(d.reference)), _THEIRS) + _td(e(d.consequence)) + "</tr>"
+                + "<tr>" + _td(f"why: {e(d.why)}", "color:#444;font-size:12px", colspan=5)
+                + "</tr>")
+            for follower in d.follows:
+                row(follower, "↳ ")
+
+        for d in c.differences:
+            row(d, "")
+        parts.append("</table>")
+    parts.append("</div>")
+    return "".join(parts)
