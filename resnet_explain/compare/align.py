@@ -314,6 +314,15 @@ class Aligner:
             if la is not None:
                 previous = la.name
 
+    def _v2_first_activation(self, la: Layer | None, region: str, paper: str) -> bool:
+        """A BatchNorm or ReLU that the reference, a v2 network in the paper's layout, runs
+        right after conv1 and yours in its first unit instead (or the other way round)."""
+        blocks = self.b.blocks
+        if not blocks or blocks[0].activation != "pre":
+            return False
+        return (region == "stem" and la is None) or (la is not None
+                                                     and paper == blocks[0].paper_name)
+
     def _extra(self, layer: Layer, region: str, paper: str, last: bool = False) -> None:
         self._one_side(layer, None, layer.name, region, paper, last)
 
@@ -335,6 +344,8 @@ class Aligner:
                 lesson = "norm_after_add"
             elif what == "activation" and region == "stem" and la is None:
                 detail, lesson = "after the stem's BatchNorm", "stem_relu"
+            if self._v2_first_activation(la, region, paper):
+                lesson = "v2_first_activation"
             self._add(Difference(what, where, paper, describe(la), describe(lb), detail=detail,
                                  lesson=lesson, params_delta=params, macs_delta=macs))
             return

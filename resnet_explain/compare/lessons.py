@@ -84,6 +84,13 @@ def _stem_relu(d: Difference) -> str:
             "linear up to the pool")
 
 
+def _v2_first_activation(d: Difference) -> str:
+    return ("the v2 paper activates the first unit's input right after conv1, before the split "
+            "(its appendix), so the first unit's identity carries the activated map; code that "
+            "leaves conv1 bare and pre-activates inside the first unit (kuangliu's, TF-slim's, "
+            "timm's) follows another convention: the same parameters, another identity path")
+
+
 def _norm_after_add(d: Difference) -> str:
     return ("the reference has no BatchNorm after the add: the sum goes on unchanged (but for "
             "the ReLU), so the identity path carries x from block to block")
@@ -182,7 +189,8 @@ _LESSONS: dict[str, Callable[[Difference], str]] = {
     "blocks": _blocks, "stage_first": _stage_first, "stride_position": _stride_position,
     "stride": _stride, "padding": _padding, "kernel": _kernel, "bias": _bias,
     "relu_shortcut": _relu_shortcut, "relu_before_add": _relu_before_add,
-    "stem_relu": _stem_relu, "norm_after_add": _norm_after_add, "activation": _activation,
+    "stem_relu": _stem_relu, "v2_first_activation": _v2_first_activation,
+    "norm_after_add": _norm_after_add, "activation": _activation,
     "norm": _norm, "option_c": _option_c, "shortcut": _shortcut, "forced": _forced,
     "projection": _projection,
     "channels": _channels, "pooling": _pooling, "head_pool": _head_pool, "head_in": _head_in,
