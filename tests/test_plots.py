@@ -375,3 +375,40 @@ def test_help_and_summary_do_not_import_matplotlib():
                           text=True, check=False)
     assert done.returncode == 0, done.stderr
     assert "Total params" in done.stdout
+
+
+@pytest.mark.parametrize("model", ["resnet18", "resnet50", "resnet20"])
+def test_block_plot_title_states_what_the_bars_show(model):
+    """Issue 20: "every identity block costs the same", said only because its bars are equal:
+    the multiply-adds of every identity block's bar, and their one value in the title."""
+    arch = arch_of(model)
+    figure = arch.plot("blocks")
+    parts = [arch.stem, *arch.blocks, arch.head]
+    heights = bar_heights(figure, "macs")
+    identity = {round(h * 1e6) for h, part in zip(heights, parts)
+                if getattr(part, "kind", None) == "identity"}
+    assert len(identity) == 1
+    title = figure._suptitle.get_text()
+    assert title == (f"{model}: every identity block costs the same, "
+                     f"{identity.pop() / 1e6:,.1f} M multiply-adds")
+
+
+def test_block_plot_claims_nothing_where_identity_blocks_differ():
+    from torch import nn
+
+    class Uneven(nn.Module):  # two identity blocks, one with a wider 3×3
+        def __init__(self):
+            super().__init__()
+            self.stem = nn.Conv2d(3, 8, 3, padding=1)
+            self.a = nn.Conv2d(8, 8, 3, padding=1)
+            self.b = nn.Conv2d(8, 8, 5, padding=2)
+            self.fc = nn.Linear(8, 2)
+
+        def forward(self, x):
+            x = self.stem(x)
+            x = x + self.a(x)
+            x = x + self.b(x)
+            return self.fc(x.mean((2, 3)))
+
+    figure = explain(Uneven(), (3, 16, 16)).plot("blocks")
+    assert "every identity block" not in figure._suptitle.get_text()

@@ -137,6 +137,18 @@ def block_costs(arch: Architecture) -> CostSeries:
     return CostSeries(names=names, params=params, macs=macs)
 
 
+def identity_claim(arch: Architecture) -> str | None:
+    """The lesson of the block plot, where the traced blocks keep it: every identity block
+    costs the same multiply-adds (halving the map quarters the positions, doubling the
+    filters quadruples a conv's weights). ``None`` where identity blocks differ in cost or
+    there are none, so the title never claims what the bars do not show."""
+    costs = {block.macs // arch.batch_size for block in arch.blocks if block.kind == "identity"}
+    if len(costs) != 1:
+        return None
+    per_block = costs.pop()
+    return f"every identity block costs the same, {per_block / 1e6:,.1f} M multiply-adds"
+
+
 @dataclass
 class FieldSeries:
     """The receptive field along the main path: one point per layer on the longest path

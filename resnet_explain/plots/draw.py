@@ -181,7 +181,8 @@ def _overlap(a: tuple[float, float], b: tuple[float, float]) -> bool:
     return a[0] < b[1] and b[0] < a[1]
 
 
-def _cost(arch: Architecture, series: data.CostSeries, what: str) -> Figure:
+def _cost(arch: Architecture, series: data.CostSeries, what: str,
+          claim: str | None = None) -> Figure:
     with style():
         x = list(range(len(series.names)))
         figure, (top, bottom) = _figure(2, top=0.84, bottom=0.2 if len(x) > 8 else 0.1)
@@ -202,8 +203,9 @@ def _cost(arch: Architecture, series: data.CostSeries, what: str) -> Figure:
                           fontsize=12)
             ax.set_xlabel(what)
         total_p, total_m = _millions(arch.total_params), _millions(arch.macs_per_image)
-        figure.suptitle(f"{arch.model}: where the parameters ({total_p:.1f} M) and the "
-                        f"multiply-adds ({total_m:,.0f} M) sit", fontsize=20)
+        title = claim or (f"where the parameters ({total_p:.1f} M) and the multiply-adds "
+                          f"({total_m:,.0f} M) sit")
+        figure.suptitle(f"{arch.model}: {title}", fontsize=20)
     return figure
 
 
@@ -213,8 +215,10 @@ def costs(arch: Architecture) -> Figure:
 
 
 def block_cost(arch: Architecture) -> Figure:
-    """Parameters and multiply-adds per residual block (plus stem and head)."""
-    return _cost(arch, data.block_costs(arch), "block (stem, conv2_1 …, head)")
+    """Parameters and multiply-adds per residual block (plus stem and head), titled with the
+    lesson the bars show where they show it (:func:`.data.identity_claim`)."""
+    return _cost(arch, data.block_costs(arch), "block (stem, conv2_1 …, head)",
+                 data.identity_claim(arch))
 
 
 def receptive_field(arch: Architecture) -> Figure:
