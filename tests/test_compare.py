@@ -22,6 +22,7 @@ from resnet_explain.cli import main
 from resnet_explain.compare import WHAT, compare, nearest_reference
 from resnet_explain.comparecli import ALLOWABLE
 from resnet_explain.errors import UserError
+from resnet_explain.zoo import build
 from resnet_explain.zoo.registry import MODEL_NAMES
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -490,3 +491,23 @@ def test_the_text_names_a_dozen_places_and_the_json_all(seed_comparison):
     assert "layer_2.0.conv3 and 36 more" in " ".join(text.split())
     assert len(json.loads(seed_comparison.render("json"))["differences"][2]["places"]) == 48
     assert bias.places[11][0] == "layer_2.0.conv3"
+
+
+def test_the_same_structure_shortcut_agrees_with_the_alignment():
+    """compare() skips the alignment where two traces are the same network layer for layer;
+    there the alignment itself finds nothing, and one changed padding is no longer 'the
+    same'."""
+    from torch import nn
+
+    from resnet_explain.compare.align import Aligner
+    from resnet_explain.compare.engine import same_structure
+
+    for name in ("resnet18", "resnet50", "resnet20", "resnet18-v2"):
+        b = explain(name)
+        a = explain(build(name), b.input_shape[1:], name=f"built {name}")
+        assert same_structure(a, b) and Aligner(a, b).run() == []
+    model = build("resnet18")
+    model.maxpool = nn.MaxPool2d(3, 2, 0)
+    changed = explain(model)
+    assert not same_structure(changed, explain("resnet18"))
+    assert [d.what for d in changed.compare("resnet18").differences] == ["padding"]
