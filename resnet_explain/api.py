@@ -40,6 +40,9 @@ def explain(model: Any, input_size: str | Sequence[int] | torch.Tensor | None = 
     import torch
     from torch import nn
 
+    from ._compat import require_torch
+
+    require_torch(torch)  # one line naming the version needed, not a traceback further on
     from .analysis import analyse
     from .channelaxis import other_reading
     from .channelaxis import reading_note as channel_axis_note

@@ -120,6 +120,10 @@ class NotAModule(UserError):
     """The spec's callable returned something that is not an ``nn.Module``."""
 
 
+class TorchTooOld(UserError):
+    """The installed torch is older than the package supports (``_compat.TORCH_FLOOR``)."""
+
+
 class CannotTrace(UserError):
     """A model the tracer must not run: uninitialised lazy modules, TorchScript."""
 

@@ -55,6 +55,10 @@ from .layerinfo import (
 from .ownforward import INNER_OPS, Inner, Ran, inner_call, what_ran
 from .untouched import Snapshot, written_tensor
 
+# Whether the process-wide forward hook can be given the module's keyword arguments (torch
+# 2.6 and later); without them a tensor passed by keyword would be missed.
+_GLOBAL_KWARGS = "with_kwargs" in inspect.signature(register_module_forward_hook).parameters
+
 # Functional operations worth a node in the graph, by the name PyTorch dispatches them under.
 _OP_NAMES: dict[str, str] = {}
 for _op, _names in {
@@ -252,7 +256,9 @@ class _Recorder(TorchFunctionMode):
         # ``remove``), instead of two handles per module: registering and removing ~850
         # handles cost a resnet152 trace about as much as its own forward. A module with hooks
         # of its own keeps per-module hooks: they run after its other hooks, so they see the
-        # arguments and output those hooks may replace, as the rest of the network does.
+        # arguments and output those hooks may replace, as the rest of the network does. On a
+        # torch whose process-wide forward hook cannot be given keyword arguments (before
+        # 2.6), every module gets per-module hooks, which can.
         try:
             own_hooks: list[tuple[nn.Module, str, bool, bool]] = []
             for name, module in named_modules:
@@ -264,13 +270,14 @@ class _Recorder(TorchFunctionMode):
                     bool(name) or torch_forward(type(module)))
                 own = leaf and not torch_forward(type(module))
                 quiet = leaf and not on_meta and not own
-                if module._forward_hooks or module._forward_pre_hooks:
+                if module._forward_hooks or module._forward_pre_hooks or not _GLOBAL_KWARGS:
                     own_hooks.append((module, name, leaf, quiet, own))
                 else:
                     self.modules[id(module)] = (name, leaf, quiet, own)
-            self.handles.append(register_module_forward_pre_hook(self._global_pre_hook))
-            self.handles.append(
-                register_module_forward_hook(self._global_post_hook, with_kwargs=True))
+            if self.modules:
+                self.handles.append(register_module_forward_pre_hook(self._global_pre_hook))
+                self.handles.append(
+                    register_module_forward_hook(self._global_post_hook, with_kwargs=True))
             for module, name, leaf, quiet, own in own_hooks:
                 self.handles.append(module.register_forward_pre_hook(
                     self._pre_hook(name, leaf, quiet, own), with_kwargs=True))
@@ -671,10 +678,15 @@ def _eager() -> contextlib.AbstractContextManager:
     """Modules wrapped by ``torch.compile`` run their own forward, eagerly, while traced:
     compiling would trace the recorder's hooks too (seconds per call, recompile warnings),
     and the hooks would see nothing inside the compiled graph. Only needed once something
-    has loaded the compiler (it is not imported for nothing)."""
+    has loaded the compiler (it is not imported for nothing). Before torch 2.6, which has no
+    compiler stances, the compiler is switched off for the trace (its ``disable`` setting,
+    which ``TORCH_COMPILE_DISABLE=1`` sets): a compiled frame then runs as plain Python."""
     if "torch._dynamo" not in sys.modules:
         return contextlib.nullcontext()
-    return torch.compiler.set_stance("force_eager")
+    set_stance = getattr(torch.compiler, "set_stance", None)
+    if set_stance is not None:
+        return set_stance("force_eager")
+    return torch._dynamo.config.patch(disable=True)
 
 
 def trace(model: nn.Module, input_shape: tuple[int, ...]) -> Trace:
