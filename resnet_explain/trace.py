@@ -158,6 +158,20 @@ _META_SAME_SHAPE: dict[str, Any] = {
 }
 
 
+def _too_small(received: tuple[int, ...], output: Any) -> None:
+    """Raise PyTorch's own error where a transposed convolution computed an output of size 0
+    from an input of shape ``received`` that has none: the meta kernel of torch 2.6 and older
+    lets it through (the real kernel and newer meta kernels refuse it), and the trace would
+    report a size of 0."""
+    made = first_tensor(output)
+    if made is None or len(received) < 3 or made.dim() != len(received):
+        return
+    given, computed = list(received[2:]), list(made.shape[2:])
+    if 0 in computed and 0 not in given:
+        raise RuntimeError(f"Given input size per channel: {given}. Calculated output size per "
+                           f"channel: {computed}. Output size is too small")
+
+
 # Functions that make a tensor on the default device. On the meta engine a forward's own
 # ``torch.arange(n)`` or ``torch.zeros(...)`` is made on the meta device instead, as under
 # ``with torch.device("meta")``, whose function mode would add a second dispatch to every op
@@ -410,6 +424,9 @@ class _Recorder(TorchFunctionMode):
             if not self.quiet:
                 self.off.__enter__()
                 self.quiet = True
+            if (self.on_meta and self.leaf_input[1]
+                    and isinstance(module, nn.modules.conv._ConvTransposeNd)):
+                _too_small(self.leaf_input[1][0], output)  # raised as by its own kernel
             self.active_leaf = None
             inputs, shapes = self.leaf_input
             if late:
@@ -476,6 +493,8 @@ class _Recorder(TorchFunctionMode):
             self.batch_moved = True
         try:
             result = run(*args, **kwargs)
+            if self.on_meta and fname.startswith("conv_transpose") and args:
+                _too_small(tuple(args[0].shape), result)
         except Exception as error:
             if self.failed is None:
                 self._failed(func, args, kwargs, error)

@@ -116,3 +116,23 @@ def test_a_keyword_tensor_is_seen_whichever_hooks_the_torch_has(monkeypatch):
     conv, sigmoid = (next(layer["index"] for layer in found["layers"] if layer["name"] == name)
                      for name in ("conv", "sigmoid"))
     assert gate["inputs"] == [conv, sigmoid]  # the keyword's tensor is the second input
+
+
+def test_a_transposed_conv_of_size_0_is_an_error_where_the_meta_kernel_lets_it_through(
+        monkeypatch):
+    """torch 2.6's meta kernel of conv_transpose computes (1 − 1)·1 − 2·1 + (2 − 1) + 1 = 0
+    without complaint; the trace raises PyTorch's error itself, as newer torch does (the
+    layer's forward is replaced by one that answers as that kernel did)."""
+    real = torch.nn.functional.conv_transpose2d
+
+    def old_meta_kernel(input, weight, bias=None, stride=1, padding=0, *args):
+        if input.device.type != "meta":
+            return real(input, weight, bias, stride, padding, *args)
+        return torch.empty((input.shape[0], weight.shape[1], 0, 0), device="meta")
+
+    monkeypatch.setattr(torch.nn.functional, "conv_transpose2d", old_meta_kernel)
+
+    model = nn.Sequential(nn.Conv2d(3, 4, 3), nn.ConvTranspose2d(4, 4, 2, padding=1))
+    with pytest.raises(UserError, match="Output size is too small") as caught:
+        explain(model, (1, 3, 3, 3))
+    assert "1 (ConvTranspose2d) receiving [1, 4, 1, 1]" in str(caught.value)
