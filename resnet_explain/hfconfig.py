@@ -105,6 +105,15 @@ def from_folder(path: Path, label: str | None = None,
             f"{folder} is a Hugging Face model folder (model_type {model_type!r}); building "
             f"it from its {CONFIG} needs transformers",
             "pip install transformers, or give a weights file or file.py:callable") from None
+    if not transformers.utils.is_torch_available():  # transformers 5 with torch < 2.6
+        import torch
+
+        raise ModelNotFound(
+            f"{folder} is a Hugging Face model folder (model_type {model_type!r}), and "
+            f"transformers {transformers.__version__} does not build models with this torch "
+            f"({torch.__version__}): it needs a newer one",
+            "Upgrade torch (pip install -U torch), or use an older transformers "
+            "(pip install 'transformers<5')")
     model, built = _build(transformers, folder, model_type)
     if getattr(model, "main_input_name", None) == "input_ids":  # transformers' own word
         raise CannotTrace(

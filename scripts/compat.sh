@@ -72,12 +72,14 @@ find_python() {
 # version_lt A B: whether version A < B (sort -V).
 version_lt() { [ "$1" != "$2" ] && [ "$(printf '%s\n%s\n' "$1" "$2" | sort -V | head -1)" = "$1" ]; }
 
-# What an old torch needs beside it: it was built against NumPy 1 (torch < 2.3), and
-# transformers 5 needs torch 2.6.
+# What an old torch needs beside it (the test extra's transformers): torch < 2.3 was built
+# against NumPy 1; transformers 5 needs torch 2.6; transformers 4.50 and later fail to import
+# on torch 2.1 (torch.utils._pytree.register_pytree_node is 2.2's).
 pins_for() {
     echo "torch==$1"
     if version_lt "$1" 2.3; then echo "numpy<2"; fi
-    if version_lt "$1" 2.6; then echo "transformers<5"; fi
+    if version_lt "$1" 2.2; then echo "transformers<4.50"
+    elif version_lt "$1" 2.6; then echo "transformers<5"; fi
 }
 
 setup_row() {  # torch python venv log → 0 when the environment is ready

@@ -5,6 +5,7 @@ parameter count, and against DESIGN.md's ResNet-50 facts."""
 from __future__ import annotations
 
 import json
+import re
 import subprocess
 import sys
 from pathlib import Path
@@ -101,6 +102,14 @@ def test_what_cannot_be_built_is_said(tmp_path, monkeypatch):
     (tmp_path / "bad" / "config.json").write_text("{not json")
     with pytest.raises(ModelNotFound, match=r"cannot be read as a model config"):
         explain(str(tmp_path / "bad"))
+    # transformers 5 turns its PyTorch models off under torch < 2.6 (is_torch_available()).
+    monkeypatch.setattr(transformers.utils, "is_torch_available", lambda: False)
+    with pytest.raises(ModelNotFound, match=re.escape(
+            f"model_type 'resnet'), and transformers {transformers.__version__} does not "
+            f"build models with this torch ({torch.__version__}): it needs a newer one. "
+            "Upgrade torch")):
+        explain(str(folder))
+    monkeypatch.undo()
     monkeypatch.setitem(sys.modules, "transformers", None)  # not installed
     with pytest.raises(ModelNotFound, match=r"is a Hugging Face model folder \(model_type "
                                             r"'resnet'\); building it from its config\.json "
