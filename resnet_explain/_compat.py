@@ -7,16 +7,19 @@ torch at import time, so ``resnet-explain --help`` stays fast.
 
 from __future__ import annotations
 
+import functools
 import re
 import sys
 from enum import Enum
 from typing import Any
 
-from .errors import TorchTooOld
+from .errors import NumpyTooNew, TorchTooOld
 
 #: The oldest torch the package runs on (pyproject.toml's ``torch>=`` says the same; a test
 #: checks that they agree).
 TORCH_FLOOR = (2, 1)
+#: The first torch built against NumPy 2; older ones need ``numpy<2``.
+TORCH_NUMPY_2 = (2, 3)
 
 if sys.version_info >= (3, 11):
     from enum import StrEnum
@@ -33,7 +36,8 @@ else:  # pragma: no cover - Python 3.10, measured by scripts/compat.sh
             return str.__format__(self, spec)
 
 
-__all__ = ["TORCH_FLOOR", "StrEnum", "require_torch", "version_tuple"]
+__all__ = ["TORCH_FLOOR", "TORCH_NUMPY_2", "StrEnum", "require_numpy_1", "require_torch",
+           "version_tuple"]
 
 
 def version_tuple(version: str) -> tuple[int, ...]:
@@ -41,6 +45,24 @@ def version_tuple(version: str) -> tuple[int, ...]:
     numbers only, local and pre-release parts dropped."""
     numbers = re.match(r"\d+(?:\.\d+)*", version.strip())
     return tuple(int(part) for part in numbers.group(0).split(".")) if numbers else ()
+
+
+@functools.cache  # once a process: reading the metadata costs about 2 ms
+def require_numpy_1() -> None:
+    """Raise :class:`~resnet_explain.errors.NumpyTooNew` where a torch built against NumPy 1
+    (before :data:`TORCH_NUMPY_2`) is installed beside NumPy 2, under which ``import torch``
+    prints a page of errors. Read from the installed packages' metadata, before torch is
+    imported."""
+    from importlib.metadata import PackageNotFoundError, version
+
+    try:
+        torch_version, numpy_version = version("torch"), version("numpy")
+    except PackageNotFoundError:
+        return
+    if (version_tuple(torch_version)[:2] < TORCH_NUMPY_2
+            and version_tuple(numpy_version)[:1] >= (2,)):
+        raise NumpyTooNew(f"torch {torch_version} was built against NumPy 1 and cannot use "
+                          f"NumPy {numpy_version}", "Install NumPy 1: pip install 'numpy<2'")
 
 
 def require_torch(torch: Any) -> None:

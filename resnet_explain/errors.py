@@ -124,6 +124,10 @@ class TorchTooOld(UserError):
     """The installed torch is older than the package supports (``_compat.TORCH_FLOOR``)."""
 
 
+class NumpyTooNew(UserError):
+    """NumPy 2 beside a torch built against NumPy 1 (``_compat.TORCH_NUMPY_2``)."""
+
+
 class CannotTrace(UserError):
     """A model the tracer must not run: uninitialised lazy modules, TorchScript."""
 

@@ -136,3 +136,28 @@ def test_a_transposed_conv_of_size_0_is_an_error_where_the_meta_kernel_lets_it_t
     with pytest.raises(UserError, match="Output size is too small") as caught:
         explain(model, (1, 3, 3, 3))
     assert "1 (ConvTranspose2d) receiving [1, 4, 1, 1]" in str(caught.value)
+
+
+@pytest.mark.parametrize(("versions", "refused"), [
+    ({"torch": "2.1.2", "numpy": "2.1.3"}, True), ({"torch": "2.2.2+cpu", "numpy": "2.0.0"}, True),
+    ({"torch": "2.1.2", "numpy": "1.26.4"}, False), ({"torch": "2.3.1", "numpy": "2.1.3"}, False),
+])
+def test_numpy_2_beside_a_torch_built_for_numpy_1_is_one_line_before_torch_loads(
+        monkeypatch, versions, refused):
+    import importlib.metadata
+
+    from resnet_explain._compat import require_numpy_1
+
+    monkeypatch.setattr(importlib.metadata, "version", versions.__getitem__)
+    require_numpy_1.cache_clear()
+    try:
+        if not refused:
+            require_numpy_1()
+            return
+        with pytest.raises(UserError) as caught:
+            explain("resnet18")
+        assert str(caught.value) == (
+            f"torch {versions['torch']} was built against NumPy 1 and cannot use NumPy "
+            f"{versions['numpy']}. Install NumPy 1: pip install 'numpy<2'")
+    finally:
+        require_numpy_1.cache_clear()
