@@ -452,13 +452,18 @@ def test_build_under_a_meta_device_context_still_gives_cpu_storage() -> None:
 def test_build_does_not_import_the_symbolic_shapes_machinery() -> None:
     # Module.to_empty on meta tensors imports sympy (a third of `import torch` again, paid by
     # every cold CLI run); the zoo allocates its tensors without it.
+    # (torch 2.1's own import loads sympy: nothing to save there.)
     code = (
-        "import sys\n"
+        "import sys, torch\n"
+        "if 'sympy' in sys.modules: print(torch.__version__); sys.exit()\n"
         "from resnet_explain.zoo import build\n"
         "build('resnet18'); build('resnet20', init=True)\n"
         "assert 'sympy' not in sys.modules\n"
     )
-    subprocess.run([sys.executable, "-c", code], check=True, cwd=Path(__file__).parent.parent)
+    done = subprocess.run([sys.executable, "-c", code], check=True, capture_output=True,
+                          text=True, cwd=Path(__file__).parent.parent)
+    if done.stdout.strip():
+        pytest.skip(f"import torch loads sympy itself in torch {done.stdout.strip()}")
 
 
 def test_init_true_uses_torchvision_initialisation() -> None:
