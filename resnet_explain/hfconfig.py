@@ -147,14 +147,25 @@ def _build(transformers: Any, folder: Path, model_type: str) -> tuple[Any, str]:
     import torch
 
     names = [name for name in (config.architectures or []) if hasattr(transformers, name)]
+
+    def build() -> Any:
+        if names:
+            return getattr(transformers, names[0])(config)
+        return transformers.AutoModel.from_config(config)
+
     try:
-        with torch.device("meta"):  # shapes without values: nothing to initialise
-            if names:
-                return getattr(transformers, names[0])(config), names[0]
-            model = transformers.AutoModel.from_config(config)
+        try:
+            with torch.device("meta"):  # shapes without values: nothing to initialise
+                model = build()
+        except NotImplementedError as error:
+            if "'Meta' backend" not in str(error):
+                raise
+            # An op with no meta kernel in this torch (weight_norm's in torch 2.1, which
+            # wav2vec2 calls while it is built): built on the CPU, initialised.
+            model = build()
     except Exception as error:  # the model's own __init__ refused its config
         raise _not_built(folder, error) from error
-    return model, type(model).__name__
+    return model, names[0] if names else type(model).__name__
 
 
 def _from_timm(folder: Path, data: dict[str, Any], label: str,

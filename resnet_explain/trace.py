@@ -155,6 +155,8 @@ _META_SAME_SHAPE: dict[str, Any] = {
     "dropout": _same_shape(inplace_at=2, training_at=1),
     "relu_": _same_shape(in_place=True), "silu_": _same_shape(in_place=True),
     "sigmoid_": _same_shape(in_place=True),
+    # weight_norm's g·v/‖v‖ has v's shape; torch 2.1 has no meta kernel for it (wav2vec2).
+    "_weight_norm": _same_shape(),
 }
 
 
