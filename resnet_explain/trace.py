@@ -935,15 +935,20 @@ def _failure_context(error: Exception, recorder: _Recorder,
         lesson = _meta_lesson(error)
         if lesson:
             context["fix"] = lesson
+    if _OLD_ITEM in str(words):  # torch 2.1's words, said as newer torch says them
+        words = RuntimeError("Tensor.item() cannot be called on meta tensors")
     return context, 2 * len(calls) + (0 if reshape else 1), words
 
 
 # What PyTorch says when a meta tensor is asked for its values, or when an op has no meta
 # kernel (torch 2.x wording), and what that means for the user.
+# torch 2.1 says "Could not run 'aten::…' with arguments from the 'Meta' backend" for both:
+# for .item() (aten::_local_scalar_dense) and for an op without a meta kernel.
+_OLD_ITEM = "Could not run 'aten::_local_scalar_dense' with arguments from the 'Meta' backend"
 _NEEDS_VALUES = ("item() cannot be called on meta", "Cannot copy out of meta tensor",
                  "for torch.nonzero()", "meta device type tensor to numpy",
-                 "meta tensor without output_size")
-_NO_META_KERNEL = ("no fake impl or Meta kernel",)
+                 "meta tensor without output_size", _OLD_ITEM)
+_NO_META_KERNEL = ("no fake impl or Meta kernel", "with arguments from the 'Meta' backend")
 
 
 def _meta_lesson(error: BaseException) -> str:

@@ -30,6 +30,7 @@ import json
 import pickletools
 import re
 import struct
+import warnings
 import zipfile
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -172,7 +173,9 @@ def _torch_load(path: Path) -> Any:
                 "the pickle that torch.save writes)", _GIVE_A_MODEL)
         classes = []
     try:
-        return torch.load(path, map_location="meta", weights_only=True)
+        with warnings.catch_warnings():  # torch 2.1's loader uses its own deprecated storages
+            warnings.filterwarnings("ignore", "TypedStorage is deprecated", UserWarning)
+            return torch.load(path, map_location="meta", weights_only=True)
     except pickle.UnpicklingError:
         model = any(name.startswith("torch.nn.modules.") for name in classes)
         own = [name for name in classes if not name.startswith(_PLUMBING)
