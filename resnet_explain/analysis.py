@@ -426,17 +426,16 @@ def _find_blocks(layers: list[Layer], graph: _Graph, input_shape: Shape) -> list
     module_names = _block_modules(layers, found)
     uses = Counter(module_names)
     blocks: list[Block] = []
-    stage_number, index_in_stage, previous = 1, 0, None
+    stage_number, index_in_stage = 1, 0
+    previous: tuple[Shape, str | None] | None = None
     for (add, fork, main, shortcut, route, shortcut_weighted), module in zip(found,
                                                                               module_names):
         in_shape = layers[fork].output_shape if fork != MODEL_INPUT else input_shape
         out_shape = add.output_shape
-        # A stage is a run of blocks with the same number of filters and the same map size:
-        # a new one starts where a block changes the width or the resolution (so a dilated
-        # ResNet, whose later stages keep the map size, still has [3, 4, 6, 3]).
-        if previous is None or out_shape[1:] != previous:
+        parent = module.rpartition(".")[0] if module and uses[module] == 1 else None
+        if previous is None or _starts_stage(previous, out_shape, parent):
             stage_number, index_in_stage = stage_number + 1, 0
-        previous = out_shape[1:]
+        previous = (out_shape, parent)
         index_in_stage += 1
         paper = f"conv{stage_number}_{index_in_stage}"
         unique = module and uses[module] == 1
@@ -450,6 +449,28 @@ def _find_blocks(layers: list[Layer], graph: _Graph, input_shape: Shape) -> list
             shortcut_weighted=shortcut_weighted, stride=stride,
         ))
     return blocks
+
+
+def _starts_stage(previous: tuple[Shape, str | None], out_shape: Shape,
+                  parent: str | None) -> bool:
+    """Whether a block starts a new stage after the block before it (its output shape and
+    the module holding it).
+
+    A stage is the paper's group of blocks at one map size and one number of filters: a new
+    one starts where the resolution changes, and where the width changes in the paper's way —
+    doubled or more (conv3_x's 128 after 64; a dilated ResNet's later stages keep the map
+    size and still double, so it keeps [3, 4, 6, 3]) — or where the model puts the block in
+    a module of its own kind (``layer2`` after ``layer1``). Widths that grow a little every
+    block (PyramidNet's +α/N channels) are one stage, not one stage per block."""
+    before, before_parent = previous
+    if out_shape[2:] != before[2:] or len(out_shape) != len(before):
+        return True
+    if len(out_shape) < 2 or out_shape[1] == before[1]:
+        return False
+    if parent is not None and before_parent is not None and parent != before_parent:
+        return True
+    wide, narrow = max(out_shape[1], before[1]), min(out_shape[1], before[1])
+    return wide >= 2 * narrow
 
 
 def _unit_inside(found: list[tuple], main: list[int], shortcut: list[int]) -> tuple | None:

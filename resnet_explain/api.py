@@ -196,6 +196,11 @@ def _not_a_model(model: Any) -> str:
     if isinstance(model, type) and issubclass(model, nn.Module):
         return (f"explain() takes a built model, not the class {model.__name__}: "
                 f"explain({model.__name__}(...))")
+    exported = getattr(sys.modules.get("torch.export"), "ExportedProgram", None)
+    if exported is not None and isinstance(model, exported):
+        return ("explain() takes an nn.Module, not a torch.export ExportedProgram (a graph of "
+                "aten ops, without the modules it was exported from): explain the nn.Module you "
+                "gave torch.export.export")
     if callable(model):
         label = getattr(model, "__name__", "")
         label = label if label.isidentifier() else "build"

@@ -27,17 +27,28 @@ from typing import TYPE_CHECKING, Any
 from ._compat import StrEnum
 
 if TYPE_CHECKING:  # pragma: no cover
+    from collections.abc import Sequence
     from pathlib import Path
 
     import graphviz
     from matplotlib.figure import Figure
 
+    from .exercises import Exercises
     from .findings import Finding
     from .receptive import ReceptiveField
 
 Shape = tuple[int, ...]
 
-class LayerKind(StrEnum):
+
+class Word(StrEnum):
+    """A value that is a word: it compares equal to its string, serialises as it, and prints
+    as it — ``Counter(b.kind for b in arch.blocks)`` shows ``{'identity': 13, …}``, not the
+    enum's ``<ShortcutKind.IDENTITY: 'identity'>``."""
+
+    def __repr__(self) -> str:
+        return repr(self.value)
+
+class LayerKind(Word):
     """What a layer *is*.
 
     Decided from the module's base class (``nn.modules.conv._ConvNd``,
@@ -69,7 +80,7 @@ BATCH_NORM, NORM, ACTIVATION, RESHAPE, OTHER = (
 MODEL_INPUT = -1
 
 
-class Pooling(StrEnum):
+class Pooling(Word):
     """What a pool keeps of each window, from the module's base class (``_MaxPoolNd``,
     ``_AvgPoolNd``, their adaptive forms) or the functional op (``max_pool2d`` …): a
     ``class Downsample(nn.MaxPool2d)`` is max pooling whatever it is called."""
@@ -78,7 +89,7 @@ class Pooling(StrEnum):
     AVG = "avg"
 
 
-class Role(StrEnum):
+class Role(Word):
     """The part a layer plays. ``stem`` runs before the first residual block, ``head`` after
     the last one; inside a block a layer is on the ``main`` path or on the ``shortcut``."""
 
@@ -91,7 +102,7 @@ class Role(StrEnum):
 ROLES = tuple(Role)
 
 
-class ShortcutKind(StrEnum):
+class ShortcutKind(Word):
     """A block's shortcut: the paper's solid line (``identity``, no parameters), its dashed
     line (``projection``: a weighted layer, option B/C), or option A (``padded``: identity
     with zero-padded extra channels and a subsample, no parameters)."""
@@ -101,7 +112,7 @@ class ShortcutKind(StrEnum):
     PADDED = "padded"
 
 
-class StageKind(StrEnum):
+class StageKind(Word):
     """``stem`` (before the first block, the paper's conv1), ``blocks`` (conv2_x …, or the
     single ``network`` stage of a network without blocks) or ``head`` (after the last block)."""
 
@@ -110,7 +121,7 @@ class StageKind(StrEnum):
     HEAD = "head"
 
 
-class BlockFamily(StrEnum):
+class BlockFamily(Word):
     """What the main path's convolutions are, by their kernels in call order: ``basic``
     (3×3, 3×3: ResNet-18/34), ``bottleneck`` (1×1, 3×3, 1×1: ResNet-50/101/152), or
     ``other``."""
@@ -120,7 +131,7 @@ class BlockFamily(StrEnum):
     OTHER = "other"
 
 
-class Layout(StrEnum):
+class Layout(Word):
     """Where a downsampling Bottleneck has its stride 2: on the first 1×1 conv (``v1``, the
     paper's) or on the 3×3 (``v1.5``, torchvision's: more multiply-adds, since the first 1×1
     then runs on the full map, and about +0.5% top-1, since a 1×1 with stride 2 never reads
@@ -132,7 +143,7 @@ class Layout(StrEnum):
     V1_5 = "v1.5"
 
 
-class Activation(StrEnum):
+class Activation(Word):
     """Where a block's normalisation and activation sit: ``post`` (v1: conv → BN → ReLU, the
     ReLU after the add) or ``pre`` (v2: BN → ReLU → conv, nothing after the add) — decided
     by the first layer of the block's own path (its pre-activation or main branch)."""
@@ -666,6 +677,15 @@ class Architecture:
         from .report import write_report
 
         return write_report(self, path)
+
+    def exercises(self, n: int = 6, seed: int = 0, *, kinds: Sequence[str] | None = None,
+                  other: Architecture | None = None) -> Exercises:
+        """``n`` exercises whose answers this trace holds, chosen by ``seed`` (the same
+        seed, the same exercises); ``other``: this network in the other Bottleneck layout,
+        for the v1-vs-v1.5 question (see :mod:`resnet_explain.exercises`)."""
+        from .exercises import make_exercises
+
+        return make_exercises(self, n=n, seed=seed, kinds=kinds, other=other)
 
     def diagram(self, level: str = "stage", **options: Any) -> graphviz.Digraph:
         """A Graphviz diagram of the network (``stage``, ``block`` or ``layer`` level)."""

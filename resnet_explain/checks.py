@@ -14,7 +14,9 @@ matters:
 * a strided conv or pool that does not divide the size exactly — e.g. a 3×3 stride-2
   max-pool without ``padding=1`` turns 112 into 55 instead of 56; downsampling should be done
   by the stride, with K = 2P + 1 keeping the arithmetic exact (an explicit pad layer in front,
-  BiT's ``ConstantPad2d(1)``, counts as that padding);
+  BiT's ``ConstantPad2d(1)``, counts as that padding). Said where input rows are never read
+  or a size the stride divides is not divided exactly; an odd map whose windows still read
+  every pixel (Inception's unpadded 299 → 149) follows its own convention and is not;
 * a fully connected layer fed by an unpooled feature map — 7·7·2048 inputs give a ≈100 M
   parameter head where a global average pool to 1×1 would give 2048;
 * a forward that returns no tensor at all — most often a forgotten ``return``.
@@ -109,16 +111,32 @@ def _inexact_downsampling(arch: Architecture) -> list[Finding]:
                 continue  # no downsampling to judge (a transposed conv's stride upsamples)
             size = _unpadded_size(arch, layer, axis - len(layer.size_checks), check.in_size)
             expected = math.ceil(size / check.stride)
-            if check.traced != expected:
+            unread = _unread(check, size)
+            # An odd map whose windows still read every pixel follows another convention
+            # (Inception's "valid" 299 → 149 → 147 → 73): nothing is lost, nothing to warn.
+            lost = unread is None or unread > 0 or size % check.stride == 0
+            if check.traced != expected and lost:
                 name = layer.name or layer.type
                 found.append(Finding("inexact_downsampling", {
                     "layer": name, "axis": check.dim, "size": size, "traced": check.traced,
                     "expected": expected, "derivation": check.derivation,
                     "stride": check.stride, "kernel": check.kernel,
-                    "axes": len(layer.size_checks), "unread": _unread(check, size),
+                    "padding": _exact_padding(size, check, expected),
+                    "axes": len(layer.size_checks), "unread": unread,
                 }, layers=(name,)))
                 break
     return found
+
+
+def _exact_padding(size: int, check: SizeCheck, expected: int) -> int | None:
+    """The smallest padding that gives ``expected`` = ⌈size/S⌉ by the formula,
+    ⌊(size + 2P − D·(K − 1) − 1)/S⌋ + 1: P = (K − 1)/2 for an odd kernel (K = 2P + 1);
+    ``None`` where no padding up to K does (a window wider than twice the stride)."""
+    span = check.dilation * (check.kernel - 1)
+    for padding in range(check.kernel + 1):
+        if (size + 2 * padding - span - 1) // check.stride + 1 == expected:
+            return padding
+    return None
 
 
 def _unread(check: SizeCheck, size: int) -> int | None:

@@ -165,6 +165,30 @@ def model_sources(spec: str) -> list[Path]:
     return [Path(source)] if source else []
 
 
+def refuse_sources(output: str, protected: Sequence[Path]) -> None:
+    """A UserError when ``output`` is one of the ``protected`` files (the model's source)."""
+    for source in protected:
+        if _same_file(Path(output), source):
+            raise UserError(f"refusing to overwrite {output}: it is the model's own source file",
+                            "Choose another file for --output")
+
+
+def loaded_from(target: Path) -> str | None:
+    """The name of a module this process loaded from ``target`` (its ``.py`` source or its
+    compiled file), or ``None``: a model's import may load a file beside it (``blocks.py``)
+    that ``-o blocks.py`` must not replace. Only modules whose file has the target's name are
+    compared, so this costs a few ``stat`` calls, not one per module."""
+    name = target.name
+    if not name or not target.exists():
+        return None
+    for module_name, module in list(sys.modules.items()):
+        source = getattr(module, "__file__", None)
+        if isinstance(source, str) and os.path.basename(source) == name \
+                and _same_file(target, Path(source)):
+            return module_name
+    return None
+
+
 def _same_file(a: Path, b: Path) -> bool:
     try:
         return a.exists() and b.exists() and os.path.samefile(a, b)
@@ -188,10 +212,11 @@ def write_output(data: str | bytes, output: str | None, *,
             sys.stdout.write(data)
         return
     target = Path(output)
-    for source in protected:
-        if _same_file(target, source):
-            raise UserError(f"refusing to overwrite {output}: it is the model's own source file",
-                            "Choose another file for --output")
+    refuse_sources(output, protected)
+    module = loaded_from(target)
+    if module is not None:  # a module the model's file imports (its blocks.py)
+        raise UserError(f"refusing to overwrite {output}: it is the source of the module "
+                        f"{module!r}, which this run imported", "Choose another file for --output")
     payload = data.encode("utf-8") if isinstance(data, str) else data
     try:
         write_atomically(target, payload)
@@ -223,13 +248,25 @@ def _list() -> str:
     return "\n".join(lines)
 
 
+#: Suffixes of a plain text file: ``summary -o`` writes the text table into them.
+TEXT_SUFFIXES = ("", ".text", ".log", ".out")
+
+
 def summary_format(format: str | None, output: str | None) -> str:
-    """``--format`` when given, else the one the output file's suffix names, else text."""
+    """``--format`` when given, else the one the output file's suffix names, else text; a
+    suffix of another kind of file (``.png``, ``.xlsx``) is refused, before any tracing."""
     if format is not None:
         return format
     if output is None:
         return "text"
-    return SUMMARY_SUFFIXES.get(Path(output).suffix.lower(), "text")
+    suffix = Path(output).suffix.lower()
+    if suffix not in SUMMARY_SUFFIXES and suffix not in TEXT_SUFFIXES:
+        picture = " (a picture of the model: resnet-explain diagram SPEC -o " \
+            f"{output})" if suffix in (".svg", ".png", ".pdf", ".jpg", ".jpeg") else ""
+        raise UserError(f"summary writes a table (text, Markdown, HTML, JSON or CSV), not a "
+                        f"{suffix} file", "Name the file .txt, .md, .html, .json or .csv, or "
+                        f"give --format{picture}")
+    return SUMMARY_SUFFIXES.get(suffix, "text")
 
 
 def _settle_imports(as_program: bool) -> None:
@@ -253,13 +290,16 @@ def _settle_imports(as_program: bool) -> None:
 
 
 def _summary(args: argparse.Namespace) -> None:
+    if args.output is not None:  # the model's own file is the first thing to protect
+        refuse_sources(args.output, model_sources(args.spec))
+    format = summary_format(args.format, args.output)  # a wrong suffix fails before tracing
     _settle_imports(args.as_program)
     from .api import explain
 
     with prints_to_stderr():
         arch = explain(args.spec, args.input, shortcut=args.shortcut,
                        num_classes=args.num_classes)
-    text = arch.table(format=summary_format(args.format, args.output), depth=args.depth)
+    text = arch.table(format=format, depth=args.depth)
     write_output(text, args.output, protected=model_sources(args.spec))
 
 

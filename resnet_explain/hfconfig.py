@@ -83,6 +83,10 @@ def from_folder(path: Path, label: str | None = None,
     config_file = folder / CONFIG
     try:
         data = json.loads(config_file.read_text(encoding="utf-8"))
+    except RecursionError:
+        raise ModelNotFound(f"{config_file} cannot be read as a model config (its JSON is "
+                            "nested deeper than Python reads)",
+                            "Give a weights file or file.py:callable") from None
     except (OSError, ValueError) as error:
         raise ModelNotFound(f"{config_file} cannot be read as a model config ({error})",
                             "Give a weights file or file.py:callable") from None
@@ -124,7 +128,11 @@ def from_folder(path: Path, label: str | None = None,
     channels = getattr(model.config, "num_channels", None)
     size = getattr(model.config, "image_size", None) or 224
     side = tuple(size) if isinstance(size, (list, tuple)) else (size, size)
-    default = (int(channels), *map(int, side)) if isinstance(channels, int) else None
+    if not all(isinstance(value, int) and not isinstance(value, bool) and value > 0
+               for value in side):
+        raise ModelNotFound(f"{config_file} gives image_size {size!r}: not a size in pixels",
+                            "Correct image_size in the config (e.g. 224)")
+    default = (int(channels), *side) if isinstance(channels, int) else None
     note = Finding("built_from_config", {
         "config": str(config_file), "library": "transformers",
         "version": transformers.__version__, "built": f"{built}, model_type {model_type!r}"})

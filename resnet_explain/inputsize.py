@@ -41,8 +41,18 @@ def parse_input_size(value: str | int | Sequence[int], spatial: int = 2,
     ``spatial`` is the model's number of spatial dimensions (:data:`LAYOUTS`), ``channels``
     what its first layer reads, for the example in a message.
     """
-    text, parts = _split(value)
     example = f"Give {layout(spatial)}, e.g. {example_size(spatial, channels)}"
+    if not isinstance(value, (str, int)):
+        shapes = [list(v.shape) for v in value if hasattr(v, "shape")]
+        if shapes:  # explain(model, (x, y)): tensors where one size or one tensor goes
+            raise BadInputSize(
+                f"the input size holds {count(len(shapes), 'tensor')} (shapes "
+                f"{', '.join(map(str, shapes[:3]))}{', …' if len(shapes) > 3 else ''}), not "
+                "numbers", "Give one tensor, or its size: explain(model, x) or "
+                "input_size=tuple(x.shape); the tool traces models of one input")
+    text, parts = _split(value)
+    if len(text) > 80:  # a message quotes the size, not a page of it
+        text = text[:77] + "…"
     if not parts:
         raise BadInputSize("the input size is empty", example)
     try:

@@ -78,16 +78,19 @@ def activation_on_shortcut(facts: Facts) -> str:
 
 def inexact_downsampling(facts: Facts) -> str:
     size, stride, expected = facts["size"], facts["stride"], facts["expected"]
-    # An even map loses its last pixels (112 → 55 never reads pixel 111); an odd one may only
-    # miss the convention (Inception's 299 → 149 reads them all).
+    # An even map loses its last pixels (112 → 55 never reads pixel 111); an odd one is told
+    # the ceiling (13 → 5 with a 4×4 window loses row 12).
     how = "divides the size exactly" if size % stride == 0 else \
         f"gives ⌈{size}/{stride}⌉ = {expected}"
     kernel, axes = facts["kernel"], facts["axes"]
     kernel_text = ("×".join([str(kernel)] * axes) + " kernel" if axes > 1
                    else f"kernel of {kernel}")
-    return (f"{facts['layer']} turns {size} into {facts['traced']} ({facts['derivation']}), "
-            f"not {expected}{_unread(facts)}: with stride {stride}, padding {(kernel - 1) // 2} "
-            f"for a {kernel_text} {how}")
+    said = (f"{facts['layer']} turns {size} into {facts['traced']} ({facts['derivation']}), "
+            f"not {expected}{_unread(facts)}")
+    padding = facts["padding"]
+    if padding is None:
+        return f"{said}: no padding of a {kernel_text} with stride {stride} {how}"
+    return f"{said}: with stride {stride}, padding {padding} for a {kernel_text} {how}"
 
 
 def _unread(facts: Facts) -> str:
@@ -261,8 +264,8 @@ SENTENCES: dict[str, Callable[[Facts], str]] = {
 
 # --- the same warnings on their layers' rows -----------------------------------------------
 def _short_inexact(facts: Facts) -> str:
-    return (f"{facts['size']} → {facts['traced']}, not {facts['expected']}: needs padding "
-            f"{(facts['kernel'] - 1) // 2}")
+    said = f"{facts['size']} → {facts['traced']}, not {facts['expected']}"
+    return said if facts["padding"] is None else f"{said}: needs padding {facts['padding']}"
 
 
 #: A warning's few words on the row of each layer it names (``Finding.layers``).

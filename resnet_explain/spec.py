@@ -118,6 +118,9 @@ def _is_weights(spec: str) -> bool:
     path = Path(spec)
     if path.is_file():
         return path.suffix != ".py"
+    if path.is_dir() and spec.lower().endswith(WEIGHT_SUFFIXES):
+        raise ModelNotFound(f"{spec} is a folder, not a weights file",
+                            _in_folder(path))
     if spec.lower().endswith(WEIGHT_SUFFIXES):
         raise ModelNotFound(f"no such file: {spec}",
                             "Check the path (relative to the current directory)")
@@ -151,6 +154,12 @@ def _zoo(name: str, shortcut: str | None, num_classes: int | None,
     from . import zoo
 
     info = zoo.describe(name)
+    if info.plain and shortcut is not None:
+        residual = "resnet" + name[len("plain"):]
+        raise UserError(f"{name} is a plain network: it has no shortcuts, so a shortcut "
+                        "option does not apply",
+                        f"Leave {{shortcut}} out, or explain {residual}: the same layers with "
+                        "shortcuts")
     classes = info.num_classes if num_classes is None else num_classes
     options = [f"shortcut {shortcut}"] if shortcut else []
     if classes != info.num_classes:
@@ -186,6 +195,8 @@ def _build(spec: str, where: str, func_name: str, args: tuple, kwargs: dict) -> 
         pass  # no signature to check (a builtin); just call it
     try:
         model = obj(*args, **kwargs)
+    except SystemExit as stop:
+        raise _exited(f"the builder {where}:{func_name}", stop) from None
     except Exception as error:
         raise TraceFailure.from_exception(
             error, user_location(error), during=f"the builder {where}:{func_name}",
@@ -285,8 +296,18 @@ def _load(where: str) -> Any:
             raise ModelNotFound(missing, f"Check the spelling, or install {error.name!r} / run "
                                 "from the folder that holds it") from None
         raise TraceFailure(*_import_problem(where, error)) from error
+    except SystemExit as stop:
+        raise _exited(f"importing {where}", stop) from None
     except Exception as error:
         raise TraceFailure(*_import_problem(where, error)) from error
+
+
+def _exited(what: str, stop: SystemExit) -> UserError:
+    """A module or builder that ends the program (``sys.exit(3)``, ``exit()``, argparse's
+    exit on the tool's own arguments) while the tool imports or calls it."""
+    return UserError(f"{what} ended the program (sys.exit({stop.code!r})) before a model was "
+                     "built", "Put the script part of the file under `if __name__ == "
+                     "\"__main__\":`, so that importing it only defines the model")
 
 
 def _import_file(path: Path, where: str) -> Any:
@@ -304,6 +325,9 @@ def _import_file(path: Path, where: str) -> Any:
     sys.dont_write_bytecode = True
     try:
         module_spec.loader.exec_module(module)
+    except SystemExit as stop:
+        del sys.modules[name]
+        raise _exited(f"importing {where}", stop) from None
     except Exception as error:
         del sys.modules[name]
         raise TraceFailure(*_import_problem(where, error)) from error

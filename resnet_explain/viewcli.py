@@ -1,5 +1,5 @@
-"""The teaching views' subcommands — ``table1``, ``plot`` and ``report`` — registered on the
-main parser by :func:`add_view_commands`.
+"""The teaching views' subcommands — ``table1``, ``plot``, ``report`` and ``exercises`` —
+registered on the main parser by :func:`add_view_commands`.
 
 Importing this module imports neither torch nor matplotlib: each command imports what it
 needs when it runs, and writes through the CLI's one writer (:func:`cli.write_output`).
@@ -8,6 +8,7 @@ needs when it runs, and writes through the CLI's one writer (:func:`cli.write_ou
 from __future__ import annotations
 
 import argparse
+import sys
 from collections.abc import Callable
 from pathlib import Path
 
@@ -33,8 +34,8 @@ examples:
 
 def add_view_commands(commands: argparse._SubParsersAction,
                       add_model_arguments: Callable[[argparse.ArgumentParser], None]) -> None:
-    """Add ``table1``, ``plot`` and ``report`` to ``commands``; each sets ``run`` to the
-    function that executes it."""
+    """Add ``table1``, ``plot``, ``report`` and ``exercises`` to ``commands``; each sets
+    ``run`` to the function that executes it."""
     table1 = commands.add_parser(
         "table1", help="the paper's Table 1 rebuilt from traces, one column per model",
         description=TABLE1_DESCRIPTION, formatter_class=argparse.RawDescriptionHelpFormatter)
@@ -72,8 +73,10 @@ def add_view_commands(commands: argparse._SubParsersAction,
                     "the warnings. No external resources; prints on A4.")
     add_model_arguments(report)
     report.add_argument("--output", "-o", metavar="FILE", default=None,
-                        help="the HTML file to write (default: standard output)")
+                        help="the HTML file to write (default: standard output, when it is "
+                             "not a terminal)")
     report.set_defaults(run=_report)
+    _add_exercises_command(commands, add_model_arguments)
 
 
 PLOT_KINDS = ("stages", "cost", "blocks", "receptive-field", "models")
@@ -95,9 +98,12 @@ examples:
 def _plot(args: argparse.Namespace) -> None:
     from .cli import model_sources, prints_to_stderr, write_output
 
-    if args.output is None or Path(args.output).suffix.lower() not in PLOT_SUFFIXES:
-        raise UserError(f"plot needs an output file ending in .png, .svg or .pdf, not "
-                        f"{args.output or 'none'}", "Give -o FILE.svg (or .png, .pdf)")
+    if args.output is None:
+        raise UserError("plot writes an image file, and no -o FILE was given",
+                        f"Give -o {args.kind}.svg (or .png, .pdf)")
+    if Path(args.output).suffix.lower() not in PLOT_SUFFIXES:
+        raise UserError(f"plot writes .png, .svg or .pdf, not {args.output}",
+                        f"Give -o {Path(args.output).stem or args.kind}.svg (or .png, .pdf)")
     specs = [args.spec, *args.more]
     if args.more and args.kind != "models":
         raise UserError(f"--kind {args.kind} plots one model, not {len(specs)}",
@@ -122,6 +128,10 @@ def _report(args: argparse.Namespace) -> None:
     from .cli import model_sources, prints_to_stderr, write_output
     from .report import report_html
 
+    if args.output is None and sys.stdout.isatty():
+        raise UserError("report writes a whole HTML page, which a terminal would show as "
+                        "its source", f"Give -o report.html, or send it to a file: "
+                        f"resnet-explain report {args.spec} > report.html")
     with prints_to_stderr():
         arch = explain(args.spec, args.input, shortcut=args.shortcut,
                        num_classes=args.num_classes)
@@ -143,3 +153,105 @@ def _table1(args: argparse.Namespace) -> None:
         table = table1(args.models or None, cifar=args.cifar, input_size=args.input)
     protected = [path for spec in args.models for path in model_sources(spec)]
     write_output(table.render(format), args.output, protected=protected)
+
+
+EXERCISES_SUFFIXES = {".ipynb": "notebook", ".md": "markdown", ".markdown": "markdown",
+                      ".html": "html", ".htm": "html", ".txt": "text"}
+EXERCISES_DESCRIPTION = """\
+Questions with answer keys made from a trace: the output size of a layer, which weighted
+layers the depth leaves out, a convolution's parameters, why a block projects its shortcut,
+the receptive field after a stage, v1 against v1.5 multiply-adds. Each answer comes with its
+worked derivation; the same --seed gives the same questions. Without --answers the answers
+are left out (a class's copy); with -o FILE.ipynb a notebook with an empty cell after each
+question (and, with --answers, the answer hidden below it).
+
+examples:
+  resnet-explain exercises resnet18 -n 8 --seed 1
+  resnet-explain exercises resnet18 -n 8 --seed 1 -o class.ipynb
+  resnet-explain exercises resnet18 -n 8 --seed 1 -o teacher.ipynb --answers
+  resnet-explain exercises resnet50 --kind v1-vs-v1.5 --kind receptive-field --answers
+"""
+
+
+def _add_exercises_command(commands: argparse._SubParsersAction,
+                           add_model_arguments: Callable[[argparse.ArgumentParser], None]
+                           ) -> None:
+    from .cli import _class_count  # a positive whole number (cli.py is loaded by now)
+    from .exercises import KINDS  # imports nothing heavy
+
+    parser = commands.add_parser(
+        "exercises", help="questions with answer keys made from a trace (text, Markdown, "
+                          "a notebook)",
+        description=EXERCISES_DESCRIPTION, formatter_class=argparse.RawDescriptionHelpFormatter)
+    add_model_arguments(parser)
+    parser.add_argument("-n", "--number", metavar="N", type=_class_count, default=8,
+                        help="how many questions (default: 8)")
+    parser.add_argument("--seed", metavar="S", type=int, default=0,
+                        help="which questions: the same seed gives the same ones (default: 0)")
+    parser.add_argument("--kind", "-k", choices=KINDS, action="append", default=None,
+                        help="only this kind of question (repeat for several; default: all)")
+    parser.add_argument("--answers", action="store_true",
+                        help="include the answers and their derivations (the teacher's copy)")
+    parser.add_argument("--compare", metavar="OTHER", default=None,
+                        help="the same network in the other Bottleneck layout, for the "
+                             "v1-vs-v1.5 question (default: the zoo twin of a zoo network)")
+    parser.add_argument("--format", "-f", choices=("text", "markdown", "html", "notebook"),
+                        default=None,
+                        help="default: from the suffix of --output (.ipynb, .md, .html, "
+                             ".txt), else text")
+    parser.add_argument("--output", "-o", metavar="FILE", default=None,
+                        help="write to FILE (.ipynb for a notebook) instead of standard output")
+    parser.set_defaults(run=_exercises)
+
+
+def _exercises(args: argparse.Namespace) -> None:
+    import sys
+
+    from .api import explain
+    from .cli import model_sources, prints_to_stderr, write_output
+    from .exercises import render
+
+    format = exercises_format(args.format, args.output)  # before tracing
+    with prints_to_stderr():
+        arch = explain(args.spec, args.input, shortcut=args.shortcut,
+                       num_classes=args.num_classes)
+        other = explain(args.compare, args.input) if args.compare is not None else None
+    sheet = arch.exercises(n=args.number, seed=args.seed, kinds=args.kind, other=other)
+    if len(sheet) < args.number:
+        print(f"note: {arch.model} offers {len(sheet)} different questions of these kinds, "
+              f"not {args.number}", file=sys.stderr)
+    if format == "notebook":
+        text = render.notebook_text(sheet, args.answers, _trace_code(args))
+    elif format == "markdown":
+        text = sheet.markdown(args.answers)
+    elif format == "html":
+        text = render.page(sheet, args.answers)
+    else:
+        text = sheet.text(args.answers)
+    protected = model_sources(args.spec)
+    if args.compare is not None:
+        protected += model_sources(args.compare)
+    write_output(text, args.output, protected=protected)
+
+
+def exercises_format(format: str | None, output: str | None) -> str:
+    """``--format`` when given, else the one the output file's suffix names, else text; the
+    suffix of another kind of file (``.png``, ``.json``) is refused."""
+    from .cli import TEXT_SUFFIXES
+
+    if format is not None:
+        return format
+    suffix = Path(output).suffix.lower() if output else ""
+    if suffix not in EXERCISES_SUFFIXES and suffix not in TEXT_SUFFIXES:
+        raise UserError(f"exercises writes text, Markdown, HTML or a notebook, not a {suffix} "
+                        f"file", "Name the file .txt, .md, .html or .ipynb, or give --format")
+    return EXERCISES_SUFFIXES.get(suffix, "text")
+
+
+def _trace_code(args: argparse.Namespace) -> str:
+    """The notebook's first code cell: the Python that traces what the command traced."""
+    options = "".join(f", {name}={value!r}" for name, value in (
+        ("input_size", args.input), ("shortcut", args.shortcut),
+        ("num_classes", args.num_classes)) if value is not None)
+    return (f"from resnet_explain import explain\n\n"
+            f"arch = explain({args.spec!r}{options})\narch")

@@ -138,9 +138,12 @@ def _safetensors_shapes(path: Path) -> dict[str, list[int]]:
             if length > 100_000_000:
                 raise ValueError("header too long")
             header = json.loads(stream.read(length))
+        if not isinstance(header, dict):
+            raise ValueError(f"its header is a JSON {type(header).__name__}, not a table "
+                             "of tensors")
         return {name: list(entry["shape"]) for name, entry in header.items()
                 if name != "__metadata__"}
-    except (OSError, ValueError, KeyError, TypeError, struct.error) as error:
+    except (OSError, ValueError, KeyError, TypeError, struct.error, RecursionError) as error:
         raise ModelNotFound(f"cannot read {path} as a safetensors file ({error})",
                             "Check that the file is complete") from None
 
@@ -173,10 +176,20 @@ def _torch_load(path: Path) -> Any:
                 "the pickle that torch.save writes)", _GIVE_A_MODEL)
         classes = []
     try:
-        with warnings.catch_warnings():  # torch 2.1's loader uses its own deprecated storages
-            warnings.filterwarnings("ignore", "TypedStorage is deprecated", UserWarning)
+        with warnings.catch_warnings():  # torch's own words on old pickle protocols: the
+            warnings.simplefilter("ignore")  # error below says what matters
             return torch.load(path, map_location="meta", weights_only=True)
-    except pickle.UnpicklingError:
+    except Exception as error:
+        damage = _damage(path)
+        if damage is not None:  # a flipped byte is no pickled code: say what it is
+            raise ModelNotFound(f"{shown} is damaged ({damage})",
+                                "Check that the file is complete and unchanged (a download "
+                                "or a copy cut short?), or save it again") from None
+        if not isinstance(error, pickle.UnpicklingError):
+            first = str(error).strip().splitlines()[0] if str(error).strip() else ""
+            raise ModelNotFound(
+                f"cannot read {shown} as a PyTorch weights file "
+                f"({type(error).__name__}: {first})", _GIVE_A_MODEL) from None
         model = any(name.startswith("torch.nn.modules.") for name in classes)
         own = [name for name in classes if not name.startswith(_PLUMBING)
                and not name.endswith("Storage") and not name.startswith("torch.float")]
@@ -188,11 +201,31 @@ def _torch_load(path: Path) -> Any:
             "Give the code that builds the model (file.py:callable), or save the weights "
             "alone with torch.save(model.state_dict(), path). If you trust the file: "
             f"explain(torch.load({shown!r}, weights_only=False)) in Python") from None
-    except Exception as error:  # not a torch file at all, or a damaged one
-        first = str(error).strip().splitlines()[0] if str(error).strip() else ""
-        raise ModelNotFound(
-            f"cannot read {shown} as a PyTorch weights file ({type(error).__name__}: {first})",
-            _GIVE_A_MODEL) from None
+
+
+def _damage(path: Path) -> str | None:
+    """What is wrong with a file whose bytes changed after ``torch.save`` wrote it, or
+    ``None``: a zip member whose CRC-32 no longer matches, or a pickle that does not parse
+    to its end (read opcode by opcode with :mod:`pickletools`: nothing is imported or run).
+    A damaged file must not be called pickled code: its "class" is a flipped byte."""
+    try:
+        if zipfile.is_zipfile(path):
+            with zipfile.ZipFile(path) as archive:
+                bad = archive.testzip()
+                if bad is not None:
+                    return f"the CRC-32 of {bad} does not match its bytes"
+                pickled = [n for n in archive.namelist() if n.endswith("data.pkl")]
+                data = archive.read(pickled[0]) if pickled else b""
+        else:
+            data = path.read_bytes()
+        if data:
+            for _ in pickletools.genops(data):
+                pass
+    except (zipfile.BadZipFile, ValueError, EOFError) as error:
+        return str(error) or type(error).__name__
+    except OSError:
+        return None
+    return None
 
 
 def _classes_in(archive: zipfile.ZipFile, names: list[str]) -> list[str]:
@@ -252,13 +285,17 @@ def _without_common_prefix(shapes: Shapes) -> tuple[Shapes, str]:
 # --- matching --------------------------------------------------------------------------
 def fits(weights: Weights) -> list[Fit]:
     """How each zoo model with as many residual blocks as the weights fits them, best
-    first; every shortcut option is tried, with the weights' number of classes."""
+    first; every shortcut option is tried, with the weights' number of classes.
+
+    The plain networks are not tried: their tensors are those of the ResNet of the same
+    depth with option A shortcuts (which hold no parameters), so a file would fit both, and
+    trained weights are the ResNet's far more often; ``plain20`` is named by its zoo name."""
     from .zoo import MODEL_NAMES, SHORTCUT_OPTIONS, describe, state_shapes
 
     found: list[Fit] = []
     for name in MODEL_NAMES:
         info = describe(name)
-        if sum(info.layers) != weights.blocks:
+        if info.plain or sum(info.layers) != weights.blocks:
             continue
         classes = weights.classes or info.num_classes
         for option in SHORTCUT_OPTIONS:

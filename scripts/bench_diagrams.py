@@ -11,7 +11,7 @@ Part 2 renders every figure of ``figures/`` with each renderer that runs here
 the process (cold), the median time per figure, whether two renders give the same bytes,
 whether the SVG equals the committed one (made by graphviz-pure on another machine), the
 natural size of the widest lesson (before the notebook fit), and the formats it writes. The
-README's "Rendering without a system Graphviz" quotes this table.
+docs/diagrams.md ("Rendering without a system Graphviz") quotes this table.
 """
 
 from __future__ import annotations

@@ -18,9 +18,239 @@ from pathlib import Path
 import nbformat
 from nbformat.v4 import new_code_cell, new_markdown_cell, new_notebook
 
+sys.path.insert(0, str(Path(__file__).resolve().parent.parent))  # the package beside it
+from resnet_explain.exercises.render import details  # imports no torch
+
 NOTEBOOKS = Path(__file__).resolve().parent.parent / "notebooks"
 
-Cell = tuple[str, str]  # ("md" | "code" | "error", source)
+Cell = tuple[str, str]  # ("md" | "code" | "error" | "try" | "answer", source)
+
+# --- 00 ---------------------------------------------------------------------------------------
+WHY_RESIDUAL: list[Cell] = [
+    ("md", """\
+# Why residual learning?
+
+Before ResNet, a deeper network was not always a better one. He et al. (2015) start from a
+puzzle: stack more layers on a *plain* network — convolutions, BatchNorm and ReLUs, one after
+the other — and past some depth it gets worse, on the training set as well as on the test
+set. This notebook shows the puzzle with the paper's own networks and numbers, the idea that
+solves it (let the layers learn F(x) = H(x) − x and add x back), and what that idea does to
+the gradient, measured on a plain network and a ResNet of the same depth.
+
+The zoo holds the paper's plain networks: the layers of a ResNet with no shortcuts at all.
+Plain-56 and ResNet-56 (the CIFAR-10 nets of the paper's section 4.2) side by side:"""),
+    ("code", """\
+from collections import Counter
+
+from resnet_explain import explain
+
+plain, residual = explain("plain56"), explain("resnet56")
+for arch in (plain, residual):
+    print(f"{arch.model:9} depth {arch.plain_depth}, {arch.weighted_layers} weighted layers, "
+          f"{arch.total_params:,} parameters, {len(arch.blocks)} residual blocks")"""),
+    ("md", """\
+The same depth, the same weighted layers, the same parameters. What does ResNet-56 have that
+plain-56 has not? Count the layer calls of each and subtract:"""),
+    ("code", """\
+def calls(arch):
+    return Counter(layer.type for layer in arch.layers)
+
+
+calls(residual) - calls(plain)"""),
+    ("md", """\
+Only the additions — one per block — and the option-A shortcuts, which subsample the map
+and append zero channels where a stage halves the map and doubles the filters (they have no
+parameters). On ImageNet the same holds for plain-34 and ResNet-34, except that ResNet-34's
+dashed shortcuts are 1×1 projections, its only extra weighted layers:"""),
+    ("code", """\
+plain34, resnet34 = explain("plain34"), explain("resnet34")
+added = [layer.name for layer in resnet34.layers if layer.weighted
+         and layer.name not in {other.name for other in plain34.layers}]
+print(added)
+print(f"{resnet34.total_params:,} − {plain34.total_params:,} = "
+      f"{resnet34.total_params - plain34.total_params:,} parameters")"""),
+    ("md", """\
+## Degradation: the deeper plain net trains worse
+
+The paper's Fig. 1 plots the training and test error on CIFAR-10 of a 20-layer and a
+56-layer plain network: the deeper one is worse on *both*. If it were overfitting, its
+training error would be lower and only its test error higher. It is not too powerful; the
+optimiser fails to find a solution at least as good as the shallower net's — although one
+exists by construction: copy the shallower net and make the extra layers the identity. The
+paper calls this the *degradation* problem.
+
+On ImageNet (Table 2), the same comparison, with the ResNets of the same depths:"""),
+    ("code", """\
+# He et al. 2015, Table 2: top-1 error (%, 10-crop testing) on the ImageNet validation set
+table2 = {"plain-18": 27.94, "plain-34": 28.54, "ResNet-18": 27.88, "ResNet-34": 25.03}
+for shallow, deep in (("plain-18", "plain-34"), ("ResNet-18", "ResNet-34")):
+    change = table2[deep] - table2[shallow]
+    verdict = "worse" if change > 0 else "better"
+    print(f"{shallow} → {deep}: {table2[shallow]:.2f} % → {table2[deep]:.2f} % top-1 error, "
+          f"{verdict} by {abs(change):.2f} points")"""),
+    ("md", """\
+These are validation errors. The paper's Fig. 4 shows the training curves too: plain-34's
+training error stays above plain-18's for the whole training, while ResNet-34's falls below
+ResNet-18's.
+
+## The idea: H(x) = F(x) + x
+
+Let H(x) be the mapping that a few stacked layers should compute. A residual block does not
+ask its layers for H(x); it asks them for the *residual* F(x) = H(x) − x and adds x back
+through the shortcut: the block outputs F(x) + x. If the best the extra layers can do is
+nothing — H(x) = x, the identity of the construction above — a residual block only has to
+drive F to zero, which any weights that silence the block's last layer do. A plain stack has
+to build the identity out of convolutions, BatchNorms and ReLUs — which, the degradation
+suggests, the solvers find hard.
+
+One block of each network, initialised as torchvision does; then the last BatchNorm of each
+block gets the scale γ = 0 (its shift β is 0 at initialisation), so its output is zero — the
+trick behind torchvision's `zero_init_residual=True`:"""),
+    ("code", """\
+import torch
+
+from resnet_explain.zoo import build
+
+torch.manual_seed(0)
+residual_block = build("resnet56", init=True).layer2[3]
+plain_block = build("plain56", init=True).layer2[3]
+for block in (residual_block, plain_block):
+    torch.nn.init.zeros_(block.bn2.weight)  # γ = 0 in the block's last BatchNorm
+
+x = torch.relu(torch.randn(4, 32, 16, 16))  # a block's input comes after a ReLU: x ≥ 0
+with torch.no_grad():
+    print("the residual block returns its input:", torch.equal(residual_block(x), x))
+    print("the plain block returns its input:   ", torch.equal(plain_block(x), x))
+    print("the plain block returns only zeros:  ", bool((plain_block(x) == 0).all()))"""),
+    ("md", """\
+With F = 0 the residual block *is* the identity; the plain block with the same weights is a
+wall that lets nothing through.
+
+## Why the gradient gets through: x_L = x_l + ΣF
+
+The follow-up paper ("Identity Mappings in Deep Residual Networks", He et al. 2016, ResNet
+v2) makes the shortcut path completely clean: nothing follows the addition, so unit *l*
+computes $x_{l+1} = x_l + F(x_l)$. Unrolled from any unit *l* to any deeper unit *L*:
+
+$$x_L = x_l + \\sum_{i=l}^{L-1} F(x_i)$$
+
+and by the chain rule, for the loss $\\mathcal{L}$:
+
+$$\\frac{\\partial \\mathcal{L}}{\\partial x_l} = \\frac{\\partial \\mathcal{L}}{\\partial x_L}
+\\left(1 + \\frac{\\partial}{\\partial x_l} \\sum_{i=l}^{L-1} F(x_i)\\right)$$
+
+The **1** carries the gradient of the deep unit to the shallow one directly, through no
+weight layer; for it to cancel, the other term would have to be exactly −1 for every example
+of a batch. In a plain network the gradient at $x_l$ is instead the product of the Jacobians
+of all the layers in between.
+
+Measured: one random batch (no dataset), at initialisation, BatchNorm in training mode as at
+the start of training. For plain-56 and ResNet-56, the gradient of the loss at the input of
+every block, $\\partial\\mathcal{L}/\\partial x_l$, and at $x_L$, the output of the last block
+(the input of the global pool):"""),
+    ("code", """\
+import torch.nn.functional as F
+
+
+def block_gradients(name, seed=0, batch=16):
+    \"\"\"∂loss/∂x at the input of every block of the zoo net `name` and at x_L (the input of
+    the global average pool), for one random batch at initialisation.\"\"\"
+    torch.manual_seed(seed)
+    net = build(name, init=True)
+    images, labels = torch.randn(batch, 3, 32, 32), torch.randint(0, 10, (batch,))
+    inputs = {}
+
+    def keep(key):
+        def hook(module, args):
+            args[0].retain_grad()
+            inputs[key] = args[0]
+        return hook
+
+    watched = [(f"{stage}.{i}", block) for stage in ("layer1", "layer2", "layer3")
+               for i, block in enumerate(getattr(net, stage))] + [("x_L", net.avgpool)]
+    handles = [module.register_forward_pre_hook(keep(key)) for key, module in watched]
+    F.cross_entropy(net(images), labels).backward()
+    for handle in handles:
+        handle.remove()
+    return {key: tensor.grad for key, tensor in inputs.items()}
+
+
+def rms(tensor):
+    return tensor.pow(2).mean().sqrt().item()
+
+
+grads = {name: block_gradients(name) for name in ("plain56", "resnet56")}
+print("RMS of ∂loss/∂x_l ÷ RMS of ∂loss/∂x_L, at the input of block:")
+print(f"{'':10} {'plain56':>10} {'resnet56':>10}")
+for key in list(grads["plain56"])[::2]:
+    ratios = [rms(g[key]) / rms(g["x_L"]) for g in grads.values()]
+    print(f"{key:10} " + " ".join(f"{ratio:10.3g}" for ratio in ratios))"""),
+    ("code", """\
+def change(ratio):
+    return f"grows {ratio:,.0f}-fold" if ratio >= 1 else f"shrinks {1 / ratio:,.0f}-fold"
+
+
+growth = {name: rms(g["layer1.0"]) / rms(g["x_L"]) for name, g in grads.items()}
+print(f"From x_L back to the first block, the gradient {change(growth['plain56'])} in "
+      f"plain-56 and {change(growth['resnet56'])} in ResNet-56.")"""),
+    ("md", """\
+Size is not all. The formula says that in a ResNet $\\partial\\mathcal{L}/\\partial x_L$
+itself arrives at $x_l$ — the term with the 1 — plus what the blocks in between add. The
+cosine between the gradient at a block's input and the gradient at $x_L$ measures how much
+of it arrives unchanged (1: all of it, 0: nothing recognisable). In a plain network nothing
+arrives unchanged: every layer's Jacobian mixes the channels anew. The cosine needs maps of
+the same shape, so the blocks of the last stage, from its second block to its last:"""),
+    ("code", """\
+last_stage = [key for key in grads["plain56"] if key.startswith("layer3.") and key != "layer3.0"]
+
+
+def cosine(a, b):
+    return F.cosine_similarity(a.flatten(), b.flatten(), dim=0).item()
+
+
+cosines = {name: [cosine(g[key], g["x_L"]) for key in last_stage] for name, g in grads.items()}
+print(f"{'':10} " + " ".join(f"{key:>8}" for key in last_stage))
+for name, values in cosines.items():
+    print(f"{name:10} " + " ".join(f"{value:+8.2f}" for value in values))
+one_back = {name: values[-1] for name, values in cosines.items()}
+print(f"One block below x_L the cosine is {one_back['plain56']:+.2f} in plain-56 and "
+      f"{one_back['resnet56']:+.2f} in ResNet-56; {len(last_stage)} blocks below, "
+      f"{cosines['plain56'][0]:+.2f} and {cosines['resnet56'][0]:+.2f}.")"""),
+    ("md", """\
+Two remarks, to read the numbers right.
+
+* The paper checked that its plain networks do not suffer from *vanishing* gradients:
+  BatchNorm keeps the forward signals alive, and it verified that the backward gradients
+  have healthy norms (section 4.1). What the tables above show is different: through a long
+  product of Jacobians the plain net's gradient drifts in size, while the ResNet's identity
+  path delivers $\\partial\\mathcal{L}/\\partial x_L$ to every block as it is. The paper
+  itself leaves the cause of degradation open (it conjectures that deep plain nets converge
+  exponentially slowly); this is one difference, at initialisation, not the whole story.
+* ResNet-56 here is the paper's original (v1) net: a ReLU follows each addition, so its
+  identity path is not quite clean and the formula above holds only approximately. ResNet
+  v2 removes that ReLU, and then it holds exactly between any two units that identity
+  shortcuts join.
+
+**Your turn.** Run `block_gradients` on `"plain20"` and `"resnet20"`. Does the gradient of
+the shallower plain net drift less from x_L back to its first block? Then look at the
+paper's Fig. 6 (left): which of plain-20 … plain-56 has the lowest training error?"""),
+    ("try", ""),
+    ("answer", """<details><summary>Answer</summary>
+
+```python
+for name in ("plain20", "resnet20"):
+    g = block_gradients(name)
+    print(name, rms(g["layer1.0"]) / rms(g["x_L"]))
+```
+
+Yes: plain-20's gradient grows by a factor of about ten from x_L back to `layer1.0`, a
+product of 18 Jacobians instead of 54, where plain-56's grew by thousands; ResNet-20's
+stays within a few times its size at x_L. In Fig. 6 (left) the shallowest plain net,
+plain-20, has the lowest training error, and each deeper one a higher one: degradation.
+
+</details>"""),
+]
+
 
 # --- 01 ---------------------------------------------------------------------------------------
 WHAT_34_COUNTS: list[Cell] = [
@@ -91,6 +321,11 @@ print(arch.layer("layer2.0.downsample.0"))"""),
 A Bottleneck block has **three** convolutions on its main path (1×1 reduce, 3×3, 1×1
 expand), so the formula changes its factor from 2 to 3. Before you run the next cell, predict
 the formula for ResNet-50 (blocks 3, 4, 6, 3) and for ResNet-152 (blocks 3, 8, 36, 3)."""),
+    ("try", ""),
+    ("answer", details("""\
+ResNet-50: **50 = 1 + 3×(3+4+6+3) + 1**. ResNet-152: **152 = 1 + 3×(3+8+36+3) + 1**. The
+stem's convolution and the fc layer add 1 each; every Bottleneck adds its 3 convolutions.
+The next cell checks both against the trace.""")),
     ("code", """\
 for name in ["resnet18", "resnet34", "resnet50", "resnet101", "resnet152"]:
     a = explain(name)
@@ -121,6 +356,11 @@ for name in ["resnet20", "resnet32", "resnet56", "resnet110"]:
     ("md", """\
 **Check yourself.** ResNet-1202 has n = 200. How many weighted layers does it have, and how
 many of them are on the main path? Run `explain("resnet1202")` and compare."""),
+    ("try", ""),
+    ("answer", details("""\
+1202 weighted layers, and all 1202 are on the main path: **1202 = 1 + 2×(200+200+200) + 1**
+(6n + 2 with n = 200). Its shortcuts are option A's, without weights, so the depth leaves no
+weighted layer out.""")),
     ("code", """\
 explain("resnet1202").depth_formula"""),
 ]
@@ -220,6 +460,11 @@ block = v2.block("conv3_1")
     ("md", """\
 **Check yourself.** Does v2 change the depth? Compare `v2.depth_formula` with
 `explain("resnet18").depth_formula`, and explain why."""),
+    ("try", ""),
+    ("answer", details("""\
+No: both are **18 = 1 + 2×(2+2+2+2) + 1**. v2 moves BatchNorm and ReLU in front of each
+convolution, and the depth counts neither; the convolutions and the fc layer are the same 21
+weighted layers, 3 of them projections beside the main path.""")),
     ("code", """\
 v2.depth_formula, explain("resnet18").depth_formula"""),
 ]
@@ -451,24 +696,240 @@ registers them: 4,640 more parameters, and no warning."""),
 `self.downsample` hold for 16 → 32 channels and stride 2? Then run `explain` again. How many
 weighted layers does the fixed network have, and how many of them count towards its
 depth?"""),
+    ("try", ""),
+    ("answer", details("""\
+A 1×1 convolution with stride 2 from 16 to 32 channels, and a BatchNorm (option B), as
+`Block` builds it when the shape changes:
+
+```python
+net = student_resnet.NoProjectionNet()
+net.layer2.downsample = nn.Sequential(nn.Conv2d(16, 32, 1, stride=2, bias=False),
+                                      nn.BatchNorm2d(32))
+fixed = explain(net, input_size=(3, 32, 32))
+fixed.weighted_layers, fixed.plain_depth
+```
+
+7 weighted layers, and 6 of them count towards the depth: the projection sits beside the
+main path, so it does not make the network deeper.""")),
 ]
 
+# --- 04 ---------------------------------------------------------------------------------------
+DERIVE_BY_HAND: list[Cell] = [
+    ("md", """\
+# Derive it by hand: sizes, receptive field, parameters, cost
+
+The tool prints every number; this notebook derives the important ones with the formulas a
+course teaches, one step at a time, and uses the tool's traced values as the check. Each
+`assert` below compares the hand derivation with the trace.
+
+## The map sizes, by the output-size formula
+
+A convolution or pool with kernel K, stride S and padding P turns a map of size *in* into
+⌊(in + 2P − K)/S⌋ + 1 (PyTorch's formula, with dilation 1). ResNet-18's map shrinks only
+at its strided layers on the main path:"""),
+    ("code", """\
+from resnet_explain import explain
+
+r18 = explain("resnet18")
+
+
+def out_size(size, kernel, stride, padding):
+    \"\"\"PyTorch's output-size formula, dilation 1: ⌊(in + 2P − K)/S⌋ + 1.\"\"\"
+    return (size + 2 * padding - kernel) // stride + 1
+
+
+size = r18.input_shape[-1]
+sizes = [size]
+for layer in r18.layers:
+    if layer.on_longest_path and layer.kernel_size and layer.stride[0] > 1:
+        k, s, p = layer.kernel_size[0], layer.stride[0], layer.padding[0]
+        new = out_size(size, k, s, p)
+        print(f"{layer.name:15} K={k} S={s} P={p}:  ⌊({size} + 2·{p} − {k})/{s}⌋ + 1 = {new}")
+        assert new == layer.output_shape[-1]  # the trace agrees
+        size = new
+        sizes.append(size)
+print(" → ".join(map(str, sizes)))"""),
+    ("md", """\
+Between them, every 3×3 convolution has S = 1 and P = 1, and K = 2P + 1 keeps the size:"""),
+    ("code", """\
+conv = r18.layer("layer3.1.conv1")
+k, s, p = conv.kernel_size[0], conv.stride[0], conv.padding[0]
+size = conv.input_shapes[0][-1]
+print(f"{conv.name}: ⌊({size} + 2·{p} − {k})/{s}⌋ + 1 = {out_size(size, k, s, p)}")
+assert out_size(size, k, s, p) == conv.output_shape[-1] == size"""),
+    ("md", """\
+## The receptive field of ResNet-18, step by step
+
+The receptive field *r* of a layer is how many input pixels (along one side) one position of
+its output can see; the *jump* *j* is how far apart, in input pixels, two neighbouring
+output positions look. The input starts at r = 1, j = 1, and a layer with kernel k and
+stride s maps them to
+
+* r_out = r_in + (k − 1)·j_in — the kernel reaches k − 1 more positions, each j_in pixels
+  apart;
+* j_out = j_in·s — a stride multiplies the distance between positions.
+
+BatchNorm and ReLU change neither. A block's addition takes the larger field of its two
+branches: the main path, since a shortcut is the identity or a 1×1 projection. So walk the
+convolutions and pools on the longest path, and set the tool's value (`layer.receptive_field`)
+beside each step:"""),
+    ("code", """\
+r, j = 1, 1
+print(f"{'layer':16} {'k':>2} {'s':>2}  r_out = r_in + (k−1)·j_in  j_out   tool")
+for layer in r18.layers:
+    if not (layer.on_longest_path and layer.kernel_size):
+        continue
+    k, s = layer.kernel_size[0], layer.stride[0]
+    step = f"{r:3} + {k - 1}·{j:<2} = {r + (k - 1) * j:3}"
+    r, j = r + (k - 1) * j, j * s
+    field = layer.receptive_field
+    print(f"{layer.name:16} {k:>2} {s:>2}  {step:24} {j:5}   {field.label}")
+    assert (r, j) == (field.size[0], field.jump[0])  # the tool agrees
+image = r18.input_shape[-1]
+bigger = "larger" if r > image else "smaller"
+print(f"ResNet-18's last convolution sees {r}×{r} pixels, {bigger} than the {image}×{image} "
+      "image: its border positions see padding.")"""),
+    ("md", """\
+Notice where the field grows fastest: each 3×3 convolution adds 2·j_in, so it grows most
+in the last stage, where the jump is largest.
+
+## BasicBlock against Bottleneck: a similar cost
+
+The paper's Fig. 5 sets a BasicBlock of ResNet-34 (3×3, 3×3) beside a Bottleneck of
+ResNet-50 (1×1 reduce, 3×3, 1×1 expand, on wider maps) and says the two have *similar time
+complexity*. The weights of a convolution are
+k·k·C_in·C_out (no bias before a BatchNorm); count them for an identity block of conv2_x in
+each network:"""),
+    ("code", """\
+r34, r50 = explain("resnet34"), explain("resnet50")
+cost = {}
+for arch in (r34, r50):
+    block = arch.block("conv2_2")  # an identity block: no projection on its shortcut
+    convs = [arch.layers[i] for i in block.main_layers if arch.layers[i].weighted]
+    terms = [f"{c.kernel_size[0]}·{c.kernel_size[1]}·{c.in_channels}·{c.out_channels}"
+             for c in convs]
+    weights = sum(c.kernel_size[0] * c.kernel_size[1] * c.in_channels * c.out_channels
+                  for c in convs)
+    assert weights == sum(c.params for c in convs)  # the trace agrees
+    side = convs[0].output_shape[-1]
+    cost[arch.model] = (weights, sum(c.macs for c in convs), block.input_shape[1])
+    print(f"{arch.model} {block.paper_name}: {' + '.join(terms)} = {weights:,} weights; "
+          f"× {side}·{side} positions = {cost[arch.model][1]:,} multiply-adds")"""),
+    ("code", """\
+(basic, basic_macs, basic_width), (bottle, bottle_macs, bottle_width) = cost.values()
+print(f"The Bottleneck works on {bottle_width // basic_width} times the channels "
+      f"({bottle_width} against {basic_width}) with {bottle:,} weights against the "
+      f"BasicBlock's {basic:,} ({(bottle / basic - 1) * 100:+.1f} %), and "
+      f"{bottle_macs:,} multiply-adds against {basic_macs:,}.")"""),
+    ("md", """\
+The 1×1 convolutions are cheap: they shrink the channels before the 3×3 and restore them
+after. That is what let the paper make ResNet-50/101/152 deeper than ResNet-34 at a
+similar cost per block.
+
+## v1 against v1.5: where the extra multiply-adds come from
+
+In a downsampling Bottleneck (conv3_1, conv4_1, conv5_1) the paper (v1) puts the stride 2
+on the first 1×1 convolution; torchvision (v1.5) puts it on the 3×3. A convolution's
+multiply-adds are its weights times its output positions, so compare the three convolutions
+of each downsampling block in the two traces:"""),
+    ("code", """\
+v1, v15 = explain("resnet50-v1"), explain("resnet50")
+extra = {}
+for name in ("conv3_1", "conv4_1", "conv5_1"):
+    pairs = zip(*[[arch.layers[i] for i in arch.block(name).main_layers
+                   if arch.layers[i].weighted] for arch in (v1, v15)])
+    extra[name] = 0
+    for a, b in pairs:
+        side_a, side_b = a.output_shape[-1], b.output_shape[-1]
+        print(f"{name} {a.name:17} v1 {a.macs:>11,} (S{a.stride[0]}, out {side_a}²)   "
+              f"v1.5 {b.macs:>11,} (S{b.stride[0]}, out {side_b}²)   Δ {b.macs - a.macs:+,}")
+        extra[name] += b.macs - a.macs"""),
+    ("md", """\
+By hand: the first 1×1 has C_in·C_out weights; in v1.5 it runs at the block's input size
+H_in², in v1 at the halved size (H_in/2)². The 3×3's output is halved in both layouts, so
+it costs the same:"""),
+    ("code", """\
+for name in extra:
+    first = v15.layers[v15.block(name).main_layers[0]]
+    c_in, c_out = first.in_channels, first.out_channels
+    h = first.input_shapes[0][-1]
+    by_hand = c_in * c_out * (h * h - (h // 2) * (h // 2))
+    print(f"{name}: {c_in}·{c_out}·({h}² − {h // 2}²) = {by_hand:,}")
+    assert by_hand == extra[name]  # the trace agrees
+total = sum(extra.values())
+assert total == v15.macs - v1.macs
+print(f"In all: {total:,} = {v15.macs:,} − {v1.macs:,} multiply-adds "
+      f"({v1.macs / 1e9:.2f} G → {v15.macs / 1e9:.2f} G).")"""),
+    ("md", """\
+Why pay for it? A 1×1 convolution with stride 2 reads only the positions its windows land
+on; the pixels between them never reach the block's main path:"""),
+    ("code", """\
+from fractions import Fraction
+
+first_v1 = v1.layers[v1.block("conv3_1").main_layers[0]]
+read = first_v1.output_shape[-1] * first_v1.output_shape[-2]
+seen = first_v1.input_shapes[0][-1] * first_v1.input_shapes[0][-2]
+unread = Fraction(seen - read, seen)
+print(f"v1's {first_v1.name} (1×1, stride {first_v1.stride[0]}) reads {read:,} of the "
+      f"{seen:,} positions of its input: {unread.numerator} of every {unread.denominator} "
+      "are never read.")"""),
+    ("md", """\
+In v1.5 the 3×3 carries the stride, and its windows overlap: every input position is read.
+That is the accuracy torchvision's comment on "ResNet V1.5" credits the change with (it
+points to NVIDIA's measurements), paid for with the multiply-adds above.
+
+**Your turn.** Derive the receptive field of the CIFAR ResNet-20 the same way (input 32×32,
+a 3×3 stem, no max-pool; stages of three BasicBlocks, the first conv of stages 2 and 3 with
+stride 2), then check it with `explain("resnet20")`."""),
+    ("try", ""),
+    ("answer", """<details><summary>Answer</summary>
+
+**81**, with r_out = r_in + (k − 1)·j_in and j_out = j_in·s:
+
+| layers | r | j |
+|---|---|---|
+| the stem's 3×3 | 1 + 2·1 = 3 | 1 |
+| conv2_x: six 3×3, stride 1 | 3 + 6·2·1 = 15 | 1 |
+| conv3_1's first 3×3, stride 2 | 15 + 2·1 = 17 | 2 |
+| five more 3×3 | 17 + 5·2·2 = 37 | 2 |
+| conv4_1's first 3×3, stride 2 | 37 + 2·2 = 41 | 4 |
+| five more 3×3 | 41 + 5·2·4 = 81 | 4 |
+
+Option A's shortcuts (a subsample and zero channels) widen nothing, so the last block's
+81 is the network's: `explain("resnet20").layer("layer3.2.conv2").receptive_field`.
+
+</details>"""),
+]
+
+
 NOTEBOOKS_CELLS: dict[str, list[Cell]] = {
+    "00_why_residual.ipynb": WHY_RESIDUAL,
     "01_what_does_34_count.ipynb": WHAT_34_COUNTS,
     "02_blocks_and_shortcuts.ipynb": BLOCKS_AND_SHORTCUTS,
     "03_check_your_own_resnet.ipynb": CHECK_YOUR_OWN,
+    "04_derive_it_by_hand.ipynb": DERIVE_BY_HAND,
 }
 
 
 def build(cells: list[Cell]) -> nbformat.NotebookNode:
-    """A notebook without outputs; "error" cells are code cells tagged raises-exception."""
+    """A notebook without outputs; "error" cells are code cells tagged raises-exception.
+
+    After a "Your turn" or "Check yourself" cell come a "try" cell (an empty code cell for
+    the student) and an "answer" cell (Markdown, hidden in ``<details>``); their ids follow
+    the cell they answer (``cell-13-try``), so the other cells keep their numbers."""
     notebook = new_notebook()
     notebook.metadata = {
         "kernelspec": {"display_name": "Python 3", "language": "python", "name": "python3"},
         "language_info": {"name": "python"},
     }
-    for number, (kind, source) in enumerate(cells):
+    number, cell_id = 0, ""
+    for kind, source in cells:
+        if kind in ("try", "answer"):
+            notebook.cells.append(new_code_cell("", id=f"{cell_id}-try") if kind == "try" else
+                                  new_markdown_cell(source, id=f"{cell_id}-answer"))
+            continue
         cell_id = f"cell-{number:02d}"
+        number += 1
         if kind == "md":
             notebook.cells.append(new_markdown_cell(source, id=cell_id))
         else:

@@ -5,8 +5,8 @@ a feature pyramid on a ResNet body (Lin et al. 2017), Res2Net's hierarchical spl
 al. 2019), selective-kernel attention (Li et al. 2019), a dilated ResNet (torchvision's
 ``replace_stride_with_dilation``), BiT's explicit pad before the stem pool (timm resnetv2,
 ``stem_type="fixed"``), a deep stem (ResNet-C/D: three 3×3 convs instead of one 7×7),
-global-context blocks (Cao et al. 2019, GCNet; timm's gcresnet*) and self-calibrated
-convolutions (Liu et al. 2020, SCNet).
+global-context blocks (Cao et al. 2019, GCNet; timm's gcresnet*), self-calibrated
+convolutions (Liu et al. 2020, SCNet) and PyramidNet's additive widening (Han et al. 2017).
 """
 
 from __future__ import annotations
@@ -385,3 +385,51 @@ class TabularResNet(nn.Module):
 
     def forward(self, x: torch.Tensor) -> torch.Tensor:
         return self.head(self.blocks(self.stem(x)))
+
+
+class PyramidUnit(nn.Module):
+    """PyramidNet's unit (Han et al. 2017): BN, conv, BN, ReLU, conv, BN; the shortcut is the
+    identity with the new channels zero-padded (and average-pooled where the map halves)."""
+
+    def __init__(self, c_in: int, c_out: int, stride: int) -> None:
+        super().__init__()
+        self.bn1 = nn.BatchNorm2d(c_in)
+        self.conv1 = nn.Conv2d(c_in, c_out, 3, stride, 1, bias=False)
+        self.bn2 = nn.BatchNorm2d(c_out)
+        self.conv2 = nn.Conv2d(c_out, c_out, 3, 1, 1, bias=False)
+        self.bn3 = nn.BatchNorm2d(c_out)
+        self.stride, self.extra = stride, c_out - c_in
+
+    def forward(self, x: torch.Tensor) -> torch.Tensor:
+        out = self.bn3(self.conv2(F.relu(self.bn2(self.conv1(self.bn1(x))))))
+        short = F.avg_pool2d(x, 2) if self.stride == 2 else x
+        return out + F.pad(short, (0, 0, 0, 0, 0, self.extra))
+
+
+class PyramidNet(nn.Module):
+    """Widths that grow by α/(3n) every unit, 16 → 16 + α, over three resolutions: in three
+    stage modules, or (``flat``) in one Sequential."""
+
+    def __init__(self, n: int = 3, alpha: int = 24, flat: bool = False) -> None:
+        super().__init__()
+        self.conv1 = nn.Conv2d(3, 16, 3, 1, 1, bias=False)
+        self.bn1 = nn.BatchNorm2d(16)
+        self.widths = [16 + round(alpha * (i + 1) / (3 * n)) for i in range(3 * n)]
+        units, c_in = [], 16
+        for i, width in enumerate(self.widths):
+            units.append(PyramidUnit(c_in, width, 2 if i in (n, 2 * n) else 1))
+            c_in = width
+        self.flat = flat
+        if flat:
+            self.units = nn.Sequential(*units)
+        else:
+            self.layer1 = nn.Sequential(*units[:n])
+            self.layer2 = nn.Sequential(*units[n:2 * n])
+            self.layer3 = nn.Sequential(*units[2 * n:])
+        self.fc = nn.Linear(c_in, 10)
+
+    def forward(self, x: torch.Tensor) -> torch.Tensor:
+        x = self.bn1(self.conv1(x))
+        x = self.units(x) if self.flat else self.layer3(self.layer2(self.layer1(x)))
+        return self.fc(F.adaptive_avg_pool2d(x, 1).flatten(1))
+

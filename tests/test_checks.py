@@ -8,6 +8,8 @@ from pathlib import Path
 import pytest
 import torch
 import torch.nn.functional as F
+from hypothesis import given, settings
+from hypothesis import strategies as st
 from torch import nn
 
 from resnet_explain import explain
@@ -45,14 +47,26 @@ def test_max_pool_without_padding_is_reported():
     assert warning.endswith("padding 1 for a 3×3 kernel divides the size exactly")
 
 
-def test_an_odd_map_is_told_the_ceiling_not_an_exact_division():
-    # Inception's stem: a valid 3×3/2 conv takes 299 to 149 = ⌊(299 − 3)/2⌋ + 1, where
-    # padding 1 would give ⌈299/2⌉ = 150; its last window (296–298) still reaches the edge.
-    (warning,) = explain(nn.Conv2d(3, 8, 3, 2), (1, 3, 299, 299)).warnings
-    # The model is the layer: named by its type, as it has no module name.
-    assert warning.startswith("Conv2d turns 299 into 149 (149 = ⌊(299 − 3)/2⌋ + 1), not 150 ")
-    assert "(its windows still read every input pixel)" in warning
-    assert warning.endswith("gives ⌈299/2⌉ = 150") and "exactly" not in warning
+def test_an_odd_map_that_loses_no_pixel_is_not_warned_about():
+    # Inception's stem at 299: valid (unpadded) 3×3/2 convs and pools give 149, 147, 73 — the
+    # sizes its paper prints. The last window of 299 → 149 covers 296–298: every pixel is
+    # read, so nothing is lost and there is nothing to warn about (issue 23).
+    stem = nn.Sequential(nn.Conv2d(3, 32, 3, stride=2), nn.ReLU(), nn.Conv2d(32, 32, 3),
+                         nn.ReLU(), nn.MaxPool2d(3, 2))
+    arch = explain(stem, (1, 3, 299, 299))
+    assert [layer.output_shape[2] for layer in arch.layers if layer.size_checks] == \
+        [149, 147, 73]
+    assert arch.warnings == []
+    # An odd map that does lose pixels is told the ceiling: 13 → 5 with a 4×4/2 window
+    # reads up to 2·4 + 3 = 11, so row 12 is never read.
+    (warning,) = explain(nn.Conv2d(3, 8, 4, 2), (1, 3, 13, 13)).warnings
+    assert warning.startswith("Conv2d turns 13 into 5 (5 = ⌊(13 − 4)/2⌋ + 1), not 7 ")
+    assert "(its windows never read the last row)" in warning
+    assert warning.endswith("gives ⌈13/2⌉ = 7") and "exactly" not in warning
+    # An even map the stride should halve, over-padded: every pixel read, the size still off.
+    (warning,) = explain(nn.Conv2d(3, 8, 3, 2, padding=2), (1, 3, 56, 56)).warnings
+    assert "turns 56 into 29" in warning and "(its windows still read every input pixel)" \
+        in warning
     # A 5×5/2 conv without padding on 12: windows end at 2·3 + 4 = 10, so column 11 is lost.
     (warning,) = explain(nn.Conv2d(3, 8, 5, 2), (1, 3, 12, 12)).warnings
     assert "not 6 (its windows never read the last row)" in warning
@@ -286,3 +300,31 @@ def test_layers_in_a_plain_list_are_found_by_their_unregistered_parameters():
     # Holding no registered module, each student block is one opaque layer of its own: the
     # depth cannot see inside it, and the warning above says why.
     assert arch.depth_formula == "2 = 2 weighted layers on the longest path (no residual blocks)"
+
+
+@settings(max_examples=40, deadline=None)
+@given(size=st.integers(5, 40), kernel=st.integers(1, 5), stride=st.integers(2, 3),
+       padding=st.integers(0, 2))
+def test_an_inexact_downsampling_warning_states_true_arithmetic(size, kernel, stride,
+                                                                padding):
+    """Whatever the sizes: a warning's padding gives ⌈size/S⌉ in a real forward, its
+    "never read" is the windows' own reach, and no warning is given where the stride divides
+    exactly or an odd map loses no pixel."""
+    if 2 * padding > kernel - 1 or kernel > size + 2 * padding:
+        return  # PyTorch refuses padding over half the kernel; the map must fit a window
+    conv = nn.Conv1d(1, 1, kernel, stride, padding)
+    arch = explain(conv, (1, 1, size))
+    traced = arch.layers[0].output_shape[-1]
+    expected = -(-size // stride)
+    found = [f for f in arch.findings if f.kind == "inexact_downsampling"]
+    reach = (traced - 1) * stride - padding + kernel - 1  # the last input index read
+    if not found:
+        assert traced == expected or (size % stride and reach >= size - 1)
+        return
+    (finding,) = found
+    assert traced != expected and finding.facts["expected"] == expected
+    assert finding.facts["unread"] == max(size - 1 - reach, 0)
+    fix = finding.facts["padding"]
+    if fix is not None:
+        fixed = nn.Conv1d(1, 1, kernel, stride, fix)(torch.zeros(1, 1, size))
+        assert fixed.shape[-1] == expected

@@ -20,7 +20,8 @@ def run(*args: str) -> subprocess.CompletedProcess:
                           capture_output=True, text=True, timeout=300)
 
 
-@pytest.mark.parametrize("args", [["--help"], ["list"], ["summary", "--help"]])
+@pytest.mark.parametrize("args", [["--help"], ["list"], ["summary", "--help"],
+                                  ["exercises", "--help"]])
 def test_help_and_list_do_not_import_torch(args):
     code = ("import sys, runpy; sys.argv = ['resnet-explain', *sys.argv[1:]];\n"
             "try:\n    runpy.run_module('resnet_explain', run_name='__main__')\n"
@@ -34,7 +35,8 @@ def test_help_and_list_do_not_import_torch(args):
 def test_list_shows_the_zoo(capsys):
     assert main(["list"]) == 0
     out = capsys.readouterr().out
-    for name in ("resnet18", "resnet50", "resnet50-v1", "resnet50-v2", "resnet20", "resnet1202"):
+    for name in ("resnet18", "resnet50", "resnet50-v1", "resnet50-v2", "resnet20", "resnet1202",
+                 "plain18", "plain34", "plain20", "plain110"):
         assert any(line.split()[0] == name for line in out.splitlines())
 
 
@@ -93,6 +95,9 @@ def test_summary_json_to_a_file(tmp_path):
      "RuntimeError: student bug: forgot to return (at "),
     (["summary", "tests/toy_models.py:StudentNet", "--shortcut", "A"],
      "a shortcut option applies to zoo models only. Drop --shortcut"),
+    (["summary", "plain20", "--shortcut", "A"],
+     "plain20 is a plain network: it has no shortcuts, so a shortcut option does not apply. "
+     "Leave --shortcut out, or explain resnet20: the same layers with shortcuts"),
     (["summary", "tests/toy_models.py:StudentNet", "--classes", "100"],
      "a class count applies to zoo models only. Drop --classes, or name a zoo model"),
 ])
@@ -179,3 +184,57 @@ def test_what_the_users_code_prints_goes_to_stderr_not_into_the_result(tmp_path,
             "The model printed while it was traced: a shape printed there has a batch of 0 "
             "(the empty-batch engine runs the forward on no images). The shapes here have the "
             "batch asked for, 4."]
+
+
+# --- outputs and files (issue 21, item 7) ----------------------------------------------------
+@pytest.mark.parametrize("name", ["out34.png", "out34.svg", "out34.xlsx"])
+def test_summary_refuses_a_suffix_it_cannot_write(tmp_path, name):
+    done = run("summary", "resnet34", "-o", str(tmp_path / name))
+    assert done.returncode == 2 and "Traceback" not in done.stderr
+    assert f"not a {Path(name).suffix} file" in done.stderr
+    assert not (tmp_path / name).exists()
+    if name.endswith((".png", ".svg")):
+        assert "resnet-explain diagram" in done.stderr  # where a picture comes from
+
+
+def test_summary_with_an_explicit_format_writes_any_name(tmp_path):
+    done = run("summary", "resnet18", "-d", "stage", "--format", "text", "-o",
+               str(tmp_path / "t.dat"))
+    assert done.returncode == 0 and "conv2_x" in (tmp_path / "t.dat").read_text()
+
+
+def test_report_on_a_terminal_is_refused_in_one_line_and_piped_is_written():
+    import os
+    import pty
+
+    script = ("import sys; from resnet_explain.cli import main; "
+              "sys.exit(main(['report', 'resnet18']))")
+    pid, fd = pty.fork()
+    if pid == 0:  # the child: its standard output is a terminal
+        os.chdir(ROOT)
+        os.execv(sys.executable, [sys.executable, "-c", script])
+    out = b""
+    while True:
+        try:
+            chunk = os.read(fd, 4096)
+        except OSError:  # the terminal closed with the child
+            break
+        if not chunk:
+            break
+        out += chunk
+    _, status = os.waitpid(pid, 0)
+    text = out.decode("utf-8", "replace")
+    assert os.waitstatus_to_exitcode(status) == 2
+    assert "report writes a whole HTML page" in text and "<html" not in text.lower()
+    piped = run("report", "resnet18")  # standard output is a pipe: the page is written
+    assert piped.returncode == 0 and piped.stdout.lstrip().lower().startswith("<!doctype html")
+
+
+def test_enum_values_print_as_their_words():
+    from collections import Counter
+
+    from resnet_explain import explain
+
+    arch = explain("resnet34")
+    assert repr(Counter(block.kind for block in arch.blocks)) == \
+        "Counter({'identity': 13, 'projection': 3})"

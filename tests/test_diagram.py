@@ -274,12 +274,47 @@ def test_unknown_block_is_a_user_error(tiny):
 
 def test_lessons_are_drawn_from_the_trace(zoo):
     assert set(LESSONS) == {"basic-vs-bottleneck", "resnet50-block-kinds", "v1-vs-v1.5",
-                            "v1-vs-v2", "shortcut-A-vs-B"}
+                            "v1-vs-v2", "v1-vs-v2-identity", "shortcut-A-vs-B"}
     source = lesson("v1-vs-v1.5", zoo).source
     assert "stride 2 on the first conv (1×1)" in source  # the paper's v1
     assert "stride 2 on the second conv (3×3)" in source  # torchvision's v1.5
     source = lesson("v1-vs-v2", zoo).source
     assert "post-activation" in source and "pre-activation" in source
+    source = lesson("v1-vs-v2-identity", zoo).source  # identity units: no projection drawn
+    assert "ReLU after the add" in source and "nothing after the add" in source
+    assert "downsample" not in source
+
+
+def test_the_v1_v15_lesson_states_each_convs_cost(zoo):
+    """Weights × output positions = multiply-adds, per conv; by hand (docs/facts.md): the
+    first 1×1 of conv3_1 costs 256·128·28² in v1 and 256·128·56² in v1.5, the 3×3 the same."""
+    from resnet_explain.diagram.block import find_block
+    from resnet_explain.diagram.lessons import cost_fact
+
+    v1 = [f"1×1: {256 * 128:,} weights × 28·28 = {256 * 128 * 28**2:,} multiply-adds",
+          f"3×3: {9 * 128 * 128:,} weights × 28·28 = {9 * 128 * 128 * 28**2:,} multiply-adds",
+          f"1×1: {128 * 512:,} weights × 28·28 = {128 * 512 * 28**2:,} multiply-adds"]
+    v15 = [f"1×1: {256 * 128:,} weights × 56·56 = {256 * 128 * 56**2:,} multiply-adds",
+           *v1[1:]]
+    source = lesson("v1-vs-v1.5", zoo).source
+    for model, parts in (("resnet50-v1", v1), ("resnet50", v15)):
+        arch = zoo(model)
+        fact = cost_fact(arch, find_block(arch, "conv3_1"))
+        assert fact.replace("\u00a0", " ") == "; ".join(parts)
+        for part in fact.split("; "):  # each conv's part whole on one line of the caption
+            assert part in source
+    assert 256 * 128 * (56**2 - 28**2) == 77_070_336
+
+
+def test_a_caption_never_splits_a_word_or_number():
+    from resnet_explain.diagram.dot import balanced_wrap
+
+    nbsp = "\u00a0"
+    text = f"stride 2 on the first conv; 1×1:{nbsp}32,768{nbsp}weights = 25,690,112 and more"
+    for width in range(5, 70):
+        lines = balanced_wrap(text, width)
+        assert " ".join(lines) == text  # only spaces became line breaks
+        assert all(len(line) <= width or " " not in line for line in lines)
 
 
 # --- figures/ -------------------------------------------------------------------------

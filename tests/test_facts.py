@@ -171,3 +171,50 @@ def test_paper_figures_are_shown_beside_the_computed_ones(archs):
     assert any("3.8×10⁹ FLOPs" in n and "3.86 G" in n for n in v1)
     assert any("0.27M parameters" in n and "269,722" in n for n in archs("resnet20").notes)
     assert explain("resnet50", (3, 112, 112)).notes[0].count("at 112×112") == 1
+
+
+# The paper's plain baselines (docs/facts.md): ResNet-18/34 less three projections of
+# 64·128 + 2·128, 128·256 + 2·256, 256·512 + 2·512 = 173,824 parameters; the CIFAR plain nets
+# have their ResNet's option-A count (option A has no parameters).
+PLAIN = {"plain18": (11_515_688, 18), "plain34": (21_623_848, 34),
+         "plain20": (269_722, 20), "plain56": (853_018, 56)}
+
+
+@pytest.mark.parametrize("name", PLAIN)
+def test_plain_networks(archs, name):
+    params, depth = PLAIN[name]
+    arch = archs(name)
+    assert arch.total_params == params
+    assert arch.plain_depth == depth == arch.weighted_layers
+    assert arch.blocks == [] and arch.shortcut_projections == 0
+    assert arch.warnings == []
+    if name in ("plain20", "plain56"):
+        assert arch.total_params == archs("resnet" + name[len("plain"):]).total_params
+
+
+def test_resnet34_adds_only_its_three_projections_to_plain34(archs):
+    plain, resnet = archs("plain34"), archs("resnet34")
+
+    def weighted(arch):
+        return {layer.name: layer for layer in arch.layers if layer.weighted}
+
+    ours, theirs = weighted(resnet), weighted(plain)
+    added = sorted(set(ours) - set(theirs))
+    assert set(theirs) <= set(ours)
+    assert added == ["layer2.0.downsample.0", "layer3.0.downsample.0", "layer4.0.downsample.0"]
+    for name in added:  # 1x1, stride 2, off the longest path
+        layer = ours[name]
+        assert layer.kernel_size == (1, 1) and layer.stride == (2, 2)
+        assert not layer.on_longest_path
+    for name, layer in theirs.items():  # every other weighted layer is the same layer
+        other = ours[name]
+        assert (other.kernel_size, other.stride, other.input_shapes, other.output_shape,
+                other.params, other.macs) == (layer.kernel_size, layer.stride,
+                                              layer.input_shapes, layer.output_shape,
+                                              layer.params, layer.macs)
+    # by hand: each projection costs c·2c·(its output map)² multiply-adds, 6,422,528 each,
+    # and 2c² + 2·2c parameters (with its BatchNorm)
+    assert resnet.macs - plain.macs == 64 * 128 * 28**2 + 128 * 256 * 14**2 + 256 * 512 * 7**2
+    assert resnet.macs - plain.macs == 3 * 6_422_528
+    assert resnet.total_params - plain.total_params == 173_824
+    assert resnet.plain_depth == plain.plain_depth == 34

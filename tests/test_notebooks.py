@@ -30,8 +30,11 @@ _BUILTIN_ERRORS = {"RuntimeError", "TypeError", "ValueError", "AttributeError", 
                    "KeyError", "AssertionError", "NameError", "ModuleNotFoundError"}
 
 
-def test_there_are_three_notebooks_and_they_are_current() -> None:
-    assert [p.name for p in PATHS] == sorted(make_notebooks.NOTEBOOKS_CELLS)
+def test_the_notebooks_are_these_five_and_current() -> None:
+    assert [p.name for p in PATHS] == sorted(make_notebooks.NOTEBOOKS_CELLS) == [
+        "00_why_residual.ipynb", "01_what_does_34_count.ipynb",
+        "02_blocks_and_shortcuts.ipynb", "03_check_your_own_resnet.ipynb",
+        "04_derive_it_by_hand.ipynb"]
     for path in PATHS:
         wanted = make_notebooks.text(make_notebooks.NOTEBOOKS_CELLS[path.name])
         assert path.read_text(encoding="utf-8") == wanted, \
@@ -87,7 +90,8 @@ def test_notebook_runs_from_a_clean_kernel(path: Path, kernel, monkeypatch) -> N
             assert errors[0].ename not in _BUILTIN_ERRORS, (cell.source, errors[0].evalue)
         else:
             assert not errors, cell.source
-            assert cell.outputs, f"a lesson cell shows nothing: {cell.source}"
+            # An empty cell is the student's, after a "Your turn".
+            assert cell.outputs or not cell.source, f"a lesson cell shows nothing: {cell.source}"
 
 
 def test_readme_links_the_notebooks_and_screenshots() -> None:
@@ -123,3 +127,131 @@ def test_an_error_in_a_cells_code_names_the_cell_as_ipython_does(kernel, monkeyp
     assert error.ename == "TraceFailure"
     # Not the kernel's temporary file (/tmp/ipykernel_…/….py): the cell, by its number.
     assert "(at cell In[2], line 7 in forward: return self.conv(x) + x)" in error.evalue
+
+
+def _your_turns() -> list[tuple[str, int, list[make_notebooks.Cell]]]:
+    return [(name, i, cells) for name, cells in make_notebooks.NOTEBOOKS_CELLS.items()
+            for i, (kind, source) in enumerate(cells)
+            if kind == "md" and ("Your turn" in source or "Check yourself" in source)]
+
+
+def test_each_your_turn_has_an_empty_cell_and_a_hidden_answer() -> None:
+    turns = _your_turns()
+    assert {name for name, _, _ in turns} == set(make_notebooks.NOTEBOOKS_CELLS)
+    for name, i, cells in turns:
+        assert cells[i + 1] == ("try", ""), name
+        kind, answer = cells[i + 2]
+        assert kind == "answer" and answer.startswith("<details><summary>Answer</summary>\n\n")
+        assert answer.endswith("\n\n</details>"), name
+    notebook = nbformat.reads(make_notebooks.text(make_notebooks.NOTEBOOKS_CELLS[
+        "01_what_does_34_count.ipynb"]), as_version=4)
+    ids = [cell.id for cell in notebook.cells]
+    assert ids[ids.index("cell-13") + 1: ids.index("cell-13") + 4] == \
+        ["cell-13-try", "cell-13-answer", "cell-14"]  # the other cells keep their ids
+
+
+def test_the_hidden_answers_state_what_the_trace_says() -> None:
+    from resnet_explain import explain
+
+    answers = {(name, i): cells[i + 2][1].removeprefix("<details><summary>Answer</summary>\n\n")
+               for name, i, cells in _your_turns()}
+    [formulas, cifar] = [a for (name, _), a in answers.items() if name.startswith("01")]
+    for model in ("resnet50", "resnet152"):
+        assert f"**{explain(model).depth_formula}**" in formulas
+    r1202 = explain("resnet1202")
+    assert r1202.weighted_layers == r1202.plain_depth == 6 * 200 + 2  # DESIGN.md: 6n + 2
+    assert r1202.shortcut_projections == 0
+    assert cifar.startswith(f"{r1202.weighted_layers} weighted layers, and all "
+                            f"{r1202.plain_depth} are on the main path: "
+                            f"**{r1202.depth_formula}**")
+    [v2] = [a for (name, _), a in answers.items() if name.startswith("02")]
+    v1, pre = explain("resnet18"), explain("resnet18-v2")
+    assert v1.depth_formula == pre.depth_formula
+    assert v2.startswith(f"No: both are **{pre.depth_formula}**")
+    assert v1.weighted_layers == pre.weighted_layers == 21  # DESIGN.md: Conv2d + Linear
+    assert f"the same {pre.weighted_layers}\nweighted layers, {pre.shortcut_projections} of " \
+        "them projections" in v2
+    # Notebook 03's answer: its code, run here, gives the numbers its sentence states.
+    [third] = [a for (name, _), a in answers.items() if name.startswith("03")]
+    code = re.search(r"```python\n(.*?)```", third, re.S).group(1)
+    sys.path.insert(0, str(NOTEBOOKS))
+    try:
+        import student_resnet
+        from torch import nn
+
+        scope = {"student_resnet": student_resnet, "nn": nn, "explain": explain}
+        exec(code, scope)
+    finally:
+        sys.path.remove(str(NOTEBOOKS))
+    fixed = scope["fixed"]
+    assert not fixed.warnings and fixed.shortcut_projections == 1
+    assert (f"{fixed.weighted_layers} weighted layers, and {fixed.plain_depth} of them "
+            f"count towards the depth") in third.replace("\n", " ")
+
+
+@pytest.mark.parametrize("answers", [False, True], ids=["student", "teacher"])
+def test_exported_exercise_notebooks_run_from_a_clean_kernel(kernel, monkeypatch, tmp_path,
+                                                           answers) -> None:
+    from nbclient import NotebookClient
+
+    from resnet_explain.cli import main
+
+    name, env = kernel
+    monkeypatch.setenv("JUPYTER_PATH", env["JUPYTER_PATH"])
+    path = tmp_path / "class.ipynb"
+    assert main(["exercises", "resnet18", "-n", "8", "--seed", "1", "-o", str(path),
+                 *(["--answers"] if answers else [])]) == 0
+    notebook = nbformat.read(path, as_version=4)
+    nbformat.validate(notebook)
+    client = NotebookClient(notebook, timeout=300, kernel_name=name)
+    client.execute(env=env)
+    [trace] = [cell for cell in notebook.cells if cell.cell_type == "code" and cell.source]
+    assert trace.outputs and not [o for o in trace.outputs if o.output_type == "error"]
+    assert ("<details>" in path.read_text(encoding="utf-8")) == answers
+
+
+def test_the_gradient_lesson_says_what_its_numbers_show() -> None:
+    """Notebook 00's prose: the plain net's gradient drifts in size from x_L back to the
+    first block and keeps nothing of ∂loss/∂x_L's direction, while ResNet-56's keeps its size
+    within a small factor and more of the direction the nearer x_L. Its own cells, run here."""
+    code = [source for kind, source in make_notebooks.WHY_RESIDUAL if kind == "code"]
+    gradients = next(source for source in code if "def block_gradients" in source)
+    directions = next(source for source in code if "cosines = " in source)
+    namespace: dict = {}
+    exec("import torch\nfrom resnet_explain.zoo import build\n", namespace)
+    exec(gradients, namespace)
+    exec(directions, namespace)
+    grads, rms, cosines = namespace["grads"], namespace["rms"], namespace["cosines"]
+    growth = {name: rms(g["layer1.0"]) / rms(g["x_L"]) for name, g in grads.items()}
+    assert growth["plain56"] > 1000 and 1 < growth["resnet56"] < 100
+    assert max(abs(c) for c in cosines["plain56"]) < 0.1
+    assert cosines["resnet56"] == sorted(cosines["resnet56"]) and cosines["resnet56"][-1] > 0.5
+
+
+def test_the_new_notebooks_hidden_answers_hold() -> None:
+    """Notebook 04's answer (ResNet-20's receptive field, step by step) against the trace's
+    own field after each step; notebook 00's (plain-20 drifts far less than plain-56, and
+    ResNet-20 least) against the notebook's own gradient code."""
+    from resnet_explain import explain
+
+    answers = {name: cells[i + 2][1] for name, i, cells in _your_turns()}
+    rf = answers["04_derive_it_by_hand.ipynb"]
+    steps = [int(value) for value in re.findall(r"= (\d+) \| \d+ \|", rf)]
+    arch = explain("resnet20")
+    traced = [arch.layer(name).receptive_field.size[0] for name in
+              ("conv1", "layer1.2.conv2", "layer2.0.conv1", "layer2.2.conv2", "layer3.0.conv1",
+               "layer3.2.conv2")]
+    assert steps == traced == [3, 15, 17, 37, 41, 81]  # 81: DESIGN.md's CIFAR ResNet-20
+    code = [source for kind, source in make_notebooks.WHY_RESIDUAL if kind == "code"]
+    gradients = next(source for source in code if "def block_gradients" in source)
+    namespace: dict = {}
+    exec("import torch\nimport torch.nn.functional as F\n"
+         "from resnet_explain.zoo import build\n", namespace)
+    exec(gradients[:gradients.index("grads = {")], namespace)
+    growth = {}
+    for name in ("plain20", "plain56", "resnet20"):
+        g = namespace["block_gradients"](name)
+        growth[name] = namespace["rms"](g["layer1.0"]) / namespace["rms"](g["x_L"])
+    assert 3 < growth["plain20"] < 30 < 1000 < growth["plain56"]  # "about ten", "thousands"
+    assert growth["resnet20"] < growth["plain20"] and growth["resnet20"] < 10  # "a few times"
+    assert "about ten" in answers["00_why_residual.ipynb"]

@@ -207,7 +207,7 @@ def test_csv_rows_hold_the_json_values():
 def test_every_subcommand_is_registered():
     choices = build_parser()._subparsers._group_actions[0].choices
     assert set(choices) == {"list", "summary", "diagram", "table1", "plot",
-                            "report"}
+                            "report", "exercises"}
 
 
 @pytest.mark.parametrize(("name", "given", "expected"), [

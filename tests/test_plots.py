@@ -300,7 +300,8 @@ def test_cli_plot_errors(tmp_path: Path):
     assert done.stderr.count("\n") == 1 and ".svg" in done.stderr
     assert not (tmp_path / "x.gif").exists()
     done = run("plot", "resnet18")
-    assert done.returncode == 2 and "-o" in done.stderr
+    assert done.returncode == 2 and "-o stages.svg" in done.stderr
+    assert "none" not in done.stderr.lower()  # no Python None in a message (issue 21)
 
 
 def test_help_and_summary_do_not_import_matplotlib():

@@ -1,6 +1,6 @@
 """The analysis reads the structures real ResNet code builds (see tests/structures.py).
 
-Rules under test (README, "How the depth is counted"):
+Rules under test (docs/depth.md and docs/findings.md):
 
 * a residual block is ``x + F(x)`` where the shortcut carries the block's whole input — not a
   slice of it (Res2Net), not a map from another pyramid level (FPN), and a gate (SE/SK) is a
@@ -683,3 +683,28 @@ def test_a_resnet_of_linear_layers_takes_its_features():
     assert explain(model, (16, 20)).output_shape == (16, 2)  # N×F keeps its batch
     mlp = nn.Sequential(nn.Flatten(), nn.Linear(784, 10))  # an MNIST MLP takes its image
     assert explain(mlp, (1, 28, 28)).output_shape == (1, 10)
+
+
+@pytest.mark.parametrize("flat", [False, True], ids=["stage modules", "one Sequential"])
+def test_widths_that_grow_every_block_are_one_stage_per_resolution(flat):
+    """PyramidNet adds α/(3n) channels every unit: three stages of three units (one per map
+    size), not nine stages; the widths in each stage are the model's own."""
+    model = S.PyramidNet(n=3, alpha=24, flat=flat)
+    arch = explain(model, (3, 32, 32))
+    stages = [s for s in arch.stages if s.kind == "blocks"]
+    assert [len(s.blocks) for s in stages] == [3, 3, 3]
+    assert arch.depth_formula == "20 = 1 + 2×(3+3+3) + 1"
+    # Each stage's blocks, checked against a real forward: one map size per stage.
+    x = torch.zeros(1, 3, 32, 32)
+    sizes, widths = [], []
+    x = model.bn1(model.conv1(x))
+    units = list(model.units) if flat else [*model.layer1, *model.layer2, *model.layer3]
+    for unit in units:
+        x = unit(x)
+        sizes.append(x.shape[-1])
+        widths.append(x.shape[1])
+    assert widths == model.widths and len(set(widths)) == 9  # a new width every unit
+    for number, stage in enumerate(stages):
+        shapes = {arch.block(name).output_shape[2:] for name in stage.blocks}
+        assert shapes == {(sizes[3 * number],) * 2}
+    assert [b.kind for b in arch.blocks].count("padded") == 9

@@ -215,8 +215,3 @@ def test_cli_table1_errors() -> None:
     assert done.stderr.count("\n") == 1 and "resnet50" in done.stderr
     done = run("table1", "--cifar", "resnet20")
     assert done.returncode == 2 and done.stderr.startswith("error: --cifar")
-
-
-def test_readme_shows_the_table_as_printed():
-    readme = (ROOT / "README.md").read_text(encoding="utf-8")
-    assert paper_table().render("text").rstrip() in readme

@@ -30,6 +30,7 @@ from resnet_explain.render.rows import (
     formula_cell,
     layer_records,
     params_cell,
+    warned_cell,
 )
 from resnet_explain.render.text import render_table
 
@@ -166,6 +167,7 @@ def test_layer_rows_hold_what_each_layer_says(model: str) -> None:
     first = {layer.name: layer.params for layer in arch.layers if layer.call == 0}
     scopes = {block.name + "." for block in arch.blocks if block.name}
     assert len(rows) == len(arch.layers)
+    warned = arch.layer_warnings()
     for row, layer in zip(rows, arch.layers):
         scope = layer.block + "." if layer.block is not None else None
         name = (layer.name[len(scope):] if scope in scopes and layer.name.startswith(scope)
@@ -177,9 +179,12 @@ def test_layer_rows_hold_what_each_layer_says(model: str) -> None:
                        layer.groups),
             fmt.shape(layer.input_shape), fmt.shape(layer.output_shape),
             params_cell(layer, first.get(layer.name, 0)), fmt.count(layer.macs),
-            str(layer.role), rf.label if rf is not None else "", formula_cell(layer))
+            str(layer.role), rf.label if rf is not None else "",
+            warned_cell(layer, warned[layer.index]) if layer.index in warned
+            else formula_cell(layer))
         assert row.marks == (layer.role, *(() if layer.formula_ok else ("mismatch",)),
-                             *(("weighted",) if layer.weighted else ()))
+                             *(("weighted",) if layer.weighted else ()),
+                             *(("warning",) if layer.index in warned else ()))
 
 
 @pytest.mark.parametrize("model", MODELS)

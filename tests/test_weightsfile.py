@@ -111,6 +111,15 @@ def test_shortcut_option_is_read_from_the_weights(tmp_path):
         explain(str(path), shortcut="A")
 
 
+def test_plain_weights_are_read_as_the_option_a_resnet(tmp_path):
+    # plain20's tensors are resnet20's (option A has no parameters): the file fits the ResNet,
+    # the common case, and the plain net is named by its zoo name
+    shapes = {k: list(v.shape) for k, v in build("plain20").state_dict().items()}
+    fit = the_fit(read(write_safetensors(tmp_path / "plain.safetensors", shapes)))
+    assert (fit.name, fit.shortcut) == ("resnet20", "A")
+    assert explain("plain20").blocks == []
+
+
 @pytest.mark.parametrize("name", ["resnet18", "resnet50-v2", "resnet56"])
 def test_every_option_of_a_zoo_model_fits_itself_alone(tmp_path, name):
     for option in "ABC":

@@ -13,9 +13,10 @@ from pathlib import Path
 
 import pytest
 import torch
+import torch.nn.functional as F
 from torch import nn
 
-from resnet_explain.zoo import MODEL_NAMES, build, describe, nearest
+from resnet_explain.zoo import FAMILIES, MODEL_NAMES, build, describe, nearest
 from resnet_explain.zoo.shortcuts import PadShortcut
 
 FIXTURE = Path(__file__).parent / "fixtures" / "torchvision_resnets.json"
@@ -63,6 +64,11 @@ RESNET20_EXACT = 269_722
 
 IMAGENET = tuple(TORCHVISION_PARAMS)
 V1 = ("resnet50-v1", "resnet101-v1", "resnet152-v1")
+PLAIN = ("plain18", "plain34", "plain20", "plain32", "plain44", "plain56", "plain110")
+# docs/facts.md: what ResNet-18/34 add to their plain nets, by hand — three projections
+# (1x1 conv + BatchNorm's weight and bias) in conv3_1, conv4_1, conv5_1.
+PROJECTIONS_18_34 = (64 * 128 + 2 * 128) + (128 * 256 + 2 * 256) + (256 * 512 + 2 * 512)
+PLAIN_PARAMS = {"plain18": 11_515_688, "plain34": 21_623_848}
 
 
 @cache
@@ -484,12 +490,17 @@ def test_init_true_uses_torchvision_initialisation() -> None:
 
 def test_model_names_order_and_infos() -> None:
     assert MODEL_NAMES[:5] == IMAGENET
-    assert len(set(MODEL_NAMES)) == len(MODEL_NAMES) == 19
+    assert MODEL_NAMES[-7:] == PLAIN
+    assert len(set(MODEL_NAMES)) == len(MODEL_NAMES) == 26
+    assert FAMILIES == ("imagenet-v1.5", "imagenet-v1", "preact-v2", "cifar", "plain",
+                        "plain-cifar")
     for name in MODEL_NAMES:
         info = describe(name)
         assert info.name == name
-        assert info.family in {"imagenet-v1.5", "imagenet-v1", "preact-v2", "cifar"}
-        assert info.input_size == ((3, 32, 32) if info.family == "cifar" else (3, 224, 224))
+        assert info.family in FAMILIES
+        cifar = info.family in {"cifar", "plain-cifar"}
+        assert info.input_size == ((3, 32, 32) if cifar else (3, 224, 224))
+        assert info.plain == name.startswith("plain") == (info.shortcut == "none")
         assert info.description and "\n" not in info.description
     with pytest.raises(AttributeError):
         describe("resnet50").name = "x"  # type: ignore[misc]
@@ -506,6 +517,8 @@ def test_model_names_order_and_infos() -> None:
         ("resnet1201", "resnet1202"),
         ("resnet50", "resnet50"),
         ("resnet18-v1", "resnet18"),
+        ("Plain34", "plain34"),
+        ("plain-56", "plain56"),
         ("vgg16", None),
         ("wide_resnet50_2", None),
     ],
@@ -542,3 +555,72 @@ def test_registry_and_zoo_import_without_torch() -> None:
         "assert 'torch' not in sys.modules, sorted(m for m in sys.modules if 'torch' in m)\n"
     )
     subprocess.run([sys.executable, "-c", code], check=True, cwd=Path(__file__).parent.parent)
+
+
+# ---------------------------------------------------------------- the plain baselines
+
+
+def test_plain_imagenet_counts_are_the_resnets_less_three_projections() -> None:
+    assert PROJECTIONS_18_34 == 173_824
+    for name, count in PLAIN_PARAMS.items():
+        resnet = "resnet" + name[len("plain"):]
+        assert count == TORCHVISION_PARAMS[resnet] - PROJECTIONS_18_34
+        assert n_params(model(name)) == count == describe(name).reference_params
+
+
+@pytest.mark.parametrize("name", PLAIN[2:])
+def test_plain_cifar_counts_equal_the_option_a_resnets(name: str) -> None:
+    # option A's shortcuts hold nothing, so removing them removes no parameter
+    resnet = "resnet" + name[len("plain"):]
+    assert n_params(model(name)) == n_params(model(resnet, "A"))
+    if name == "plain20":
+        assert n_params(model(name)) == RESNET20_EXACT == describe(name).reference_params
+
+
+@pytest.mark.parametrize("name", ["plain18", "plain34"])
+def test_plain_state_dict_is_torchvisions_without_the_projections(name: str) -> None:
+    resnet = fixture()["models"]["resnet" + name[len("plain"):]]["state_dict"]
+    expected = {k: tuple(v) for k, v in resnet.items() if ".downsample." not in k}
+    assert len(expected) < len(resnet)
+    assert {k: tuple(v.shape) for k, v in model(name).state_dict().items()} == expected
+
+
+@pytest.mark.parametrize("name", PLAIN)
+def test_plain_depth_counts_every_weighted_layer(name: str) -> None:
+    info = describe(name)
+    net = model(name)
+    weighted = [m for m in net.modules() if isinstance(m, nn.Conv2d | nn.Linear)]
+    assert len(weighted) == info.depth == int(name[len("plain"):])
+    assert info.layers == describe("resnet" + name[len("plain"):]).layers
+    assert all(blk.downsample is None for blk in blocks(net))
+
+
+@pytest.mark.parametrize("name", ["plain20", "plain18"])
+def test_plain_forward_is_the_chain_of_its_layers(name: str) -> None:
+    """A real forward equals the layers run one after the other with no addition: the
+    independent proof that a plain net has no shortcut."""
+    torch.manual_seed(0)
+    net = build(name, init=True).eval()
+    for m in net.modules():  # non-trivial BatchNorm statistics
+        if isinstance(m, nn.BatchNorm2d):
+            m.running_mean.uniform_(-0.1, 0.1)
+            m.running_var.uniform_(0.5, 1.5)
+    size = describe(name).input_size[1]
+    x = torch.randn(2, 3, size, size)
+    with torch.no_grad():
+        y = F.relu(net.bn1(net.conv1(x)))
+        if hasattr(net, "maxpool"):
+            y = net.maxpool(y)
+        for blk in blocks(net):
+            y = F.relu(blk.bn1(blk.conv1(y)))
+            y = F.relu(blk.bn2(blk.conv2(y)))
+        y = net.fc(torch.flatten(F.adaptive_avg_pool2d(y, 1), 1))
+        assert torch.allclose(net(x), y, atol=1e-5)
+
+
+@pytest.mark.parametrize("option", ["A", "B", "C"])
+def test_a_plain_net_takes_no_shortcut_option(option: str) -> None:
+    with pytest.raises(ValueError, match=r"plain34 is a plain network: it has no shortcuts.*"
+                                         r"use resnet34 for the same layers with shortcuts"):
+        build("plain34", shortcut=option)
+    assert describe("plain34").shortcut == "none"

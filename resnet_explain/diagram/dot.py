@@ -123,12 +123,13 @@ def html_title(title: str, subtitle: str | None = None, *, width: int = 64,
 
 def balanced_wrap(text: str, width: int) -> list[str]:
     """Wrap ``text`` into as few lines as ``width`` allows, of about equal length (no orphan
-    word on a last line)."""
-    lines = textwrap.wrap(text, width, break_on_hyphens=False) or [text]
+    word on a last line). A word is never split (a number must not break across lines), so
+    a word longer than ``width`` gets a line of its own."""
+    lines = textwrap.wrap(text, width, break_on_hyphens=False, break_long_words=False) or [text]
     if len(lines) == 1:
         return lines
     for narrower in range(-(-len(text) // len(lines)), width):
-        attempt = textwrap.wrap(text, narrower, break_on_hyphens=False)
+        attempt = textwrap.wrap(text, narrower, break_on_hyphens=False, break_long_words=False)
         if len(attempt) == len(lines):
             return attempt
     return lines

@@ -38,7 +38,7 @@ class Lesson:
     title: str
     subtitle: str
     panels: tuple[PanelSpec, ...]
-    facts: tuple[str, ...]  # which captions to derive: family, stride, activation, shortcut
+    facts: tuple[str, ...]  # captions to derive: family, stride, activation, shortcut, cost
 
 
 LESSONS: dict[str, Lesson] = {lesson.name: lesson for lesson in (
@@ -57,12 +57,18 @@ LESSONS: dict[str, Lesson] = {lesson.name: lesson for lesson in (
            "strides the 3×3",
            (PanelSpec("resnet50-v1", "conv3_1", title="v1 (paper) · resnet50-v1 · conv3_1"),
             PanelSpec("resnet50", "conv3_1", title="v1.5 (torchvision) · resnet50 · conv3_1")),
-           ("stride",)),
+           ("stride", "cost")),
     Lesson("v1-vs-v2", "ResNet v1 vs v2: post- vs pre-activation",
            "v2 runs BN → ReLU before each conv, leaves the sum alone, and feeds the projection "
            "the pre-activated input",
            (PanelSpec("resnet18", "conv3_1", title="v1 · resnet18 · conv3_1"),
             PanelSpec("resnet18-v2", "conv3_1", title="v2 · resnet18-v2 · conv3_1")),
+           ("activation",)),
+    Lesson("v1-vs-v2-identity", "ResNet v1 vs v2: the identity path",
+           "v1 puts a ReLU after every add, on the identity path too; v2 leaves the sum alone, "
+           "so the identity runs from unit to unit untouched",
+           (PanelSpec("resnet18", "conv2_2", title="v1 · resnet18 · conv2_2"),
+            PanelSpec("resnet18-v2", "conv2_2", title="v2 · resnet18-v2 · conv2_2")),
            ("activation",)),
     Lesson("shortcut-A-vs-B", "Shortcut options A and B",
            "where the shape changes, option A zero-pads the identity (no parameters), "
@@ -130,13 +136,32 @@ def family_fact(arch: Architecture, block: Block) -> str:
     return text
 
 
+def cost_fact(arch: Architecture, block: Block) -> str:
+    """Each main-path conv's weights and multiply-adds (``Layer.params``, ``Layer.macs``),
+    as weights × output positions where that product is the count (no groups, one image).
+    Within one conv's part the spaces are no-break spaces: a caption wraps between convs."""
+    parts = []
+    for layer in labels.weighted(arch, block.main_layers):
+        if not labels.is_conv(layer):
+            continue
+        kernel = "×".join(map(str, layer.kernel_size or ()))
+        height, width = layer.output_shape[-2:]
+        if layer.params * height * width == layer.macs:
+            part = (f"{kernel}: {layer.params:,} weights × {height}·{width} = "
+                    f"{layer.macs:,} multiply-adds")
+        else:
+            part = f"{kernel}: {layer.params:,} parameters, {layer.macs:,} multiply-adds"
+        parts.append(part.replace(" ", "\u00a0"))
+    return "; ".join(parts)
+
+
 def shortcut_fact(arch: Architecture, block: Block) -> str:
     return default_subtitle(block)
 
 
 FACTS: dict[str, Callable[[Architecture, Block], str]] = {
     "family": family_fact, "stride": stride_fact, "activation": activation_fact,
-    "shortcut": shortcut_fact,
+    "shortcut": shortcut_fact, "cost": cost_fact,
 }
 
 

@@ -8,7 +8,8 @@ here; shapes and tuples are lists; absent values are ``null``. The output is det
 JSON contract, `schema_version` 1
 ---------------------------------
 
-(Written in Markdown so that it can be copied into the README as it is.)
+(Written in Markdown so that docs/json.md can hold it as it is; tests/test_readme.py checks
+that the two agree.)
 
 Top level:
 

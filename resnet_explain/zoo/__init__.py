@@ -6,6 +6,7 @@
 >>> from resnet_explain.zoo import build
 >>> model = build("resnet50")                 # torchvision's layout, uninitialised weights
 >>> model = build("resnet20", shortcut="B")   # CIFAR ResNet-20 with projection shortcuts
+>>> model = build("plain34")                  # the paper's plain baseline: no shortcuts
 """
 
 from __future__ import annotations
@@ -47,11 +48,11 @@ def build(
     """Build the zoo model ``name`` as an ordinary CPU ``nn.Module`` in training mode.
 
     ``shortcut`` is the paper's option ``"A"``, ``"B"`` or ``"C"`` (default: the model's own,
-    B for ImageNet, A for CIFAR). With ``init=False`` (the default, for inspection) the modules
-    are created on the meta device and then given real but *uninitialised* CPU storage: no
-    time is spent drawing random weights, and the values are arbitrary (see
-    :func:`_materialise` for why this is not ``Module.to_empty``). ``init=True`` gives
-    torchvision's initialisation. Unknown names or options raise ``ValueError``.
+    B for ImageNet, A for CIFAR; a plain network takes none). With ``init=False`` (the
+    default, for inspection) the modules are created on the meta device and then given real
+    but *uninitialised* CPU storage: no time is spent drawing random weights, and the values
+    are arbitrary (see :func:`_materialise` for why this is not ``Module.to_empty``).
+    ``init=True`` gives torchvision's initialisation. Unknown names or options raise ``ValueError``.
     """
     model = _on_meta(name, shortcut, num_classes)
     _materialise(model)
@@ -114,21 +115,24 @@ def _materialise(model: nn.Module) -> None:
 
 
 def _construct(info: ModelInfo, shortcut: str, num_classes: int) -> nn.Module:
-    if info.family == "cifar":
+    if info.family in ("cifar", "plain-cifar"):
+        from .blocks import BasicBlock, PlainBasicBlock
         from .cifar import CifarResNet
 
-        return CifarResNet(info.layers[0], num_classes=num_classes, shortcut=shortcut)
+        cifar_block = PlainBasicBlock if info.plain else BasicBlock
+        return CifarResNet(info.layers[0], num_classes=num_classes, shortcut=shortcut,
+                           block=cifar_block)
     if info.family == "preact-v2":
         from .blocks import PreActBasicBlock, PreActBottleneck
         from .preact import PreActResNet
 
         block = PreActBasicBlock if info.block == "basic" else PreActBottleneck
         return PreActResNet(block, info.layers, num_classes=num_classes, shortcut=shortcut)
-    from .blocks import BasicBlock, Bottleneck, BottleneckV1
+    from .blocks import BasicBlock, Bottleneck, BottleneckV1, PlainBasicBlock
     from .imagenet import ResNet
 
     if info.block == "basic":
-        imagenet_block: type = BasicBlock
+        imagenet_block: type = PlainBasicBlock if info.plain else BasicBlock
     else:
         imagenet_block = BottleneckV1 if info.family == "imagenet-v1" else Bottleneck
     return ResNet(imagenet_block, info.layers, num_classes=num_classes, shortcut=shortcut)

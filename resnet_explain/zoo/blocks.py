@@ -20,6 +20,7 @@ __all__ = [
     "BasicBlock",
     "Bottleneck",
     "BottleneckV1",
+    "PlainBasicBlock",
     "PreActBasicBlock",
     "PreActBottleneck",
     "ResidualBlock",
@@ -40,10 +41,12 @@ def conv1x1(in_channels: int, out_channels: int, stride: int = 1) -> nn.Conv2d:
 
 
 class ResidualBlock(nn.Module):
-    """Common base: ``expansion`` (output channels = planes × expansion) and ``preact``."""
+    """Common base: ``expansion`` (output channels = planes × expansion), ``preact``, and
+    ``residual`` (``False`` for the paper's plain baselines, which add no shortcut)."""
 
     expansion: ClassVar[int] = 1
     preact: ClassVar[bool] = False
+    residual: ClassVar[bool] = True
 
     def __init__(
         self, inplanes: int, planes: int, stride: int = 1, downsample: nn.Module | None = None
@@ -78,6 +81,29 @@ class BasicBlock(ResidualBlock):
             identity = self.downsample(x)
         out += identity
         return self.relu(out)
+
+
+class PlainBasicBlock(BasicBlock):
+    """A BasicBlock without its shortcut: the paper's plain baselines (plain-18/34, the CIFAR
+    plain-20 … 110; He et al. 2015, section 3.3 and Fig. 3 middle).
+
+    The same two 3x3 convolutions, BatchNorms and ReLUs as :class:`BasicBlock`, under the same
+    names, so a plain net's state dict is its ResNet's less the projections. Nothing is added:
+    the stack is conv → BN → ReLU → conv → BN → ReLU, and ``downsample`` is always ``None``.
+    """
+
+    residual = False
+
+    def __init__(
+        self, inplanes: int, planes: int, stride: int = 1, downsample: nn.Module | None = None
+    ) -> None:
+        if downsample is not None:
+            raise ValueError("a plain block has no shortcut, so it takes no downsample")
+        super().__init__(inplanes, planes, stride, None)
+
+    def forward(self, x: torch.Tensor) -> torch.Tensor:
+        out = self.relu(self.bn1(self.conv1(x)))
+        return self.relu(self.bn2(self.conv2(out)))
 
 
 class Bottleneck(ResidualBlock):
@@ -219,9 +245,13 @@ def make_layer(
     """
     outplanes = planes * block.expansion
     norm = not block.preact  # v2 projections are bare convs: their input is already normalised
-    first_shortcut = make_shortcut(shortcut, inplanes, outplanes, stride, norm=norm)
-    layers: list[nn.Module] = [block(inplanes, planes, stride, first_shortcut)]
+
+    def downsample(inputs: int, stride: int) -> nn.Module | None:
+        if not block.residual:  # a plain block: no shortcut, whatever ``shortcut`` says
+            return None
+        return make_shortcut(shortcut, inputs, outplanes, stride, norm=norm)
+
+    layers: list[nn.Module] = [block(inplanes, planes, stride, downsample(inplanes, stride))]
     for _ in range(1, blocks):
-        downsample = make_shortcut(shortcut, outplanes, outplanes, 1, norm=norm)
-        layers.append(block(outplanes, planes, 1, downsample))
+        layers.append(block(outplanes, planes, 1, downsample(outplanes, 1)))
     return nn.Sequential(*layers), outplanes

@@ -4,7 +4,7 @@ This module must stay importable without importing torch: ``resnet-explain list`
 "did you mean" messages read it, and they should start instantly. The builders live in
 the sibling modules and are only imported by :func:`resnet_explain.zoo.build`.
 
-Four families:
+Six families:
 
 ``imagenet-v1.5``
     torchvision's ResNets (``resnet18`` … ``resnet152``). In a downsampling Bottleneck the
@@ -18,17 +18,25 @@ Four families:
 ``cifar``
     The paper's CIFAR-10 nets (section 4.2): depth 6n + 2, 16/32/64 filters, option A
     shortcuts.
+``plain``, ``plain-cifar``
+    The paper's plain baselines (section 3.3, Fig. 3 middle; section 4.2, Fig. 6 left): the
+    layers of ResNet-18/34 (``plain18``, ``plain34``) and of the CIFAR ResNets (``plain20`` …
+    ``plain110``) with no shortcuts at all — nothing is added, so they have no blocks. Their
+    names count the same weighted layers as the ResNets'. (The paper trains plain-20 … 56 on
+    CIFAR-10; ``plain110`` extends the series to the deepest ResNet it reports errors for.)
 """
 
 from __future__ import annotations
 
 import difflib
 import re
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 __all__ = [
     "FAMILIES",
     "MODEL_NAMES",
+    "NO_SHORTCUT",
+    "PLAIN_FAMILIES",
     "SHORTCUT_OPTIONS",
     "ModelInfo",
     "check_shortcut",
@@ -36,7 +44,12 @@ __all__ = [
     "nearest",
 ]
 
-FAMILIES: tuple[str, ...] = ("imagenet-v1.5", "imagenet-v1", "preact-v2", "cifar")
+FAMILIES: tuple[str, ...] = (
+    "imagenet-v1.5", "imagenet-v1", "preact-v2", "cifar", "plain", "plain-cifar",
+)
+PLAIN_FAMILIES: tuple[str, ...] = ("plain", "plain-cifar")
+NO_SHORTCUT = "none"
+"""The ``shortcut`` of a plain network's :class:`ModelInfo`: it has none to choose."""
 
 SHORTCUT_OPTIONS: dict[str, str] = {
     "A": "identity; extra channels zero-padded and H, W subsampled where shapes change "
@@ -54,7 +67,8 @@ class ModelInfo:
     (named in ``reference``) with the default shortcut option and class count;
     ``paper_params_m`` is the paper's rounded figure in millions. ``reference_macs_g`` is the
     conv + fc multiply-adds of one 224x224 image (G), ``paper_flops_g`` the paper's Table 1
-    figure (which, despite the name, counts multiply-adds).
+    figure (which, despite the name, counts multiply-adds). A plain network's ``shortcut``
+    is :data:`NO_SHORTCUT`.
     """
 
     name: str
@@ -82,6 +96,11 @@ class ModelInfo:
     def stride_on(self) -> str:
         """Which conv of a downsampling block carries the stride: ``"3x3"`` or ``"1x1"``."""
         return "1x1" if self.family == "imagenet-v1" else "3x3"
+
+    @property
+    def plain(self) -> bool:
+        """True for the paper's plain baselines: the same layers, no shortcuts."""
+        return self.family in PLAIN_FAMILIES
 
 
 _IMAGENET_INPUT = (3, 224, 224)
@@ -123,6 +142,12 @@ _TIMM_V2_PARAMS = {
 _CIFAR_PAPER_PARAMS_M = {20: 0.27, 32: 0.46, 44: 0.66, 56: 0.85, 110: 1.7, 1202: 19.4}
 # The exact count of ResNet-20 (option A) that every faithful reimplementation reports.
 _CIFAR_EXACT_PARAMS = {20: 269_722}
+
+# What ResNet-18/34 add to the plain nets: three projections (1x1 conv + BatchNorm) in the
+# first block of conv3_x, conv4_x, conv5_x: 64·128 + 2·128 + 128·256 + 2·256 + 256·512
+# + 2·512 = 173,824 parameters (docs/facts.md). The CIFAR ResNets use option A shortcuts,
+# which have no parameters, so their plain nets have exactly their counts.
+_IMAGENET_PROJECTION_PARAMS = sum(c * 2 * c + 2 * (2 * c) for c in (64, 128, 256))
 
 _TORCHVISION_REF = "torchvision.models.resnet{d} (weights=None)"
 _PAPER_REF = "He et al. 2015, Deep Residual Learning for Image Recognition"
@@ -204,6 +229,33 @@ def _cifar(depth: int) -> ModelInfo:
     )
 
 
+def _plain(residual: ModelInfo) -> ModelInfo:
+    """The plain baseline of ``residual`` (ResNet-18/34 or a CIFAR ResNet): its layers, no
+    shortcuts. ImageNet: the ResNet's count less its three projections; CIFAR: the same count
+    as option A's shortcuts hold nothing. The paper gives no parameter count of its own."""
+    depth = residual.depth
+    cifar = residual.family == "cifar"
+    return replace(
+        residual,
+        name=f"plain{depth}",
+        family="plain-cifar" if cifar else "plain",
+        shortcut=NO_SHORTCUT,
+        description=f"Plain-{depth} for CIFAR-10: ResNet-{depth}'s layers, no shortcuts"
+        if cifar
+        else f"The paper's {depth}-layer plain net: ResNet-{depth}'s layers, no shortcuts",
+        reference_params=residual.reference_params
+        if cifar
+        else _TORCHVISION_PARAMS[depth] - _IMAGENET_PROJECTION_PARAMS,
+        paper_params_m=None,
+        reference_macs_g=None,
+        paper_flops_g=None,
+        reference=_PAPER_REF + (", section 4.2; parameters as ResNet-{d} with option A "
+                                "(which has none in its shortcuts)" if cifar else
+                                ", section 3.3; parameters: " + _TORCHVISION_REF
+                                + " less its three projections").format(d=depth),
+    )
+
+
 _INFOS: dict[str, ModelInfo] = {
     info.name: info
     for info in (
@@ -211,11 +263,14 @@ _INFOS: dict[str, ModelInfo] = {
         *(_imagenet_v1(d) for d in (50, 101, 152)),
         *(_preact_v2(d) for d in (18, 34, 50, 101, 152)),
         *(_cifar(d) for d in (20, 32, 44, 56, 110, 1202)),
+        *(_plain(_imagenet_v15(d)) for d in (18, 34)),
+        *(_plain(_cifar(d)) for d in (20, 32, 44, 56, 110)),
     )
 }
 
 MODEL_NAMES: tuple[str, ...] = tuple(_INFOS)
-"""Every zoo name: torchvision's five, the paper's v1 Bottleneck nets, v2, then CIFAR."""
+"""Every zoo name: torchvision's five, the paper's v1 Bottleneck nets, v2, CIFAR, then the
+plain baselines (ImageNet, CIFAR)."""
 
 
 def describe(name: str) -> ModelInfo:
@@ -233,9 +288,17 @@ def _unknown_message(name: object) -> str:
 
 
 def check_shortcut(option: str | None, name: str) -> str:
-    """Resolve a shortcut option (``None`` → the model's default; case-insensitive)."""
+    """Resolve a shortcut option (``None`` → the model's default; case-insensitive). A plain
+    network takes none: it has no shortcuts (its default is :data:`NO_SHORTCUT`)."""
+    info = describe(name)
     if option is None:
-        return describe(name).shortcut
+        return info.shortcut
+    if info.plain:
+        residual = "resnet" + name[len("plain"):]
+        raise ValueError(
+            f"{name} is a plain network: it has no shortcuts, so no shortcut option applies; "
+            f"leave the option out, or use {residual} for the same layers with shortcuts"
+        )
     key = option.strip().upper() if isinstance(option, str) else option
     if key not in SHORTCUT_OPTIONS:
         raise ValueError(
