@@ -86,7 +86,9 @@ pins_for() {
 
 setup_row() {  # torch python venv log → 0 when the environment is ready
     local torch=$1 python=$2 venv=$3 log=$4 pybin
-    if [ -f "$venv/.ready-$torch" ]; then return 0; fi
+    # Made again (pip installs what is missing) when pyproject.toml changes.
+    local ready; ready="$venv/.ready-$torch-$(sha1sum pyproject.toml | cut -c1-12)"
+    if [ -f "$ready" ]; then return 0; fi
     if [ ! -x "$venv/bin/python" ]; then  # a half-made one is completed, not made anew
         pybin=$(find_python "$python")
         if [ -z "$pybin" ]; then echo "no python$python found" >>"$log"; return 1; fi
@@ -99,7 +101,7 @@ setup_row() {  # torch python venv log → 0 when the environment is ready
         "torch==$torch" >>"$log" 2>&1 || return 1
     pip_fresh "$venv/bin/python" -m pip install -q -c "$venv/constraints.txt" \
         -e "$ROOT[test]" >>"$log" 2>&1 || return 1
-    touch "$venv/.ready-$torch"
+    touch "$ready"
 }
 
 smoke() {  # venv log → 0 when the commands users run all succeed
