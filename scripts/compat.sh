@@ -86,8 +86,9 @@ pins_for() {
 
 setup_row() {  # torch python venv log → 0 when the environment is ready
     local torch=$1 python=$2 venv=$3 log=$4 pybin
-    # Made again (pip installs what is missing) when pyproject.toml changes.
-    local ready; ready="$venv/.ready-$torch-$(sha1sum pyproject.toml | cut -c1-12)"
+    # Made again (pip installs what is missing) when pyproject.toml changes, comments aside.
+    local ready
+    ready="$venv/.ready-$torch-$(grep -v '^[[:space:]]*#' pyproject.toml | sha1sum | cut -c1-12)"
     if [ -f "$ready" ]; then return 0; fi
     if [ ! -x "$venv/bin/python" ]; then  # a half-made one is completed, not made anew
         pybin=$(find_python "$python")
