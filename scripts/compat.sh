@@ -105,26 +105,29 @@ setup_row() {  # torch python venv log → 0 when the environment is ready
     touch "$ready"
 }
 
-smoke() {  # venv log → 0 when the commands users run all succeed
-    local py="$1/bin/python" log=$2 out
+smoke() {  # venv log → 0 when the commands users run all succeed and say what they should
+    local py="$1/bin/python" log=$2 out status=0
     out=$(mktemp -d)
-    (
-        set -e
-        cd "$ROOT"
-        export PYTHONPATH=$ROOT
-        "$py" -m resnet_explain summary resnet50 >"$out/summary.txt"
-        "$py" -m resnet_explain summary resnet18 --format json >"$out/resnet18.json"
-        "$py" -m resnet_explain diagram resnet50 --level block -o "$out/resnet50.svg"
-        "$py" -m resnet_explain summary "tests/fixtures/seed002_resnet50.py:resnet_50(224)" \
-            >"$out/student.txt"
-        "$py" -c "import torch.fx; from resnet_explain import explain
+    step() {  # file command… : run it in the checkout, its standard output into $out/file
+        local file=$1; shift
+        echo "\$ $*" >>"$log"
+        if ! (cd "$ROOT" && PYTHONPATH=$ROOT "$@") >"$out/$file" 2>>"$log"; then
+            echo "FAILED: $*" >>"$log"; status=1
+        fi
+    }
+    step summary.txt "$py" -m resnet_explain summary resnet50
+    step resnet18.json "$py" -m resnet_explain summary resnet18 --format json
+    step diagram.txt "$py" -m resnet_explain diagram resnet50 --level block -o "$out/resnet50.svg"
+    step student.txt "$py" -m resnet_explain summary \
+        "tests/fixtures/seed002_resnet50.py:resnet_50(224)"
+    step fx.txt "$py" -c "import torch.fx; from resnet_explain import explain
 from resnet_explain.zoo import build
-print(explain(torch.fx.symbolic_trace(build('resnet18')), (1, 3, 64, 64)).depth_formula)" \
-            >"$out/fx.txt"
-        grep -q "50 = 1 + 3×(3+4+6+3) + 1" "$out/summary.txt"
-        grep -q "18 = 1 + 2×(2+2+2+2) + 1" "$out/fx.txt"
-    ) >>"$log" 2>&1
-    local status=$?
+print(explain(torch.fx.symbolic_trace(build('resnet18')), (1, 3, 64, 64)).depth_formula)"
+    grep -q "50 = 1 + 3×(3+4+6+3) + 1" "$out/summary.txt" || { echo "summary: no depth" >>"$log"; status=1; }
+    grep -q "18 = 1 + 2×(2+2+2+2) + 1" "$out/fx.txt" || { echo "fx: no depth" >>"$log"; status=1; }
+    grep -q '"plain_depth": 18' "$out/resnet18.json" || { echo "json: no depth" >>"$log"; status=1; }
+    grep -q "<svg" "$out/resnet50.svg" 2>/dev/null || { echo "diagram: no SVG" >>"$log"; status=1; }
+    grep -q "Warning: " "$out/student.txt" || { echo "student: no warning" >>"$log"; status=1; }
     rm -rf "$out"
     return $status
 }
