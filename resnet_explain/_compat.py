@@ -18,7 +18,8 @@ from .errors import NumpyTooNew, TorchTooOld
 #: The oldest torch the package runs on (pyproject.toml's ``torch>=`` says the same; a test
 #: checks that they agree).
 TORCH_FLOOR = (2, 1)
-#: The first torch built against NumPy 2; older ones need ``numpy<2``.
+#: The first torch built against NumPy 2; older ones need ``numpy<2`` (measured: 2.2.2 fails
+#: beside NumPy 2.4.6, 2.3.1 works).
 TORCH_NUMPY_2 = (2, 3)
 
 if sys.version_info >= (3, 11):
