@@ -37,9 +37,13 @@ def explain(model: Any, input_size: str | Sequence[int] | torch.Tensor | None = 
     ``shortcut`` (the paper's option ``"A"``, ``"B"`` or ``"C"``) and ``num_classes`` (the
     fc's outputs: 100 for a CIFAR-100 ResNet-56) build a zoo model that way.
     """
+    from ._compat import require_numpy_1, require_torch
+
+    require_numpy_1()  # before torch's import prints a page about NumPy
     import torch
     from torch import nn
 
+    require_torch(torch)  # one line naming the version needed, not a traceback further on
     from .analysis import analyse
     from .channelaxis import other_reading
     from .channelaxis import reading_note as channel_axis_note

@@ -22,8 +22,9 @@ from __future__ import annotations
 import difflib
 import weakref
 from dataclasses import dataclass, field, fields
-from enum import StrEnum
 from typing import TYPE_CHECKING, Any
+
+from ._compat import StrEnum
 
 if TYPE_CHECKING:  # pragma: no cover
     from collections.abc import Sequence

@@ -120,6 +120,14 @@ class NotAModule(UserError):
     """The spec's callable returned something that is not an ``nn.Module``."""
 
 
+class TorchTooOld(UserError):
+    """The installed torch is older than the package supports (``_compat.TORCH_FLOOR``)."""
+
+
+class NumpyTooNew(UserError):
+    """NumPy 2 beside a torch built against NumPy 1 (``_compat.TORCH_NUMPY_2``)."""
+
+
 class CannotTrace(UserError):
     """A model the tracer must not run: uninitialised lazy modules, TorchScript."""
 

@@ -109,6 +109,15 @@ def from_folder(path: Path, label: str | None = None,
             f"{folder} is a Hugging Face model folder (model_type {model_type!r}); building "
             f"it from its {CONFIG} needs transformers",
             "pip install transformers, or give a weights file or file.py:callable") from None
+    if not transformers.utils.is_torch_available():  # transformers 5 with torch < 2.6
+        import torch
+
+        raise ModelNotFound(
+            f"{folder} is a Hugging Face model folder (model_type {model_type!r}), and "
+            f"transformers {transformers.__version__} does not build models with this torch "
+            f"({torch.__version__}): it needs a newer one",
+            "Upgrade torch (pip install -U torch), or use an older transformers "
+            "(pip install 'transformers<5')")
     model, built = _build(transformers, folder, model_type)
     if getattr(model, "main_input_name", None) == "input_ids":  # transformers' own word
         raise CannotTrace(
@@ -146,14 +155,25 @@ def _build(transformers: Any, folder: Path, model_type: str) -> tuple[Any, str]:
     import torch
 
     names = [name for name in (config.architectures or []) if hasattr(transformers, name)]
+
+    def build() -> Any:
+        if names:
+            return getattr(transformers, names[0])(config)
+        return transformers.AutoModel.from_config(config)
+
     try:
-        with torch.device("meta"):  # shapes without values: nothing to initialise
-            if names:
-                return getattr(transformers, names[0])(config), names[0]
-            model = transformers.AutoModel.from_config(config)
+        try:
+            with torch.device("meta"):  # shapes without values: nothing to initialise
+                model = build()
+        except NotImplementedError as error:
+            if "'Meta' backend" not in str(error):
+                raise
+            # An op with no meta kernel in this torch (weight_norm's in torch 2.1, which
+            # wav2vec2 calls while it is built): built on the CPU, initialised.
+            model = build()
     except Exception as error:  # the model's own __init__ refused its config
         raise _not_built(folder, error) from error
-    return model, type(model).__name__
+    return model, names[0] if names else type(model).__name__
 
 
 def _from_timm(folder: Path, data: dict[str, Any], label: str,

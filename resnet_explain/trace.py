@@ -55,6 +55,10 @@ from .layerinfo import (
 from .ownforward import INNER_OPS, Inner, Ran, inner_call, what_ran
 from .untouched import Snapshot, written_tensor
 
+# Whether the process-wide forward hook can be given the module's keyword arguments (torch
+# 2.6 and later); without them a tensor passed by keyword would be missed.
+_GLOBAL_KWARGS = "with_kwargs" in inspect.signature(register_module_forward_hook).parameters
+
 # Functional operations worth a node in the graph, by the name PyTorch dispatches them under.
 _OP_NAMES: dict[str, str] = {}
 for _op, _names in {
@@ -151,7 +155,23 @@ _META_SAME_SHAPE: dict[str, Any] = {
     "dropout": _same_shape(inplace_at=2, training_at=1),
     "relu_": _same_shape(in_place=True), "silu_": _same_shape(in_place=True),
     "sigmoid_": _same_shape(in_place=True),
+    # weight_norm's g·v/‖v‖ has v's shape; torch 2.1 has no meta kernel for it (wav2vec2).
+    "_weight_norm": _same_shape(),
 }
+
+
+def _too_small(received: tuple[int, ...], output: Any) -> None:
+    """Raise PyTorch's own error where a transposed convolution computed an output of size 0
+    from an input of shape ``received`` that has none: the meta kernel of torch 2.6 and older
+    lets it through (the real kernel and newer meta kernels refuse it), and the trace would
+    report a size of 0."""
+    made = first_tensor(output)
+    if made is None or len(received) < 3 or made.dim() != len(received):
+        return
+    given, computed = list(received[2:]), list(made.shape[2:])
+    if 0 in computed and 0 not in given:
+        raise RuntimeError(f"Given input size per channel: {given}. Calculated output size per "
+                           f"channel: {computed}. Output size is too small")
 
 
 # Functions that make a tensor on the default device. On the meta engine a forward's own
@@ -252,7 +272,9 @@ class _Recorder(TorchFunctionMode):
         # ``remove``), instead of two handles per module: registering and removing ~850
         # handles cost a resnet152 trace about as much as its own forward. A module with hooks
         # of its own keeps per-module hooks: they run after its other hooks, so they see the
-        # arguments and output those hooks may replace, as the rest of the network does.
+        # arguments and output those hooks may replace, as the rest of the network does. On a
+        # torch whose process-wide forward hook cannot be given keyword arguments (before
+        # 2.6), every module gets per-module hooks, which can.
         try:
             own_hooks: list[tuple[nn.Module, str, bool, bool]] = []
             for name, module in named_modules:
@@ -264,13 +286,14 @@ class _Recorder(TorchFunctionMode):
                     bool(name) or torch_forward(type(module)))
                 own = leaf and not torch_forward(type(module))
                 quiet = leaf and not on_meta and not own
-                if module._forward_hooks or module._forward_pre_hooks:
+                if module._forward_hooks or module._forward_pre_hooks or not _GLOBAL_KWARGS:
                     own_hooks.append((module, name, leaf, quiet, own))
                 else:
                     self.modules[id(module)] = (name, leaf, quiet, own)
-            self.handles.append(register_module_forward_pre_hook(self._global_pre_hook))
-            self.handles.append(
-                register_module_forward_hook(self._global_post_hook, with_kwargs=True))
+            if self.modules:
+                self.handles.append(register_module_forward_pre_hook(self._global_pre_hook))
+                self.handles.append(
+                    register_module_forward_hook(self._global_post_hook, with_kwargs=True))
             for module, name, leaf, quiet, own in own_hooks:
                 self.handles.append(module.register_forward_pre_hook(
                     self._pre_hook(name, leaf, quiet, own), with_kwargs=True))
@@ -403,6 +426,9 @@ class _Recorder(TorchFunctionMode):
             if not self.quiet:
                 self.off.__enter__()
                 self.quiet = True
+            if (self.on_meta and self.leaf_input[1]
+                    and isinstance(module, nn.modules.conv._ConvTransposeNd)):
+                _too_small(self.leaf_input[1][0], output)  # raised as by its own kernel
             self.active_leaf = None
             inputs, shapes = self.leaf_input
             if late:
@@ -469,6 +495,8 @@ class _Recorder(TorchFunctionMode):
             self.batch_moved = True
         try:
             result = run(*args, **kwargs)
+            if self.on_meta and fname.startswith("conv_transpose") and args:
+                _too_small(tuple(args[0].shape), result)
         except Exception as error:
             if self.failed is None:
                 self._failed(func, args, kwargs, error)
@@ -671,10 +699,15 @@ def _eager() -> contextlib.AbstractContextManager:
     """Modules wrapped by ``torch.compile`` run their own forward, eagerly, while traced:
     compiling would trace the recorder's hooks too (seconds per call, recompile warnings),
     and the hooks would see nothing inside the compiled graph. Only needed once something
-    has loaded the compiler (it is not imported for nothing)."""
+    has loaded the compiler (it is not imported for nothing). Before torch 2.6, which has no
+    compiler stances, the compiler is switched off for the trace (its ``disable`` setting,
+    which ``TORCH_COMPILE_DISABLE=1`` sets): a compiled frame then runs as plain Python."""
     if "torch._dynamo" not in sys.modules:
         return contextlib.nullcontext()
-    return torch.compiler.set_stance("force_eager")
+    set_stance = getattr(torch.compiler, "set_stance", None)
+    if set_stance is not None:
+        return set_stance("force_eager")
+    return torch._dynamo.config.patch(disable=True)
 
 
 def trace(model: nn.Module, input_shape: tuple[int, ...]) -> Trace:
@@ -902,15 +935,20 @@ def _failure_context(error: Exception, recorder: _Recorder,
         lesson = _meta_lesson(error)
         if lesson:
             context["fix"] = lesson
+    if _OLD_ITEM in str(words):  # torch 2.1's words, said as newer torch says them
+        words = RuntimeError("Tensor.item() cannot be called on meta tensors")
     return context, 2 * len(calls) + (0 if reshape else 1), words
 
 
 # What PyTorch says when a meta tensor is asked for its values, or when an op has no meta
 # kernel (torch 2.x wording), and what that means for the user.
+# torch 2.1 says "Could not run 'aten::…' with arguments from the 'Meta' backend" for both:
+# for .item() (aten::_local_scalar_dense) and for an op without a meta kernel.
+_OLD_ITEM = "Could not run 'aten::_local_scalar_dense' with arguments from the 'Meta' backend"
 _NEEDS_VALUES = ("item() cannot be called on meta", "Cannot copy out of meta tensor",
                  "for torch.nonzero()", "meta device type tensor to numpy",
-                 "meta tensor without output_size")
-_NO_META_KERNEL = ("no fake impl or Meta kernel",)
+                 "meta tensor without output_size", _OLD_ITEM)
+_NO_META_KERNEL = ("no fake impl or Meta kernel", "with arguments from the 'Meta' backend")
 
 
 def _meta_lesson(error: BaseException) -> str:

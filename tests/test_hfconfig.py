@@ -5,6 +5,7 @@ parameter count, and against DESIGN.md's ResNet-50 facts."""
 from __future__ import annotations
 
 import json
+import re
 import subprocess
 import sys
 from pathlib import Path
@@ -77,6 +78,29 @@ def test_a_feature_extractor_config_counts_no_classifier(tmp_path):
     assert arch.output_shapes == [(1, 512, 7, 7), (1, 512, 1, 1)]
 
 
+def test_a_model_whose_build_needs_a_kernel_meta_lacks_is_built_on_the_cpu(tmp_path,
+                                                                             monkeypatch):
+    """torch 2.1 has no meta kernel for weight_norm, which wav2vec2 calls while it is built;
+    such a model is built on the CPU instead. Any other failure is the config's."""
+    folder = _folder(tmp_path, "resnet-18", layer_type="basic", depths=[2, 2, 2, 2],
+                     hidden_sizes=[64, 128, 256, 512])
+    real_init, built_on = transformers.ResNetModel.__init__, []
+
+    def init(self, config, words="Could not run 'aten::_weight_norm_interface' with "
+                                 "arguments from the 'Meta' backend"):
+        built_on.append(torch.empty(0).device.type)
+        if built_on[-1] == "meta":
+            raise NotImplementedError(words)
+        real_init(self, config)
+
+    monkeypatch.setattr(transformers.ResNetModel, "__init__", init)
+    assert explain(folder).depth_formula == "17 = 1 + 2×(2+2+2+2)"
+    assert built_on == ["meta", "cpu"]
+    monkeypatch.setattr(transformers.ResNetModel.__init__, "__defaults__", ("not that",))
+    with pytest.raises(UserError, match=r"NotImplementedError: not that\. Check the config"):
+        explain(folder)
+
+
 def test_what_cannot_be_built_is_said(tmp_path, monkeypatch):
     folder = _folder(tmp_path, "resnet", num_labels=3)
     with pytest.raises(UserError, match=r"^a shortcut option applies to zoo models only: "
@@ -104,6 +128,14 @@ def test_what_cannot_be_built_is_said(tmp_path, monkeypatch):
     (tmp_path / "bad" / "config.json").write_text("{not json")
     with pytest.raises(ModelNotFound, match=r"cannot be read as a model config"):
         explain(str(tmp_path / "bad"))
+    # transformers 5 turns its PyTorch models off under torch < 2.6 (is_torch_available()).
+    monkeypatch.setattr(transformers.utils, "is_torch_available", lambda: False)
+    with pytest.raises(ModelNotFound, match=re.escape(
+            f"model_type 'resnet'), and transformers {transformers.__version__} does not "
+            f"build models with this torch ({torch.__version__}): it needs a newer one. "
+            "Upgrade torch")):
+        explain(str(folder))
+    monkeypatch.undo()
     monkeypatch.setitem(sys.modules, "transformers", None)  # not installed
     with pytest.raises(ModelNotFound, match=r"is a Hugging Face model folder \(model_type "
                                             r"'resnet'\); building it from its config\.json "

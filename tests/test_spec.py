@@ -30,10 +30,14 @@ MODEL = textwrap.dedent("""
 
 def console_script(cwd: Path, *args: str) -> subprocess.CompletedProcess:
     """Run the CLI the way the ``resnet-explain`` console script does: ``-P`` keeps the
-    current folder off ``sys.path`` (``python -m`` would put it there)."""
+    current folder off ``sys.path`` (``python -m`` would put it there). Python 3.10 has no
+    ``-P``: there the code takes ``-c``'s empty entry (the current folder) off itself."""
     code = "import sys; from resnet_explain.cli import main; sys.exit(main(sys.argv[1:]))"
+    safe_path = ["-P"] if sys.version_info >= (3, 11) else []
+    if not safe_path:
+        code = "import sys; sys.path.remove(''); " + code.removeprefix("import sys; ")
     env = {**os.environ, "PYTHONPATH": str(ROOT)}
-    return subprocess.run([sys.executable, "-P", "-c", code, *args], cwd=cwd, env=env,
+    return subprocess.run([sys.executable, *safe_path, "-c", code, *args], cwd=cwd, env=env,
                           capture_output=True, text=True, check=False)
 
 

@@ -286,7 +286,9 @@ def test_initialised_lazy_modules_are_traced():
 def test_a_quantized_model_is_refused_before_it_prints_counts_without_its_weights():
     from torch.ao.quantization import quantize_dynamic
 
-    float_model = build("resnet18").eval()
+    # Initialised: torch 2.1's observer asserts min <= max, which NaNs in uninitialised
+    # memory fail.
+    float_model = build("resnet18", init=True).eval()
     quantized = quantize_dynamic(float_model, {nn.Linear}, dtype=torch.qint8)
     # The packed fc weights are no parameters: counted, they would be missing.
     assert sum(p.numel() for p in quantized.parameters()) == 11_689_512 - 513_000
@@ -435,7 +437,8 @@ def test_a_compiled_model_is_explained_as_itself_and_nothing_is_compiled():
     assert inner.depth_formula == "18 = 1 + 2×(2+2+2+2) + 1"
     assert inner.block("conv3_1").name == "layer2._orig_mod.0"
     assert dict(counters["frames"]) == frames  # dynamo compiled no frame
-    assert torch.compiler.is_compiling() is False and compiled._orig_mod is model
+    is_compiling = getattr(torch.compiler, "is_compiling", None) or torch._dynamo.is_compiling
+    assert is_compiling() is False and compiled._orig_mod is model  # (torch 2.1: dynamo's)
 
 
 def test_a_torch_fx_graph_module_is_the_model_it_was_traced_from():

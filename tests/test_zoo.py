@@ -486,13 +486,22 @@ def test_build_under_a_meta_device_context_still_gives_cpu_storage() -> None:
 def test_build_does_not_import_the_symbolic_shapes_machinery() -> None:
     # Module.to_empty on meta tensors imports sympy (a third of `import torch` again, paid by
     # every cold CLI run); the zoo allocates its tensors without it.
+    # Before torch 2.9 there is nothing to save: torch 2.1's own import loads sympy, and in
+    # 2.4 and 2.6 the meta device's factories (torch.zeros, uniform_) are Python references
+    # that import it while any layer is built (measured by scripts/compat.sh).
     code = (
-        "import sys\n"
+        "import sys, torch\n"
+        "from resnet_explain._compat import version_tuple\n"
+        "if version_tuple(torch.__version__)[:2] < (2, 9): print(torch.__version__); "
+        "sys.exit()\n"
         "from resnet_explain.zoo import build\n"
         "build('resnet18'); build('resnet20', init=True)\n"
         "assert 'sympy' not in sys.modules\n"
     )
-    subprocess.run([sys.executable, "-c", code], check=True, cwd=Path(__file__).parent.parent)
+    done = subprocess.run([sys.executable, "-c", code], check=True, capture_output=True,
+                          text=True, cwd=Path(__file__).parent.parent)
+    if done.stdout.strip():
+        pytest.skip(f"torch {done.stdout.strip()} imports sympy itself on the meta device")
 
 
 def test_init_true_uses_torchvision_initialisation() -> None:
