@@ -301,6 +301,8 @@ class _Recorder(TorchFunctionMode):
         except BaseException:
             self.remove()
             raise
+        finally:  # the trace's own hooks: any others registered from now on are the forward's
+            snapshot.own_hooks += len(self.handles)
 
     # --- tensor bookkeeping ----------------------------------------------------------
     def mark(self, tensor: torch.Tensor, producers: tuple[int, ...]) -> None:
@@ -620,6 +622,12 @@ class _Recorder(TorchFunctionMode):
     def remove(self) -> None:
         for handle in self.handles:
             handle.remove()
+        # torch's handle for a global hook registered with_kwargs leaves its id in
+        # ``_global_forward_hooks_with_kwargs`` (one stale entry per trace): take it out.
+        flags = getattr(torch.nn.modules.module, "_global_forward_hooks_with_kwargs", None)
+        if flags:
+            for handle in self.handles:
+                flags.pop(handle.id, None)
         self.handles.clear()
 
 

@@ -9,8 +9,14 @@ such writes would leave NaNs and moved counters behind — permanently.
 What is kept, and how, at a cost that grows with the number of modules, never with the data:
 
 - **Attributes** — each module's ``__dict__`` and its ``_parameters``, ``_buffers`` and
-  ``_modules`` dicts are copied shallowly before the trace; a dict that no longer holds the same
-  objects afterwards gets its old entries back. This also puts back every ``training`` flag.
+  ``_modules`` dicts are copied shallowly before the trace; a dict that no longer holds the
+  same objects afterwards gets its old entries back. This also puts back every ``training``
+  flag.
+- **Hooks** — every hook handle PyTorch hands out takes the next id of one counter
+  (``RemovableHandle.next_id``). The counter is read before the trace; where it moved by more
+  than the trace's own hooks, the forward registered hooks of its own (a model that hooks
+  itself on its first call), and every registry entry with a newer id is taken out. A trace
+  whose forward registers nothing pays one comparison.
 - **Containers and plain objects** — what a module whose forward is the user's own holds
   beyond tensors and modules is copied shallowly too, and put back in place if it changed:
   a list, dict or set (``self.seen.append(x.shape)``, ``self.stats["calls"] += 1``), the
@@ -37,10 +43,17 @@ from typing import Any
 
 import torch
 from torch import nn
+from torch.utils.hooks import RemovableHandle
 
 from .layerinfo import torch_forward
 
 _INNER = ("_parameters", "_buffers", "_modules")
+
+#: A module's hook registries, keyed by the ids of the handles that registered them.
+_HOOKS = ("_forward_hooks", "_forward_hooks_with_kwargs", "_forward_hooks_always_called",
+          "_forward_pre_hooks", "_forward_pre_hooks_with_kwargs", "_backward_hooks",
+          "_backward_pre_hooks", "_state_dict_hooks", "_state_dict_pre_hooks",
+          "_load_state_dict_pre_hooks", "_load_state_dict_post_hooks")
 
 
 class Snapshot:
@@ -65,6 +78,9 @@ class Snapshot:
         self.by_id = {id(t): t for t in self.tensors}
         self.by_storage: dict[int, torch.Tensor] | None = None  # built at the first write
         self.written: dict[int, tuple[torch.Tensor, torch.Tensor]] = {}
+        self.modules = modules
+        self.next_id = RemovableHandle.next_id  # hooks registered from here on are new
+        self.own_hooks = 0  # how many of them the trace registered itself (and removes)
         self.rng = torch.get_rng_state()
         self.cuda = device if device.type == "cuda" else None
         self.cuda_rng = torch.cuda.get_rng_state(device) if self.cuda is not None else None
@@ -95,6 +111,8 @@ class Snapshot:
         if any(self.empty):
             for current in self.empty:
                 current.clear()
+        if RemovableHandle.next_id - self.next_id > self.own_hooks:  # the forward hooked
+            _unhook(self.modules, self.next_id)
         for container, saved in self.containers:
             if not _same(container, saved):
                 _refill(container, saved)
@@ -109,6 +127,18 @@ class Snapshot:
         torch.set_rng_state(self.rng)
         if self.cuda is not None:
             torch.cuda.set_rng_state(self.cuda_rng, self.cuda)
+
+
+def _unhook(modules: list[nn.Module], first: int) -> None:
+    """Take out of every module's hook registries the hooks registered at or after handle id
+    ``first``: those the forward added to its own model while it was traced."""
+    for module in modules:
+        attributes = module.__dict__
+        for name in _HOOKS:
+            registry = attributes.get(name)
+            if registry:
+                for key in [key for key in registry if isinstance(key, int) and key >= first]:
+                    del registry[key]
 
 
 _CONTAINERS = (list, dict, set)

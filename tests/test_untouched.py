@@ -633,3 +633,35 @@ def test_a_forward_that_prints_is_told_why_its_batch_reads_0(capsys):
     assert explain(on_meta, (2, 3, 16, 16)).notes[0].startswith(
         "The model printed while it was traced: a shape printed there may have a batch of 0, "
         "and a tensor be on the meta device, without values")
+
+
+def test_hooks_the_forward_registers_on_its_model_are_taken_off():
+    """Issue 22: a model that hooks itself on its first call keeps no hook from the trace,
+    and a hook the user registered before stays, the same object."""
+    import torch.nn.modules.module as torch_module
+
+    class SelfHooking(nn.Module):
+        def __init__(self):
+            super().__init__()
+            self.c = nn.Conv2d(3, 4, 3)
+            self.hooked = False
+
+        def forward(self, x):
+            if not self.hooked:
+                self.c.register_forward_hook(lambda module, args, out: None)
+                self.c.register_forward_pre_hook(lambda module, args: None)
+                self.hooked = True
+            return self.c(x)
+
+    def mine(module, args, out):
+        return None
+
+    model = SelfHooking()
+    model.c.register_forward_hook(mine)
+    flags = torch_module._global_forward_hooks_with_kwargs
+    before = dict(flags)
+    for _ in range(3):
+        explain(model, (3, 8, 8))
+    assert list(model.c._forward_hooks.values()) == [mine]
+    assert not model.c._forward_pre_hooks and model.hooked is False
+    assert dict(flags) == before  # no stale global entry left by the trace's own hook
