@@ -690,9 +690,13 @@ def _shortcut_kind(layers: list[Layer], shortcut: list[int], shape_in: tuple[int
 
 
 def _describe_conv(layer: Layer) -> str:
+    """``a 1×1 conv, stride 2``; a 1-D conv's kernel in 1-D words, ``a conv with a kernel of
+    1, stride 2`` (not "a 1 conv")."""
     if layer.kernel_size:
-        kernel = "×".join(map(str, layer.kernel_size))
         stride = layer.stride[0] if layer.stride else 1
+        if len(layer.kernel_size) == 1:
+            return f"a conv with a kernel of {layer.kernel_size[0]}, stride {stride}"
+        kernel = "×".join(map(str, layer.kernel_size))
         return f"{a_or_an(kernel)} conv, stride {stride}"
     return a_or_an(layer.type)
 

@@ -627,6 +627,15 @@ def test_a_resnet_of_one_or_three_dimensions_takes_its_own_input_size(dims, size
         field = arch.layer("layer2.1.conv2").receptive_field
         assert (field.size, field.jump) == ((7 + 5 * 2 * 2 + 3 * 2 * 4,), (4,))
         assert not any("the name says" in note for note in arch.notes)  # "1d" is no depth
+        # The projection's kernel in 1-D words (issue 23): "a conv with a kernel of 1"
+        (projection,) = [b for b in arch.blocks if b.kind == "projection"]
+        conv = arch.layers[projection.shortcut_layers[0]]
+        assert conv.kernel_size == (1,) and conv.stride == (2,)
+        assert projection.reason.endswith("so the shortcut needs a conv with a kernel of 1, "
+                                          "stride 2")
+    else:
+        (projection,) = [b for b in arch.blocks if b.kind == "projection"]
+        assert projection.reason.endswith("so the shortcut needs a 1×1×1 conv, stride 2")
 
 
 def test_a_one_dimensional_model_asks_for_its_size_in_its_own_words():
