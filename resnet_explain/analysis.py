@@ -737,9 +737,11 @@ def _assign(layers: list[Layer], blocks: list[Block]) -> tuple[list[Stage], list
         else:
             blocks[following - 1].tail_layers.append(layer.index)
             _join(layers, blocks[following - 1], (layer.index,), Role.MAIN)
-    # The paper's Table 1 calls the head "fc"; a head without a fully connected layer (a
-    # feature pyramid's convs, a detection neck) is called what it is.
-    head_name = "fc" if any(_fully_connected(layer) for layer in head) else "head"
+    # The paper's Table 1 calls the head "fc": a head whose last weighted layer on the path is
+    # fully connected. One without (a feature pyramid's convs, a detection neck, a
+    # segmentation head whose image-pooling branch is a 1×1 conv on a pooled map) is called
+    # what it is.
+    head_name = "fc" if _ends_fully_connected(head) else "head"
     for layer in stem:
         layer.role, layer.stage, layer.block = Role.STEM, "conv1", None
     for layer in head:
@@ -832,6 +834,15 @@ def _signature(block: Block, members: list[Layer]) -> tuple:
             shapes, layer.output_shape[1:], layer.role, wiring,
         ))
     return (block.kind, block.stage, block.input_shape[1:], block.output_shape[1:], tuple(rows))
+
+
+def _ends_fully_connected(head: list[Layer]) -> bool:
+    """Whether the head's last weighted layer on the longest path (else its last weighted
+    layer) is fully connected: the classifier, not a branch beside the output."""
+    weighted = [layer for layer in head if layer.weighted]
+    on_path = [layer for layer in weighted if layer.on_longest_path]
+    last = (on_path or weighted)[-1:]
+    return bool(last) and _fully_connected(last[0])
 
 
 def _fully_connected(layer: Layer) -> bool:

@@ -433,3 +433,21 @@ class PyramidNet(nn.Module):
         x = self.units(x) if self.flat else self.layer3(self.layer2(self.layer1(x)))
         return self.fc(F.adaptive_avg_pool2d(x, 1).flatten(1))
 
+
+class SegmentationHead(nn.Module):
+    """Two residual blocks, then a DeepLab-style head (Chen et al. 2017): an image-pooling
+    branch — a 1×1 conv on the globally pooled map, upsampled — beside a 3×3 branch, fused by
+    a 1×1 classifier per pixel. A 1×1 conv on a pooled map, but no fc layer."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.stem = nn.Conv2d(3, 16, 3, padding=1)
+        self.blocks = nn.Sequential(Basic(16, 16), Basic(16, 16))
+        self.pool_conv = nn.Conv2d(16, 8, 1)
+        self.branch = nn.Conv2d(16, 8, 3, padding=1)
+        self.classifier = nn.Conv2d(16, 4, 1)
+
+    def forward(self, x: torch.Tensor) -> torch.Tensor:
+        x = self.blocks(self.stem(x))
+        pooled = F.interpolate(self.pool_conv(F.adaptive_avg_pool2d(x, 1)), size=x.shape[2:])
+        return self.classifier(torch.cat([self.branch(x), pooled], 1))

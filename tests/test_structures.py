@@ -717,3 +717,14 @@ def test_widths_that_grow_every_block_are_one_stage_per_resolution(flat):
         shapes = {arch.block(name).output_shape[2:] for name in stage.blocks}
         assert shapes == {(sizes[3 * number],) * 2}
     assert [b.kind for b in arch.blocks].count("padded") == 9
+
+
+def test_a_segmentation_head_with_an_image_pooling_branch_is_the_head_not_fc():
+    """Issue 23: a 1×1 conv on a pooled map beside the output (DeepLab's image pooling) is no
+    classifier: the part after the blocks is called "head"; a ResNet's stays "fc" (its last
+    weighted layer on the path is the fc)."""
+    model = S.SegmentationHead()
+    arch = explain(model, (3, 32, 32))
+    assert [s.name for s in arch.stages] == ["conv1", "conv2_x", "head"]
+    assert arch.output_shape == tuple(model(torch.zeros(1, 3, 32, 32)).shape) == (1, 4, 32, 32)
+    assert explain("resnet18").stages[-1].name == "fc"
