@@ -254,8 +254,7 @@ def v1_from_trace(v15: Architecture) -> LayoutCost | None:
                                 output_map=_size(block.output_shape), convs=tuple(costs)))
     if not blocks:
         return None
-    cost = LayoutCost(v1=f"{v15.model} in v1", v15=v15.model, blocks=tuple(blocks),
-                      total_macs=(0, v15.macs_per_image))
-    return LayoutCost(v1=cost.v1, v15=cost.v15, blocks=cost.blocks,
-                      total_macs=(v15.macs_per_image - cost.extra, v15.macs_per_image))
+    extra = sum(block.extra for block in blocks)  # the whole difference: only these convs
+    return LayoutCost(v1=f"{v15.model} in v1", v15=v15.model, blocks=tuple(blocks),
+                      total_macs=(v15.macs_per_image - extra, v15.macs_per_image))
 
