@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import importlib.util
 import json
+import re
 from pathlib import Path
 
 import pytest
@@ -511,3 +512,11 @@ def test_the_same_structure_shortcut_agrees_with_the_alignment():
     changed = explain(model)
     assert not same_structure(changed, explain("resnet18"))
     assert [d.what for d in changed.compare("resnet18").differences] == ["padding"]
+
+
+def test_highlighted_cells_carry_their_own_text_colour():
+    """Under a dark notebook theme the inherited text is light: a light highlight must say
+    its text colour, or the two values it marks vanish."""
+    html = explain("resnet50").compare("resnet50-v1")._repr_html_()
+    cells = re.findall(r'style="([^"]*background:#(?:fde2e1|e3f2e1)[^"]*)"', html)
+    assert cells and all("color:#1b1f24" in style for style in cells)

@@ -106,7 +106,9 @@ def markdown(c: Comparison) -> str:
 # are an inset shadow, which ``border: none !important`` leaves alone.
 _CELL = ("white-space:normal;text-align:left;vertical-align:top;padding:3px 6px;"
          "overflow-wrap:anywhere;box-shadow:inset 0 -1px #d0d0d0")
-_YOURS, _THEIRS = "background:#fde2e1", "background:#e3f2e1"
+# A light cell carries its own dark text: under a dark notebook theme the inherited text
+# colour is light, and the values would vanish into the highlight.
+_YOURS, _THEIRS = "background:#fde2e1;color:#1b1f24", "background:#e3f2e1;color:#1b1f24"
 _TABLE = ("width:100%;max-width:840px;table-layout:fixed;border-collapse:collapse;"
           "margin:0.5em 0;font-size:13px")
 
