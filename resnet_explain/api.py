@@ -11,8 +11,8 @@ from typing import TYPE_CHECKING, Any
 from .architecture import Architecture
 from .errors import BadInputSize, NotInitialised, TraceFailure
 from .gcpause import collector_paused
-from .inputsize import example_size, layout, numbers_given, parse_input_size
-from .printed import noting_prints, printed_note
+from .source.inputsize import example_size, layout, numbers_given, parse_input_size
+from .trace.prints import noting_prints, printed_note
 
 if TYPE_CHECKING:
     import torch
@@ -29,10 +29,10 @@ def explain(model: Any, input_size: str | Sequence[int] | torch.Tensor | None = 
 
     ``model`` is a zoo name (``"resnet50"``), a spec (``"pkg.module:build"``,
     ``"path/net.py:Net"``), a weights file of a zoo model (``"model.pth"``, see
-    :mod:`resnet_explain.weightsfile`) or an ``nn.Module``. ``input_size`` is ``(C, H, W)`` or
-    ``(N, C, H, W)`` (or ``"3x224x224"``, or a tensor, which stands for its shape: its values
-    are not read); it defaults to the zoo model's own size, else 3×224×224. The model is
-    traced without real computation and comes back untouched.
+    :mod:`resnet_explain.source.weightsfile`) or an ``nn.Module``. ``input_size`` is
+    ``(C, H, W)`` or ``(N, C, H, W)`` (or ``"3x224x224"``, or a tensor, which stands for its
+    shape: its values are not read); it defaults to the zoo model's own size, else 3×224×224.
+    The model is traced without real computation and comes back untouched.
 
     ``shortcut`` (the paper's option ``"A"``, ``"B"`` or ``"C"``) and ``num_classes`` (the
     fc's outputs: 100 for a CIFAR-100 ResNet-56) build a zoo model that way.
@@ -45,9 +45,9 @@ def explain(model: Any, input_size: str | Sequence[int] | torch.Tensor | None = 
 
     require_torch(torch)  # one line naming the version needed, not a traceback further on
     from .analysis import analyse
-    from .channelaxis import other_reading
-    from .channelaxis import reading_note as channel_axis_note
-    from .spec import resolve, zoo_only
+    from .source.spec import resolve, zoo_only
+    from .trace.channelaxis import other_reading
+    from .trace.channelaxis import reading_note as channel_axis_note
 
     zoo_name, notes = None, []
     if isinstance(model, os.PathLike):  # a weights file or a .py file, as a Path
@@ -100,7 +100,7 @@ def explain(model: Any, input_size: str | Sequence[int] | torch.Tensor | None = 
         arch.findings.append(lazy_note)
     arch.findings.extend(notes)
     if zoo_name is not None:  # set the paper's figures beside the computed ones
-        from .reference import paper_findings
+        from .analysis.against_paper import paper_findings
 
         arch.findings.extend(paper_findings(arch, zoo_name))
     from .compare.note import nearest_reference_finding  # "nearest reference: resnet18 — …"
@@ -115,8 +115,8 @@ def explain(model: Any, input_size: str | Sequence[int] | torch.Tensor | None = 
 def _traced(module: Any, shape: tuple[int, ...]) -> tuple[Any, Finding | None]:
     """The trace of ``module``, and a note when it had to run on an initialised copy: a
     model with lazy modules that nothing has run yet (d2l's ResNet)."""
-    from .lazy import initialised_copy
-    from .lazy import note as lazy_modules_note
+    from .source.lazy import initialised_copy
+    from .source.lazy import note as lazy_modules_note
     from .trace import trace
 
     try:
@@ -132,7 +132,7 @@ def _reread(module: Any, shape: tuple[int, ...], spatial: int,
     that axis itself; else the usual reading's ``failure`` stands. Where that failure shows
     the forward adding the axis, the new reading's own failure is the one to tell (an input
     too small, say)."""
-    from .channelaxis import adds_channel_axis
+    from .trace.channelaxis import adds_channel_axis
 
     try:
         traced = _traced(module, shape)

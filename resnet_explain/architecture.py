@@ -33,10 +33,10 @@ if TYPE_CHECKING:  # pragma: no cover
     import graphviz
     from matplotlib.figure import Figure
 
+    from .analysis.receptive import ReceptiveField
     from .compare import Comparison
     from .exercises import Exercises
     from .findings import Finding
-    from .receptive import ReceptiveField
 
 Shape = tuple[int, ...]
 
@@ -502,7 +502,7 @@ class Architecture:
     stem: Stage | None = None
     head: Stage | None = None
     #: The forward adds the input's channel axis itself (``x.unsqueeze(1)``): the model takes
-    #: N×L (N×H×W), and its layers see N×1×L (see :mod:`resnet_explain.channelaxis`).
+    #: N×L (N×H×W), and its layers see N×1×L (see :mod:`resnet_explain.trace.channelaxis`).
     channel_axis_added: bool = False
     #: Where the downsampling Bottlenecks have their stride (``None`` without one).
     layout: Layout | None = None

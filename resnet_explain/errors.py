@@ -145,7 +145,7 @@ class TraceFailure(UserError):
     """The user's code raised while the model was built or traced: their error, and where.
     ``said`` quotes PyTorch's words with the real batch; ``adds_axis``: the first
     convolution received an axis the forward added to the input
-    (:mod:`resnet_explain.channelaxis`)."""
+    (:mod:`resnet_explain.trace.channelaxis`)."""
 
     adds_axis: bool = False
 

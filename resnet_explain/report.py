@@ -124,7 +124,7 @@ def _table1(arch: Architecture) -> str:
 
 def _diagrams(arch: Architecture) -> str:
     from .diagram import diagram
-    from .diagram.render import available_renderer, render
+    from .diagram.output import available_renderer, render
 
     if available_renderer("svg") is None:
         return '<p class="missing">No Graphviz renderer is available to draw the diagrams.</p>'

@@ -45,7 +45,7 @@ def _px(svg: bytes) -> str:
 COLD = """
 import sys, time
 sys.path.insert(0, {root!r})
-from resnet_explain.diagram.render import render
+from resnet_explain.diagram.output import render
 source = open({path!r}, encoding="utf-8").read()
 start = time.perf_counter()
 render(source, "svg", renderer={renderer!r})
@@ -54,7 +54,7 @@ print(time.perf_counter() - start)
 
 
 def compare_renderers(repeat: int) -> None:
-    from resnet_explain.diagram import render as render_module
+    from resnet_explain.diagram import output as render_module
 
     figures = sorted((ROOT / "figures").glob("*.dot"))
     sources = {path.stem: path.read_text(encoding="utf-8") for path in figures}
@@ -94,7 +94,7 @@ def main(argv: list[str] | None = None) -> int:
 
     from resnet_explain import explain
     from resnet_explain.diagram import diagram
-    from resnet_explain.diagram.render import available_renderer, render
+    from resnet_explain.diagram.output import available_renderer, render
 
     renderer = available_renderer()
     print(f"default renderer: {renderer or 'none (only DOT is timed)'}")

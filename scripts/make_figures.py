@@ -34,7 +34,7 @@ Producer = Callable[[Path, bool], list[str]]
 def diagrams(out: Path, check: bool) -> list[str]:
     """``figures/NAME.dot`` and ``figures/NAME.svg`` for every lesson and network figure."""
     from resnet_explain.diagram.lessons import figures
-    from resnet_explain.diagram.render import render, renderer_version
+    from resnet_explain.diagram.output import render, renderer_version
 
     version = renderer_version(FIGURE_RENDERER)
     names = []

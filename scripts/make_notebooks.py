@@ -467,7 +467,7 @@ v1.5 costs more. Which convolution pays for it? Guess before you run the next ce
 compare the main path's convolutions of every downsampling block, layer by layer, in the two
 traces. The sentences under the table are made from the traced numbers above them."""),
     ("code", """\
-from resnet_explain.stridemove import compare_layouts
+from resnet_explain.analysis.stridemove import compare_layouts
 
 compare_layouts(v1, r50)"""),
     ("md", """\

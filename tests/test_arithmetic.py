@@ -8,7 +8,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 from torch import nn
 
-from resnet_explain.arithmetic import (
+from resnet_explain.analysis.arithmetic import (
     conv_macs,
     linear_macs,
     output_size,

@@ -20,8 +20,8 @@ from hypothesis import strategies as st
 
 from resnet_explain import explain
 from resnet_explain.cli import main
+from resnet_explain.cli.compare import ALLOWABLE
 from resnet_explain.compare import WHAT, compare, nearest_reference
-from resnet_explain.comparecli import ALLOWABLE
 from resnet_explain.errors import UserError
 from resnet_explain.zoo import build
 from resnet_explain.zoo.registry import MODEL_NAMES

@@ -88,7 +88,7 @@ def test_strenum_members_are_their_values():
 def test_a_keyword_tensor_is_seen_whichever_hooks_the_torch_has(monkeypatch):
     """torch before 2.6 cannot give the process-wide forward hook the keyword arguments; the
     trace then hooks every module itself. Both ways record the same layers and links."""
-    import resnet_explain.trace as trace_module
+    import resnet_explain.trace.recorder as trace_module
 
     class Gate(nn.Module):
         def forward(self, x, *, scale):

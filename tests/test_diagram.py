@@ -25,7 +25,7 @@ from torch import nn
 from resnet_explain import explain
 from resnet_explain.cli import main
 from resnet_explain.diagram import diagram, style
-from resnet_explain.diagram import render as render_module
+from resnet_explain.diagram import output as render_module
 from resnet_explain.diagram.lessons import LESSONS, figures, lesson
 from resnet_explain.diagram.network import block_runs
 from resnet_explain.errors import UserError
@@ -442,7 +442,7 @@ def test_a_pygraphviz_wheel_without_its_system_libraries_falls_back(tmp_path):
                 if name == "pygraphviz":
                     return importlib.machinery.ModuleSpec(name, Unloadable())
         sys.meta_path.insert(0, Broken())
-        from resnet_explain.diagram import render
+        from resnet_explain.diagram import output as render
         print(render.pygraphviz_problem())
         print(render.available_renderer())
         svg = render.render('digraph { a -> b }')
@@ -522,7 +522,7 @@ STDERR_LIKE_IPYKERNEL = textwrap.dedent("""
     fake = tempfile.TemporaryFile(mode="w+")
     assert fake.fileno() != 2
     sys.stderr = fake
-    from resnet_explain.diagram import render
+    from resnet_explain.diagram import output as render
     for renderer in sys.argv[1:]:
         for format in ("svg", "png"):
             data = render.render('digraph { a [label="conv 3×3"]; a -> b }', format,

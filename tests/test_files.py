@@ -40,7 +40,7 @@ def test_diagram_and_report_writers_use_it() -> None:
     import inspect
 
     from resnet_explain import cli, report
-    from resnet_explain.diagram import render
+    from resnet_explain.diagram import output as render
 
     for module in (cli, report, render):
         assert "write_atomically(" in inspect.getsource(module), module.__name__

@@ -9,7 +9,7 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 from resnet_explain.errors import BadInputSize
-from resnet_explain.inputsize import numbers_given, parse_input_size
+from resnet_explain.source.inputsize import numbers_given, parse_input_size
 
 
 @given(dims=st.lists(st.integers(1, 4096), min_size=3, max_size=4))

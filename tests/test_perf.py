@@ -20,7 +20,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from resnet_explain import explain
-from resnet_explain.analysis import _Graph
+from resnet_explain.analysis.graph import Graph
 from resnet_explain.architecture import MODEL_INPUT
 from resnet_explain.render import jsonview
 from resnet_explain.trace import trace
@@ -139,7 +139,7 @@ def dags_and_merges(draw: st.DrawFn) -> tuple[list[list[int]], int, int]:
 @given(dags_and_merges())
 def test_fork_and_branches_match_their_definition(case: tuple[list[list[int]], int, int]) -> None:
     preds, a, b = case
-    graph = _Graph([])
+    graph = Graph([])
     graph.preds = preds
     assert graph.branches(a, b) == reference_branches(preds, a, b)
 
@@ -158,7 +158,7 @@ def test_fork_walk_of_a_residual_block_stays_inside_the_block() -> None:
             visited.append(index)
             return super().__getitem__(index)
 
-    graph = _Graph([])
+    graph = Graph([])
     graph.preds = Watched(preds)
     fork, main, shortcut = graph.branches(n + 1, n + 2)
     assert (fork, main, shortcut) == (n - 1, [n, n + 1], [n + 2])

@@ -23,7 +23,7 @@ from hypothesis import strategies as st
 from torch import nn
 
 from resnet_explain import explain
-from resnet_explain.receptive import ReceptiveField
+from resnet_explain.analysis.receptive import ReceptiveField
 from resnet_explain.zoo.blocks import BasicBlock, Bottleneck, BottleneckV1, make_layer
 
 

@@ -13,8 +13,8 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from resnet_explain import explain, table1
+from resnet_explain.analysis.stridemove import compare_layouts, v1_from_trace
 from resnet_explain.errors import UserError
-from resnet_explain.stridemove import compare_layouts, v1_from_trace
 from resnet_explain.zoo import build
 
 ROOT = Path(__file__).resolve().parent.parent

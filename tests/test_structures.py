@@ -27,8 +27,8 @@ from torch import nn
 
 from resnet_explain import explain
 from resnet_explain.analysis import analyse
+from resnet_explain.analysis.depthname import named_depth
 from resnet_explain.architecture import Role, ShortcutKind, StageKind
-from resnet_explain.depthname import named_depth
 from resnet_explain.errors import BadInputSize, TraceFailure
 from resnet_explain.trace import trace
 

@@ -395,7 +395,7 @@ def test_a_leaf_that_passes_maps_through_does_not_take_them_over():
 
 
 def test_a_failed_call_is_asked_again_only_while_its_input_is_small():
-    from resnet_explain.trace import _ASK_LIMIT, _ask_again
+    from resnet_explain.trace.failure import _ASK_LIMIT, _ask_again
 
     ran: list[tuple[int, ...]] = []
 

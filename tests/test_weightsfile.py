@@ -21,7 +21,7 @@ from torch import nn
 from resnet_explain import explain
 from resnet_explain.cli import main
 from resnet_explain.errors import CannotTrace, ModelNotFound, UserError
-from resnet_explain.weightsfile import read, the_fit
+from resnet_explain.source.weightsfile import read, the_fit
 from resnet_explain.zoo import MODEL_NAMES, build, describe
 
 ROOT = Path(__file__).resolve().parent.parent

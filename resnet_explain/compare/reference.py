@@ -14,8 +14,8 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any
 
+from ..analysis.depthname import named_depth
 from ..architecture import CONV, POOL, Activation, Architecture, Block, ShortcutKind, StageKind
-from ..depthname import named_depth
 
 _BLOCK_FAMILIES = ("basic", "bottleneck")
 

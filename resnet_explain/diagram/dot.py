@@ -17,7 +17,7 @@ from typing import Any
 import graphviz
 
 from ..errors import UserError
-from . import render as _render
+from . import output as _render
 from . import style
 
 #: Inline CSS of the SVG a notebook shows: shrink to the output area's width, never grow.

@@ -18,7 +18,7 @@ paper says a ResNet is, so a student's model gets its own column and a wrong one
   the column of a Bottleneck network says which layout the *trace* found, so ``resnet50``
   (torchvision, v1.5) shows 4.09 against the paper's 3.8, and a note says why: which conv
   costs more, read from the traced layers of both layouts
-  (:func:`~resnet_explain.stridemove.compare_layouts`; the v1 trace is a v1 column of the
+  (:func:`~resnet_explain.analysis.stridemove.compare_layouts`; the v1 trace is a v1 column of the
   table, or the zoo's ``-v1`` model).
 * **params** — the traced parameter count, beside the paper's for its CIFAR nets.
 * **depth** — the depth formula of the analysis; ``= 6·n + 2`` where the network has the
@@ -102,7 +102,7 @@ class Table1:
     # --- views ---------------------------------------------------------------------------
     def render(self, format: str = "text") -> str:
         """``text``, ``markdown``, ``html``, ``latex`` or ``json``."""
-        from .render import render
+        from .formats import render
 
         return render(self, format)
 
@@ -120,7 +120,7 @@ class Table1:
         return self.render("markdown")
 
     def to_dict(self) -> dict[str, Any]:
-        from .render import to_dict
+        from .formats import to_dict
 
         return to_dict(self)
 
@@ -389,7 +389,7 @@ def _v15_note(models: list[tuple[Architecture, str | None]], arch: Architecture,
               zoo: str | None) -> str:
     """Where v1.5's extra cost sits, from the traced layers of ``arch`` and of the same
     network in the v1 layout: a v1 column of the table, or the zoo's ``-v1`` model."""
-    from ..stridemove import compare_layouts
+    from ..analysis.stridemove import compare_layouts
 
     note = ("v1.5 (torchvision) puts a downsampling Bottleneck's stride 2 on its 3×3 conv "
             "instead of the first 1×1 (v1, the layout of the paper's FLOPs).")

@@ -158,8 +158,8 @@ from ..architecture import SizeCheck
 from ..gcpause import without_collector
 
 if TYPE_CHECKING:  # pragma: no cover
+    from ..analysis.receptive import ReceptiveField
     from ..architecture import Architecture, Block, Layer, Stage
-    from ..receptive import ReceptiveField
 
 SCHEMA_VERSION = 1
 

@@ -51,9 +51,9 @@ from . import numbers as fmt
 from .jsonview import LAYER_KEYS, block_dict, each_check, each_once, layer_columns, stage_dict
 
 if TYPE_CHECKING:  # pragma: no cover
+    from ..analysis.receptive import ReceptiveField
     from ..architecture import Architecture, Block, Layer
     from ..findings import Finding
-    from ..receptive import ReceptiveField
 
 DEPTHS = ("stage", "block", "layer")
 

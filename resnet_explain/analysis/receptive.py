@@ -44,10 +44,10 @@ import math
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
-from .architecture import ADAPTIVE_POOL, CONV, MODEL_INPUT, POOL
+from ..architecture import ADAPTIVE_POOL, CONV, MODEL_INPUT, POOL
 
 if TYPE_CHECKING:  # pragma: no cover
-    from .architecture import Layer, Shape
+    from ..architecture import Layer, Shape
 
 _WINDOWED = (CONV, POOL)  # the kinds whose kernel slides a window over the map
 

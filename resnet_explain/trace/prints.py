@@ -17,7 +17,7 @@ import sys
 from collections.abc import Iterator
 from typing import Any, TextIO
 
-from .findings import Finding
+from ..findings import Finding
 
 
 class _Noting:

@@ -12,7 +12,7 @@ import argparse
 from collections.abc import Callable
 from pathlib import Path
 
-from .errors import UserError
+from ..errors import UserError
 
 #: The kinds of difference ``--allow`` accepts (the same words as compare.WHAT, kept here so
 #: that ``--help`` needs no import of the engine).
@@ -101,11 +101,11 @@ def _allowed(args: argparse.Namespace) -> list[str]:
 
 
 def _comparison(args: argparse.Namespace):  # -> Comparison (no import at module level)
-    from .cli import _settle_imports, prints_to_stderr
+    from . import _settle_imports, prints_to_stderr
 
     allow = _allowed(args)
     _settle_imports(args.as_program)
-    from .compare import compare_specs
+    from ..compare import compare_specs
 
     with prints_to_stderr():
         return compare_specs(args.spec, args.reference, input_size=args.input, allow=allow,
@@ -113,7 +113,7 @@ def _comparison(args: argparse.Namespace):  # -> Comparison (no import at module
 
 
 def _write(args: argparse.Namespace, comparison) -> None:
-    from .cli import model_sources, write_output
+    from . import model_sources, write_output
 
     format = args.format
     suffix = Path(args.output).suffix.lower() if args.output else ""
@@ -124,7 +124,7 @@ def _write(args: argparse.Namespace, comparison) -> None:
         protected += model_sources(args.reference)
     data: str | bytes = comparison.render(format)
     if suffix in DIAGRAM_SUFFIXES:  # the two models side by side, the differences marked
-        from .diagram import render
+        from ..diagram import output as render
 
         source = comparison.diagram().source
         data = source if suffix == ".dot" else render.render(source, render.format_for(

@@ -27,12 +27,12 @@ import sys
 from collections.abc import Iterator, Sequence
 from pathlib import Path
 
-from .comparecli import add_compare_commands
-from .diagram import LEVELS
-from .diagram.style import FITS, RANKDIRS  # imports nothing
-from .errors import UserError
-from .files import write_atomically
-from .viewcli import add_view_commands
+from ..diagram import LEVELS
+from ..diagram.style import FITS, RANKDIRS  # imports nothing
+from ..errors import UserError
+from ..files import write_atomically
+from .compare import add_compare_commands
+from .views import add_view_commands
 
 FORMATS = ("text", "markdown", "html", "json", "csv")
 DEPTHS = ("stage", "block", "layer")
@@ -239,7 +239,7 @@ def prints_to_stderr() -> Iterator[None]:
 
 # --- the commands -----------------------------------------------------------------------
 def _list() -> str:
-    from .zoo.registry import MODEL_NAMES, describe
+    from ..zoo.registry import MODEL_NAMES, describe
 
     width = max(len(name) for name in MODEL_NAMES)
     lines = []
@@ -296,7 +296,7 @@ def _summary(args: argparse.Namespace) -> None:
         refuse_sources(args.output, model_sources(args.spec))
     format = summary_format(args.format, args.output)  # a wrong suffix fails before tracing
     _settle_imports(args.as_program)
-    from .api import explain
+    from ..api import explain
 
     with prints_to_stderr():
         arch = explain(args.spec, args.input, shortcut=args.shortcut,
@@ -308,7 +308,7 @@ def _summary(args: argparse.Namespace) -> None:
 def _diagram(args: argparse.Namespace) -> None:
     """Trace, draw, and print the DOT source or write the file ``args.output`` names."""
     _settle_imports(args.as_program)
-    from .diagram import render
+    from ..diagram import output as render
 
     format = None
     if args.output is not None:  # fail before tracing: unknown suffix, nothing to render with
@@ -317,8 +317,8 @@ def _diagram(args: argparse.Namespace) -> None:
             raise render.no_renderer(f"no Graphviz renderer is available to draw {args.output}",
                                      format)
 
-    from .api import explain
-    from .diagram import diagram
+    from ..api import explain
+    from ..diagram import diagram
 
     with prints_to_stderr():
         arch = explain(args.spec, args.input, shortcut=args.shortcut,
@@ -343,7 +343,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     args = parser.parse_args(argv)
     args.as_program = argv is None
     if args.version:
-        from . import __version__
+        from .. import __version__
 
         print(f"resnet-explain {__version__}")
         return 0

@@ -21,14 +21,14 @@ from collections.abc import Sequence
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
-from .architecture import CONV, LINEAR, MODEL_INPUT, OTHER, POOL, RESHAPE
-from .arithmetic import output_size, size_checks
+from ..analysis.arithmetic import output_size, size_checks
+from ..architecture import CONV, LINEAR, MODEL_INPUT, OTHER, POOL, RESHAPE
+from ..words import ITEMS, a_or_an, count, position
 from .channelaxis import axis_added
-from .words import ITEMS, a_or_an, count, position
 
 if TYPE_CHECKING:
     from .layerinfo import LayerAttrs
-    from .trace import Call
+    from .records import Call
 
 Shape = tuple[int, ...]
 

@@ -38,8 +38,8 @@ import re
 from pathlib import Path
 from typing import Any
 
-from .errors import CannotTrace, ModelNotFound, TraceFailure
-from .findings import Finding
+from ..errors import CannotTrace, ModelNotFound, TraceFailure
+from ..findings import Finding
 
 CONFIG = "config.json"
 

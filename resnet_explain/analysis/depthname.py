@@ -13,8 +13,8 @@ from __future__ import annotations
 import re
 from typing import Any
 
-from .architecture import Architecture
-from .findings import Finding
+from ..architecture import Architecture
+from ..findings import Finding
 
 # A depth in a name: the number right after "resnet", "resnext", "wrn", "rs", "net" …
 # ("resnet26d", "wide_resnet28_10", "resnetrs50", "ResNet-RS-50", "res2net50_26w_4s") —
@@ -63,7 +63,7 @@ def _blocks_short(arch: Architecture, named: int) -> list[list[Any]] | None:
     of the zoo ResNet the name means (same block family, same number of stages), as
     ``[stage, yours, the reference's]`` (``["conv5_x", 1, 2]``); ``None`` when no zoo
     model fits."""
-    from .compare.reference import features, residual_models
+    from ..compare.reference import features, residual_models
 
     mine = features(arch)
     for _, info in residual_models():
@@ -78,7 +78,7 @@ def _blocks_short(arch: Architecture, named: int) -> list[list[Any]] | None:
 
 def _wide_layout(arch: Architecture, named: int) -> bool:
     """A wide ResNet's layout: 3 stages of n blocks each, and the name 6n + 4."""
-    from .compare.reference import features
+    from ..compare.reference import features
 
     layers = features(arch).layers
     return len(layers) == 3 and len(set(layers)) == 1 and named == 6 * layers[0] + 4

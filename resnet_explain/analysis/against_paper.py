@@ -14,15 +14,15 @@ registry (docs/facts.md): both are shown, never one silently replaced by the oth
 
 from __future__ import annotations
 
-from .architecture import Architecture
-from .findings import Finding
-from .words import dims
+from ..architecture import Architecture
+from ..findings import Finding
+from ..words import dims
 
 
 def paper_findings(arch: Architecture, zoo_name: str) -> list[Finding]:
     """The paper's figures beside the computed ones, and for a v1.5 Bottleneck network where
     its extra multiply-adds come from."""
-    from .zoo.registry import describe
+    from ..zoo.registry import describe
 
     info = describe(zoo_name)
     found: list[Finding] = []
@@ -46,7 +46,7 @@ def paper_findings(arch: Architecture, zoo_name: str) -> list[Finding]:
 
 
 def v1_5_cost(arch: Architecture) -> Finding | None:
-    """Where a v1.5 network's extra multiply-adds are (:func:`~resnet_explain.stridemove.
+    """Where a v1.5 network's extra multiply-adds are (:func:`~resnet_explain.analysis.stridemove.
     v1_from_trace`: the first 1×1 of each downsampling Bottleneck, on the full map), as a
     finding; ``None`` where the network is not v1.5 or the derivation does not hold."""
     from .stridemove import v1_from_trace

@@ -22,13 +22,13 @@ from __future__ import annotations
 from collections.abc import Sequence
 from typing import TYPE_CHECKING
 
-from .architecture import CONV, MODEL_INPUT
-from .findings import Finding
-from .words import letters
+from ..architecture import CONV, MODEL_INPUT
+from ..findings import Finding
+from ..words import letters
 
 if TYPE_CHECKING:
-    from .errors import UserError
-    from .trace import Call, Trace
+    from ..errors import UserError
+    from .records import Call, Trace
 
 Shape = tuple[int, ...]
 

@@ -15,7 +15,7 @@ from typing import Any
 import torch
 from torch import nn
 
-from .architecture import (
+from ..architecture import (
     ACTIVATION,
     ADAPTIVE_POOL,
     BATCH_NORM,

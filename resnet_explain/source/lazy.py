@@ -22,8 +22,8 @@ from torch.nn.parameter import (
     UninitializedTensorMixin,
 )
 
-from .errors import NotInitialised
-from .findings import Finding
+from ..errors import NotInitialised
+from ..findings import Finding
 
 # The largest input the copy runs on for real where an empty batch cannot run it (a forward
 # with ``x.view(x.size(0), -1)`` before a LazyLinear): 2²⁴ values (64×3×224×224 is 9.6 M).

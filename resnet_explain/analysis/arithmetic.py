@@ -8,8 +8,8 @@ from __future__ import annotations
 
 import math
 
-from .architecture import SizeCheck
-from .words import AXES
+from ..architecture import SizeCheck
+from ..words import AXES
 
 
 def output_size(in_size: int, kernel: int, stride: int = 1, padding: int = 0,

@@ -11,7 +11,7 @@ block and in all, and why v1.5 is more accurate (a 1×1 conv with stride s reads
 position in s·s: it never reads the others).
 
 >>> from resnet_explain import explain
->>> from resnet_explain.stridemove import compare_layouts
+>>> from resnet_explain.analysis.stridemove import compare_layouts
 >>> print(compare_layouts(explain("resnet50-v1"), explain("resnet50")))
 """
 
@@ -21,10 +21,10 @@ import math
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
-from .errors import UserError
+from ..errors import UserError
 
 if TYPE_CHECKING:  # pragma: no cover
-    from .architecture import Architecture, Block, Layer
+    from ..architecture import Architecture, Block, Layer
 
 
 def _size(shape: tuple[int, ...] | None) -> str:
@@ -138,7 +138,7 @@ def _giga(macs: int) -> str:
 def _skipped(block: BlockCost) -> list[str]:
     """Why v1.5 is more accurate: v1's strided 1×1 conv leaves input positions unread,
     while v1.5's strided conv, whose kernel is no smaller than its stride, reads them all."""
-    from .paper.table1 import _same
+    from ..paper.table1 import _same
 
     v1 = next((c for c in block.convs if max(c.strides[0]) > 1), None)
     v15 = next((c for c in block.convs if max(c.strides[1]) > 1), None)

@@ -36,8 +36,8 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from .errors import CannotTrace, ModelNotFound
-from .words import count
+from ..errors import CannotTrace, ModelNotFound
+from ..words import count
 
 #: Suffixes that mark a file as weights rather than Python, for the message when it is missing.
 WEIGHT_SUFFIXES = (".pt", ".pth", ".ckpt", ".bin", ".safetensors", ".pkl", ".tar")
@@ -290,7 +290,7 @@ def fits(weights: Weights) -> list[Fit]:
     The plain networks are not tried: their tensors are those of the ResNet of the same
     depth with option A shortcuts (which hold no parameters), so a file would fit both, and
     trained weights are the ResNet's far more often; ``plain20`` is named by its zoo name."""
-    from .zoo import MODEL_NAMES, SHORTCUT_OPTIONS, describe, state_shapes
+    from ..zoo import MODEL_NAMES, SHORTCUT_OPTIONS, describe, state_shapes
 
     found: list[Fit] = []
     for name in MODEL_NAMES:
@@ -319,7 +319,7 @@ def the_fit(weights: Weights) -> Fit:
     """The one zoo model whose tensors are exactly the file's; a
     :class:`~resnet_explain.errors.ModelNotFound` naming the candidates when several are (the
     weights cannot tell their forwards apart), or the nearest when none is."""
-    from .zoo import describe
+    from ..zoo import describe
 
     found = fits(weights)
     exact = [fit for fit in found if fit.exact]

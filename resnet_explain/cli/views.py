@@ -12,7 +12,7 @@ import sys
 from collections.abc import Callable
 from pathlib import Path
 
-from .errors import UserError
+from ..errors import UserError
 
 TABLE1_FORMATS = ("text", "markdown", "html", "latex", "json")
 TABLE1_SUFFIXES = {".md": "markdown", ".markdown": "markdown", ".html": "html",
@@ -97,7 +97,7 @@ examples:
 
 
 def _plot(args: argparse.Namespace) -> None:
-    from .cli import model_sources, prints_to_stderr, write_output
+    from . import model_sources, prints_to_stderr, write_output
 
     if args.output is None:
         raise UserError("plot writes an image file, and no -o FILE was given",
@@ -109,11 +109,11 @@ def _plot(args: argparse.Namespace) -> None:
     if args.more and args.kind != "models":
         raise UserError(f"--kind {args.kind} plots one model, not {len(specs)}",
                         "Name one model, or use --kind models to compare them")
-    from .plots import _require_matplotlib
+    from ..plots import _require_matplotlib
 
     _require_matplotlib()
-    from .api import explain
-    from .plots import draw, plot, plot_models
+    from ..api import explain
+    from ..plots import draw, plot, plot_models
 
     with prints_to_stderr():
         archs = [explain(spec, args.input, shortcut=args.shortcut,
@@ -125,9 +125,9 @@ def _plot(args: argparse.Namespace) -> None:
 
 
 def _report(args: argparse.Namespace) -> None:
-    from .api import explain
-    from .cli import model_sources, prints_to_stderr, write_output
-    from .report import report_html
+    from ..api import explain
+    from ..report import report_html
+    from . import model_sources, prints_to_stderr, write_output
 
     if args.output is None and sys.stdout.isatty():
         raise UserError("report writes a whole HTML page, which a terminal would show as "
@@ -140,8 +140,8 @@ def _report(args: argparse.Namespace) -> None:
 
 
 def _table1(args: argparse.Namespace) -> None:
-    from .cli import model_sources, prints_to_stderr, write_output
-    from .paper import table1
+    from ..paper import table1
+    from . import model_sources, prints_to_stderr, write_output
 
     if args.cifar and args.models:
         raise UserError("--cifar chooses the models itself",
@@ -177,8 +177,8 @@ examples:
 def _add_exercises_command(commands: argparse._SubParsersAction,
                            add_model_arguments: Callable[[argparse.ArgumentParser], None]
                            ) -> None:
-    from .cli import _class_count  # a positive whole number (cli.py is loaded by now)
-    from .exercises import KINDS  # imports nothing heavy
+    from ..exercises import KINDS  # imports nothing heavy
+    from . import _class_count  # a positive whole number (cli.py is loaded by now)
 
     parser = commands.add_parser(
         "exercises", help="questions with answer keys made from a trace (text, Markdown, "
@@ -208,9 +208,9 @@ def _add_exercises_command(commands: argparse._SubParsersAction,
 def _exercises(args: argparse.Namespace) -> None:
     import sys
 
-    from .api import explain
-    from .cli import model_sources, prints_to_stderr, write_output
-    from .exercises import render
+    from ..api import explain
+    from ..exercises import render
+    from . import model_sources, prints_to_stderr, write_output
 
     format = exercises_format(args.format, args.output)  # before tracing
     with prints_to_stderr():
@@ -238,7 +238,7 @@ def _exercises(args: argparse.Namespace) -> None:
 def exercises_format(format: str | None, output: str | None) -> str:
     """``--format`` when given, else the one the output file's suffix names, else text; the
     suffix of another kind of file (``.png``, ``.json``) is refused."""
-    from .cli import TEXT_SUFFIXES
+    from . import TEXT_SUFFIXES
 
     if format is not None:
         return format

@@ -14,8 +14,8 @@ import math
 import re
 from collections.abc import Sequence
 
-from .errors import BadInputSize
-from .words import count, letters
+from ..errors import BadInputSize
+from ..words import count, letters
 
 _LARGEST = 2**60  # PyTorch counts bytes in a signed 64-bit integer: 2⁶³ bytes of float64
 # Between the numbers: x, ×, commas, spaces, and the brackets of a shape copied as printed

@@ -26,7 +26,7 @@ from __future__ import annotations
 
 import math
 
-from .architecture import (
+from ..architecture import (
     ACTIVATION,
     ADAPTIVE_POOL,
     BATCH_NORM,
@@ -38,7 +38,7 @@ from .architecture import (
     Layer,
     SizeCheck,
 )
-from .findings import Finding
+from ..findings import Finding
 
 
 def find_mistakes(arch: Architecture) -> list[Finding]:

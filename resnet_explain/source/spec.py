@@ -2,7 +2,7 @@
 
 A spec is a zoo name, ``pkg.module:callable``, ``path/to/file.py:callable``, or a weights
 file (``model.pth``) whose tensors are those of exactly one zoo model
-(:mod:`resnet_explain.weightsfile`).
+(:mod:`resnet_explain.source.weightsfile`).
 
 The callable is called with no arguments, unless the spec gives literal arguments:
 ``net.py:resnet_50(224)`` or ``mypkg.models:build(depth=50)``. It may also name an
@@ -25,12 +25,12 @@ from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any
 
-from .errors import ModelNotFound, NotAModule, TraceFailure, UserError, user_location
-from .findings import Finding
+from ..errors import ModelNotFound, NotAModule, TraceFailure, UserError, user_location
+from ..findings import Finding
+from ..words import a_or_an
 from .hfconfig import cached_folder, from_folder, is_hub_id, is_model_folder
 from .weightsfile import WEIGHT_SUFFIXES, the_fit
 from .weightsfile import read as read_weights
-from .words import a_or_an
 
 
 @dataclass
@@ -46,7 +46,7 @@ def resolve(spec: str, shortcut: str | None = None, num_classes: int | None = No
             ) -> Resolved:
     """The model ``spec`` names. ``shortcut`` and ``num_classes`` build a zoo model with that
     shortcut option or that many outputs; any other spec is refused with them."""
-    from . import zoo
+    from .. import zoo
 
     if spec not in zoo.MODEL_NAMES and is_model_folder(Path(spec)):
         return _from_config(Path(spec), shortcut, num_classes)
@@ -105,7 +105,8 @@ def _in_folder(folder: Path) -> str:
 
 def _from_config(path: Path, shortcut: str | None, num_classes: int | None,
                  label: str | None = None) -> Resolved:
-    """A Hugging Face model folder, built from its config (:mod:`resnet_explain.hfconfig`)."""
+    """A Hugging Face model folder, built from its config
+    (:mod:`resnet_explain.source.hfconfig`)."""
     zoo_only(shortcut, num_classes, "a {what} applies to zoo models only: the folder's "
              "config decides it", "Drop {option}")
     module, name, default, note = from_folder(path, label)
@@ -128,8 +129,8 @@ def _is_weights(spec: str) -> bool:
 
 
 def _from_weights(spec: str, shortcut: str | None, num_classes: int | None) -> Resolved:
-    """The zoo model whose tensors are the file's (:mod:`resnet_explain.weightsfile`)."""
-    from . import zoo
+    """The zoo model whose tensors are the file's (:mod:`resnet_explain.source.weightsfile`)."""
+    from .. import zoo
 
     zoo_only(shortcut, num_classes, "a weights file decides its {what} itself",
              "Drop {option}")
@@ -151,7 +152,7 @@ def _zoo(name: str, shortcut: str | None, num_classes: int | None,
     """The zoo model ``name`` built with the options given, labelled with them
     (``resnet56 (shortcut A, 100 classes)``), and those options in words. The paper's figures
     are set beside it only with its own class count: they are that network's."""
-    from . import zoo
+    from .. import zoo
 
     info = zoo.describe(name)
     if info.plain and shortcut is not None:

@@ -1,0 +1,149 @@
+"""What the trace does with each functional op, by the name PyTorch dispatches it under.
+
+A table of names and small answers, read by the recorder: which ops are a node of the
+graph, which write in place, which the meta engine answers itself (an op whose result has
+its input's shape), and which make a tensor from nothing.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+import torch
+
+from .layerinfo import (
+    first_tensor,
+)
+
+# Functional operations worth a node in the graph, by the name PyTorch dispatches them under.
+OP_NAMES: dict[str, str] = {}
+for _op, _names in {
+    "add": ("add", "add_", "__add__", "__iadd__", "__radd__"),
+    "mul": ("mul", "mul_", "__mul__", "__imul__", "__rmul__"),
+    "cat": ("cat", "concat", "concatenate"),
+    "flatten": ("flatten",),
+    "view": ("view",),
+    "reshape": ("reshape",),
+    "relu": ("relu", "relu_"),
+    "relu6": ("relu6",),
+    "gelu": ("gelu",),
+    "silu": ("silu", "silu_"),
+    "sigmoid": ("sigmoid", "sigmoid_"),
+    "hardswish": ("hardswish",),
+    "leaky_relu": ("leaky_relu", "leaky_relu_"),
+    "max_pool2d": ("max_pool2d", "max_pool2d_with_indices"),
+    "avg_pool2d": ("avg_pool2d",),
+    "adaptive_avg_pool2d": ("adaptive_avg_pool2d",),
+    "adaptive_max_pool2d": ("adaptive_max_pool2d",),
+    "mean": ("mean",),
+    "pad": ("pad",),
+    "batch_norm": ("batch_norm",),
+    "group_norm": ("group_norm",),
+    "layer_norm": ("layer_norm",),
+    "instance_norm": ("instance_norm",),
+    "dropout": ("dropout",),
+    **{name: (name,) for name in ("conv1d", "conv2d", "conv3d", "conv_transpose1d",
+                                  "conv_transpose2d", "conv_transpose3d")},
+    "linear": ("linear",),
+}.items():
+    for _name in _names:
+        OP_NAMES[_name] = _op
+MERGES = {"add", "mul", "cat"}  # only a node when two traced tensors meet
+# In-place writes that do not end in "_" (those that do are caught by their name).
+_WRITES = frozenset((
+    "__setitem__", "__set__", "__iadd__", "__isub__", "__imul__", "__itruediv__",
+    "__ifloordiv__", "__imod__", "__ipow__", "__iand__", "__ior__", "__ixor__", "__ilshift__",
+    "__irshift__", "__imatmul__",
+))
+
+
+def writes(fname: str, kwargs: dict) -> bool:
+    """Whether the op named ``fname`` writes into a tensor it was given (``add_``,
+    ``out += …``, ``x[i] = …``, ``out=``)."""
+    return fname in _WRITES or (fname[-1:] == "_" and fname[:1] != "_") or "out" in kwargs
+
+
+def _flag(args: tuple, kwargs: dict, position: int | None, name: str) -> bool:
+    if position is not None and len(args) > position:
+        return bool(args[position])
+    return bool(kwargs.get(name, False))
+
+
+def _same_shape(inplace_at: int | None = None, training_at: int | None = None,
+                in_place: bool = False):
+    """An answer for an op whose result has its input's shape, dtype and device: the input
+    itself when the op works in place (``in_place``, or its ``inplace`` flag at
+    ``inplace_at``, counted after the input), a new meta tensor otherwise, and None (run
+    PyTorch's kernel) when a dropout would be active (``training``)."""
+    def answer(input: Any, *args: Any, **kwargs: Any) -> torch.Tensor | None:
+        if type(input) is not torch.Tensor or _flag(args, kwargs, training_at, "training"):
+            return None
+        if in_place or _flag(args, kwargs, inplace_at, "inplace"):
+            return input
+        return torch.empty_like(input)
+    return answer
+
+
+def _batch_norm(input: Any, *args: Any, **kwargs: Any) -> torch.Tensor | None:
+    """``F.batch_norm(input, running_mean, running_var, weight, bias, training, …)`` (and
+    ``torch.batch_norm`` with weight and bias first) keeps the input's shape when every
+    per-channel tensor has one value per channel; otherwise PyTorch's own kernel runs and
+    raises its own error ("running_mean should contain 32 elements not 64")."""
+    if type(input) is not torch.Tensor or input.dim() < 2 or _flag(args, kwargs, 4, "training"):
+        return None
+    channels = input.shape[1]
+    for tensor in (*args[:4], *(kwargs.get(key) for key in
+                                ("weight", "bias", "running_mean", "running_var"))):
+        if isinstance(tensor, torch.Tensor) and tensor.numel() != channels:
+            return None
+    return torch.empty_like(input)
+
+
+# Calls inside PyTorch's own layers whose result has their input's shape, dtype and device,
+# by name, with where their ``inplace`` flag sits (after the input). On the meta device
+# PyTorch may run these through its Python reference kernels (batch_norm ≈ 0.2 ms a call
+# once ``torch._decomp`` is loaded), so the meta engine answers them itself; a call it cannot
+# vouch for (None) runs the real kernel.
+META_SAME_SHAPE: dict[str, Any] = {
+    "batch_norm": _batch_norm,
+    "relu": _same_shape(0), "relu6": _same_shape(0), "silu": _same_shape(0),
+    "hardswish": _same_shape(0), "gelu": _same_shape(), "sigmoid": _same_shape(),
+    "dropout": _same_shape(inplace_at=2, training_at=1),
+    "relu_": _same_shape(in_place=True), "silu_": _same_shape(in_place=True),
+    "sigmoid_": _same_shape(in_place=True),
+    # weight_norm's g·v/‖v‖ has v's shape; torch 2.1 has no meta kernel for it (wav2vec2).
+    "_weight_norm": _same_shape(),
+}
+
+
+def too_small(received: tuple[int, ...], output: Any) -> None:
+    """Raise PyTorch's own error where a transposed convolution computed an output of size 0
+    from an input of shape ``received`` that has none: the meta kernel of torch 2.6 and older
+    lets it through (the real kernel and newer meta kernels refuse it), and the trace would
+    report a size of 0."""
+    made = first_tensor(output)
+    if made is None or len(received) < 3 or made.dim() != len(received):
+        return
+    given, computed = list(received[2:]), list(made.shape[2:])
+    if 0 in computed and 0 not in given:
+        raise RuntimeError(f"Given input size per channel: {given}. Calculated output size per "
+                           f"channel: {computed}. Output size is too small")
+
+
+# Functions that make a tensor on the default device. On the meta engine a forward's own
+# ``torch.arange(n)`` or ``torch.zeros(...)`` is made on the meta device instead, as under
+# ``with torch.device("meta")``, whose function mode would add a second dispatch to every op
+# — unless it is small (see ``CONSTANT``).
+FACTORIES = frozenset((
+    torch.empty, torch.empty_strided, torch.zeros, torch.ones, torch.full, torch.arange,
+    torch.range, torch.linspace, torch.logspace, torch.eye, torch.rand, torch.randn,
+    torch.randint, torch.randperm, torch.tensor, torch.as_tensor, torch.asarray,
+    torch.scalar_tensor, torch.tril_indices, torch.triu_indices,
+))
+
+
+# A tensor the forward makes from nothing but numbers (iSQRT-COV's
+# ``torch.ones(n, n).triu().nonzero()``, an index table, a mask) keeps real values on the meta
+# engine while it has at most this many elements: ops that need values (``.nonzero()``,
+# ``int(t)``) then work on it, and it joins the traced data on meta where the two meet.
+CONSTANT = 1 << 16
