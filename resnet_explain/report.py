@@ -28,6 +28,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 from .files import write_atomically
+from .notation import dims
 from .words import shortcut_kind, units
 
 if TYPE_CHECKING:  # pragma: no cover
@@ -176,8 +177,8 @@ def _receptive(arch: Architecture) -> str:
         rf = layer.receptive_field if layer is not None else None
         if rf is None:
             continue
-        size = "×".join(map(str, rf.size))
-        jump = "—" if rf.whole_input else "×".join(map(str, rf.jump))
+        size = dims(rf.size)
+        jump = "—" if rf.whole_input else dims(rf.jump)
         what = "the whole input" if rf.whole_input else f"{size} {unit}"
         rows.append(f"<tr><td>{escape(stage.name)}</td><td>{escape(layer.name)}</td>"
                     f'<td class="num">{escape(what)}</td><td class="num">{escape(jump)}</td></tr>')
@@ -202,7 +203,7 @@ def report_html(arch: Architecture) -> str:
     """The whole report as one HTML document."""
     from . import __version__
 
-    shape_in = "×".join(map(str, arch.input_shape))
+    shape_in = dims(arch.input_shape)
     sections = [
         _section("Summary", _summary(arch), "summary"),
         _section("What the depth counts", _depth(arch), "depth"),

@@ -13,7 +13,8 @@ from collections.abc import Callable, Mapping, Sequence
 from typing import Any
 
 from .findings import Finding
-from .words import ITEMS, LINES, count, dims, letters, position, units
+from .notation import dims
+from .words import ITEMS, LINES, count, letters, position, units
 
 Facts = Mapping[str, Any]
 

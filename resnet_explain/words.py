@@ -65,8 +65,3 @@ def units(spatial: int) -> tuple[str, str]:
     """A length along a map with ``spatial`` dimensions, short and long: ``("px",
     "pixels")`` for an image, a video or a volume, ``("samples", "samples")`` for a signal."""
     return ("samples", "samples") if spatial == 1 else ("px", "pixels")
-
-
-def dims(values: tuple[int, ...] | list[int]) -> str:
-    """Sizes as a product is written: ``56×56``, ``3×3``, ``16000``."""
-    return "×".join(map(str, values))

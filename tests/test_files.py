@@ -39,7 +39,8 @@ def test_a_failed_write_leaves_the_old_file_and_no_temporary(tmp_path: Path,
 def test_diagram_and_report_writers_use_it() -> None:
     import inspect
 
-    from resnet_explain import cli, report
+    from resnet_explain import report
+    from resnet_explain.cli import output as cli
     from resnet_explain.diagram import output as render
 
     for module in (cli, report, render):

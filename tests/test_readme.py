@@ -15,7 +15,8 @@ from pathlib import Path
 import pytest
 
 from resnet_explain import explain, table1
-from resnet_explain.cli import _list, main
+from resnet_explain.cli import main
+from resnet_explain.cli.main import _list
 from resnet_explain.render import jsonview
 from resnet_explain.zoo.registry import describe
 

@@ -16,6 +16,21 @@ Module names are only used for what they are: labels, and to tell which of two n
 blocks a layer between them belongs to (a ReLU after the add sits in the block's module).
 """
 
-from .build import analyse
+from __future__ import annotations
+
+from typing import TYPE_CHECKING, Any
+
+if TYPE_CHECKING:  # pragma: no cover
+    from .build import analyse
 
 __all__ = ["analyse"]
+
+
+def __getattr__(name: str) -> Any:
+    """``analyse`` is imported on first use, so that a light module of this package (the
+    arithmetic, the depth name) does not bring the whole analysis, and torch, with it."""
+    if name == "analyse":
+        from .build import analyse
+
+        return analyse
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")

@@ -16,7 +16,7 @@ from __future__ import annotations
 
 from ..architecture import Architecture
 from ..findings import Finding
-from ..words import dims
+from ..notation import dims
 
 
 def paper_findings(arch: Architecture, zoo_name: str) -> list[Finding]:

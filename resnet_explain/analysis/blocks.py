@@ -15,6 +15,7 @@ from ..architecture import (
     ShortcutKind,
     joins_two_branches,
 )
+from ..notation import dims
 from ..words import a_or_an
 from .graph import Graph
 
@@ -298,11 +299,11 @@ def _shortcut_kind(layers: list[Layer], shortcut: list[int], shape_in: tuple[int
     if len(shape_in) > 1 and len(shape_out) > 1 and shape_in[1] != shape_out[1]:
         changes.append(f"channels {shape_in[1]}→{shape_out[1]}")
     if len(shape_in) != len(shape_out):
-        shapes = " → ".join("×".join(map(str, shape[1:])) for shape in (shape_in, shape_out))
+        shapes = " → ".join(dims(shape[1:]) for shape in (shape_in, shape_out))
         changes.append(f"shape {shapes}")
     elif shape_in[2:] != shape_out[2:]:
-        size_in = "×".join(map(str, shape_in[2:]))
-        size_out = "×".join(map(str, shape_out[2:]))
+        size_in = dims(shape_in[2:])
+        size_out = dims(shape_out[2:])
         changes.append(f"stride {stride}: {size_in}→{size_out}")
     change = " and ".join(changes)
     convs = [layers[i] for i in shortcut if layers[i].weighted]
@@ -326,6 +327,6 @@ def _describe_conv(layer: Layer) -> str:
         stride = layer.stride[0] if layer.stride else 1
         if len(layer.kernel_size) == 1:
             return f"a conv with a kernel of {layer.kernel_size[0]}, stride {stride}"
-        kernel = "×".join(map(str, layer.kernel_size))
+        kernel = dims(layer.kernel_size)
         return f"{a_or_an(kernel)} conv, stride {stride}"
     return a_or_an(layer.type)

@@ -45,6 +45,7 @@ from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
 from ..architecture import ADAPTIVE_POOL, CONV, MODEL_INPUT, POOL
+from ..notation import dims_or_one
 
 if TYPE_CHECKING:  # pragma: no cover
     from ..architecture import Layer, Shape
@@ -66,10 +67,10 @@ class ReceptiveField:
     def label(self) -> str:
         """``435 /32`` (square), ``7×5 /2×1``, ``all 224`` for the whole input; ``≈`` in
         front when the field was inferred from shapes."""
-        size = _dims(self.size)
+        size = dims_or_one(self.size)
         if self.whole_input:
             return f"all {size}"
-        return f"{'≈' if self.inferred else ''}{size} /{_dims(self.jump)}"
+        return f"{'≈' if self.inferred else ''}{size} /{dims_or_one(self.jump)}"
 
 
 def _field(size: tuple[int, ...], jump: tuple[int, ...], start: tuple[int, ...],
@@ -80,12 +81,6 @@ def _field(size: tuple[int, ...], jump: tuple[int, ...], start: tuple[int, ...],
     field = object.__new__(ReceptiveField)
     vars(field).update(size=size, jump=jump, start=start, whole_input=False, inferred=inferred)
     return field
-
-
-def _dims(values: tuple[int, ...]) -> str:
-    if len(set(values)) == 1:
-        return str(values[0])
-    return "×".join(map(str, values))
 
 
 def _spatial(shape: Shape | None) -> tuple[int, ...]:

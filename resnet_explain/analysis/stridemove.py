@@ -22,13 +22,14 @@ from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
 from ..errors import UserError
+from ..notation import dims, dims_or_one
 
 if TYPE_CHECKING:  # pragma: no cover
     from ..architecture import Architecture, Block, Layer
 
 
 def _size(shape: tuple[int, ...] | None) -> str:
-    return "×".join(map(str, (shape or ())[2:]))
+    return dims((shape or ())[2:])
 
 
 @dataclass(frozen=True)
@@ -138,19 +139,17 @@ def _giga(macs: int) -> str:
 def _skipped(block: BlockCost) -> list[str]:
     """Why v1.5 is more accurate: v1's strided 1×1 conv leaves input positions unread,
     while v1.5's strided conv, whose kernel is no smaller than its stride, reads them all."""
-    from ..paper.table1 import _same
-
     v1 = next((c for c in block.convs if max(c.strides[0]) > 1), None)
     v15 = next((c for c in block.convs if max(c.strides[1]) > 1), None)
     if v1 is None or v15 is None or set(v1.kernel_size) != {1}:
         return []
     every = math.prod(v1.strides[0])
     said = (f"v1.5 is the more accurate layout: v1's {v1.kernel} conv {v1.name} with stride "
-            f"{_same(v1.strides[0])} never reads {every - 1} of every {every} positions of the "
-            f"{block.input_map} map it is given")
+            f"{dims_or_one(v1.strides[0])} never reads {every - 1} of every {every} positions of "
+            f"the {block.input_map} map it is given")
     if all(k >= s for k, s in zip(v15.kernel_size, v15.strides[1])):
         said += (f", while v1.5's {v15.kernel} conv {v15.name} with stride "
-                 f"{_same(v15.strides[1])} has windows that cover every position")
+                 f"{dims_or_one(v15.strides[1])} has windows that cover every position")
     return [said + "."]
 
 
@@ -193,7 +192,7 @@ def compare_layouts(first: Architecture, second: Architecture) -> LayoutCost:
                             "Compare two traces of one network at one input size")
         convs = tuple(
             ConvCost(name=_relative(a.name, old.name),
-                     kernel="×".join(map(str, a.kernel_size or ())),
+                     kernel=dims(a.kernel_size or ()),
                      macs=(a.macs // v1.batch_size, b.macs // v15.batch_size),
                      maps=(_size(a.output_shape), _size(b.output_shape)),
                      strides=(tuple(a.stride or (1,)), tuple(b.stride or (1,))),
@@ -238,7 +237,7 @@ def v1_from_trace(v15: Architecture) -> LayoutCost | None:
         for number, layer in enumerate(convs):
             macs = layer.macs // batch
             if number == 0:  # v1's stride: the same conv on the halved map
-                v1 = (macs * math.prod(half) // math.prod(full), "×".join(map(str, half)),
+                v1 = (macs * math.prod(half) // math.prod(full), dims(half),
                       stride)
             elif layer is strided:
                 v1 = (macs, _size(layer.output_shape), (1,) * len(stride))
@@ -246,7 +245,7 @@ def v1_from_trace(v15: Architecture) -> LayoutCost | None:
                 v1 = (macs, _size(layer.output_shape), tuple(layer.stride or (1,)))
             costs.append(ConvCost(
                 name=_relative(layer.name, block.name),
-                kernel="×".join(map(str, layer.kernel_size or ())), macs=(v1[0], macs),
+                kernel=dims(layer.kernel_size or ()), macs=(v1[0], macs),
                 maps=(v1[1], _size(layer.output_shape)),
                 strides=(v1[2], tuple(layer.stride or (1,))),
                 kernel_size=tuple(layer.kernel_size or ())))

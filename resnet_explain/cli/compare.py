@@ -9,17 +9,18 @@ architecture, 1 when it differs (the comparison is printed), 2 on a usage error.
 from __future__ import annotations
 
 import argparse
-from collections.abc import Callable
 from pathlib import Path
 
+from ..choices import COMPARE_FORMATS as FORMATS
 from ..errors import UserError
+from .arguments import add_model_arguments, settle_imports
+from .output import model_sources, prints_to_stderr, write_output
 
 #: The kinds of difference ``--allow`` accepts (the same words as compare.WHAT, kept here so
 #: that ``--help`` needs no import of the engine).
 ALLOWABLE = ("blocks", "missing_layer", "extra_layer", "kernel", "stride", "padding",
              "dilation", "groups", "channels", "bias", "norm", "activation", "shortcut",
              "pooling", "head", "input_channels", "classes")
-FORMATS = ("text", "markdown", "html", "json")
 SUFFIXES = {".json": "json", ".md": "markdown", ".markdown": "markdown", ".html": "html",
             ".htm": "html", ".txt": "text"}
 #: ``-o FILE`` with one of these draws the two models side by side instead.
@@ -55,8 +56,7 @@ examples:
 """
 
 
-def add_compare_commands(commands: argparse._SubParsersAction,
-                         add_model_arguments: Callable[[argparse.ArgumentParser], None]) -> None:
+def add_compare_commands(commands: argparse._SubParsersAction) -> None:
     """Add ``compare`` and ``check`` to ``commands``; each sets ``run``."""
     compare = commands.add_parser(
         "compare", help="compare a model with the ResNet it means to be (nearest zoo model "
@@ -101,10 +101,9 @@ def _allowed(args: argparse.Namespace) -> list[str]:
 
 
 def _comparison(args: argparse.Namespace):  # -> Comparison (no import at module level)
-    from . import _settle_imports, prints_to_stderr
 
     allow = _allowed(args)
-    _settle_imports(args.as_program)
+    settle_imports(args.as_program)
     from ..compare import compare_specs
 
     with prints_to_stderr():
@@ -113,7 +112,6 @@ def _comparison(args: argparse.Namespace):  # -> Comparison (no import at module
 
 
 def _write(args: argparse.Namespace, comparison) -> None:
-    from . import model_sources, write_output
 
     format = args.format
     suffix = Path(args.output).suffix.lower() if args.output else ""

@@ -9,12 +9,13 @@ from __future__ import annotations
 
 import argparse
 import sys
-from collections.abc import Callable
 from pathlib import Path
 
+from ..choices import TABLE1_FORMATS
 from ..errors import UserError
+from .arguments import add_model_arguments, positive_int
+from .output import TEXT_SUFFIXES, model_sources, prints_to_stderr, write_output
 
-TABLE1_FORMATS = ("text", "markdown", "html", "latex", "json")
 TABLE1_SUFFIXES = {".md": "markdown", ".markdown": "markdown", ".html": "html",
                    ".htm": "html", ".tex": "latex", ".json": "json", ".txt": "text"}
 
@@ -33,8 +34,7 @@ examples:
 """
 
 
-def add_view_commands(commands: argparse._SubParsersAction,
-                      add_model_arguments: Callable[[argparse.ArgumentParser], None]) -> None:
+def add_view_commands(commands: argparse._SubParsersAction) -> None:
     """Add ``table1``, ``plot``, ``report`` and ``exercises`` to ``commands``; each sets
     ``run`` to the function that executes it."""
     table1 = commands.add_parser(
@@ -77,7 +77,7 @@ def add_view_commands(commands: argparse._SubParsersAction,
                         help="the HTML file to write (default: standard output, when it is "
                              "not a terminal)")
     report.set_defaults(run=_report)
-    _add_exercises_command(commands, add_model_arguments)
+    _add_exercises_command(commands)
 
 
 PLOT_KINDS = ("stages", "cost", "blocks", "receptive-field", "models")
@@ -97,7 +97,6 @@ examples:
 
 
 def _plot(args: argparse.Namespace) -> None:
-    from . import model_sources, prints_to_stderr, write_output
 
     if args.output is None:
         raise UserError("plot writes an image file, and no -o FILE was given",
@@ -109,9 +108,9 @@ def _plot(args: argparse.Namespace) -> None:
     if args.more and args.kind != "models":
         raise UserError(f"--kind {args.kind} plots one model, not {len(specs)}",
                         "Name one model, or use --kind models to compare them")
-    from ..plots import _require_matplotlib
+    from ..plots import require_matplotlib
 
-    _require_matplotlib()
+    require_matplotlib()
     from ..api import explain
     from ..plots import draw, plot, plot_models
 
@@ -127,7 +126,6 @@ def _plot(args: argparse.Namespace) -> None:
 def _report(args: argparse.Namespace) -> None:
     from ..api import explain
     from ..report import report_html
-    from . import model_sources, prints_to_stderr, write_output
 
     if args.output is None and sys.stdout.isatty():
         raise UserError("report writes a whole HTML page, which a terminal would show as "
@@ -141,7 +139,6 @@ def _report(args: argparse.Namespace) -> None:
 
 def _table1(args: argparse.Namespace) -> None:
     from ..paper import table1
-    from . import model_sources, prints_to_stderr, write_output
 
     if args.cifar and args.models:
         raise UserError("--cifar chooses the models itself",
@@ -174,18 +171,15 @@ examples:
 """
 
 
-def _add_exercises_command(commands: argparse._SubParsersAction,
-                           add_model_arguments: Callable[[argparse.ArgumentParser], None]
-                           ) -> None:
+def _add_exercises_command(commands: argparse._SubParsersAction) -> None:
     from ..exercises import KINDS  # imports nothing heavy
-    from . import _class_count  # a positive whole number (cli.py is loaded by now)
 
     parser = commands.add_parser(
         "exercises", help="questions with answer keys made from a trace (text, Markdown, "
                           "a notebook)",
         description=EXERCISES_DESCRIPTION, formatter_class=argparse.RawDescriptionHelpFormatter)
     add_model_arguments(parser)
-    parser.add_argument("-n", "--number", metavar="N", type=_class_count, default=8,
+    parser.add_argument("-n", "--number", metavar="N", type=positive_int, default=8,
                         help="how many questions (default: 8)")
     parser.add_argument("--seed", metavar="S", type=int, default=0,
                         help="which questions: the same seed gives the same ones (default: 0)")
@@ -210,7 +204,6 @@ def _exercises(args: argparse.Namespace) -> None:
 
     from ..api import explain
     from ..exercises import render
-    from . import model_sources, prints_to_stderr, write_output
 
     format = exercises_format(args.format, args.output)  # before tracing
     with prints_to_stderr():
@@ -238,7 +231,6 @@ def _exercises(args: argparse.Namespace) -> None:
 def exercises_format(format: str | None, output: str | None) -> str:
     """``--format`` when given, else the one the output file's suffix names, else text; the
     suffix of another kind of file (``.png``, ``.json``) is refused."""
-    from . import TEXT_SUFFIXES
 
     if format is not None:
         return format

@@ -33,6 +33,7 @@ from ..architecture import (
     ShortcutKind,
     StageKind,
 )
+from ..notation import dims
 from .differences import Difference
 
 Pair = tuple[Layer | None, Layer | None]
@@ -40,7 +41,7 @@ Pair = tuple[Layer | None, Layer | None]
 
 def sizes(values: Sequence[int] | None) -> str | None:
     """A kernel as ``"3×3"`` (``(3, 3)``; ``"3"`` for a 1-D one)."""
-    return None if values is None else "×".join(map(str, values))
+    return None if values is None else dims(values)
 
 
 def number(values: Sequence[int] | None) -> int | str | None:
@@ -48,7 +49,7 @@ def number(values: Sequence[int] | None) -> int | str | None:
     (``(1, 1)`` → ``1``), else ``"2×1"``."""
     if values is None:
         return None
-    return values[0] if len(set(values)) == 1 else "×".join(map(str, values))
+    return values[0] if len(set(values)) == 1 else dims(values)
 
 
 def describe(layer: Layer | None) -> str | None:
@@ -106,7 +107,7 @@ def _spatial(shape: Sequence[int] | None) -> tuple[int, ...]:
 
 
 def _map(shape: Sequence[int] | None) -> str:
-    return "×".join(map(str, _spatial(shape)))
+    return dims(_spatial(shape))
 
 
 class Aligner:

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
+from ..notation import dims
 from ..words import count
 
 if TYPE_CHECKING:
@@ -31,7 +32,7 @@ def stage_of(paper_name: str) -> str:
 
 
 def _map(shape: tuple[int, ...] | None) -> str:
-    return "×".join(map(str, shape[2:])) if shape is not None and len(shape) > 2 else \
+    return dims(shape[2:]) if shape is not None and len(shape) > 2 else \
         (str(shape[1]) if shape is not None and len(shape) == 2 else "")
 
 

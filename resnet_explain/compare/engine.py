@@ -7,7 +7,6 @@ the model's own input size, so the two maps can be compared layer by layer.
 
 from __future__ import annotations
 
-import functools
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
@@ -167,23 +166,15 @@ def _layer_key(layer: Any) -> tuple:
 def _traced_reference(reference: Any, input_size: Any) -> Architecture:
     if isinstance(reference, Architecture):
         return reference
-    own = _zoo_size(reference)
+    from ..traced import architecture, zoo_input_size, zoo_model
+
+    own = zoo_input_size(reference)
     if own is not None and isinstance(input_size, tuple) and len(input_size) == 4:
         # The model's size, with the zoo model's own channels (a 1-channel student net is
-        # compared with RGB ResNet-18: one input_channels record).
-        return _zoo_reference(reference, (input_size[0], own[0], *input_size[2:]))
-    from ..api import explain
-
-    return explain(reference, input_size)
-
-
-@functools.lru_cache(maxsize=8)
-def _zoo_reference(name: str, input_size: tuple[int, ...]) -> Architecture:
-    """A zoo model's trace, kept: the summary of every model near it compares with it, and a
-    Comparison keeps only its numbers (the Architecture itself is never handed out)."""
-    from ..api import explain
-
-    return explain(name, input_size)
+        # compared with RGB ResNet-18: one input_channels record). A Comparison keeps only
+        # the reference's numbers, so the kept trace is never handed out.
+        return zoo_model(reference, (input_size[0], own[0], *input_size[2:]))
+    return architecture(reference, input_size)
 
 
 def merge(records: list[Difference]) -> list[Difference]:
@@ -210,12 +201,13 @@ def compare_specs(spec: Any, reference: Any = None, *, input_size: Any = None,
     both at ``input_size``; without one, at the reference's own size (a zoo model's: 32×32
     for the CIFAR nets) with the model's own input channels."""
     from ..api import explain
+    from ..traced import zoo_input_size
 
     check_allow(allow)
     arch = explain(spec, input_size, shortcut=shortcut, num_classes=num_classes)
     if input_size is None:
         name = reference if reference is not None else _nearest_name(arch)
-        own = _zoo_size(name)
+        own = zoo_input_size(name)
         if own is not None and tuple(arch.input_shape[2:]) != own[1:] \
                 and len(arch.input_shape) == 4:
             input_size = (arch.input_shape[1], *own[1:])
@@ -226,12 +218,3 @@ def compare_specs(spec: Any, reference: Any = None, *, input_size: Any = None,
 def _nearest_name(arch: Architecture) -> str | None:
     choice = nearest_reference(arch)
     return choice.name if choice is not None else None
-
-
-def _zoo_size(name: Any) -> tuple[int, ...] | None:
-    """A zoo model's own input size (C, H, W); ``None`` for anything else."""
-    from ..zoo.registry import MODEL_NAMES, describe
-
-    if isinstance(name, str) and name in MODEL_NAMES:
-        return tuple(describe(name).input_size)
-    return None

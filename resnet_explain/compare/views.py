@@ -10,12 +10,14 @@ import html
 import textwrap
 from typing import TYPE_CHECKING
 
+from ..choices import COMPARE_FORMATS
+
 if TYPE_CHECKING:
     from .differences import Difference
     from .engine import Comparison
 
 WIDTH = 100
-FORMATS = ("text", "markdown", "html", "json")
+FORMATS = COMPARE_FORMATS
 
 
 def render(comparison: Comparison, format: str = "text") -> str:

@@ -24,6 +24,7 @@ from ..architecture import (
     Pooling,
     Shape,
 )
+from ..notation import dims
 from . import style
 
 _SHORT_NAMES = {"relu": "ReLU", "relu6": "ReLU6", "gelu": "GELU", "silu": "SiLU",
@@ -44,8 +45,8 @@ def shape_text(shape: Shape | None) -> str:
         return "?"
     rest = tuple(shape[1:])
     if len(rest) >= 2:
-        return "×".join(map(str, (*rest[1:], rest[0])))
-    return "×".join(map(str, rest)) or "scalar"
+        return dims((*rest[1:], rest[0]))
+    return dims(rest) or "scalar"
 
 
 def _pair(values: Sequence[int] | None, default: int = 1) -> str:
@@ -53,7 +54,7 @@ def _pair(values: Sequence[int] | None, default: int = 1) -> str:
         return str(default)
     if len(set(values)) == 1:
         return str(values[0])
-    return "×".join(map(str, values))
+    return dims(values)
 
 
 def _kernel(values: Sequence[int] | None) -> str:
@@ -61,7 +62,7 @@ def _kernel(values: Sequence[int] | None) -> str:
         return "?"
     if len(values) == 1:
         return f"{values[0]}"
-    return "×".join(map(str, values))
+    return dims(values)
 
 
 def _first(values: Sequence[int] | None, default: int = 1) -> int:

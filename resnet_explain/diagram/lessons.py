@@ -19,6 +19,7 @@ from dataclasses import dataclass
 
 from ..architecture import Activation, Architecture, Block, BlockFamily
 from ..errors import UserError
+from ..notation import dims
 from . import labels
 from .block import Panel, compare_blocks, default_subtitle, find_block
 from .dot import Diagram
@@ -82,16 +83,9 @@ Loader = Callable[[str, "str | None"], Architecture]
 
 
 def _default_loader() -> Loader:
-    cache: dict[tuple[str, str | None], Architecture] = {}
+    from ..traced import zoo_model
 
-    def load(model: str, shortcut: str | None) -> Architecture:
-        if (model, shortcut) not in cache:
-            from ..api import explain
-
-            cache[model, shortcut] = explain(model, shortcut=shortcut)
-        return cache[model, shortcut]
-
-    return load
+    return lambda model, shortcut: zoo_model(model, None, shortcut)
 
 
 _ORDINALS = ("first", "second", "third", "fourth", "fifth")
@@ -109,7 +103,7 @@ def stride_fact(arch: Architecture, block: Block) -> str:
     for index in strided:
         n, layer = convs.index(index), arch.layers[index]
         ordinal = _ORDINALS[n] if n < len(_ORDINALS) else f"#{n + 1}"
-        kernel = "×".join(map(str, layer.kernel_size or ()))
+        kernel = dims(layer.kernel_size or ())
         parts.append(f"stride {max(layer.stride or (1,))} on the {ordinal} conv ({kernel})")
     return ", ".join(parts)
 
@@ -144,7 +138,7 @@ def cost_fact(arch: Architecture, block: Block) -> str:
     for layer in labels.weighted(arch, block.main_layers):
         if not labels.is_conv(layer):
             continue
-        kernel = "×".join(map(str, layer.kernel_size or ()))
+        kernel = dims(layer.kernel_size or ())
         height, width = layer.output_shape[-2:]
         if layer.params * height * width == layer.macs:
             part = (f"{kernel}: {layer.params:,} weights × {height}·{width} = "

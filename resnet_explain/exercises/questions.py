@@ -10,7 +10,7 @@ traced number is dropped, never shown with a wrong derivation.
 from __future__ import annotations
 
 import math
-from collections.abc import Callable, Iterable, Sequence
+from collections.abc import Callable, Sequence
 from typing import TYPE_CHECKING
 
 from ..architecture import (
@@ -22,6 +22,7 @@ from ..architecture import (
     ShortcutKind,
     StageKind,
 )
+from ..notation import dims, dims_or_one
 from ..render import numbers as fmt
 from ..words import AXES, a_or_an, count, units
 from . import Exercise
@@ -49,31 +50,22 @@ def _code(name: str) -> str:
     return f"`{name}`"
 
 
-def _size(values: Iterable[int]) -> str:
-    """``56×56``; ``224`` for a signal's length."""
-    return "×".join(map(str, values))
-
-
 def _spatial(shape: Shape | None) -> tuple[int, ...]:
     return tuple(shape[2:]) if shape is not None and len(shape) > 2 else ()
 
 
 def _chw(shape: Shape) -> str:
     """A map without its batch: ``64×56×56``."""
-    return _size(shape[1:])
-
-
-def _same(values: Sequence[int]) -> str:
-    return str(values[0]) if len(set(values)) == 1 else _size(values)
+    return dims(shape[1:])
 
 
 def _window_words(layer: Layer) -> str:
     """``kernel 3×3, stride 2, padding 1`` (dilation and ceil mode where they matter)."""
     kernel = layer.kernel_size or ()
-    parts = [f"kernel {_size(kernel)}", f"stride {_same(layer.stride or kernel)}",
-             f"padding {_same(layer.padding or (0,) * len(kernel))}"]
+    parts = [f"kernel {dims(kernel)}", f"stride {dims_or_one(layer.stride or kernel)}",
+             f"padding {dims_or_one(layer.padding or (0,) * len(kernel))}"]
     if layer.dilation and any(d != 1 for d in layer.dilation):
-        parts.append(f"dilation {_same(layer.dilation)}")
+        parts.append(f"dilation {dims_or_one(layer.dilation)}")
     if any(check.ceil_mode for check in layer.size_checks):
         parts.append("ceil_mode")
     return ", ".join(parts)
@@ -157,7 +149,7 @@ def _output_size(arch: Architecture, layer: Layer, image: tuple[int, ...]) -> Ex
     axes = "×".join(AXES.get(len(out), ()))
     ceil = " (⌈…⌉ for a pool in ceil_mode)" if any("⌈" in step for step in steps) else ""
     derivation = [f"out = ⌊(in + 2P − D·(K−1) − 1)/S⌋ + 1{ceil} along each axis, from the "
-                  f"input's {_size(image)} on:", *steps]
+                  f"input's {dims(image)} on:", *steps]
     if kept:
         why = " (stride 1, K = 2P + 1)" if padded else ""
         derivation.append(f"{kept} more {'conv or pool' if kept == 1 else 'convs and pools'} "
@@ -167,8 +159,8 @@ def _output_size(arch: Architecture, layer: Layer, image: tuple[int, ...]) -> Ex
         kind="output-size", concerns=layer.name,
         question=(f"{_code(arch.model)} reads {a_or_an(_chw(arch.input_map))} input. What "
                   f"size ({axes}) is the output of {_code(layer.name)}, {_what(layer)}?"),
-        answer=(f"{_size(out)}: {_code(layer.name)} turns {_size(before)} into "
-                f"{_size(out)}."),
+        answer=(f"{dims(out)}: {_code(layer.name)} turns {dims(before)} into "
+                f"{dims(out)}."),
         derivation=tuple(derivation), value=out)
 
 
@@ -268,7 +260,7 @@ def _a_convolution(kernel: Sequence[int]) -> str:
     """``a 3×3 convolution``; ``a convolution with kernel 3`` in 1-D."""
     if len(kernel) == 1:
         return f"a convolution with kernel {kernel[0]}"
-    return f"{a_or_an(_size(kernel))} convolution"
+    return f"{a_or_an(dims(kernel))} convolution"
 
 
 # --- projection -------------------------------------------------------------------------
@@ -286,7 +278,7 @@ def _projection(arch: Architecture, block: Block) -> Exercise:
     if _spatial(x) != _spatial(fx):
         halves = all(-(-a // 2) == b for a, b in zip(_spatial(x), _spatial(fx)))
         changes.append(f"the map {'halves' if halves else 'shrinks'}, "
-                       f"{_size(_spatial(x))} → {_size(_spatial(fx))} (stride {block.stride})")
+                       f"{dims(_spatial(x))} → {dims(_spatial(fx))} (stride {block.stride})")
     shortcut = [arch.layers[i] for i in block.shortcut_layers]
     if block.kind == ShortcutKind.PADDED:
         extra = fx[1] - x[1]
@@ -391,7 +383,7 @@ def _field_lines(steps: list[tuple[Layer, int, int, int]],
         times = f"{len(run)}·" if len(run) > 1 else ""
         names = _code(layer.name) if len(run) == 1 else \
             f"{_code(run[0].name)} … {_code(run[-1].name)} ({len(run)} layers, "
-        where = f"kernel {_size((k,) * rank)}, stride {s})"
+        where = f"kernel {dims((k,) * rank)}, stride {s})"
         where = where if len(run) > 1 else f"({where}"
         lines.append(f"{names}{'' if len(run) > 1 else ' '}{where}: r = {r} + {times}{grow} "
                      f"= {new_r}, j = {j}·{s} = {new_j}")
@@ -412,7 +404,9 @@ def v1_vs_v15(arch: Architecture, other: Architecture | None) -> list[Exercise]:
     if mine is None:
         return []
     if other is None:
-        other = _zoo_twin(arch, mine)
+        from ..traced import layout_twin
+
+        other = layout_twin(arch)
     if other is None or other.layout in (None, mine):
         return []
     v1, v15 = (arch, other) if mine == "v1" else (other, arch)
@@ -428,21 +422,6 @@ def v1_vs_v15(arch: Architecture, other: Architecture | None) -> list[Exercise]:
         if exercise is not None:
             found.append(exercise)
     return found
-
-
-def _zoo_twin(arch: Architecture, mine: str) -> Architecture | None:
-    """The zoo network in the other layout (``resnet50`` ↔ ``resnet50-v1``), traced at
-    ``arch``'s input size, where ``arch`` is a zoo Bottleneck network; else None."""
-    from ..zoo.registry import MODEL_NAMES
-
-    name = arch.model
-    twin = name[: -len("-v1")] if mine == "v1" and name.endswith("-v1") else f"{name}-v1"
-    if name not in MODEL_NAMES or twin not in MODEL_NAMES:
-        return None
-    from ..api import explain
-
-    other = explain(twin, arch.input_shape)
-    return other if other.total_params == arch.total_params else None
 
 
 def _macs_line(tag: str, layer: Layer, batch: int) -> str | None:
@@ -496,20 +475,20 @@ def _v1_vs_v15(v1: Architecture, block: Block, v15: Architecture,
     for x, y in differ:
         said.append(f"{_code(x.name)} makes the difference: "
                     f"{x.macs // v1.batch_size:,} → {y.macs // v15.batch_size:,}, because its "
-                    f"output is {_size(_spatial(x.output_shape))} in v1 and "
-                    f"{_size(_spatial(y.output_shape))} in v1.5.")
+                    f"output is {dims(_spatial(x.output_shape))} in v1 and "
+                    f"{dims(_spatial(y.output_shape))} in v1.5.")
     for x, _y in same:
         said.append(f"{_code(x.name)} costs {x.macs // v1.batch_size:,} in both (its output "
-                    f"is {_size(_spatial(x.output_shape))} either way).")
+                    f"is {dims(_spatial(x.output_shape))} either way).")
     for layer in strided_v1:
         if layer.kernel_size and set(layer.kernel_size) == {1} and layer.stride:
             skipped = math.prod(layer.stride)
             lines.append(f"v1's {_code(layer.name)} is a 1×1 conv with stride "
-                         f"{_same(layer.stride)}: it never reads {skipped - 1} of every "
+                         f"{dims_or_one(layer.stride)}: it never reads {skipped - 1} of every "
                          f"{skipped} input positions, the reason given for v1.5's better "
                          f"accuracy")
-    where = " and ".join(f"{_code(s.name)} ({_size(s.kernel_size or ())})" for s in strided_v1)
-    where15 = " and ".join(f"{_code(s.name)} ({_size(s.kernel_size or ())})"
+    where = " and ".join(f"{_code(s.name)} ({dims(s.kernel_size or ())})" for s in strided_v1)
+    where15 = " and ".join(f"{_code(s.name)} ({dims(s.kernel_size or ())})"
                            for s in strided_v15)
     return Exercise(
         kind="v1-vs-v1.5", concerns=block.paper_name,

@@ -34,9 +34,9 @@ def table1(models: Sequence[Any] | None = None, *, cifar: bool = False,
         if isinstance(model, Architecture):
             traced.append((model, None))
             continue
-        from ..api import explain
+        from ..traced import architecture
         from ..zoo.registry import MODEL_NAMES
 
         zoo = model if isinstance(model, str) and model in MODEL_NAMES else None
-        traced.append((explain(model, input_size), zoo))
+        traced.append((architecture(model, input_size), zoo))
     return build(traced)

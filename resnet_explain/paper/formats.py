@@ -19,10 +19,11 @@ import json
 from html import escape
 from typing import Any
 
+from ..choices import TABLE1_FORMATS
 from ..render.markdown import escape as md_escape
 from .table1 import Bracket, Line, Row, Table1
 
-FORMATS = ("text", "markdown", "html", "latex", "json")
+FORMATS = TABLE1_FORMATS
 
 
 def render(table: Table1, format: str = "text") -> str:

@@ -39,6 +39,7 @@ from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
 from ..architecture import LayerKind, Pooling, Role, StageKind
+from ..notation import dims, dims_or_one
 
 if TYPE_CHECKING:  # pragma: no cover
     from ..architecture import Architecture, Block, Layer, Stage
@@ -179,12 +180,12 @@ def _column(arch: Architecture) -> Column:
     found = arch.layout
     title = f"{arch.plain_depth}-layer" + (f" ({found})" if found else "")
     return Column(model=arch.model, title=title, layout=found,
-                  input_size="×".join(map(str, arch.input_map[2:]))
+                  input_size=dims(arch.input_map[2:])
                   or f"{arch.input_shape[1]} features")
 
 
 def _kernel(layer: Layer) -> str:
-    return "×".join(map(str, layer.kernel_size or ()))
+    return dims(layer.kernel_size or ())
 
 
 def _conv(layer: Layer, stride: bool = False) -> str:
@@ -195,12 +196,8 @@ def _conv(layer: Layer, stride: bool = False) -> str:
     if layer.groups and layer.groups > 1:
         text += f", C={layer.groups}"
     if stride and layer.stride and max(layer.stride) > 1:
-        text += f", stride {_same(layer.stride)}"
+        text += f", stride {dims_or_one(layer.stride)}"
     return text
-
-
-def _same(values: tuple[int, ...]) -> str:
-    return str(values[0]) if len(set(values)) == 1 else "×".join(map(str, values))
 
 
 def _pool(layer: Layer) -> str:
@@ -208,7 +205,7 @@ def _pool(layer: Layer) -> str:
     if layer.kernel_size:
         text = f"{_kernel(layer)} {kind} pool"
         if layer.stride and max(layer.stride) > 1:
-            text += f", stride {_same(layer.stride)}"
+            text += f", stride {dims_or_one(layer.stride)}"
         return text
     return f"global {kind} pool"
 
@@ -237,9 +234,9 @@ def _output_size(arch: Architecture, stage: Stage) -> str:
         maps = [arch.layers[i].output_shape for i in stage.layers
                 if len(arch.layers[i].output_shape) > 2]
         # Without a map in the head, the global pool's 1×1 (1 for a signal, none for vectors)
-        return "×".join(map(str, maps[-1][2:] if maps else [1] * arch.spatial_dims))
+        return dims(maps[-1][2:] if maps else [1] * arch.spatial_dims)
     shape = stage.output_shape or ()
-    return "×".join(map(str, shape[2:])) if len(shape) > 2 else ""
+    return dims(shape[2:]) if len(shape) > 2 else ""
 
 
 def _stage_cell(arch: Architecture, stage: Stage) -> list[Line]:
@@ -399,9 +396,9 @@ def _v15_note(models: list[tuple[Architecture, str | None]], arch: Architecture,
         from ..zoo.registry import MODEL_NAMES
 
         if f"{zoo}-v1" in MODEL_NAMES:
-            from ..api import explain
+            from ..traced import zoo_model
 
-            v1 = explain(f"{zoo}-v1", tuple(arch.input_shape[1:]))
+            v1 = zoo_model(f"{zoo}-v1", tuple(arch.input_shape))
     if v1 is None:
         return (note + " Its first 1×1 conv then runs on the block's full input map, which "
                 "costs more multiply-adds.")

@@ -39,7 +39,7 @@ SUFFIXES = (".png", ".svg", ".pdf")
 __all__ = ["KINDS", "plot", "plot_models", "save"]
 
 
-def _require_matplotlib() -> None:
+def require_matplotlib() -> None:
     try:
         import matplotlib  # noqa: F401
     except ImportError:
@@ -59,7 +59,7 @@ def plot(arch: Architecture, kind: str = "stages") -> Figure:
         either = " or ".join([", ".join(drawable[:-1]), drawable[-1]] if len(drawable) > 2
                              else drawable)
         raise UserError(_nothing_to_draw(arch, kind), f"Plot {either} instead")
-    _require_matplotlib()
+    require_matplotlib()
     from . import draw
 
     return {"stages": draw.stages, "cost": draw.costs, "blocks": draw.block_cost,
@@ -99,23 +99,14 @@ def plot_models(models: Sequence[Any] | None = None, *,
     ``models`` are zoo names, specs, nn.Modules or Architectures; by default torchvision's five
     (v1.5) and the paper's three v1 Bottleneck networks, so v1 and v1.5 are both drawn.
     """
-    from ..architecture import Architecture
-
-    _require_matplotlib()
+    require_matplotlib()
     if models is None:
         models = ("resnet18", "resnet34", "resnet50", "resnet101", "resnet152",
                   "resnet50-v1", "resnet101-v1", "resnet152-v1")
-    archs = []
-    for model in models:
-        if isinstance(model, Architecture):
-            archs.append(model)
-        else:
-            from ..api import explain
-
-            archs.append(explain(model, input_size))
+    from ..traced import architectures
     from . import draw
 
-    return draw.models(archs)
+    return draw.models(architectures(models, input_size))
 
 
 def save(figure: Figure, path: str | Path) -> None:

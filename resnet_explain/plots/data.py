@@ -10,6 +10,7 @@ from dataclasses import dataclass, field
 from typing import TYPE_CHECKING
 
 from ..architecture import LayerKind, Pooling, StageKind
+from ..notation import dims
 from ..words import units
 
 if TYPE_CHECKING:  # pragma: no cover
@@ -95,7 +96,7 @@ def stage_rule(series: StageSeries) -> tuple[str, list[str]]:
 def _step(series: StageSeries, i: int) -> str:
     """``conv1 → conv2_x: max pool halves 112×112 → 56×56; filters 64 → 256 (its blocks: 64
     inside, ×4 out)`` — one step between stages, in numbers."""
-    names, maps = series.names, ["×".join(map(str, m)) for m in series.maps]
+    names, maps = series.names, [dims(m) for m in series.maps]
     before, after = series.channels[i - 1], series.channels[i]
     if series.maps[i] == series.maps[i - 1]:
         where = f"map stays {maps[i]}"
@@ -213,7 +214,7 @@ class ModelPoint:
 def model_points(archs: list[Architecture]) -> list[ModelPoint]:
     return [ModelPoint(model=a.model, depth=a.plain_depth, params=a.total_params,
                        macs=a.macs_per_image, layout=a.layout,
-                       image="×".join(map(str, a.input_map[2:]))) for a in archs]
+                       image=dims(a.input_map[2:])) for a in archs]
 
 
 def stage_names(archs: list[Architecture]) -> list[str]:

@@ -19,6 +19,7 @@ from contextlib import contextmanager
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
+from ..notation import dims
 from . import data
 
 if TYPE_CHECKING:  # pragma: no cover
@@ -108,7 +109,7 @@ def stages(arch: Architecture) -> Figure:
         right.plot(x, series.map_size, color=ORANGE, marker="o", linewidth=3, markersize=10,
                    label=what, gid="map-size")
         for xi, sizes, size, (_, below) in zip(x, series.maps, series.map_size, places):
-            right.annotate("×".join(map(str, sizes)), (xi, size), textcoords="offset points",
+            right.annotate(dims(sizes), (xi, size), textcoords="offset points",
                            xytext=(0, -_MAP_PAD if below else _MAP_PAD), ha="center",
                            va="top" if below else "baseline", color=ORANGE,
                            fontsize=_LABEL_PT)

@@ -17,10 +17,10 @@ VERSION = re.compile(rb"Matplotlib v([0-9][^,\s<]*)")
 
 def drawn() -> dict[str, bytes]:
     """``{file name: SVG bytes}`` of every committed plot."""
-    from ..api import explain
+    from ..traced import architecture
     from . import KINDS, draw, plot, plot_models
 
-    arch = explain(MODEL)
+    arch = architecture(MODEL)
     out = {f"plot-{MODEL}-{kind}.svg": draw.to_bytes(plot(arch, kind), "svg") for kind in KINDS}
     out["plot-models.svg"] = draw.to_bytes(plot_models(), "svg")
     return out

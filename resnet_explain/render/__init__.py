@@ -14,13 +14,14 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
+from ..choices import DEPTHS, TABLE_FORMATS
 from ..gcpause import without_collector
-from .rows import DEPTHS, build_table, check_depth
+from .rows import build_table, check_depth
 
 if TYPE_CHECKING:  # pragma: no cover
     from ..architecture import Architecture
 
-FORMATS = ("text", "markdown", "html", "json", "csv")
+FORMATS = TABLE_FORMATS
 
 __all__ = ["DEPTHS", "FORMATS", "render"]
 

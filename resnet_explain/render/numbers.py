@@ -21,6 +21,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 
 from .. import words
+from ..notation import dims, typed
 
 DASH = "--"
 
@@ -76,7 +77,7 @@ def shape_csv(value: Sequence[int] | None) -> str:
     """``(1, 64, 56, 56)`` → ``1x64x56x56``."""
     if value is None:
         return ""
-    return "x".join(map(str, value))
+    return typed(value)
 
 
 def spatial(value: Sequence[int] | None) -> str:
@@ -84,7 +85,7 @@ def spatial(value: Sequence[int] | None) -> str:
     if value is None:
         return ""
     if len(value) >= 3:
-        return "×".join(map(str, value[2:]))
+        return dims(value[2:])
     return shape(value)
 
 
@@ -100,7 +101,7 @@ def kernel(kernel_size: Sequence[int] | None, stride: Sequence[int] | None,
     """``7×7 /2 p3``; blank when the layer has no kernel (not a conv or pool)."""
     if not kernel_size:
         return ""
-    parts = ["×".join(map(str, kernel_size))]
+    parts = [dims(kernel_size)]
     if stride:
         parts.append("/" + _same_or_all(stride, ","))
     if padding is not None and len(padding):
@@ -116,4 +117,4 @@ def tuple_csv(value: Sequence[int] | None) -> str:
     """A kernel/stride/padding tuple for CSV: ``3x3``; blank for ``None``."""
     if value is None:
         return ""
-    return "x".join(map(str, value))
+    return typed(value)

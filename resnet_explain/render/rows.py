@@ -45,6 +45,8 @@ from itertools import repeat
 from typing import TYPE_CHECKING, Any
 
 from ..architecture import LayerKind, Role, ShortcutKind, Stage, StageKind
+from ..choices import DEPTHS
+from ..notation import typed
 from ..sentences import short
 from ..words import shortcut_kind
 from . import numbers as fmt
@@ -55,7 +57,6 @@ if TYPE_CHECKING:  # pragma: no cover
     from ..architecture import Architecture, Block, Layer
     from ..findings import Finding
 
-DEPTHS = ("stage", "block", "layer")
 
 #: The general output-size formula, as the explanation lines state it.
 FORMULA = "out = ⌊(in + 2P − D·(K−1) − 1)/S⌋ + 1"
@@ -438,7 +439,7 @@ def csv_value(value: Any) -> Any:
     if isinstance(value, bool):
         return int(value)
     if isinstance(value, (list, tuple)):
-        return "x".join(map(str, value))
+        return typed(value)
     return value
 
 

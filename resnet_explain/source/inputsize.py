@@ -15,6 +15,7 @@ import re
 from collections.abc import Sequence
 
 from ..errors import BadInputSize
+from ..notation import typed
 from ..words import count, letters
 
 _LARGEST = 2**60  # PyTorch counts bytes in a signed 64-bit integer: 2⁶³ bytes of float64
@@ -107,4 +108,4 @@ def example_size(spatial: int, channels: int | None = None) -> str:
     size = LAYOUTS[spatial][1]
     if channels is not None:
         size = (channels, *size[1:])
-    return "{input=" + "x".join(map(str, size)) + "}"
+    return "{input=" + typed(size) + "}"

@@ -24,6 +24,7 @@ from typing import TYPE_CHECKING
 
 from ..architecture import CONV, MODEL_INPUT
 from ..findings import Finding
+from ..notation import typed
 from ..words import letters
 
 if TYPE_CHECKING:
@@ -67,7 +68,7 @@ def axis_added(name: str, received: Shape, rank: int) -> str | None:
     on an input that already had its channels): give the size without the channel axis."""
     if len(received) != rank + 3 or received[1] != 1:
         return None
-    size = "x".join(map(str, (received[0], *received[3:])))
+    size = typed((received[0], *received[3:]))
     return (f"{name} receives {len(received)} dimensions, one more than a batched "
             f"{rank}-D input has: the forward adds the channel axis itself "
             f"(x.unsqueeze(1)), so this model takes N×{letters(rank)} without channels: give "

@@ -23,6 +23,7 @@ from typing import TYPE_CHECKING, Any
 
 from ..analysis.arithmetic import output_size, size_checks
 from ..architecture import CONV, LINEAR, MODEL_INPUT, OTHER, POOL, RESHAPE
+from ..notation import dims, typed
 from ..words import ITEMS, a_or_an, count, position
 from .channelaxis import axis_added
 
@@ -54,10 +55,6 @@ class FailedLayer:
     attrs: LayerAttrs
     shapes: list[Shape]
     producers: list[int] = field(default_factory=list)
-
-
-def _dims(shape: Shape) -> str:
-    return "×".join(map(str, shape))
 
 
 def _spatial(shape: Shape) -> Shape:
@@ -120,8 +117,8 @@ def _add_lesson(scope: str, failed: FailedOp, calls: Sequence[Call]) -> str | No
         keep = check.dilation * (check.kernel - 1) // 2
         whole = output_size(check.in_size, check.kernel, check.stride, keep, check.dilation,
                             check.ceil_mode)
-        lesson = (f"{subject} {a_or_an(_dims(_spatial(main)))} {main_name} to "
-                  f"{a_or_an(_dims(_spatial(shortcut)))} {short_name}: {name} "
+        lesson = (f"{subject} {a_or_an(dims(_spatial(main)))} {main_name} to "
+                  f"{a_or_an(dims(_spatial(shortcut)))} {short_name}: {name} "
                   f"(kernel {check.kernel}, stride {check.stride}, padding {check.padding}) "
                   f"gives {check.equation}, "
                   f"not ⌈{check.in_size}/{check.stride}⌉ = "
@@ -133,8 +130,8 @@ def _add_lesson(scope: str, failed: FailedOp, calls: Sequence[Call]) -> str | No
     stride = _stride(shortcut, main)
     if not channels and stride is None:
         return None
-    parts = [f"{subject} {a_or_an(f'{main[1]}-channel')} {_dims(_spatial(main))} {main_name} to "
-             f"{a_or_an(f'{shortcut[1]}-channel')} {_dims(_spatial(shortcut))} {short_name}"]
+    parts = [f"{subject} {a_or_an(f'{main[1]}-channel')} {dims(_spatial(main))} {main_name} to "
+             f"{a_or_an(f'{shortcut[1]}-channel')} {dims(_spatial(shortcut))} {short_name}"]
     stride_text = str(stride or 1)
     if channels and main[1] < shortcut[1]:  # ResNets widen or keep, never narrow
         return (f"{parts[0]}: a residual block never makes fewer channels than it receives, so "
@@ -337,9 +334,9 @@ def _channels_last(name: str, received: Shape, channels: int) -> str:
     """The input's channels are its last dimension (32×32×3): the order PIL, NumPy, OpenCV
     and TensorFlow keep an image in. PyTorch's layers read channels first."""
     batch, *sides, _ = received
-    size = "x".join(map(str, ([batch] if batch != 1 else []) + [channels, *sides]))
+    size = typed(([batch] if batch != 1 else []) + [channels, *sides])
     order = ", ".join(map(str, (0, len(received) - 1, *range(1, len(received) - 1))))
-    shape = "×".join(map(str, received[1:]))
+    shape = dims(received[1:])
     item = a_or_an(ITEMS.get(len(sides), "input"))
     keepers = (f"PIL, NumPy and TensorFlow keep {item}" if len(sides) == 2 else
                f"NumPy and TensorFlow keep {item}")

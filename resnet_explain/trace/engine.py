@@ -34,6 +34,7 @@ from torch import nn
 
 from ..architecture import MODEL_INPUT
 from ..errors import BadInputSize, TraceFailure
+from ..notation import typed
 from ..source.inputsize import example_size
 from .failure import failure_context
 from .layerinfo import (
@@ -187,7 +188,7 @@ def _input(shape: tuple[int, ...], asked: tuple[int, ...], dtype: torch.dtype,
     try:
         return torch.empty(shape, dtype=dtype, device=device)
     except (RuntimeError, OverflowError, ValueError) as error:
-        size = "x".join(map(str, asked))
+        size = typed(asked)
         reason = str(error).strip().splitlines()[0] if str(error).strip() else type(error).__name__
         spatial = min(max(len(asked) - 2, 0), 3)  # the example in the layout asked for
         raise BadInputSize(f"PyTorch cannot make a tensor of size {size} ({reason})",

@@ -4,11 +4,11 @@
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from typing import TYPE_CHECKING
 
-from .layerinfo import (
-    LayerAttrs,
-)
-from .ownforward import Ran
+if TYPE_CHECKING:  # pragma: no cover
+    from .layerinfo import LayerAttrs
+    from .ownforward import Ran
 
 
 @dataclass(slots=True)
