@@ -196,7 +196,7 @@ def test_block_level_and_stage_level_counts(zoo):
     assert len(stages) == len(arch.stages) == 6
     assert "× 3" in nodes["S1"] and "× 5" in nodes["S3"]  # conv2_x: 3 blocks; conv4_x: 1 + 5
     labels = [e[2] for e in visible(edges)]
-    assert any("56×56×256" in text for text in labels)  # tensor shapes on the edges
+    assert any("256×56×56" in text for text in labels)  # tensor shapes on the edges, C×H×W
 
 
 def test_projection_block_has_a_dashed_edge_identity_none(zoo):
@@ -747,8 +747,8 @@ def test_a_model_with_several_outputs_shows_each_shape_at_its_output():
     for level in ("stage", "block", "layer"):
         source = arch.diagram(level=level).source
         node = next(line for line in source.splitlines() if line.strip().startswith("output ["))
-        # The pyramid's four maps, finest first, as the forward returns them (H×W×C).
-        assert "label=<4 outputs  16×16×16, 8×8×16, 4×4×16, 2×2×16>" in node
+        # The pyramid's four maps, finest first, as the forward returns them (C×H×W).
+        assert "label=<4 outputs  16×16×16, 16×8×8, 16×4×4, 16×2×2>" in node
         # The node lists them; an edge into it, which may carry several, names none.
         into = [line for line in source.splitlines() if "-> output" in line]
         assert into and not [line for line in into if "label=" in line]
