@@ -7,6 +7,7 @@ least); the fallbacks are tested by hiding the renderers (``hide``).
 
 from __future__ import annotations
 
+import base64
 import os
 import re
 import subprocess
@@ -643,13 +644,16 @@ def test_jupyter_display_fits_the_output_area_and_is_silent(tiny, capfd, monkeyp
     monkeypatch.setenv("PATH", "")  # no system dot: must not matter
     if render_module.available_renderer() is None:
         pytest.skip("only a system dot is available")
-    bundle = graph._repr_mimebundle_()
+    bundle, metadata = graph._repr_mimebundle_()
     svg = bundle["image/svg+xml"]
     root = ET.fromstring(svg.encode("utf-8"))
     assert root.get("style") == "max-width:100%;height:auto"
     assert root.get("viewBox")  # what lets the browser scale it down
     assert svg_size_px(svg)[0] <= NOTEBOOK_WIDTH_PX
-    assert graph._repr_mimebundle_(include=["image/png"])["image/png"][:4] == b"\x89PNG"
+    png = graph._repr_mimebundle_(include=["image/png"])[0]["image/png"]
+    assert base64.b64decode(png)[:4] == b"\x89PNG"  # a saved, untrusted notebook shows it
+    assert metadata["image/png"]["width"] == round(svg_size_px(svg)[0])  # shown at SVG size
+    assert bundle["text/plain"].startswith("tiny block conv2_1 diagram (SVG and PNG, ")
     assert capfd.readouterr() == ("", "")
 
 
