@@ -7,6 +7,7 @@ least); the fallbacks are tested by hiding the renderers (``hide``).
 
 from __future__ import annotations
 
+import base64
 import os
 import re
 import subprocess
@@ -196,7 +197,7 @@ def test_block_level_and_stage_level_counts(zoo):
     assert len(stages) == len(arch.stages) == 6
     assert "× 3" in nodes["S1"] and "× 5" in nodes["S3"]  # conv2_x: 3 blocks; conv4_x: 1 + 5
     labels = [e[2] for e in visible(edges)]
-    assert any("56×56×256" in text for text in labels)  # tensor shapes on the edges
+    assert any("256×56×56" in text for text in labels)  # tensor shapes on the edges, C×H×W
 
 
 def test_projection_block_has_a_dashed_edge_identity_none(zoo):
@@ -643,13 +644,16 @@ def test_jupyter_display_fits_the_output_area_and_is_silent(tiny, capfd, monkeyp
     monkeypatch.setenv("PATH", "")  # no system dot: must not matter
     if render_module.available_renderer() is None:
         pytest.skip("only a system dot is available")
-    bundle = graph._repr_mimebundle_()
+    bundle, metadata = graph._repr_mimebundle_()
     svg = bundle["image/svg+xml"]
     root = ET.fromstring(svg.encode("utf-8"))
     assert root.get("style") == "max-width:100%;height:auto"
     assert root.get("viewBox")  # what lets the browser scale it down
     assert svg_size_px(svg)[0] <= NOTEBOOK_WIDTH_PX
-    assert graph._repr_mimebundle_(include=["image/png"])["image/png"][:4] == b"\x89PNG"
+    png = graph._repr_mimebundle_(include=["image/png"])[0]["image/png"]
+    assert base64.b64decode(png)[:4] == b"\x89PNG"  # a saved, untrusted notebook shows it
+    assert metadata["image/png"]["width"] == round(svg_size_px(svg)[0])  # shown at SVG size
+    assert bundle["text/plain"].startswith("tiny block conv2_1 diagram (SVG and PNG, ")
     assert capfd.readouterr() == ("", "")
 
 
@@ -737,7 +741,11 @@ def test_a_jupyter_kernel_shows_the_diagram_and_no_stderr():
     for cell in notebook.cells[1:]:
         (shown,) = cell.outputs
         svg = shown["data"]["image/svg+xml"]
-        assert svg.startswith("<?xml") and 'style="max-width:100%;height:auto"' in svg
+        assert svg.startswith("<?xml") and "max-width:" in svg and "height:auto" in svg
+        # The PNG beside it, which a saved (untrusted) notebook shows instead of the SVG.
+        assert base64.b64decode(shown["data"]["image/png"])[:4] == b"\x89PNG"
+        assert shown["metadata"]["image/png"]["width"] > 0
+        assert "diagram (SVG and PNG" in shown["data"]["text/plain"]
 
 
 def test_a_model_with_several_outputs_shows_each_shape_at_its_output():
@@ -747,8 +755,8 @@ def test_a_model_with_several_outputs_shows_each_shape_at_its_output():
     for level in ("stage", "block", "layer"):
         source = arch.diagram(level=level).source
         node = next(line for line in source.splitlines() if line.strip().startswith("output ["))
-        # The pyramid's four maps, finest first, as the forward returns them (H×W×C).
-        assert "label=<4 outputs  16×16×16, 8×8×16, 4×4×16, 2×2×16>" in node
+        # The pyramid's four maps, finest first, as the forward returns them (C×H×W).
+        assert "label=<4 outputs  16×16×16, 16×8×8, 16×4×4, 16×2×2>" in node
         # The node lists them; an edge into it, which may carry several, names none.
         into = [line for line in source.splitlines() if "-> output" in line]
         assert into and not [line for line in into if "label=" in line]

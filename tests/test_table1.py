@@ -192,7 +192,7 @@ def test_formats_hold_the_same_cells():
     conv3 = next(r for r in data["rows"] if r["name"] == "conv3_x")
     assert conv3["cells"][2] == [{"layers": ["1×1, 128", "3×3, 128", "1×1, 512"], "repeat": 4}]
     html = table._repr_html_()
-    assert html.count("<tr>") == len(table.rows) + 1
+    assert html.count("<tr") == len(table.rows) + 1
     assert "<script" not in html and "http" not in html
     assert 'colspan="5"' in html  # conv1 is the same for all five, written once
     assert table._repr_markdown_() == table.render("markdown")

@@ -106,13 +106,23 @@ def markdown(c: Comparison) -> str:
 # Inline styles: a notebook host's table rules (right-aligned, unwrapped cells, borders
 # removed with !important) outrank a <style> block but not a cell's own style. Row lines
 # are an inset shadow, which ``border: none !important`` leaves alone.
-_CELL = ("white-space:normal;text-align:left;vertical-align:top;padding:3px 6px;"
-         "overflow-wrap:anywhere;box-shadow:inset 0 -1px #d0d0d0")
+# A cell wraps between words only (a dotted module name also after its dots, ``<wbr>``):
+# never inside a number or a name. The view is a panel with its own colours and em sizes.
+_CELL = ("white-space:normal;text-align:left;vertical-align:top;padding:0.2em 0.3em;"
+         "box-shadow:inset 0 -1px #d0d0d0;color:#1b1f24;background:#ffffff")
 # A light cell carries its own dark text: under a dark notebook theme the inherited text
 # colour is light, and the values would vanish into the highlight.
 _YOURS, _THEIRS = "background:#fde2e1;color:#1b1f24", "background:#e3f2e1;color:#1b1f24"
-_TABLE = ("width:100%;max-width:840px;table-layout:fixed;border-collapse:collapse;"
-          "margin:0.5em 0;font-size:13px")
+_TABLE = ("width:100%;table-layout:auto;border-collapse:collapse;"
+          "margin:0.5em 0;font-size:0.93em;color:#1b1f24;background:#ffffff")
+_CODE = "background:#eef1f5;color:#1b1f24;padding:0 0.2em"
+_PANEL = ("max-width:100%;text-align:left;background:#ffffff;color:#1b1f24;"
+          "padding:0.3em 0.4em;border-radius:6px")
+
+
+def _breakable(escaped: str) -> str:
+    """An escaped dotted name that may wrap after its dots: ``layer4.<wbr>2.<wbr>conv1``."""
+    return escaped.replace(".", ".<wbr>")
 
 
 def _td(text: str, extra: str = "", colspan: int = 1) -> str:
@@ -124,8 +134,12 @@ def html_view(c: Comparison) -> str:
     """Jupyter's view: the first line, then your value beside the reference's for each
     difference (the two cells highlighted), what it changes, and the lesson under them;
     fits an 848-px output area under any host's table CSS."""
-    e = html.escape
-    parts = ['<div class="resnet-explain-compare" style="max-width:840px;text-align:left">',
+    from ..render.notebook import keep_tokens
+
+    def e(text: str) -> str:
+        return keep_tokens(html.escape(text))
+
+    parts = [f'<div class="resnet-explain-compare" style="{_PANEL}">',
              f'<p style="text-align:left"><b>{e(c.first_line)}</b></p>']
     if c.why_this_reference:
         parts.append(f'<p style="text-align:left">Reference chosen: '
@@ -142,10 +156,11 @@ def html_view(c: Comparison) -> str:
         def row(d: Difference, mark: str) -> None:
             what = f"{mark}{d.what}" + (f" ({d.detail})" if d.detail else "")
             parts.append(
-                "<tr>" + _td(f"{e(what)}<br><code>{e(_places(d))}</code>")
-                + _td(e(d.place_names)) + _td(e(str(d.yours)), _YOURS)
+                "<tr>" + _td(f"{e(what)}<br><code style='{_CODE}'>"
+                             f"{_breakable(e(_places(d)))}</code>")
+                + _td(_breakable(e(d.place_names))) + _td(e(str(d.yours)), _YOURS)
                 + _td(e(str(d.reference)), _THEIRS) + _td(e(d.consequence)) + "</tr>"
-                + "<tr>" + _td(f"why: {e(d.why)}", "color:#444;font-size:12px", colspan=5)
+                + "<tr>" + _td(f"why: {e(d.why)}", "color:#444;font-size:0.92em", colspan=5)
                 + "</tr>")
             for follower in d.follows:
                 row(follower, "↳ ")

@@ -63,4 +63,12 @@ def diagram(arch: Architecture, level: str = "stage", *, block: str | None = Non
                             "Draw it with level='block' (--level block)")
         drawing = network_diagram(arch, level, compare=compare, collapse=collapse, names=names,
                                   title=title, columns=columns)
+    drawing.about = _about(arch, level, block, compare)
     return drawing.orient(rankdir).fit(fit)
+
+
+def _about(arch: Architecture, level: str, block: str | None,
+           compare: Architecture | None) -> str:
+    """``resnet50 block conv3_1 beside resnet50-v1's``: what a drawing shows, in words."""
+    what = f"{arch.model} block {block}" if block is not None else f"{arch.model} {level}-level"
+    return what + (f" beside {compare.model}'s" if compare is not None else "")

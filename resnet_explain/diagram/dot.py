@@ -9,7 +9,9 @@ silently, and no wider than the output area.
 
 from __future__ import annotations
 
+import base64
 import os
+import re
 import textwrap
 from pathlib import Path
 from typing import Any
@@ -22,6 +24,13 @@ from . import style
 
 #: Inline CSS of the SVG a notebook shows: shrink to the output area's width, never grow.
 DISPLAY_STYLE = "max-width:100%;height:auto"
+#: A drawing wider than this (CSS px) is shown ``width="100%"`` (its viewBox kept): the
+#: narrowest output area the display is made for. JupyterLab shows an SVG as an ``<img>``
+#: that no host CSS narrows, so the SVG's own width must be relative to fit; a narrower
+#: drawing keeps its natural size (it fits every area from this width up, unscaled).
+FLUID_FROM_PX = 600
+_PT_TO_PX = 4 / 3
+_SIZE = re.compile(r'<svg width="([\d.]+)pt" height="([\d.]+)pt"')
 
 
 class Diagram(graphviz.Digraph):
@@ -36,14 +45,54 @@ class Diagram(graphviz.Digraph):
         data = _render.render(self.source, format or self.format or "svg")
         return data.decode(encoding) if encoding else data
 
+    #: What the drawing shows, for the text/plain fallback ("resnet50 block conv3_1 …");
+    #: :func:`resnet_explain.diagram.diagram` sets it.
+    about: str = ""
+
     def _repr_image_svg_xml(self) -> str:
-        """The SVG Jupyter shows: never wider than the output area (a drawing that is wider
-        shrinks to fit, keeping its proportions)."""
-        svg = self.pipe(format="svg", encoding="utf-8")
-        return svg.replace("<svg ", f'<svg style="{DISPLAY_STYLE}" ', 1)
+        """The SVG Jupyter shows: never wider than the output area.
+
+        Shown inline (VS Code, classic Notebook) ``max-width:100%`` shrinks it; JupyterLab and
+        Notebook 7 show it as an ``<img>`` that no CSS narrows, so a drawing wider than
+        :data:`FLUID_FROM_PX` is written ``width="100%"`` with its viewBox (it scales to the
+        area, proportions kept) and ``max-width`` its natural width (inline, it never grows).
+        """
+        return fluid_svg(self.pipe(format="svg", encoding="utf-8"))
 
     def _repr_image_png(self) -> bytes:
         return self.pipe(format="png")
+
+    def _repr_mimebundle_(self, include: Any = None, exclude: Any = None,
+                          **_: Any) -> tuple[dict[str, Any], dict[str, Any]]:
+        """SVG, PNG and a sentence, so that the drawing survives a saved notebook.
+
+        A trusted notebook shows the SVG (sharp at any zoom). An untrusted one — any notebook
+        reopened from disk — renders no SVG, but does show a PNG: drawn at
+        :data:`~.render.RASTER_DPI` (twice the screen's), its metadata ``width`` is the
+        natural width in CSS px, so it shows at the SVG's size, and shrinks to the area.
+        text/plain says what the drawing is, for a front end that shows neither.
+        """
+        raw = self.pipe(format="svg", encoding="utf-8")
+        data: dict[str, Any] = {"image/svg+xml": fluid_svg(raw), "text/plain": self.describe()}
+        metadata: dict[str, Any] = {}
+        wanted = [kind for kind in ("image/svg+xml", "image/png", "text/plain")
+                  if (not include or kind in include) and not (exclude and kind in exclude)]
+        if "image/png" in wanted:
+            data["image/png"] = base64.b64encode(self._repr_image_png()).decode("ascii")
+            width, height = natural_size_px(raw)
+            metadata["image/png"] = {"width": round(width), "height": round(height)}
+        return {kind: data[kind] for kind in wanted}, metadata
+
+    def describe(self) -> str:
+        """One line for text/plain: what the drawing is, how many boxes, and where to see it.
+
+        ``resnet50 block conv3_1 diagram (SVG and PNG, 12 nodes) — shown as a picture in
+        Jupyter; diagram.write("x.svg") saves it``
+        """
+        nodes = sum(1 for line in self.body if _is_box(line))
+        what = self.about or self.name or "ResNet"
+        return (f"{what} diagram (SVG and PNG, {nodes} nodes) — shown as a picture in "
+                f'Jupyter; .write("name.svg") or .write("name.png") saves it')
 
     def _repr_image_jpeg(self) -> bytes:
         return self.pipe(format="jpeg")
@@ -99,6 +148,33 @@ class Diagram(graphviz.Digraph):
         if cleanup:
             source_path.unlink()
         return os.fspath(target)
+
+
+def _is_box(line: str) -> bool:
+    """Whether a DOT body line draws a box: a node statement with a label, not an edge, a
+    title's plain text or an invisible helper."""
+    head = line.strip().split(" ", 1)[0]
+    return ("[" in line and "label=" in line and " -> " not in line
+            and head not in ("graph", "node", "edge") and "plaintext" not in line
+            and "invis" not in line)
+
+
+def natural_size_px(svg: str) -> tuple[float, float]:
+    """The width and height (CSS px) Graphviz gave the drawing (``1pt`` = ``4/3 px``)."""
+    found = _SIZE.search(svg)
+    if found is None:
+        return 0.0, 0.0
+    return float(found[1]) * _PT_TO_PX, float(found[2]) * _PT_TO_PX
+
+
+def fluid_svg(svg: str) -> str:
+    """``svg`` as a notebook shows it: never wider than the area (see
+    :meth:`Diagram._repr_image_svg_xml`)."""
+    width, _ = natural_size_px(svg)
+    if width <= FLUID_FROM_PX:
+        return svg.replace("<svg ", f'<svg style="{DISPLAY_STYLE}" ', 1)
+    return _SIZE.sub(f'<svg width="100%" style="max-width:{width:.0f}px;height:auto"', svg,
+                     count=1)
 
 
 def new_diagram(name: str, *, title: str | None = None, rankdir: str = "TB") -> Diagram:

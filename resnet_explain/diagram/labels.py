@@ -2,7 +2,7 @@
 
 Labels are Graphviz HTML-like labels (``<…>``): a first line saying what the layer is
 ("conv 3×3, 128, stride 2, pad 1") and a smaller second line with the output shape
-("→ 28×28×128"). Everything user-supplied (module names) is escaped.
+("→ 128×28×28": C×H×W, as the tables write it). Everything user-supplied (module names) is escaped.
 
 This module imports nothing from graphviz or torch.
 """
@@ -39,14 +39,12 @@ def escape(text: str) -> str:
 
 
 def shape_text(shape: Shape | None) -> str:
-    """``(1, 128, 28, 28)`` → ``28×28×128`` (H×W×C, as the paper writes it); ``(1, 1000)`` →
-    ``1000``."""
+    """``(1, 128, 28, 28)`` → ``128×28×28``: C×H×W without the batch, the convention of
+    every table and the notebook tree, so a student reads one order everywhere;
+    ``(1, 1000)`` → ``1000``."""
     if not shape:
         return "?"
-    rest = tuple(shape[1:])
-    if len(rest) >= 2:
-        return dims((*rest[1:], rest[0]))
-    return dims(rest) or "scalar"
+    return dims(shape[1:]) or "scalar"
 
 
 def _pair(values: Sequence[int] | None, default: int = 1) -> str:

@@ -392,7 +392,8 @@ def _emit_stage_clusters(graph: graphviz.Digraph, arch: Architecture, units: lis
                 graph.node(unit.id, label=unit.label, **unit.attrs)
         else:
             number, stage = stage_of[current]
-            size = labels.shape_text(stage.output_shape).rsplit("×", 1)[0]
+            shape = labels.shape_text(stage.output_shape)
+            size = shape.partition("×")[2] or shape  # C×H×W → the maps' H×W
             title = f"{stage.name}" + (f" · {stage.module}" if stage.module else "")
             with graph.subgraph(name=f"cluster_{prefix}s{number}") as frame:
                 frame.attr(**style.cluster_attrs("", plain=True))

@@ -86,47 +86,66 @@ def markdown(table: Table1) -> str:
 
 
 # --- HTML -----------------------------------------------------------------------------------
-_TABLE = ("border-collapse:collapse;font-size:13px;font-family:system-ui,sans-serif;"
-          "margin:0.5em 0")
-_CELL = "padding:3px 10px;border-bottom:1px solid #ddd;text-align:center;vertical-align:middle"
+# One panel with its own colours (a dark notebook theme gives tables light text: on the
+# paper-white cells it vanished), sizes in em (the host's font size and zoom carry through),
+# and lines that break only between words: a layer ``1×1, 1024`` may wrap after its comma,
+# ``×3`` may go under its bracket, but no number or size is split, so the table fits a
+# 600-px output area at 150 % without a scroll bar.
+_INK, _PANEL = "#1b1f24", "#ffffff"
+_WRAPPER = (f"max-width:100%;overflow-x:auto;background:{_PANEL};color:{_INK};"
+            "padding:0.3em 0.5em;border-radius:6px;text-align:left")
+_TABLE = (f"border-collapse:collapse;font-size:0.93em;font-family:system-ui,sans-serif;"
+          f"margin:0.4em 0;color:{_INK};background:{_PANEL};table-layout:auto")
+_CELL = ("padding:0.25em 0.4em;border-bottom:1px solid #ddd;text-align:center;"
+         f"vertical-align:middle;white-space:normal;color:{_INK};background:{_PANEL}")
 _HEAD = _CELL + ";border-bottom:2px solid #444"
-_FIGURE = _CELL + ";background:#f4f6fa"
+_FIGURE = _CELL.replace(f"background:{_PANEL}", "background:#f4f6fa")
+_KEEP = "white-space:nowrap"
+
+
+def _words(text: str) -> str:
+    """``text`` escaped, each word kept whole (a line may break only at its spaces)."""
+    return " ".join(f'<span style="{_KEEP}">{escape(word)}</span>' if len(word) > 1
+                    else escape(word) for word in text.split(" "))
 
 
 def _html_line(line: Line) -> str:
     if isinstance(line, Bracket):
-        inner = "<br>".join(escape(layer) for layer in line.layers)
-        return ('<span style="display:inline-flex;align-items:center;gap:4px">'
-                '<span style="display:inline-block;border-left:1.5px solid #333;'
-                'border-right:1.5px solid #333;padding:0 5px;white-space:nowrap">'
-                f'{inner}</span><span>×{line.repeat}</span></span>')
-    return escape(line)
+        inner = "<br>".join(_words(layer) for layer in line.layers)
+        return ('<span style="display:inline-block;vertical-align:middle;'
+                'border-left:1.5px solid #333;border-right:1.5px solid #333;'
+                f'padding:0 0.35em;white-space:normal">{inner}</span> '
+                f'<span style="display:inline-block;vertical-align:middle;{_KEEP}">'
+                f'×{line.repeat}</span>')
+    return _words(line)
 
 
 def html(table: Table1) -> str:
     header = _header(table)
-    out = ['<div class="resnet-explain-table1" style="max-width:100%;overflow-x:auto">',
+    out = [f'<div class="resnet-explain-table1" style="{_WRAPPER}">',
            f'<table style="{_TABLE}">',
-           f'<caption style="caption-side:top;font-weight:bold;padding:4px">'
-           f'{escape(table.title)}</caption>', "<thead><tr>"]
+           f'<caption style="caption-side:top;font-weight:bold;padding:0.3em;color:{_INK};'
+           f'text-align:left">{escape(table.title)}</caption>', "<thead><tr>"]
     for top, below in zip(header[0], header[1]):
-        sub = f'<br><span style="font-weight:normal">{escape(below)}</span>' if below else ""
-        out.append(f'<th style="{_HEAD}">{escape(top)}{sub}</th>')
+        sub = (f'<br><span style="font-weight:normal">{_words(below)}</span>' if below
+               else "")
+        out.append(f'<th style="{_HEAD}">{_words(top)}{sub}</th>')
     out.append("</tr></thead><tbody>")
     for row in table.rows:
         style = _FIGURE if row.kind == "figure" else _CELL
-        cells = [f'<th style="{style};text-align:left">{escape(row.name)}</th>',
-                 f'<td style="{style}">{escape(row.output_size)}</td>']
+        cells = [f'<th style="{style};text-align:left">{_words(row.name)}</th>',
+                 f'<td style="{style}">{_words(row.output_size)}</td>']
         if row.shared:
             cells.append(f'<td colspan="{len(row.cells)}" style="{style}">'
                          + "<br>".join(_html_line(line) for line in row.cells[0]) + "</td>")
         else:
             cells += [f'<td style="{style}">' + "<br>".join(_html_line(line) for line in cell)
                       + "</td>" for cell in row.cells]
-        out.append("<tr>" + "".join(cells) + "</tr>")
+        out.append(f'<tr style="background:{_PANEL}">' + "".join(cells) + "</tr>")
     out.append("</tbody></table>")
     if table.notes:
-        out.append('<ul style="font-size:12px;margin:0.3em 0;padding-left:1.2em">'
+        out.append('<ul style="font-size:0.9em;margin:0.3em 0;padding-left:1.2em;'
+                   f'color:{_INK};text-align:left">'
                    + "".join(f"<li>{escape(note)}</li>" for note in table.notes) + "</ul>")
     out.append("</div>")
     return "\n".join(out) + "\n"

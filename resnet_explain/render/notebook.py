@@ -18,9 +18,16 @@ that the terminal table does not need:
   projection shortcut) is drawn on a ``<span>``, not on a table cell; wherever a background is
   set, the text colour is set too (readable under a dark theme); secondary text is dimmed with
   ``opacity`` rather than a grey that would vanish on a dark background.
-* **Never wider than the output area.** Tables are ``width:100%`` with ``table-layout:fixed``
-  and percentage columns, every cell may wrap, and shapes are written ``C×H×W`` without the
-  batch (the card gives the full shapes, batch first).
+* **Never wider than the output area, never a split token,** from a 600-px area up, at any
+  font size. A layer table's rows are lines of fields of fixed em widths
+  (``display:inline-block`` cells): a row too long for the area moves its last fields — the
+  formula, then RF, mult-adds, params — under itself, and the header's fields move alike.
+  Numbers, shapes and kernels never wrap (``white-space:nowrap``); names and formulas wrap
+  only between words (a dotted module name after a dot). Shapes are written ``C×H×W``
+  without the batch (the card gives the full shapes, batch first, each kept on one line).
+* **One panel, its own colours.** The output has its own white background and dark text, so
+  it reads the same under a light or a dark theme; sizes are in em, so the host's font size
+  and zoom carry through.
 * **Long networks stay readable.** A run of more than :data:`FOLD_AFTER` identical
   consecutive blocks (equal ``Block.signature``, as the analysis decides: the same layers,
   hyper-parameters, shapes and wiring) shows its first and last block; the ones between
@@ -36,6 +43,7 @@ so the card says what the text table says.
 
 from __future__ import annotations
 
+import re
 from collections.abc import Iterable, Sequence
 from html import escape
 from typing import TYPE_CHECKING
@@ -62,47 +70,67 @@ SAFE_PROPERTIES = frozenset({
 })
 
 _MONO = "font-family:Menlo,Consolas,'DejaVu Sans Mono',monospace"
-_INK, _PAPER = "#1b1f24", "#f6f8fb"
-_ROOT = "font-size:13px;line-height:1.4;text-align:left;max-width:100%;overflow-wrap:break-word"
+_INK, _PAPER, _PANEL = "#1b1f24", "#f6f8fb", "#ffffff"
+#: The whole output is a panel with its own background and text colour: every colour below
+#: is chosen against it, so it reads the same under a light or a dark notebook theme. Sizes
+#: are in em, relative to the host's font size (a projector's 20 px, a 150 % zoom).
+_ROOT = (f"font-size:0.93em;line-height:1.4;text-align:left;max-width:100%;"
+         f"background:{_PANEL};color:{_INK};padding:0.4em 0.6em;border-radius:6px")
 _CARD = (f"border:1px solid #c9d3e0;border-radius:6px;background:{_PAPER};color:{_INK};"
-         "padding:8px 12px;margin:0 0 8px 0;text-align:left")
-_FACTS = (f"border-collapse:collapse;margin:0;width:100%;table-layout:auto;font-size:13px;"
+         "padding:0.6em 0.9em;margin:0 0 0.6em 0;text-align:left")
+_FACTS = (f"border-collapse:collapse;margin:0;width:100%;table-layout:auto;font-size:1em;"
           f"color:{_INK}")  # a host's table colour (light, in a dark theme) must not win
-_LABEL = "padding:1px 12px 1px 0;text-align:left;vertical-align:top;white-space:nowrap;opacity:0.7"
-_VALUE = "padding:1px 0;text-align:left;vertical-align:top;white-space:normal"
+_LABEL = ("padding:0.1em 0.9em 0.1em 0;text-align:left;vertical-align:top;white-space:nowrap;"
+          "opacity:0.7")
+_VALUE = "padding:0.1em 0;text-align:left;vertical-align:top;white-space:normal"
 _DIM = "opacity:0.7"
-_WARN = ("background:#fff4e5;color:#5c3200;border-left:4px solid #d9822b;padding:3px 8px;"
-         "margin:4px 0 0 0")
+_SMALL = "font-size:0.92em"
+_NOWRAP = "white-space:nowrap"
+_WARN = ("background:#fff4e5;color:#5c3200;border-left:4px solid #d9822b;padding:0.2em 0.6em;"
+         "margin:0.3em 0 0 0")
 _BAD = "color:#b00020;font-weight:bold"
 _WARNED = "color:#8a4b00;font-weight:bold"  # a warning on its row: the card's orange, darker
-_STAGE_SUMMARY = (f"cursor:pointer;background:#e3eaf5;color:{_INK};padding:3px 6px;"
+_STAGE_SUMMARY = (f"cursor:pointer;background:#e3eaf5;color:{_INK};padding:0.2em 0.45em;"
                   "border-radius:4px;margin:0")
-_BLOCK_SUMMARY = "cursor:pointer;padding:2px 4px;margin:0"
-_NEST = "margin:2px 0 4px 1.2em"
-_FOLD = "margin:2px 0;padding:2px 4px 2px 1.4em;font-style:italic;opacity:0.8"
-_TABLE = (f"width:100%;table-layout:fixed;border-collapse:collapse;margin:2px 0 6px 0;"
-          f"font-size:12px;overflow-wrap:break-word;{_MONO}")
+_BLOCK_SUMMARY = "cursor:pointer;padding:0.15em 0.3em;margin:0"
+_NEST = "margin:0.15em 0 0.3em 1.2em"
+_FOLD = "margin:0.15em 0;padding:0.15em 0.3em 0.15em 1.4em;font-style:italic;opacity:0.8"
+# A layer table is a table whose rows are lines of fixed-width fields (``display:block``
+# rows of ``display:inline-block`` cells): where the output area is too narrow for a row,
+# its last fields (the formula, then the RF, the counts) move under it — the header's
+# fields move the same way, so the columns stay aligned — and no number, shape or name is
+# ever split. Only inline ``display``/``width`` are used, which an untrusted notebook keeps
+# (it strips ``<style>`` blocks, so a container query would not survive).
+_TABLE = (f"display:block;width:100%;border-collapse:collapse;margin:0.15em 0 0.45em 0;"
+          f"color:{_INK};{_SMALL};{_MONO}")
+_TBODY = "display:block"
+_TR = "display:block;white-space:normal;text-align:left;padding:0;background:{}"
+_STRIPES = (_PANEL, "#f1f4f8")
 # Cells repeat their style (a host's ``td`` rule beats anything inherited), so it is short.
-_CELL = "padding:1px 6px;text-align:"
+_CELL = "display:inline-block;vertical-align:top;padding:0.05em 0.3em;{size};text-align:"
 _WRAP = ";white-space:normal"  # on the cells whose text is long (a host may say nowrap)
-_TH = "padding:1px 6px;font-weight:normal;opacity:0.7;white-space:normal;text-align:"
+_KEEP = ";white-space:nowrap"  # a number, a shape, a kernel: one line, never split
+_TH = ("display:inline-block;vertical-align:bottom;padding:0.05em 0.3em;font-weight:normal;"
+       "opacity:0.7;white-space:normal;{size};text-align:")
 
 #: The shortcut's line, as in the paper's figures: solid for the identity, dashed for a
 #: projection, dotted for option A's zero-padded identity.
 _LINES = {"identity": "solid #57606a", "projection": "dashed #d9822b",
           "padded": "dotted #8250df"}
 
-#: (title, width %, alignment, may wrap) of the layer tables; every table uses the same
-#: widths, so the columns line up from one block to the next.
+#: (title, width in em, alignment, may wrap) of the layer tables; every table uses the same
+#: widths, so the columns line up from one block to the next. A field that may wrap has that
+#: width (it wraps between words); one that may not has it as a minimum (a longer number
+#: widens its field rather than breaking). In all 64 em: one line in an 848-px output area.
 _COLUMNS = (
-    ("#", 4, "right", False),
-    ("Layer", 27, "left", True),
-    ("Kernel", 9, "left", False),
-    ("Output", 10, "left", False),
-    ("Params", 9, "right", False),
-    ("Mult-adds", 10, "right", False),
-    ("RF /jump", 7, "right", True),
-    ("out = ⌊(in + 2P − K)/S⌋ + 1", 24, "left", True),
+    ("#", 2.0, "right", False),
+    ("Layer", 13.0, "left", True),
+    ("Kernel", 5.6, "left", False),
+    ("Output", 6.8, "left", False),
+    ("Params", 5.6, "right", False),
+    ("Mult-adds", 6.8, "right", False),
+    ("RF /jump", 4.4, "right", False),
+    ("out = ⌊(in + 2P − K)/S⌋ + 1", 15.0, "left", True),
 )
 _COLUMN_HELP = {
     "#": "number of this layer among the weighted layers counted by the depth",
@@ -124,6 +152,27 @@ def short_shape(shape: Sequence[int] | None) -> str:
     return "×".join(str(v) for v in rest)
 
 
+#: A shape as the card writes it, batch first: ``[1, 3, 224, 224]``.
+_BRACKETED = re.compile(r"\[\d+(?:, \d+)*\]")
+
+
+#: A hyphenated word (``mult-adds``, ``(zero-padded).``), where a browser would break a line.
+_HYPHENATED = re.compile(r"(?<![\w&;#–-])[\w(#]+(?:[-–][\w#]+)+[).,]*")
+
+
+def keep_tokens(html: str) -> str:
+    """Escaped text with its shapes and hyphenated words kept on one line (see
+    :func:`_keep_shapes`); for the other notebook views."""
+    return _keep_shapes(html)
+
+
+def _keep_shapes(html: str) -> str:
+    """``html`` with each ``[1, 3, 224, 224]`` and each hyphenated word in a no-wrap span: a
+    line may break before or after it, never inside it."""
+    html = _HYPHENATED.sub(lambda found: _span(_NOWRAP, found[0]), html)
+    return _BRACKETED.sub(lambda found: _span(_NOWRAP, found[0]), html)
+
+
 def _span(style: str, inner: str, title: str | None = None) -> str:
     hover = f' title="{_e(title)}"' if title else ""
     return f'<span style="{style}"{hover}>{inner}</span>'
@@ -136,7 +185,8 @@ def _div(style: str, inner: str) -> str:
 def _line_mark(kind: str) -> str:
     """The block kind with its shortcut line drawn in front (solid, dashed, dotted)."""
     line = _LINES.get(kind, "solid #57606a")
-    return _span(f"border-left:3px {line};padding:0 4px;margin:0 2px", _e(shortcut_kind(kind)))
+    return _span(f"border-left:3px {line};padding:0 4px;margin:0 2px;{_NOWRAP}",
+                 _e(shortcut_kind(kind)))
 
 
 # --- numbering the depth -------------------------------------------------------------------
@@ -159,11 +209,12 @@ def _number_range(indices: Iterable[int], numbers: dict[int, int]) -> str:
 # --- tables of layers ----------------------------------------------------------------------
 def _header_row() -> str:
     cells = []
-    for title, width, align, _ in _COLUMNS:
+    for title, width, align, wrap in _COLUMNS:
         help_text = _COLUMN_HELP.get(title)
         attr = f' title="{_e(help_text)}"' if help_text else ""
-        cells.append(f'<th style="{_TH}{align};width:{width}%"{attr}>{_e(title)}</th>')
-    return "<tr>" + "".join(cells) + "</tr>"
+        size = f"width:{width:g}em" if wrap or title == "RF /jump" else f"min-width:{width:g}em"
+        cells.append(f'<th style="{_TH.format(size=size)}{align}"{attr}>{_e(title)}</th>')
+    return f'<tr style="{_TR.format(_STRIPES[0])}">' + "".join(cells) + "</tr>"
 
 
 def _relative(name: str, scope: str | None) -> str:
@@ -210,22 +261,27 @@ def _layer_cells(layer: Layer, block: Block | None, number: int | None,
     ]
 
 
-def _row(cells: list[str]) -> str:
+def _row(cells: list[str], number: int = 0) -> str:
+    """One layer's line of fields; ``number`` (its place in the table) picks the stripe."""
     out = []
-    for (_, _, align, wrap), cell in zip(_COLUMNS, cells):
-        out.append(f'<td style="{_CELL}{align}{_WRAP if wrap else ""}">{cell}</td>')
-    return "<tr>" + "".join(out) + "</tr>"
+    for (_, width, align, wrap), cell in zip(_COLUMNS, cells):
+        size = f"width:{width:g}em" if wrap else f"min-width:{width:g}em"
+        style = _CELL.format(size=size) + align + (_WRAP if wrap else _KEEP)
+        out.append(f'<td style="{style}">{cell}</td>')
+    return (f'<tr style="{_TR.format(_STRIPES[number % 2])}">' + "".join(out) + "</tr>")
 
 
 def _layer_table(arch: Architecture, indices: Iterable[int], block: Block | None,
                  numbers: dict[int, int], first_call: dict[str, int]) -> str:
     rows = [_header_row()]
     warned = arch.layer_warnings()
-    for index in indices:
+    for number, index in enumerate(indices, start=1):
         layer = arch.layers[index]
         rows.append(_row(_layer_cells(layer, block, numbers.get(index),
-                                      first_call.get(layer.name, 0), warned.get(index))))
-    return f'<table style="{_TABLE}"><tbody>' + "".join(rows) + "</tbody></table>"
+                                      first_call.get(layer.name, 0), warned.get(index)),
+                         number))
+    return (f'<table style="{_TABLE}"><tbody style="{_TBODY}">' + "".join(rows)
+            + "</tbody></table>")
 
 
 def _first_call_params(arch: Architecture) -> dict[str, int]:
@@ -244,7 +300,7 @@ def _block_summary(block: Block, numbers: dict[int, int]) -> str:
     depth = _number_range(block.main_layers, numbers)
     if depth:
         facts.append(f"depth {depth}")
-    parts.append(_span(_DIM, _e(" · ".join(facts))))
+    parts.append(_span(_DIM, _keep_shapes(_e(" · ".join(facts)))))
     return " ".join(parts)
 
 
@@ -266,14 +322,14 @@ def _block_body(arch: Architecture, block: Block, numbers: dict[int, int],
                 first_call: dict[str, int]) -> str:
     reason = "identity shortcut: input and output shapes agree" if block.kind == "identity" \
         else block.reason
-    return (_div(f"{_DIM};font-size:12px", _e(f"{_block_facts(arch, block)} — {reason}"))
+    return (_div(f"{_DIM};{_SMALL}", _e(f"{_block_facts(arch, block)} — {reason}"))
             + _layer_table(arch, block.layers, block, numbers, first_call))
 
 
 def _block_details(arch: Architecture, block: Block, numbers: dict[int, int],
                    first_call: dict[str, int], open_: bool = False) -> str:
     attr = " open" if open_ else ""
-    return (f'<details{attr} style="margin:1px 0">'
+    return (f'<details{attr} style="margin:0.1em 0">'
             f'<summary style="{_BLOCK_SUMMARY}">{_block_summary(block, numbers)}</summary>'
             f'{_div(_NEST, _block_body(arch, block, numbers, first_call))}</details>')
 
@@ -361,7 +417,7 @@ def _stage_summary(stage: Stage) -> str:
                                      f"{short_shape(stage.output_shape)}")))
     facts = [f"{fmt.thousands(stage.params)} params", f"{fmt.thousands(stage.macs)} mult-adds",
              f"depth {stage.weighted_on_path}"]
-    parts.append(_span(_DIM, _e(" · ".join(facts))))
+    parts.append(_span(_DIM, _keep_shapes(_e(" · ".join(facts)))))
     return " ".join(parts)
 
 
@@ -376,7 +432,7 @@ def _stage_details(arch: Architecture, stage: Stage, numbers: dict[int, int],
         else:
             run, like = item  # type: ignore[misc]
             body.append(_fold_line(run, like, numbers))
-    return (f'<details open style="margin:4px 0 0 0">'
+    return (f'<details open style="margin:0.3em 0 0 0">'
             f'<summary style="{_STAGE_SUMMARY}">{_stage_summary(stage)}</summary>'
             f'{_div(_NEST, "".join(body))}</details>')
 
@@ -394,9 +450,10 @@ def _facts(rows: list[str]) -> str:
 
 
 def _card(arch: Architecture) -> str:
-    title = (_span("font-size:15px;font-weight:bold", _e(arch.model)) + " "
-             + _span(_MONO, _e(f"{fmt.shape(arch.input_shape)} → "
-                               f"{fmt.outputs(arch.output_shapes, arch.output_shape)}")))
+    title = (_span("font-size:1.15em;font-weight:bold", _e(arch.model)) + " "
+             + _span(_MONO, _keep_shapes(_e(
+                 f"{fmt.shape(arch.input_shape)} → "
+                 f"{fmt.outputs(arch.output_shapes, arch.output_shape)}"))))
     facts = []
     lines = explanation(arch)
     fixed = len(lines) - len(arch.warnings) - len(arch.notes or [])
@@ -408,18 +465,18 @@ def _card(arch: Architecture) -> str:
                           + _span(_DIM, "— weighted layers on the main path, numbered "
                                         "in the # column below"))
         else:
-            value_html = _e(value)
+            value_html = _keep_shapes(_e(value))
         facts.append(_fact(label, value_html, style))
     depth = [i for i, line in enumerate(lines[:fixed]) if line.startswith("Plain depth")]
     if depth:  # the lesson first: what the number in the name counts
         facts.insert(0, facts.pop(depth[0]))
-    totals_html = " · ".join(_span("white-space:nowrap", f"{_e(label)} <b>{_e(value)}</b>")
+    totals_html = " · ".join(_span(_NOWRAP, f"{_e(label)} <b>{_e(value)}</b>")
                              for label, value in totals(arch))
     facts.insert(3, _fact("Totals", totals_html))
-    warnings = [_div(_WARN, "⚠ " + _e(text)) for text in arch.warnings]
-    notes = [_div(f"{_DIM};font-size:12px;margin:4px 0 0 0", "Note: " + _e(text))
+    warnings = [_div(_WARN, "⚠ " + _keep_shapes(_e(text))) for text in arch.warnings]
+    notes = [_div(f"{_DIM};{_SMALL};margin:0.3em 0 0 0", "Note: " + _keep_shapes(_e(text)))
              for text in arch.notes or []]
-    return _div(_CARD, _div("margin:0 0 4px 0", title) + _facts(facts)
+    return _div(_CARD, _div("margin:0 0 0.3em 0", title) + _facts(facts)
                 + "".join(warnings + notes))
 
 
@@ -441,15 +498,15 @@ def architecture_html(arch: Architecture, fold_after: int | None = FOLD_AFTER) -
     numbers = depth_numbers(arch)
     first_call = _first_call_params(arch)
     shape = _SHAPES.get(arch.spatial_dims, "C×… of one input")
-    parts = [_card(arch), _div(f"{_DIM};font-size:12px;margin:0 0 2px 0",
-                               _e(_LEGEND.format(shape=shape)))]
+    parts = [_card(arch), _div(f"{_DIM};{_SMALL};margin:0 0 0.15em 0",
+                               _keep_shapes(_e(_LEGEND.format(shape=shape))))]
     covered: set[int] = set()
     for stage in arch.stages:
         parts.append(_stage_details(arch, stage, numbers, first_call, fold_after))
         covered.update(stage.layers)
     outside = [layer.index for layer in arch.layers if layer.index not in covered]
     if outside:
-        parts.append(_div("margin:4px 0 0 0", "<b>Layers outside every stage</b>")
+        parts.append(_div("margin:0.3em 0 0 0", "<b>Layers outside every stage</b>")
                      + _layer_table(arch, outside, None, numbers, first_call))
     return _root("".join(parts))
 
@@ -467,7 +524,7 @@ def block_html(block: Block) -> str:
         return _root(_div(_CARD, _block_summary(block, {}) + _div(_DIM, _e(block.reason))
                           + _div(_DIM, _e(_ALONE))))
     numbers = depth_numbers(arch)
-    title = _div("margin:0 0 2px 0", f"Block of {_e(arch.model)}, stage {_e(block.stage)}")
+    title = _div("margin:0 0 0.15em 0", f"Block of {_e(arch.model)}, stage {_e(block.stage)}")
     return _root(title + _block_details(arch, block, numbers, _first_call_params(arch),
                                         open_=True))
 
@@ -477,7 +534,7 @@ def stage_html(stage: Stage) -> str:
     arch = stage.owner()
     if arch is None:
         return _root(_div(_STAGE_SUMMARY, _stage_summary(stage)) + _div(_DIM, _e(_ALONE)))
-    title = _div("margin:0 0 2px 0", f"Stage of {_e(arch.model)}")
+    title = _div("margin:0 0 0.15em 0", f"Stage of {_e(arch.model)}")
     return _root(title + _stage_details(arch, stage, depth_numbers(arch),
                                         _first_call_params(arch), FOLD_AFTER))
 
@@ -518,4 +575,4 @@ def layer_html(layer: Layer) -> str:
             if layer.role == "shortcut":
                 text += " (a shortcut projection)"
         facts.append(_fact("Depth", _e(text)))
-    return _root(_div(_CARD, _div("margin:0 0 4px 0", title) + _facts(facts)))
+    return _root(_div(_CARD, _div("margin:0 0 0.3em 0", title) + _facts(facts)))
