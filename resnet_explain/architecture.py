@@ -1,7 +1,7 @@
 """The Architecture: everything a trace found, as plain data.
 
-This module imports nothing from torch. The trace (``trace.py``) records what happened during
-one shape-only forward; the analysis (``analysis.py``) derives blocks, stages, roles and the
+This module imports nothing from torch. The trace (``trace/``) records what happened during
+one shape-only forward; the analysis (``analysis/``) derives blocks, stages, roles and the
 depth from that record; every view (tables, JSON, diagrams, plots) reads *only* the objects
 defined here. A number printed in a table, a diagram and a plot is therefore the same number.
 

@@ -12,3 +12,8 @@ DEPTHS = ("stage", "block", "layer")
 COMPARE_FORMATS = ("text", "markdown", "html", "json")
 #: ``table1``: the paper's Table 1, also as LaTeX.
 TABLE1_FORMATS = ("text", "markdown", "html", "latex", "json")
+#: The kinds of difference a comparison records (``compare.differences.WHAT`` describes each),
+#: also the words ``check --allow`` accepts.
+DIFFERENCES = ("blocks", "missing_layer", "extra_layer", "kernel", "stride", "padding",
+               "dilation", "groups", "channels", "bias", "norm", "activation", "shortcut",
+               "pooling", "head", "input_channels", "classes")

@@ -3,7 +3,7 @@
     python scripts/screenshots.py            # writes docs/img/notebook-*.png
 
 Each picture is the HTML that Jupyter shows (``arch._repr_html_()``) inside a mock JupyterLab
-output area 1000 px wide that carries the host's table CSS (the one the browser test uses),
+output area 848 px wide (JupyterLab at 1280×800 with the file browser open) that carries the host's table CSS (the one the browser test uses),
 so the screenshot shows what a class sees, host CSS and all. The window is as tall as the
 page. Pictures differ slightly between machines (fonts), so no test compares their bytes;
 read them after regenerating.
@@ -23,7 +23,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 from browser import dump_dom, find_chromium, host_page, screenshot
 
 OUT = Path(__file__).resolve().parent.parent / "docs" / "img"
-WIDTH = 1000
+WIDTH = 848  # JupyterLab's output area at 1280×800 with the file browser open
 _HEIGHT = ("(function(){const p=document.createElement('pre');p.id='height';"
            "p.textContent=String(document.getElementById('output').getBoundingClientRect()"
            ".bottom);document.body.appendChild(p);})();")
@@ -38,7 +38,8 @@ def _resnet34() -> str:
 def _resnet34_block() -> str:
     from resnet_explain import explain
 
-    return explain("resnet34").block("conv3_1")._repr_html_()
+    arch = explain("resnet34")  # the block shows its layers while its Architecture lives
+    return arch.block("conv3_1")._repr_html_()
 
 
 def _resnet152() -> str:

@@ -20,7 +20,6 @@ from hypothesis import strategies as st
 
 from resnet_explain import explain
 from resnet_explain.cli import main
-from resnet_explain.cli.compare import ALLOWABLE
 from resnet_explain.compare import WHAT, compare, nearest_reference
 from resnet_explain.errors import UserError
 from resnet_explain.zoo import build
@@ -191,10 +190,6 @@ def test_allow_accepts_a_kind_of_difference():
     assert allowed.matches and [d.what for d in allowed.allowed] == ["classes"]
     with pytest.raises(UserError, match="unknown kind of difference 'clases'"):
         arch.compare("resnet20", allow=["clases"])
-
-
-def test_the_cli_knows_the_same_words():
-    assert ALLOWABLE == WHAT
 
 
 @settings(max_examples=8, deadline=None)
@@ -520,3 +515,13 @@ def test_highlighted_cells_carry_their_own_text_colour():
     html = explain("resnet50").compare("resnet50-v1")._repr_html_()
     cells = re.findall(r'style="([^"]*background:#(?:fde2e1|e3f2e1)[^"]*)"', html)
     assert cells and all("color:#1b1f24" in style for style in cells)
+
+
+def test_the_kinds_of_difference_are_documented():
+    from resnet_explain.choices import DIFFERENCES
+
+    documented = (Path(__file__).resolve().parent.parent / "docs" / "compare.md").read_text()
+    section = documented[documented.index("## The kinds of difference"):]
+    section = section[:section.index("\n## ", 3)]
+    assert re.findall(r"`([a-z_]+)`", section.split("accepts:")[1].split(".")[0]) == list(
+        DIFFERENCES)

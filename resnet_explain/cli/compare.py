@@ -12,15 +12,13 @@ import argparse
 from pathlib import Path
 
 from ..choices import COMPARE_FORMATS as FORMATS
+from ..choices import DIFFERENCES
 from ..errors import UserError
 from .arguments import add_model_arguments, settle_imports
 from .output import model_sources, prints_to_stderr, write_output
 
 #: The kinds of difference ``--allow`` accepts (the same words as compare.WHAT, kept here so
 #: that ``--help`` needs no import of the engine).
-ALLOWABLE = ("blocks", "missing_layer", "extra_layer", "kernel", "stride", "padding",
-             "dilation", "groups", "channels", "bias", "norm", "activation", "shortcut",
-             "pooling", "head", "input_channels", "classes")
 SUFFIXES = {".json": "json", ".md": "markdown", ".markdown": "markdown", ".html": "html",
             ".htm": "html", ".txt": "text"}
 #: ``-o FILE`` with one of these draws the two models side by side instead.
@@ -81,7 +79,7 @@ def add_compare_commands(commands: argparse._SubParsersAction) -> None:
 def _add_common(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--allow", metavar="KIND", action="append", default=[],
                         help="accept a kind of difference (repeat, or comma-separate): "
-                             + ", ".join(ALLOWABLE))
+                             + ", ".join(DIFFERENCES))
     parser.add_argument("--format", "-f", choices=FORMATS, default=None,
                         help="text, markdown, html or json (default: from the suffix of "
                              "--output, else text)")
@@ -94,9 +92,9 @@ def _add_common(parser: argparse.ArgumentParser) -> None:
 def _allowed(args: argparse.Namespace) -> list[str]:
     words = [word.strip() for item in args.allow for word in item.split(",") if word.strip()]
     for word in words:
-        if word not in ALLOWABLE:
+        if word not in DIFFERENCES:
             raise UserError(f"--allow {word}: not a kind of difference",
-                            f"Use one of: {', '.join(ALLOWABLE)}")
+                            f"Use one of: {', '.join(DIFFERENCES)}")
     return words
 
 

@@ -21,15 +21,12 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Any
 
+from ..choices import DIFFERENCES
 from ..words import count
 from . import lessons
 
 #: What can differ, the fixed vocabulary of ``Difference.what`` (and of ``--allow``).
-WHAT: tuple[str, ...] = (
-    "blocks", "missing_layer", "extra_layer", "kernel", "stride", "padding", "dilation",
-    "groups", "channels", "bias", "norm", "activation", "shortcut", "pooling", "head",
-    "input_channels", "classes",
-)
+WHAT: tuple[str, ...] = DIFFERENCES
 
 
 @dataclass
