@@ -628,11 +628,14 @@ class Architecture:
 
     def no_blocks_reason(self) -> str:
         """Why a network has no residual blocks, in words (for the views)."""
+        from .i18n import _, ngettext
+
         adds = len(self.branch_adds)
         if not adds:
-            return "no two branches are added anywhere"
-        some = "an add joins two branches" if adds == 1 else f"{adds} adds join two branches"
-        return f"{some}, but none is x + F(x) of a block's whole input"
+            return _("no two branches are added anywhere")
+        return ngettext("an add joins two branches, but none is x + F(x) of a block's whole "
+                        "input", "{n} adds join two branches, but none is x + F(x) of a "
+                        "block's whole input", adds)
 
     @property
     def formula_mismatches(self) -> list[Layer]:

@@ -69,7 +69,10 @@ COUNTED: dict[str, Callable[[int], str]] = {
 #: Single words the messages put in a template (an axis's line, an input's item, a unit),
 #: marked for the catalog; :func:`word` says one in the current language.
 WORDS = (N_("sample"), N_("row"), N_("column"), N_("plane"), N_("position"), N_("pixel"),
-         N_("pixels"), N_("samples"), N_("image"), N_("signal"), N_("clip"), N_("px"))
+         N_("pixels"), N_("samples"), N_("image"), N_("signal"), N_("clip"), N_("px"),
+         # roles, stage kinds and shortcut kinds, as the tables show them
+         N_("stem"), N_("main"), N_("shortcut"), N_("head"), N_("blocks"), N_("identity"),
+         N_("projection"), N_("zero-padded identity"), N_("padded"))
 
 
 def word(text: str) -> str:
@@ -107,8 +110,9 @@ SHORTCUT_WORDS = {"padded": "zero-padded identity"}
 
 
 def shortcut_kind(kind: str) -> str:
-    """``"identity"``, ``"projection"``, ``"zero-padded identity"`` (option A's ``padded``)."""
-    return SHORTCUT_WORDS.get(str(kind), str(kind))
+    """``"identity"``, ``"projection"``, ``"zero-padded identity"`` (option A's ``padded``),
+    in the current language."""
+    return translated(SHORTCUT_WORDS.get(str(kind), str(kind)))
 
 
 def units(spatial: int) -> tuple[str, str]:
