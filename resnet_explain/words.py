@@ -72,7 +72,10 @@ WORDS = (N_("sample"), N_("row"), N_("column"), N_("plane"), N_("position"), N_(
          N_("pixels"), N_("samples"), N_("image"), N_("signal"), N_("clip"), N_("px"),
          # roles, stage kinds and shortcut kinds, as the tables show them
          N_("stem"), N_("main"), N_("shortcut"), N_("head"), N_("blocks"), N_("identity"),
-         N_("projection"), N_("zero-padded identity"), N_("padded"))
+         N_("projection"), N_("zero-padded identity"), N_("padded"),
+         # layer kinds (LayerKind)
+         N_("conv"), N_("linear"), N_("pool"), N_("adaptive_pool"), N_("batch_norm"),
+         N_("norm"), N_("activation"), N_("reshape"), N_("other"))
 
 
 def word(text: str) -> str:

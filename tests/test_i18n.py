@@ -147,3 +147,46 @@ def test_an_architecture_keeps_its_language() -> None:
     assert "论文" in arch.notes[0]
     assert "Paper" in explain("resnet50").notes[0]  # the process's language is untouched
     assert i18n.language() == "en"
+
+
+# --- Chinese output: no English left but identifiers, units and formulas ---------------------
+_WORD = re.compile(r"[A-Za-z][A-Za-z0-9_.\-']*")
+#: What may stay in Latin letters in Chinese output: names from the code (module names,
+#: layer types, ops), the paper's citation, units and the letters of the formulas.
+ALLOWED = {
+    # module and op names as PyTorch and torchvision spell them
+    "Linear", "fc", "relu", "maxpool", "avgpool", "downsample", "add", "flatten",
+    # the formulas' letters and words (out = ⌊(in + 2P − K)/S⌋ + 1, depth 6n + 2, N×C×H×W)
+    "out", "in", "n", "C", "H", "W", "K", "P", "S", "D", "N", "L", "F", "RF",
+    # the paper's options and units
+    "A", "B", "G", "M", "MB", "FLOPs", "He", "et", "al.", "NVIDIA", "torchvision", "top-1",
+    "BN", "ReLU", "BasicBlock", "Bottleneck",
+    # the receptive field column's value for a layer that sees the whole input
+    "all",
+}
+_IDENTIFIER = re.compile(r".*[0-9_.].*|[A-Z][a-z]+[A-Z0-9].*")  # layer1.0, conv2_x, Conv2d
+
+
+def _english_words(text: str) -> set[str]:
+    text = re.sub(r"<style>.*?</style>", " ", text, flags=re.S).replace("<wbr>", "")
+    text = re.sub(r"&\w+;", " ", re.sub(r"<[^>]+>", " ", text))
+    return {word for word in _WORD.findall(text)
+            if word not in ALLOWED and not _IDENTIFIER.fullmatch(word)}
+
+
+@pytest.mark.parametrize("model", ["resnet50", "resnet18", "resnet20", "resnet50-v1"])
+def test_chinese_summary_and_card_hold_no_english(model: str) -> None:
+    """The text, Markdown and HTML tables and the notebook card in Chinese: every word is
+    Chinese, or an identifier, a unit or a formula's letter (:data:`ALLOWED`)."""
+    from resnet_explain import explain
+
+    arch = explain(model, lang="zh")
+    texts = [arch.table("text", depth) for depth in ("layer", "block", "stage")]
+    texts += [arch.table("markdown"), arch.table("html", "block"), arch._repr_html_(),
+              arch.stages[1]._repr_html_(), arch.layers[0]._repr_html_()]
+    left = set().union(*map(_english_words, texts))
+    assert not left, f"untranslated words in {model}'s Chinese output: {sorted(left)}"
+
+
+def test_the_english_check_catches_english() -> None:
+    assert _english_words("<b>总参数量</b>: 25,557,032 · Total params") == {"Total", "params"}

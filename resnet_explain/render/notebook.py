@@ -512,7 +512,7 @@ def layer_html(layer: Layer) -> str:
             where = _("{paper} ({name}), {kind} block", paper=block.paper_name,
                       name=block.name, kind=shortcut_kind(block.kind))
     facts = [
-        _fact(_("Kind, role"), _e(f"{layer.kind}, {word(str(layer.role))}")),
+        _fact(_("Kind, role"), _e(f"{word(str(layer.kind))}, {word(str(layer.role))}")),
         _fact(_("Where"), _e(where or _("outside every stage"))),
         _fact(_("Input"), _span(_MONO, _e(", ".join(fmt.shape(s)
                                                      for s in layer.input_shapes)))),

@@ -346,7 +346,7 @@ def _sizes_cells(key: tuple[Any, ...]) -> tuple[str, tuple[str, ...], tuple[str,
     texts = (fmt.kernel(*kernel), fmt.shape(first_input), fmt.shape(output),
              params if isinstance(params, str) else fmt.count(params), fmt.count(macs),
              word(str(role)))
-    return (" (op)" if is_op else f" ({type_name})", texts,
+    return (_(" (op)") if is_op else f" ({type_name})", texts,
             _marks((str(role), True, weighted)), _marks((str(role), False, weighted)))
 
 
