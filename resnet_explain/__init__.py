@@ -9,7 +9,9 @@ from __future__ import annotations
 from typing import TYPE_CHECKING, Any
 
 __version__ = "0.1.0"
-__all__ = ["Architecture", "__version__", "explain", "table1"]
+__all__ = ["Architecture", "__version__", "explain", "set_language", "table1"]
+
+from .i18n import set_language  # the language of every text (imports only gettext)
 
 if TYPE_CHECKING:  # pragma: no cover
     from .api import explain

@@ -24,7 +24,7 @@ DEFAULT_INPUT = (3, 224, 224)
 
 def explain(model: Any, input_size: str | Sequence[int] | torch.Tensor | None = None, *,
             shortcut: str | None = None, num_classes: int | None = None,
-            name: str | None = None) -> Architecture:
+            name: str | None = None, lang: str | None = None) -> Architecture:
     """Trace ``model`` and return its :class:`Architecture`.
 
     ``model`` is a zoo name (``"resnet50"``), a spec (``"pkg.module:build"``,
@@ -36,7 +36,21 @@ def explain(model: Any, input_size: str | Sequence[int] | torch.Tensor | None = 
 
     ``shortcut`` (the paper's option ``"A"``, ``"B"`` or ``"C"``) and ``num_classes`` (the
     fc's outputs: 100 for a CIFAR-100 ResNet-56) build a zoo model that way.
+
+    ``lang`` (``"en"``, ``"zh"``) is the language of everything the Architecture says — its
+    tables, notes, diagrams, plots, comparisons — and of the errors raised here; ``None``
+    follows :func:`resnet_explain.set_language`, else ``RESNET_EXPLAIN_LANG``, else English
+    (see :mod:`resnet_explain.i18n`).
     """
+    if lang is not None:
+        from .i18n import check_language, speaking
+
+        lang = check_language(lang)
+        with speaking(lang):
+            arch = explain(model, input_size, shortcut=shortcut, num_classes=num_classes,
+                           name=name)
+        arch.language = lang
+        return arch
     from ._compat import require_numpy_1, require_torch
 
     require_numpy_1()  # before torch's import prints a page about NumPy

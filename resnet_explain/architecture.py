@@ -20,7 +20,9 @@ Conventions
 from __future__ import annotations
 
 import difflib
+import functools
 import weakref
+from collections.abc import Callable
 from dataclasses import dataclass, field, fields
 from typing import TYPE_CHECKING, Any
 
@@ -213,6 +215,34 @@ def joins_two_branches(layer: Layer) -> bool:
     return layer.is_op and layer.type == "add" and len(layer.inputs) == 2
 
 
+def _in_own_language(method: Callable[..., Any]) -> Callable[..., Any]:
+    """``method`` made in the Architecture's own language (``explain(..., lang=...)``), if
+    it has one."""
+
+    @functools.wraps(method)
+    def speaking_method(self: Architecture, *args: Any, **kwargs: Any) -> Any:
+        from .i18n import speaking
+
+        with speaking(self.language):
+            return method(self, *args, **kwargs)
+
+    return speaking_method
+
+
+def _in_owners_language(method: Callable[..., Any]) -> Callable[..., Any]:
+    """A layer's, block's or stage's ``method`` in its Architecture's language."""
+
+    @functools.wraps(method)
+    def speaking_method(self: _Owned, *args: Any, **kwargs: Any) -> Any:
+        from .i18n import speaking
+
+        owner = self.owner()
+        with speaking(owner.language if owner is not None else None):
+            return method(self, *args, **kwargs)
+
+    return speaking_method
+
+
 class _Owned:
     """A weak link to the Architecture that holds this layer, block or stage, for the views
     that show one of them in context (its block's paper name, its number in the depth).
@@ -302,11 +332,13 @@ class Layer(_Owned):
                 return False
         return True
 
+    @_in_owners_language
     def __repr__(self) -> str:
         from .render.display import layer_repr
 
         return layer_repr(self)
 
+    @_in_owners_language
     def _repr_html_(self) -> str:
         from .render.notebook import layer_html
 
@@ -359,11 +391,13 @@ class Block(_Owned):
         return sorted({*self.pre_layers, *self.main_layers, *self.shortcut_layers,
                        self.add_layer, *self.tail_layers})
 
+    @_in_owners_language
     def __repr__(self) -> str:
         from .render.display import block_repr
 
         return block_repr(self)
 
+    @_in_owners_language
     def _repr_html_(self) -> str:
         from .render.notebook import block_html
 
@@ -385,11 +419,13 @@ class Stage(_Owned):
     macs: int = 0
     weighted_on_path: int = 0  # weighted layers this stage contributes to the plain depth
 
+    @_in_owners_language
     def __repr__(self) -> str:
         from .render.display import stage_repr
 
         return stage_repr(self)
 
+    @_in_owners_language
     def _repr_html_(self) -> str:
         from .render.notebook import stage_html
 
@@ -506,6 +542,9 @@ class Architecture:
     channel_axis_added: bool = False
     #: Where the downsampling Bottlenecks have their stride (``None`` without one).
     layout: Layout | None = None
+    #: The language of every text this Architecture makes (``explain(..., lang="zh")``);
+    #: ``None``: the language in force when the text is made (:mod:`resnet_explain.i18n`).
+    language: str | None = None
 
     def __post_init__(self) -> None:
         self._link()
@@ -539,12 +578,14 @@ class Architecture:
         return str(self.depth_terms)
 
     @property
+    @_in_own_language
     def warnings(self) -> list[str]:
         """The problems found (a size the formula does not give, a bias that BatchNorm
         cancels …), one sentence each, in the order they were found."""
         return [finding.text for finding in self.findings if finding.severity == "warning"]
 
     @property
+    @_in_own_language
     def notes(self) -> list[str]:
         """Remarks on reading the numbers (the paper's figures beside the computed ones, why
         the name's depth differs, how the model was built), one sentence each."""
@@ -587,11 +628,14 @@ class Architecture:
 
     def no_blocks_reason(self) -> str:
         """Why a network has no residual blocks, in words (for the views)."""
+        from .i18n import _, ngettext
+
         adds = len(self.branch_adds)
         if not adds:
-            return "no two branches are added anywhere"
-        some = "an add joins two branches" if adds == 1 else f"{adds} adds join two branches"
-        return f"{some}, but none is x + F(x) of a block's whole input"
+            return _("no two branches are added anywhere")
+        return ngettext("an add joins two branches, but none is x + F(x) of a block's whole "
+                        "input", "{n} adds join two branches, but none is x + F(x) of a "
+                        "block's whole input", adds)
 
     @property
     def formula_mismatches(self) -> list[Layer]:
@@ -638,16 +682,19 @@ class Architecture:
         raise KeyError(f"no block named {name!r}; blocks are e.g. {known}")
 
     # --- views -----------------------------------------------------------------------
+    @_in_own_language
     def to_dict(self) -> dict[str, Any]:
         from .render.jsonview import to_dict
 
         return to_dict(self)
 
+    @_in_own_language
     def to_json(self, indent: int = 2) -> str:
         from .render.jsonview import to_json
 
         return to_json(self, indent=indent)
 
+    @_in_own_language
     def table(self, format: str = "text", depth: str = "layer") -> str:
         """The summary table as ``text``, ``markdown``, ``html``, ``json`` or ``csv``: a
         ``str`` that Jupyter displays in its format (Markdown rendered, …)."""
@@ -656,20 +703,24 @@ class Architecture:
 
         return Rendered(render(self, format=format, depth=depth), format)
 
+    @_in_own_language
     def __str__(self) -> str:
         return str(self.table("text"))
 
+    @_in_own_language
     def __repr__(self) -> str:
         from .render.display import architecture_repr
 
         return architecture_repr(self)
 
+    @_in_own_language
     def _repr_html_(self) -> str:
         """Jupyter's view: a card, then the collapsible stage → block → layer tree."""
         from .render.notebook import architecture_html
 
         return architecture_html(self)
 
+    @_in_own_language
     def plot(self, kind: str = "stages") -> Figure:
         """A matplotlib Figure: ``stages``, ``cost``, ``blocks`` or ``receptive-field``
         (see :mod:`resnet_explain.plots`; needs the ``plot`` extra)."""
@@ -677,6 +728,7 @@ class Architecture:
 
         return plot(self, kind)
 
+    @_in_own_language
     def report(self, path: str | Path) -> Path:
         """Write the one-file HTML report (card, tree, Table 1, diagrams, plots) to ``path``
         (see :mod:`resnet_explain.report`) and return its path."""
@@ -684,6 +736,7 @@ class Architecture:
 
         return write_report(self, path)
 
+    @_in_own_language
     def exercises(self, n: int = 6, seed: int = 0, *, kinds: Sequence[str] | None = None,
                   other: Architecture | None = None) -> Exercises:
         """``n`` exercises whose answers this trace holds, chosen by ``seed`` (the same
@@ -693,6 +746,7 @@ class Architecture:
 
         return make_exercises(self, n=n, seed=seed, kinds=kinds, other=other)
 
+    @_in_own_language
     def compare(self, reference: Any = None, *, allow: Sequence[str] = ()) -> Comparison:
         """This model against ``reference`` (a zoo name, a spec, an ``nn.Module`` or an
         Architecture; ``None``: the nearest zoo model), see :mod:`resnet_explain.compare`."""
@@ -700,6 +754,7 @@ class Architecture:
 
         return compare(self, reference, allow=allow)
 
+    @_in_own_language
     def diagram(self, level: str = "stage", **options: Any) -> graphviz.Digraph:
         """A Graphviz diagram of the network (``stage``, ``block`` or ``layer`` level)."""
         from .diagram import diagram

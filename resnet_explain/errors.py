@@ -112,6 +112,10 @@ class ModelNotFound(UserError):
     """An unknown zoo name, a module or file that does not exist, a missing callable."""
 
 
+class UnknownLanguage(UserError):
+    """A language with no catalog (``lang="fr"``, ``--lang fr``, ``RESNET_EXPLAIN_LANG=fr``)."""
+
+
 class BadInputSize(UserError):
     """A malformed, non-positive or too small input size."""
 

@@ -1,9 +1,17 @@
-"""English for the messages: the article a number or a name takes when it is read aloud, a
-counted noun's plural, and the words for a map's axes and positions."""
+"""Words for the messages: the article a number or a name takes when it is read aloud, a
+counted noun's plural, and the words for a map's axes and positions.
+
+The English words are catalog ids (:mod:`resnet_explain.i18n`): :func:`count` takes each
+counted noun's forms from :data:`COUNTED` through ``ngettext``, so "3 blocks" is "3 个残差块" in
+Chinese; a noun missing from the table is counted in English (tests/test_i18n.py checks
+that every noun the code counts is in it)."""
 
 from __future__ import annotations
 
 import re
+from collections.abc import Callable
+
+from .i18n import N_, ngettext, translated
 
 _NUMBER = re.compile(r"\d+")
 
@@ -23,8 +31,56 @@ def a_or_an(text: str) -> str:
 
 
 def count(number: int, noun: str) -> str:
-    """``"1 block"``, ``"3 blocks"``: a number and a noun with a regular plural."""
+    """``"1 block"``, ``"3 blocks"``: a number and a noun with a regular plural, in the
+    current language (:data:`COUNTED`)."""
+    forms = COUNTED.get(noun)
+    if forms is not None:
+        return forms(number)
     return f"{number} {noun}" + ("" if number == 1 else "s")
+
+
+#: Every counted noun, as ``ngettext`` forms with ``{n}`` (the ids the catalogs translate).
+COUNTED: dict[str, Callable[[int], str]] = {
+    "block": lambda n: ngettext("{n} block", "{n} blocks", n),
+    "channel": lambda n: ngettext("{n} channel", "{n} channels", n),
+    "convolution": lambda n: ngettext("{n} convolution", "{n} convolutions", n),
+    "parameter": lambda n: ngettext("{n} parameter", "{n} parameters", n),
+    "missing channel": lambda n: ngettext("{n} missing channel", "{n} missing channels", n),
+    "more layer": lambda n: ngettext("{n} more layer", "{n} more layers", n),
+    "tensor": lambda n: ngettext("{n} tensor", "{n} tensors", n),
+    "zero-padded identity shortcut": lambda n: ngettext(
+        "{n} zero-padded identity shortcut", "{n} zero-padded identity shortcuts", n),
+    "weighted layer": lambda n: ngettext("{n} weighted layer", "{n} weighted layers", n),
+    "shortcut projection": lambda n: ngettext("{n} shortcut projection",
+                                              "{n} shortcut projections", n),
+    "dimension": lambda n: ngettext("{n} dimension", "{n} dimensions", n),
+    "warning": lambda n: ngettext("{n} warning", "{n} warnings", n),
+    "place": lambda n: ngettext("{n} place", "{n} places", n),
+    "more place": lambda n: ngettext("{n} more place", "{n} more places", n),
+    "lazy module": lambda n: ngettext("{n} lazy module", "{n} lazy modules", n),
+    "difference": lambda n: ngettext("{n} difference", "{n} differences", n),
+    "image": lambda n: ngettext("{n} image", "{n} images", n),
+    "signal": lambda n: ngettext("{n} signal", "{n} signals", n),
+    "clip": lambda n: ngettext("{n} clip", "{n} clips", n),
+    "pixel": lambda n: ngettext("{n} pixel", "{n} pixels", n),
+    "sample": lambda n: ngettext("{n} sample", "{n} samples", n),
+}
+
+#: Single words the messages put in a template (an axis's line, an input's item, a unit),
+#: marked for the catalog; :func:`word` says one in the current language.
+WORDS = (N_("sample"), N_("row"), N_("column"), N_("plane"), N_("position"), N_("pixel"),
+         N_("pixels"), N_("samples"), N_("image"), N_("signal"), N_("clip"), N_("px"),
+         # roles, stage kinds and shortcut kinds, as the tables show them
+         N_("stem"), N_("main"), N_("shortcut"), N_("head"), N_("blocks"), N_("identity"),
+         N_("projection"), N_("zero-padded identity"), N_("padded"),
+         # layer kinds (LayerKind)
+         N_("conv"), N_("linear"), N_("pool"), N_("adaptive_pool"), N_("batch_norm"),
+         N_("norm"), N_("activation"), N_("reshape"), N_("other"))
+
+
+def word(text: str) -> str:
+    """One of :data:`WORDS` in the current language."""
+    return translated(text)
 
 
 #: The axes of a map with 1, 2 or 3 spatial dimensions, named as PyTorch's documentation
@@ -57,8 +113,9 @@ SHORTCUT_WORDS = {"padded": "zero-padded identity"}
 
 
 def shortcut_kind(kind: str) -> str:
-    """``"identity"``, ``"projection"``, ``"zero-padded identity"`` (option A's ``padded``)."""
-    return SHORTCUT_WORDS.get(str(kind), str(kind))
+    """``"identity"``, ``"projection"``, ``"zero-padded identity"`` (option A's ``padded``),
+    in the current language."""
+    return translated(SHORTCUT_WORDS.get(str(kind), str(kind)))
 
 
 def units(spatial: int) -> tuple[str, str]:

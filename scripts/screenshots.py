@@ -3,10 +3,10 @@
     python scripts/screenshots.py            # writes docs/img/notebook-*.png
 
 Each picture is the HTML that Jupyter shows (``arch._repr_html_()``) inside a mock JupyterLab
-output area 848 px wide (JupyterLab at 1280×800 with the file browser open) that carries the host's table CSS (the one the browser test uses),
-so the screenshot shows what a class sees, host CSS and all. The window is as tall as the
-page. Pictures differ slightly between machines (fonts), so no test compares their bytes;
-read them after regenerating.
+output area 848 px wide (JupyterLab at 1280×800 with the file browser open) that carries the
+host's table CSS (the one the browser test uses), so the screenshot shows what a class sees,
+host CSS and all. The window is as tall as the page. Pictures differ slightly between
+machines (fonts), so no test compares their bytes; read them after regenerating.
 """
 
 from __future__ import annotations

@@ -179,6 +179,34 @@ def test_golden(filename: str, model: str, format: str, depth: str) -> None:
                     f"(UPDATE_GOLDENS=1 to accept on purpose):\n{diff}", pytrace=False)
 
 
+#: The same views in Chinese (issue 26): explained with lang="zh", so the block reasons, made
+#: while the model is analysed, are Chinese too; the text table lines up with CJK characters
+#: counted as two columns.
+GOLDENS_ZH = [
+    ("zh_text_resnet50_block.txt", "resnet50", "text", "block"),
+    ("zh_text_resnet18_layer.txt", "resnet18", "text", "layer"),
+]
+
+
+@pytest.mark.parametrize(("filename", "model", "format", "depth"), GOLDENS_ZH,
+                         ids=[g[0] for g in GOLDENS_ZH])
+def test_golden_chinese(filename: str, model: str, format: str, depth: str) -> None:
+    from resnet_explain import explain
+
+    arch = explain(model, lang="zh")
+    got = arch.table(format=format, depth=depth)
+    path = GOLDEN / filename
+    if UPDATE:
+        path.write_text(got, encoding="utf-8")
+        return
+    if not path.exists():
+        pytest.fail(f"{path} is missing; create it with UPDATE_GOLDENS=1 and read it")
+    expected = path.read_text(encoding="utf-8")
+    assert got == expected, "".join(difflib.unified_diff(
+        expected.splitlines(keepends=True), got.splitlines(keepends=True),
+        fromfile=f"golden/{filename}", tofile="rendered"))
+
+
 def test_rendering_is_deterministic() -> None:
     arch = arch_of("resnet18")
     again = explain("resnet18")

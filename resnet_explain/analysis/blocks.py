@@ -15,6 +15,7 @@ from ..architecture import (
     ShortcutKind,
     joins_two_branches,
 )
+from ..i18n import _
 from ..notation import dims
 from ..words import a_or_an
 from .graph import Graph
@@ -252,7 +253,7 @@ def _block_modules(layers: list[Layer], found: list[tuple]) -> list[str]:
     by_name: list[tuple[str, int]] = []  # module layers by name, sorted where first needed
     names = []
     previous_add = -1
-    for (add, _, main, shortcut, *_), module in zip(found, runs_in):
+    for (add, _fork, main, shortcut, *_rest), module in zip(found, runs_in):
         start, previous_add = previous_add, add.index
         if module and adds_in[module] == 1:
             names.append(module)
@@ -294,30 +295,36 @@ def _holder(layers: list[Layer], indices: list[int]) -> str:
 def _shortcut_kind(layers: list[Layer], shortcut: list[int], shape_in: tuple[int, ...],
                    shape_out: tuple[int, ...], stride: int) -> tuple[ShortcutKind, str]:
     """The shortcut's kind and why, in words. ``stride`` is the main path's (a fact of its
-    layers), so an odd size (57×57 → 29×29) still reads "stride 2"."""
+    layers), so an odd size (57×57 → 29×29) still reads "stride 2".
+
+    The words are in the language in force when the model is analysed (``explain(...,
+    lang="zh")`` analyses in Chinese): ``Block.reason`` is text, kept with the data."""
     changes = []
     if len(shape_in) > 1 and len(shape_out) > 1 and shape_in[1] != shape_out[1]:
-        changes.append(f"channels {shape_in[1]}→{shape_out[1]}")
+        changes.append(_("channels {before}→{after}", before=shape_in[1], after=shape_out[1]))
     if len(shape_in) != len(shape_out):
         shapes = " → ".join(dims(shape[1:]) for shape in (shape_in, shape_out))
-        changes.append(f"shape {shapes}")
+        changes.append(_("shape {shapes}", shapes=shapes))
     elif shape_in[2:] != shape_out[2:]:
         size_in = dims(shape_in[2:])
         size_out = dims(shape_out[2:])
-        changes.append(f"stride {stride}: {size_in}→{size_out}")
-    change = " and ".join(changes)
+        changes.append(_("stride {stride}: {before}→{after}", stride=stride, before=size_in,
+                         after=size_out))
+    change = _(" and ").join(changes)
     convs = [layers[i] for i in shortcut if layers[i].weighted]
     if convs:
-        what = ", ".join(_describe_conv(layer) for layer in convs)
+        what = _(", ").join(_describe_conv(layer) for layer in convs)
         if change:
-            return ShortcutKind.PROJECTION, f"{change}, so the shortcut needs {what}"
+            return (ShortcutKind.PROJECTION,
+                    _("{change}, so the shortcut needs {what}", change=change, what=what))
         return (ShortcutKind.PROJECTION,
-                f"shapes agree, yet the shortcut holds {what} (option C)")
+                _("shapes agree, yet the shortcut holds {what} (option C)", what=what))
     if change:
         return (ShortcutKind.PADDED,
-                f"{change} with a parameter-free shortcut (option A: zero-padded)")
+                _("{change} with a parameter-free shortcut (option A: zero-padded)",
+                  change=change))
     return (ShortcutKind.IDENTITY,
-            "input and output shapes agree, so the shortcut is the identity")
+            _("input and output shapes agree, so the shortcut is the identity"))
 
 
 def _describe_conv(layer: Layer) -> str:
@@ -326,7 +333,12 @@ def _describe_conv(layer: Layer) -> str:
     if layer.kernel_size:
         stride = layer.stride[0] if layer.stride else 1
         if len(layer.kernel_size) == 1:
-            return f"a conv with a kernel of {layer.kernel_size[0]}, stride {stride}"
+            return _("a conv with a kernel of {size}, stride {stride}",
+                     size=layer.kernel_size[0], stride=stride)
         kernel = dims(layer.kernel_size)
-        return f"{a_or_an(kernel)} conv, stride {stride}"
-    return a_or_an(layer.type)
+        if a_or_an(kernel).startswith("an "):
+            return _("an {kernel} conv, stride {stride}", kernel=kernel, stride=stride)
+        return _("a {kernel} conv, stride {stride}", kernel=kernel, stride=stride)
+    if a_or_an(layer.type).startswith("an "):
+        return _("an {type}", type=layer.type)
+    return _("a {type}", type=layer.type)

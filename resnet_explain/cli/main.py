@@ -21,6 +21,7 @@ from ..choices import TABLE_FORMATS as FORMATS
 from ..diagram import LEVELS
 from ..diagram.style import FITS, RANKDIRS  # imports nothing
 from ..errors import UserError
+from ..i18n import ENV, LANGUAGES, check_language, language, speaking  # imports only gettext
 from ..notation import typed
 from .arguments import add_model_arguments, settle_imports
 from .compare import add_compare_commands
@@ -106,7 +107,17 @@ def build_parser() -> argparse.ArgumentParser:
     _add_diagram_command(commands)
     add_view_commands(commands)
     add_compare_commands(commands)
+    # Every command takes --lang, before or after its name (the latter does not overwrite
+    # the former with a default).
+    parser.add_argument("--lang", metavar="LANG", default=None, help=LANG_HELP)
+    for command in commands.choices.values():
+        command.add_argument("--lang", metavar="LANG", default=argparse.SUPPRESS,
+                             help=LANG_HELP)
     return parser
+
+
+LANG_HELP = (f"the language of the output: {', '.join(LANGUAGES)} (default: "
+             f"${ENV}, else en)")
 
 
 # --- the commands -----------------------------------------------------------------------
@@ -196,13 +207,27 @@ def main(argv: Sequence[str] | None = None) -> int:
         print(f"resnet-explain {__version__}")
         return 0
     try:
+        lang = check_language(args.lang) if args.lang is not None else None
+        with speaking(lang):
+            language()  # a bad $RESNET_EXPLAIN_LANG is told before any work
+            return _run(parser, args)
+    except UserError as error:
+        print(f"error: {error.message(cli=True)}", file=sys.stderr)
+        return error.exit_code
+    except KeyboardInterrupt:
+        return 130
+
+
+def _run(parser: argparse.ArgumentParser, args: argparse.Namespace) -> int:
+    """Run the command ``args`` names (in the language :func:`main` chose)."""
+    try:
         if args.command == "list":
             write_output(_list(), None)
         elif args.command == "summary":
             _summary(args)
         elif args.command == "diagram":
             _diagram(args)
-        elif hasattr(args, "run"):  # table1, plot, report (viewcli.py); compare, check
+        elif hasattr(args, "run"):  # table1, plot, report, exercises (views.py); compare, check
             code = args.run(args)
             if code:  # check: 1 when the model differs from its reference
                 return code
@@ -210,10 +235,9 @@ def main(argv: Sequence[str] | None = None) -> int:
             parser.print_help()
             return 2
     except UserError as error:
+        # Said in the language chosen, while it is still in force.
         print(f"error: {error.message(cli=True)}", file=sys.stderr)
         return error.exit_code
-    except KeyboardInterrupt:
-        return 130
     return 0
 
 

@@ -48,7 +48,8 @@ from collections.abc import Iterable, Sequence
 from html import escape
 from typing import TYPE_CHECKING
 
-from ..words import ITEMS, letters, shortcut_kind
+from ..i18n import N_, _, translated
+from ..words import ITEMS, letters, shortcut_kind, word
 from . import numbers as fmt
 from .rows import explanation, formula_cell, params_cell, totals, warned_cell
 
@@ -124,19 +125,19 @@ _LINES = {"identity": "solid #57606a", "projection": "dashed #d9822b",
 #: widens its field rather than breaking). In all 64 em: one line in an 848-px output area.
 _COLUMNS = (
     ("#", 2.0, "right", False),
-    ("Layer", 13.0, "left", True),
-    ("Kernel", 5.6, "left", False),
-    ("Output", 6.8, "left", False),
-    ("Params", 5.6, "right", False),
-    ("Mult-adds", 6.8, "right", False),
-    ("RF /jump", 4.4, "right", False),
+    (N_("Layer"), 13.0, "left", True),
+    (N_("Kernel"), 5.6, "left", False),
+    (N_("Output"), 6.8, "left", False),
+    (N_("Params"), 5.6, "right", False),
+    (N_("Mult-adds"), 6.8, "right", False),
+    (N_("RF /jump"), 4.4, "right", False),
     ("out = ⌊(in + 2P − K)/S⌋ + 1", 15.0, "left", True),
 )
 _COLUMN_HELP = {
-    "#": "number of this layer among the weighted layers counted by the depth",
-    "Output": "output shape C×H×W of one image (the batch is not shown)",
-    "RF /jump": "receptive field and jump in input pixels: one output position sees RF×RF "
-                "pixels, neighbours are jump pixels apart; 'all' = the whole input",
+    "#": N_("number of this layer among the weighted layers counted by the depth"),
+    "Output": N_("output shape C×H×W of one image (the batch is not shown)"),
+    "RF /jump": N_("receptive field and jump in input pixels: one output position sees RF×RF "
+                   "pixels, neighbours are jump pixels apart; 'all' = the whole input"),
 }
 
 
@@ -211,9 +212,10 @@ def _header_row() -> str:
     cells = []
     for title, width, align, wrap in _COLUMNS:
         help_text = _COLUMN_HELP.get(title)
-        attr = f' title="{_e(help_text)}"' if help_text else ""
+        attr = f' title="{_e(translated(help_text))}"' if help_text else ""
         size = f"width:{width:g}em" if wrap or title == "RF /jump" else f"min-width:{width:g}em"
-        cells.append(f'<th style="{_TH.format(size=size)}{align}"{attr}>{_e(title)}</th>')
+        cells.append(f'<th style="{_TH.format(size=size)}{align}"{attr}>'
+                     f'{_e(translated(title))}</th>')
     return f'<tr style="{_TR.format(_STRIPES[0])}">' + "".join(cells) + "</tr>"
 
 
@@ -230,14 +232,14 @@ def _layer_cells(layer: Layer, block: Block | None, number: int | None,
     name = _e(_relative(layer.name, block.name if block is not None else None)).replace(
         ".", ".<wbr>")
     if layer.call:
-        name += _span(_DIM, f" (call {layer.call + 1})")
+        name += _span(_DIM, _(" (call {call})", call=layer.call + 1))
     if layer.weighted:
         name = f"<b>{name}</b>"
-    kind = "op" if layer.is_op else layer.type
+    kind = _("op") if layer.is_op else layer.type
     if layer.role == "shortcut":  # the line of the block's shortcut, as in its header
         line = _LINES.get(str(block.kind) if block is not None else "", _LINES["projection"])
         name = _span(f"border-left:2px {line};padding-left:4px", name)
-        kind += " · shortcut"
+        kind += " · " + word("shortcut")
     label = f"{name} {_span(_DIM, _e(kind))}"
     formula = formula_cell(layer)
     warned = warned_cell(layer, warnings) if warnings else None
@@ -264,7 +266,7 @@ def _layer_cells(layer: Layer, block: Block | None, number: int | None,
 def _row(cells: list[str], number: int = 0) -> str:
     """One layer's line of fields; ``number`` (its place in the table) picks the stripe."""
     out = []
-    for (_, width, align, wrap), cell in zip(_COLUMNS, cells):
+    for (_title, width, align, wrap), cell in zip(_COLUMNS, cells):
         size = f"width:{width:g}em" if wrap else f"min-width:{width:g}em"
         style = _CELL.format(size=size) + align + (_WRAP if wrap else _KEEP)
         out.append(f'<td style="{style}">{cell}</td>')
@@ -296,10 +298,10 @@ def _block_summary(block: Block, numbers: dict[int, int]) -> str:
     parts.append(_line_mark(block.kind))
     parts.append(_span(_MONO, _e(f"{short_shape(block.input_shape)} → "
                                  f"{short_shape(block.output_shape)}")))
-    facts = [f"{fmt.thousands(block.params)} params"]
+    facts = [_("{params} params", params=fmt.thousands(block.params))]
     depth = _number_range(block.main_layers, numbers)
     if depth:
-        facts.append(f"depth {depth}")
+        facts.append(_("depth {numbers}", numbers=depth))
     parts.append(_span(_DIM, _keep_shapes(_e(" · ".join(facts)))))
     return " ".join(parts)
 
@@ -307,22 +309,25 @@ def _block_summary(block: Block, numbers: dict[int, int]) -> str:
 def _block_facts(arch: Architecture, block: Block) -> str:
     """``Bottleneck, post-activation (v1), stride 2 on conv2``: what kind of block it is and
     where it downsamples (v1 strides the first 1×1, v1.5 the 3×3), from the analysis."""
-    family = {"basic": "BasicBlock", "bottleneck": "Bottleneck"}.get(str(block.family),
-                                                                      "Block")
-    activation = "pre-activation (v2)" if str(block.activation) == "pre" else "post-activation"
+    family = {"basic": "BasicBlock", "bottleneck": _("Bottleneck")}.get(str(block.family),
+                                                                         _("Block"))
+    activation = (_("pre-activation (v2)") if str(block.activation) == "pre"
+                  else _("post-activation"))
     parts = [family, activation]
     if block.strided_layers:
-        names = ", ".join(_relative(arch.layers[i].name, block.name)
-                          for i in block.strided_layers)
-        parts.append(f"stride {block.stride} on {names}")
-    return ", ".join(parts)
+        names = _(", ").join(_relative(arch.layers[i].name, block.name)
+                             for i in block.strided_layers)
+        parts.append(_("stride {stride} on {names}", stride=block.stride, names=names))
+    return _(", ").join(parts)
 
 
 def _block_body(arch: Architecture, block: Block, numbers: dict[int, int],
                 first_call: dict[str, int]) -> str:
-    reason = "identity shortcut: input and output shapes agree" if block.kind == "identity" \
+    reason = _("identity shortcut: input and output shapes agree") \
+        if block.kind == "identity" \
         else block.reason
-    return (_div(f"{_DIM};{_SMALL}", _e(f"{_block_facts(arch, block)} — {reason}"))
+    return (_div(f"{_DIM};{_SMALL}", _e(_("{facts} — {reason}", facts=_block_facts(arch, block),
+                                           reason=reason)))
             + _layer_table(arch, block.layers, block, numbers, first_call))
 
 
@@ -339,12 +344,16 @@ def _fold_line(run: list[Block], like: Block, numbers: dict[int, int]) -> str:
     names = f"{first.paper_name} … {last.paper_name}"
     if first.name != first.paper_name:
         names += f" ({first.name} … {last.name})"
-    text = (f"⋮ {len(run)} more blocks identical to {like.paper_name}: {names}, "
-            f"{fmt.thousands(first.params)} params each")
+    values = {"n": len(run), "like": like.paper_name, "names": names,
+              "params": fmt.thousands(first.params),
+              "code": f'arch.block("{first.paper_name}")'}
     depth = _number_range([i for b in run for i in b.main_layers], numbers)
     if depth:
-        text += f", depth {depth}"
-    text += f' — arch.block("{first.paper_name}") shows one'
+        text = _("⋮ {n} more blocks identical to {like}: {names}, {params} params each, depth "
+                 "{depth} — {code} shows one", depth=depth, **values)
+    else:
+        text = _("⋮ {n} more blocks identical to {like}: {names}, {params} params each — "
+                 "{code} shows one", **values)
     return _div(_FOLD, _e(text))
 
 
@@ -411,12 +420,13 @@ def _stage_summary(stage: Stage) -> str:
     if stage.kind == "blocks":
         parts.append(_e(fmt.blocks(len(stage.blocks))))
     else:
-        parts.append(_e(stage.kind))
+        parts.append(_e(word(stage.kind)))
     if stage.input_shape is not None and stage.output_shape is not None:
         parts.append(_span(_MONO, _e(f"{short_shape(stage.input_shape)} → "
                                      f"{short_shape(stage.output_shape)}")))
-    facts = [f"{fmt.thousands(stage.params)} params", f"{fmt.thousands(stage.macs)} mult-adds",
-             f"depth {stage.weighted_on_path}"]
+    facts = [_("{params} params", params=fmt.thousands(stage.params)),
+             _("{macs} mult-adds", macs=fmt.thousands(stage.macs)),
+             _("depth {numbers}", numbers=stage.weighted_on_path)]
     parts.append(_span(_DIM, _keep_shapes(_e(" · ".join(facts)))))
     return " ".join(parts)
 
@@ -458,34 +468,42 @@ def _card(arch: Architecture) -> str:
     lines = explanation(arch)
     fixed = len(lines) - len(arch.warnings) - len(arch.notes or [])
     for line in lines[:fixed]:
-        label, _, value = line.partition(": ")
-        style = _BAD if label == "Output sizes" and arch.formula_mismatches else ""
-        if label == "Plain depth":
+        label, _sep, value = line.partition(": ")
+        style = _BAD if label == _("Output sizes") and arch.formula_mismatches else ""
+        if label == _("Plain depth"):
             value_html = (_span("font-weight:bold", _e(value)) + " "
-                          + _span(_DIM, "— weighted layers on the main path, numbered "
-                                        "in the # column below"))
+                          + _span(_DIM, _e(_("— weighted layers on the main path, numbered "
+                                             "in the # column below"))))
         else:
             value_html = _keep_shapes(_e(value))
         facts.append(_fact(label, value_html, style))
-    depth = [i for i, line in enumerate(lines[:fixed]) if line.startswith("Plain depth")]
+    depth = [i for i, line in enumerate(lines[:fixed])
+             if line.startswith(_("Plain depth") + ": ")]
     if depth:  # the lesson first: what the number in the name counts
         facts.insert(0, facts.pop(depth[0]))
     totals_html = " · ".join(_span(_NOWRAP, f"{_e(label)} <b>{_e(value)}</b>")
                              for label, value in totals(arch))
-    facts.insert(3, _fact("Totals", totals_html))
+    facts.insert(3, _fact(_("Totals"), totals_html))
     warnings = [_div(_WARN, "⚠ " + _keep_shapes(_e(text))) for text in arch.warnings]
-    notes = [_div(f"{_DIM};{_SMALL};margin:0.3em 0 0 0", "Note: " + _keep_shapes(_e(text)))
+    notes = [_div(f"{_DIM};{_SMALL};margin:0.3em 0 0 0",
+                  _keep_shapes(_e(_("Note: {text}", text=text))))
              for text in arch.notes or []]
     return _div(_CARD, _div("margin:0 0 0.3em 0", title) + _facts(facts)
                 + "".join(warnings + notes))
 
 
-_LEGEND = ("Stage → block → layer; click a block to open it. Shapes are {shape}. "
-           "Shortcut line: solid = identity, dashed = projection (1×1 conv), "
-           "dotted = option A (zero-padded). # = weighted layer counted in the depth.")
-# What the shapes are, by the input's number of spatial dimensions (an image has two).
-_SHAPES = {0: "F of one sample (its features)",
-           **{n: f"C×{letters(n)} of one {item}" for n, item in ITEMS.items()}}
+_LEGEND = N_("Stage → block → layer; click a block to open it. Shapes are {shape}. "
+             "Shortcut line: solid = identity, dashed = projection (1×1 conv), "
+             "dotted = option A (zero-padded). # = weighted layer counted in the depth.")
+
+
+def _shapes(spatial: int) -> str:
+    """What the shapes are, by the input's number of spatial dimensions (an image has two)."""
+    if spatial == 0:
+        return _("F of one sample (its features)")
+    if spatial in ITEMS:
+        return _("C×{axes} of one {item}", axes=letters(spatial), item=word(ITEMS[spatial]))
+    return _("C×… of one input")
 
 
 def _root(inner: str) -> str:
@@ -497,24 +515,24 @@ def architecture_html(arch: Architecture, fold_after: int | None = FOLD_AFTER) -
     """The card and the collapsible tree of ``arch``; ``fold_after=None`` folds nothing."""
     numbers = depth_numbers(arch)
     first_call = _first_call_params(arch)
-    shape = _SHAPES.get(arch.spatial_dims, "C×… of one input")
     parts = [_card(arch), _div(f"{_DIM};{_SMALL};margin:0 0 0.15em 0",
-                               _keep_shapes(_e(_LEGEND.format(shape=shape))))]
+                               _keep_shapes(_e(translated(_LEGEND,
+                                                           shape=_shapes(arch.spatial_dims)))))]
     covered: set[int] = set()
     for stage in arch.stages:
         parts.append(_stage_details(arch, stage, numbers, first_call, fold_after))
         covered.update(stage.layers)
     outside = [layer.index for layer in arch.layers if layer.index not in covered]
     if outside:
-        parts.append(_div("margin:0.3em 0 0 0", "<b>Layers outside every stage</b>")
+        parts.append(_div("margin:0.3em 0 0 0", f"<b>{_e(_('Layers outside every stage'))}</b>")
                      + _layer_table(arch, outside, None, numbers, first_call))
     return _root("".join(parts))
 
 
 #: Under a block or stage whose Architecture is gone (``explain(...).block("conv3_1")``: the
 #: parts link to their Architecture weakly, so it is freed when nothing else names it).
-_ALONE = ("Its layers are shown with the network they belong to: keep the Architecture in a "
-          "variable (arch = explain(...); arch.block(...)).")
+_ALONE = N_("Its layers are shown with the network they belong to: keep the Architecture in "
+            "a variable (arch = explain(...); arch.block(...)).")
 
 
 def block_html(block: Block) -> str:
@@ -522,9 +540,10 @@ def block_html(block: Block) -> str:
     arch = block.owner()
     if arch is None:
         return _root(_div(_CARD, _block_summary(block, {}) + _div(_DIM, _e(block.reason))
-                          + _div(_DIM, _e(_ALONE))))
+                          + _div(_DIM, _e(translated(_ALONE)))))
     numbers = depth_numbers(arch)
-    title = _div("margin:0 0 0.15em 0", f"Block of {_e(arch.model)}, stage {_e(block.stage)}")
+    title = _div("margin:0 0 0.15em 0", _e(_("Block of {model}, stage {stage}",
+                                                    model=arch.model, stage=block.stage)))
     return _root(title + _block_details(arch, block, numbers, _first_call_params(arch),
                                         open_=True))
 
@@ -533,8 +552,9 @@ def stage_html(stage: Stage) -> str:
     """One stage, open, with its blocks closed."""
     arch = stage.owner()
     if arch is None:
-        return _root(_div(_STAGE_SUMMARY, _stage_summary(stage)) + _div(_DIM, _e(_ALONE)))
-    title = _div("margin:0 0 0.15em 0", f"Stage of {_e(arch.model)}")
+        return _root(_div(_STAGE_SUMMARY, _stage_summary(stage))
+                     + _div(_DIM, _e(translated(_ALONE))))
+    title = _div("margin:0 0 0.15em 0", _e(_("Stage of {model}", model=arch.model)))
     return _root(title + _stage_details(arch, stage, depth_numbers(arch),
                                         _first_call_params(arch), FOLD_AFTER))
 
@@ -543,36 +563,40 @@ def layer_html(layer: Layer) -> str:
     """One layer as a small card: what it is, where it sits, its shapes and its formula."""
     arch = layer.owner()
     title = (_span("font-weight:bold", _e(layer.name)) + " "
-             + _span(_DIM, _e("op" if layer.is_op else layer.type)))
+             + _span(_DIM, _e(_("op") if layer.is_op else layer.type)))
     where = layer.stage
     if layer.block is not None and arch is not None:
         block = next((b for b in arch.blocks if b.name == layer.block), None)
         if block is not None:
-            where = f"{block.paper_name} ({block.name}), {shortcut_kind(block.kind)} block"
+            where = _("{paper} ({name}), {kind} block", paper=block.paper_name,
+                      name=block.name, kind=shortcut_kind(block.kind))
     facts = [
-        _fact("Kind, role", _e(f"{layer.kind}, {layer.role}")),
-        _fact("Where", _e(where or "outside every stage")),
-        _fact("Input", _span(_MONO, _e(", ".join(fmt.shape(s) for s in layer.input_shapes)))),
-        _fact("Output", _span(_MONO, _e(fmt.shape(layer.output_shape)))),
+        _fact(_("Kind, role"), _e(f"{word(str(layer.kind))}, {word(str(layer.role))}")),
+        _fact(_("Where"), _e(where or _("outside every stage"))),
+        _fact(_("Input"), _span(_MONO, _e(", ".join(fmt.shape(s)
+                                                     for s in layer.input_shapes)))),
+        _fact(_("Output"), _span(_MONO, _e(fmt.shape(layer.output_shape)))),
     ]
     kernel = fmt.kernel(layer.kernel_size, layer.stride, layer.padding, layer.dilation,
                         layer.groups)
     if kernel:
-        facts.append(_fact("Kernel/Stride/Pad", _span(_MONO, _e(kernel))))
-    facts.append(_fact("Params, mult-adds",
+        facts.append(_fact(_("Kernel/Stride/Pad"), _span(_MONO, _e(kernel))))
+    facts.append(_fact(_("Params, mult-adds"),
                        _e(f"{fmt.thousands(layer.params)}, {fmt.thousands(layer.macs)}")))
     for check in layer.size_checks:
         mark = "✓" if check.ok else "✗"
         style = _MONO if check.ok else f"{_MONO};{_BAD}"
-        facts.append(_fact(f"Output size {check.dim}",
+        facts.append(_fact(_("Output size {axis}", axis=check.dim),
                            _span(style, _e(f"{mark} {check.derivation}"))))
     if arch is not None and layer.weighted:
         number = depth_numbers(arch).get(layer.index)
         if number is not None:
-            text = f"#{number} of the {arch.plain_depth} weighted layers the depth counts"
+            text = _("#{number} of the {depth} weighted layers the depth counts",
+                     number=number, depth=arch.plain_depth)
+        elif layer.role == "shortcut":
+            text = _("not on the longest path, so not counted in the depth (a shortcut "
+                     "projection)")
         else:
-            text = "not on the longest path, so not counted in the depth"
-            if layer.role == "shortcut":
-                text += " (a shortcut projection)"
-        facts.append(_fact("Depth", _e(text)))
+            text = _("not on the longest path, so not counted in the depth")
+        facts.append(_fact(_("Depth"), _e(text)))
     return _root(_div(_CARD, _div("margin:0 0 0.3em 0", title) + _facts(facts)))

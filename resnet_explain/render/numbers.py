@@ -21,6 +21,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 
 from .. import words
+from ..i18n import _
 from ..notation import dims, typed
 
 DASH = "--"
@@ -30,8 +31,8 @@ def blocks(count: int) -> str:
     """A stage's residual blocks: ``×3 blocks``, ``×1 block``; a network with none (a plain
     CNN is one stage) says so rather than ``×0 blocks``."""
     if count == 0:
-        return "no residual blocks"
-    return f"×{words.count(count, 'block')}"
+        return _("no residual blocks")
+    return _("×{blocks}", blocks=words.count(count, "block"))
 
 
 def thousands(value: int) -> str:

@@ -39,16 +39,17 @@ Conventions, the same as torchinfo's where torchinfo has one:
 from __future__ import annotations
 
 from collections.abc import Callable, Iterable
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from functools import partial
 from itertools import repeat
 from typing import TYPE_CHECKING, Any
 
 from ..architecture import LayerKind, Role, ShortcutKind, Stage, StageKind
 from ..choices import DEPTHS
+from ..i18n import N_, _, ngettext, translated
 from ..notation import typed
 from ..sentences import short
-from ..words import shortcut_kind
+from ..words import shortcut_kind, word
 from . import numbers as fmt
 from .jsonview import LAYER_KEYS, block_dict, each_check, each_once, layer_columns, stage_dict
 
@@ -132,6 +133,7 @@ def build_table(arch: Architecture, depth: str = "layer") -> Table:
     check_depth(depth)
     builder = {"layer": _layer_table, "block": _block_table, "stage": _stage_table}[depth]
     columns, rows = builder(arch)
+    columns = [replace(column, title=translated(column.title)) for column in columns]
     shape_in = fmt.shape(arch.input_shape)
     shape_out = fmt.outputs(arch.output_shapes, arch.output_shape)
     return Table(
@@ -147,79 +149,85 @@ def totals(arch: Architecture) -> list[tuple[str, str]]:
     """torchinfo's totals block, from the Architecture's own totals."""
     unit, value = fmt.readable(arch.macs)
     items = [
-        ("Total params", fmt.thousands(arch.total_params)),
-        ("Trainable params", fmt.thousands(arch.trainable_params)),
-        ("Non-trainable params", fmt.thousands(arch.non_trainable_params)),
-        (f"Total mult-adds ({unit})", value),
-        ("Params size (MB)", fmt.megabytes(arch.param_bytes)),
+        (_("Total params"), fmt.thousands(arch.total_params)),
+        (_("Trainable params"), fmt.thousands(arch.trainable_params)),
+        (_("Non-trainable params"), fmt.thousands(arch.non_trainable_params)),
+        (_("Total mult-adds ({unit})", unit=unit), value),
+        (_("Params size (MB)"), fmt.megabytes(arch.param_bytes)),
     ]
     in_rows = sum(layer.params for layer in arch.layers)
     if in_rows != arch.total_params:
         # Parameters that no traced call owns (an unused module, a bare nn.Parameter used
         # by a functional op): say so rather than let the column silently fall short.
-        items.append(("Params in no traced layer", fmt.thousands(arch.total_params - in_rows)))
+        items.append((_("Params in no traced layer"), fmt.thousands(arch.total_params - in_rows)))
     return items
 
 
 def explanation(arch: Architecture) -> list[str]:
     """Depth, blocks, the output-size check, then the Architecture's warnings and notes."""
-    lines = [_weighted_line(arch), f"Plain depth: {arch.depth_formula}", _blocks_line(arch),
-             _sizes_line(arch)]
-    lines += [f"Warning: {text}" for text in arch.warnings]
-    lines += [f"Note: {text}" for text in getattr(arch, "notes", None) or []]
+    lines = [_weighted_line(arch), _("Plain depth: {formula}", formula=arch.depth_formula),
+             _blocks_line(arch), _sizes_line(arch)]
+    lines += [_("Warning: {text}", text=text) for text in arch.warnings]
+    lines += [_("Note: {text}", text=text) for text in getattr(arch, "notes", None) or []]
     return lines
 
 
 def _weighted_line(arch: Architecture) -> str:
-    head = f"Weighted layers (conv + fc): {arch.weighted_layers}"
-    depth, projections = arch.plain_depth, arch.shortcut_projections
-    if depth + projections == arch.weighted_layers:
+    values = {"weighted": arch.weighted_layers, "depth": arch.plain_depth}
+    projections = arch.shortcut_projections
+    if arch.plain_depth + projections == arch.weighted_layers:
         if not projections:
-            return f"{head} — all {depth} on the main path, no shortcut projections"
-        noun = "projection" if projections == 1 else "projections"
-        return f"{head} — {depth} on the main path + {projections} shortcut {noun}"
-    return (f"{head}; on the longest (main) path: {depth}; "
-            f"shortcut projections: {projections}")
+            return _("Weighted layers (conv + fc): {weighted} — all {depth} on the main path, "
+                     "no shortcut projections", **values)
+        return ngettext("Weighted layers (conv + fc): {weighted} — {depth} on the main path + "
+                        "{n} shortcut projection",
+                        "Weighted layers (conv + fc): {weighted} — {depth} on the main path + "
+                        "{n} shortcut projections", projections, **values)
+    return _("Weighted layers (conv + fc): {weighted}; on the longest (main) path: {depth}; "
+             "shortcut projections: {projections}", projections=projections, **values)
 
 
 def _blocks_line(arch: Architecture) -> str:
     if not arch.blocks:
-        return f"Residual blocks: none ({arch.no_blocks_reason()})"
+        return _("Residual blocks: none ({reason})", reason=arch.no_blocks_reason())
     kinds = [b.kind for b in arch.blocks]
     order = [*KINDS, *sorted(set(kinds) - set(KINDS))]
-    parts = [f"{kinds.count(kind)} {shortcut_kind(kind)}" for kind in order if kind in kinds]
-    return f"Residual blocks: {len(kinds)} — {', '.join(parts)}"
+    parts = [_("{n} {kind}", n=kinds.count(kind), kind=shortcut_kind(kind))
+             for kind in order if kind in kinds]
+    return _("Residual blocks: {n} — {kinds}", n=len(kinds), kinds=_(", ").join(parts))
 
 
 def _sizes_line(arch: Architecture) -> str:
     checked = [layer for layer in arch.layers if layer.size_checks]
     if not checked:
-        return "Output sizes: no conv/pool layer to check"
-    noun = "layer" if len(checked) == 1 else "layers"
-    head = f"Output sizes: {len(checked)} conv/pool {noun} checked against {FORMULA}"
+        return _("Output sizes: no conv/pool layer to check")
+    head = ngettext("Output sizes: {n} conv/pool layer checked against {formula}",
+                    "Output sizes: {n} conv/pool layers checked against {formula}",
+                    len(checked), formula=FORMULA)
     bad = [layer for layer in checked if not layer.formula_ok]
     if not bad:
-        return f"{head}, all agree"
-    names = ", ".join(_call_name(layer) for layer in bad)
-    verb = "disagrees" if len(bad) == 1 else "disagree"
-    return f"{head}; {len(bad)} {verb}: {names}"
+        return _("{head}, all agree", head=head)
+    names = _(", ").join(_call_name(layer) for layer in bad)
+    return ngettext("{head}; {n} disagrees: {names}", "{head}; {n} disagree: {names}",
+                    len(bad), head=head, names=names)
 
 
 def _call_name(layer: Layer) -> str:
-    return layer.name if not layer.call else f"{layer.name} (call {layer.call + 1})"
+    return layer.name if not layer.call else _("{name} (call {call})", name=layer.name,
+                                               call=layer.call + 1)
 
 
 # --- layer depth ------------------------------------------------------------------------
 LAYER_COLUMNS = [
-    Column("layer", "Layer (type)"),
-    Column("kernel", "Kernel/Stride/Pad"),
-    Column("input", "Input Shape"),
-    Column("output", "Output Shape"),
-    Column("params", "Param #", numeric=True),
-    Column("macs", "Mult-Adds", numeric=True),
-    Column("role", "Role"),
-    Column("rf", "RF /jump", numeric=True),
-    Column("formula", "Output size = formula"),
+    Column("layer", N_("Layer (type)")),
+    Column("kernel", N_("Kernel/Stride/Pad")),
+    Column("input", N_("Input Shape")),
+    Column("output", N_("Output Shape")),
+    Column("params", N_("Param #"), numeric=True),
+    Column("macs", N_("Mult-Adds"), numeric=True),
+    Column("role", N_("Role")),
+    Column("rf", N_("RF /jump"), numeric=True),
+    Column("formula", N_("Output size = formula")),
 ]
 
 
@@ -302,7 +310,7 @@ def _layer_cells(arch: Architecture) -> tuple[list[tuple[str, ...]], list[tuple[
     cells, marks = [], []
     for layer, (formula, ok) in zip(layers, formulas):
         name = layer.name
-        params = _SHARED if layer.call and first.get(name, 0) else layer.params
+        params = translated(_SHARED) if layer.call and first.get(name, 0) else layer.params
         shapes = layer.input_shapes
         key = (layer.is_op, layer.type, layer.kernel_size, layer.stride, layer.padding,
                layer.dilation, layer.groups, shapes[0] if shapes else None,
@@ -326,7 +334,7 @@ def _layer_cells(arch: Architecture) -> tuple[list[tuple[str, ...]], list[tuple[
     return cells, marks
 
 
-_SHARED = "(shared)"
+_SHARED = N_("(shared)")
 
 
 def _sizes_cells(key: tuple[Any, ...]) -> tuple[str, tuple[str, ...], tuple[str, ...],
@@ -338,9 +346,9 @@ def _sizes_cells(key: tuple[Any, ...]) -> tuple[str, tuple[str, ...], tuple[str,
     is_op, type_name, *kernel, first_input, output, params, macs, role, weighted = key
     texts = (fmt.kernel(*kernel), fmt.shape(first_input), fmt.shape(output),
              params if isinstance(params, str) else fmt.count(params), fmt.count(macs),
-             str(role))
-    return (" (op)" if is_op else f" ({type_name})", texts,
-            _marks((texts[-1], True, weighted)), _marks((texts[-1], False, weighted)))
+             word(str(role)))
+    return (_(" (op)") if is_op else f" ({type_name})", texts,
+            _marks((str(role), True, weighted)), _marks((str(role), False, weighted)))
 
 
 def _field_label(field: ReceptiveField | None, by_value: dict[Any, str]) -> str:
@@ -371,7 +379,7 @@ def _stage_header(stage: Stage) -> Row:
     if stage.kind == StageKind.BLOCKS:
         parts.append(fmt.blocks(len(stage.blocks)))
     else:
-        parts.append(stage.kind)
+        parts.append(word(stage.kind))
     if stage.output_shape is not None:
         parts.append(fmt.spatial(stage.output_shape))
     return Row("stage", span="  ".join(parts), marks=(stage.kind,))
@@ -381,8 +389,8 @@ def _block_header(block: Block) -> Row:
     parts = [block.paper_name]
     if block.name != block.paper_name:
         parts.append(block.name)
-    parts.append("identity shortcut" if block.kind == "identity"
-                 else f"{shortcut_kind(block.kind)}: {block.reason}")
+    parts.append(_("identity shortcut") if block.kind == "identity"
+                 else _("{kind}: {reason}", kind=shortcut_kind(block.kind), reason=block.reason))
     return Row("block", span="  ".join(parts), marks=(block.kind,))
 
 
@@ -390,7 +398,7 @@ def params_cell(layer: Layer, first_call_params: int) -> str:
     """Param # of one call: the count on the first call, ``(shared)`` on a later call of a
     module that has parameters, ``--`` when there are none."""
     if layer.call and first_call_params:
-        return "(shared)"
+        return _("(shared)")
     return fmt.count(layer.params)
 
 
@@ -463,15 +471,15 @@ def layer_records(arch: Architecture) -> list[dict[str, Any]]:
 
 # --- block depth ------------------------------------------------------------------------
 BLOCK_COLUMNS = [
-    Column("block", "Block"),
-    Column("paper", "Paper"),
-    Column("kind", "Shortcut"),
-    Column("input", "Input Shape"),
-    Column("output", "Output Shape"),
-    Column("params", "Param #", numeric=True),
-    Column("macs", "Mult-Adds", numeric=True),
-    Column("depth", "Depth", numeric=True),
-    Column("reason", "Details"),
+    Column("block", N_("Block")),
+    Column("paper", N_("Paper")),
+    Column("kind", N_("Shortcut")),
+    Column("input", N_("Input Shape")),
+    Column("output", N_("Output Shape")),
+    Column("params", N_("Param #"), numeric=True),
+    Column("macs", N_("Mult-Adds"), numeric=True),
+    Column("depth", N_("Depth"), numeric=True),
+    Column("reason", N_("Details")),
 ]
 
 
@@ -515,8 +523,8 @@ def _part_name(arch: Architecture, group: Stage, role: Role) -> str:
     if (role == Role.STEM and arch.stem is not None and group is not arch.stem
             and group.layers[0] != arch.stem.layers[0]
             and all(arch.layers[i].kind == LayerKind.POOL for i in group.layers)):
-        return "(pool)"
-    return _PART_NAMES[role]
+        return _("(pool)")
+    return translated(_PART_NAMES[role])
 
 
 def _block_table(arch: Architecture) -> tuple[list[Column], list[Row]]:
@@ -542,7 +550,7 @@ def _block_record(block: Block) -> dict[str, Any]:
     return {"row": "block", **csv_record(block_dict(block), BLOCK_RECORD)}
 
 
-_PART_NAMES = {Role.STEM: "(stem)", Role.HEAD: "(head)", Role.MAIN: "(layers)"}
+_PART_NAMES = {Role.STEM: N_("(stem)"), Role.HEAD: N_("(head)"), Role.MAIN: N_("(layers)")}
 #: The part of a stem/head/network row's record that comes from the JSON stage object.
 PART_RECORD = (
     ("input_shape", "input_shape"), ("output_shape", "output_shape"), ("params", "params"),
@@ -553,7 +561,7 @@ def _part_names(arch: Architecture, group: Stage) -> tuple[str, str]:
     """The paper stage of a group's first layer, and ``layers conv1 … maxpool``."""
     first, last = arch.layers[group.layers[0]], arch.layers[group.layers[-1]]
     names = first.name if len(group.layers) == 1 else f"{first.name} … {last.name}"
-    return first.stage, f"layers {names}"
+    return first.stage, _("layers {names}", names=names)
 
 
 def _part_row(arch: Architecture, group: Stage, role: Role) -> Row:
@@ -582,14 +590,14 @@ def _part_record(arch: Architecture, group: Stage, role: Role) -> dict[str, Any]
 
 # --- stage depth ------------------------------------------------------------------------
 STAGE_COLUMNS = [
-    Column("stage", "Stage"),
-    Column("module", "Module"),
-    Column("blocks", "Blocks", numeric=True),
-    Column("input", "Input Shape"),
-    Column("output", "Output Shape"),
-    Column("params", "Param #", numeric=True),
-    Column("macs", "Mult-Adds", numeric=True),
-    Column("depth", "Depth", numeric=True),
+    Column("stage", N_("Stage")),
+    Column("module", N_("Module")),
+    Column("blocks", N_("Blocks"), numeric=True),
+    Column("input", N_("Input Shape")),
+    Column("output", N_("Output Shape")),
+    Column("params", N_("Param #"), numeric=True),
+    Column("macs", N_("Mult-Adds"), numeric=True),
+    Column("depth", N_("Depth"), numeric=True),
 ]
 
 

@@ -25,6 +25,8 @@ from __future__ import annotations
 
 from operator import add, attrgetter
 
+from ..textwidth import ljust, rjust
+from ..textwidth import width as text_width
 from .rows import Table
 
 GAP = "  "
@@ -40,8 +42,8 @@ def render_table(table: Table) -> str:
     padded = []
     for column, column_cells in zip(columns, cells):
         distinct = dict.fromkeys(column_cells)
-        width = max([len(column.title), *map(len, distinct)])
-        align = str.rjust if column.numeric else str.ljust
+        width = max([text_width(column.title), *map(text_width, distinct)])
+        align = rjust if column.numeric else ljust
         for text in distinct:
             distinct[text] = align(text, width)
         padded.append((align(column.title, width), list(map(distinct.__getitem__, column_cells))))
@@ -50,7 +52,7 @@ def render_table(table: Table) -> str:
     body_lines = map(str.rstrip, map(GAP.join, zip(*columns_cells)))
     lines = [(row.prefix + row.span).rstrip() if row.span is not None else next(body_lines)
              for row in table.rows]
-    width = max(map(len, [header, *lines]))
+    width = max(map(text_width, [header, *lines]))
     rule = "=" * width
 
     out = [table.title, rule, header, rule, *lines, rule]

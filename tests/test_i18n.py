@@ -1,0 +1,192 @@
+"""The language machinery: the catalogs are complete and compiled, a language is chosen in
+one place, and a bad one is one line (resnet_explain/i18n)."""
+
+from __future__ import annotations
+
+import ast
+import re
+import shutil
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+from resnet_explain import i18n
+from resnet_explain.cli import main
+from resnet_explain.errors import UnknownLanguage
+from resnet_explain.i18n.catalog import compile_po, extract, read_po
+from resnet_explain.words import COUNTED, count
+
+ROOT = Path(__file__).resolve().parent.parent
+SOURCES = sorted((ROOT / "resnet_explain").rglob("*.py"))
+OTHERS = [lang for lang in i18n.LANGUAGES if lang != "en"]
+PLACEHOLDER = re.compile(r"\{(\w*)\}")
+
+
+def _po(lang: str) -> Path:
+    return i18n.LOCALE_DIR / lang / "LC_MESSAGES" / f"{i18n.DOMAIN}.po"
+
+
+@pytest.mark.parametrize("lang", OTHERS)
+def test_every_message_id_has_a_translation(lang: str) -> None:
+    """Every ``_``/``ngettext``/``N_`` id in the source is translated in the catalog."""
+    _, catalog = read_po(_po(lang).read_text(encoding="utf-8"))
+    have = {(entry.msgid, entry.plural) for entry in catalog if entry.translated}
+    missing = [entry.msgid for entry in extract(SOURCES, ROOT)
+               if (entry.msgid, entry.plural) not in have]
+    assert not missing, f"{len(missing)} ids without a {lang} translation: {missing[:5]}"
+
+
+@pytest.mark.parametrize("lang", OTHERS)
+def test_translations_keep_the_placeholders(lang: str) -> None:
+    """A translation uses only its id's placeholders (``{n}`` for a plural), so ``format``
+    never fails, and drops none that carries a number."""
+    _, catalog = read_po(_po(lang).read_text(encoding="utf-8"))
+    for entry in catalog:
+        given = set(PLACEHOLDER.findall(entry.msgid + (entry.plural or "")))
+        for text in entry.strings:
+            used = set(PLACEHOLDER.findall(text))
+            assert used <= given | {"n"}, (entry.msgid, used - given)
+            assert given - used <= {"n"} or entry.plural is not None, (entry.msgid,
+                                                                       given - used)
+
+
+@pytest.mark.parametrize("lang", OTHERS)
+def test_the_committed_mo_is_the_po_compiled(lang: str) -> None:
+    po = _po(lang)
+    assert po.with_suffix(".mo").read_bytes() == compile_po(po.read_text(encoding="utf-8")), \
+        "run: python scripts/i18n.py compile"
+
+
+@pytest.mark.skipif(shutil.which("msgfmt") is None, reason="GNU gettext's msgfmt not installed")
+@pytest.mark.parametrize("lang", OTHERS)
+def test_msgfmt_accepts_the_catalog(lang: str, tmp_path: Path) -> None:
+    """GNU msgfmt's own checks (format strings, header, plural forms) pass."""
+    done = subprocess.run(["msgfmt", "--check", "-o", str(tmp_path / "x.mo"), str(_po(lang))],
+                          capture_output=True, text=True, check=False)
+    assert done.returncode == 0, done.stderr
+
+
+def test_extraction_refuses_an_id_that_is_not_a_literal(tmp_path: Path) -> None:
+    bad = tmp_path / "bad.py"
+    bad.write_text("from resnet_explain.i18n import _\nname = 'x'\n_(f'{name} has')\n")
+    with pytest.raises(ValueError, match="string literal"):
+        extract([bad], tmp_path)
+
+
+def test_every_counted_noun_has_its_forms() -> None:
+    """``count(n, "noun")`` with a literal noun: the noun is in ``words.COUNTED``."""
+    nouns = set()
+    for path in SOURCES:
+        for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"))):
+            if (isinstance(node, ast.Call) and isinstance(node.func, ast.Name)
+                    and node.func.id == "count" and len(node.args) == 2
+                    and isinstance(node.args[1], ast.Constant)):
+                nouns.add(node.args[1].value)
+    assert nouns and nouns <= set(COUNTED), nouns - set(COUNTED)
+
+
+def test_english_counts_stay_as_they_were() -> None:
+    assert [count(1, "block"), count(3, "block"), count(2, "more place")] == \
+        ["1 block", "3 blocks", "2 more places"]
+    with i18n.speaking("zh"):
+        assert count(3, "block") == "3 个残差块"
+
+
+def test_the_language_is_chosen_in_one_place(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.delenv(i18n.ENV, raising=False)
+    assert i18n.language() == "en"
+    monkeypatch.setenv(i18n.ENV, "zh_CN.UTF-8")  # a classroom machine's locale-like value
+    assert i18n.language() == "zh"
+    i18n.set_language("en")
+    try:
+        assert i18n.language() == "en"  # the session's choice wins over the environment
+        with i18n.speaking("zh"):
+            assert i18n.language() == "zh"  # and a with block over both
+        assert i18n.language() == "en"
+    finally:
+        i18n.set_language(None)
+
+
+def test_a_bad_language_is_one_line_naming_the_languages(monkeypatch, capsys) -> None:
+    with pytest.raises(UnknownLanguage, match="the languages are en, zh"):
+        i18n.check_language("fr")
+    assert main(["list", "--lang", "fr"]) == 2
+    err = capsys.readouterr().err
+    assert err.count("\n") == 1 and "en, zh" in err
+    monkeypatch.setenv(i18n.ENV, "klingon")
+    assert main(["list"]) == 2
+    assert "'klingon'" in capsys.readouterr().err
+
+
+def test_lang_goes_before_or_after_the_command() -> None:
+    from resnet_explain.cli import build_parser
+
+    parser = build_parser()
+    assert parser.parse_args(["--lang", "zh", "list"]).lang == "zh"
+    assert parser.parse_args(["list", "--lang", "zh"]).lang == "zh"
+    for command in ("summary", "diagram", "table1", "plot", "report", "exercises", "compare",
+                    "check"):
+        assert "--lang" in parser._subparsers._group_actions[0].choices[command].format_help()
+
+
+def test_importing_the_machinery_imports_no_torch() -> None:
+    code = ("import sys, resnet_explain.i18n, resnet_explain.sentences, resnet_explain.words;"
+            "print('torch' in sys.modules)")
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True,
+                         check=True, cwd=ROOT).stdout
+    assert out.strip() == "False"
+
+
+def test_an_architecture_keeps_its_language() -> None:
+    from resnet_explain import explain
+
+    arch = explain("resnet50", lang="zh")
+    assert arch.language == "zh"
+    assert "论文" in arch.notes[0]
+    assert "Paper" in explain("resnet50").notes[0]  # the process's language is untouched
+    assert i18n.language() == "en"
+
+
+# --- Chinese output: no English left but identifiers, units and formulas ---------------------
+_WORD = re.compile(r"[A-Za-z][A-Za-z0-9_.\-']*")
+#: What may stay in Latin letters in Chinese output: names from the code (module names,
+#: layer types, ops), the paper's citation, units and the letters of the formulas.
+ALLOWED = {
+    # module and op names as PyTorch and torchvision spell them
+    "Linear", "fc", "relu", "maxpool", "avgpool", "downsample", "add", "flatten",
+    # the formulas' letters and words (out = ⌊(in + 2P − K)/S⌋ + 1, depth 6n + 2, N×C×H×W)
+    "out", "in", "n", "C", "H", "W", "K", "P", "S", "D", "N", "L", "F", "RF",
+    # the paper's options and units
+    "A", "B", "G", "M", "MB", "FLOPs", "He", "et", "al.", "NVIDIA", "torchvision", "top-1",
+    "BN", "ReLU", "BasicBlock", "Bottleneck",
+    # the receptive field column's value for a layer that sees the whole input
+    "all",
+}
+_IDENTIFIER = re.compile(r".*[0-9_.].*|[A-Z][a-z]+[A-Z0-9].*")  # layer1.0, conv2_x, Conv2d
+
+
+def _english_words(text: str) -> set[str]:
+    text = re.sub(r"<style>.*?</style>", " ", text, flags=re.S).replace("<wbr>", "")
+    text = re.sub(r"&\w+;", " ", re.sub(r"<[^>]+>", " ", text))
+    return {word for word in _WORD.findall(text)
+            if word not in ALLOWED and not _IDENTIFIER.fullmatch(word)}
+
+
+@pytest.mark.parametrize("model", ["resnet50", "resnet18", "resnet20", "resnet50-v1"])
+def test_chinese_summary_and_card_hold_no_english(model: str) -> None:
+    """The text, Markdown and HTML tables and the notebook card in Chinese: every word is
+    Chinese, or an identifier, a unit or a formula's letter (:data:`ALLOWED`)."""
+    from resnet_explain import explain
+
+    arch = explain(model, lang="zh")
+    texts = [arch.table("text", depth) for depth in ("layer", "block", "stage")]
+    texts += [arch.table("markdown"), arch.table("html", "block"), arch._repr_html_(),
+              arch.stages[1]._repr_html_(), arch.layers[0]._repr_html_()]
+    left = set().union(*map(_english_words, texts))
+    assert not left, f"untranslated words in {model}'s Chinese output: {sorted(left)}"
+
+
+def test_the_english_check_catches_english() -> None:
+    assert _english_words("<b>总参数量</b>: 25,557,032 · Total params") == {"Total", "params"}
