@@ -22,7 +22,7 @@ from hypothesis import strategies as st
 from resnet_explain import explain
 from resnet_explain.analysis.graph import Graph
 from resnet_explain.architecture import MODEL_INPUT
-from resnet_explain.render import jsonview
+from resnet_explain.render import jsontext, jsonview
 from resnet_explain.trace import trace
 from resnet_explain.zoo import build
 
@@ -61,7 +61,7 @@ documents = st.recursive(
 @settings(max_examples=400, deadline=None)
 @given(documents)
 def test_json_layout_equals_the_plain_rule(document: Any) -> None:
-    assert jsonview._dump(document, "  ", "") == reference_layout(document)
+    assert jsontext._dump(document, "  ", "") == reference_layout(document)
 
 
 flat_records = st.lists(st.dictionaries(tricky_text, flat_values, max_size=6), max_size=6)
@@ -74,7 +74,7 @@ def column_layout(rows: list[dict[str, Any]], step: str, pad: str) -> str:
     for keys, run in groupby(rows, key=tuple):
         items = list(run)
         columns = [[item[key] for item in items] for key in keys]
-        runs.append("".join(jsonview._objects(keys, columns, step, pad + step)))
+        runs.append("".join(jsontext._objects(keys, columns, step, pad + step)))
     return "[\n" + ",\n".join(runs) + "\n" + pad + "]"
 
 

@@ -3,7 +3,7 @@
 ``to_json`` writes layers, blocks and stages column by column (each distinct shape or kind
 once), ``to_dict`` and the CSV records are made from the same columns, and the text table
 formats each distinct cell once. Here each is checked against the plain rule applied value
-by value: the generic layout of ``to_dict`` (``jsonview._dump``, itself checked against the
+by value: the generic layout of ``to_dict`` (``jsontext._dump``, itself checked against the
 contract's layout rule in ``test_perf.py``), the Layer's own properties, one dict per layer.
 """
 
@@ -20,9 +20,10 @@ from test_render import TinyResNet
 
 from resnet_explain import explain
 from resnet_explain.architecture import Architecture
-from resnet_explain.render import jsonview
+from resnet_explain.render import jsontext
 from resnet_explain.render import numbers as fmt
-from resnet_explain.render.jsonview import each_once, layer_dict, to_dict, to_json
+from resnet_explain.render.columns import each_once, layer_dict
+from resnet_explain.render.jsonview import to_dict, to_json
 from resnet_explain.render.rows import (
     LAYER_RECORD,
     build_table,
@@ -59,8 +60,8 @@ MODELS = ["tiny", "resnet18", "resnet50-v2", "resnet20", "fpn", "res2net", "resn
 def test_to_json_is_the_generic_layout_of_to_dict(model: str) -> None:
     arch = arch_of(model)
     data = to_dict(arch)
-    assert to_json(arch) == jsonview._dump(data, "  ", "")
-    assert to_json(arch, indent=4) == jsonview._dump(data, "    ", "")
+    assert to_json(arch) == jsontext._dump(data, "  ", "")
+    assert to_json(arch, indent=4) == jsontext._dump(data, "    ", "")
     assert json.loads(to_json(arch, indent=None)) == data
 
 
@@ -101,7 +102,7 @@ def test_a_formula_mismatch_and_a_missing_field_are_written_per_layer() -> None:
         data = to_dict(arch)["layers"][conv.index]
         assert (data["formula"], data["formula_ok"]) == (conv.formula, False)
         assert data["receptive_field"] is None
-        assert to_json(arch) == jsonview._dump(to_dict(arch), "  ", "")
+        assert to_json(arch) == jsontext._dump(to_dict(arch), "  ", "")
     finally:
         conv.size_checks, conv.receptive_field = saved
 
@@ -120,7 +121,7 @@ def test_layer_runs_take_any_value_the_contract_allows() -> None:
         layer.stride = None
         layer.name = 'conv "⌊\\'
         layer.block = None
-        assert to_json(arch) == jsonview._dump(to_dict(arch), "  ", "")
+        assert to_json(arch) == jsontext._dump(to_dict(arch), "  ", "")
         assert to_dict(arch)["layers"][layer.index]["input_shape"] is None
     finally:
         (layer.input_shapes, layer.kernel_size, layer.stride, layer.name,
@@ -152,7 +153,7 @@ columns = st.one_of(
 @settings(max_examples=300, deadline=None)
 @given(columns)
 def test_column_texts_are_what_the_encoder_writes(values: list[Any]) -> None:
-    texts, labelled = jsonview._texts(values, "k: ")
+    texts, labelled = jsontext._texts(values, "k: ")
     expected = [json.dumps(value, ensure_ascii=False) for value in values]
     assert texts == (["k: " + text for text in expected] if labelled else expected)
 

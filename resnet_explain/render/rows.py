@@ -51,7 +51,7 @@ from ..notation import typed
 from ..sentences import short
 from ..words import shortcut_kind, word
 from . import numbers as fmt
-from .jsonview import LAYER_KEYS, block_dict, each_check, each_once, layer_columns, stage_dict
+from .columns import LAYER_KEYS, block_dict, each_check, each_once, layer_columns, stage_dict
 
 if TYPE_CHECKING:  # pragma: no cover
     from ..analysis.receptive import ReceptiveField
