@@ -68,9 +68,21 @@ OK_MARK, BAD_MARK, WARN_MARK = "✓", "✗", "⚠"
 
 @dataclass(frozen=True)
 class Column:
+    """One column of a table.
+
+    ``priority`` and ``under`` say how the text view narrows the table to a width
+    (``text.py``; no other view reads them). The columns with the highest priority stay in
+    the row, in their own order, as long as they fit; the others move under the row: a
+    column marked ``under`` ("line") gets a line of its own, wrapped at word boundaries (the
+    formula, a block's details), the rest share aligned lines below the row. The first
+    column — the layer, block or stage name — has the highest priority and never moves.
+    """
+
     key: str
     title: str
     numeric: bool = False  # right-aligned (and monospace in HTML)
+    priority: int = 0  # narrowing: the higher, the longer the column stays in the row
+    under: str = "grid"  # narrowing, when folded: "grid" (aligned line) or "line" (own line)
 
 
 @dataclass(slots=True)
@@ -210,15 +222,15 @@ def _call_name(layer: Layer) -> str:
 
 # --- layer depth ------------------------------------------------------------------------
 LAYER_COLUMNS = [
-    Column("layer", "Layer (type)"),
-    Column("kernel", "Kernel/Stride/Pad"),
-    Column("input", "Input Shape"),
-    Column("output", "Output Shape"),
-    Column("params", "Param #", numeric=True),
-    Column("macs", "Mult-Adds", numeric=True),
-    Column("role", "Role"),
-    Column("rf", "RF /jump", numeric=True),
-    Column("formula", "Output size = formula"),
+    Column("layer", "Layer (type)", priority=100),
+    Column("kernel", "Kernel/Stride/Pad", priority=60),
+    Column("input", "Input Shape", priority=30),
+    Column("output", "Output Shape", priority=90),
+    Column("params", "Param #", numeric=True, priority=80),
+    Column("macs", "Mult-Adds", numeric=True, priority=70),
+    Column("role", "Role", priority=20),
+    Column("rf", "RF /jump", numeric=True, priority=40),
+    Column("formula", "Output size = formula", priority=10, under="line"),
 ]
 
 
@@ -462,15 +474,15 @@ def layer_records(arch: Architecture) -> list[dict[str, Any]]:
 
 # --- block depth ------------------------------------------------------------------------
 BLOCK_COLUMNS = [
-    Column("block", "Block"),
-    Column("paper", "Paper"),
-    Column("kind", "Shortcut"),
-    Column("input", "Input Shape"),
-    Column("output", "Output Shape"),
-    Column("params", "Param #", numeric=True),
-    Column("macs", "Mult-Adds", numeric=True),
-    Column("depth", "Depth", numeric=True),
-    Column("reason", "Details"),
+    Column("block", "Block", priority=100),
+    Column("paper", "Paper", priority=95),
+    Column("kind", "Shortcut", priority=50),
+    Column("input", "Input Shape", priority=30),
+    Column("output", "Output Shape", priority=90),
+    Column("params", "Param #", numeric=True, priority=80),
+    Column("macs", "Mult-Adds", numeric=True, priority=70),
+    Column("depth", "Depth", numeric=True, priority=60),
+    Column("reason", "Details", priority=10, under="line"),
 ]
 
 
@@ -581,14 +593,14 @@ def _part_record(arch: Architecture, group: Stage, role: Role) -> dict[str, Any]
 
 # --- stage depth ------------------------------------------------------------------------
 STAGE_COLUMNS = [
-    Column("stage", "Stage"),
-    Column("module", "Module"),
-    Column("blocks", "Blocks", numeric=True),
-    Column("input", "Input Shape"),
-    Column("output", "Output Shape"),
-    Column("params", "Param #", numeric=True),
-    Column("macs", "Mult-Adds", numeric=True),
-    Column("depth", "Depth", numeric=True),
+    Column("stage", "Stage", priority=100),
+    Column("module", "Module", priority=50),
+    Column("blocks", "Blocks", numeric=True, priority=40),
+    Column("input", "Input Shape", priority=30),
+    Column("output", "Output Shape", priority=90),
+    Column("params", "Param #", numeric=True, priority=80),
+    Column("macs", "Mult-Adds", numeric=True, priority=70),
+    Column("depth", "Depth", numeric=True, priority=60),
 ]
 
 
