@@ -82,6 +82,27 @@ def _add_model_arguments(parser: argparse.ArgumentParser) -> None:
     )
 
 
+#: ``--width``'s help, the same on every command that prints a text table.
+WIDTH_HELP = ("lay the text out in N columns (at least 40): columns fold under their row, "
+              "notes wrap (default: the terminal's width, else $COLUMNS, else no limit; "
+              "a file named by -o only with --width)")
+
+
+def add_width_argument(parser: argparse.ArgumentParser) -> None:
+    """``--width N`` (see :func:`resnet_explain.render.width.output_width`)."""
+    parser.add_argument("--width", metavar="N", type=_columns, default=None,
+                        help=WIDTH_HELP)
+
+
+def _columns(text: str) -> int:
+    from .render.width import parse_width  # only when --width is given: --help stays light
+
+    try:
+        return parse_width(text)
+    except ValueError as error:
+        raise argparse.ArgumentTypeError(str(error)) from None
+
+
 def _class_count(text: str) -> int:
     if not text.strip().isdigit() or int(text) < 1:
         raise argparse.ArgumentTypeError(f"{text!r} is not a positive whole number")
@@ -102,6 +123,7 @@ def _add_summary_command(commands: argparse._SubParsersAction) -> None:
     summary.add_argument("--output", "-o", metavar="FILE", default=None,
                          help="write to FILE instead of standard output (.json, .md, .html, "
                               ".csv or .txt picks the format)")
+    add_width_argument(summary)
 
 
 def _add_diagram_command(commands: argparse._SubParsersAction) -> None:
@@ -301,7 +323,10 @@ def _summary(args: argparse.Namespace) -> None:
     with prints_to_stderr():
         arch = explain(args.spec, args.input, shortcut=args.shortcut,
                        num_classes=args.num_classes)
-    text = arch.table(format=format, depth=args.depth)
+    from .render.width import output_width
+
+    text = arch.table(format=format, depth=args.depth,
+                      width=output_width(args.width, args.output))
     write_output(text, args.output, protected=model_sources(args.spec))
 
 

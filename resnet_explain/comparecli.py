@@ -89,6 +89,9 @@ def _add_common(parser: argparse.ArgumentParser) -> None:
                         help="write to FILE (.json, .md, .html or .txt picks the format; "
                              ".svg, .png, .pdf or .dot draws both models side by side, the "
                              "stages that differ marked)")
+    from .cli import add_width_argument  # (cli.py is loaded by now)
+
+    add_width_argument(parser)
 
 
 def _allowed(args: argparse.Namespace) -> list[str]:
@@ -122,7 +125,9 @@ def _write(args: argparse.Namespace, comparison) -> None:
     protected = model_sources(args.spec)
     if args.reference is not None:
         protected += model_sources(args.reference)
-    data: str | bytes = comparison.render(format)
+    from .render.width import output_width
+
+    data: str | bytes = comparison.render(format, output_width(args.width, args.output))
     if suffix in DIAGRAM_SUFFIXES:  # the two models side by side, the differences marked
         from .diagram import render
 

@@ -52,6 +52,9 @@ def add_view_commands(commands: argparse._SubParsersAction,
                              "of --output, else text)")
     table1.add_argument("--output", "-o", metavar="FILE", default=None,
                         help="write to FILE (.tex, .md, .html, .json or .txt picks the format)")
+    from .cli import add_width_argument  # (cli.py is loaded by now)
+
+    add_width_argument(table1)
     table1.set_defaults(run=_table1)
 
     plot = commands.add_parser(
@@ -153,7 +156,10 @@ def _table1(args: argparse.Namespace) -> None:
     with prints_to_stderr():
         table = table1(args.models or None, cifar=args.cifar, input_size=args.input)
     protected = [path for spec in args.models for path in model_sources(spec)]
-    write_output(table.render(format), args.output, protected=protected)
+    from .render.width import output_width
+
+    write_output(table.render(format, output_width(args.width, args.output)), args.output,
+                 protected=protected)
 
 
 EXERCISES_SUFFIXES = {".ipynb": "notebook", ".md": "markdown", ".markdown": "markdown",
