@@ -695,13 +695,16 @@ class Architecture:
         return to_json(self, indent=indent)
 
     @_in_own_language
-    def table(self, format: str = "text", depth: str = "layer") -> str:
+    def table(self, format: str = "text", depth: str = "layer",
+              width: int | None = None) -> str:
         """The summary table as ``text``, ``markdown``, ``html``, ``json`` or ``csv``: a
-        ``str`` that Jupyter displays in its format (Markdown rendered, …)."""
+        ``str`` that Jupyter displays in its format (Markdown rendered, …). ``width``: the
+        text fits that many columns (``arch.table(width=80)``; columns fold under their row,
+        nothing is left out); ``None``, the default, has no limit, as ``print(arch)``."""
         from .render import render
         from .render.display import Rendered
 
-        return Rendered(render(self, format=format, depth=depth), format)
+        return Rendered(render(self, format=format, depth=depth, width=width), format)
 
     @_in_own_language
     def __str__(self) -> str:

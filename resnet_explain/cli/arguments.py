@@ -57,3 +57,24 @@ def settle_imports(as_program: bool) -> None:
 
     if as_program:
         gc.freeze()
+
+
+#: ``--width``'s help, the same on every command that prints a text table.
+WIDTH_HELP = ("lay the text out in N columns (at least 40): columns fold under their row, "
+              "notes wrap (default: the terminal's width, else $COLUMNS, else no limit; "
+              "a file named by -o only with --width)")
+
+
+def add_width_argument(parser: argparse.ArgumentParser) -> None:
+    """``--width N`` (see :func:`resnet_explain.render.width.output_width`)."""
+    parser.add_argument("--width", metavar="N", type=_columns, default=None,
+                        help=WIDTH_HELP)
+
+
+def _columns(text: str) -> int:
+    from ..render.width import parse_width  # only when --width is given: --help stays light
+
+    try:
+        return parse_width(text)
+    except ValueError as error:
+        raise argparse.ArgumentTypeError(str(error)) from None

@@ -14,7 +14,7 @@ from pathlib import Path
 from ..choices import COMPARE_FORMATS as FORMATS
 from ..choices import DIFFERENCES
 from ..errors import UserError
-from .arguments import add_model_arguments, settle_imports
+from .arguments import add_model_arguments, add_width_argument, settle_imports
 from .output import model_sources, prints_to_stderr, write_output
 
 #: The kinds of difference ``--allow`` accepts (the same words as compare.WHAT, kept here so
@@ -87,6 +87,7 @@ def _add_common(parser: argparse.ArgumentParser) -> None:
                         help="write to FILE (.json, .md, .html or .txt picks the format; "
                              ".svg, .png, .pdf or .dot draws both models side by side, the "
                              "stages that differ marked)")
+    add_width_argument(parser)
 
 
 def _allowed(args: argparse.Namespace) -> list[str]:
@@ -118,7 +119,9 @@ def _write(args: argparse.Namespace, comparison) -> None:
     protected = model_sources(args.spec)
     if args.reference is not None:
         protected += model_sources(args.reference)
-    data: str | bytes = comparison.render(format)
+    from ..render.width import output_width
+
+    data: str | bytes = comparison.render(format, output_width(args.width, args.output))
     if suffix in DIAGRAM_SUFFIXES:  # the two models side by side, the differences marked
         from ..diagram import output as render
 

@@ -23,7 +23,7 @@ from ..diagram.style import FITS, RANKDIRS  # imports nothing
 from ..errors import UserError
 from ..i18n import ENV, LANGUAGES, check_language, language, speaking  # imports only gettext
 from ..notation import typed
-from .arguments import add_model_arguments, settle_imports
+from .arguments import add_model_arguments, add_width_argument, settle_imports
 from .compare import add_compare_commands
 from .output import TEXT_SUFFIXES, model_sources, prints_to_stderr, refuse_sources, write_output
 from .views import add_view_commands
@@ -60,6 +60,7 @@ def _add_summary_command(commands: argparse._SubParsersAction) -> None:
     summary.add_argument("--output", "-o", metavar="FILE", default=None,
                          help="write to FILE instead of standard output (.json, .md, .html, "
                               ".csv or .txt picks the format)")
+    add_width_argument(summary)
 
 
 def _add_diagram_command(commands: argparse._SubParsersAction) -> None:
@@ -160,7 +161,10 @@ def _summary(args: argparse.Namespace) -> None:
     with prints_to_stderr():
         arch = explain(args.spec, args.input, shortcut=args.shortcut,
                        num_classes=args.num_classes)
-    text = arch.table(format=format, depth=args.depth)
+    from ..render.width import output_width
+
+    text = arch.table(format=format, depth=args.depth,
+                      width=output_width(args.width, args.output))
     write_output(text, args.output, protected=model_sources(args.spec))
 
 

@@ -13,7 +13,7 @@ from pathlib import Path
 
 from ..choices import TABLE1_FORMATS
 from ..errors import UserError
-from .arguments import add_model_arguments, positive_int
+from .arguments import add_model_arguments, add_width_argument, positive_int
 from .output import TEXT_SUFFIXES, model_sources, prints_to_stderr, write_output
 
 TABLE1_SUFFIXES = {".md": "markdown", ".markdown": "markdown", ".html": "html",
@@ -52,6 +52,7 @@ def add_view_commands(commands: argparse._SubParsersAction) -> None:
                              "of --output, else text)")
     table1.add_argument("--output", "-o", metavar="FILE", default=None,
                         help="write to FILE (.tex, .md, .html, .json or .txt picks the format)")
+    add_width_argument(table1)
     table1.set_defaults(run=_table1)
 
     plot = commands.add_parser(
@@ -150,7 +151,10 @@ def _table1(args: argparse.Namespace) -> None:
     with prints_to_stderr():
         table = table1(args.models or None, cifar=args.cifar, input_size=args.input)
     protected = [path for spec in args.models for path in model_sources(spec)]
-    write_output(table.render(format), args.output, protected=protected)
+    from ..render.width import output_width
+
+    write_output(table.render(format, output_width(args.width, args.output)), args.output,
+                 protected=protected)
 
 
 EXERCISES_SUFFIXES = {".ipynb": "notebook", ".md": "markdown", ".markdown": "markdown",

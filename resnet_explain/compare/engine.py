@@ -73,11 +73,12 @@ class Comparison:
 
         return json.dumps(self.to_dict(), indent=indent, ensure_ascii=False)
 
-    def render(self, format: str = "text") -> str:
-        """``text`` (100 columns), ``markdown``, ``html`` or ``json``."""
+    def render(self, format: str = "text", width: int | None = None) -> str:
+        """``text`` (100 columns, or ``width`` when narrower), ``markdown``, ``html`` or
+        ``json``."""
         from . import views
 
-        return views.render(self, format)
+        return views.render(self, format, width)
 
     def diagram(self) -> Diagram:
         """Both models side by side, one node per stage, the stages that differ marked (see

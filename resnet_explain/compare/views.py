@@ -1,4 +1,5 @@
-"""The Comparison as text (fits 100 columns), Markdown, HTML (Jupyter, 848 px) and JSON.
+"""The Comparison as text (fits 100 columns, or a narrower ``width``), Markdown, HTML
+(Jupyter, 848 px) and JSON.
 
 Every view starts with the same first line (``Comparison.first_line``) and reads only the
 Comparison's records: no view re-traces or re-derives a number.
@@ -20,13 +21,20 @@ WIDTH = 100
 FORMATS = COMPARE_FORMATS
 
 
-def render(comparison: Comparison, format: str = "text") -> str:
-    """The comparison in ``format`` (one of :data:`FORMATS`)."""
+def render(comparison: Comparison, format: str = "text", width: int | None = None) -> str:
+    """The comparison in ``format`` (one of :data:`FORMATS`); ``width``: the text's lines
+    are at most that long, and at most :data:`WIDTH` (``None``: :data:`WIDTH`); the other
+    formats ignore it."""
+    from ..render.width import check_width
+
+    check_width(width)
     if format == "json":
         return comparison.to_json()
     if format not in FORMATS:
         raise ValueError(f"unknown format {format!r}; use one of {', '.join(FORMATS)}")
-    return {"text": text, "markdown": markdown, "html": html_view}[format](comparison)
+    if format == "text":
+        return text(comparison, width)
+    return {"markdown": markdown, "html": html_view}[format](comparison)
 
 
 def _totals(c: Comparison) -> str:
@@ -34,8 +42,8 @@ def _totals(c: Comparison) -> str:
             f"image {c.macs[0]:,} (the reference {c.macs[1]:,})")
 
 
-def _wrap(line: str, indent: str) -> list[str]:
-    return textwrap.wrap(line, WIDTH, initial_indent=indent, subsequent_indent=indent + "  ",
+def _wrapped(line: str, indent: str, width: int = WIDTH) -> list[str]:
+    return textwrap.wrap(line, width, initial_indent=indent, subsequent_indent=indent + "  ",
                          break_on_hyphens=False, break_long_words=False)
 
 
@@ -49,9 +57,15 @@ def _places(d: Difference) -> str:
     return ", ".join(names[:PLACES_SHOWN]) + (f" and {more} more" if more > 0 else "")
 
 
-def text(c: Comparison) -> str:
+def text(c: Comparison, width: int | None = None) -> str:
     """Plain text for a terminal: the first line, why the reference, each difference with its
-    place, values, consequence and lesson (followers indented under it)."""
+    place, values, consequence and lesson (followers indented under it); wrapped at word
+    boundaries to :data:`WIDTH` columns, or ``width`` when narrower."""
+    limit = WIDTH if width is None else min(width, WIDTH)
+
+    def _wrap(line: str, indent: str) -> list[str]:
+        return _wrapped(line, indent, limit)
+
     lines = _wrap(c.first_line, "")
     if c.why_this_reference:
         lines += _wrap(f"reference chosen: {c.why_this_reference}", "")

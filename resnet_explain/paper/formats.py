@@ -3,6 +3,10 @@
 All five read the same :class:`~resnet_explain.paper.table1.Table1`; none computes a number.
 
 * **text** — a grid, one line per line of a cell, brackets written ``[3×3, 64; 3×3, 64] ×2``.
+  Given a ``width`` it is too wide for, the models are laid out in panels of as many
+  columns as fit, each panel with the layer names and output sizes again; a bracket that
+  does not fit its column is stacked as in the paper (one layer a line, ``×n`` beside the
+  middle one), other text is wrapped at its commas, then at spaces; nothing is left out.
 * **Markdown** — a pipe table, the lines of a cell joined by ``<br>``.
 * **HTML** — one ``<table>`` with inline styles (no script, no external file); a row that
   is the same for every model is written once across the columns, as in the paper.
@@ -21,15 +25,21 @@ from typing import Any
 
 from ..choices import TABLE1_FORMATS
 from ..render.markdown import escape as md_escape
+from ..render.width import check_width, wrap, wrap_lines
 from .table1 import Bracket, Line, Row, Table1
 
 FORMATS = TABLE1_FORMATS
 
 
-def render(table: Table1, format: str = "text") -> str:
+def render(table: Table1, format: str = "text", width: int | None = None) -> str:
+    """``table`` as ``format``; ``width``: the text fits that many columns (``None``: no
+    limit; the other formats ignore it)."""
     if format not in FORMATS:
         raise ValueError(f"unknown format {format!r}; choose one of {', '.join(FORMATS)}")
-    return {"text": text, "markdown": markdown, "html": html, "latex": latex,
+    check_width(width)
+    if format == "text":
+        return text(table, width)
+    return {"markdown": markdown, "html": html, "latex": latex,
             "json": to_json}[format](table)
 
 
@@ -43,21 +53,31 @@ def _header(table: Table1) -> list[list[str]]:
 
 
 # --- text -----------------------------------------------------------------------------------
-def text(table: Table1) -> str:
+def text(table: Table1, width: int | None = None) -> str:
+    """The grid; ``width``: no line longer than it (panels of models, stacked brackets,
+    wrapped text — see the module's docstring), ``None``: as wide as the table is."""
     header = _header(table)
-    body: list[list[list[str]]] = []  # rows → columns → lines
-    for row in table.rows:
-        body.append([[row.name], [row.output_size],
-                     *([_line(line) for line in cell] for cell in row.cells)])
-    count = len(header[0])
+    body = [[[row.name], [row.output_size], *([_line(line) for line in cell]
+                                               for cell in row.cells)]
+            for row in table.rows]
     widths = [max(len(line) for item in [*[[h[i]] for h in header], *(r[i] for r in body)]
-                  for line in item) for i in range(count)]
+                  for line in item) for i in range(len(header[0]))]
+    grid = _grid(table, header, body, widths)
+    if width is not None and len(grid[0]) > width:
+        grid = _panels(table, width)
+    return "\n".join([*wrap_lines([table.title], width), *grid,
+                      *wrap_lines(table.notes, width)]) + "\n"
 
+
+def _grid(table: Table1, header: list[list[str]], body: list[list[list[str]]],
+          widths: list[int]) -> list[str]:
+    """Rules, the two header lines and the rows of ``body`` (rows → columns → lines) in
+    columns of ``widths``; a dashed rule between rows of a kind, a double one around."""
     def join(cells: list[str]) -> str:
         return "  ".join(cell.ljust(width) for cell, width in zip(cells, widths)).rstrip()
 
     rule = "=" * len("  ".join("x" * w for w in widths))
-    out = [table.title, rule, join(header[0]), join(header[1]), rule]
+    out = [rule, join(header[0]), join(header[1]), rule]
     for index, row in enumerate(body):
         height = max(len(cell) for cell in row)
         for number in range(height):
@@ -65,8 +85,133 @@ def text(table: Table1) -> str:
         kind = table.rows[index].kind
         following = table.rows[index + 1].kind if index + 1 < len(body) else None
         out.append(rule if following is None or following != kind else "-" * len(rule))
-    out += table.notes
-    return "\n".join(out) + "\n"
+    return out
+
+
+#: Narrowed, the two first columns' titles take both header lines.
+_NARROW_TITLES = (("layer", "name"), ("output", "size"))
+
+
+def _panels(table: Table1, width: int) -> list[str]:
+    """The grid in ``width`` columns: the models in panels of as many as fit at their
+    narrowest (:func:`_narrowest`), each panel's columns then widened evenly into the room
+    left, up to their one-line width; each panel repeats the layer names and output sizes,
+    and a blank line parts the panels."""
+    fixed = [max(len(text) for text in (*titles, *texts))
+             for titles, texts in zip(_NARROW_TITLES, zip(*((row.name, row.output_size)
+                                                           for row in table.rows)))]
+    room = width - sum(fixed) - 2 * len(fixed)
+    columns = list(range(len(table.columns)))
+    least = [_narrowest(table, i) for i in columns]
+    most = [_widest(table, i) for i in columns]
+    panels = _balanced(columns, least, room)
+    out: list[str] = []
+    for panel in panels:
+        widths = {i: least[i] for i in panel}
+        spare = room - sum(widths[i] + 2 for i in panel) + 2
+        growing = [i for i in panel if widths[i] < most[i]]
+        while spare > 0 and growing:  # one column at a time, in turn, up to its own width
+            for i in list(growing):
+                if spare <= 0:
+                    break
+                widths[i] += 1
+                spare -= 1
+                if widths[i] >= most[i]:
+                    growing.remove(i)
+        header = [[_NARROW_TITLES[0][0], _NARROW_TITLES[1][0],
+                   *(table.columns[i].model for i in panel)],
+                  [_NARROW_TITLES[0][1], _NARROW_TITLES[1][1],
+                   *(table.columns[i].title for i in panel)]]
+        body = [[[row.name], [row.output_size],
+                 *(_fitted(row.cells[i], widths[i]) for i in panel)] for row in table.rows]
+        if out:
+            out.append("")
+        out += _grid(table, header, body, [*fixed, *(widths[i] for i in panel)])
+    return out
+
+
+def _balanced(columns: list[int], least: list[int], room: int) -> list[list[int]]:
+    """``columns`` in as few panels as fit ``room`` at their ``least`` widths (two columns
+    apart), as evenly filled as that allows: five models in 80 columns are three and two,
+    not four and one."""
+    def fits(panel: list[int]) -> bool:
+        return sum(least[i] + 2 for i in panel) - 2 <= room
+
+    count = 1
+    while True:
+        size, extra = divmod(len(columns), count)
+        panels, start = [], 0
+        for number in range(count):
+            end = start + size + (number < extra)
+            panels.append(columns[start:end])
+            start = end
+        if all(len(panel) == 1 or fits(panel) for panel in panels):
+            return [panel for panel in panels if panel]
+        count += 1
+
+
+def _widest(table: Table1, index: int) -> int:
+    """A model column's width with every line of its cells on one line."""
+    column = table.columns[index]
+    return max([len(column.model), len(column.title),
+                *(len(_line(line)) for row in table.rows for line in row.cells[index])])
+
+
+def _narrowest(table: Table1, index: int) -> int:
+    """The least width a model column can be laid out in: its titles, its brackets stacked,
+    its longest word."""
+    column = table.columns[index]
+    needs = [len(column.model), len(column.title)]
+    for row in table.rows:
+        for line in row.cells[index]:
+            if isinstance(line, Bracket):
+                needs.append(min(len(line.text), max(map(len, _stacked(line)))))
+            else:
+                needs += map(len, line.split())
+    return max(needs)
+
+
+def _stacked(bracket: Bracket) -> list[str]:
+    """The paper's bracket, one layer a line, ``×n`` beside the middle line::
+
+        [1×1, 64 ]
+        [3×3, 64 ] ×3
+        [1×1, 256]
+    """
+    inner = max(map(len, bracket.layers))
+    middle = len(bracket.layers) // 2
+    return [f"[{layer.ljust(inner)}]" + (f" ×{bracket.repeat}" if number == middle else "")
+            for number, layer in enumerate(bracket.layers)]
+
+
+def _fitted(cell: list[Line], width: int) -> list[str]:
+    """The lines of a cell in ``width`` columns: a bracket on one line or stacked; text
+    broken after its commas where it can (``7×7, 64,`` / ``stride 2``), else at spaces."""
+    out: list[str] = []
+    for line in cell:
+        if isinstance(line, Bracket):
+            out += [line.text] if len(line.text) <= width else _stacked(line)
+        elif len(line) <= width:
+            out.append(line)
+        else:
+            phrases = [part + "," for part in line.split(", ")]
+            phrases[-1] = phrases[-1][:-1]
+            current = ""
+            for phrase in phrases:
+                joined = f"{current} {phrase}" if current else phrase
+                if len(joined) <= width:
+                    current = joined
+                    continue
+                if current:
+                    out.append(current)
+                if len(phrase) <= width:
+                    current = phrase
+                else:
+                    *whole, current = wrap(phrase, width, hanging="")
+                    out += whole
+            if current:
+                out.append(current)
+    return out
 
 
 # --- Markdown -------------------------------------------------------------------------------

@@ -101,11 +101,12 @@ class Table1:
     notes: list[str] = field(default_factory=list)
 
     # --- views ---------------------------------------------------------------------------
-    def render(self, format: str = "text") -> str:
-        """``text``, ``markdown``, ``html``, ``latex`` or ``json``."""
+    def render(self, format: str = "text", width: int | None = None) -> str:
+        """``text``, ``markdown``, ``html``, ``latex`` or ``json``; ``width``: the text fits
+        that many columns (models in panels, brackets stacked; ``None``: no limit)."""
         from .formats import render
 
-        return render(self, format)
+        return render(self, format, width)
 
     def __str__(self) -> str:
         return self.render("text")

@@ -17,6 +17,7 @@ from typing import TYPE_CHECKING
 from ..choices import DEPTHS, TABLE_FORMATS
 from ..gcpause import without_collector
 from .rows import build_table, check_depth
+from .width import check_width
 
 if TYPE_CHECKING:  # pragma: no cover
     from ..architecture import Architecture
@@ -27,15 +28,19 @@ __all__ = ["DEPTHS", "FORMATS", "render"]
 
 
 @without_collector
-def render(arch: Architecture, format: str = "text", depth: str = "layer") -> str:
+def render(arch: Architecture, format: str = "text", depth: str = "layer",
+           width: int | None = None) -> str:
     """The summary of ``arch`` as ``text``, ``markdown``, ``html``, ``json`` or ``csv``.
 
     ``depth`` is ``stage``, ``block`` or ``layer`` (rows per stage, per residual block or per
-    traced layer). JSON ignores ``depth``: it always holds everything.
+    traced layer). JSON ignores ``depth``: it always holds everything. ``width``: the text
+    view fits that many columns (see ``text.py``; ``None``, the default: no limit); the other
+    formats ignore it.
     """
     if format not in FORMATS:
         raise ValueError(f"unknown format {format!r}; choose one of {', '.join(FORMATS)}")
     check_depth(depth)
+    check_width(width)
     if format == "json":
         from .jsonview import to_json
 
@@ -43,7 +48,9 @@ def render(arch: Architecture, format: str = "text", depth: str = "layer") -> st
     table = build_table(arch, depth)
     if format == "text":
         from .text import render_table
-    elif format == "markdown":
+
+        return render_table(table, width)
+    if format == "markdown":
         from .markdown import render_table
     elif format == "html":
         from .html import render_table

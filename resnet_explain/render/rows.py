@@ -70,9 +70,21 @@ OK_MARK, BAD_MARK, WARN_MARK = "✓", "✗", "⚠"
 
 @dataclass(frozen=True)
 class Column:
+    """One column of a table.
+
+    ``priority`` and ``under`` say how the text view narrows the table to a width
+    (``text.py``; no other view reads them). The columns with the highest priority stay in
+    the row, in their own order, as long as they fit; the others move under the row: a
+    column marked ``under`` ("line") gets a line of its own, wrapped at word boundaries (the
+    formula, a block's details), the rest share aligned lines below the row. The first
+    column — the layer, block or stage name — has the highest priority and never moves.
+    """
+
     key: str
     title: str
     numeric: bool = False  # right-aligned (and monospace in HTML)
+    priority: int = 0  # narrowing: the higher, the longer the column stays in the row
+    under: str = "grid"  # narrowing, when folded: "grid" (aligned line) or "line" (own line)
 
 
 @dataclass(slots=True)
@@ -219,15 +231,15 @@ def _call_name(layer: Layer) -> str:
 
 # --- layer depth ------------------------------------------------------------------------
 LAYER_COLUMNS = [
-    Column("layer", N_("Layer (type)")),
-    Column("kernel", N_("Kernel/Stride/Pad")),
-    Column("input", N_("Input Shape")),
-    Column("output", N_("Output Shape")),
-    Column("params", N_("Param #"), numeric=True),
-    Column("macs", N_("Mult-Adds"), numeric=True),
-    Column("role", N_("Role")),
-    Column("rf", N_("RF /jump"), numeric=True),
-    Column("formula", N_("Output size = formula")),
+    Column("layer", N_("Layer (type)"), priority=100),
+    Column("kernel", N_("Kernel/Stride/Pad"), priority=60),
+    Column("input", N_("Input Shape"), priority=30),
+    Column("output", N_("Output Shape"), priority=90),
+    Column("params", N_("Param #"), numeric=True, priority=80),
+    Column("macs", N_("Mult-Adds"), numeric=True, priority=70),
+    Column("role", N_("Role"), priority=20),
+    Column("rf", N_("RF /jump"), numeric=True, priority=40),
+    Column("formula", N_("Output size = formula"), priority=10, under="line"),
 ]
 
 
@@ -471,15 +483,15 @@ def layer_records(arch: Architecture) -> list[dict[str, Any]]:
 
 # --- block depth ------------------------------------------------------------------------
 BLOCK_COLUMNS = [
-    Column("block", N_("Block")),
-    Column("paper", N_("Paper")),
-    Column("kind", N_("Shortcut")),
-    Column("input", N_("Input Shape")),
-    Column("output", N_("Output Shape")),
-    Column("params", N_("Param #"), numeric=True),
-    Column("macs", N_("Mult-Adds"), numeric=True),
-    Column("depth", N_("Depth"), numeric=True),
-    Column("reason", N_("Details")),
+    Column("block", N_("Block"), priority=100),
+    Column("paper", N_("Paper"), priority=95),
+    Column("kind", N_("Shortcut"), priority=50),
+    Column("input", N_("Input Shape"), priority=30),
+    Column("output", N_("Output Shape"), priority=90),
+    Column("params", N_("Param #"), numeric=True, priority=80),
+    Column("macs", N_("Mult-Adds"), numeric=True, priority=70),
+    Column("depth", N_("Depth"), numeric=True, priority=60),
+    Column("reason", N_("Details"), priority=10, under="line"),
 ]
 
 
@@ -590,14 +602,14 @@ def _part_record(arch: Architecture, group: Stage, role: Role) -> dict[str, Any]
 
 # --- stage depth ------------------------------------------------------------------------
 STAGE_COLUMNS = [
-    Column("stage", N_("Stage")),
-    Column("module", N_("Module")),
-    Column("blocks", N_("Blocks"), numeric=True),
-    Column("input", N_("Input Shape")),
-    Column("output", N_("Output Shape")),
-    Column("params", N_("Param #"), numeric=True),
-    Column("macs", N_("Mult-Adds"), numeric=True),
-    Column("depth", N_("Depth"), numeric=True),
+    Column("stage", N_("Stage"), priority=100),
+    Column("module", N_("Module"), priority=50),
+    Column("blocks", N_("Blocks"), numeric=True, priority=40),
+    Column("input", N_("Input Shape"), priority=30),
+    Column("output", N_("Output Shape"), priority=90),
+    Column("params", N_("Param #"), numeric=True, priority=80),
+    Column("macs", N_("Mult-Adds"), numeric=True, priority=70),
+    Column("depth", N_("Depth"), numeric=True, priority=60),
 ]
 
 
