@@ -470,7 +470,9 @@ class Recorder(TorchFunctionMode):
         here = {call.name for call in self.calls if not call.is_op}
         for call in self.calls:
             here.update(call.scope)
-        return sorted(self.elsewhere - here)
+        missing = self.elsewhere - here
+        return sorted(name for name in missing  # the outermost: "layer1", not its layers
+                      if not any(name.startswith(f"{other}.") for other in missing))
 
     def remove(self) -> None:
         for handle in self.handles:
