@@ -153,6 +153,15 @@ def test_a_tensor_is_traced_exactly_as_the_model_would_receive_it():
     assert explain(model, (3, 10, 10)).output_shape == (1, 4, 8, 8)  # a size: a batch added
 
 
+@pytest.fixture
+def default_limit():
+    """Python's default recursion limit, whatever an earlier test or library set."""
+    limit = sys.getrecursionlimit()
+    sys.setrecursionlimit(1000)
+    yield
+    sys.setrecursionlimit(limit)
+
+
 def _nested(depth: int) -> nn.Module:
     model: nn.Module = nn.Linear(4, 4)
     for _ in range(depth):
@@ -169,7 +178,7 @@ def _runs_in_pytorch(model: nn.Module) -> bool:
 
 
 @pytest.mark.parametrize("depth", [150, 200, 230])
-def test_a_model_nested_as_deep_as_pytorch_runs_is_traced(depth):
+def test_a_model_nested_as_deep_as_pytorch_runs_is_traced(depth, default_limit):
     model = _nested(depth)
     assert _runs_in_pytorch(model)
     limit = sys.getrecursionlimit()
@@ -178,7 +187,7 @@ def test_a_model_nested_as_deep_as_pytorch_runs_is_traced(depth):
 
 
 @pytest.mark.parametrize("depth", [400, 5000])
-def test_a_model_nested_deeper_than_pytorch_runs_is_refused_in_one_line(depth):
+def test_a_model_nested_deeper_than_pytorch_runs_is_refused_in_one_line(depth, default_limit):
     model = _nested(depth)
     assert not _runs_in_pytorch(model)
     limit = sys.getrecursionlimit()

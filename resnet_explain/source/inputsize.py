@@ -45,6 +45,7 @@ class LayoutMisfit(BadInputSize):
     def refused_too(self, failure: Exception) -> BadInputSize:
         """This error, with what the forward said when it was given the size anyway."""
         said = getattr(failure, "said", "") or type(failure).__name__
+        said = said if len(said) <= 70 else said[:67] + "…"  # a shape of 301 numbers
         return BadInputSize(f"{self.problem}, and the model's forward refuses it ({said})",
                             self.fix)
 
