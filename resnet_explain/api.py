@@ -11,7 +11,13 @@ from typing import TYPE_CHECKING, Any
 from .architecture import Architecture
 from .errors import BadInputSize, NotInitialised, TraceFailure
 from .gcpause import collector_paused
-from .source.inputsize import example_size, layout, numbers_given, parse_input_size
+from .source.inputsize import (
+    LayoutMisfit,
+    example_size,
+    layout,
+    numbers_given,
+    parse_input_size,
+)
 from .trace.prints import noting_prints, printed_note
 
 if TYPE_CHECKING:
@@ -79,24 +85,43 @@ def explain(model: Any, input_size: str | Sequence[int] | torch.Tensor | None = 
         zoo_name, notes = resolved.zoo_name, resolved.notes
     else:
         raise TypeError(_not_a_model(model))
-    if isinstance(input_size, torch.Tensor):  # a batch in hand: only its shape is used
-        input_size = tuple(input_size.shape)
+    from .trace.engine import TRACING
+
     spatial = 2 if default is not None else _layout(module)  # a zoo model reads images
     # A message's example size takes the first layer's width where it is not an image's 3.
     width = _first_width(module, spatial) if spatial != 2 else None
-    if input_size is None and default is None and spatial in (1, 3):
-        raise BadInputSize(
-            f"{label} is a {spatial}-D model (its convolutions are Conv{spatial}d): there is "
-            "no default size for it",
-            f"Give {layout(spatial)}, e.g. {example_size(spatial, width)}")
-    shape = parse_input_size(input_size if input_size is not None else default or DEFAULT_INPUT,
-                             spatial, width)
+    misfit: LayoutMisfit | None = None
+    if isinstance(input_size, torch.Tensor) and input_size.numel():
+        # A batch in hand: its shape exactly, as the model would receive it; no other
+        # reading of it is tried.
+        shape, input_size = tuple(input_size.shape), None
+    else:
+        if isinstance(input_size, torch.Tensor):  # no elements: the size words the error
+            input_size = tuple(input_size.shape)
+        if input_size is None and default is None and spatial in (1, 3):
+            raise BadInputSize(
+                f"{label} is a {spatial}-D model (its convolutions are Conv{spatial}d): there "
+                "is no default size for it",
+                f"Give {layout(spatial)}, e.g. {example_size(spatial, width)}")
+        try:
+            shape = parse_input_size(
+                input_size if input_size is not None else default or DEFAULT_INPUT, spatial,
+                width)
+        except LayoutMisfit as refused:
+            # The layout is only guessed from the layers' classes (a Conv1d model may flatten
+            # a 4-D input itself): the size is traced as given, the batch first, and the
+            # guess only words the error if the forward refuses it too.
+            misfit, shape = refused, refused.as_given
     reading_note = None
-    with collector_paused():
+    # One trace at a time (see TRACING): the collector, sys.stdout and everything the trace
+    # changes process-wide are changed under the lock, and put back in reverse order.
+    with TRACING, collector_paused():
         with noting_prints() as printed:
             try:
                 traced, lazy_note = _traced(module, shape)
             except (TraceFailure, NotInitialised) as failure:  # the latter: a lazy copy's
+                if misfit is not None:
+                    raise misfit.refused_too(failure) from failure
                 # The size read without a channel axis (channelaxis.py), if it has one
                 # number fewer than a batched input.
                 reread = other_reading(numbers_given(input_size), spatial) \
@@ -187,7 +212,9 @@ def _layout(module: Any) -> int:
 def _first_width(module: Any, spatial: int) -> int | None:
     """What the model's first convolution (or, without one, its first linear layer) takes:
     channels or features, for the example in a message (``None`` if unknown)."""
-    for layer in module.modules():
+    from .trace.nesting import named_modules  # no recursion: a model may nest 5,000 deep
+
+    for _, layer in named_modules(module)[0]:
         rank = _rank(type(layer))
         if rank == spatial:
             return (layer.in_features if rank == 0 else layer.in_channels) or None

@@ -223,7 +223,8 @@ def test_what_a_student_passes_instead_of_a_size_or_a_model():
     # A batch in hand stands for its shape; its values are not read.
     batch = torch.full((2, 3, 32, 32), float("nan"))
     assert explain(model, batch).to_dict() == explain(model, (2, 3, 32, 32)).to_dict()
-    with pytest.raises(BadInputSize, match=r"^the input size '224' has 1 dimension\. Give C×H×W"):
+    with pytest.raises(BadInputSize, match=r"^the input size '224' has 1 dimension, and the "
+                                           r"model's forward refuses it .*\. Give C×H×W"):
         explain(model, 224)
     with pytest.raises(TypeError, match=r"not the class Conv2d: explain\(Conv2d\(\.\.\.\)\)"):
         explain(torch.nn.Conv2d)

@@ -646,7 +646,8 @@ def test_a_one_dimensional_model_asks_for_its_size_in_its_own_words():
         "SignalResNet is a 1-D model (its convolutions are Conv1d): there is no default size "
         "for it. Give C×L or N×C×L, e.g. --input 1x16000")
     assert refused.value.message(cli=False).endswith("e.g. input_size=(1, 16000)")
-    with pytest.raises(BadInputSize, match=r"has 4 dimensions\. Give C×L or N×C×L"):
+    with pytest.raises(BadInputSize, match=r"has 4 dimensions, and the model's forward "
+                                           r"refuses it .*\. Give C×L or N×C×L"):
         explain(model, (1, 1, 16000, 2))
     assert explain(model, (4, 1, 800)).input_shape == (4, 1, 800)  # N×C×L keeps its batch
 
@@ -682,7 +683,8 @@ def test_a_resnet_of_linear_layers_takes_its_features():
     assert arch.total_params == sum(p.numel() for p in model.parameters())
     assert arch.depth_formula == "8 = 1 + 2×(3) + 1"  # the stem, 3 blocks of 2, the head
     assert arch.macs == 20 * 64 + 3 * (64 * 128 * 2) + 64 * 2  # in × out per linear layer
-    with pytest.raises(BadInputSize, match=r"has 5 dimensions\. Give F or N×F \(features\), "
+    with pytest.raises(BadInputSize, match=r"has 5 dimensions, and the model's forward "
+                                           r"refuses it .*\. Give F or N×F \(features\), "
                                            r"or C×H×W or N×C×H×W, e.g\. input_size=\(20,\)"):
         explain(model, (1, 1, 1, 1, 20))
     # Without a size it gets an image's, and the lesson says what its first layer expects.

@@ -32,6 +32,25 @@ LAYOUTS = {n: (f"×{letters(n)}" if n else "", example)
                               3: (3, 16, 112, 112)}.items()}
 
 
+class LayoutMisfit(BadInputSize):
+    """A size whose number of dimensions does not fit the layout guessed from the model's
+    layer classes. The guess may be wrong (a Conv1d model whose forward flattens a 4-D input
+    itself), so :func:`~resnet_explain.explain` traces the size as given (:attr:`as_given`)
+    and raises this error, with the forward's own words added (:meth:`refused_too`), only
+    when the forward refuses it too."""
+
+    def __init__(self, problem: str, fix: str, as_given: tuple[int, ...]) -> None:
+        super().__init__(problem, fix)
+        self.as_given = as_given
+
+    def refused_too(self, failure: Exception) -> BadInputSize:
+        """This error, with what the forward said when it was given the size anyway."""
+        said = getattr(failure, "said", "") or type(failure).__name__
+        said = said if len(said) <= 70 else said[:67] + "…"  # a shape of 301 numbers
+        return BadInputSize(f"{self.problem}, and the model's forward refuses it ({said})",
+                            self.fix)
+
+
 def parse_input_size(value: str | int | Sequence[int], spatial: int = 2,
                      channels: int | None = None) -> tuple[int, ...]:
     """``"3x224x224"`` → ``(1, 3, 224, 224)``; ``"8x3x224x224"`` keeps the batch of 8, and so
@@ -61,21 +80,22 @@ def parse_input_size(value: str | int | Sequence[int], spatial: int = 2,
     except ValueError:
         raise BadInputSize(f"the input size {text!r} is not a list of whole numbers",
                            example) from None
-    lengths = (1, 2, 3, 4) if spatial == 0 else (spatial + 1, spatial + 2)
-    if len(dims) not in lengths:
-        raise BadInputSize(f"the input size {text!r} has {count(len(dims), 'dimension')}",
-                           example)
     if any(d <= 0 for d in dims):
         raise BadInputSize(f"the input size {text!r} has a dimension that is not positive",
                            "Every dimension must be at least 1, e.g. "
                            + example_size(spatial, channels))
+    lengths = (1, 2, 3, 4) if spatial == 0 else (spatial + 1, spatial + 2)
     batched = len(dims) in ((2, 4) if spatial == 0 else (spatial + 2,))
-    dims = dims if batched else (1, *dims)
+    # A size that does not fit the layout is taken as given, the batch first.
+    dims = dims if batched or (len(dims) not in lengths and len(dims) > 1) else (1, *dims)
     if math.prod(dims) >= _LARGEST:
         raise BadInputSize(f"the input size {text!r} has {math.prod(dims):,} elements, more "
                            "than PyTorch can address (2⁶⁰ eight-byte values)",
                            "Give a size whose elements fit in memory addresses, "
                            "e.g. " + example_size(spatial, channels))
+    if len(parts) not in lengths:
+        raise LayoutMisfit(f"the input size {text!r} has {count(len(parts), 'dimension')}",
+                           example, dims)
     return dims
 
 

@@ -26,6 +26,7 @@ import contextlib
 import functools
 import math
 import sys
+import threading
 import warnings
 from typing import Any
 
@@ -33,7 +34,7 @@ import torch
 from torch import nn
 
 from ..architecture import MODEL_INPUT
-from ..errors import BadInputSize, TraceFailure
+from ..errors import BadInputSize, CannotTrace, TraceFailure
 from ..notation import typed
 from ..source.inputsize import example_size
 from .failure import failure_context
@@ -41,6 +42,7 @@ from .layerinfo import (
     RESHAPE,
     tensors_in,
 )
+from .nesting import FRAMES_PER_LEVEL, named_modules, room_for, too_deep
 from .recorder import Recorder
 from .records import Trace
 from .refusals import refuse_inputs, refuse_model
@@ -134,9 +136,32 @@ def _eager() -> contextlib.AbstractContextManager:
     return torch._dynamo.config.patch(disable=True)
 
 
+#: One trace at a time in this process. A trace changes process-wide state for its
+#: duration — torch's global module hooks, the warning filters (``catch_warnings`` is not
+#: thread-safe), the compiler's stance, ``sys.stdout``, the RNG, the recursion limit — and
+#: a second trace on another thread would interleave its changes and restore them out of
+#: order. A trace takes milliseconds; :func:`resnet_explain.explain` holds the lock around
+#: all of them (re-entrant: it calls :func:`trace` under it).
+TRACING = threading.RLock()
+
+
 def trace(model: nn.Module, input_shape: tuple[int, ...]) -> Trace:
     """Trace ``model`` on an input of ``input_shape`` (batch first) without real computation."""
-    named_modules = list(model.named_modules())
+    with TRACING:
+        modules, depth = named_modules(model)
+        limit = sys.getrecursionlimit()
+        with room_for(depth):
+            try:
+                return _trace(model, modules, input_shape)
+            except TraceFailure as failure:
+                if isinstance(failure.__cause__, RecursionError) and \
+                        depth * FRAMES_PER_LEVEL >= limit // 2:
+                    raise too_deep(depth, limit) from failure.__cause__
+                raise
+
+
+def _trace(model: nn.Module, named_modules: list[tuple[str, nn.Module]],
+           input_shape: tuple[int, ...]) -> Trace:
     params, buffers = _own_tensors(named_modules)
     state = {**params, **buffers}
     refuse_model(named_modules, state, input_shape)
@@ -163,6 +188,18 @@ def trace(model: nn.Module, input_shape: tuple[int, ...]) -> Trace:
             x = _input((batch, *input_shape[1:]), input_shape, dtype, device)
             recorder, output, error = _run(model, named_modules, state, params, x, swap,
                                            snapshot)
+            unseen = recorder.unseen()
+            if unseen:
+                raise CannotTrace(
+                    f"{_listed(unseen)} ran on another thread while the model was traced (the "
+                    "forward hands it to a worker thread, or another thread called it): the "
+                    "trace follows the calling thread only, so its layers would be missing",
+                    f"Call {unseen[0]} on the forward's own thread, or explain it by itself: "
+                    f"explain(model.get_submodule({unseen[0]!r}))")
+            if error is None and batch == 0 and recorder.zero_sized:
+                refused = _zero_sized(recorder, input_shape[0])
+                if refused is not None:
+                    raise refused
             if error is None and (batch != 0 or _batch_independent(recorder)):
                 return _finish(list(params.values()), recorder, output, input_shape, engine,
                                batch == 0)
@@ -180,6 +217,44 @@ def trace(model: nn.Module, input_shape: tuple[int, ...]) -> Trace:
     finally:
         snapshot.restore()
 
+
+
+def _zero_sized(recorder: Recorder, batch: int) -> TraceFailure | None:
+    """PyTorch's refusal, if it refuses one, of a 0-size map that a layer or op made from
+    the empty batch: each such call is asked again with the real batch, on zero-stride
+    stand-ins of its inputs (one value each, and an output with a 0-size dimension has no
+    values: nothing is computed). A batch of 0 passes checks that a real batch does not
+    (``ConvTranspose2d(…, dilation=2, output_padding=1)`` on a 1×1 map), and the meta
+    engine's kernels disagree with the real ones about 0-size outputs both ways."""
+    def real(value: Any) -> Any:
+        if isinstance(value, torch.Tensor) and value.dim() and value.shape[0] == 0:
+            return torch.empty((), dtype=value.dtype, device=value.device).expand(
+                (batch, *value.shape[1:]))
+        if isinstance(value, (tuple, list)):
+            return type(value)(real(v) for v in value)
+        return value
+
+    for index, func, args, kwargs in recorder.zero_sized:
+        try:
+            with torch.no_grad(), warnings.catch_warnings():
+                warnings.simplefilter("ignore")
+                func(*real(args), **{key: real(value) for key, value in kwargs.items()})
+        except Exception as error:
+            call = recorder.calls[index]
+            shapes = " and ".join(str([batch, *shape[1:]]) for shape in call.input_shapes)
+            layer = f"{call.name} ({call.type}) receiving {shapes}"
+            return TraceFailure.from_exception(error, {
+                "layer": layer, "fix": "Give a larger input size ({input}), or change the "
+                "layer's kernel, stride, padding or scale: its output would have a size of 0"})
+    return None
+
+
+def _listed(names: list[str]) -> str:
+    """``layer1``, or ``layer1, layer1.0 and 12 other modules``."""
+    if len(names) == 1:
+        return names[0]
+    return f"{', '.join(names[:2])} and {len(names) - 2} other modules" if len(names) > 3 \
+        else f"{', '.join(names[:-1])} and {names[-1]}"
 
 
 def _input(shape: tuple[int, ...], asked: tuple[int, ...], dtype: torch.dtype,
@@ -216,8 +291,6 @@ def _batch_independent(recorder: Recorder) -> bool:
             continue
         if shape_out and shape_out[0] != 0 and not call.is_op:
             return False  # a layer moved the batch away from dim 0
-        if 0 in shape_out[1:]:
-            return False  # a size PyTorch rejects with a real batch (a conv's output of 0)
         features = call.attrs.norm_features
         if features is not None and len(call.input_shapes[0]) > 1 and \
                 call.input_shapes[0][1] != features:

@@ -10,6 +10,7 @@ from __future__ import annotations
 from typing import Any
 
 import torch
+from torch.utils._pytree import tree_map
 
 from .layerinfo import (
     first_tensor,
@@ -116,18 +117,37 @@ META_SAME_SHAPE: dict[str, Any] = {
 }
 
 
-def too_small(received: tuple[int, ...], output: Any) -> None:
-    """Raise PyTorch's own error where a transposed convolution computed an output of size 0
-    from an input of shape ``received`` that has none: the meta kernel of torch 2.6 and older
-    lets it through (the real kernel and newer meta kernels refuse it), and the trace would
-    report a size of 0."""
-    made = first_tensor(output)
-    if made is None or len(received) < 3 or made.dim() != len(received):
-        return
-    given, computed = list(received[2:]), list(made.shape[2:])
-    if 0 in computed and 0 not in given:
-        raise RuntimeError(f"Given input size per channel: {given}. Calculated output size per "
-                           f"channel: {computed}. Output size is too small")
+#: Ops whose meta kernels disagree with PyTorch's real ones about an output with a 0-size
+#: dimension (torch 2.13: the meta ``conv_transpose2d`` refuses one that the CPU kernel makes;
+#: the meta ``interpolate`` makes one that the CPU kernel refuses). The meta engine asks the CPU.
+SIZE_CHECKED = frozenset((
+    "conv_transpose1d", "conv_transpose2d", "conv_transpose3d", "interpolate", "upsample",
+    "upsample_nearest", "upsample_bilinear",
+))
+
+
+def on_cpu(run: Any, func: Any, args: tuple, kwargs: dict) -> Any:
+    """``run(*args, **kwargs)`` on the meta engine, where the answer about a 0-size output is
+    the CPU kernel's: when the meta kernel raises, or makes a 0-size dimension from an input
+    without one, ``func`` runs on the CPU on zero-stride stand-ins of every tensor (one value
+    each: a 0-size output costs nothing) and its error, or its shape on meta, is the answer."""
+    try:
+        result = run(*args, **kwargs)
+    except RuntimeError:
+        made = None
+    else:
+        made = first_tensor(result)
+        given = first_tensor(args)
+        if made is None or given is None or 0 not in made.shape[2:] or 0 in given.shape[2:]:
+            return result
+
+    def stand_in(value: Any) -> Any:
+        if isinstance(value, torch.Tensor):
+            return torch.empty((), dtype=value.dtype).expand(value.shape)
+        return value
+
+    real = func(*tree_map(stand_in, args), **tree_map(stand_in, kwargs))
+    return torch.empty(real.shape, dtype=real.dtype, device="meta")
 
 
 # Functions that make a tensor on the default device. On the meta engine a forward's own

@@ -8,12 +8,15 @@ notes that something was printed, and the summary says why those shapes differ f
 Nothing is hidden or changed: every write still reaches the stream it was meant for (the
 notebook cell, the terminal, or the CLI's standard error), and ``sys.stdout`` is put back when
 the trace ends — also when it raises, and not if the user's code replaced it in between.
+It is replaced only under the trace lock (:data:`~resnet_explain.trace.engine.TRACING`), so
+two threads' traces never wrap each other's wrapper.
 """
 
 from __future__ import annotations
 
 import contextlib
 import sys
+import threading
 from collections.abc import Iterator
 from typing import Any, TextIO
 
@@ -26,9 +29,12 @@ class _Noting:
     def __init__(self, stream: TextIO) -> None:
         self._stream = stream
         self.wrote = False
+        # ``sys.stdout`` is process-wide: what other threads print meanwhile goes through
+        # too, but only the traced forward's own thread is noted.
+        self._thread = threading.get_ident()
 
     def write(self, text: str) -> int:
-        if text.strip():
+        if text.strip() and threading.get_ident() == self._thread:
             self.wrote = True
         return self._stream.write(text)
 

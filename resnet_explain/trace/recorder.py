@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import functools
 import inspect
+import threading
 from typing import Any
 
 import torch
@@ -23,7 +24,16 @@ from .layerinfo import (
     tensors_in,
     torch_forward,
 )
-from .ops import CONSTANT, FACTORIES, MERGES, META_SAME_SHAPE, OP_NAMES, too_small, writes
+from .ops import (
+    CONSTANT,
+    FACTORIES,
+    MERGES,
+    META_SAME_SHAPE,
+    OP_NAMES,
+    SIZE_CHECKED,
+    on_cpu,
+    writes,
+)
 from .ownforward import INNER_OPS, Inner, inner_call, what_ran
 from .records import Call
 from .snapshot import Snapshot, written_tensor
@@ -31,6 +41,11 @@ from .snapshot import Snapshot, written_tensor
 # Whether the process-wide forward hook can be given the module's keyword arguments (torch
 # 2.6 and later); without them a tensor passed by keyword would be missed.
 _GLOBAL_KWARGS = "with_kwargs" in inspect.signature(register_module_forward_hook).parameters
+
+
+def _zero_in(shapes: list[tuple[int, ...]]) -> bool:
+    """Whether a map among ``shapes`` already has a 0-size dimension after the batch."""
+    return any(0 in shape[1:] for shape in shapes)
 
 
 class Recorder(TorchFunctionMode):
@@ -72,6 +87,16 @@ class Recorder(TorchFunctionMode):
         self.constants: set[int] = set()  # small tensors the forward made (meta engine)
         # Parameters used outside any module the model registers (see Trace), by id.
         self.stray: dict[int, tuple[str, tuple[int, ...]]] = {}
+        # The function mode is thread-local, the process-wide hooks are not: a module of the
+        # model called on another thread (a forward that hands ``layer1`` to a worker
+        # thread, or another thread using the same model) is not recorded, only named here.
+        self.thread = threading.get_ident()
+        self.elsewhere: set[str] = set()
+        # Calls of the empty-batch engine that made a map with a 0-size dimension from one
+        # without: ``(record index, callable, args, kwargs)``, asked again with the real batch
+        # (:func:`~resnet_explain.trace.engine._zero_sized`) — PyTorch refuses some of them
+        # only when there is a batch.
+        self.zero_sized: list[tuple[int, Any, tuple, dict]] = []
         # Two process-wide module hooks, active only while this recorder is (removed in
         # ``remove``), instead of two handles per module: registering and removing ~850
         # handles cost a resnet152 trace about as much as its own forward. A module with hooks
@@ -232,9 +257,6 @@ class Recorder(TorchFunctionMode):
             if not self.quiet:
                 self.off.__enter__()
                 self.quiet = True
-            if (self.on_meta and self.leaf_input[1]
-                    and isinstance(module, nn.modules.conv._ConvTransposeNd)):
-                too_small(self.leaf_input[1][0], output)  # raised as by its own kernel
             self.active_leaf = None
             inputs, shapes = self.leaf_input
             if late:
@@ -246,6 +268,12 @@ class Recorder(TorchFunctionMode):
             if self.inner is not None:
                 self.calls[-1].ran = what_ran(shapes, self.calls[-1].output_shape, self.inner)
                 self.inner = None
+            made = self.calls[-1].output_shape
+            if self.empty_batch and 0 in made[1:] and not _zero_in(shapes):
+                out = first_tensor(output)
+                self.zero_sized.append((len(self.calls) - 1, module, tuple(
+                    torch.empty((), dtype=out.dtype, device=out.device).expand(shape)
+                    for shape in shapes), {}))
             self.speak()
         elif self.active_leaf is None and self.scope and self.scope[-1] == name:
             self.scope.pop()
@@ -255,17 +283,23 @@ class Recorder(TorchFunctionMode):
         entry = self.modules.get(id(module))
         if entry is not None:  # not a module of another model, nor one with its own hooks
             name, leaf, quiet, own = entry
+            if threading.get_ident() != self.thread:
+                self.elsewhere.add(name)
+                return
             self._enter(name, leaf, quiet, tensors_in(args) if leaf else [], own)
 
     def _global_post_hook(self, module: nn.Module, args: tuple, kwargs: dict,
                           output: Any) -> None:
         entry = self.modules.get(id(module))
-        if entry is not None:
+        if entry is not None and threading.get_ident() == self.thread:
             name, leaf, _, _ = entry
             self._leave(module, name, leaf, output, tensors_in(kwargs) if kwargs else [])
 
     def _pre_hook(self, name: str, leaf: bool, quiet: bool, own: bool):
         def hook(module: nn.Module, args: tuple, kwargs: dict) -> None:
+            if threading.get_ident() != self.thread:
+                self.elsewhere.add(name)
+                return
             self._enter(name, leaf, quiet,
                         tensors_in(args) + tensors_in(kwargs) if leaf else [], own)
 
@@ -273,6 +307,8 @@ class Recorder(TorchFunctionMode):
 
     def _post_hook(self, name: str, leaf: bool):
         def hook(module: nn.Module, args: tuple, output: Any) -> None:
+            if threading.get_ident() != self.thread:
+                return
             self._leave(module, name, leaf, output, [])
 
         return hook
@@ -300,9 +336,10 @@ class Recorder(TorchFunctionMode):
         if self.empty_batch and not self.batch_moved and moves_batch(fname, args, kwargs):
             self.batch_moved = True
         try:
-            result = run(*args, **kwargs)
-            if self.on_meta and fname.startswith("conv_transpose") and args:
-                too_small(tuple(args[0].shape), result)
+            if self.on_meta and fname in SIZE_CHECKED:
+                result = on_cpu(run, func, args, kwargs)
+            else:
+                result = run(*args, **kwargs)
         except Exception as error:
             if self.failed is None:
                 self._failed(func, args, kwargs, error)
@@ -344,6 +381,8 @@ class Recorder(TorchFunctionMode):
             self._count(attrs, name, weights)
         self._record(name, op, True, sources, shapes, result, attrs,
                      self._next_count(True, name))
+        if self.empty_batch and 0 in self.calls[-1].output_shape[1:] and not _zero_in(shapes):
+            self.zero_sized.append((len(self.calls) - 1, func, args, kwargs))
         return result
 
     def _stray(self, inputs: list[torch.Tensor], where: str) -> None:
@@ -422,6 +461,18 @@ class Recorder(TorchFunctionMode):
         if self.quiet:
             self.quiet = False
             self.off.__exit__(None, None, None)
+
+    def unseen(self) -> list[str]:
+        """The modules that ran only on another thread during the trace: their layers are
+        missing from the records (empty when every module ran on the tracing thread)."""
+        if not self.elsewhere:
+            return []
+        here = {call.name for call in self.calls if not call.is_op}
+        for call in self.calls:
+            here.update(call.scope)
+        missing = self.elsewhere - here
+        return sorted(name for name in missing  # the outermost: "layer1", not its layers
+                      if not any(name.startswith(f"{other}.") for other in missing))
 
     def remove(self) -> None:
         for handle in self.handles:

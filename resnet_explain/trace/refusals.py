@@ -14,12 +14,21 @@ from ..errors import CannotTrace, NotInitialised
 
 def refuse_model(named_modules: list[tuple[str, nn.Module]], state: dict[str, torch.Tensor],
             input_shape: tuple[int, ...]) -> None:
-    """Models the tracer must not run: TorchScript (hooks and function modes do not reach
-    inside it), quantized layers (their weights are packed outside the parameters, so every
-    count and the depth would leave them out) and lazy modules whose parameters have no shape
-    yet (running them would materialise the user's model)."""
+    """Models the tracer must not run: an exported program's graph module (its calls are
+    aten ops that no hook or function mode of the trace sees as layers), TorchScript (hooks
+    and function modes do not reach inside it), quantized layers (their weights are packed
+    outside the parameters, so every count and the depth would leave them out) and lazy
+    modules whose parameters have no shape yet (running them would materialise the user's
+    model)."""
     quantized = _quantized_layer_type()
+    graph_module = torch.fx.GraphModule
     for name, module in named_modules:
+        if isinstance(module, graph_module) and _aten_graph(module):
+            raise CannotTrace(
+                f"{name or 'the model'} is the module of a torch.export program "
+                f"({type(module).__name__}): a graph of aten ops without the layers it was "
+                "exported from, which the trace would count as 0 layers",
+                "Explain the nn.Module you exported (the one given to torch.export.export)")
         if quantized is not None and isinstance(module, quantized):
             kind = type(module)
             raise CannotTrace(
@@ -43,6 +52,15 @@ def refuse_model(named_modules: list[tuple[str, nn.Module]], state: dict[str, to
             f"model(torch.randn({', '.join(map(str, input_shape))})), "
             "so that PyTorch fixes their shapes; the tool does not initialise your model",
             names=missing)
+
+
+def _aten_graph(module: torch.fx.GraphModule) -> bool:
+    """Whether the graph calls PyTorch's low-level ops (``torch.ops.aten.conv2d.default``),
+    as ``torch.export(...).module()`` does, rather than the modules and functions of a
+    ``torch.fx.symbolic_trace`` (which the trace follows)."""
+    overload = torch._ops.OpOverload
+    return any(node.op == "call_function" and isinstance(node.target, overload)
+               for node in module.graph.nodes)
 
 
 def _quantized_layer_type() -> type | None:
