@@ -567,7 +567,7 @@ Is every later map off by one? Compare each stage's output with ResNet-18's:""")
 resnet18 = explain("resnet18")
 for mine, theirs in zip(arch.stages, resnet18.stages):
     off = "" if mine.output_shape == theirs.output_shape else "  <- off"
-    print(f"{mine.name:8} {str(mine.output_shape):18} {str(theirs.output_shape):18}{off}")"""),
+    print(f"{mine.name:8} {mine.output_shape!s:18} {theirs.output_shape!s:18}{off}")"""),
     ("md", """\
 Only conv2_x's map is off. The first stride-2 convolution of conv3_x brings the size back:
 its formula, in the student's network and in ResNet-18, gives one output size for both
