@@ -23,7 +23,17 @@ from .layerinfo import (
     tensors_in,
     torch_forward,
 )
-from .ops import CONSTANT, FACTORIES, MERGES, META_SAME_SHAPE, OP_NAMES, too_small, writes
+from .ops import (
+    CONSTANT,
+    FACTORIES,
+    MERGES,
+    META_SAME_SHAPE,
+    OP_NAMES,
+    PARTS,
+    takes_part,
+    too_small,
+    writes,
+)
 from .ownforward import INNER_OPS, Inner, inner_call, what_ran
 from .records import Call
 from .snapshot import Snapshot, written_tensor
@@ -318,6 +328,9 @@ class Recorder(TorchFunctionMode):
         inputs = tensors_in(args) + tensors_in(kwargs)
         sources = self.sources(inputs)
         op = OP_NAMES.get(fname)
+        if fname in PARTS and sources and takes_part(fname, args, result):
+            self._parts(PARTS[fname], sources, tuple(inputs[0].shape), outputs)
+            return result
         traced_inputs = [t for t in inputs if id(t) in self.producers]
         # An op that uses a parameter nobody has counted yet (F.conv2d on the root's own
         # weight, timm's BatchNormAct2d running F.batch_norm itself) is a layer that owns it.
@@ -345,6 +358,18 @@ class Recorder(TorchFunctionMode):
         self._record(name, op, True, sources, shapes, result, attrs,
                      self._next_count(True, name))
         return result
+
+    def _parts(self, op: str, sources: list[int], shape: tuple[int, ...],
+               parts: list[torch.Tensor]) -> None:
+        """One record per part a split, chunk or slice took of a traced tensor of ``shape``
+        (see :data:`~resnet_explain.trace.ops.PARTS`): each part is a tensor of its own in the
+        graph, with its own shape."""
+        scope = self.scope[-1] if self.scope else ""
+        name = f"{scope}.{op}" if scope else op
+        attrs = LayerAttrs()
+        for part in parts:
+            self._record(name, op, True, sources, [shape], part, attrs,
+                         self._next_count(True, name))
 
     def _stray(self, inputs: list[torch.Tensor], where: str) -> None:
         """Note the parameters among ``inputs`` that the model does not register (a layer
