@@ -21,6 +21,8 @@ from .blocks import in_module, own_stride
 
 CONV, LINEAR = LayerKind.CONV, LayerKind.LINEAR
 _NORMS = (LayerKind.BATCH_NORM, LayerKind.NORM)
+#: What a pre-activation block's own path starts with: its norm, or its activation.
+_PRE_ACTIVATION = (*_NORMS, LayerKind.ACTIVATION)
 
 
 def assign_roles(layers: list[Layer], blocks: list[Block],
@@ -100,11 +102,13 @@ def assign_roles(layers: list[Layer], blocks: list[Block],
 
 
 def _activation(layers: list[Layer], block: Block, own_path: list[int]) -> Activation:
-    """v2 (``pre``) where the block's own path starts with a norm (BN → ReLU → conv), or
-    where its main path ends in a weighted layer and no activation follows the add — the v2
-    paper's first unit, whose input was activated right after conv1, and normalizer-free
-    pre-activation units; v1 (``post``: conv → BN → ReLU, a ReLU after the add) otherwise."""
-    if own_path and layers[own_path[0]].kind in _NORMS:
+    """v2 (``pre``) where the block's own path starts with a norm (BN → ReLU → conv) or
+    with its activation (a normalizer-free unit: ReLU → conv, its output scaled by a learnt
+    gain before the add), or where its main path ends in a
+    weighted layer and no activation follows the add — the v2 paper's first unit, whose
+    input was activated right after conv1; v1 (``post``: conv → BN → ReLU, a ReLU after the
+    add) otherwise: a v1 block's own path starts with its conv."""
+    if own_path and layers[own_path[0]].kind in _PRE_ACTIVATION:
         return Activation.PRE
     last = layers[block.main_layers[-1]] if block.main_layers else None
     after = any(layers[i].kind == LayerKind.ACTIVATION for i in block.tail_layers)

@@ -22,6 +22,7 @@ from .layerinfo import (
     module_attrs,
     tensors_in,
     torch_forward,
+    whole_layer,
 )
 from .ops import (
     CONSTANT,
@@ -95,9 +96,10 @@ class Recorder(TorchFunctionMode):
                 # The model itself is a layer only when it is one of PyTorch's own (explain
                 # an nn.Conv2d); a model of the user's with no submodules writes its layers
                 # with F.conv2d on its own parameters, and those calls are the layers.
-                leaf = (not module._modules or all(
+                leaf = ((not module._modules or all(
                     child is None for child in module._modules.values())) and (
-                    bool(name) or torch_forward(type(module)))
+                    bool(name) or torch_forward(type(module)))) or (
+                    bool(name) and whole_layer(type(module)))
                 own = leaf and not torch_forward(type(module))
                 quiet = leaf and not on_meta and not own
                 if module._forward_hooks or module._forward_pre_hooks or not _GLOBAL_KWARGS:
@@ -168,7 +170,9 @@ class Recorder(TorchFunctionMode):
         if attrs is None:
             attrs = module_attrs(module)
             if not repeated:  # parameters belong to the module, counted on its first call
-                self._count(attrs, name, module._parameters.values())
+                # (a conv with submodules counts theirs too: they are parts of its one call)
+                self._count(attrs, name, module._parameters.values() if not module._modules
+                            else module.parameters())
             self.attrs[key] = attrs
         return attrs
 
