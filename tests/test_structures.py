@@ -15,7 +15,9 @@ Expected numbers are derived by hand in each test from the model's definition.
 
 from __future__ import annotations
 
+import csv
 import dataclasses
+import io
 
 import pytest
 import structures as S
@@ -901,3 +903,28 @@ def test_a_normalizer_free_unit_is_pre_activation():
     arch = explain(model, (1, 3, 32, 32))
     assert len(arch.blocks) == 3
     assert [b.activation for b in arch.blocks] == ["pre"] * 3
+
+
+def test_a_transition_is_a_row_a_node_and_a_bar_of_its_own():
+    """The views show a transition where it runs: a ``(transition)`` row of the block table
+    (and the CSV) before the first block of conv3_x, whose rows add up to the total; a node
+    of the block diagram in conv3_x's frame; a frame of the layer diagram; a bar of the
+    block plot."""
+    from resnet_explain.plots.data import block_costs
+
+    arch = explain(S.DarknetLike(), (1, 3, 32, 32))
+    table = str(arch.table(depth="block"))
+    rows = [line.split()[0] for line in table.splitlines()
+            if line.startswith(("(", "block1", "block2"))]
+    assert rows == ["(stem)", "block1.0", "(transition)", "block2.0", "block2.1", "(head)"]
+    records = list(csv.DictReader(io.StringIO(str(arch.table("csv", depth="block")))))
+    assert [r["row"] for r in records] == ["stem", "block", "transition", "block", "block",
+                                           "head"]
+    assert sum(int(r["params"]) for r in records) == arch.total_params
+    assert records[2]["params"] == "1184" and records[2]["stage"] == "conv3_x"
+    block_dot = arch.diagram("block").source
+    assert "<B>transition</B>" in block_dot
+    assert "cluster_to_conv3_x" in arch.diagram("layer").source
+    costs = block_costs(arch)
+    assert costs.names == ["stem", "conv2_1", "↓conv3", "conv3_1", "conv3_2", "head"]
+    assert sum(costs.params) == arch.total_params
