@@ -83,13 +83,13 @@ def torch_forward(cls: type) -> bool:
 
 @functools.cache
 def whole_layer(cls: type) -> bool:
-    """Whether a module class with submodules is still one layer: a convolution or linear
-    layer (by its base class) whose class replaces PyTorch's forward, such as BiT's
+    """Whether a module class with submodules is still one layer: a convolution, linear
+    layer or pool (by its base class) whose class replaces PyTorch's forward, such as BiT's
     weight-standardised ``StdConv2dSame``, which holds a padding module and runs
-    ``F.conv2d(self.pad(x), standardise(self.weight), …)``. Its submodules are parts of
-    that one call (the padding it adds is read from what ran, see ``ownforward.py``), and
-    their parameters are counted with its own."""
-    return _kind(cls) in (CONV, LINEAR) and not torch_forward(cls)
+    ``F.conv2d(self.pad(x), standardise(self.weight), …)``, or its ``BitMaxPool2d`` with a
+    padding child. Its submodules are parts of that one call (the padding it adds is read
+    from what ran, see ``ownforward.py``), and their parameters are counted with its own."""
+    return _kind(cls) in (CONV, LINEAR, POOL) and not torch_forward(cls)
 
 
 def _tuple(value: Any, n: int) -> tuple[int, ...]:
