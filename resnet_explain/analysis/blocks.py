@@ -116,18 +116,23 @@ def _transition(layers: list[Layer], graph: Graph, previous_add: int, fork: int,
 
     Of the layers between the earlier block's add (``previous_add``) and the later block's
     first layer (``first``), those that run outside both blocks' modules (``previous``,
-    ``following``; "" for none) and lead to the later block's input (its ``fork``, itself
-    included) form the way between them; the transition is that way from its first weighted
-    layer on (a ReLU after the add before it stays the earlier block's tail), and the other
-    parts of a split the way takes. None without a weighted layer on the way: an activation
-    or a pool between blocks is no transition."""
+    ``following``; "" for none), come from the earlier block's output and lead to the later
+    block's input (its ``fork``, itself included) form the way between them; the transition
+    is that way from its first weighted layer on (a ReLU after the add before it stays the
+    earlier block's tail), and the other parts of a split the way takes. None without a
+    weighted layer on the way: an activation or a pool between blocks is no transition, nor
+    a branch that reads an earlier map and is added after the block (a third branch summed)."""
     if fork <= previous_add or fork == MODEL_INPUT:
         return []
+    after = {previous_add}  # the layers in the gap that come from the earlier block's output
+    for index in range(previous_add + 1, first):
+        if not after.isdisjoint(graph.preds[index]):
+            after.add(index)
     way: set[int] = set()
     todo = [fork]
     while todo:
         index = todo.pop()
-        if index in way or index <= previous_add or index >= first:
+        if index in way or index <= previous_add or index >= first or index not in after:
             continue
         if not (in_module(layers[index], previous) or in_module(layers[index], following)):
             way.add(index)  # (a pre-activation inside the later block is passed through)
@@ -206,10 +211,13 @@ def _is_residual(layers: list[Layer], add: Layer, fork: int, fork_shape: Shape,
       path that dips and comes back (SCNet's self-calibration: a gate computed at a quarter
       of the resolution) does not stop the map itself from flowing at full size.
     """
-    # A shortcut that takes a part of the fork (a split, chunk or slice: the trace's part
-    # records, see trace/ops.py PARTS) carries a part of it, whatever it reads.
+    # A shortcut that takes some of the fork's channels (a split, chunk or slice: the trace's
+    # part records, see trace/ops.py PARTS) carries a part of it, whatever it reads; one
+    # that subsamples the map (option A's ``x[:, :, ::2, ::2]``) still carries every channel.
     for i in shortcut:
-        if layers[i].type in PART_OPS and layers[i].is_op:
+        part = layers[i]
+        if part.type in PART_OPS and part.is_op and part.input_shapes and \
+                _fewer_channels(part.output_shape, part.input_shapes[0]):
             return False
     # What reads the fork on the shortcut: its layers, or for the identity the add itself.
     readers = [layers[i] for i in shortcut] if shortcut else [add]
