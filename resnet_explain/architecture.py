@@ -94,12 +94,15 @@ class Pooling(Word):
 
 class Role(Word):
     """The part a layer plays. ``stem`` runs before the first residual block, ``head`` after
-    the last one; inside a block a layer is on the ``main`` path or on the ``shortcut``."""
+    the last one; inside a block a layer is on the ``main`` path or on the ``shortcut``; a
+    ``transition`` leads from one block to the next in no block (Darknet-53's stride-2
+    down-sampling conv between two stages) and belongs to the stage it starts."""
 
     STEM = "stem"
     MAIN = "main"
     SHORTCUT = "shortcut"
     HEAD = "head"
+    TRANSITION = "transition"
 
 
 ROLES = tuple(Role)
@@ -117,11 +120,14 @@ class ShortcutKind(Word):
 
 class StageKind(Word):
     """``stem`` (before the first block, the paper's conv1), ``blocks`` (conv2_x …, or the
-    single ``network`` stage of a network without blocks) or ``head`` (after the last block)."""
+    single ``network`` stage of a network without blocks) or ``head`` (after the last block);
+    ``transition`` only for the groups of :attr:`Architecture.transitions` (a stage that
+    starts with a transition is still ``blocks``)."""
 
     STEM = "stem"
     BLOCKS = "blocks"
     HEAD = "head"
+    TRANSITION = "transition"
 
 
 class BlockFamily(Word):
@@ -443,6 +449,13 @@ class DepthFormula:
     ``terms_total`` is what the stem, every block and the head add up to; it differs from
     ``depth`` only where the longest path leaves the blocks (a side branch deeper than the
     main path), which ``str()`` then says.
+
+    ``transitions`` holds, for each stage, the weighted layers on the path of the transition
+    that starts it (Darknet-53's stride-2 conv between two stages, in no block); empty where
+    the network has none. With transitions the sum is written stage by stage, each
+    transition a term of its own before its stage's blocks in parentheses:
+    ``7 = 1 + (2) + 1 + (2) + 1`` (a stem conv, a block of 2, a down-sampling conv, a block
+    of 2, the fc).
     """
 
     depth: int
@@ -450,6 +463,7 @@ class DepthFormula:
     stages: tuple[tuple[tuple[int, int], ...], ...] = ()
     head: int = 0
     terms_total: int | None = None
+    transitions: tuple[int, ...] = ()
 
     @property
     def per_block(self) -> int | None:
@@ -478,13 +492,17 @@ class DepthFormula:
             return f"{self.depth} = {self.depth} weighted {noun} on the longest path " \
                 "(no residual blocks)"
         per_block = self.per_block
-        if per_block is not None:
+        transitions = self.transitions if any(self.transitions) else ()
+        if per_block is not None and not transitions:
             middle = f"{per_block}×({'+'.join(map(str, self.blocks_per_stage))})"
         else:
-            middle = " + ".join(
-                "(" + " + ".join(f"{depth}×{blocks}" if blocks > 1 else str(depth)
-                                 for depth, blocks in stage) + ")"
-                for stage in self.stages)
+            parts = []
+            for number, stage in enumerate(self.stages):
+                if number < len(transitions) and transitions[number]:
+                    parts.append(str(transitions[number]))
+                parts.append("(" + " + ".join(f"{depth}×{blocks}" if blocks > 1 else str(depth)
+                                              for depth, blocks in stage) + ")")
+            middle = " + ".join(parts)
         terms = [str(self.stem)] if self.stem else []
         terms.append(middle)
         if self.head:
@@ -537,6 +555,10 @@ class Architecture:
     #: diagram show these; the ``stages`` list keeps the paper's conv1 and fc.
     stem: Stage | None = None
     head: Stage | None = None
+    #: The transitions between blocks (weighted layers that lead from one block to the next
+    #: in no block, with what runs after them on that way), each as a group with its totals,
+    #: named after the stage it starts; their layers have the role ``transition``.
+    transitions: list[Stage] = field(default_factory=list)
     #: The forward adds the input's channel axis itself (``x.unsqueeze(1)``): the model takes
     #: N×L (N×H×W), and its layers see N×1×L (see :mod:`resnet_explain.trace.channelaxis`).
     channel_axis_added: bool = False
@@ -552,7 +574,7 @@ class Architecture:
     def _link(self) -> None:
         """Give each layer, block and stage a weak link to this Architecture (:class:`_Owned`)."""
         link = weakref.ref(self)
-        for item in (*self.layers, *self.blocks, *self.stages):
+        for item in (*self.layers, *self.blocks, *self.stages, *self.transitions):
             object.__setattr__(item, "_arch", link)
 
     def __setstate__(self, state: dict[str, Any]) -> None:  # a copy or an unpickled one

@@ -451,3 +451,187 @@ class SegmentationHead(nn.Module):
         x = self.blocks(self.stem(x))
         pooled = F.interpolate(self.pool_conv(F.adaptive_avg_pool2d(x, 1)), size=x.shape[2:])
         return self.classifier(torch.cat([self.branch(x), pooled], 1))
+
+
+class Residual(nn.Module):
+    """``x + conv(relu(conv(x)))``: a block of two 3×3 convs with biases, identity shortcut."""
+
+    def __init__(self, c: int) -> None:
+        super().__init__()
+        self.a = nn.Conv2d(c, c, 3, padding=1)
+        self.b = nn.Conv2d(c, c, 3, padding=1)
+
+    def forward(self, x: torch.Tensor) -> torch.Tensor:
+        return x + self.b(F.relu(self.a(x)))
+
+
+class DarkStage(nn.Module):
+    """timm's DarkStage: a stride-2 down-sampling conv (conv, BN, LeakyReLU), then blocks."""
+
+    def __init__(self, c_in: int, c_out: int, n: int) -> None:
+        super().__init__()
+        self.conv_down = nn.Sequential(nn.Conv2d(c_in, c_out, 3, 2, 1, bias=False),
+                                       nn.BatchNorm2d(c_out), nn.LeakyReLU(0.1))
+        self.blocks = nn.Sequential(*(Residual(c_out) for _ in range(n)))
+
+    def forward(self, x: torch.Tensor) -> torch.Tensor:
+        return self.blocks(self.conv_down(x))
+
+
+class DarknetLike(nn.Module):
+    """Darknet-53's shape in miniature: a stem conv, one block at 8 channels, then a stride-2
+    conv that joins the next stage in no block, and two blocks at 16 (Redmon & Farhadi 2018).
+    ``staged``: the down-sampling conv sits in the next stage's module (timm's DarkStage);
+    otherwise the forward calls it between two Sequentials:
+    ``x = self.block2(self.down(self.block1(self.stem(x))))``."""
+
+    def __init__(self, staged: bool = False) -> None:
+        super().__init__()
+        self.staged = staged
+        self.stem = nn.Conv2d(3, 8, 3, padding=1)
+        self.block1 = nn.Sequential(Residual(8))
+        if staged:
+            self.stage2 = DarkStage(8, 16, 2)
+        else:
+            self.down = DarkStage(8, 16, 0).conv_down
+            self.block2 = nn.Sequential(Residual(16), Residual(16))
+        self.fc = nn.Linear(16, 10)
+
+    def forward(self, x: torch.Tensor) -> torch.Tensor:
+        x = self.block1(self.stem(x))
+        x = self.stage2(x) if self.staged else self.block2(self.down(x))
+        return self.fc(F.adaptive_avg_pool2d(x, 1).flatten(1))
+
+
+def halves(y: torch.Tensor, how: str) -> tuple[torch.Tensor, torch.Tensor]:
+    """The two channel halves of ``y``, by ``split``, ``chunk`` or slicing."""
+    c = y.shape[1] // 2
+    if how == "split":
+        first, second = y.split(c, 1)
+    elif how == "chunk":
+        first, second = y.chunk(2, 1)
+    else:
+        first, second = y[:, :c], y[:, c:]
+    return first, second
+
+
+class CSPStage(nn.Module):
+    """A CSPNet stage (Wang et al. 2020): a 1×1 conv widens the map, its channels are split,
+    one half runs through the blocks, and the halves are joined again."""
+
+    def __init__(self, c_in: int, c: int, n: int, how: str, stride: int = 1) -> None:
+        super().__init__()
+        self.how = how
+        self.down = nn.Conv2d(c_in, c_in, 3, 2, 1) if stride == 2 else None
+        self.exp = nn.Conv2d(c_in, 2 * c, 1)
+        self.blocks = nn.Sequential(*(Residual(c) for _ in range(n)))
+
+    def forward(self, x: torch.Tensor) -> torch.Tensor:
+        if self.down is not None:
+            x = self.down(x)
+        xs, xb = halves(self.exp(x), self.how)
+        return torch.cat([xs, self.blocks(xb)], 1)
+
+
+class CSPLike(nn.Module):
+    """A stem conv, then CSP stages of two blocks each: one at 32×32 (``stages=1``), or a
+    second one behind a stride-2 conv."""
+
+    def __init__(self, how: str = "split", stages: int = 1) -> None:
+        super().__init__()
+        self.stem = nn.Conv2d(3, 16, 3, padding=1)
+        self.stages = nn.Sequential(CSPStage(16, 16, 2, how),
+                                    *(CSPStage(32, 16, 2, how, 2) for _ in range(stages - 1)))
+        self.fc = nn.Linear(32, 10)
+
+    def forward(self, x: torch.Tensor) -> torch.Tensor:
+        x = self.stages(self.stem(x))
+        return self.fc(F.adaptive_avg_pool2d(x, 1).flatten(1))
+
+
+def standardise(weight: torch.Tensor, eps: float = 1e-6) -> torch.Tensor:
+    """Weight standardisation (Qiao et al. 2019): each filter to mean 0 and variance 1."""
+    mean = weight.mean(dim=(1, 2, 3), keepdim=True)
+    var = weight.var(dim=(1, 2, 3), keepdim=True, unbiased=False)
+    return (weight - mean) / torch.sqrt(var + eps)
+
+
+class DynamicPad(nn.Module):
+    """TensorFlow's "SAME" padding, computed from the input's size at every call."""
+
+    def __init__(self, kernel: int, stride: int) -> None:
+        super().__init__()
+        self.kernel, self.stride = kernel, stride
+
+    def forward(self, x: torch.Tensor) -> torch.Tensor:
+        pads = []
+        for size in x.shape[:1:-1]:  # W, then H: F.pad's order
+            total = max((-(-size // self.stride) - 1) * self.stride + self.kernel - size, 0)
+            pads += [total // 2, total - total // 2]
+        return F.pad(x, pads)
+
+
+class WSConvSame(nn.Conv2d):
+    """BiT's ``StdConv2dSame`` (Kolesnikov et al. 2020): a Conv2d subclass that holds a
+    dynamic-padding child and convolves with its weight standardised."""
+
+    def __init__(self, c_in: int, c_out: int, kernel: int, stride: int = 1) -> None:
+        super().__init__(c_in, c_out, kernel, stride, padding=0, bias=False)
+        self.pad = DynamicPad(kernel, stride)
+
+    def forward(self, x: torch.Tensor) -> torch.Tensor:
+        return F.conv2d(self.pad(x), standardise(self.weight), self.bias, self.stride, 0,
+                        self.dilation, self.groups)
+
+
+class BiTUnit(nn.Module):
+    """BiT's pre-activation bottleneck: GroupNorm, ReLU, then weight-standardised convs."""
+
+    def __init__(self, c_in: int, c_out: int, stride: int) -> None:
+        super().__init__()
+        self.norm1 = nn.GroupNorm(4, c_in)
+        self.down = WSConvSame(c_in, c_out, 1, stride) if stride != 1 or c_in != c_out else None
+        self.conv1 = WSConvSame(c_in, c_out, 1)
+        self.norm2 = nn.GroupNorm(4, c_out)
+        self.conv2 = WSConvSame(c_out, c_out, 3, stride)
+        self.norm3 = nn.GroupNorm(4, c_out)
+        self.conv3 = WSConvSame(c_out, c_out, 1)
+
+    def forward(self, x: torch.Tensor) -> torch.Tensor:
+        pre = F.relu(self.norm1(x))
+        shortcut = self.down(pre) if self.down is not None else x
+        y = self.conv2(F.relu(self.norm2(self.conv1(pre))))
+        return self.conv3(F.relu(self.norm3(y))) + shortcut
+
+
+class BiTLike(nn.Module):
+    """A stride-2 7×7 weight-standardised stem, three units (the last one stride 2), a
+    GroupNorm and ReLU, and a 1×1 conv classifier on the pooled map."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.stem = WSConvSame(3, 16, 7, 2)
+        self.units = nn.Sequential(BiTUnit(16, 32, 1), BiTUnit(32, 32, 1), BiTUnit(32, 64, 2))
+        self.norm = nn.GroupNorm(4, 64)
+        self.head = nn.Conv2d(64, 10, 1)
+
+    def forward(self, x: torch.Tensor) -> torch.Tensor:
+        x = F.relu(self.norm(self.units(self.stem(x))))
+        return self.head(F.adaptive_avg_pool2d(x, 1)).flatten(1)
+
+
+class NFUnit(nn.Module):
+    """A normalizer-free pre-activation unit (Brock et al. 2021): ReLU, then convs with no
+    norm, the residual scaled by a learnt gain (SkipInit) before the add."""
+
+    def __init__(self, c_in: int, c_out: int, stride: int) -> None:
+        super().__init__()
+        self.down = nn.Conv2d(c_in, c_out, 1, stride) if stride != 1 or c_in != c_out else None
+        self.conv1 = nn.Conv2d(c_in, c_out, 3, stride, 1)
+        self.conv2 = nn.Conv2d(c_out, c_out, 3, 1, 1)
+        self.gain = nn.Parameter(torch.zeros(()))
+
+    def forward(self, x: torch.Tensor) -> torch.Tensor:
+        pre = F.relu(x)
+        shortcut = self.down(pre) if self.down is not None else x
+        return self.conv2(F.relu(self.conv1(pre))) * self.gain + shortcut

@@ -15,7 +15,9 @@ Expected numbers are derived by hand in each test from the model's definition.
 
 from __future__ import annotations
 
+import csv
 import dataclasses
+import io
 import re
 
 import pytest
@@ -731,3 +733,201 @@ def test_a_segmentation_head_with_an_image_pooling_branch_is_the_head_not_fc():
     assert [s.name for s in arch.stages] == ["conv1", "conv2_x", "head"]
     assert arch.output_shape == tuple(model(torch.zeros(1, 3, 32, 32)).shape) == (1, 4, 32, 32)
     assert explain("resnet18").stages[-1].name == "fc"
+
+
+def _real_outputs(model: nn.Module, x: torch.Tensor) -> dict[str, tuple[int, ...]]:
+    """The output shape of every named module in a real forward of ``x``."""
+    shapes: dict[str, tuple[int, ...]] = {}
+
+    def keep(name: str):
+        def hook(_module: nn.Module, _inputs: tuple, output: torch.Tensor) -> None:
+            shapes.setdefault(name, tuple(output.shape))  # returns None: output unchanged
+        return hook
+
+    handles = [module.register_forward_hook(keep(name))
+               for name, module in model.named_modules() if name]
+    try:
+        model(x)
+    finally:
+        for handle in handles:
+            handle.remove()
+    return shapes
+
+
+@pytest.mark.parametrize("staged", [False, True], ids=["between Sequentials", "in its stage"])
+def test_a_down_sampling_conv_between_blocks_is_a_transition(staged):
+    """Issue 23: Darknet-53's stride-2 conv that joins two stages in no block is its own row
+    of the stage it starts, not the previous block's tail. By hand: stem 3·8·9+8 = 224; a
+    block of two 8→8 3×3 convs 2·(576+8) = 1,168; the down conv 16·8·9 = 1,152 and its BN 32
+    = 1,184; two blocks at 16, 2·2·(2,304+16) = 9,280; fc 170: 12,026 in all, and
+    9 = 1 + (2) + 1 + (2×2) + 1 weighted layers on the path."""
+    model = S.DarknetLike(staged)
+    arch = explain(model, (1, 3, 32, 32))
+    assert arch.depth_formula == "9 = 1 + (2) + 1 + (2×2) + 1"
+    assert arch.total_params == sum(p.numel() for p in model.parameters()) == 12026
+    assert [b.params for b in arch.blocks] == [1168, 4640, 4640]
+    assert [b.tail_layers for b in arch.blocks] == [[], [], []]
+    down = "stage2.conv_down" if staged else "down"
+    (transition,) = arch.transitions
+    assert transition.name == "conv3_x" and transition.kind == StageKind.TRANSITION
+    assert [arch.layers[i].name for i in transition.layers] == [f"{down}.{k}" for k in "012"]
+    assert (transition.params, transition.weighted_on_path) == (1184, 1)
+    for i in transition.layers:
+        layer = arch.layers[i]
+        assert (layer.role, layer.stage, layer.block) == (Role.TRANSITION, "conv3_x", None)
+    stages = {s.name: s for s in arch.stages}
+    assert list(stages) == ["conv1", "conv2_x", "conv3_x", "fc"]
+    assert stages["conv3_x"].params == 1184 + 9280
+    assert stages["conv3_x"].layers[:3] == transition.layers
+    # The stages' shapes against a real forward: conv2_x ends with block1's output, conv3_x
+    # starts from it and ends with the last block's.
+    real = _real_outputs(model, torch.zeros(1, 3, 32, 32))
+    last = "stage2.blocks" if staged else "block2"
+    assert stages["conv2_x"].output_shape == real["block1"] == (1, 8, 32, 32)
+    assert stages["conv3_x"].input_shape == real["block1"]
+    assert stages["conv3_x"].output_shape == real[last] == (1, 16, 16, 16)
+    assert arch.depth_terms.transitions == (0, 1)
+    data = arch.to_dict()
+    assert data["depth_terms"]["transitions"] == [0, 1]
+    assert {layer["role"] for layer in data["layers"]} >= {"transition"}
+
+
+def test_a_network_without_transitions_keeps_its_formula_and_its_json():
+    """A ResNet has no layer between its blocks: no transition, no ``transitions`` key."""
+    arch = explain(S.TinyResNet(), (1, 3, 64, 64))
+    assert arch.transitions == [] and arch.depth_terms.transitions == ()
+    assert "transitions" not in arch.to_dict()["depth_terms"]
+
+
+@pytest.mark.parametrize("how", ["split", "chunk", "slice"])
+def test_a_block_on_a_channel_split_is_found(how):
+    """Issue 23: a CSP stage splits the widened map and runs blocks on one half,
+    ``xs, xb = self.exp(x).split(c, 1)``: both blocks are found, the first one's input is
+    the half (16 of the 32 channels) and its identity shortcut carries all of it. By hand:
+    stem 448, exp 16·32+32 = 544, two blocks of 2·(16·16·9+16) = 4,640, fc 330; the path
+    7 = 2 + 2×(2) + 1 (stem and exp, the two blocks, the fc)."""
+    model = S.CSPLike(how)
+    arch = explain(model, (1, 3, 32, 32))
+    assert len(arch.blocks) == 2
+    assert arch.depth_formula == "7 = 2 + 2×(2) + 1"
+    for block in arch.blocks:
+        assert block.kind == ShortcutKind.IDENTITY and block.shortcut_layers == []
+        assert block.input_shape == block.output_shape == (1, 16, 32, 32)
+        assert block.params == 4640
+    first = arch.layers[arch.blocks[0].main_layers[0]]
+    (fork,) = first.inputs
+    part = arch.layers[fork]
+    assert part.type == ("slice" if how == "slice" else how) and part.is_op
+    assert part.input_shape == (1, 32, 32, 32) and part.output_shape == (1, 16, 32, 32)
+    assert arch.layers[arch.blocks[0].add_layer].inputs == [fork, first.index + 2]
+    assert arch.total_params == sum(p.numel() for p in model.parameters())
+    assert arch.output_shape == tuple(model(torch.zeros(1, 3, 32, 32)).shape)
+
+
+def test_a_split_after_a_transition_goes_with_it():
+    """Two CSP stages: the second one's stride-2 conv and its widening 1×1 are the
+    transition into conv3_x, with both parts of its split (the part the blocks skip too).
+    By hand: the down conv 32·32·9+32 = 9,248, the exp 32·32+32 = 1,056; the path
+    13 = 2 + (2×2) + 2 + (2×2) + 1."""
+    model = S.CSPLike("chunk", stages=2)
+    arch = explain(model, (1, 3, 32, 32))
+    assert len(arch.blocks) == 4
+    assert arch.depth_formula == "13 = 2 + (2×2) + 2 + (2×2) + 1"
+    (transition,) = arch.transitions
+    names = [arch.layers[i].name for i in transition.layers]
+    assert names == ["stages.1.down", "stages.1.exp", "stages.1.chunk", "stages.1.chunk"]
+    assert transition.params == 9248 + 1056
+    stage = next(s for s in arch.stages if s.name == "conv3_x")
+    assert stage.params == 9248 + 1056 + 2 * 4640
+    real = _real_outputs(model, torch.zeros(1, 3, 32, 32))
+    assert stage.input_shape == real["stages.0"] == (1, 32, 32, 32)
+    assert arch.blocks[2].input_shape == (1, 16, 16, 16)
+
+
+def test_res2net_slices_added_stay_no_blocks():
+    """The part records do not make Res2Net's ``sp + spx[i]`` a block: that shortcut takes
+    a slice of the input (it is a part record), not all of it."""
+    arch = explain(S.Res2Net(), (1, 3, 32, 32))
+    assert all(arch.layers[i].type not in ("split", "chunk", "slice")
+               for b in arch.blocks for i in b.shortcut_layers)
+
+
+def test_an_index_that_takes_no_part_is_no_record():
+    """Only an index by slices that takes some of the channels is a part: ``x[:, None]``,
+    ``x[:]``, ``x[..., :]`` and a subsample of the map ``x[:, :, ::2]`` are not recorded."""
+    class Indexing(nn.Module):
+        def __init__(self) -> None:
+            super().__init__()
+            self.conv = nn.Conv2d(3, 4, 1)
+
+        def forward(self, x: torch.Tensor) -> torch.Tensor:
+            y = self.conv(x)
+            return y[:][..., :][:, None].squeeze(1)[:, :, ::2] + y[:, :2].sum()
+
+    arch = explain(Indexing(), (1, 3, 8, 8))
+    assert [layer.type for layer in arch.layers if layer.is_op] == ["slice", "add"]
+
+
+def test_a_conv_subclass_with_a_padding_child_is_one_layer():
+    """Issue 23, item 5: BiT's weight-standardised conv holds a dynamic-padding child and
+    runs ``F.conv2d(self.pad(x), standardise(self.weight), …)``. It is one conv row with its
+    own parameters, kernel, stride and the padding its child added, not a ``conv2d`` op with
+    none. By hand, TF "SAME" at 32×32 for the stem's 7×7 stride 2: (16−1)·2+7−32 = 5 pixels,
+    2 before and 3 after; at 16×16 for the 3×3 stride 2: 1 pixel, after."""
+    model = S.BiTLike()
+    arch = explain(model, (1, 3, 32, 32))
+    modules = dict(model.named_modules())
+    convs = [layer for layer in arch.layers if isinstance(modules.get(layer.name), S.WSConvSame)]
+    assert len(convs) == 12 and not [layer for layer in arch.layers if layer.type == "conv2d"]
+    real = _real_outputs(model, torch.zeros(1, 3, 32, 32))
+    for layer in convs:
+        module = modules[layer.name]
+        assert layer.type == "WSConvSame" and layer.kind == "conv" and layer.weighted
+        assert layer.params == module.weight.numel()
+        assert layer.kernel_size == module.kernel_size and layer.stride == module.stride
+        assert layer.output_shape == real[layer.name]
+        assert layer.formula_ok
+    assert sum(layer.params for layer in arch.layers) == arch.total_params == 71386
+    stem = arch.layer("stem")
+    assert (stem.size_checks[0].padding, stem.size_checks[0].padding_end) == (2, 3)
+    strided = arch.layer("units.2.conv2")
+    assert (strided.size_checks[0].padding, strided.size_checks[0].padding_end) == (0, 1)
+    assert strided.output_shape == (1, 64, 8, 8)
+    assert arch.depth_formula == "11 = 1 + 3×(2+1) + 1"
+    assert [b.activation for b in arch.blocks] == ["pre"] * 3
+
+
+def test_a_normalizer_free_unit_is_pre_activation():
+    """Issue 23: a normalizer-free unit starts with its activation and scales its residual
+    by a learnt gain before the add (no norm, nothing after the add): pre-activation."""
+    model = nn.Sequential(nn.Conv2d(3, 16, 3, padding=1), S.NFUnit(16, 32, 1),
+                          S.NFUnit(32, 32, 1), S.NFUnit(32, 64, 2), nn.AdaptiveAvgPool2d(1),
+                          nn.Flatten(), nn.Linear(64, 10))
+    arch = explain(model, (1, 3, 32, 32))
+    assert len(arch.blocks) == 3
+    assert [b.activation for b in arch.blocks] == ["pre"] * 3
+
+
+def test_a_transition_is_a_row_a_node_and_a_bar_of_its_own():
+    """The views show a transition where it runs: a ``(transition)`` row of the block table
+    (and the CSV) before the first block of conv3_x, whose rows add up to the total; a node
+    of the block diagram in conv3_x's frame; a frame of the layer diagram; a bar of the
+    block plot."""
+    from resnet_explain.plots.data import block_costs
+
+    arch = explain(S.DarknetLike(), (1, 3, 32, 32))
+    table = str(arch.table(depth="block"))
+    rows = [line.split()[0] for line in table.splitlines()
+            if line.startswith(("(", "block1", "block2"))]
+    assert rows == ["(stem)", "block1.0", "(transition)", "block2.0", "block2.1", "(head)"]
+    records = list(csv.DictReader(io.StringIO(str(arch.table("csv", depth="block")))))
+    assert [r["row"] for r in records] == ["stem", "block", "transition", "block", "block",
+                                           "head"]
+    assert sum(int(r["params"]) for r in records) == arch.total_params
+    assert records[2]["params"] == "1184" and records[2]["stage"] == "conv3_x"
+    block_dot = arch.diagram("block").source
+    assert "<B>transition</B>" in block_dot
+    assert "cluster_to_conv3_x" in arch.diagram("layer").source
+    costs = block_costs(arch)
+    assert costs.names == ["stem", "conv2_1", "↓conv3", "conv3_1", "conv3_2", "head"]
+    assert sum(costs.params) == arch.total_params

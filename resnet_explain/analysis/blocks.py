@@ -21,9 +21,15 @@ from ..words import a_or_an
 from .graph import Graph
 
 CONV, POOL = LayerKind.CONV, LayerKind.POOL
+#: The op types of the trace's part records (a split, chunk or slice of a traced tensor).
+PART_OPS = frozenset(("split", "chunk", "slice"))
 
 
-def find_blocks(layers: list[Layer], graph: Graph, input_shape: Shape) -> list[Block]:
+def find_blocks(layers: list[Layer], graph: Graph, input_shape: Shape,
+                ) -> tuple[list[Block], dict[int, list[int]]]:
+    """The residual blocks, in order, and the transitions between them: for a block's
+    number in ``blocks``, the layers of the transition that runs just before it (see
+    :func:`_transition`); a transition starts a stage."""
     # (add, fork, main, shortcut, route, shortcut_weighted): see _route for the route.
     found: list[tuple[Layer, int, list[int], list[int], list[int], int]] = []
     # Blocks do not nest or share layers: an add whose branches hold other blocks' layers
@@ -65,14 +71,23 @@ def find_blocks(layers: list[Layer], graph: Graph, input_shape: Shape) -> list[B
     module_names = _block_modules(layers, found)
     uses = Counter(module_names)
     blocks: list[Block] = []
+    transitions: dict[int, list[int]] = {}
     stage_number, index_in_stage = 1, 0
     previous: tuple[Shape, str | None] | None = None
-    for (add, fork, main, shortcut, route, shortcut_weighted), module in zip(found,
-                                                                              module_names):
+    for number, ((add, fork, main, shortcut, route, shortcut_weighted), module) in enumerate(
+            zip(found, module_names)):
         in_shape = layers[fork].output_shape if fork != MODEL_INPUT else input_shape
         out_shape = add.output_shape
         parent = module.rpartition(".")[0] if module and uses[module] == 1 else None
-        if previous is None or _starts_stage(previous, out_shape, parent):
+        if number:
+            before = found[number - 1]
+            transition = _transition(
+                layers, graph, before[0].index, fork, min(main + shortcut, default=add.index),
+                _own_module(module_names[number - 1], uses), _own_module(module, uses))
+            if transition:
+                transitions[number] = transition
+        if previous is None or number in transitions or _starts_stage(previous, out_shape,
+                                                                      parent):
             stage_number, index_in_stage = stage_number + 1, 0
         previous = (out_shape, parent)
         index_in_stage += 1
@@ -87,7 +102,60 @@ def find_blocks(layers: list[Layer], graph: Graph, input_shape: Shape) -> list[B
             shortcut_layers=shortcut, add_layer=add.index,
             shortcut_weighted=shortcut_weighted, stride=stride,
         ))
-    return blocks
+    return blocks, transitions
+
+
+def _own_module(module: str, uses: Counter) -> str:
+    """The module a block is, where it is one block's alone ("" otherwise)."""
+    return module if module and uses[module] == 1 else ""
+
+
+def _transition(layers: list[Layer], graph: Graph, previous_add: int, fork: int, first: int,
+                previous: str, following: str) -> list[int]:
+    """The transition between two blocks: the weighted layers that lead from one block to
+    the next without being in either (Darknet-53's and CSPNet's stride-2 down-sampling convs,
+    a CSP stage's expanding 1×1 and its split), with what runs after them on that way.
+
+    Of the layers between the earlier block's add (``previous_add``) and the later block's
+    first layer (``first``), those that run outside both blocks' modules (``previous``,
+    ``following``; "" for none), come from the earlier block's output and lead to the later
+    block's input (its ``fork``, itself included) form the way between them; the transition
+    is that way from its first weighted layer on (a ReLU after the add before it stays the
+    earlier block's tail), and the other parts of a split the way takes. None without a
+    weighted layer on the way: an activation or a pool between blocks is no transition, nor
+    a branch that reads an earlier map and is added after the block (a third branch summed)."""
+    if fork <= previous_add or fork == MODEL_INPUT:
+        return []
+    after = {previous_add}  # the layers in the gap that come from the earlier block's output
+    for index in range(previous_add + 1, first):
+        if not after.isdisjoint(graph.preds[index]):
+            after.add(index)
+    way: set[int] = set()
+    todo = [fork]
+    while todo:
+        index = todo.pop()
+        if index in way or index <= previous_add or index >= first or index not in after:
+            continue
+        if not (in_module(layers[index], previous) or in_module(layers[index], following)):
+            way.add(index)  # (a pre-activation inside the later block is passed through)
+        todo += graph.preds[index]
+    weighted = [i for i in way if layers[i].weighted]
+    if not weighted:
+        return []
+    start = min(weighted)
+    taken = {i for i in way if i >= start}
+    for index in range(start, first):  # the other parts of a split on the way
+        layer = layers[index]
+        if index not in taken and layer.is_op and layer.type in PART_OPS \
+                and taken.issuperset(layer.inputs) and not in_module(layer, previous) \
+                and not in_module(layer, following):
+            taken.add(index)
+    return sorted(taken)
+
+
+def in_module(layer: Layer, module: str) -> bool:
+    """Whether a layer runs inside ``module`` (never for "")."""
+    return bool(module) and (module in layer.scope or layer.name.startswith(module + "."))
 
 
 def _starts_stage(previous: tuple[Shape, str | None], out_shape: Shape,
@@ -145,6 +213,14 @@ def _is_residual(layers: list[Layer], add: Layer, fork: int, fork_shape: Shape,
       path that dips and comes back (SCNet's self-calibration: a gate computed at a quarter
       of the resolution) does not stop the map itself from flowing at full size.
     """
+    # A shortcut that takes some of the fork's channels (a split, chunk or slice: the trace's
+    # part records, see trace/ops.py PARTS) carries a part of it, whatever it reads; one
+    # that subsamples the map (option A's ``x[:, :, ::2, ::2]``) still carries every channel.
+    for i in shortcut:
+        part = layers[i]
+        if part.type in PART_OPS and part.is_op and part.input_shapes and \
+                _fewer_channels(part.output_shape, part.input_shapes[0]):
+            return False
     # What reads the fork on the shortcut: its layers, or for the identity the add itself.
     readers = [layers[i] for i in shortcut] if shortcut else [add]
     for reader in readers:

@@ -40,8 +40,9 @@ def analyse(trace: Trace, model: str) -> Architecture:
     if output is not None:
         for index in graph.longest_path(output):
             layers[index].on_longest_path = True
-    blocks = find_blocks(layers, graph, input_map)
-    stages, stem_layers, head_layers = assign_roles(layers, blocks)
+    blocks, transition_layers = find_blocks(layers, graph, input_map)
+    stages, stem_layers, head_layers, transitions = assign_roles(layers, blocks,
+                                                                 transition_layers)
     stem, head = group(stem_layers, Role.STEM), group(head_layers, Role.HEAD)
     plain_depth = graph.depth[output] if output is not None else 0
     weighted_names = {layer.name for layer in layers if layer.weighted}
@@ -54,7 +55,7 @@ def analyse(trace: Trace, model: str) -> Architecture:
         blocks=blocks,
         stages=stages,
         plain_depth=plain_depth,
-        depth_terms=depth_terms(plain_depth, blocks, stages, stem, head),
+        depth_terms=depth_terms(plain_depth, blocks, stages, stem, head, transitions),
         weighted_layers=len(weighted_names),
         shortcut_projections=len(projections),
         total_params=trace.total_params,
@@ -66,6 +67,7 @@ def analyse(trace: Trace, model: str) -> Architecture:
         output_shapes=list(trace.output_shapes),
         stem=stem,
         head=head,
+        transitions=transitions,
         channel_axis_added=trace.channel_axis_added,
         layout=_layout(layers, blocks),
     )

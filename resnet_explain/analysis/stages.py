@@ -17,21 +17,36 @@ from ..architecture import (
     Stage,
     StageKind,
 )
-from .blocks import own_stride
+from .blocks import in_module, own_stride
 
 CONV, LINEAR = LayerKind.CONV, LayerKind.LINEAR
 _NORMS = (LayerKind.BATCH_NORM, LayerKind.NORM)
+#: What a pre-activation block's own path starts with: its norm, or its activation.
+_PRE_ACTIVATION = (*_NORMS, LayerKind.ACTIVATION)
 
 
-def assign_roles(layers: list[Layer], blocks: list[Block]) -> tuple[list[Stage], list[Layer],
-                                                                list[Layer]]:
+def assign_roles(layers: list[Layer], blocks: list[Block],
+                 transitions: dict[int, list[int]] | None = None,
+                 ) -> tuple[list[Stage], list[Layer], list[Layer], list[Stage]]:
     """Give every layer its role, stage and block; the stages, the stem's and the head's
-    layers."""
+    layers, and the transitions as groups. ``transitions``: for a block's number, the layers
+    of the transition before it (:func:`~.blocks.find_blocks`), which belong to no block and
+    to the stage that block starts."""
     if not blocks:  # a plain network: one stage holding everything, all on the main path
         for layer in layers:
             layer.role, layer.stage = Role.MAIN, "network"
-        return _stages(layers, blocks, "fc"), [], []
+        return _stages(layers, blocks, "fc"), [], [], []
     owned: set[int] = set()  # the layers of the blocks' branches and adds
+    groups: list[Stage] = []
+    for number, indices in sorted((transitions or {}).items()):
+        members = [layers[i] for i in indices]
+        for layer in members:
+            layer.role, layer.stage, layer.block = Role.TRANSITION, blocks[number].stage, None
+        owned.update(indices)
+        transition = group(members, Role.TRANSITION)
+        if transition is not None:
+            transition.name = blocks[number].stage
+            groups.append(transition)
     for block in blocks:
         _join(layers, block, block.main_layers, Role.MAIN)
         _join(layers, block, block.shortcut_layers, Role.SHORTCUT)
@@ -48,12 +63,12 @@ def assign_roles(layers: list[Layer], blocks: list[Block]) -> tuple[list[Stage],
         if layer.index in owned:
             continue
         following = bisect.bisect_right(adds, layer.index)  # the next block's number
-        if following < len(blocks) and _inside(layer, blocks[following].name):
+        if following < len(blocks) and in_module(layer, blocks[following].name):
             blocks[following].pre_layers.append(layer.index)
             _join(layers, blocks[following], (layer.index,), Role.MAIN)
         elif following == 0:
             stem.append(layer)
-        elif following == len(blocks) and not _inside(layer, blocks[-1].name):
+        elif following == len(blocks) and not in_module(layer, blocks[-1].name):
             head.append(layer)
         else:
             blocks[following - 1].tail_layers.append(layer.index)
@@ -83,15 +98,17 @@ def assign_roles(layers: list[Layer], blocks: list[Block]) -> tuple[list[Stage],
         block.family = _family(layers, block)
         block.activation = _activation(layers, block, own_path)
         block.signature = _signature(block, members)
-    return _stages(layers, blocks, head_name), stem, head
+    return _stages(layers, blocks, head_name), stem, head, groups
 
 
 def _activation(layers: list[Layer], block: Block, own_path: list[int]) -> Activation:
-    """v2 (``pre``) where the block's own path starts with a norm (BN → ReLU → conv), or
-    where its main path ends in a weighted layer and no activation follows the add — the v2
-    paper's first unit, whose input was activated right after conv1, and normalizer-free
-    pre-activation units; v1 (``post``: conv → BN → ReLU, a ReLU after the add) otherwise."""
-    if own_path and layers[own_path[0]].kind in _NORMS:
+    """v2 (``pre``) where the block's own path starts with a norm (BN → ReLU → conv) or
+    with its activation (a normalizer-free unit: ReLU → conv, its output scaled by a learnt
+    gain before the add), or where its main path ends in a
+    weighted layer and no activation follows the add — the v2 paper's first unit, whose
+    input was activated right after conv1; v1 (``post``: conv → BN → ReLU, a ReLU after the
+    add) otherwise: a v1 block's own path starts with its conv."""
+    if own_path and layers[own_path[0]].kind in _PRE_ACTIVATION:
         return Activation.PRE
     last = layers[block.main_layers[-1]] if block.main_layers else None
     after = any(layers[i].kind == LayerKind.ACTIVATION for i in block.tail_layers)
@@ -174,10 +191,6 @@ def _fully_connected(layer: Layer) -> bool:
     return layer.kind == CONV and len(shape) >= 3 and math.prod(shape[2:]) == 1
 
 
-def _inside(layer: Layer, module: str) -> bool:
-    return bool(module) and (module in layer.scope or layer.name.startswith(module + "."))
-
-
 def _pool_into_first_stage(stem: list[Layer], blocks: list[Block]) -> None:
     """The paper's Table 1 lists the stem's max-pool under conv2_x: it makes the 56×56 map
     that conv2_x works on. Stem layers after the last stem conv that already have the first
@@ -236,7 +249,8 @@ def group(members: list[Layer], role: Role) -> Stage | None:
     """All the layers of one role (the stem, the head) as one group with its totals."""
     if not members:
         return None
-    kind = StageKind.STEM if role == Role.STEM else StageKind.HEAD
+    kind = {Role.STEM: StageKind.STEM, Role.TRANSITION: StageKind.TRANSITION}.get(
+        role, StageKind.HEAD)
     params, macs, on_path = _totals(members)
     return Stage(
         name=str(role), module="", kind=kind, layers=[layer.index for layer in members],

@@ -226,6 +226,14 @@ def _block_units(arch: Architecture, prefix: str, collapse: bool) -> list[_Unit]
         units.append(_Unit(ident, members, block_node_label(arch, group),
                            _block_node_attrs(group[0], run=len(group) > 1),
                            cluster=group[0].stage, blocks=group))
+    # A transition is a node of its own in the frame of the stage it starts, before its
+    # first block (the units are drawn in layer order).
+    for number, group in enumerate(arch.transitions):
+        rows = [_heading("transition", group.name)]
+        rows += [labels.escape(line)
+                 for line in compact_lines([arch.layers[i] for i in group.layers])]
+        units.append(_Unit(f"{prefix}T{number}", list(group.layers), _table(rows),
+                           _group_attrs("main"), cluster=group.name))
     units += _group_units(arch, arch.head, prefix)
     owned = {i for unit in units for i in unit.layers}
     loose: list[list[int]] = []  # layers in no block, stem or head (a network without blocks)
@@ -275,6 +283,7 @@ def _layer_units(arch: Architecture, prefix: str, collapse: bool, names: bool) -
         attrs["tooltip"] = layer.name or layer.type
         cluster = (f"b{number[block.name]}" if block
                    else f"pre_{layer.stage}" if role == Role.STEM and layer.stage in staged
+                   else f"to_{layer.stage}" if role == Role.TRANSITION
                    else layer.role)
         units.append(_Unit(f"{prefix}L{layer.index}", [layer.index],
                            labels.layer_label(layer, name=names, note=note), attrs,
@@ -434,6 +443,9 @@ def _emit_layer_clusters(graph: graphviz.Digraph, arch: Architecture, units: lis
             attrs = style.cluster_attrs("", kind=block.kind)
         elif key.startswith("pre_"):  # the stem's pool, in its stage
             title, subtitle = key[4:], "as in the paper's Table 1"
+            attrs = style.cluster_attrs("", plain=True)
+        elif key.startswith("to_"):  # a transition, in no block: into the stage it starts
+            title, subtitle = "transition", f"into {key[3:]}"
             attrs = style.cluster_attrs("", plain=True)
         else:
             title, subtitle = {"stem": "stem", "head": "head"}.get(key, key or "layers"), None

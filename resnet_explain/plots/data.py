@@ -14,7 +14,7 @@ from ..notation import dims
 from ..words import units
 
 if TYPE_CHECKING:  # pragma: no cover
-    from ..architecture import Architecture, Stage
+    from ..architecture import Architecture, Block, Stage
 
 
 @dataclass
@@ -126,9 +126,16 @@ def stage_costs(arch: Architecture) -> CostSeries:
 
 
 def block_costs(arch: Architecture) -> CostSeries:
-    """The stem, every residual block (by paper name), the head."""
+    """The stem, every residual block (by paper name), each transition before the first
+    block of the stage it starts (``↓conv3``: its stage's name without ``_x``), the head."""
     names, params, macs = [], [], []
-    parts = [("stem", arch.stem), *((b.paper_name, b) for b in arch.blocks), ("head", arch.head)]
+    transitions = {group.name: group for group in arch.transitions}
+    parts: list[tuple[str, Block | Stage | None]] = [("stem", arch.stem)]
+    for block in arch.blocks:
+        if block.index_in_stage == 1 and block.stage in transitions:
+            parts.append((f"↓{block.stage.removesuffix('_x')}", transitions[block.stage]))
+        parts.append((block.paper_name, block))
+    parts.append(("head", arch.head))
     for name, part in parts:
         if part is None:
             continue

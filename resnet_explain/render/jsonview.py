@@ -31,7 +31,10 @@ Top level:
 - `depth_terms` — the same sum as data: `{"stem": 1, "stages": [[[3, 3]], [[3, 4]], [[3, 6]],
   [[3, 3]]], "head": 1}`; each stage lists its runs of alike blocks as `[weighted layers one
   block adds, blocks]` (Res2Net's first stage: `[[3, 1], [5, 2]]`); `stages` is empty for a
-  network without residual blocks.
+  network without residual blocks. Where the network has transitions (layers with role
+  `"transition"`), a `transitions` key follows `head`: per stage, the weighted layers on the
+  path of the transition that starts it (`[0, 1, 1, 1, 1]` for Darknet-53, each stage after
+  the first behind a stride-2 conv); a network without transitions has no such key.
 - `layout` — where a downsampling Bottleneck has its stride 2: `"v1"` (the first 1×1 conv,
   the paper's) or `"v1.5"` (the 3×3, torchvision's); `null` for a network without one
   (BasicBlock networks, networks without blocks).
@@ -79,7 +82,11 @@ A layer (one call of a leaf module, or one structural functional op such as `add
 - `macs` — multiply-accumulates of this call (conv and linear only, else 0).
 - `weighted` — a conv or linear layer (counts towards `weighted_layers`).
 - `on_longest_path` — on the longest input→output path (counts towards `plain_depth`).
-- `role` — `"stem"`, `"main"`, `"shortcut"` or `"head"`.
+- `role` — `"stem"`, `"main"`, `"shortcut"`, `"head"` or `"transition"`: a layer that leads
+  from one block to the next in no block (Darknet-53's stride-2 down-sampling conv between
+  two stages, with its norm and activation; a CSP stage's widening 1×1 and its split), part
+  of the stage it starts, with `block` null. (`"transition"` was added in version 1 of the
+  contract: a reader that knows only the first four sees it only on such networks.)
 - `stage` — the layer's stage (`"conv2_x"`; the stem's max-pool is listed under `conv2_x`,
   as in the paper's Table 1).
 - `block` — the residual block it belongs to, or `null`.
@@ -181,10 +188,7 @@ def _head(arch: Architecture) -> dict[str, Any]:
         "engine": arch.engine,
         "plain_depth": arch.plain_depth,
         "depth_formula": arch.depth_formula,
-        "depth_terms": {"stem": arch.depth_terms.stem,
-                        "stages": [[list(run) for run in stage]
-                                   for stage in arch.depth_terms.stages],
-                        "head": arch.depth_terms.head},
+        "depth_terms": _depth_terms(arch),
         "layout": arch.layout,
         "shortcut_projections": arch.shortcut_projections,
         "weighted_layers": arch.weighted_layers,
@@ -197,6 +201,18 @@ def _head(arch: Architecture) -> dict[str, Any]:
         "notes": list(arch.notes),
         "findings": [finding.to_dict() for finding in arch.findings],
     }
+
+
+def _depth_terms(arch: Architecture) -> dict[str, Any]:
+    """``depth_terms``: the stem, the stages' runs, the head, and the transitions where the
+    network has any."""
+    terms = arch.depth_terms
+    data: dict[str, Any] = {"stem": terms.stem,
+                            "stages": [[list(run) for run in stage] for stage in terms.stages],
+                            "head": terms.head}
+    if terms.transitions:
+        data["transitions"] = list(terms.transitions)
+    return data
 
 
 def _record_columns(arch: Architecture) -> list[tuple[str, Sequence[str], list[Sequence[Any]]]]:

@@ -100,7 +100,7 @@ class Row:
     plain values of the rows are made apart, on demand (:meth:`Table.records`).
     """
 
-    kind: str  # "stage" | "block" | "layer" | "stem" | "head"
+    kind: str  # "stage" | "block" | "layer" | "stem" | "head" | "transition"
     cells: tuple[str, ...] = ()
     level: int = 0
     prefix: str = ""
@@ -502,7 +502,12 @@ def _block_parts(arch: Architecture) -> list[Block | tuple[Stage, Role]]:
         return [(stage, Role.MAIN) for stage in arch.stages]
     parts: list[Block | tuple[Stage, Role]] = []
     parts += [(group, Role.STEM) for group in _stem_parts(arch)]
-    parts += arch.blocks
+    # A transition's row comes before the first block of the stage it starts.
+    transitions = {group.name: group for group in arch.transitions}
+    for block in arch.blocks:
+        if block.index_in_stage == 1 and block.stage in transitions:
+            parts.append((transitions[block.stage], Role.TRANSITION))
+        parts.append(block)
     if arch.head is not None:
         parts.append((arch.head, Role.HEAD))
     return parts
@@ -562,7 +567,8 @@ def _block_record(block: Block) -> dict[str, Any]:
     return {"row": "block", **csv_record(block_dict(block), BLOCK_RECORD)}
 
 
-_PART_NAMES = {Role.STEM: N_("(stem)"), Role.HEAD: N_("(head)"), Role.MAIN: N_("(layers)")}
+_PART_NAMES = {Role.STEM: N_("(stem)"), Role.HEAD: N_("(head)"), Role.MAIN: N_("(layers)"),
+               Role.TRANSITION: N_("(transition)")}
 #: The part of a stem/head/network row's record that comes from the JSON stage object.
 PART_RECORD = (
     ("input_shape", "input_shape"), ("output_shape", "output_shape"), ("params", "params"),
@@ -583,7 +589,7 @@ def _part_row(arch: Architecture, group: Stage, role: Role) -> Row:
     cells = (_part_name(arch, group, role), paper, "", fmt.shape(group.input_shape),
              fmt.shape(group.output_shape), fmt.count(group.params), fmt.count(group.macs),
              str(group.weighted_on_path), names)
-    kind = str(role) if role in (Role.STEM, Role.HEAD) else "layers"
+    kind = str(role) if role in (Role.STEM, Role.HEAD, Role.TRANSITION) else "layers"
     return Row(kind, cells=cells, marks=(role,))
 
 

@@ -81,6 +81,17 @@ def torch_forward(cls: type) -> bool:
     return (getattr(cls.forward, "__module__", None) or "").startswith("torch.")
 
 
+@functools.cache
+def whole_layer(cls: type) -> bool:
+    """Whether a module class with submodules is still one layer: a convolution, linear
+    layer or pool (by its base class) whose class replaces PyTorch's forward, such as BiT's
+    weight-standardised ``StdConv2dSame``, which holds a padding module and runs
+    ``F.conv2d(self.pad(x), standardise(self.weight), …)``, or its ``BitMaxPool2d`` with a
+    padding child. Its submodules are parts of that one call (the padding it adds is read
+    from what ran, see ``ownforward.py``), and their parameters are counted with its own."""
+    return _kind(cls) in (CONV, LINEAR, POOL) and not torch_forward(cls)
+
+
 def _tuple(value: Any, n: int) -> tuple[int, ...]:
     if isinstance(value, (tuple, list)):
         values = tuple(map(int, value))

@@ -50,6 +50,36 @@ for _op, _names in {
     for _name in _names:
         OP_NAMES[_name] = _op
 MERGES = {"add", "mul", "cat"}  # only a node when two traced tensors meet
+
+# Ops that take some of the channels of a traced tensor: a channel split, a chunk, a
+# narrow, a slice ``y[:, c:]``. Each part is a node of the graph of its own (one record per
+# part), so that a block whose input is a part forks there, not at the whole tensor: a CSP
+# stage's ``xs, xb = y.split(c, 1)`` then ``xb + F(xb)``. Only a part with fewer channels
+# (axis 1) and the same axes is one: an index by integers, tensors or ``None`` drops, gathers
+# or adds axes, and a subsample of the map (option A's ``x[:, :, ::2, ::2]``) or a crop keeps
+# every channel; those carry their input's data as before.
+PARTS: dict[str, str] = {"split": "split", "chunk": "chunk", "tensor_split": "split",
+                         "narrow": "slice", "__getitem__": "slice"}
+_PART_INDEX = (slice, type(Ellipsis))
+
+
+def takes_part(fname: str, args: tuple, result: Any) -> bool:
+    """Whether a call of one of :data:`PARTS` takes channel parts of its first argument
+    (for ``__getitem__``, by an index of slices only)."""
+    if fname == "__getitem__":
+        index = args[1] if len(args) > 1 else None
+        if isinstance(index, tuple):
+            for item in index:
+                if not isinstance(item, _PART_INDEX):
+                    return False
+        elif not isinstance(index, slice):
+            return False
+    source = args[0] if args else None
+    part = result if type(result) is torch.Tensor else first_tensor(result)
+    return (isinstance(source, torch.Tensor) and part is not None
+            and part.dim() == source.dim() >= 2 and part.shape[1] < source.shape[1])
+
+
 # In-place writes that do not end in "_" (those that do are caught by their name).
 _WRITES = frozenset((
     "__setitem__", "__set__", "__iadd__", "__isub__", "__imul__", "__itruediv__",

@@ -23,6 +23,7 @@ from .layerinfo import (
     module_attrs,
     tensors_in,
     torch_forward,
+    whole_layer,
 )
 from .ops import (
     CONSTANT,
@@ -30,8 +31,10 @@ from .ops import (
     MERGES,
     META_SAME_SHAPE,
     OP_NAMES,
+    PARTS,
     SIZE_CHECKED,
     on_cpu,
+    takes_part,
     writes,
 )
 from .ownforward import INNER_OPS, Inner, inner_call, what_ran
@@ -110,9 +113,10 @@ class Recorder(TorchFunctionMode):
                 # The model itself is a layer only when it is one of PyTorch's own (explain
                 # an nn.Conv2d); a model of the user's with no submodules writes its layers
                 # with F.conv2d on its own parameters, and those calls are the layers.
-                leaf = (not module._modules or all(
+                leaf = ((not module._modules or all(
                     child is None for child in module._modules.values())) and (
-                    bool(name) or torch_forward(type(module)))
+                    bool(name) or torch_forward(type(module)))) or (
+                    bool(name) and whole_layer(type(module)))
                 own = leaf and not torch_forward(type(module))
                 quiet = leaf and not on_meta and not own
                 if module._forward_hooks or module._forward_pre_hooks or not _GLOBAL_KWARGS:
@@ -183,7 +187,9 @@ class Recorder(TorchFunctionMode):
         if attrs is None:
             attrs = module_attrs(module)
             if not repeated:  # parameters belong to the module, counted on its first call
-                self._count(attrs, name, module._parameters.values())
+                # (a conv with submodules counts theirs too: they are parts of its one call)
+                self._count(attrs, name, module._parameters.values() if not module._modules
+                            else module.parameters())
             self.attrs[key] = attrs
         return attrs
 
@@ -355,6 +361,9 @@ class Recorder(TorchFunctionMode):
         inputs = tensors_in(args) + tensors_in(kwargs)
         sources = self.sources(inputs)
         op = OP_NAMES.get(fname)
+        if fname in PARTS and sources and takes_part(fname, args, result):
+            self._parts(PARTS[fname], sources, tuple(inputs[0].shape), outputs)
+            return result
         traced_inputs = [t for t in inputs if id(t) in self.producers]
         # An op that uses a parameter nobody has counted yet (F.conv2d on the root's own
         # weight, timm's BatchNormAct2d running F.batch_norm itself) is a layer that owns it.
@@ -384,6 +393,18 @@ class Recorder(TorchFunctionMode):
         if self.empty_batch and 0 in self.calls[-1].output_shape[1:] and not _zero_in(shapes):
             self.zero_sized.append((len(self.calls) - 1, func, args, kwargs))
         return result
+
+    def _parts(self, op: str, sources: list[int], shape: tuple[int, ...],
+               parts: list[torch.Tensor]) -> None:
+        """One record per part a split, chunk or slice took of a traced tensor of ``shape``
+        (see :data:`~resnet_explain.trace.ops.PARTS`): each part is a tensor of its own in the
+        graph, with its own shape."""
+        scope = self.scope[-1] if self.scope else ""
+        name = f"{scope}.{op}" if scope else op
+        attrs = LayerAttrs()
+        for part in parts:
+            self._record(name, op, True, sources, [shape], part, attrs,
+                         self._next_count(True, name))
 
     def _stray(self, inputs: list[torch.Tensor], where: str) -> None:
         """Note the parameters among ``inputs`` that the model does not register (a layer
