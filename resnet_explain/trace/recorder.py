@@ -294,10 +294,16 @@ class Recorder(TorchFunctionMode):
                 return
             self._enter(name, leaf, quiet, tensors_in(args) if leaf else [], own)
 
-    def _global_post_hook(self, module: nn.Module, args: tuple, kwargs: dict,
-                          output: Any) -> None:
+    def _global_post_hook(self, module: nn.Module, args: tuple, *rest: Any) -> None:
+        """``rest`` is ``(kwargs, output)``, as registered; another thread that runs a forward
+        while the hook is being registered or removed may call it as ``(output,)``: torch
+        writes the hook and its ``with_kwargs`` flag in two steps, and such a call is not the
+        trace's to record anyway."""
+        if len(rest) != 2 or threading.get_ident() != self.thread:
+            return
         entry = self.modules.get(id(module))
-        if entry is not None and threading.get_ident() == self.thread:
+        if entry is not None:
+            kwargs, output = rest
             name, leaf, _, _ = entry
             self._leave(module, name, leaf, output, tensors_in(kwargs) if kwargs else [])
 
