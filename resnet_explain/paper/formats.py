@@ -20,7 +20,9 @@ from html import escape
 from typing import Any
 
 from ..choices import TABLE1_FORMATS
+from ..i18n import N_, _, translated
 from ..render.markdown import escape as md_escape
+from ..textwidth import ljust, width
 from .table1 import Bracket, Line, Row, Table1
 
 FORMATS = TABLE1_FORMATS
@@ -38,8 +40,17 @@ def _line(line: Line) -> str:
 
 
 def _header(table: Table1) -> list[list[str]]:
-    return [["layer name", "output size", *(c.model for c in table.columns)],
+    return [[_("layer name"), _("output size"), *(c.model for c in table.columns)],
             ["", "", *(c.title for c in table.columns)]]
+
+
+#: The figure rows' names (``Row.name`` keeps the English word, as the JSON shows it).
+FIGURES = (N_("FLOPs"), N_("params"), N_("depth"))
+
+
+def _name(row: Row) -> str:
+    """A row's name as the views show it: a stage's own name, a figure's in words."""
+    return translated(row.name) if row.kind == "figure" else row.name
 
 
 # --- text -----------------------------------------------------------------------------------
@@ -47,14 +58,14 @@ def text(table: Table1) -> str:
     header = _header(table)
     body: list[list[list[str]]] = []  # rows → columns → lines
     for row in table.rows:
-        body.append([[row.name], [row.output_size],
+        body.append([[_name(row)], [row.output_size],
                      *([_line(line) for line in cell] for cell in row.cells)])
     count = len(header[0])
-    widths = [max(len(line) for item in [*[[h[i]] for h in header], *(r[i] for r in body)]
+    widths = [max(width(line) for item in [*[[h[i]] for h in header], *(r[i] for r in body)]
                   for line in item) for i in range(count)]
 
     def join(cells: list[str]) -> str:
-        return "  ".join(cell.ljust(width) for cell, width in zip(cells, widths)).rstrip()
+        return "  ".join(ljust(cell, columns) for cell, columns in zip(cells, widths)).rstrip()
 
     rule = "=" * len("  ".join("x" * w for w in widths))
     out = [table.title, rule, join(header[0]), join(header[1]), rule]
@@ -77,7 +88,7 @@ def markdown(table: Table1) -> str:
     lines = [f"**{table.title}**", "", "| " + " | ".join(titles) + " |",
              "|" + "|".join(["---"] * len(titles)) + "|"]
     for row in table.rows:
-        cells = [row.name, row.output_size,
+        cells = [_name(row), row.output_size,
                  *("<br>".join(md_escape(_line(line)) for line in cell) for cell in row.cells)]
         lines.append("| " + " | ".join(cells) + " |")
     lines.append("")
@@ -133,7 +144,7 @@ def html(table: Table1) -> str:
     out.append("</tr></thead><tbody>")
     for row in table.rows:
         style = _FIGURE if row.kind == "figure" else _CELL
-        cells = [f'<th style="{style};text-align:left">{_words(row.name)}</th>',
+        cells = [f'<th style="{style};text-align:left">{_words(_name(row))}</th>',
                  f'<td style="{style}">{_words(row.output_size)}</td>']
         if row.shared:
             cells.append(f'<td colspan="{len(row.cells)}" style="{style}">'
@@ -194,7 +205,8 @@ def latex(table: Table1) -> str:
         height = max(len(cell) for cell in row.cells)
         for number in range(height):
             lines = [cell[number] if number < len(cell) else "" for cell in row.cells]
-            first = [_tex_text(row.name), _tex_text(row.output_size)] if number == 0 else ["", ""]
+            first = [_tex_text(_name(row)), _tex_text(row.output_size)] if number == 0 \
+                else ["", ""]
             if count > 1 and all(line == lines[0] for line in lines):
                 body = [rf"\multicolumn{{{count}}}{{c}}{{{_tex_line(lines[0])}}}"]
             else:
