@@ -155,7 +155,7 @@ _WORD = re.compile(r"[A-Za-z][A-Za-z0-9_.\-']*")
 #: layer types, ops), the paper's citation, units and the letters of the formulas.
 ALLOWED = {
     # module and op names as PyTorch and torchvision spell them
-    "Linear", "fc", "relu", "maxpool", "avgpool", "downsample", "add", "flatten",
+    "Linear", "fc", "relu", "maxpool", "avgpool", "downsample", "add", "flatten", "forward",
     # the formulas' letters and words (out = ⌊(in + 2P − K)/S⌋ + 1, depth 6n + 2, N×C×H×W)
     "out", "in", "n", "x", "C", "H", "W", "K", "P", "S", "D", "N", "L", "F", "RF",
     # the paper's options and units
@@ -241,3 +241,25 @@ def test_chinese_table1_holds_no_english(models: list[str]) -> None:
     rule = len(lines[1])  # every row ends within the rule, a CJK character counting two
     last = max(i for i, line in enumerate(lines) if line == lines[1])
     assert all(width(line) <= rule for line in lines[2:last])
+
+
+MISTAKES = ["MissingProjection", "MissingStride", "UnpaddedPool", "WrongHeadWidth",
+            "UnpooledHead", "WrongInChannels"]
+
+
+@pytest.mark.parametrize("mistake", MISTAKES)
+def test_the_errors_that_teach_in_chinese(mistake: str) -> None:
+    """A seed mistake's error in Chinese: the lesson and the words around PyTorch's own
+    message (quoted as PyTorch says it, in English) hold no other English word."""
+    from resnet_explain import explain
+    from resnet_explain.errors import TraceFailure
+
+    with pytest.raises(TraceFailure) as raised:
+        explain(str(ROOT / "tests" / "student_mistakes.py") + f":{mistake}", lang="zh")
+    error = raised.value
+    quoted = error.said.partition(": ")[2]
+    text = error.message().replace(quoted, " ").replace(str(ROOT), " ")
+    text = re.sub(r"\((?:at|在) [^)]*\)|（在 [^）]*）", " ", text)  # the user's line, quoted
+    assert re.search(r"[\u4e00-\u9fff]", error.fix), error.fix  # the lesson, in Chinese
+    left = _english_words(text)
+    assert not left, f"untranslated words in {mistake}'s Chinese error: {sorted(left)}"
