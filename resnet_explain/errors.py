@@ -43,7 +43,10 @@ def user_location(error: BaseException) -> dict[str, Any]:
     frame = frames[-1]
     cell = _notebook_cell(frame.filename)
     where = f"{cell}, line {frame.lineno}" if cell else f"{frame.filename}:{frame.lineno}"
-    return {"where": f"{where} in {frame.name}", "code": frame.line}
+    from .i18n import _
+
+    return {"where": _("{place} in {function}", place=where, function=frame.name),
+            "code": frame.line}
 
 
 def _notebook_cell(filename: str) -> str | None:
@@ -94,8 +97,15 @@ class UserError(Exception):
 
     def message(self, cli: bool = False) -> str:
         """The one-line message, with the fix in the words of the API or of the CLI."""
+        from .i18n import _
+
         fix = in_words(self.fix, cli)
-        return f"{self.problem}. {fix}".strip() if fix else self.problem
+        if not fix:
+            return self.problem
+        try:
+            return _("{problem}. {fix}", problem=self.problem, fix=fix).strip()
+        except UnknownLanguage:  # the language itself is the error: say it in English
+            return f"{self.problem}. {fix}".strip()
 
     def __str__(self) -> str:
         return self.message(cli=False)
@@ -155,18 +165,24 @@ class TraceFailure(UserError):
 
     @classmethod
     def from_exception(cls, error: BaseException, context: dict[str, Any],
-                       during: str = "the model's forward", fix: str = "") -> TraceFailure:
+                       during: str | None = None, fix: str = "") -> TraceFailure:
         """``context`` holds ``where``/``code`` (the user's line), optionally ``layer`` (the
-        layer or op that failed, with the shapes it received) and ``fix`` (the lesson)."""
+        layer or op that failed, with the shapes it received) and ``fix`` (the lesson).
+        The words around PyTorch's are in the current language; PyTorch's stay its own."""
+        from .i18n import _
+
         message = str(error).strip().splitlines()[0] if str(error).strip() else ""
-        problem = f"{during} raised {type(error).__name__}: {message}"
+        problem = _("{during} raised {error}: {message}",
+                    during=during if during is not None else _("the model's forward"),
+                    error=type(error).__name__, message=message)
         if context.get("layer"):
-            problem += f" — in {context['layer']}"
+            problem += _(" — in {layer}", layer=context["layer"])
         if context.get("where"):
-            problem += f" (at {context['where']}"
-            problem += f": {context['code']})" if context.get("code") else ")"
+            problem += _(" (at {where}: {code})", where=context["where"], code=context["code"]) \
+                if context.get("code") else _(" (at {where})", where=context["where"])
         fix = (context.get("fix") or fix
-               or "Check the model code at that line, or the input size ({input})")
+               or _("Check the model code at that line, or the input size ({input})",
+                    input="{input}"))
         failure = cls(problem, fix)
         failure.said = f"{type(error).__name__}: {message}" if message else type(error).__name__
         failure.adds_axis = bool(context.get("adds_axis"))

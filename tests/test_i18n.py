@@ -155,12 +155,14 @@ _WORD = re.compile(r"[A-Za-z][A-Za-z0-9_.\-']*")
 #: layer types, ops), the paper's citation, units and the letters of the formulas.
 ALLOWED = {
     # module and op names as PyTorch and torchvision spell them
-    "Linear", "fc", "relu", "maxpool", "avgpool", "downsample", "add", "flatten",
+    "Linear", "fc", "relu", "maxpool", "avgpool", "downsample", "add", "flatten", "forward",
     # the formulas' letters and words (out = ⌊(in + 2P − K)/S⌋ + 1, depth 6n + 2, N×C×H×W)
-    "out", "in", "n", "C", "H", "W", "K", "P", "S", "D", "N", "L", "F", "RF",
+    "out", "in", "n", "x", "C", "H", "W", "K", "P", "S", "D", "N", "L", "F", "RF",
     # the paper's options and units
     "A", "B", "G", "M", "MB", "FLOPs", "He", "et", "al.", "NVIDIA", "torchvision", "top-1",
-    "BN", "ReLU", "BasicBlock", "Bottleneck",
+    "BN", "ReLU", "BasicBlock", "Bottleneck", "BatchNorm",
+    # Python's literals and the code bases a lesson names
+    "True", "False", "kuangliu", "TF-slim", "timm",
     # the receptive field column's value for a layer that sees the whole input
     "all",
 }
@@ -169,7 +171,10 @@ _IDENTIFIER = re.compile(r".*[0-9_.].*|[A-Z][a-z]+[A-Z0-9].*")  # layer1.0, conv
 
 def _english_words(text: str) -> set[str]:
     text = re.sub(r"<style>.*?</style>", " ", text, flags=re.S).replace("<wbr>", "")
-    text = re.sub(r"&\w+;", " ", re.sub(r"<[^>]+>", " ", text))
+    text = re.sub(r"&[#\w]+;", " ", re.sub(r"<[^>]+>", " ", text))
+    # code the reader types: an option and its word (--allow classes), a keyword argument
+    # (bias=False), a quoted value; and a work's title in 《》
+    text = re.sub(r"--[\w-]+(?: [a-z_]+)?|\w+=\S+|\"[^\"]*\"|《[^》]*》", " ", text)
     return {word for word in _WORD.findall(text)
             if word not in ALLOWED and not _IDENTIFIER.fullmatch(word)}
 
@@ -190,3 +195,71 @@ def test_chinese_summary_and_card_hold_no_english(model: str) -> None:
 
 def test_the_english_check_catches_english() -> None:
     assert _english_words("<b>总参数量</b>: 25,557,032 · Total params") == {"Total", "params"}
+
+
+STUDENT = str(ROOT / "notebooks" / "student_resnet.py") + ":StudentResNet"
+
+
+def test_chinese_compare_holds_no_english() -> None:
+    """``compare`` in Chinese (text, Markdown, HTML; the first line, the reference's reason,
+    every difference's title, consequence and lesson): no English word left."""
+    from resnet_explain.compare.engine import compare_specs
+
+    with i18n.speaking("zh"):
+        comparison = compare_specs(STUDENT)  # the nearest reference, with its reason
+        texts = [comparison.render(format).replace(STUDENT, "")
+                 for format in ("text", "markdown", "html")]
+    assert "有 5 处不同" in texts[0] and "原因：" in texts[0]
+    left = set().union(*map(_english_words, texts))
+    assert not left, f"untranslated words in Chinese compare: {sorted(left)}"
+
+
+def test_chinese_compare_text_fits_the_terminal() -> None:
+    """The Chinese text view wraps at 100 terminal columns, a CJK character counting two."""
+    from resnet_explain.compare.engine import compare_specs
+    from resnet_explain.textwidth import width
+
+    with i18n.speaking("zh"):
+        text = compare_specs(STUDENT, "resnet18").render("text")
+    assert max(width(line) for line in text.splitlines()) <= 100
+
+
+@pytest.mark.parametrize("models", [["resnet18", "resnet50-v1", "resnet50"],
+                                    ["resnet20", "resnet56"]])
+def test_chinese_table1_holds_no_english(models: list[str]) -> None:
+    """Table 1 in Chinese (text, Markdown, HTML): headers, cells, title and footnotes."""
+    from resnet_explain.paper import table1
+
+    with i18n.speaking("zh"):
+        table = table1(models)
+        texts = [table.render(format) for format in ("text", "markdown", "html")]
+    left = set().union(*map(_english_words, texts))
+    assert not left, f"untranslated words in Chinese Table 1: {sorted(left)}"
+    from resnet_explain.textwidth import width
+
+    lines = texts[0].splitlines()
+    rule = len(lines[1])  # every row ends within the rule, a CJK character counting two
+    last = max(i for i, line in enumerate(lines) if line == lines[1])
+    assert all(width(line) <= rule for line in lines[2:last])
+
+
+MISTAKES = ["MissingProjection", "MissingStride", "UnpaddedPool", "WrongHeadWidth",
+            "UnpooledHead", "WrongInChannels"]
+
+
+@pytest.mark.parametrize("mistake", MISTAKES)
+def test_the_errors_that_teach_in_chinese(mistake: str) -> None:
+    """A seed mistake's error in Chinese: the lesson and the words around PyTorch's own
+    message (quoted as PyTorch says it, in English) hold no other English word."""
+    from resnet_explain import explain
+    from resnet_explain.errors import TraceFailure
+
+    with pytest.raises(TraceFailure) as raised:
+        explain(str(ROOT / "tests" / "student_mistakes.py") + f":{mistake}", lang="zh")
+    error = raised.value
+    quoted = error.said.partition(": ")[2]
+    text = error.message().replace(quoted, " ").replace(str(ROOT), " ")
+    text = re.sub(r"\((?:at|在) [^)]*\)|（在 [^）]*）", " ", text)  # the user's line, quoted
+    assert re.search(r"[\u4e00-\u9fff]", error.fix), error.fix  # the lesson, in Chinese
+    left = _english_words(text)
+    assert not left, f"untranslated words in {mistake}'s Chinese error: {sorted(left)}"

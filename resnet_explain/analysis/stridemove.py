@@ -22,6 +22,7 @@ from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
 from ..errors import UserError
+from ..i18n import _, join
 from ..notation import dims, dims_or_one
 
 if TYPE_CHECKING:  # pragma: no cover
@@ -85,32 +86,50 @@ class LayoutCost:
         cheaper = [c for c in first.convs if c.extra < 0]
         said: list[str] = []
         for conv in costlier:
-            where = (f"runs on the block's full {first.input_map} input map"
-                     if conv.maps[1] == first.input_map else f"computes a {conv.maps[1]} map")
-            said.append(
-                f"In {self.v15}'s {first.block}, v1.5's extra cost is its {conv.kernel} conv "
-                f"{conv.name}, "
-                f"which {where}: its output is {conv.maps[1]} instead of {conv.maps[0]}, and "
-                f"its multiply-adds go from {conv.macs[0]:,} to {conv.macs[1]:,} "
-                f"(+{conv.extra:,}).")
+            values = {"model": self.v15, "block": first.block, "kernel": conv.kernel,
+                      "conv": conv.name, "v15_map": conv.maps[1], "v1_map": conv.maps[0],
+                      "before": f"{conv.macs[0]:,}", "after": f"{conv.macs[1]:,}",
+                      "extra": f"+{conv.extra:,}"}
+            if conv.maps[1] == first.input_map:
+                said.append(_("In {model}'s {block}, v1.5's extra cost is its {kernel} conv "
+                              "{conv}, which runs on the block's full {input_map} input map: "
+                              "its output is {v15_map} instead of {v1_map}, and its "
+                              "multiply-adds go from {before} to {after} ({extra}).",
+                              input_map=first.input_map, **values))
+            else:
+                said.append(_("In {model}'s {block}, v1.5's extra cost is its {kernel} conv "
+                              "{conv}, which computes a {v15_map} map: its output is {v15_map} "
+                              "instead of {v1_map}, and its multiply-adds go from {before} to "
+                              "{after} ({extra}).", **values))
         for conv in cheaper:
-            said.append(f"Its {conv.kernel} conv {conv.name} costs less in v1.5: "
-                        f"{conv.macs[0]:,} → {conv.macs[1]:,}.")
+            said.append(_("Its {kernel} conv {conv} costs less in v1.5: {before} → {after}.",
+                          kernel=conv.kernel, conv=conv.name, before=f"{conv.macs[0]:,}",
+                          after=f"{conv.macs[1]:,}"))
         if same:
-            parts = [f"the {c.kernel} conv {c.name} costs {c.macs[0]:,}"
-                     + (f" (its output is {c.maps[0]} either way)" if c.maps[0] == c.maps[1]
-                        else "") for c in same]
-            said.append(f"In both layouts {_and(parts)}.")
-        names = _and([block.block for block in self.blocks])
+            parts = [_("the {kernel} conv {conv} costs {macs} (its output is {map} either way)",
+                       kernel=c.kernel, conv=c.name, macs=f"{c.macs[0]:,}", map=c.maps[0])
+                     if c.maps[0] == c.maps[1] else
+                     _("the {kernel} conv {conv} costs {macs}", kernel=c.kernel, conv=c.name,
+                       macs=f"{c.macs[0]:,}") for c in same]
+            said.append(_("In both layouts {costs}.", costs=join(parts)))
+        names = join([block.block for block in self.blocks])
         extras = {block.extra for block in self.blocks}
-        each = (f"+{extras.pop():,} in each of {names}" if len(extras) == 1
-                else "; ".join(f"+{b.extra:,} in {b.block}" for b in self.blocks))
+        each = (_("{extra} in each of {blocks}", extra=f"+{extras.pop():,}", blocks=names)
+                if len(extras) == 1
+                else _("; ").join(_("{extra} in {block}", extra=f"+{b.extra:,}", block=b.block)
+                                  for b in self.blocks))
         difference = self.total_macs[1] - self.total_macs[0]
-        whole = ("the whole difference" if difference == self.extra
-                 else f"of a difference of {difference:+,}")
-        said.append(f"Per downsampling block that is {each}: {self.extra:+,} in all, {whole} "
-                    f"between {self.v1} and {self.v15} ({_giga(self.total_macs[0])} G against "
-                    f"{_giga(self.total_macs[1])} G per image).")
+        totals = {"each": each, "extra": f"{self.extra:+,}", "v1": self.v1, "v15": self.v15,
+                  "v1_total": _giga(self.total_macs[0]), "v15_total": _giga(self.total_macs[1])}
+        if difference == self.extra:
+            said.append(_("Per downsampling block that is {each}: {extra} in all, the whole "
+                          "difference between {v1} and {v15} ({v1_total} G against {v15_total} "
+                          "G per image).", **totals))
+        else:
+            said.append(_("Per downsampling block that is {each}: {extra} in all, of a "
+                          "difference of {difference} between {v1} and {v15} ({v1_total} G "
+                          "against {v15_total} G per image).", difference=f"{difference:+,}",
+                          **totals))
         said.extend(_skipped(first))
         return said
 
@@ -128,10 +147,6 @@ class LayoutCost:
         printer.text(str(self))  # type: ignore[attr-defined]
 
 
-def _and(parts: list[str]) -> str:
-    return parts[0] if len(parts) == 1 else f"{', '.join(parts[:-1])} and {parts[-1]}"
-
-
 def _giga(macs: int) -> str:
     return f"{macs / 1e9:.2f}"
 
@@ -144,13 +159,19 @@ def _skipped(block: BlockCost) -> list[str]:
     if v1 is None or v15 is None or set(v1.kernel_size) != {1}:
         return []
     every = math.prod(v1.strides[0])
-    said = (f"v1.5 is the more accurate layout: v1's {v1.kernel} conv {v1.name} with stride "
-            f"{dims_or_one(v1.strides[0])} never reads {every - 1} of every {every} positions of "
-            f"the {block.input_map} map it is given")
+    values = {"v1_kernel": v1.kernel, "v1_conv": v1.name,
+              "v1_stride": dims_or_one(v1.strides[0]), "unread": every - 1, "every": every,
+              "input_map": block.input_map}
     if all(k >= s for k, s in zip(v15.kernel_size, v15.strides[1])):
-        said += (f", while v1.5's {v15.kernel} conv {v15.name} with stride "
-                 f"{dims_or_one(v15.strides[1])} has windows that cover every position")
-    return [said + "."]
+        return [_("v1.5 is the more accurate layout: v1's {v1_kernel} conv {v1_conv} with "
+                  "stride {v1_stride} never reads {unread} of every {every} positions of the "
+                  "{input_map} map it is given, while v1.5's {v15_kernel} conv {v15_conv} with "
+                  "stride {v15_stride} has windows that cover every position.",
+                  v15_kernel=v15.kernel, v15_conv=v15.name,
+                  v15_stride=dims_or_one(v15.strides[1]), **values)]
+    return [_("v1.5 is the more accurate layout: v1's {v1_kernel} conv {v1_conv} with stride "
+              "{v1_stride} never reads {unread} of every {every} positions of the {input_map} "
+              "map it is given.", **values)]
 
 
 # --- pairing the two traces ------------------------------------------------------------------

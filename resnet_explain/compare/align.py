@@ -33,7 +33,9 @@ from ..architecture import (
     ShortcutKind,
     StageKind,
 )
+from ..i18n import _, translated
 from ..notation import dims
+from ..words import word
 from .differences import Difference
 
 Pair = tuple[Layer | None, Layer | None]
@@ -57,14 +59,18 @@ def describe(layer: Layer | None) -> str | None:
     if layer is None:
         return None
     if layer.kind == CONV:
-        return (f"{layer.type} {sizes(layer.kernel_size)}, stride {number(layer.stride)}, "
-                f"{layer.in_channels}→{layer.out_channels}")
+        return _("{type} {kernel}, stride {stride}, {before}→{after}", type=layer.type,
+                 kernel=sizes(layer.kernel_size), stride=number(layer.stride),
+                 before=layer.in_channels, after=layer.out_channels)
     if layer.kind == LINEAR:
         return f"{layer.type} {layer.in_channels}→{layer.out_channels}"
     if layer.kind == POOL:
-        return f"{layer.type} {sizes(layer.kernel_size)}, stride {number(layer.stride)}"
+        return _("{type} {kernel}, stride {stride}", type=layer.type,
+                 kernel=sizes(layer.kernel_size), stride=number(layer.stride))
     if layer.kind == ADAPTIVE_POOL and _global(layer):
-        return f"global {layer.pooling or ''} pool".replace("  ", " ")
+        if layer.pooling:
+            return _("global {kind} pool", kind=translated(str(layer.pooling)))
+        return _("global pool")
     return layer.type
 
 
@@ -490,6 +496,7 @@ def _position(region: str, last: bool, what: str) -> tuple[str, str]:
         return "before the add", "relu_before_add" if what == "activation" else what
     if region == "tail":
         return "after the add", what
+    # English words kept in the record (differences.SHOWN_WORDS translates them when shown)
     return ("in the stem" if region == "stem" else f"in the {region}"), what
 
 
@@ -497,13 +504,18 @@ def _positions(block: Block, arch: Architecture) -> str:
     """Where a block's stride sits: ``"2nd conv (3×3)"`` (v1.5) or ``"1st conv (1×1)"``."""
     main = [i for i in (*block.pre_layers, *block.main_layers)
             if arch.layers[i].kind in (CONV, POOL)]
-    return " and ".join(f"{_ordinal(main.index(i) + 1)} {arch.layers[i].kind} "
-                        f"({sizes(arch.layers[i].kernel_size)})"
-                        for i in block.strided_layers if i in main) or "none"
+    return _(" and ").join(_("{nth} {kind} ({kernel})", nth=_ordinal(main.index(i) + 1),
+                             kind=word(str(arch.layers[i].kind)),
+                             kernel=sizes(arch.layers[i].kernel_size))
+                           for i in block.strided_layers if i in main) or _("none")
 
 
 def _ordinal(n: int) -> str:
-    return f"{n}{'th' if 10 <= n % 100 <= 20 else {1: 'st', 2: 'nd', 3: 'rd'}.get(n % 10, 'th')}"
+    """``1st``, ``2nd``, ``3rd``, ``11th``, in the current language."""
+    if 10 <= n % 100 <= 20:
+        return _("{n}th", n=n)
+    return {1: _("{n}st", n=n), 2: _("{n}nd", n=n), 3: _("{n}rd", n=n)}.get(n % 10) \
+        or _("{n}th", n=n)
 
 
 def _common_prefix(names: Sequence[str]) -> str:

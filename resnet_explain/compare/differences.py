@@ -22,11 +22,45 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from ..choices import DIFFERENCES
+from ..i18n import N_, _, join, translated
 from ..words import count
 from . import lessons
 
 #: What can differ, the fixed vocabulary of ``Difference.what`` (and of ``--allow``).
 WHAT: tuple[str, ...] = DIFFERENCES
+
+#: The kinds of difference, marked for the catalog: the views name them in the current
+#: language (English shows the vocabulary's own word; the data and ``--allow`` keep it).
+WHAT_WORDS = (
+    N_("blocks"), N_("missing_layer"), N_("extra_layer"), N_("kernel"), N_("stride"),
+    N_("padding"), N_("dilation"), N_("groups"), N_("channels"), N_("bias"), N_("norm"),
+    N_("activation"), N_("shortcut"), N_("pooling"), N_("head"), N_("input_channels"),
+    N_("classes"),
+)
+
+#: What a record's ``detail`` and its values say, as the views show them (the record keeps
+#: the English words; JSON shows them as they are).
+SHOWN_WORDS = (
+    N_("pool"), N_("fc in_features"), N_("fc out_features"), N_("the block's stride"),
+    N_("stride position"), N_("kind"), N_("projection kernel"), N_("projection stride"),
+    N_("max or average"), N_("after the stem's BatchNorm"), N_("on the shortcut"),
+    N_("before the add"), N_("after the add"), N_("in the stem"), N_("in the main"),
+    N_("in the head"), N_("max"), N_("avg"), N_("identity"), N_("projection"), N_("padded"),
+)
+
+
+def what_word(what: str) -> str:
+    """A kind of difference as the views name it, in the current language (English: the
+    vocabulary's word, ``missing_layer``)."""
+    return translated(what)
+
+
+def shown(value: Any) -> str:
+    """A record's value (or detail) as the views show it: ``none`` for a side that has
+    nothing, a word of :data:`SHOWN_WORDS` in the current language, anything else as it is."""
+    if value is None:
+        return _("none")
+    return translated(value) if isinstance(value, str) and value else str(value)
 
 
 @dataclass
@@ -70,33 +104,50 @@ class Difference:
     def place_names(self) -> str:
         """``conv3_1`` or ``conv3_1, conv4_1 and conv5_1`` (the paper's names, each once)."""
         names = list(dict.fromkeys(paper or where for where, paper in self.places))
-        return names[0] if len(names) == 1 else f"{', '.join(names[:-1])} and {names[-1]}"
+        return join(names)
 
     @property
     def title(self) -> str:
         """``padding of maxpool (conv2_x): 0, the reference 1``."""
-        what = self.what.replace("_", " ")
-        subject = f"{what} ({self.detail})" if self.detail else what
-        where = self.where if len(self.places) == 1 else \
-            f"{self.where} and {count(len(self.places) - 1, 'more place')}"
-        return f"{subject} at {where} ({self.place_names}): {_value(self.yours)}, " \
-               f"the reference {_value(self.reference)}"
+        return _("{subject} at {where} ({places}): {yours}, the reference {reference}",
+                 subject=self.subject, where=self.where_words, places=self.place_names,
+                 yours=shown(self.yours), reference=shown(self.reference))
+
+    @property
+    def subject(self) -> str:
+        """``norm (after the add)``: the kind of difference and its detail, in words."""
+        what = what_word(self.what).replace("_", " ")
+        return _("{what} ({detail})", what=what, detail=shown(self.detail)) if self.detail \
+            else what
+
+    @property
+    def where_words(self) -> str:
+        """``layer1.0.conv1`` or ``layer1.0.conv1 and 15 more places``."""
+        if len(self.places) == 1:
+            return self.where
+        return _("{where} and {more}", where=self.where,
+                 more=count(len(self.places) - 1, "more place"))
 
     @property
     def consequence(self) -> str:
         """What the difference changes, in numbers (made from the record's numbers)."""
         parts = []
         if self.params_delta:
-            parts.append(f"{_signed(self.params_delta)} parameters")
+            parts.append(_("{delta} parameters", delta=_signed(self.params_delta)))
         if self.macs_delta:
-            parts.append(f"{_signed(self.macs_delta)} multiply-adds per image")
+            parts.append(_("{delta} multiply-adds per image", delta=_signed(self.macs_delta)))
         if self.map_yours is not None and self.map_reference is not None:
-            until = f" until {self.map_until}, where the maps agree again" \
-                if self.map_until else " from here to the head"
-            parts.append(f"{self.map_yours} instead of {self.map_reference}{until}")
+            if self.map_until:
+                parts.append(_("{yours} instead of {reference} until {place}, where the maps "
+                               "agree again", yours=self.map_yours,
+                               reference=self.map_reference, place=self.map_until))
+            else:
+                parts.append(_("{yours} instead of {reference} from here to the head",
+                               yours=self.map_yours, reference=self.map_reference))
         if len(self.places) > 1:
-            parts.append(f"in {count(len(self.places), 'place')}")
-        return "; ".join(parts) if parts else "no change in parameters, multiply-adds or maps"
+            parts.append(_("in {places}", places=count(len(self.places), "place")))
+        return _("; ").join(parts) if parts else \
+            _("no change in parameters, multiply-adds or maps")
 
     @property
     def why(self) -> str:
@@ -120,7 +171,3 @@ class Difference:
 
 def _signed(value: int) -> str:
     return f"{value:+,}".replace("-", "−")
-
-
-def _value(value: Any) -> str:
-    return "none" if value is None else str(value)

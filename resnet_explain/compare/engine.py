@@ -13,9 +13,10 @@ from typing import TYPE_CHECKING, Any
 
 from ..architecture import Architecture
 from ..errors import UserError
+from ..i18n import _, speaking
 from ..words import count
 from .align import Aligner
-from .differences import WHAT, Difference
+from .differences import WHAT, Difference, what_word
 from .reference import nearest_reference
 
 if TYPE_CHECKING:
@@ -40,6 +41,9 @@ class Comparison:
     #: The two traced models (yours, the reference's), for the diagram; not in the JSON.
     architectures: tuple[Architecture, Architecture] | None = field(
         default=None, repr=False, compare=False)
+    #: The language of its text: the model's Architecture's (``explain(..., lang="zh")``);
+    #: ``None``: the language in force when the text is made.
+    language: str | None = field(default=None, repr=False, compare=False)
 
     @property
     def matches(self) -> bool:
@@ -49,12 +53,17 @@ class Comparison:
     def first_line(self) -> str:
         """``matches resnet18`` or ``differs from resnet18 in 3 places: blocks (conv5_x), …``."""
         if self.matches:
-            allowed = f" (allowed: {', '.join(sorted({d.what for d in self.allowed}))})" \
-                if self.allowed else ""
-            return f"{self.model} matches {self.reference}{allowed}"
-        items = ", ".join(f"{d.what} ({_first_place(d)})" for d in self.differences)
-        return (f"{self.model} differs from {self.reference} in "
-                f"{count(len(self.differences), 'place')}: {items}")
+            if not self.allowed:
+                return _("{model} matches {reference}", model=self.model,
+                         reference=self.reference)
+            return _("{model} matches {reference} (allowed: {allowed})", model=self.model,
+                     reference=self.reference, allowed=_(", ").join(
+                         what_word(what) for what in sorted({d.what for d in self.allowed})))
+        items = _(", ").join(_("{what} ({place})", what=what_word(d.what),
+                               place=_first_place(d)) for d in self.differences)
+        return _("{model} differs from {reference} in {places}: {items}", model=self.model,
+                 reference=self.reference, places=count(len(self.differences), "place"),
+                 items=items)
 
     def to_dict(self) -> dict[str, Any]:
         """The JSON contract (``schema_version`` 1; documented in the README)."""
@@ -78,7 +87,8 @@ class Comparison:
         ``json``."""
         from . import views
 
-        return views.render(self, format, width)
+        with speaking(self.language):
+            return views.render(self, format, width)
 
     def diagram(self) -> Diagram:
         """Both models side by side, one node per stage, the stages that differ marked (see
@@ -93,7 +103,8 @@ class Comparison:
         return self.render("text")
 
     def __repr__(self) -> str:
-        return f"<Comparison: {self.first_line}>"
+        with speaking(self.language):
+            return f"<Comparison: {self.first_line}>"
 
     def _repr_html_(self) -> str:
         return self.render("html")
@@ -101,7 +112,8 @@ class Comparison:
 
 def _first_place(d: Difference) -> str:
     more = len(d.places) - 1
-    return d.paper_name + (f" and {more} more" if more else "")
+    return _("{place} and {more} more", place=d.paper_name, more=more) if more \
+        else d.paper_name
 
 
 def check_allow(allow: Iterable[str]) -> tuple[str, ...]:
@@ -117,7 +129,14 @@ def check_allow(allow: Iterable[str]) -> tuple[str, ...]:
 def compare(arch: Architecture, reference: Any = None, *, allow: Iterable[str] = (),
             input_size: Any = None) -> Comparison:
     """Compare ``arch`` with ``reference`` (see the module's docstring); ``allow`` accepts
-    kinds of difference (``["classes"]``): they are listed apart and do not break a match."""
+    kinds of difference (``["classes"]``): they are listed apart and do not break a match.
+    The Comparison speaks ``arch``'s language (``explain(..., lang="zh")``), if it has one."""
+    with speaking(arch.language):
+        return _compare(arch, reference, allow=allow, input_size=input_size)
+
+
+def _compare(arch: Architecture, reference: Any, *, allow: Iterable[str],
+             input_size: Any) -> Comparison:
     allowed_words = check_allow(allow)
     why = None
     if reference is None:
@@ -136,7 +155,7 @@ def compare(arch: Architecture, reference: Any = None, *, allow: Iterable[str] =
     return Comparison(arch.model, ref.model, why, kept, allowed,
                       (arch.total_params, ref.total_params),
                       (arch.macs // batch_a, ref.macs // batch_b), tuple(arch.input_shape),
-                      (arch, ref))
+                      (arch, ref), arch.language)
 
 
 def same_structure(a: Architecture, b: Architecture) -> bool:

@@ -16,6 +16,7 @@ from typing import Any
 
 from ..analysis.depthname import named_depth
 from ..architecture import CONV, POOL, Activation, Architecture, Block, ShortcutKind, StageKind
+from ..i18n import N_, _, translated
 
 _BLOCK_FAMILIES = ("basic", "bottleneck")
 
@@ -149,21 +150,28 @@ def _reason(mine: Features, theirs: Features, name: str, named: int | None,
     """Why ``name``: the features both share, then those that differ, then the name's hint."""
     same, differ = [], []
     for label, a, b in (
-        ("block", mine.block, theirs.block), ("stem", mine.stem, theirs.stem),
-        ("blocks per stage", mine.layers, theirs.layers),
-        ("widths", mine.widths, theirs.widths), ("shortcut option", mine.shortcut,
-                                                 theirs.shortcut),
-        ("version", mine.version, theirs.version),
+        (N_("block"), mine.block, theirs.block), (N_("stem"), mine.stem, theirs.stem),
+        (N_("blocks per stage"), mine.layers, theirs.layers),
+        (N_("widths"), mine.widths, theirs.widths), (N_("shortcut option"), mine.shortcut,
+                                                     theirs.shortcut),
+        (N_("version"), mine.version, theirs.version),
     ):
-        (same if a == b else differ).append((label, a, b))
-    text = f"{name}: " + ", ".join(f"{label} {_said(a)}" for label, a, _ in same)
+        (same if a == b else differ).append((translated(label), a, b))
+    text = _("{name}: {features}", name=name, features=_(", ").join(
+        _("{label} {value}", label=label, value=_said(a)) for label, a, _b in same))
     if differ:
-        text += "; nearest despite " + ", ".join(
-            f"{label} {_said(a)} (the reference's {_said(b)})" for label, a, b in differ)
+        text += _("; nearest despite {features}", features=_(", ").join(
+            _("{label} {value} (the reference's {reference})", label=label, value=_said(a),
+              reference=_said(b)) for label, a, b in differ))
     if named is not None:
-        text += f"; the name's {named} {'agrees' if hint_used else 'is only a hint'}"
+        text += _("; the name's {number} agrees", number=named) if hint_used else \
+            _("; the name's {number} is only a hint", number=named)
     return text
 
 
+#: The features' values as :func:`_reason` says them.
+FEATURE_WORDS = (N_("basic"), N_("bottleneck"), N_("imagenet"), N_("cifar"))
+
+
 def _said(value: object) -> str:
-    return str(tuple(value)) if isinstance(value, tuple) else str(value)
+    return str(tuple(value)) if isinstance(value, tuple) else translated(str(value))

@@ -12,6 +12,9 @@ import textwrap
 from typing import TYPE_CHECKING
 
 from ..choices import COMPARE_FORMATS
+from ..i18n import N_, _, translated
+from ..textwidth import width as text_width
+from .differences import shown, what_word
 
 if TYPE_CHECKING:
     from .differences import Difference
@@ -38,13 +41,53 @@ def render(comparison: Comparison, format: str = "text", width: int | None = Non
 
 
 def _totals(c: Comparison) -> str:
-    return (f"parameters {c.params[0]:,} (the reference {c.params[1]:,}); multiply-adds per "
-            f"image {c.macs[0]:,} (the reference {c.macs[1]:,})")
+    return _("parameters {params} (the reference {reference_params}); multiply-adds per "
+             "image {macs} (the reference {reference_macs})", params=f"{c.params[0]:,}",
+             reference_params=f"{c.params[1]:,}", macs=f"{c.macs[0]:,}",
+             reference_macs=f"{c.macs[1]:,}")
 
 
-def _wrapped(line: str, indent: str, width: int = WIDTH) -> list[str]:
-    return textwrap.wrap(line, width, initial_indent=indent, subsequent_indent=indent + "  ",
-                         break_on_hyphens=False, break_long_words=False)
+def _wrapped(line: str, indent: str, limit: int = WIDTH) -> list[str]:
+    if text_width(line) == len(line):  # no wide character: as it always was
+        return textwrap.wrap(line, limit, initial_indent=indent,
+                             subsequent_indent=indent + "  ", break_on_hyphens=False,
+                             break_long_words=False)
+    return _wrap_wide(line, indent, limit)
+
+
+def _wrap_wide(line: str, indent: str, limit: int = WIDTH) -> list[str]:
+    """:func:`textwrap.wrap` for text with CJK characters: a line may break at a space or
+    between two wide characters (not before closing punctuation), and a wide character
+    takes two terminal columns (:func:`resnet_explain.textwidth.width`)."""
+    tokens: list[str] = []
+    for word in line.split(" "):
+        part = ""
+        for char in word:
+            wide = text_width(char) == 2
+            if part and wide and char not in _NO_BREAK_BEFORE:
+                tokens.append(part)
+                part = ""
+            part += char
+            if wide and char not in _NO_BREAK_AFTER:
+                tokens.append(part)
+                part = ""
+        tokens.append(part + " ")
+    lines: list[str] = []
+    current = indent
+    for token in tokens:
+        if text_width(current + token.rstrip()) > limit and current.strip():
+            lines.append(current.rstrip())
+            current = indent + "  " + token.lstrip()
+        else:
+            current += token
+    if current.strip():
+        lines.append(current.rstrip())
+    return lines
+
+
+#: Punctuation that never starts a line (Chinese line breaking) and that never ends one.
+_NO_BREAK_BEFORE = "，。、；：？！）》」』”’·…—"
+_NO_BREAK_AFTER = "（《「『“‘"
 
 
 #: The text and HTML views name this many places of a record; the JSON names them all.
@@ -54,7 +97,9 @@ PLACES_SHOWN = 12
 def _places(d: Difference) -> str:
     names = [where for where, _ in d.places]
     more = len(names) - PLACES_SHOWN
-    return ", ".join(names[:PLACES_SHOWN]) + (f" and {more} more" if more > 0 else "")
+    shown_names = _(", ").join(names[:PLACES_SHOWN])
+    return _("{places} and {more} more", places=shown_names, more=more) if more > 0 \
+        else shown_names
 
 
 def text(c: Comparison, width: int | None = None) -> str:
@@ -68,7 +113,7 @@ def text(c: Comparison, width: int | None = None) -> str:
 
     lines = _wrap(c.first_line, "")
     if c.why_this_reference:
-        lines += _wrap(f"reference chosen: {c.why_this_reference}", "")
+        lines += _wrap(_("reference chosen: {why}", why=c.why_this_reference), "")
     lines += _wrap(_totals(c), "")
 
     def add(d: Difference, depth: int, number: str) -> None:
@@ -76,17 +121,29 @@ def text(c: Comparison, width: int | None = None) -> str:
         lines.append("")
         lines.extend(_wrap(f"{number} {d.title}", pad))
         if len(d.places) > 1:
-            lines.extend(_wrap(f"where: {_places(d)}", pad + "   "))
-        lines.extend(_wrap(f"changes: {d.consequence}", pad + "   "))
-        lines.extend(_wrap(f"why: {d.why}", pad + "   "))
+            lines.extend(_wrap(_("where: {places}", places=_places(d)), pad + "   "))
+        lines.extend(_wrap(_("changes: {changes}", changes=d.consequence), pad + "   "))
+        lines.extend(_wrap(_("why: {why}", why=d.why), pad + "   "))
         for j, follower in enumerate(d.follows, 1):
             add(follower, depth + 1, f"{number}{j}.")
 
     for i, d in enumerate(c.differences, 1):
         add(d, 0, f"{i}.")
     if c.allowed:
-        lines += ["", *_wrap("allowed: " + "; ".join(d.title for d in c.allowed), "")]
+        lines += ["", *_wrap(_("allowed: {differences}",
+                               differences=_("; ").join(d.title for d in c.allowed)), "")]
     return "\n".join(lines)
+
+
+def _what(d: Difference) -> str:
+    """``norm (after the add)``: the vocabulary's word and the detail (the tables' column)."""
+    return _("{what} ({detail})", what=what_word(d.what), detail=shown(d.detail)) \
+        if d.detail else what_word(d.what)
+
+
+def _cell(value: object) -> str:
+    """A value in a table's cell (``None`` where a side has nothing)."""
+    return _("None") if value is None else shown(value)
 
 
 def _md(value: object) -> str:
@@ -97,17 +154,20 @@ def markdown(c: Comparison) -> str:
     """A heading line, then one table row per difference (followers marked ↳)."""
     lines = [f"**{_md(c.first_line)}**", ""]
     if c.why_this_reference:
-        lines += [f"Reference chosen: {_md(c.why_this_reference)}", ""]
+        lines += [_("Reference chosen: {why}", why=_md(c.why_this_reference)), ""]
     lines += [_md(_totals(c)), ""]
     rows = [(d, "") for d in c.differences]
     if rows:
-        lines += ["| what | where | paper | yours | reference | changes | why |",
+        lines += ["| " + " | ".join(translated(head) for head in (
+            N_("what"), N_("where"), N_("paper"), N_("yours"), N_("reference"), N_("changes"),
+            N_("why"))) + " |",
                   "|---|---|---|---|---|---|---|"]
 
         def row(d: Difference, mark: str) -> None:
-            what = f"{mark}{d.what}" + (f" ({d.detail})" if d.detail else "")
+            what = mark + _what(d)
             lines.append(f"| {_md(what)} | {_md(_places(d))} | {_md(d.place_names)} | "
-                         f"{_md(d.yours)} | {_md(d.reference)} | {_md(d.consequence)} | "
+                         f"{_md(_cell(d.yours))} | {_md(_cell(d.reference))} | "
+                         f"{_md(d.consequence)} | "
                          f"{_md(d.why)} |")
             for follower in d.follows:
                 row(follower, "↳ ")
@@ -156,11 +216,11 @@ def html_view(c: Comparison) -> str:
     parts = [f'<div class="resnet-explain-compare" style="{_PANEL}">',
              f'<p style="text-align:left"><b>{e(c.first_line)}</b></p>']
     if c.why_this_reference:
-        parts.append(f'<p style="text-align:left">Reference chosen: '
-                     f"{e(c.why_this_reference)}</p>")
+        parts.append('<p style="text-align:left">'
+                     + e(_("Reference chosen: {why}", why=c.why_this_reference)) + "</p>")
     parts.append(f'<p style="text-align:left">{e(_totals(c))}</p>')
     if c.differences:
-        heads = ("what, where", "paper's name", c.model, c.reference, "changes")
+        heads = (_("what, where"), _("paper's name"), c.model, c.reference, _("changes"))
         widths = (24, 16, 20, 20, 20)
         parts.append(f'<table style="{_TABLE}"><colgroup>'
                      + "".join(f'<col style="width:{w}%">' for w in widths) + "</colgroup><tr>"
@@ -168,13 +228,14 @@ def html_view(c: Comparison) -> str:
                                for h in heads) + "</tr>")
 
         def row(d: Difference, mark: str) -> None:
-            what = f"{mark}{d.what}" + (f" ({d.detail})" if d.detail else "")
+            what = mark + _what(d)
             parts.append(
                 "<tr>" + _td(f"{e(what)}<br><code style='{_CODE}'>"
                              f"{_breakable(e(_places(d)))}</code>")
-                + _td(_breakable(e(d.place_names))) + _td(e(str(d.yours)), _YOURS)
-                + _td(e(str(d.reference)), _THEIRS) + _td(e(d.consequence)) + "</tr>"
-                + "<tr>" + _td(f"why: {e(d.why)}", "color:#444;font-size:0.92em", colspan=5)
+                + _td(_breakable(e(d.place_names))) + _td(e(_cell(d.yours)), _YOURS)
+                + _td(e(_cell(d.reference)), _THEIRS) + _td(e(d.consequence)) + "</tr>"
+                + "<tr>" + _td(e(_("why: {why}", why=d.why)), "color:#444;font-size:0.92em",
+                               colspan=5)
                 + "</tr>")
             for follower in d.follows:
                 row(follower, "↳ ")

@@ -24,8 +24,11 @@ from html import escape
 from typing import Any
 
 from ..choices import TABLE1_FORMATS
+from ..i18n import N_, _, translated
 from ..render.markdown import escape as md_escape
 from ..render.width import check_width, wrap, wrap_lines
+from ..textwidth import ljust
+from ..textwidth import width as text_width
 from .table1 import Bracket, Line, Row, Table1
 
 FORMATS = TABLE1_FORMATS
@@ -48,8 +51,17 @@ def _line(line: Line) -> str:
 
 
 def _header(table: Table1) -> list[list[str]]:
-    return [["layer name", "output size", *(c.model for c in table.columns)],
+    return [[_("layer name"), _("output size"), *(c.model for c in table.columns)],
             ["", "", *(c.title for c in table.columns)]]
+
+
+#: The figure rows' names (``Row.name`` keeps the English word, as the JSON shows it).
+FIGURES = (N_("FLOPs"), N_("params"), N_("depth"))
+
+
+def _name(row: Row) -> str:
+    """A row's name as the views show it: a stage's own name, a figure's in words."""
+    return translated(row.name) if row.kind == "figure" else row.name
 
 
 # --- text -----------------------------------------------------------------------------------
@@ -57,13 +69,14 @@ def text(table: Table1, width: int | None = None) -> str:
     """The grid; ``width``: no line longer than it (panels of models, stacked brackets,
     wrapped text — see the module's docstring), ``None``: as wide as the table is."""
     header = _header(table)
-    body = [[[row.name], [row.output_size], *([_line(line) for line in cell]
-                                               for cell in row.cells)]
+    body = [[[_name(row)], [row.output_size], *([_line(line) for line in cell]
+                                                 for cell in row.cells)]
             for row in table.rows]
-    widths = [max(len(line) for item in [*[[h[i]] for h in header], *(r[i] for r in body)]
+    widths = [max(text_width(line)
+                  for item in [*[[h[i]] for h in header], *(r[i] for r in body)]
                   for line in item) for i in range(len(header[0]))]
     grid = _grid(table, header, body, widths)
-    if width is not None and len(grid[0]) > width:
+    if width is not None and text_width(grid[0]) > width:
         grid = _panels(table, width)
     return "\n".join([*wrap_lines([table.title], width), *grid,
                       *wrap_lines(table.notes, width)]) + "\n"
@@ -74,7 +87,7 @@ def _grid(table: Table1, header: list[list[str]], body: list[list[list[str]]],
     """Rules, the two header lines and the rows of ``body`` (rows → columns → lines) in
     columns of ``widths``; a dashed rule between rows of a kind, a double one around."""
     def join(cells: list[str]) -> str:
-        return "  ".join(cell.ljust(width) for cell, width in zip(cells, widths)).rstrip()
+        return "  ".join(ljust(cell, columns) for cell, columns in zip(cells, widths)).rstrip()
 
     rule = "=" * len("  ".join("x" * w for w in widths))
     out = [rule, join(header[0]), join(header[1]), rule]
@@ -88,8 +101,13 @@ def _grid(table: Table1, header: list[list[str]], body: list[list[list[str]]],
     return out
 
 
-#: Narrowed, the two first columns' titles take both header lines.
-_NARROW_TITLES = (("layer", "name"), ("output", "size"))
+def _narrow_titles() -> tuple[tuple[str, str], tuple[str, str]]:
+    """Narrowed, the two first columns' titles take both header lines where they have two
+    words ("layer" over "name"); a title of one word (Chinese) keeps the first line."""
+    def split(title: str) -> tuple[str, str]:
+        first, _sep, second = title.partition(" ")
+        return first, second
+    return split(_("layer name")), split(_("output size"))
 
 
 def _panels(table: Table1, width: int) -> list[str]:
@@ -97,9 +115,10 @@ def _panels(table: Table1, width: int) -> list[str]:
     narrowest (:func:`_narrowest`), each panel's columns then widened evenly into the room
     left, up to their one-line width; each panel repeats the layer names and output sizes,
     and a blank line parts the panels."""
-    fixed = [max(len(text) for text in (*titles, *texts))
-             for titles, texts in zip(_NARROW_TITLES, zip(*((row.name, row.output_size)
-                                                           for row in table.rows)))]
+    narrow = _narrow_titles()
+    fixed = [max(text_width(text) for text in (*titles, *texts))
+             for titles, texts in zip(narrow, zip(*((_name(row), row.output_size)
+                                                    for row in table.rows)))]
     room = width - sum(fixed) - 2 * len(fixed)
     columns = list(range(len(table.columns)))
     least = [_narrowest(table, i) for i in columns]
@@ -118,11 +137,9 @@ def _panels(table: Table1, width: int) -> list[str]:
                 spare -= 1
                 if widths[i] >= most[i]:
                     growing.remove(i)
-        header = [[_NARROW_TITLES[0][0], _NARROW_TITLES[1][0],
-                   *(table.columns[i].model for i in panel)],
-                  [_NARROW_TITLES[0][1], _NARROW_TITLES[1][1],
-                   *(table.columns[i].title for i in panel)]]
-        body = [[[row.name], [row.output_size],
+        header = [[narrow[0][0], narrow[1][0], *(table.columns[i].model for i in panel)],
+                  [narrow[0][1], narrow[1][1], *(table.columns[i].title for i in panel)]]
+        body = [[[_name(row)], [row.output_size],
                  *(_fitted(row.cells[i], widths[i]) for i in panel)] for row in table.rows]
         if out:
             out.append("")
@@ -153,21 +170,22 @@ def _balanced(columns: list[int], least: list[int], room: int) -> list[list[int]
 def _widest(table: Table1, index: int) -> int:
     """A model column's width with every line of its cells on one line."""
     column = table.columns[index]
-    return max([len(column.model), len(column.title),
-                *(len(_line(line)) for row in table.rows for line in row.cells[index])])
+    return max([text_width(column.model), text_width(column.title),
+                *(text_width(_line(line)) for row in table.rows
+                  for line in row.cells[index])])
 
 
 def _narrowest(table: Table1, index: int) -> int:
     """The least width a model column can be laid out in: its titles, its brackets stacked,
     its longest word."""
     column = table.columns[index]
-    needs = [len(column.model), len(column.title)]
+    needs = [text_width(column.model), text_width(column.title)]
     for row in table.rows:
         for line in row.cells[index]:
             if isinstance(line, Bracket):
-                needs.append(min(len(line.text), max(map(len, _stacked(line)))))
+                needs.append(min(text_width(line.text), max(map(text_width, _stacked(line)))))
             else:
-                needs += map(len, line.split())
+                needs += map(text_width, line.split())
     return max(needs)
 
 
@@ -190,8 +208,8 @@ def _fitted(cell: list[Line], width: int) -> list[str]:
     out: list[str] = []
     for line in cell:
         if isinstance(line, Bracket):
-            out += [line.text] if len(line.text) <= width else _stacked(line)
-        elif len(line) <= width:
+            out += [line.text] if text_width(line.text) <= width else _stacked(line)
+        elif text_width(line) <= width:
             out.append(line)
         else:
             phrases = [part + "," for part in line.split(", ")]
@@ -199,12 +217,12 @@ def _fitted(cell: list[Line], width: int) -> list[str]:
             current = ""
             for phrase in phrases:
                 joined = f"{current} {phrase}" if current else phrase
-                if len(joined) <= width:
+                if text_width(joined) <= width:
                     current = joined
                     continue
                 if current:
                     out.append(current)
-                if len(phrase) <= width:
+                if text_width(phrase) <= width:
                     current = phrase
                 else:
                     *whole, current = wrap(phrase, width, hanging="")
@@ -222,7 +240,7 @@ def markdown(table: Table1) -> str:
     lines = [f"**{table.title}**", "", "| " + " | ".join(titles) + " |",
              "|" + "|".join(["---"] * len(titles)) + "|"]
     for row in table.rows:
-        cells = [row.name, row.output_size,
+        cells = [_name(row), row.output_size,
                  *("<br>".join(md_escape(_line(line)) for line in cell) for cell in row.cells)]
         lines.append("| " + " | ".join(cells) + " |")
     lines.append("")
@@ -278,7 +296,7 @@ def html(table: Table1) -> str:
     out.append("</tr></thead><tbody>")
     for row in table.rows:
         style = _FIGURE if row.kind == "figure" else _CELL
-        cells = [f'<th style="{style};text-align:left">{_words(row.name)}</th>',
+        cells = [f'<th style="{style};text-align:left">{_words(_name(row))}</th>',
                  f'<td style="{style}">{_words(row.output_size)}</td>']
         if row.shared:
             cells.append(f'<td colspan="{len(row.cells)}" style="{style}">'
@@ -339,7 +357,8 @@ def latex(table: Table1) -> str:
         height = max(len(cell) for cell in row.cells)
         for number in range(height):
             lines = [cell[number] if number < len(cell) else "" for cell in row.cells]
-            first = [_tex_text(row.name), _tex_text(row.output_size)] if number == 0 else ["", ""]
+            first = [_tex_text(_name(row)), _tex_text(row.output_size)] if number == 0 \
+                else ["", ""]
             if count > 1 and all(line == lines[0] for line in lines):
                 body = [rf"\multicolumn{{{count}}}{{c}}{{{_tex_line(lines[0])}}}"]
             else:

@@ -39,6 +39,7 @@ from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
 from ..architecture import LayerKind, Pooling, Role, StageKind
+from ..i18n import N_, _, translated
 from ..notation import dims, dims_or_one
 
 if TYPE_CHECKING:  # pragma: no cover
@@ -146,7 +147,8 @@ def build(models: list[tuple[Architecture, str | None]]) -> Table1:
     rows.append(Row("depth", "", [_depth_cell(arch) for arch in archs], kind="figure"))
     columns = [_column(arch) for arch in archs]
     sizes = sorted({column.input_size for column in columns})
-    title = f"{_source(archs)}, rebuilt from traces at {', '.join(sizes)}"
+    title = _("{source}, rebuilt from traces at {sizes}", source=_source(archs),
+              sizes=_(", ").join(sizes))
     return Table1(title=title, columns=columns, rows=rows, notes=_notes(models, columns, rows))
 
 
@@ -155,10 +157,10 @@ def _source(archs: list[Architecture]) -> str:
     4.2 (its parameters in Table 6) for networks of the CIFAR-10 shape (:func:`cifar_n`)."""
     cifar = [cifar_n(arch) is not None for arch in archs]
     if all(cifar):
-        return "CIFAR-10 ResNets (He et al. 2015, section 4.2; parameters in Table 6)"
+        return _("CIFAR-10 ResNets (He et al. 2015, section 4.2; parameters in Table 6)")
     if any(cifar):
-        return "Table 1 and the CIFAR-10 ResNets of section 4.2 (He et al. 2015)"
-    return "Table 1 (He et al. 2015)"
+        return _("Table 1 and the CIFAR-10 ResNets of section 4.2 (He et al. 2015)")
+    return _("Table 1 (He et al. 2015)")
 
 
 def cifar_n(arch: Architecture) -> int | None:
@@ -179,10 +181,11 @@ def _stage(archs: list[Architecture], name: str) -> Stage:
 
 def _column(arch: Architecture) -> Column:
     found = arch.layout
-    title = f"{arch.plain_depth}-layer" + (f" ({found})" if found else "")
+    title = _("{depth}-layer ({layout})", depth=arch.plain_depth, layout=found) if found \
+        else _("{depth}-layer", depth=arch.plain_depth)
     return Column(model=arch.model, title=title, layout=found,
                   input_size=dims(arch.input_map[2:])
-                  or f"{arch.input_shape[1]} features")
+                  or _("{n} features", n=arch.input_shape[1]))
 
 
 def _kernel(layer: Layer) -> str:
@@ -192,23 +195,24 @@ def _kernel(layer: Layer) -> str:
 def _conv(layer: Layer, stride: bool = False) -> str:
     """``3×3, 64`` (``, C=32`` for a grouped conv; ``, stride 2`` when asked and not 1)."""
     if layer.kind == LayerKind.LINEAR:
-        return f"{layer.out_channels}-d fc"
+        return _("{width}-d fc", width=layer.out_channels)
     text = f"{_kernel(layer)}, {layer.out_channels}"
     if layer.groups and layer.groups > 1:
         text += f", C={layer.groups}"
     if stride and layer.stride and max(layer.stride) > 1:
-        text += f", stride {dims_or_one(layer.stride)}"
+        text = _("{layer}, stride {stride}", layer=text, stride=dims_or_one(layer.stride))
     return text
 
 
 def _pool(layer: Layer) -> str:
-    kind = "max" if layer.pooling == Pooling.MAX else "average"
+    biggest = layer.pooling == Pooling.MAX
     if layer.kernel_size:
-        text = f"{_kernel(layer)} {kind} pool"
+        text = _("{kernel} max pool", kernel=_kernel(layer)) if biggest else \
+            _("{kernel} average pool", kernel=_kernel(layer))
         if layer.stride and max(layer.stride) > 1:
-            text += f", stride {dims_or_one(layer.stride)}"
+            text = _("{layer}, stride {stride}", layer=text, stride=dims_or_one(layer.stride))
         return text
-    return f"global {kind} pool"
+    return _("global max pool") if biggest else _("global average pool")
 
 
 def _stage_row(archs: list[Architecture], name: str) -> Row:
@@ -227,7 +231,7 @@ def _stage_row(archs: list[Architecture], name: str) -> Row:
         stage = next((s for s in arch.stages if s.name == name), None)
         if stage is not None:
             cell.insert(0, f"({_output_size(arch, stage)})")
-    return Row(name, "varies", cells)
+    return Row(name, _("varies"), cells)
 
 
 def _output_size(arch: Architecture, stage: Stage) -> str:
@@ -252,7 +256,7 @@ def _stage_cell(arch: Architecture, stage: Stage) -> list[Line]:
                 lines.append(_conv(layer))
             elif _is_pool(layer):
                 lines.append(_pool(layer))
-        return [", ".join(str(line) for line in lines)] if lines else ["—"]
+        return [_(", ").join(str(line) for line in lines)] if lines else ["—"]
     lines = [_pool(layer) for layer in members
              if layer.role == Role.STEM and layer.kind == LayerKind.POOL]
     blocks = [b for b in arch.blocks if b.stage == stage.name]
@@ -311,8 +315,9 @@ def _flops_row(models: list[tuple[Architecture, str | None]]) -> Row:
         cell: list[Line] = [computed]
         info = _info(zoo)
         if _at_own_size(arch, info) and info.paper_flops_g is not None:
-            paper = f"paper {info.paper_flops_g:g}×10⁹"
-            cell.append(paper + (" (v1)" if found == "v1.5" else ""))
+            paper = f"{info.paper_flops_g:g}×10⁹"
+            cell.append(_("paper {figure} (v1)", figure=paper) if found == "v1.5"
+                        else _("paper {figure}", figure=paper))
         cells.append(cell)
     return Row("FLOPs", "", cells, kind="figure")
 
@@ -324,7 +329,7 @@ def _params_row(models: list[tuple[Architecture, str | None]]) -> Row:
         cell: list[Line] = [f"{params / 1e6:.2f}M" if params >= 1e5 else f"{params / 1e3:.1f}K"]
         info = _info(zoo)
         if _at_own_size(arch, info) and info.paper_params_m is not None:
-            cell.append(f"paper {info.paper_params_m:g}M")
+            cell.append(_("paper {figure}", figure=f"{info.paper_params_m:g}M"))
         cells.append(cell)
     return Row("params", "", cells, kind="figure")
 
@@ -339,47 +344,52 @@ def _depth_cell(arch: Architecture) -> list[Line]:
 
 def _notes(models: list[tuple[Architecture, str | None]], columns: list[Column],
            rows: list[Row]) -> list[str]:
-    notes = ["Brackets: the main path of one residual block (kernel, filters), × the number of "
-             "consecutive blocks alike."]
+    notes = [_("Brackets: the main path of one residual block (kernel, filters), × the number "
+               "of consecutive blocks alike.")]
     first = {}  # the downsampling first blocks: stage → shortcut kinds
-    for arch, _ in models:
+    for arch, _zoo in models:
         for block in arch.blocks:
             if block.index_in_stage == 1 and block.stride > 1:
                 first.setdefault(block.stage, set()).add(str(block.kind))
     if first:
         kinds = sorted(set().union(*first.values()))
-        words = {"projection": "a projection shortcut (1×1 conv, stride 2)",
-                 "padded": "a zero-padded identity shortcut (option A)",
-                 "identity": "an identity shortcut"}
-        notes.append(f"The first block of {', '.join(first)} halves the map (stride 2) and "
-                     f"takes {' or '.join(words.get(kind, kind) for kind in kinds)}.")
+        words = {"projection": N_("a projection shortcut (1×1 conv, stride 2)"),
+                 "padded": N_("a zero-padded identity shortcut (option A)"),
+                 "identity": N_("an identity shortcut")}
+        notes.append(_("The first block of {stages} halves the map (stride 2) and takes "
+                       "{shortcuts}.", stages=_(", ").join(first),
+                       shortcuts=_(" or ").join(translated(words.get(kind, kind))
+                                                for kind in kinds)))
     notes.extend(_figure_notes(rows, all(cifar_n(arch) is not None for arch, _ in models)))
     v15 = next((model for model, column in zip(models, columns) if column.layout == "v1.5"),
                None)
     if v15 is not None:
         notes.append(_v15_note(models, *v15))
     if any(_info(zoo) is not None and not _at_own_size(arch, _info(zoo)) for arch, zoo in models):
-        notes.append("The paper's figures are left out where the input differs from the "
-                     "model's own size.")
+        notes.append(_("The paper's figures are left out where the input differs from the "
+                       "model's own size."))
     return notes
 
 
 def _figure_notes(rows: list[Row], cifar: bool) -> list[str]:
     """What the FLOPs and params rows count, and where the paper's figures beside them come
     from — only for the figures the table shows."""
-    shown = {row.name: any(isinstance(line, str) and line.startswith("paper ")
-                           for cell in row.cells for line in cell)
+    # A figure's cell has a second line only for the paper's figure beside it.
+    shown = {row.name: any(len(cell) > 1 for cell in row.cells)
              for row in rows if row.kind == "figure"}
-    flops = ("FLOPs: multiply-adds of the convolutions and the fc layer for one image, as "
-             "counted here")
     if shown.get("FLOPs"):
-        flops += "; the paper's (Table 1) are rounded"
+        flops = _("FLOPs: multiply-adds of the convolutions and the fc layer for one image, as "
+                  "counted here; the paper's (Table 1) are rounded.")
     elif cifar:
-        flops += " (the paper gives none for its CIFAR-10 nets)"
-    notes = [flops + "."]
+        flops = _("FLOPs: multiply-adds of the convolutions and the fc layer for one image, as "
+                  "counted here (the paper gives none for its CIFAR-10 nets).")
+    else:
+        flops = _("FLOPs: multiply-adds of the convolutions and the fc layer for one image, as "
+                  "counted here.")
+    notes = [flops]
     if shown.get("params"):
-        notes.append("params: the paper's are Table 6's, rounded, for its CIFAR-10 nets with "
-                     "option A shortcuts.")
+        notes.append(_("params: the paper's are Table 6's, rounded, for its CIFAR-10 nets with "
+                       "option A shortcuts."))
     return notes
 
 
@@ -389,8 +399,8 @@ def _v15_note(models: list[tuple[Architecture, str | None]], arch: Architecture,
     network in the v1 layout: a v1 column of the table, or the zoo's ``-v1`` model."""
     from ..analysis.stridemove import compare_layouts
 
-    note = ("v1.5 (torchvision) puts a downsampling Bottleneck's stride 2 on its 3×3 conv "
-            "instead of the first 1×1 (v1, the layout of the paper's FLOPs).")
+    note = _("v1.5 (torchvision) puts a downsampling Bottleneck's stride 2 on its 3×3 conv "
+             "instead of the first 1×1 (v1, the layout of the paper's FLOPs).")
     v1 = next((a for a, _ in models if a.layout == "v1" and a.plain_depth == arch.plain_depth
                and a.input_shape == arch.input_shape), None)
     if v1 is None and zoo is not None:
@@ -401,6 +411,6 @@ def _v15_note(models: list[tuple[Architecture, str | None]], arch: Architecture,
 
             v1 = zoo_model(f"{zoo}-v1", tuple(arch.input_shape))
     if v1 is None:
-        return (note + " Its first 1×1 conv then runs on the block's full input map, which "
-                "costs more multiply-adds.")
+        return _("{note} Its first 1×1 conv then runs on the block's full input map, which "
+                 "costs more multiply-adds.", note=note)
     return " ".join([note, *compare_layouts(v1, arch).sentences()])

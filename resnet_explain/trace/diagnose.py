@@ -23,6 +23,7 @@ from typing import TYPE_CHECKING, Any
 
 from ..analysis.arithmetic import output_size, size_checks
 from ..architecture import CONV, LINEAR, MODEL_INPUT, OTHER, POOL, RESHAPE
+from ..i18n import _
 from ..notation import dims, typed
 from ..words import ITEMS, a_or_an, count, position
 from .channelaxis import axis_added
@@ -64,9 +65,11 @@ def _spatial(shape: Shape) -> Shape:
 def explain_failed_op(failed: FailedOp, calls: Sequence[Call]) -> dict[str, Any]:
     """``layer`` (where, with the operand shapes) and, for a residual add, ``fix`` (the lesson)."""
     scope = failed.scope[-1] if failed.scope else ""
-    where = f"{scope}'s {failed.op}" if scope else f"the {failed.op} in the model's forward"
-    shapes = " and ".join(str(list(s)) for s in failed.shapes)
-    context: dict[str, Any] = {"layer": f"{where} of {shapes}" if shapes else where}
+    where = _("{scope}'s {op}", scope=scope, op=failed.op) if scope \
+        else _("the {op} in the model's forward", op=failed.op)
+    shapes = _(" and ").join(str(list(s)) for s in failed.shapes)
+    context: dict[str, Any] = {"layer": _("{where} of {shapes}", where=where, shapes=shapes)
+                               if shapes else where}
     if failed.op == "add" and len(failed.shapes) == 2:
         fix = _add_lesson(scope, failed, calls)
         if fix:
@@ -103,13 +106,22 @@ def _add_lesson(scope: str, failed: FailedOp, calls: Sequence[Call]) -> str | No
     inside_a, inside_b = _inside(scope, pa, calls), _inside(scope, pb, calls)
     if inside_a != inside_b:  # one branch is the block's input: the identity shortcut
         a_is_main = inside_a
-        short_name = "shortcut (the block's input)"
+        identity = True
     else:  # the shortcut is the branch with fewer weighted layers of its own
         a_is_main = _weighted(up_a - up_b, calls) >= _weighted(up_b - up_a, calls)
-        short_name = "shortcut"
+        identity = False
     main, shortcut, main_up, short_up = (a, b, up_a, up_b) if a_is_main else (b, a, up_b, up_a)
-    subject = f"Block {scope} adds" if scope else "The forward adds"
-    main_name = "main path"
+
+    def head(main_size: str, short_size: str) -> str:
+        """``Block layer1.0 adds a 56×56 main path to a 55×55 shortcut``."""
+        short = _("{size} shortcut (the block's input)", size=short_size) if identity \
+            else _("{size} shortcut", size=short_size)
+        if scope:
+            return _("Block {scope} adds {main} main path to {shortcut}", scope=scope,
+                     main=main_size, shortcut=short)
+        return _("The forward adds {main} main path to {shortcut}", main=main_size,
+                 shortcut=short)
+
     # Only layers on one branch can explain a difference between the branches.
     lossy = _lossy_layer(main_up - short_up, calls) or _lossy_layer(short_up - main_up, calls)
     if _spatial(main) != _spatial(shortcut) and lossy is not None:
@@ -117,41 +129,53 @@ def _add_lesson(scope: str, failed: FailedOp, calls: Sequence[Call]) -> str | No
         keep = check.dilation * (check.kernel - 1) // 2
         whole = output_size(check.in_size, check.kernel, check.stride, keep, check.dilation,
                             check.ceil_mode)
-        lesson = (f"{subject} {a_or_an(dims(_spatial(main)))} {main_name} to "
-                  f"{a_or_an(dims(_spatial(shortcut)))} {short_name}: {name} "
-                  f"(kernel {check.kernel}, stride {check.stride}, padding {check.padding}) "
-                  f"gives {check.equation}, "
-                  f"not ⌈{check.in_size}/{check.stride}⌉ = "
-                  f"{math.ceil(check.in_size / check.stride)}")
+        lesson = _("{adds}: {layer} (kernel {kernel}, stride {stride}, padding {padding}) "
+                   "gives {equation}, not ⌈{size}/{stride}⌉ = {whole_size}",
+                   adds=head(_sized(dims(_spatial(main))), _sized(dims(_spatial(shortcut)))),
+                   layer=name, kernel=check.kernel, stride=check.stride, padding=check.padding,
+                   equation=check.equation, size=check.in_size,
+                   whole_size=math.ceil(check.in_size / check.stride))
         if whole > check.traced:
-            lesson += f" — with padding={keep} it gives {whole}, as the paper's layers do"
+            lesson += _(" — with padding={keep} it gives {whole}, as the paper's layers do",
+                        keep=keep, whole=whole)
         return lesson
     channels = main[1] != shortcut[1]
     stride = _stride(shortcut, main)
     if not channels and stride is None:
         return None
-    parts = [f"{subject} {a_or_an(f'{main[1]}-channel')} {dims(_spatial(main))} {main_name} to "
-             f"{a_or_an(f'{shortcut[1]}-channel')} {dims(_spatial(shortcut))} {short_name}"]
+    adds = head(_sized(dims(_spatial(main)), main[1]),
+                _sized(dims(_spatial(shortcut)), shortcut[1]))
     stride_text = str(stride or 1)
     if channels and main[1] < shortcut[1]:  # ResNets widen or keep, never narrow
-        return (f"{parts[0]}: a residual block never makes fewer channels than it receives, so "
-                f"the main path's width ({main[1]}) is the mistake, not the shortcut — a "
-                f"projection to {main[1]} channels would hide it. Build the block with its "
-                f"stage's width (in _make_layer, a block count passed where the width goes "
-                f"gives this)")
+        return _("{adds}: a residual block never makes fewer channels than it receives, so the "
+                 "main path's width ({width}) is the mistake, not the shortcut — a projection "
+                 "to {width} channels would hide it. Build the block with its stage's width "
+                 "(in _make_layer, a block count passed where the width goes gives this)",
+                 adds=adds, width=main[1])
     if channels:
-        return (f"{parts[0]}: the shortcut needs a projection (1×1 conv, stride {stride_text}, "
-                f"{shortcut[1]}→{main[1]} channels, then BatchNorm) — see option B, or option A "
-                "(zero-padded channels)")
+        return _("{adds}: the shortcut needs a projection (1×1 conv, stride {stride}, "
+                 "{before}→{after} channels, then BatchNorm) — see option B, or option A "
+                 "(zero-padded channels)", adds=adds, stride=stride_text, before=shortcut[1],
+                 after=main[1])
     first = _first_sibling(scope, calls)
     if first is not None:  # seed 001's _make_layer: the stride given to every block
-        return (f"{parts[0]}: {scope} is not the first block of its stage ({first} is), so it "
-                f"takes stride 1 — only a stage's first block takes the stride (and the "
-                f"projection); the others keep the map. Give {scope} stride=1 (in _make_layer, "
-                f"pass stride to the first block only)")
-    return (f"{parts[0]}: the main path has stride {stride_text}, so the shortcut needs stride "
-            f"{stride_text} too (a 1×1 conv, stride {stride_text} — option B, or option A's "
-            "subsampling)")
+        return _("{adds}: {scope} is not the first block of its stage ({first} is), so it "
+                 "takes stride 1 — only a stage's first block takes the stride (and the "
+                 "projection); the others keep the map. Give {scope} stride=1 (in _make_layer, "
+                 "pass stride to the first block only)", adds=adds, scope=scope, first=first)
+    return _("{adds}: the main path has stride {stride}, so the shortcut needs stride {stride} "
+             "too (a 1×1 conv, stride {stride} — option B, or option A's subsampling)",
+             adds=adds, stride=stride_text)
+
+
+def _sized(size: str, channels: int | None = None) -> str:
+    """``a 56×56`` or ``a 64-channel 56×56`` (English's article, a phrase before a noun)."""
+    if channels is None:
+        return _("an {size}", size=size) if a_or_an(size).startswith("an ") \
+            else _("a {size}", size=size)
+    if a_or_an(f"{channels}-channel").startswith("an "):
+        return _("an {channels}-channel {size}", channels=channels, size=size)
+    return _("a {channels}-channel {size}", channels=channels, size=size)
 
 
 def _first_sibling(scope: str, calls: Sequence[Call]) -> str | None:
@@ -233,7 +257,8 @@ def explain_failed_layer(failed: FailedLayer, calls: Sequence[Call]) -> dict[str
     received = failed.shapes[0] if failed.shapes else None
     context: dict[str, Any] = {"layer": f"{failed.name} ({failed.type})"}
     if received is not None:
-        context["layer"] += f" receiving {list(received)}"
+        context["layer"] = _("{layer} ({type}) receiving {shape}", layer=failed.name,
+                             type=failed.type, shape=list(received))
         # The channels first: an input turned round (32×32×3) also looks too small.
         added = _axis_added(failed, received)
         fix = added or (_channels(failed, received, calls)
@@ -254,10 +279,10 @@ def _too_small(name: str, attrs: LayerAttrs, shape: Shape) -> str | None:
                              attrs.dilation, attrs.ceil_mode)
         bad = next((c for c in checks if c.expected <= 0), None)
         if bad is not None:
-            return (f"The input is too small: {name} receives "
-                    f"{count(bad.in_size, position(bad.dim))} in "
-                    f"{bad.dim} and its output size would be {bad.equation} ≤ 0; "
-                    "give a larger input size with {input}")
+            return _("The input is too small: {layer} receives {positions} in {axis} and its "
+                     "output size would be {equation} ≤ 0; give a larger input size with "
+                     "{input}", layer=name, positions=count(bad.in_size, position(bad.dim)),
+                     axis=bad.dim, equation=bad.equation, input="{input}")
     return None
 
 
@@ -267,23 +292,24 @@ def _head(failed: FailedLayer, received: Shape, calls: Sequence[Call]) -> str | 
     if attrs.kind != LINEAR or not received or received[-1] == attrs.in_channels:
         return None
     got, want = received[-1], attrs.in_channels
-    lead = (f"{failed.name} is a fixed-size head: it expects {want} input features but "
-            f"receives {got}")
+    lead = _("{layer} is a fixed-size head: it expects {want} input features but receives "
+             "{got}", layer=failed.name, want=want, got=got)
     if _reads_input(failed):  # the first layer: a patch embedding fed an image
-        return (f"{failed.name} reads the model's input and expects its last dimension to "
-                f"be {want}, but it is {got}: give an input of the shape the model was built "
-                "for with {input}")
+        return _("{layer} reads the model's input and expects its last dimension to be "
+                 "{want}, but it is {got}: give an input of the shape the model was built for "
+                 "with {input}", layer=failed.name, want=want, got=got, input="{input}")
     source = calls[failed.producers[0]] if len(failed.producers) == 1 else None
     if (source is not None and source.attrs.kind == RESHAPE and source.input_shapes
             and len(source.input_shapes[0]) == 4):
-        _, c, h, w = source.input_shapes[0]
+        _batch, c, h, w = source.input_shapes[0]
         if h * w > 1:
-            return (f"{lead} = {c}×{h}×{w}, the flattened {c}-channel {h}×{w} map: pool it to "
-                    f"1×1 first (nn.AdaptiveAvgPool2d(1)), or give the input size the model "
-                    "was built for with {input}")
-        return (f"{lead}, the {c} channels of the last stage: build it with in_features={c} "
-                "(the last stage's width × the block's expansion)")
-    return f"{lead}; give the input size the model was built for with {{input}}"
+            return _("{lead} = {c}×{h}×{w}, the flattened {c}-channel {h}×{w} map: pool it to "
+                     "1×1 first (nn.AdaptiveAvgPool2d(1)), or give the input size the model "
+                     "was built for with {input}", lead=lead, c=c, h=h, w=w, input="{input}")
+        return _("{lead}, the {c} channels of the last stage: build it with in_features={c} "
+                 "(the last stage's width × the block's expansion)", lead=lead, c=c)
+    return _("{lead}; give the input size the model was built for with {input}", lead=lead,
+             input="{input}")
 
 
 def _reads_input(failed: FailedLayer) -> bool:
@@ -309,31 +335,43 @@ def _channels(failed: FailedLayer, received: Shape,
         return _channels_last(failed.name, received, attrs.in_channels)
     if _reads_input(failed):  # a grayscale image into a network built for RGB
         got, want = received[1], attrs.in_channels
-        gray = f" (a grayscale image goes in as x.repeat(1, {want}, 1, 1))" if got == 1 else ""
-        return (f"{failed.name} reads the model's input, which has {got} channel"
-                f"{'' if got == 1 else 's'}, but it was built for {want}: give "
-                f"{a_or_an(f'{want}-channel')} input size with {{input}}{gray}, or build "
-                f"{failed.name} with in_channels={got}")
+        if got == 1:
+            return _("{layer} reads the model's input, which has 1 channel, but it was built "
+                     "for {want}: give {size} input size with {input} (a grayscale image goes "
+                     "in as x.repeat(1, {want}, 1, 1)), or build {layer} with in_channels=1",
+                     layer=failed.name, want=want, size=_channel_size(want), input="{input}")
+        return _("{layer} reads the model's input, which has {got} channels, but it was built "
+                 "for {want}: give {size} input size with {input}, or build {layer} with "
+                 "in_channels={got}", layer=failed.name, got=got, want=want,
+                 size=_channel_size(want), input="{input}")
     maker = _maker_conv(failed.producers, calls)
     block, made_in = _block_of(failed.name), _block_of(maker.name) if maker else ""
     if maker is not None and block and made_in and made_in != block \
             and _block_of(block) == _block_of(made_in):
         # The block before set the wrong width (a block count passed where the width goes):
         # building this layer for it would hide the mistake.
-        return (f"{failed.name} expects {attrs.in_channels} input channels, the width of its "
-                f"stage, but the block before it makes {received[1]} ({maker.name} has "
-                f"out_channels={received[1]}): fix the width {made_in} is built with, not "
-                f"{failed.name} (in _make_layer, a block count passed where the width goes "
-                f"gives this)")
-    return (f"{failed.name} expects {attrs.in_channels} input channels but the layer before it "
-            f"makes {received[1]}: build it with in_channels={received[1]} (in _make_layer, "
-            "the next block's input width is the previous block's output width × expansion)")
+        return _("{layer} expects {want} input channels, the width of its stage, but the "
+                 "block before it makes {got} ({maker} has out_channels={got}): fix the width "
+                 "{block} is built with, not {layer} (in _make_layer, a block count passed "
+                 "where the width goes gives this)", layer=failed.name,
+                 want=attrs.in_channels, got=received[1], maker=maker.name, block=made_in)
+    return _("{layer} expects {want} input channels but the layer before it makes {got}: "
+             "build it with in_channels={got} (in _make_layer, the next block's input width "
+             "is the previous block's output width × expansion)", layer=failed.name,
+             want=attrs.in_channels, got=received[1])
+
+
+def _channel_size(channels: int) -> str:
+    """``a 3-channel`` or ``an 8-channel`` (the article English needs before it)."""
+    return _("an {channels}-channel", channels=channels) \
+        if a_or_an(f"{channels}-channel").startswith("an ") \
+        else _("a {channels}-channel", channels=channels)
 
 
 def _channels_last(name: str, received: Shape, channels: int) -> str:
     """The input's channels are its last dimension (32×32×3): the order PIL, NumPy, OpenCV
     and TensorFlow keep an image in. PyTorch's layers read channels first."""
-    batch, *sides, _ = received
+    batch, *sides, _last = received
     size = typed(([batch] if batch != 1 else []) + [channels, *sides])
     order = ", ".join(map(str, (0, len(received) - 1, *range(1, len(received) - 1))))
     shape = dims(received[1:])
