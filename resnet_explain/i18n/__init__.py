@@ -58,7 +58,14 @@ def check_language(lang: str) -> str:
     """``lang`` as a language code this package has (``"zh"``; ``"zh_CN"``, ``"zh-Hans"`` and
     ``"ZH"`` are read as ``"zh"``); a :class:`~resnet_explain.errors.UnknownLanguage` naming
     the languages there are, otherwise."""
-    code = str(lang).strip().replace("-", "_").split("_")[0].split(".")[0].lower()
+    return _code(str(lang))
+
+
+@functools.cache
+def _code(lang: str) -> str:
+    """:func:`check_language` of one string, read once (every message asks for the language:
+    a trace of resnet152 says about 130; an unknown one raises, and is not kept)."""
+    code = lang.strip().replace("-", "_").split("_")[0].split(".")[0].lower()
     if code not in LANGUAGES:
         from ..errors import UnknownLanguage
 
@@ -106,7 +113,8 @@ def translations(lang: str) -> gettext.NullTranslations:
 def _(message: str, /, **values: Any) -> str:
     """``message`` (an English template) in the current language, its ``{placeholders}``
     filled from ``values`` (left as they are when none are given)."""
-    text = translations(language()).gettext(message)
+    lang = language()
+    text = message if lang == "en" else translations(lang).gettext(message)
     return text.format(**values) if values else text
 
 
