@@ -265,3 +265,19 @@ def test_the_errors_that_teach_in_chinese(mistake: str) -> None:
     assert re.search(r"[\u4e00-\u9fff]", error.fix), error.fix  # the lesson, in Chinese
     left = _english_words(text)
     assert not left, f"untranslated words in {mistake}'s Chinese error: {sorted(left)}"
+
+
+def test_the_width_prefilter_misses_no_wide_character() -> None:
+    """``textwidth`` measures text with ``len`` when no character falls in the blocks that
+    hold wide ones: every assigned Wide or Fullwidth code point must be in those blocks."""
+    import unicodedata
+
+    from resnet_explain.textwidth import _MAYBE_WIDE, width
+
+    missed = [hex(code) for code in range(0x110000) if not 0xD800 <= code <= 0xDFFF
+              and unicodedata.category(chr(code)) != "Cn"
+              and unicodedata.east_asian_width(chr(code)) in ("W", "F")
+              and not _MAYBE_WIDE.match(chr(code))]
+    assert not missed
+    assert width("├─ conv1 7×7 → ⌊(224 + 2·3 − 7)/2⌋ + 1") == 38
+    assert width("残差块 conv3_1") == 14
