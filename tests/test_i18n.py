@@ -263,3 +263,36 @@ def test_the_errors_that_teach_in_chinese(mistake: str) -> None:
     assert re.search(r"[\u4e00-\u9fff]", error.fix), error.fix  # the lesson, in Chinese
     left = _english_words(text)
     assert not left, f"untranslated words in {mistake}'s Chinese error: {sorted(left)}"
+
+
+def _dot_labels(source: str) -> str:
+    """The text of every label of a DOT source, for the English check."""
+    from resnet_explain.diagram.cjk import label_texts
+
+    return "\n".join(label_texts(source))
+
+
+@pytest.mark.parametrize("options", [["--block", "conv3_1"], ["--level", "block"],
+                                     ["--level", "layer"]])
+def test_chinese_diagram_holds_no_english(options: list[str], tmp_path: Path) -> None:
+    """``resnet-explain diagram resnet50 --block conv3_1 --lang zh`` (and the network levels):
+    every label, legend and title is Chinese, or an identifier, a unit or a formula."""
+    out = tmp_path / "zh.dot"
+    assert main(["diagram", "resnet50", *options, "--lang", "zh", "-o", str(out)]) == 0
+    labels = _dot_labels(out.read_text(encoding="utf-8"))
+    assert "卷积" in labels and "输入" in labels
+    left = _english_words(labels)
+    assert not left, f"untranslated words in the Chinese diagram: {sorted(left)}"
+
+
+def test_chinese_lessons_and_compare_diagram_hold_no_english() -> None:
+    from resnet_explain import explain
+    from resnet_explain.diagram.lessons import lesson
+
+    with i18n.speaking("zh"):
+        sources = [lesson(name).source for name in ("v1-vs-v1.5", "shortcut-A-vs-B",
+                                                     "v1-vs-v2")]
+    sources.append(explain(STUDENT, lang="zh").compare("resnet18").diagram().source)
+    left = set().union(*(_english_words(_dot_labels(source).replace(STUDENT, ""))
+                         for source in sources))
+    assert not left, f"untranslated words in Chinese lessons: {sorted(left)}"
