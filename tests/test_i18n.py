@@ -296,3 +296,20 @@ def test_chinese_lessons_and_compare_diagram_hold_no_english() -> None:
     left = set().union(*(_english_words(_dot_labels(source).replace(STUDENT, ""))
                          for source in sources))
     assert not left, f"untranslated words in Chinese lessons: {sorted(left)}"
+
+
+def test_chinese_report_holds_no_english(tmp_path: Path) -> None:
+    """The one-file report in Chinese: headings, the depth explanation, captions, the
+    receptive-field table, the card, Table 1, and the text drawn in its diagrams and plots."""
+    pytest.importorskip("matplotlib")
+    from resnet_explain import explain
+
+    arch = explain("resnet50", lang="zh")
+    html = arch.report(tmp_path / "zh.html").read_text(encoding="utf-8")
+    assert '<html lang="zh-Hans">' in html and "深度数的是什么" in html
+    drawn = re.findall(r"<text\b[^>]*>(.*?)</text>", html, flags=re.S)
+    page = re.sub(r"<svg\b.*?</svg>|<script>.*?</script>|<title>.*?</title>|<code>.*?</code>",
+                  " ", html, flags=re.S)
+    page = page.replace("resnet-explain", " ").replace(arch.engine, " ")
+    left = _english_words(page + "\n".join(drawn))
+    assert not left, f"untranslated words in the Chinese report: {sorted(left)}"
