@@ -828,3 +828,16 @@ def test_a_chinese_png_is_drawn_by_a_renderer_with_cjk_glyphs_or_says_so(zoo, mo
     assert data.startswith(b"\x89PNG")
     hints = [w for w in said if "CJK" in str(w.message)]
     assert (len(hints) == 0) if others else (len(hints) == 1)
+
+
+def test_chinese_titles_wrap_by_columns_at_punctuation():
+    from resnet_explain.diagram.dot import balanced_wrap
+    from resnet_explain.textwidth import width
+
+    text = ("步距 2 在第 1 个卷积（1×1）上；1×1：32,768\u00a0个权重；3×3：147,456\u00a0个权重；"
+            "1×1：65,536\u00a0个权重")
+    lines = balanced_wrap(text, 40)
+    assert len(lines) > 1 and all(width(line) <= 40 for line in lines)
+    assert "".join(lines) == text.replace("上；1×1", "上；1×1")  # nothing lost, no space added
+    assert all(not line.startswith(("；", "，", "：")) for line in lines)
+    assert balanced_wrap("conv 3×3, 64, stride 2", 64) == ["conv 3×3, 64, stride 2"]
