@@ -28,6 +28,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 from .files import write_atomically
+from .i18n import N_, _, is_chinese, translated
 from .notation import dims
 from .words import shortcut_kind, units
 
@@ -93,26 +94,28 @@ def _depth(arch: Architecture) -> str:
     from .architecture import StageKind
 
     stem, head = arch.depth_terms.stem, arch.depth_terms.head
-    items = [f"<li><b>{stem}</b> weighted layer(s) in the stem (conv1) before the first "
-             f"block</li>"] if stem else []
+    items = ["<li>" + _("<b>{n}</b> weighted layer(s) in the stem (conv1) before the first "
+                        "block", n=stem) + "</li>"] if stem else []
     for stage in arch.stages:
         if stage.kind != StageKind.BLOCKS:
             continue
         blocks = [arch.block(name) for name in stage.blocks]
         per = sorted({b.main_weighted for b in blocks})
-        per_text = " or ".join(map(str, per))
-        items.append(f"<li><b>{stage.weighted_on_path}</b> in {escape(stage.name)}: "
-                     f"{len(blocks)} block(s) × {per_text} weighted layers on the main path"
-                     "</li>")
+        per_text = _(" or ").join(map(str, per))
+        items.append("<li>" + _("<b>{n}</b> in {stage}: {blocks} block(s) × {per} weighted "
+                                "layers on the main path", n=stage.weighted_on_path,
+                                stage=escape(stage.name), blocks=len(blocks), per=per_text)
+                     + "</li>")
     if head:
-        items.append(f"<li><b>{head}</b> in the head (the fc layer)</li>")
+        items.append("<li>" + _("<b>{n}</b> in the head (the fc layer)", n=head) + "</li>")
     projections = arch.shortcut_projections
-    extra = (f" The {projections} 1×1 projection(s) on the shortcuts are off that path and "
-             "not counted." if projections else "")
-    return (f"<p><b>{escape(arch.depth_formula)}</b>. The number in a ResNet's name counts the "
-            "weighted layers (convolutions and the fully connected layer) on the longest path "
-            "from input to output — the main path of the plain network. BatchNorm, ReLU and "
-            f"pooling are not counted.{extra}</p><ol class=\"formula\">{''.join(items)}</ol>")
+    extra = _(" The {n} 1×1 projection(s) on the shortcuts are off that path and not "
+              "counted.", n=projections) if projections else ""
+    return ("<p>" + _("<b>{formula}</b>. The number in a ResNet's name counts the weighted "
+                      "layers (convolutions and the fully connected layer) on the longest path "
+                      "from input to output — the main path of the plain network. BatchNorm, "
+                      "ReLU and pooling are not counted.", formula=escape(arch.depth_formula))
+            + f"{extra}</p><ol class=\"formula\">{''.join(items)}</ol>")
 
 
 def _table1(arch: Architecture) -> str:
@@ -128,9 +131,10 @@ def _diagrams(arch: Architecture) -> str:
     from .diagram.output import available_renderer, render
 
     if available_renderer("svg") is None:
-        return '<p class="missing">No Graphviz renderer is available to draw the diagrams.</p>'
+        return ('<p class="missing">'
+                + _("No Graphviz renderer is available to draw the diagrams.") + "</p>")
     parts = [_figure(inline_svg(render(diagram(arch, "stage").source, "svg")),
-                     "The network, one node per stage.")]
+                     _("The network, one node per stage."))]
     seen: set[tuple[str, str, bool]] = set()
     blocks = []
     for block in arch.blocks:
@@ -141,9 +145,14 @@ def _diagrams(arch: Architecture) -> str:
     row = []
     for block in blocks:
         svg = inline_svg(render(diagram(arch, block=block.name).source, "svg"))
-        caption = f"{block.paper_name} ({block.name}): {shortcut_kind(block.kind)} shortcut"
-        row.append(_figure(svg, caption + (f", stride {block.stride}" if block.stride > 1
-                                           else "")))
+        if block.stride > 1:
+            caption = _("{block} ({module}): {kind} shortcut, stride {stride}",
+                        block=block.paper_name, module=block.name,
+                        kind=shortcut_kind(block.kind), stride=block.stride)
+        else:
+            caption = _("{block} ({module}): {kind} shortcut", block=block.paper_name,
+                        module=block.name, kind=shortcut_kind(block.kind))
+        row.append(_figure(svg, caption))
     if row:
         parts.append('<div class="figure-row">' + "".join(row) + "</div>")
     return "".join(parts)
@@ -153,24 +162,25 @@ def _plots(arch: Architecture) -> str:
     try:
         import matplotlib  # noqa: F401
     except ImportError:
-        return ('<p class="missing">Plots need matplotlib: '
-                "pip install 'resnet-explain[plot]'.</p>")
+        return ('<p class="missing">'
+                + _("Plots need matplotlib: pip install 'resnet-explain[plot]'.") + "</p>")
     from .plots import kinds_for, plot
     from .plots.draw import to_bytes
 
-    captions = {"stages": "Map size and channels per stage.",
-                "cost": "Parameters and multiply-adds per stage.",
-                "blocks": "Parameters and multiply-adds per block.",
-                "receptive-field": "The receptive field along the main path."}
+    captions = {"stages": N_("Map size and channels per stage."),
+                "cost": N_("Parameters and multiply-adds per stage."),
+                "blocks": N_("Parameters and multiply-adds per block."),
+                "receptive-field": N_("The receptive field along the main path.")}
     return "".join(_figure(inline_svg(to_bytes(plot(arch, kind), "svg", text=True)),
-                           captions[kind]) for kind in kinds_for(arch))
+                           translated(captions[kind])) for kind in kinds_for(arch))
 
 
 def _receptive(arch: Architecture) -> str:
     spatial = arch.spatial_dims
     if spatial == 0:
-        return "<p>The model reads vectors: every layer sees the whole input.</p>"
+        return "<p>" + _("The model reads vectors: every layer sees the whole input.") + "</p>"
     unit, things = units(spatial)
+    unit, things = (_("px"), _("pixels")) if unit == "px" else (_("samples"), _("samples"))
     rows = []
     for stage in arch.stages:
         layer = arch.layers[stage.layers[-1]] if stage.layers else None
@@ -179,22 +189,23 @@ def _receptive(arch: Architecture) -> str:
             continue
         size = dims(rf.size)
         jump = "—" if rf.whole_input else dims(rf.jump)
-        what = "the whole input" if rf.whole_input else f"{size} {unit}"
+        what = _("the whole input") if rf.whole_input else f"{size} {unit}"
         rows.append(f"<tr><td>{escape(stage.name)}</td><td>{escape(layer.name)}</td>"
                     f'<td class="num">{escape(what)}</td><td class="num">{escape(jump)}</td></tr>')
-    return (f"<p>How many input {things} one output position can see (the field, not clipped at "
-            "the border) and how far apart neighbouring positions look (the jump), at the end "
-            "of each stage. Every layer's value is in the RF /jump column of "
-            "<code>resnet-explain summary</code>.</p>"
-            '<table class="plain"><thead><tr><th>stage</th><th>last layer</th>'
-            f"<th>receptive field</th><th>jump ({unit})</th></tr></thead><tbody>"
-            + "".join(rows) + "</tbody></table>")
+    return ("<p>" + _("How many input {things} one output position can see (the field, not "
+                      "clipped at the border) and how far apart neighbouring positions look "
+                      "(the jump), at the end of each stage. Every layer's value is in the RF "
+                      "/jump column of <code>resnet-explain summary</code>.", things=things)
+            + "</p>" + '<table class="plain"><thead><tr>'
+            + _("<th>stage</th><th>last layer</th><th>receptive field</th><th>jump "
+                "({unit})</th>", unit=unit)
+            + "</tr></thead><tbody>" + "".join(rows) + "</tbody></table>")
 
 
 def _warnings(arch: Architecture) -> str:
     if not arch.warnings:
-        return "<p>None: every shape agrees with the output-size formula and no known " \
-               "implementation mistake was found.</p>"
+        return "<p>" + _("None: every shape agrees with the output-size formula and no known "
+                         "implementation mistake was found.") + "</p>"
     return "".join(f'<div class="warn">⚠ {escape(text)}</div>' for text in arch.warnings)
 
 
@@ -205,23 +216,25 @@ def report_html(arch: Architecture) -> str:
 
     shape_in = dims(arch.input_shape)
     sections = [
-        _section("Summary", _summary(arch), "summary"),
-        _section("What the depth counts", _depth(arch), "depth"),
-        _section("The paper's Table 1, for this model", _table1(arch), "table1"),
-        _section("Diagrams", _diagrams(arch), "diagrams"),
-        _section("Plots", _plots(arch), "plots"),
-        _section("Receptive field", _receptive(arch), "receptive-field"),
-        _section("Warnings", _warnings(arch), "warnings"),
+        _section(_("Summary"), _summary(arch), "summary"),
+        _section(_("What the depth counts"), _depth(arch), "depth"),
+        _section(_("The paper's Table 1, for this model"), _table1(arch), "table1"),
+        _section(_("Diagrams"), _diagrams(arch), "diagrams"),
+        _section(_("Plots"), _plots(arch), "plots"),
+        _section(_("Receptive field"), _receptive(arch), "receptive-field"),
+        _section(_("Warnings"), _warnings(arch), "warnings"),
     ]
+    lang = "zh-Hans" if is_chinese() else "en"
     return (
-        "<!DOCTYPE html>\n<html lang=\"en\"><head><meta charset=\"utf-8\">"
+        f"<!DOCTYPE html>\n<html lang=\"{lang}\"><head><meta charset=\"utf-8\">"
         '<meta name="viewport" content="width=device-width, initial-scale=1">'
-        f"<title>{escape(arch.model)} — resnet-explain report</title>"
+        "<title>" + _("{model} — resnet-explain report", model=escape(arch.model)) + "</title>"
         f"<style>\n{CSS}</style><script>{SCRIPT}</script></head>\n<body>\n"
         f"<h1>{escape(arch.model)}</h1>"
-        f'<p class="meta">Input {escape(shape_in)} · traced by resnet-explain '
-        f"{escape(__version__)} ({escape(arch.engine)}) · no weights, no forward pass on data"
-        "</p>\n" + "\n".join(sections) + "\n</body></html>\n"
+        '<p class="meta">' + _("Input {shape} · traced by resnet-explain {version} ({engine}) "
+                               "· no weights, no forward pass on data", shape=escape(shape_in),
+                               version=escape(__version__), engine=escape(arch.engine))
+        + "</p>\n" + "\n".join(sections) + "\n</body></html>\n"
     )
 
 

@@ -1,6 +1,6 @@
 """Write the classroom notebooks in ``notebooks/`` from the cells below.
 
-    python scripts/make_notebooks.py          # (re)write notebooks/*.ipynb
+    python scripts/make_notebooks.py          # (re)write notebooks/*.ipynb and notebooks/zh/
     python scripts/make_notebooks.py --check  # exit 1 if a committed notebook differs
 
 The cells live here, in Python, so that a change to a lesson is a readable diff; the
@@ -986,6 +986,289 @@ NOTEBOOKS_CELLS: dict[str, list[Cell]] = {
 }
 
 
+# --- Chinese notebooks (notebooks/zh/) -----------------------------------------------------
+# The same lessons in Chinese, for the learners of the seeds (the Chinese notes the tool grew
+# from), in the terms of docs/glossary.md. Each explains with explain(..., lang="zh"), and
+# each answers one of the seeds' misconceptions head on.
+def zh_details(body: str) -> str:
+    """:func:`details` with a Chinese summary line (答案)."""
+    return f"<details><summary>答案</summary>\n\n{body}\n\n</details>"
+
+
+WHAT_34_COUNTS_ZH: list[Cell] = [
+    ("md", """\
+# ResNet-34 的 34 数的是什么？
+
+ResNet-34 有 34 个“某种东西”。不是 34 个各种各样的层：它的 BN 和 ReLU 都比这多得多。在这个
+notebook 里，你把网络摆在面前亲手数一遍，找出名字里的数字数的是哪些层，又漏掉了哪些层。
+
+`explain` 追踪一个模型（不下载权重，也不在真实图片上计算），返回一个 `Architecture`。加上
+`lang="zh"`，它说的一切都是中文。在 Jupyter 里它显示一张卡片，下面是网络的树形结构：点击一个
+阶段或残差块可以展开或收起。"""),
+    ("code", """\
+from collections import Counter
+
+from resnet_explain import explain
+
+arch = explain("resnet34", lang="zh")
+arch"""),
+    ("md", """\
+卡片上写着 **34 = 1 + 2×(3+4+6+3) + 1**。我们来数一数验证它。
+
+*带权重的层*是有可学习权重、对特征做变换的层：卷积层或全连接层。ResNet-34 有多少个？"""),
+    ("code", """\
+weighted = [layer for layer in arch.layers if layer.weighted]
+len(weighted)"""),
+    ("md", """\
+是 37，不是 34。有三个没有计入。是哪三个？深度数的是*主路径*上的层：从输入到输出最长的那条路，
+也就是论文出发时的那个“普通”（plain）网络。"""),
+    ("code", """\
+[layer for layer in weighted if not layer.on_longest_path]"""),
+    ("md", """\
+这三个 `downsample.0` 卷积就是**投影捷径**（虚线）：步距为 2 的 1×1 卷积。当一个阶段把特征图
+减半、把通道数加倍时，它们让捷径分支的形状与主路径一致。它们在主路径*旁边*，所以不会让网络
+变深。
+
+论文图中改变形状的捷径画成虚线。虚线不一定是投影：论文表 2 里的 ResNet-34 用的是*选项 A*，
+即补零的恒等映射，没有参数；这里追踪的 torchvision 版本用的是*选项 B* 的投影。
+
+再来看公式。每个基本块（BasicBlock）的主路径上有两个 3×3 卷积；四个阶段分别有 3、4、6、3
+个残差块；起始层再加一个 7×7 卷积，输出头再加一个全连接层："""),
+    ("code", """\
+for stage in arch.stages:
+    blocks, adds = len(stage.blocks), stage.weighted_on_path
+    print(f"{stage.name:8} {blocks:2} 个残差块，主路径上加 {adds:2} 层")
+print("合计：", sum(stage.weighted_on_path for stage in arch.stages))
+print("公式：", arch.depth_formula)"""),
+    ("md", """\
+哪些完全不计入？所有没有可学习变换权重的层：BN（它有参数，但每个通道只有一个缩放和一个
+平移）、ReLU、池化，以及捷径分支的相加："""),
+    ("code", """\
+Counter(layer.type for layer in arch.layers)"""),
+    ("md", """\
+（ReLU 出现了 33 次，虽然每个残差块只有一个 `relu` 模块：torchvision 的残差块把同一个模块
+调用了两次。本工具列出每一次调用。）
+
+## 常见误解：“conv + maxpool + 48 = 50”
+
+有一篇讲 ResNet 的中文博客（seed 001）这样解释 ResNet-50：“该网络是由 stage 之前的两层
+（conv7x7, maxpooling）和 4 个 stage（共 48 层）组成的”，即 50 = 卷积 + 最大池化 + 48。
+**这是错的。** 最大池化没有权重，不计入深度。用追踪结果检查一下："""),
+    ("code", """\
+r50 = explain("resnet50", lang="zh")
+maxpool = r50.layer("maxpool")
+print("最大池化的参数个数：", maxpool.params)
+print("最大池化是带权重的层吗？", maxpool.weighted)
+print("公式：", r50.depth_formula)"""),
+    ("md", """\
+ResNet-50 的 50 是主路径上带权重的层：起始层的 1 个 7×7 卷积，16 个瓶颈结构（Bottleneck）
+各 3 个卷积，再加 1 个全连接层：**50 = 1 + 3×(3+4+6+3) + 1 = 1 + 48 + 1**。48 没错，但另外
+两层是 7×7 卷积和全连接层，不是最大池化。
+
+每个阶段、残差块和层都有自己的简短描述和视图："""),
+    ("code", """\
+arch.stages[2]"""),
+    ("code", """\
+print(arch.block("conv3_1"))
+print(arch.layer("layer2.0.downsample.0"))"""),
+    ("md", """\
+残差块也可以画成图：主路径是蓝色，捷径分支是橙色，投影捷径画成虚线。"""),
+    ("code", """\
+arch.diagram(block="conv3_1")"""),
+    ("md", """\
+## 轮到你了：ResNet-50、101、152
+
+瓶颈结构的主路径上有**三个**卷积（1×1 降维、3×3、1×1 升维），所以公式里的因子从 2 变成 3。
+运行下一个单元格之前，先预测 ResNet-50（残差块 3、4、6、3）和 ResNet-152（残差块 3、8、36、3）
+的公式。"""),
+    ("try", ""),
+    ("answer", zh_details("""\
+ResNet-50：**50 = 1 + 3×(3+4+6+3) + 1**。ResNet-152：**152 = 1 + 3×(3+8+36+3) + 1**。
+起始层的卷积和全连接层各加 1；每个瓶颈结构加它的 3 个卷积。下一个单元格用追踪结果检查这两个
+公式。""")),
+    ("code", """\
+for name in ["resnet18", "resnet34", "resnet50", "resnet101", "resnet152"]:
+    a = explain(name, lang="zh")
+    print(f"{name:10} {a.depth_formula:28} 带权重的层：{a.weighted_layers:3} "
+          f"（其中 {a.shortcut_projections} 个投影卷积）")"""),
+    ("md", """\
+ResNet-152 有 156 个带权重的层：主路径上 152 个，再加 4 个投影卷积（每个阶段一个：在瓶颈结构
+网络里，连第一个阶段也需要投影，把 64 个通道变成 256 个）。
+
+## CIFAR-10 的 ResNet：深度 = 6n + 2
+
+对 32×32 的图片，论文用三个阶段，每个阶段 *n* 个残差块，通道数分别为 16、32、64，捷径分支
+完全不需要参数（选项 A：恒等映射，多出的通道补零）。没有投影卷积，所以每个带权重的层都计入
+深度："""),
+    ("code", """\
+for name in ["resnet20", "resnet32", "resnet56", "resnet110"]:
+    a = explain(name, lang="zh")
+    print(f"{name:10} {a.depth_formula:24} 带权重的层：{a.weighted_layers:3}  "
+          f"参数量：{a.total_params:,}")"""),
+    ("md", """\
+**自己检查。** ResNet-1202 的 n = 200。它有多少个带权重的层？其中多少个在主路径上？运行
+`explain("resnet1202", lang="zh")` 对比一下。"""),
+    ("try", ""),
+    ("answer", zh_details("""\
+1202 个带权重的层，全部 1202 个都在主路径上：**1202 = 1 + 2×(200+200+200) + 1**（6n + 2，
+n = 200）。它的捷径分支是选项 A，没有权重，所以深度没有漏掉任何带权重的层。""")),
+    ("code", """\
+explain("resnet1202", lang="zh").depth_formula"""),
+]
+
+CHECK_YOUR_OWN_ZH: list[Cell] = [
+    ("md", """\
+# 检查你自己的 ResNet
+
+一位同学在上一级文件夹的 `student_resnet.py` 里写了一个 ResNet-18。它能运行，也能训练，但它
+不是 ResNet-18：里面有五个真实代码（和博客）里常见的错误。本工具从追踪到的数据流中找出每一个
+错误，并说明它为什么重要。最后是两个让模型根本无法运行的错误，以及它们给出的报错。
+
+这是同学写的残差块："""),
+    ("code", """\
+import inspect
+import sys
+
+sys.path.insert(0, "..")  # student_resnet.py 在上一级文件夹
+import student_resnet
+
+from resnet_explain import explain
+
+print(inspect.getsource(student_resnet.Block))"""),
+    ("md", """\
+`explain` 接受一个模型对象，或者一个 `"文件.py:类名"` 形式的说明；命令行上同样可以用：
+`resnet-explain summary student_resnet.py:StudentResNet --lang zh`。"""),
+    ("code", """\
+arch = explain("../student_resnet.py:StudentResNet", input_size=(3, 224, 224), lang="zh")
+arch"""),
+    ("md", """\
+深度是对的（18 = 1 + 2×(2+2+2+2) + 1），但它是 ResNet-18 吗？`compare` 按结构把它与参考
+模型对齐（起始层、各阶段、残差块、按角色和位置对应的层、输出头），列出每一处不同，说明它改变了
+什么，以及参考模型为什么那样做。不给参数时，它挑选最接近的模型并说明理由："""),
+    ("code", """\
+comparison = arch.compare()
+comparison"""),
+    ("md", """\
+## 1. 没有填充的最大池化：56 变成 55
+
+起始层的 7×7 卷积把 224 减半为 112，3×3 最大池化应该再减半为 56。没有 `padding=1`，输出尺寸
+公式给出的是 55："""),
+    ("code", """\
+arch.layer("maxpool")"""),
+    ("md", """\
+下采样应该靠步距完成，K = 2P + 1 让算术恰好整除：`nn.MaxPool2d(3, 2, padding=1)`。
+
+## 2. BN 前面的偏置
+
+BN 会减去每个通道的均值，所以紧挨在它前面加上的常数会被抵消：这些参数毫无作用。这个卷积比
+需要的多了 64 个参数："""),
+    ("code", """\
+conv = arch.layer("layer1.0.conv1")
+conv.params, 3 * 3 * 64 * 64"""),
+    ("md", """\
+## 3. 捷径分支上的 ReLU
+
+捷径分支应该是恒等映射（实线），形状改变时是 1×1 卷积 + BN（虚线）。在捷径分支上加 ReLU 会
+改变被加回去的内容。展开这个残差块：捷径分支的行用虚线标出。"""),
+    ("code", """\
+arch.block("conv3_1")"""),
+    ("md", """\
+### 常见误解：“identity 的卷积核应为 3x3”
+
+另一篇中文博客（seed 002）写道：“identity 的卷积核大小应为 3x3，为了保证 residual 前后的
+shape 一致”。**这是错的。** 恒等捷径（实线）根本没有卷积：它把输入 x 原样加到主路径的输出上，
+没有参数。只有形状改变时才需要投影捷径（虚线），而它用的是 **1×1** 卷积（下采样时步距 2，
+填充 0），不是 3×3。用参考模型 ResNet-18 检查："""),
+    ("code", """\
+resnet18 = explain("resnet18", lang="zh")
+identity, projection = resnet18.block("conv3_2"), resnet18.block("conv3_1")
+print("恒等捷径", identity.paper_name, "捷径分支上的层：", identity.shortcut_layers)
+for index in projection.shortcut_layers:
+    layer = resnet18.layers[index]
+    print("投影捷径", projection.paper_name, layer.name, layer.type, "卷积核", layer.kernel_size,
+          "步距", layer.stride, "填充", layer.padding)"""),
+    ("md", """\
+恒等捷径上没有任何层；投影捷径是一个 1×1、步距 2、填充 0 的卷积加一个 BN。并排画出来：
+左边恒等捷径是实线，右边投影捷径是虚线，穿过 1×1 卷积。"""),
+    ("code", """\
+resnet18.diagram(block="conv3_1")"""),
+    ("md", """\
+## 4. 同一个 BN 用了两次
+
+`self.bn2` 在相加之前运行一次，相加之后又运行一次：两个不同的张量共用一套滑动统计量。追踪
+结果显示这个模块被调用了两次："""),
+    ("code", """\
+[layer for layer in arch.layers if layer.name == "layer1.0.bn2"]"""),
+    ("md", """\
+## 5. 全连接层前没有全局池化
+
+步距为 1 的平均池化保留了 7×7 的特征图，所以全连接层看到 7·7·512 = 25,088 个数：2500 万个
+参数，占整个模型的三分之二。全局平均池化（`nn.AdaptiveAvgPool2d(1)`）只留下 512 个。"""),
+    ("code", """\
+arch.layer("fc")"""),
+    ("md", """\
+## 全部改正
+
+`StudentResNet(mistakes=False)` 是改正了这五处的同一份代码。没有警告，参数量与参考模型
+ResNet-18 完全一致："""),
+    ("code", """\
+fixed = explain(student_resnet.StudentResNet(mistakes=False), lang="zh")
+reference = explain("resnet18", lang="zh")
+assert fixed.total_params == reference.total_params
+assert fixed.compare("resnet18").matches
+fixed.warnings, fixed.total_params, reference.total_params"""),
+    ("md", """\
+## 6. 需要投影的捷径
+
+这个残差块就是同学的 `Block` 去掉了投影（`self.downsample = None`）。它把通道数加倍
+（16 → 32），并用第一个卷积把特征图减半，但捷径分支仍是恒等映射：它要把 16 通道、32×32 的
+输入加到 32 通道、16×16 的输出上。相加无法进行；捷径分支需要投影（步距 2 的 1×1 卷积加 BN，
+即选项 B），或者选项 A 的补零。"""),
+    ("code", """\
+print(inspect.getsource(student_resnet.NoShortcutProjectionBlock))"""),
+    ("error", """\
+explain(student_resnet.NoProjectionNet(), input_size=(3, 32, 32), lang="zh")"""),
+    ("md", """\
+第一句是 PyTorch 自己的话（两个张量的尺寸必须一致，原文是英文）；其余是这一课：哪个残差块、
+哪两个形状、捷径分支需要什么。
+
+## 7. 把灰度图输入 RGB 网络
+
+MNIST 和 Fashion-MNIST 的图片只有一个通道；ResNet-18 的第一个卷积是为三个通道（红、绿、蓝）
+构建的："""),
+    ("error", """\
+explain("resnet18", input_size=(1, 28, 28), lang="zh")"""),
+    ("md", """\
+**轮到你了。** 给 `NoShortcutProjectionBlock` 加上它需要的捷径：对 16 → 32 个通道、步距 2，
+`self.downsample` 里应该放什么？然后再运行一次 `explain`。改好的网络有多少个带权重的层？
+其中多少个计入深度？"""),
+    ("try", ""),
+    ("answer", zh_details("""\
+一个步距 2、从 16 到 32 个通道的 1×1 卷积，再加一个 BN（选项 B），和 `Block` 在形状改变时
+构建的一样：
+
+```python
+from torch import nn
+
+net = student_resnet.NoProjectionNet()
+net.layer2.downsample = nn.Sequential(nn.Conv2d(16, 32, 1, stride=2, bias=False),
+                                      nn.BatchNorm2d(32))
+fixed = explain(net, input_size=(3, 32, 32), lang="zh")
+fixed.weighted_layers, fixed.plain_depth
+```
+
+7 个带权重的层，其中 6 个计入深度：投影卷积在主路径旁边，不会让网络变深。注意它是 1×1
+卷积，不是 3×3。""")),
+]
+
+
+#: The Chinese notebooks, written to notebooks/zh/ from the cells above.
+NOTEBOOKS_ZH_CELLS: dict[str, list[Cell]] = {
+    "01_what_does_34_count.ipynb": WHAT_34_COUNTS_ZH,
+    "03_check_your_own_resnet.ipynb": CHECK_YOUR_OWN_ZH,
+}
+
+
 def build(cells: list[Cell]) -> nbformat.NotebookNode:
     """A notebook without outputs; "error" cells are code cells tagged raises-exception.
 
@@ -1020,19 +1303,26 @@ def text(cells: list[Cell]) -> str:
     return nbformat.writes(build(cells)) + "\n"
 
 
+def all_notebooks() -> dict[str, list[Cell]]:
+    """Every notebook by its path under ``notebooks/``: the English ones, then ``zh/…``."""
+    return {**NOTEBOOKS_CELLS, **{f"zh/{name}": cells for name, cells in
+                                  NOTEBOOKS_ZH_CELLS.items()}}
+
+
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--check", action="store_true",
                         help="exit 1 if a committed notebook differs from its cells here")
     args = parser.parse_args(argv)
     stale = []
-    for name, cells in NOTEBOOKS_CELLS.items():
+    for name, cells in all_notebooks().items():
         path = NOTEBOOKS / name
         wanted = text(cells)
         if args.check:
             if not path.exists() or path.read_text(encoding="utf-8") != wanted:
                 stale.append(name)
             continue
+        path.parent.mkdir(exist_ok=True)
         path.write_text(wanted, encoding="utf-8")
         print(f"wrote notebooks/{name}")
     if stale:

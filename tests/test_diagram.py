@@ -134,7 +134,19 @@ GOLDENS = {
     "diagram_tiny_block_level": lambda a: diagram(a, "block"),
     "diagram_tiny_layer_collapsed": lambda a: diagram(a, "layer"),
     "diagram_tiny_block_conv3_1": lambda a: diagram(a, block="conv3_1"),
+    # Chinese: the same drawings in the Architecture's language (labels, legends, titles)
+    "diagram_zh_tiny_block_conv3_1": lambda a: _in_chinese(a, block="conv3_1"),
+    "diagram_zh_tiny_layer_collapsed": lambda a: _in_chinese(a, level="layer"),
 }
+
+
+def _in_chinese(arch, **options):
+    """``arch``'s model explained in Chinese (its block reasons are made then), drawn."""
+    if arch.model == "tiny":
+        arch = explain(TinyResNet(), (3, 16, 16), name="tiny", lang="zh")
+    else:
+        arch = explain(arch.model, lang="zh")
+    return arch.diagram(**options)
 
 
 @pytest.mark.parametrize("name", sorted(GOLDENS))
@@ -762,3 +774,70 @@ def test_a_model_with_several_outputs_shows_each_shape_at_its_output():
         assert into and not [line for line in into if "label=" in line]
     single = explain("resnet20").diagram().source
     assert "label=<output  10>" in single
+
+
+# --- Chinese text: boxes that fit it, a font that has it ----------------------------------
+def test_chinese_labels_are_padded_for_graphviz_pure_only_when_chinese():
+    from resnet_explain.diagram import cjk
+
+    english = 'digraph { a [label=<conv 3×3, 64<BR/>→ 64×8×8>] }'
+    assert cjk.widen_labels(english) == english
+    chinese = 'digraph { a [label=<卷积 3×3，64<BR/>→ 64×8×8> fontsize=10] }'
+    widened = cjk.widen_labels(chinese)
+    # 3 CJK characters at 10 pt, each 1 em drawn and 0.834 em measured: 4.98 pt short, and
+    # 2 pt to spare, on each side
+    assert '<TD WIDTH="7"></TD><TD>卷积 3×3，64<BR/>→ 64×8×8</TD><TD WIDTH="7"></TD>' \
+        in widened
+    plain = cjk.widen_labels('digraph { a -> b [label=" 恒等（实线） "] }')
+    assert "label=<<TABLE" in plain and "恒等（实线）" in plain
+
+
+def test_place_text_moves_a_piece_after_chinese_text():
+    from resnet_explain.diagram import cjk
+
+    svg = ('<text text-anchor="start" x="10" y="-5" font-size="10.00">卷积，</text>'
+           '<text text-anchor="start" x="30" y="-5" font-size="10.00">步距 2</text>'
+           '<text text-anchor="start" x="10" y="-20" font-size="10.00">BN</text>')
+    moved = cjk.place_text(svg)
+    assert 'x="10" y="-5"' in moved and 'x="34.98" y="-5"' in moved  # 3 × 1.66 pt later
+    assert 'x="10" y="-20"' in moved
+
+
+@needs_pure
+def test_a_chinese_svg_names_cjk_fonts_and_an_english_one_does_not(zoo):
+    from resnet_explain.diagram import style
+
+    english = diagram(zoo("resnet18"), block="conv3_1").svg()
+    assert style.SVG_FONT_FAMILY_CJK not in english and "Noto Sans CJK" not in english
+    chinese = _in_chinese(zoo("resnet18"), block="conv3_1").svg()
+    assert f'font-family="{style.SVG_FONT_FAMILY_CJK}"' in chinese
+    assert "卷积 3×3" in chinese
+
+
+@needs_pure
+def test_a_chinese_png_is_drawn_by_a_renderer_with_cjk_glyphs_or_says_so(zoo, monkeypatch):
+    import warnings
+
+    source = _in_chinese(zoo("resnet18"), block="conv3_1").source
+    others = [name for name in ("pygraphviz", "dot")
+              if render_module.renderer_problem(name) is None]
+    render_module._hint_cjk_raster.cache_clear()
+    with warnings.catch_warnings(record=True) as said:
+        warnings.simplefilter("always")
+        data = render_module.render(source, "png")
+    assert data.startswith(b"\x89PNG")
+    hints = [w for w in said if "CJK" in str(w.message)]
+    assert (len(hints) == 0) if others else (len(hints) == 1)
+
+
+def test_chinese_titles_wrap_by_columns_at_punctuation():
+    from resnet_explain.diagram.dot import balanced_wrap
+    from resnet_explain.textwidth import width
+
+    text = ("步距 2 在第 1 个卷积（1×1）上；1×1：32,768\u00a0个权重；3×3：147,456\u00a0个权重；"
+            "1×1：65,536\u00a0个权重")
+    lines = balanced_wrap(text, 40)
+    assert len(lines) > 1 and all(width(line) <= 40 for line in lines)
+    assert "".join(lines) == text.replace("上；1×1", "上；1×1")  # nothing lost, no space added
+    assert all(not line.startswith(("；", "，", "：")) for line in lines)
+    assert balanced_wrap("conv 3×3, 64, stride 2", 64) == ["conv 3×3, 64, stride 2"]

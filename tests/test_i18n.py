@@ -281,3 +281,53 @@ def test_the_width_prefilter_misses_no_wide_character() -> None:
     assert not missed
     assert width("├─ conv1 7×7 → ⌊(224 + 2·3 − 7)/2⌋ + 1") == 38
     assert width("残差块 conv3_1") == 14
+
+
+def _dot_labels(source: str) -> str:
+    """The text of every label of a DOT source, for the English check."""
+    from resnet_explain.diagram.cjk import label_texts
+
+    return "\n".join(label_texts(source))
+
+
+@pytest.mark.parametrize("options", [["--block", "conv3_1"], ["--level", "block"],
+                                     ["--level", "layer"]])
+def test_chinese_diagram_holds_no_english(options: list[str], tmp_path: Path) -> None:
+    """``resnet-explain diagram resnet50 --block conv3_1 --lang zh`` (and the network levels):
+    every label, legend and title is Chinese, or an identifier, a unit or a formula."""
+    out = tmp_path / "zh.dot"
+    assert main(["diagram", "resnet50", *options, "--lang", "zh", "-o", str(out)]) == 0
+    labels = _dot_labels(out.read_text(encoding="utf-8"))
+    assert "卷积" in labels and "输入" in labels
+    left = _english_words(labels)
+    assert not left, f"untranslated words in the Chinese diagram: {sorted(left)}"
+
+
+def test_chinese_lessons_and_compare_diagram_hold_no_english() -> None:
+    from resnet_explain import explain
+    from resnet_explain.diagram.lessons import lesson
+
+    with i18n.speaking("zh"):
+        sources = [lesson(name).source for name in ("v1-vs-v1.5", "shortcut-A-vs-B",
+                                                     "v1-vs-v2")]
+    sources.append(explain(STUDENT, lang="zh").compare("resnet18").diagram().source)
+    left = set().union(*(_english_words(_dot_labels(source).replace(STUDENT, ""))
+                         for source in sources))
+    assert not left, f"untranslated words in Chinese lessons: {sorted(left)}"
+
+
+def test_chinese_report_holds_no_english(tmp_path: Path) -> None:
+    """The one-file report in Chinese: headings, the depth explanation, captions, the
+    receptive-field table, the card, Table 1, and the text drawn in its diagrams and plots."""
+    pytest.importorskip("matplotlib")
+    from resnet_explain import explain
+
+    arch = explain("resnet50", lang="zh")
+    html = arch.report(tmp_path / "zh.html").read_text(encoding="utf-8")
+    assert '<html lang="zh-Hans">' in html and "深度数的是什么" in html
+    drawn = re.findall(r"<text\b[^>]*>(.*?)</text>", html, flags=re.S)
+    page = re.sub(r"<svg\b.*?</svg>|<script>.*?</script>|<title>.*?</title>|<code>.*?</code>",
+                  " ", html, flags=re.S)
+    page = page.replace("resnet-explain", " ").replace(arch.engine, " ")
+    left = _english_words(page + "\n".join(drawn))
+    assert not left, f"untranslated words in the Chinese report: {sorted(left)}"

@@ -26,6 +26,8 @@ import make_notebooks  # noqa: E402
 
 nbformat = pytest.importorskip("nbformat")
 PATHS = sorted(NOTEBOOKS.glob("*.ipynb"))
+#: The Chinese notebooks (``notebooks/zh/``), from the same script.
+ZH_PATHS = sorted((NOTEBOOKS / "zh").glob("*.ipynb"))
 _BUILTIN_ERRORS = {"RuntimeError", "TypeError", "ValueError", "AttributeError", "IndexError",
                    "KeyError", "AssertionError", "NameError", "ModuleNotFoundError"}
 
@@ -41,7 +43,30 @@ def test_the_notebooks_are_these_five_and_current() -> None:
             f"{path.name} is stale: python scripts/make_notebooks.py"
 
 
-@pytest.mark.parametrize("path", PATHS, ids=lambda p: p.stem)
+def test_the_chinese_notebooks_are_current() -> None:
+    assert [p.name for p in ZH_PATHS] == sorted(make_notebooks.NOTEBOOKS_ZH_CELLS)
+    assert {"01_what_does_34_count.ipynb", "03_check_your_own_resnet.ipynb"} <= \
+        set(make_notebooks.NOTEBOOKS_ZH_CELLS)
+    for path in ZH_PATHS:
+        wanted = make_notebooks.text(make_notebooks.NOTEBOOKS_ZH_CELLS[path.name])
+        assert path.read_text(encoding="utf-8") == wanted, \
+            f"zh/{path.name} is stale: python scripts/make_notebooks.py"
+
+
+def test_the_chinese_notebooks_answer_the_seeds_misconceptions() -> None:
+    """Seed 001's "conv + maxpool + 48 = 50" and seed 002's "identity 的卷积核应为 3x3" are
+    met head on, with the trace's own numbers."""
+    text = "\n".join(source for cells in make_notebooks.NOTEBOOKS_ZH_CELLS.values()
+                     for _, source in cells)
+    assert "conv + maxpool + 48 = 50" in text and "50 = 1 + 3×(3+4+6+3) + 1" in text
+    assert "identity 的卷积核应为 3x3" in text and "**1×1** 卷积" in text
+    code = [source for cells in make_notebooks.NOTEBOOKS_ZH_CELLS.values()
+            for kind, source in cells if kind in ("code", "error")]
+    calls = [line for source in code for line in source.splitlines() if "explain(" in line]
+    assert calls and all('lang="zh"' in line for line in calls), calls
+
+
+@pytest.mark.parametrize("path", PATHS + ZH_PATHS, ids=lambda p: p.parent.name + "_" + p.stem)
 def test_notebook_has_no_outputs(path: Path) -> None:
     notebook = nbformat.read(path, as_version=4)
     for cell in notebook.cells:
@@ -67,7 +92,8 @@ def kernel(tmp_path_factory: pytest.TempPathFactory) -> tuple[str, dict[str, str
     return "resnet-explain-test", env
 
 
-@pytest.mark.parametrize("path", PATHS, ids=lambda p: p.stem)
+@pytest.mark.parametrize("path", PATHS + ZH_PATHS,
+                         ids=lambda p: p.stem if p.parent == NOTEBOOKS else f"zh_{p.stem}")
 def test_notebook_runs_from_a_clean_kernel(path: Path, kernel, monkeypatch) -> None:
     from nbclient import NotebookClient
 
@@ -75,7 +101,7 @@ def test_notebook_runs_from_a_clean_kernel(path: Path, kernel, monkeypatch) -> N
     monkeypatch.setenv("JUPYTER_PATH", env["JUPYTER_PATH"])
     notebook = nbformat.read(path, as_version=4)
     client = NotebookClient(notebook, timeout=600, kernel_name=name,
-                            resources={"metadata": {"path": str(NOTEBOOKS)}})
+                            resources={"metadata": {"path": str(path.parent)}})
     client.execute(env=env)  # raises CellExecutionError on an error in an untagged cell
     for cell in notebook.cells:
         if cell.cell_type != "code":

@@ -422,3 +422,67 @@ def test_block_plot_claims_nothing_where_identity_blocks_differ():
 
     figure = explain(Uneven(), (3, 16, 16)).plot("blocks")
     assert "every identity block" not in figure._suptitle.get_text()
+
+
+# --- Chinese ---------------------------------------------------------------------------------
+def _texts(figure) -> str:
+    found = [text.get_text() for text in figure.findobj(matplotlib.text.Text)]
+    for ax in figure.axes:
+        legend = ax.get_legend()
+        if legend is not None:
+            found += [text.get_text() for text in legend.get_texts()]
+    return "\n".join(found)
+
+
+def test_chinese_plots_hold_no_english() -> None:
+    """Titles, axes, legends and annotations of every kind (and plot_models) in Chinese:
+    nothing English beyond identifiers, units and formulas."""
+    from test_i18n import _english_words
+
+    from resnet_explain.i18n import speaking
+
+    arch = explain("resnet50", lang="zh")
+    texts = [_texts(arch.plot(kind)) for kind in KINDS]
+    with speaking("zh"):
+        texts.append(_texts(plot_models(["resnet18", "resnet50"])))
+    assert "感受野" in texts[3] and "阶段（论文中的名称）" in texts[0]
+    left = set().union(*map(_english_words, texts)) - {"resnet50", "resnet18", "v1.5"}
+    assert not left, f"untranslated words in the Chinese plots: {sorted(left)}"
+
+
+def test_an_english_plot_keeps_the_house_font_alone() -> None:
+    figure = arch_of("resnet18").plot("stages")
+    assert figure.axes[0].title.get_fontfamily() == ["DejaVu Sans"]
+
+
+def test_a_chinese_plot_draws_with_a_cjk_font_after_the_house_font() -> None:
+    from resnet_explain.plots import fonts
+
+    found = fonts.cjk_font()
+    if found is None:
+        pytest.skip("no CJK font on this machine (apt-get install fonts-noto-cjk)")
+    figure = explain("resnet18", lang="zh").plot("stages")
+    assert figure.axes[0].title.get_fontfamily() == ["DejaVu Sans", found]
+    import warnings
+
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")  # no missing-glyph warning: the CJK font has them
+        assert draw.to_bytes(figure, "png").startswith(b"\x89PNG")
+
+
+def test_without_a_cjk_font_a_chinese_plot_says_so_in_one_line(monkeypatch) -> None:
+    import warnings
+
+    from resnet_explain.plots import fonts
+
+    monkeypatch.setattr(fonts, "cjk_font", lambda: None)
+    fonts._warn_once.cache_clear()
+    with warnings.catch_warnings(record=True) as said:
+        warnings.simplefilter("always")
+        arch = explain("resnet18", lang="zh")
+        for kind in ("stages", "cost"):
+            draw.to_bytes(arch.plot(kind), "png")
+    fonts._warn_once.cache_clear()
+    messages = [str(w.message) for w in said]
+    assert messages == [fonts.NO_CJK_FONT], messages
+    assert "apt-get install fonts-noto-cjk" in messages[0] and "\n" not in messages[0]

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
+from ..i18n import _
 from ..notation import dims
 from ..words import count
 
@@ -38,13 +39,14 @@ def _map(shape: tuple[int, ...] | None) -> str:
 
 def _blocks_text(blocks: list[Block]) -> str:
     if not blocks:
-        return "no blocks"
+        return _("no blocks")
     last = blocks[-1].output_shape
-    return f"{count(len(blocks), 'block')} · {last[1]} ch · {_map(last)}"
+    return _("{blocks} · {channels} ch · {size}", blocks=count(len(blocks), "block"),
+             channels=last[1], size=_map(last))
 
 
 def _end_text(stage: Stage | None) -> str:
-    return _map(stage.output_shape) if stage is not None else "none"
+    return _map(stage.output_shape) if stage is not None else _("none")
 
 
 def comparison_diagram(comparison: Comparison, yours: Architecture,
@@ -53,12 +55,13 @@ def comparison_diagram(comparison: Comparison, yours: Architecture,
     from ..diagram.dot import new_diagram
     from ..diagram.labels import escape
     from .align import paired_stages
+    from .differences import what_word
 
     marked: dict[str, list[str]] = {}
 
     def mark(records: list) -> None:
         for d in records:
-            for _, paper in d.places:
+            for _place, paper in d.places:
                 whats = marked.setdefault(stage_of(paper), [])
                 if d.what not in whats:
                     whats.append(d.what)
@@ -82,7 +85,10 @@ def comparison_diagram(comparison: Comparison, yours: Architecture,
             for number, (name, a_text, b_text) in enumerate(rows):
                 text = a_text if side == "a" else b_text
                 whats = marked.get(name)
-                label = f"{name}\\n{text}" + (f"\\n≠ {', '.join(whats)}" if whats else "")
+                shown = _("stem") if name == "stem" else name
+                label = f"{shown}\\n{text}"
+                if whats:
+                    label += "\\n" + _("≠ {whats}", whats=_(", ").join(map(what_word, whats)))
                 attrs = {"style": "rounded,filled", "fillcolor": fill, "penwidth": "2"} \
                     if whats else {}
                 column.node(f"{side}{number}", label, **attrs)

@@ -97,7 +97,8 @@ class Comparison:
 
         if self.architectures is None:
             raise ValueError("this Comparison was built without its two Architectures")
-        return comparison_diagram(self, *self.architectures)
+        with speaking(self.language):
+            return comparison_diagram(self, *self.architectures)
 
     def __str__(self) -> str:
         return self.render("text")

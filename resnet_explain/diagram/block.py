@@ -16,6 +16,7 @@ import graphviz
 
 from ..architecture import Architecture, Block, Role, ShortcutKind
 from ..errors import UserError
+from ..i18n import _
 from ..words import shortcut_kind
 from . import labels, style
 from .dot import Diagram, html_title, new_diagram
@@ -59,7 +60,7 @@ def is_shortcut_edge(block: Block, source: int, target: int) -> bool:
 
 
 def shortcut_label(block: Block) -> str:
-    return "identity" if block.kind == "identity" else ""
+    return _("identity") if block.kind == "identity" else ""
 
 
 def draw_block(graph: graphviz.Digraph, arch: Architecture, block: Block, *,
@@ -72,7 +73,8 @@ def draw_block(graph: graphviz.Digraph, arch: Architecture, block: Block, *,
     members = block.layers
     member_set = set(members)
     entry, exit_ = f"{prefix}in", f"{prefix}out"
-    graph.node(entry, label=_terminal("input", block.input_shape), **style.terminal_node())
+    graph.node(entry, label=_terminal(_("input  {shape}", shape=_shape(block.input_shape))),
+               **style.terminal_node())
     for index in members:
         layer = arch.layers[index]
         role = layer.role  # the analysis's: shortcut, or main (pre-activation and tail too)
@@ -81,7 +83,8 @@ def draw_block(graph: graphviz.Digraph, arch: Architecture, block: Block, *,
         graph.node(_node_id(prefix, index), label=labels.layer_label(layer, name=names, note=note),
                    tooltip=layer.name or layer.type,
                    **style.layer_node(role, labels.layer_kind(layer)))
-    graph.node(exit_, label=_terminal("output", block.output_shape), **style.terminal_node())
+    graph.node(exit_, label=_terminal(_("output  {shape}", shape=_shape(block.output_shape))),
+               **style.terminal_node())
     for index in members:
         seen: set[int] = set()
         for source in arch.layers[index].inputs:
@@ -103,8 +106,12 @@ def draw_block(graph: graphviz.Digraph, arch: Architecture, block: Block, *,
     graph.edge(_node_id(prefix, members[-1]), exit_, **style.main_edge())
 
 
-def _terminal(word: str, shape: tuple[int, ...]) -> str:
-    return f"<{word}  {labels.escape(labels.shape_text(shape))}>"
+def _shape(shape: tuple[int, ...]) -> str:
+    return labels.shape_text(shape)
+
+
+def _terminal(text: str) -> str:
+    return f"<{labels.escape(text)}>"
 
 
 def default_title(arch: Architecture, block: Block) -> str:
@@ -112,7 +119,7 @@ def default_title(arch: Architecture, block: Block) -> str:
 
 
 def default_subtitle(block: Block) -> str:
-    return f"{shortcut_kind(block.kind)}: {block.reason}"
+    return _("{shortcut}: {reason}", shortcut=shortcut_kind(block.kind), reason=block.reason)
 
 
 def block_diagram(arch: Architecture, name: str, *, names: bool = True) -> Diagram:

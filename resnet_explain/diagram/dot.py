@@ -200,7 +200,12 @@ def html_title(title: str, subtitle: str | None = None, *, width: int = 64,
 def balanced_wrap(text: str, width: int) -> list[str]:
     """Wrap ``text`` into as few lines as ``width`` allows, of about equal length (no orphan
     word on a last line). A word is never split (a number must not break across lines), so
-    a word longer than ``width`` gets a line of its own."""
+    a word longer than ``width`` gets a line of its own. Text with CJK characters is wrapped
+    by :func:`cjk_wrap`."""
+    from .cjk import has_cjk
+
+    if has_cjk(text):
+        return cjk_wrap(text, width)
     lines = textwrap.wrap(text, width, break_on_hyphens=False, break_long_words=False) or [text]
     if len(lines) == 1:
         return lines
@@ -208,6 +213,35 @@ def balanced_wrap(text: str, width: int) -> list[str]:
         attempt = textwrap.wrap(text, narrower, break_on_hyphens=False, break_long_words=False)
         if len(attempt) == len(lines):
             return attempt
+    return lines
+
+
+_CJK_BREAK = re.compile(r"(?<=[；，、。！？）])|(?<= )")
+
+
+def cjk_wrap(text: str, width: int) -> list[str]:
+    """Wrap Chinese ``text`` at ``width`` terminal columns (a CJK character counts two),
+    breaking after its punctuation (；，、。) or at a space, never inside a number or an
+    identifier; the lines are then evened out as :func:`balanced_wrap` does."""
+    from ..textwidth import width as columns
+
+    pieces = [piece for piece in _CJK_BREAK.split(text) if piece]
+
+    def fill(limit: int) -> list[str]:
+        lines: list[str] = []
+        for piece in pieces:
+            if lines and columns(lines[-1] + piece.rstrip()) <= limit:
+                lines[-1] += piece
+            else:
+                lines.append(piece)
+        return [line.strip() for line in lines if line.strip()]
+
+    lines = fill(width)
+    if len(lines) > 1:
+        for narrower in range(-(-columns(text) // len(lines)), width):
+            attempt = fill(narrower)
+            if len(attempt) == len(lines):
+                return attempt
     return lines
 
 

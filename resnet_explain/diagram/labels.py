@@ -24,6 +24,7 @@ from ..architecture import (
     Pooling,
     Shape,
 )
+from ..i18n import N_, _, translated
 from ..notation import dims
 from . import style
 
@@ -86,29 +87,50 @@ def is_conv(layer: Layer) -> bool:
     return layer.weighted and layer.kernel_size is not None
 
 
+#: The pooling titles, by (kind of window, pooling): whole templates, so a language puts
+#: the words in its own order.
+_POOL_TITLES = {
+    ("window", Pooling.MAX): N_("max pool {kernel}, stride {stride}, pad {pad}"),
+    ("window", Pooling.AVG): N_("avg pool {kernel}, stride {stride}, pad {pad}"),
+    ("global", Pooling.MAX): N_("global max pool"),
+    ("global", Pooling.AVG): N_("global avg pool"),
+    ("adaptive", Pooling.MAX): N_("adaptive max pool"),
+    ("adaptive", Pooling.AVG): N_("adaptive avg pool"),
+}
+
+
+def stride_words(layer: Layer) -> str:
+    """``stride 2`` (Chinese ``步距 2``): the part of a title that a label sets in bold."""
+    return _("stride {stride}", stride=_pair(layer.stride))
+
+
 def layer_title(layer: Layer) -> str:
-    """What the layer is: ``conv 3×3, 128, stride 2, pad 1``, ``BN``, ``ReLU``, ``+``, …"""
+    """What the layer is: ``conv 3×3, 128, stride 2, pad 1``, ``BN``, ``ReLU``, ``+``, …
+    (in the current language: ``卷积 3×3，128，步距 2，填充 1``)."""
     kind = layer_kind(layer)
     low = layer.type.lower()
     if kind == "add":
         return "+"
     if is_conv(layer):
-        text = (f"conv {_kernel(layer.kernel_size)}, {layer.out_channels}, "
-                f"stride {_pair(layer.stride)}, pad {_pair(layer.padding, 0)}")
+        text = _("conv {kernel}, {channels}, stride {stride}, pad {pad}",
+                 kernel=_kernel(layer.kernel_size), channels=layer.out_channels,
+                 stride=_pair(layer.stride), pad=_pair(layer.padding, 0))
         if layer.dilation and _first(layer.dilation) != 1:
-            text += f", dilation {_pair(layer.dilation)}"
+            text += _(", dilation {dilation}", dilation=_pair(layer.dilation))
         if layer.groups and layer.groups != 1:
-            text += f", groups {layer.groups}"
+            text += _(", groups {groups}", groups=layer.groups)
         return text
     if layer.weighted:
-        return f"fc, {layer.in_channels} → {layer.out_channels}"
-    what = "max pool" if layer.pooling == Pooling.MAX else "avg pool"
+        return _("fc, {inputs} → {outputs}", inputs=layer.in_channels,
+                 outputs=layer.out_channels)
+    pooling = Pooling.MAX if layer.pooling == Pooling.MAX else Pooling.AVG
     if kind == "pool" and layer.kernel_size:
-        return (f"{what} {_kernel(layer.kernel_size)}, stride {_pair(layer.stride)}, "
-                f"pad {_pair(layer.padding, 0)}")
+        return translated(_POOL_TITLES["window", pooling], kernel=_kernel(layer.kernel_size),
+                          stride=_pair(layer.stride), pad=_pair(layer.padding, 0))
     if layer.kind == ADAPTIVE_POOL:
         spatial = layer.output_shape[2:]
-        return f"global {what}" if spatial and set(spatial) == {1} else f"adaptive {what}"
+        window = "global" if spatial and set(spatial) == {1} else "adaptive"
+        return translated(_POOL_TITLES[window, pooling])
     if layer.kind == BATCH_NORM:
         return "BN"
     return _SHORT_NAMES.get(low, layer.type)
@@ -126,7 +148,7 @@ def layer_label(layer: Layer, *, name: bool = True, note: str | None = None) -> 
     title = escape(layer_title(layer))
     stride = _first(layer.stride) if layer.kernel_size else 1
     if stride > 1:  # downsampling is done by stride: make it stand out
-        marked = f"stride {_pair(layer.stride)}"
+        marked = escape(stride_words(layer))
         title = title.replace(marked, f"<B>{marked}</B>", 1)
     detail = f"→ {shape_text(layer.output_shape)}"
     lines = [title]
@@ -143,7 +165,8 @@ def layer_label(layer: Layer, *, name: bool = True, note: str | None = None) -> 
 def conv_recipe(layer: Layer) -> str:
     """The paper's Table 1 notation for one conv: ``3×3, 128`` (``/2`` when strided)."""
     if not is_conv(layer):
-        return f"fc {layer.out_channels}" if layer.weighted else layer_title(layer)
+        return _("fc {outputs}", outputs=layer.out_channels) if layer.weighted \
+            else layer_title(layer)
     text = f"{_kernel(layer.kernel_size)}, {layer.out_channels}"
     if _first(layer.stride) > 1:
         text += f", /{_first(layer.stride)}"
@@ -171,25 +194,29 @@ def shortcut_text(arch: Architecture, block: Block) -> str:
     """``identity``, ``projection 1×1, 256, /2`` or ``option A: zero-pad 64→128, /2``."""
     if block.kind == "projection":
         parts = [conv_recipe(layer) for layer in weighted(arch, block.shortcut_layers)]
-        return "projection " + " · ".join(parts)
+        return _("projection {convs}", convs=" · ".join(parts))
     if block.kind == "padded":
         c_in, c_out = block.input_shape[1], block.output_shape[1]
-        text = f"option A: zero-pad {c_in}→{c_out}"
         if block.stride > 1:
-            text += f", /{block.stride}"
-        return text
-    return "identity"
+            return _("option A: zero-pad {before}→{after}, /{stride}", before=c_in,
+                     after=c_out, stride=block.stride)
+        return _("option A: zero-pad {before}→{after}", before=c_in, after=c_out)
+    return _("identity")
 
 
 def padded_note(block: Block) -> str:
     """What an option-A shortcut does, from the block's shapes."""
     c_in, c_out = block.input_shape[1], block.output_shape[1]
-    parts = []
-    if block.stride > 1:
-        parts.append(f"subsample /{block.stride}")
-    if c_out != c_in:
-        parts.append(f"zero-pad channels {c_in}→{c_out}")
-    return "option A: " + ", ".join(parts or ["identity"]) + ", no parameters"
+    subsample, pad = block.stride > 1, c_out != c_in
+    if subsample and pad:
+        return _("option A: subsample /{stride}, zero-pad channels {before}→{after}, "
+                 "no parameters", stride=block.stride, before=c_in, after=c_out)
+    if subsample:
+        return _("option A: subsample /{stride}, no parameters", stride=block.stride)
+    if pad:
+        return _("option A: zero-pad channels {before}→{after}, no parameters", before=c_in,
+                 after=c_out)
+    return _("option A: identity, no parameters")
 
 
 def block_caption(block: Block) -> str:

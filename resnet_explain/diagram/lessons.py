@@ -19,6 +19,7 @@ from dataclasses import dataclass
 
 from ..architecture import Activation, Architecture, Block, BlockFamily
 from ..errors import UserError
+from ..i18n import N_, _, translated
 from ..notation import dims
 from . import labels
 from .block import Panel, compare_blocks, default_subtitle, find_block
@@ -43,39 +44,39 @@ class Lesson:
 
 
 LESSONS: dict[str, Lesson] = {lesson.name: lesson for lesson in (
-    Lesson("basic-vs-bottleneck", "BasicBlock vs Bottleneck",
-           "ResNet-18/34 stack BasicBlocks; ResNet-50/101/152 stack Bottlenecks",
+    Lesson("basic-vs-bottleneck", N_("BasicBlock vs Bottleneck"),
+           N_("ResNet-18/34 stack BasicBlocks; ResNet-50/101/152 stack Bottlenecks"),
            (PanelSpec("resnet34", "conv2_2"), PanelSpec("resnet50", "conv2_2")),
            ("family",)),
-    Lesson("resnet50-block-kinds", "ResNet-50's three kinds of block",
-           "the first block of conv2_x projects channels only; later blocks are the identity; "
-           "conv3_1, conv4_1 and conv5_1 also halve H and W",
+    Lesson("resnet50-block-kinds", N_("ResNet-50's three kinds of block"),
+           N_("the first block of conv2_x projects channels only; later blocks are the identity; "
+           "conv3_1, conv4_1 and conv5_1 also halve H and W"),
            (PanelSpec("resnet50", "conv2_1"), PanelSpec("resnet50", "conv2_2"),
             PanelSpec("resnet50", "conv3_1")),
            ("shortcut",)),
-    Lesson("v1-vs-v1.5", "ResNet v1 vs v1.5: where the stride sits",
-           "the paper strides the first 1×1 conv of a downsampling Bottleneck; torchvision "
-           "strides the 3×3",
-           (PanelSpec("resnet50-v1", "conv3_1", title="v1 (paper) · resnet50-v1 · conv3_1"),
-            PanelSpec("resnet50", "conv3_1", title="v1.5 (torchvision) · resnet50 · conv3_1")),
+    Lesson("v1-vs-v1.5", N_("ResNet v1 vs v1.5: where the stride sits"),
+           N_("the paper strides the first 1×1 conv of a downsampling Bottleneck; torchvision "
+           "strides the 3×3"),
+           (PanelSpec("resnet50-v1", "conv3_1", title=N_("v1 (paper) · resnet50-v1 · conv3_1")),
+            PanelSpec("resnet50", "conv3_1", title=N_("v1.5 (torchvision) · resnet50 · conv3_1"))),
            ("stride", "cost")),
-    Lesson("v1-vs-v2", "ResNet v1 vs v2: post- vs pre-activation",
-           "v2 runs BN → ReLU before each conv, leaves the sum alone, and feeds the projection "
-           "the pre-activated input",
-           (PanelSpec("resnet18", "conv3_1", title="v1 · resnet18 · conv3_1"),
-            PanelSpec("resnet18-v2", "conv3_1", title="v2 · resnet18-v2 · conv3_1")),
+    Lesson("v1-vs-v2", N_("ResNet v1 vs v2: post- vs pre-activation"),
+           N_("v2 runs BN → ReLU before each conv, leaves the sum alone, and feeds the projection "
+           "the pre-activated input"),
+           (PanelSpec("resnet18", "conv3_1", title=N_("v1 · resnet18 · conv3_1")),
+            PanelSpec("resnet18-v2", "conv3_1", title=N_("v2 · resnet18-v2 · conv3_1"))),
            ("activation",)),
-    Lesson("v1-vs-v2-identity", "ResNet v1 vs v2: the identity path",
-           "v1 puts a ReLU after every add, on the identity path too; v2 leaves the sum alone, "
-           "so the identity runs from unit to unit untouched",
-           (PanelSpec("resnet18", "conv2_2", title="v1 · resnet18 · conv2_2"),
-            PanelSpec("resnet18-v2", "conv2_2", title="v2 · resnet18-v2 · conv2_2")),
+    Lesson("v1-vs-v2-identity", N_("ResNet v1 vs v2: the identity path"),
+           N_("v1 puts a ReLU after every add, on the identity path too; v2 leaves the sum alone, "
+           "so the identity runs from unit to unit untouched"),
+           (PanelSpec("resnet18", "conv2_2", title=N_("v1 · resnet18 · conv2_2")),
+            PanelSpec("resnet18-v2", "conv2_2", title=N_("v2 · resnet18-v2 · conv2_2"))),
            ("activation",)),
-    Lesson("shortcut-A-vs-B", "Shortcut options A and B",
-           "where the shape changes, option A zero-pads the identity (no parameters), "
-           "option B projects with a 1×1 conv + BN",
-           (PanelSpec("resnet20", "conv3_1", "A", title="option A · resnet20 · conv3_1"),
-            PanelSpec("resnet20", "conv3_1", "B", title="option B · resnet20 · conv3_1")),
+    Lesson("shortcut-A-vs-B", N_("Shortcut options A and B"),
+           N_("where the shape changes, option A zero-pads the identity (no parameters), "
+           "option B projects with a 1×1 conv + BN"),
+           (PanelSpec("resnet20", "conv3_1", "A", title=N_("option A · resnet20 · conv3_1")),
+            PanelSpec("resnet20", "conv3_1", "B", title=N_("option B · resnet20 · conv3_1"))),
            ("shortcut",)),
 )}
 
@@ -88,7 +89,11 @@ def _default_loader() -> Loader:
     return lambda model, shortcut: zoo_model(model, None, shortcut)
 
 
-_ORDINALS = ("first", "second", "third", "fourth", "fifth")
+_ORDINALS = (N_("stride {stride} on the first conv ({kernel})"),
+             N_("stride {stride} on the second conv ({kernel})"),
+             N_("stride {stride} on the third conv ({kernel})"),
+             N_("stride {stride} on the fourth conv ({kernel})"),
+             N_("stride {stride} on the fifth conv ({kernel})"))
 
 
 def stride_fact(arch: Architecture, block: Block) -> str:
@@ -98,36 +103,42 @@ def stride_fact(arch: Architecture, block: Block) -> str:
              if labels.is_conv(layer)]
     strided = [i for i in block.strided_layers if i in convs]
     if not strided:
-        return "no strided conv on the main path"
+        return _("no strided conv on the main path")
     parts = []
     for index in strided:
         n, layer = convs.index(index), arch.layers[index]
-        ordinal = _ORDINALS[n] if n < len(_ORDINALS) else f"#{n + 1}"
         kernel = dims(layer.kernel_size or ())
-        parts.append(f"stride {max(layer.stride or (1,))} on the {ordinal} conv ({kernel})")
-    return ", ".join(parts)
+        stride = max(layer.stride or (1,))
+        if n < len(_ORDINALS):
+            parts.append(translated(_ORDINALS[n], stride=stride, kernel=kernel))
+        else:
+            parts.append(_("stride {stride} on the #{number} conv ({kernel})", stride=stride,
+                           number=n + 1, kernel=kernel))
+    return _(", ").join(parts)
 
 
 def activation_fact(arch: Architecture, block: Block) -> str:
     """Post-activation (ReLU after the add) or pre-activation (BN → ReLU first), from
     ``Block.activation``."""
     after_add = [labels.layer_title(arch.layers[i]) for i in block.tail_layers]
-    if block.activation == Activation.PRE:
-        text = "pre-activation: BN → ReLU → conv"
-    else:
-        text = "post-activation: conv → BN → ReLU"
+    pre = block.activation == Activation.PRE
     if after_add:
-        return f"{text}; {' → '.join(after_add)} after the add"
-    return f"{text}; nothing after the add"
+        template = (N_("pre-activation: BN → ReLU → conv; {layers} after the add") if pre else
+                    N_("post-activation: conv → BN → ReLU; {layers} after the add"))
+        return translated(template, layers=" → ".join(after_add))
+    return (_("pre-activation: BN → ReLU → conv; nothing after the add") if pre else
+            _("post-activation: conv → BN → ReLU; nothing after the add"))
 
 
 def family_fact(arch: Architecture, block: Block) -> str:
     recipe = " → ".join(labels.block_recipe(arch, block))
     convs = labels.weighted(arch, block.main_layers)
-    text = f"{labels.family_name(block)}: {recipe}"
     if block.family == BlockFamily.BOTTLENECK and convs[0].out_channels:
-        text += f" (expands ×{convs[-1].out_channels // convs[0].out_channels})"
-    return text
+        return _("{family}: {recipe} (expands ×{factor})", family=labels.family_name(block),
+                 recipe=recipe, factor=convs[-1].out_channels // convs[0].out_channels)
+    if block.family not in (BlockFamily.BASIC, BlockFamily.BOTTLENECK):
+        return _("block: {recipe}", recipe=recipe)
+    return _("{family}: {recipe}", family=labels.family_name(block), recipe=recipe)
 
 
 def cost_fact(arch: Architecture, block: Block) -> str:
@@ -141,12 +152,14 @@ def cost_fact(arch: Architecture, block: Block) -> str:
         kernel = dims(layer.kernel_size or ())
         height, width = layer.output_shape[-2:]
         if layer.params * height * width == layer.macs:
-            part = (f"{kernel}: {layer.params:,} weights × {height}·{width} = "
-                    f"{layer.macs:,} multiply-adds")
+            part = _("{kernel}: {weights} weights × {height}·{width} = {macs} multiply-adds",
+                     kernel=kernel, weights=f"{layer.params:,}", height=height, width=width,
+                     macs=f"{layer.macs:,}")
         else:
-            part = f"{kernel}: {layer.params:,} parameters, {layer.macs:,} multiply-adds"
+            part = _("{kernel}: {params} parameters, {macs} multiply-adds", kernel=kernel,
+                     params=f"{layer.params:,}", macs=f"{layer.macs:,}")
         parts.append(part.replace(" ", "\u00a0"))
-    return "; ".join(parts)
+    return _("; ").join(parts)
 
 
 def shortcut_fact(arch: Architecture, block: Block) -> str:
@@ -173,10 +186,12 @@ def lesson(name: str, load: Loader | None = None) -> Diagram:
     for panel in spec.panels:
         arch = load(panel.model, panel.shortcut)
         block = find_block(arch, panel.block)
-        caption = "; ".join(FACTS[fact](arch, block) for fact in spec.facts)
-        title = panel.title or f"{arch.model} · {labels.block_caption(block)}"
+        caption = _("; ").join(FACTS[fact](arch, block) for fact in spec.facts)
+        title = translated(panel.title) if panel.title else \
+            f"{arch.model} · {labels.block_caption(block)}"
         panels.append(Panel(arch, panel.block, title=title, subtitle=caption))
-    return compare_blocks(panels, title=spec.title, subtitle=spec.subtitle,
+    return compare_blocks(panels, title=translated(spec.title),
+                          subtitle=translated(spec.subtitle),
                           name=f"lesson {name}", width=100)
 
 

@@ -30,6 +30,7 @@ from ..architecture import (
     ShortcutKind,
     Stage,
 )
+from ..i18n import N_, _, translated
 from ..words import count
 from . import labels, style
 from .block import is_shortcut_edge
@@ -74,7 +75,7 @@ def compact_lines(layers: list[Layer]) -> list[str]:
     lines: list[list[str]] = []
     for layer in layers:
         kind = labels.layer_kind(layer)
-        title = "add" if kind == "add" else labels.layer_title(layer)
+        title = _("add") if kind == "add" else labels.layer_title(layer)
         if kind in ("weighted", "pool") or not lines:
             lines.append([title])
         else:
@@ -86,7 +87,7 @@ def _recipes(arch: Architecture, blocks: list[Block]) -> list[tuple[str, int]]:
     """Distinct main-path recipes of consecutive blocks, with how many blocks share each."""
     out: list[tuple[str, int]] = []
     for block in blocks:
-        recipe = " · ".join(labels.block_recipe(arch, block)) or "no convolutions"
+        recipe = " · ".join(labels.block_recipe(arch, block)) or _("no convolutions")
         if out and out[-1][0] == recipe:
             out[-1] = (recipe, out[-1][1] + 1)
         else:
@@ -99,7 +100,8 @@ def _shortcut_rows(arch: Architecture, blocks: list[Block]) -> list[str]:
     rows = []
     for block in blocks:
         if block.kind != "identity":
-            text = f"{block.paper_name}: {labels.shortcut_text(arch, block)} shortcut"
+            text = _("{block}: {shortcut} shortcut", block=block.paper_name,
+                     shortcut=labels.shortcut_text(arch, block))
             rows.append(labels.detail_line(text, colour=colour))
     return rows
 
@@ -124,11 +126,11 @@ def block_node_label(arch: Architecture, blocks: list[Block]) -> str:
         rows = [f"<B>{labels.escape(first.paper_name)} … {labels.escape(last.paper_name)}"
                 f"</B>  <FONT POINT-SIZE=\"14\"><B>× {len(blocks)}</B></FONT>"]
         if modules:
-            rows.append(labels.detail_line(f"{modules} · identical blocks"))
+            rows.append(labels.detail_line(_("{modules} · identical blocks", modules=modules)))
     rows.append(labels.escape(" → ".join(labels.block_recipe(arch, first)) or "—"))
     shortcut = labels.shortcut_text(arch, first)
     colour = style.ROLE_COLOURS["shortcut"][1] if first.kind != "identity" else style.MUTED
-    rows.append(labels.detail_line(f"+ {shortcut} shortcut", colour=colour))
+    rows.append(labels.detail_line(_("+ {shortcut} shortcut", shortcut=shortcut), colour=colour))
     return _table(rows)
 
 
@@ -138,13 +140,15 @@ def run_label(arch: Architecture, blocks: list[Block], names: bool) -> str:
     rows = [f"<B>{labels.escape(first.paper_name)} … {labels.escape(last.paper_name)}</B>"
             f"  <FONT POINT-SIZE=\"15\"><B>× {len(blocks)}</B></FONT>"]
     if names and first.name != first.paper_name:
-        rows.append(labels.detail_line(f"{first.name} … {last.name} · identical blocks"))
+        rows.append(labels.detail_line(_("{modules} · identical blocks",
+                                         modules=f"{first.name} … {last.name}")))
     else:
-        rows.append(labels.detail_line("identical blocks"))
+        rows.append(labels.detail_line(_("identical blocks")))
     layers = [arch.layers[i] for i in first.layers if i not in first.shortcut_layers]
     rows += [labels.escape(line) for line in compact_lines(layers)]
     colour = style.ROLE_COLOURS["shortcut"][1]
-    rows.append(labels.detail_line(f"{labels.shortcut_text(arch, first)} shortcut",
+    rows.append(labels.detail_line(_("{shortcut} shortcut",
+                                     shortcut=labels.shortcut_text(arch, first)),
                                    colour=colour))
     rows.append(labels.detail_line(f"→ {labels.shape_text(last.output_shape)}"))
     return _table(rows)
@@ -180,7 +184,8 @@ def _stage_units(arch: Architecture, prefix: str) -> list[_Unit]:
         if blocks:
             note_parts.append(count(len(blocks), "block"))
         role = {"stem": "stem", "head": "head"}.get(stage.kind, "main")
-        label = stage_label(arch, layers, stage.name or stage.kind, " · ".join(note_parts),
+        label = stage_label(arch, layers, stage.name or group_word(str(stage.kind)),
+                            " · ".join(note_parts),
                             blocks)
         units.append(_Unit(f"{prefix}S{number}", list(stage.layers), label, _group_attrs(role),
                            blocks=blocks))
@@ -207,7 +212,7 @@ def _group_units(arch: Architecture, group: Stage | None, prefix: str) -> list[_
     units = []
     for number, part in enumerate(parts):
         own = number == 0 or part[0].stage not in stages
-        rows = [_heading(title, part[0].stage or "")] if own else []
+        rows = [_heading(group_word(title), part[0].stage or "")] if own else []
         rows += [labels.escape(line) for line in compact_lines(part)]
         units.append(_Unit(f"{prefix}{title}" + (f"{number}" if number else ""),
                            [layer.index for layer in part], _table(rows), _group_attrs(title),
@@ -229,7 +234,7 @@ def _block_units(arch: Architecture, prefix: str, collapse: bool) -> list[_Unit]
     # A transition is a node of its own in the frame of the stage it starts, before its
     # first block (the units are drawn in layer order).
     for number, group in enumerate(arch.transitions):
-        rows = [_heading("transition", group.name)]
+        rows = [_heading(_("transition"), group.name)]
         rows += [labels.escape(line)
                  for line in compact_lines([arch.layers[i] for i in group.layers])]
         units.append(_Unit(f"{prefix}T{number}", list(group.layers), _table(rows),
@@ -245,7 +250,7 @@ def _block_units(arch: Architecture, prefix: str, collapse: bool) -> list[_Unit]
         else:
             loose.append([layer.index])
     for run in loose:
-        rows = [_heading("layers")]
+        rows = [_heading(_("layers"))]
         rows += [labels.escape(line) for line in compact_lines([arch.layers[i] for i in run])]
         units.append(_Unit(f"{prefix}X{run[0]}", run, _table(rows), _group_attrs("main")))
     return sorted(units, key=lambda unit: min(unit.layers))
@@ -342,7 +347,9 @@ def _outputs_label(arch: Architecture) -> str:
     ``4 outputs  16×16×16, 8×8×16, …``: each of their shapes."""
     shapes = arch.output_shapes or [arch.output_shape]
     said = ", ".join(map(_shape_only, shapes))
-    return f"<output  {said}>" if len(shapes) == 1 else f"<{len(shapes)} outputs  {said}>"
+    if len(shapes) == 1:
+        return "<" + _("output  {shape}", shape=said) + ">"
+    return "<" + _("{n} outputs  {shapes}", n=len(shapes), shapes=said) + ">"
 
 
 # --- drawing --------------------------------------------------------------------------
@@ -359,7 +366,8 @@ def draw_network(graph: graphviz.Digraph, arch: Architecture, level: str, *,
         units = _block_units(arch, prefix, collapse)
     else:
         units = _layer_units(arch, prefix, collapse, names)
-    graph.node(f"{prefix}input", label=f"<input  {_shape_only(arch.input_shape)}>",
+    graph.node(f"{prefix}input",
+               label="<" + _("input  {shape}", shape=_shape_only(arch.input_shape)) + ">",
                **style.terminal_node())
     if level == "layer":
         _emit_layer_clusters(graph, arch, units, prefix)
@@ -409,7 +417,8 @@ def _emit_stage_clusters(graph: graphviz.Digraph, arch: Architecture, units: lis
                 for unit in pending:
                     frame.node(unit.id, label=unit.label, **unit.attrs)
                 title_node(frame, f"{prefix}t_s{number}",
-                           html_title(title, f"{size} feature maps", align="LEFT"),
+                           html_title(title, _("{size} feature maps", size=size),
+                                      align="LEFT"),
                            pending[0].id)
         pending.clear()
 
@@ -439,16 +448,17 @@ def _emit_layer_clusters(graph: graphviz.Digraph, arch: Architecture, units: lis
         if key.startswith("b") and key[1:].isdigit():
             block = arch.blocks[int(key[1:])]
             title = labels.block_caption(block)
-            subtitle = f"{labels.shortcut_text(arch, block)} shortcut"
+            subtitle = _("{shortcut} shortcut", shortcut=labels.shortcut_text(arch, block))
             attrs = style.cluster_attrs("", kind=block.kind)
         elif key.startswith("pre_"):  # the stem's pool, in its stage
-            title, subtitle = key[4:], "as in the paper's Table 1"
+            title, subtitle = key[4:], _("as in the paper's Table 1")
             attrs = style.cluster_attrs("", plain=True)
         elif key.startswith("to_"):  # a transition, in no block: into the stage it starts
-            title, subtitle = "transition", f"into {key[3:]}"
+            title, subtitle = _("transition"), _("into {stage}", stage=key[3:])
             attrs = style.cluster_attrs("", plain=True)
         else:
-            title, subtitle = {"stem": "stem", "head": "head"}.get(key, key or "layers"), None
+            title = group_word(key) if key in ("stem", "head") else key or _("layers")
+            subtitle = None
             attrs = style.cluster_attrs("", plain=True)
         with graph.subgraph(name=f"cluster_{prefix}{key}") as frame:
             frame.attr(**attrs)
@@ -458,11 +468,25 @@ def _emit_layer_clusters(graph: graphviz.Digraph, arch: Architecture, units: lis
                        members[0].id)
 
 
+_LEVEL_TITLES = {"stage": N_("{model} · stages"), "block": N_("{model} · blocks"),
+                 "layer": N_("{model} · layers")}
+_GROUP_WORDS = {"stem": N_("stem"), "head": N_("head")}
+
+
+def group_word(kind: str) -> str:
+    """``stem`` or ``head`` in the current language (any other name as it is)."""
+    return translated(_GROUP_WORDS[kind]) if kind in _GROUP_WORDS else kind
+
+
 def default_title(arch: Architecture, level: str) -> tuple[str, str]:
-    what = {"stage": "stages", "block": "blocks", "layer": "layers"}[level]
     total = arch.total_params
-    params = f"{total / 1e6:.1f} M parameters" if total >= 1e6 else f"{total:,} parameters"
-    return f"{arch.model} · {what}", f"depth {arch.depth_formula} · {params}"
+    if total >= 1e6:
+        subtitle = _("depth {formula} · {millions} M parameters",
+                     formula=arch.depth_formula, millions=f"{total / 1e6:.1f}")
+    else:
+        subtitle = _("depth {formula} · {count} parameters", formula=arch.depth_formula,
+                     count=f"{total:,}")
+    return translated(_LEVEL_TITLES[level], model=arch.model), subtitle
 
 
 def network_diagram(arch: Architecture, level: str = "stage", *,

@@ -41,7 +41,7 @@ from pathlib import Path
 
 from ..errors import UserError
 from ..files import write_atomically
-from . import style
+from . import cjk, style
 
 #: Output formats by file suffix. ``dot`` is the source itself, no renderer needed.
 FORMATS = {".svg": "svg", ".png": "png", ".pdf": "pdf", ".dot": "dot", ".gv": "dot"}
@@ -198,17 +198,44 @@ def render(source: str, format: str = "svg", *,
     if which is None:
         raise no_renderer("no Graphviz renderer is available to draw the diagram", format,
                           renderer)
+    chinese = cjk.has_cjk(source)
+    if chinese and format in ("png", "jpeg") and renderer is None \
+            and os.environ.get(ENVIRONMENT) is None:
+        # graphviz-pure draws raster text with its own fonts, which have no CJK glyphs; a
+        # renderer that draws with the system's fonts goes first where there is one
+        which = next((name for name in ("pygraphviz", "dot")
+                      if renderer_problem(name) is None), which)
+        if which == "graphviz-pure":
+            _hint_cjk_raster()
     if which == "pygraphviz":
         data = _render_pygraphviz(source, format)
     else:
         executable = graphviz_pure_executable() if which == "graphviz-pure" else "dot"
+        if which == "graphviz-pure" and chinese:
+            source = cjk.widen_labels(source)
         data = _render_program(which, executable or which, source, format)
-    return _svg_fonts(data) if format == "svg" else data
+        if which == "graphviz-pure" and chinese and format == "svg":
+            data = cjk.place_text(data.decode("utf-8")).encode("utf-8")
+    return _svg_fonts(data, chinese) if format == "svg" else data
 
 
-def _svg_fonts(svg: bytes) -> bytes:
+#: The one line said when a Chinese drawing is rasterised by graphviz-pure.
+CJK_RASTER_HINT = ("graphviz-pure has no CJK glyphs for PNG/JPEG: Chinese text shows as boxes. "
+                   "Write .svg (any browser draws it), or install pygraphviz or a system "
+                   "Graphviz ('apt-get install graphviz fonts-noto-cjk')")
+
+
+@functools.lru_cache(maxsize=1)
+def _hint_cjk_raster() -> None:
+    import warnings
+
+    warnings.warn(CJK_RASTER_HINT, UserWarning, stacklevel=4)
+
+
+def _svg_fonts(svg: bytes, chinese: bool = False) -> bytes:
+    family = style.SVG_FONT_FAMILY_CJK if chinese else style.SVG_FONT_FAMILY
     return svg.replace(f'font-family="{style.FONT}"'.encode(),
-                       f'font-family="{style.SVG_FONT_FAMILY}"'.encode())
+                       f'font-family="{family}"'.encode())
 
 
 def _render_program(name: str, executable: str, source: str, format: str) -> bytes:

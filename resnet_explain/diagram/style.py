@@ -23,6 +23,11 @@ FONT = "Arial"
 #: their boxes in any viewer that has one of them (Windows and macOS have Arial, most Linux
 #: desktops Liberation Sans), then any sans-serif.
 SVG_FONT_FAMILY = "Arial,Helvetica,Liberation Sans,Arimo,sans-serif"
+#: The same for a drawing with Chinese text: CJK faces after the Arial-compatible ones, so a
+#: browser draws Latin letters and digits with Arial's widths and each CJK character with the
+#: first CJK face it has (Linux, Windows, macOS), before any sans-serif.
+SVG_FONT_FAMILY_CJK = ("Arial,Helvetica,Liberation Sans,Arimo,Noto Sans CJK SC,"
+                       "Source Han Sans SC,Microsoft YaHei,PingFang SC,sans-serif")
 TEXT = "#212121"
 MUTED = "#616161"
 EDGE = "#424242"

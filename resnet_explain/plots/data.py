@@ -10,6 +10,7 @@ from dataclasses import dataclass, field
 from typing import TYPE_CHECKING
 
 from ..architecture import LayerKind, Pooling, StageKind
+from ..i18n import _
 from ..notation import dims
 from ..words import units
 
@@ -85,11 +86,12 @@ def stage_rule(series: StageSeries) -> tuple[str, list[str]]:
 
     broken = [i for i in steps if not keeps(i)]
     if not broken:
-        return "halve the map, double the filters", []
+        return _("halve the map, double the filters"), []
     start = broken[-1]
     if start == len(series.names) - 1:
-        return "map size and filters per stage", [_step(series, i) for i in broken]
-    claim = f"from {series.names[start]} on, each stage halves the map and doubles the filters"
+        return _("map size and filters per stage"), [_step(series, i) for i in broken]
+    claim = _("from {stage} on, each stage halves the map and doubles the filters",
+              stage=series.names[start])
     return claim, [_step(series, i) for i in steps if i <= start]
 
 
@@ -99,15 +101,23 @@ def _step(series: StageSeries, i: int) -> str:
     names, maps = series.names, [dims(m) for m in series.maps]
     before, after = series.channels[i - 1], series.channels[i]
     if series.maps[i] == series.maps[i - 1]:
-        where = f"map stays {maps[i]}"
+        where = _("map stays {size}", size=maps[i])
+    elif series.pools[i] == "max":
+        where = _("max pool {before} → {after}", before=maps[i - 1], after=maps[i])
+    elif series.pools[i]:
+        where = _("average pool {before} → {after}", before=maps[i - 1], after=maps[i])
     else:
-        by = f"{series.pools[i]} pool" if series.pools[i] else "map"
-        where = f"{by} {maps[i - 1]} → {maps[i]}"
-    filters = f"filters stay {after}" if after == before else f"filters {before} → {after}"
+        where = _("map {before} → {after}", before=maps[i - 1], after=maps[i])
     width = series.widths[i]
-    if width != after:
-        filters += f" (its blocks: {width} inside, ×{after // width} out)"
-    return f"{names[i - 1]} → {names[i]}: {where}; {filters}"
+    if after == before:
+        filters = _("filters stay {count}", count=after)
+    elif width != after:
+        filters = _("filters {before} → {after} (its blocks: {width} inside, ×{factor} out)",
+                    before=before, after=after, width=width, factor=after // width)
+    else:
+        filters = _("filters {before} → {after}", before=before, after=after)
+    return _("{before} → {after}: {where}; {filters}", before=names[i - 1], after=names[i],
+             where=where, filters=filters)
 
 
 @dataclass
@@ -154,7 +164,8 @@ def identity_claim(arch: Architecture) -> str | None:
     if len(costs) != 1:
         return None
     per_block = costs.pop()
-    return f"every identity block costs the same, {per_block / 1e6:,.1f} M multiply-adds"
+    return _("every identity block costs the same, {macs} M multiply-adds",
+             macs=f"{per_block / 1e6:,.1f}")
 
 
 @dataclass

@@ -19,8 +19,9 @@ from contextlib import contextmanager
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
+from ..i18n import _, is_chinese
 from ..notation import dims
-from . import data
+from . import data, fonts
 
 if TYPE_CHECKING:  # pragma: no cover
     from matplotlib.axes import Axes
@@ -52,9 +53,15 @@ BLUE, ORANGE, GREEN, GREY = "#1f5fa8", "#d9822b", "#3a8f4b", "#666666"
 
 @contextmanager
 def style() -> Iterator[None]:
+    """The house style; in Chinese, with a CJK font after DejaVu Sans (:mod:`.fonts`)."""
     import matplotlib
 
-    with matplotlib.rc_context(STYLE):
+    if not is_chinese():
+        with matplotlib.rc_context(STYLE):
+            yield
+        return
+    with matplotlib.rc_context({**STYLE, "font.family": fonts.families()}), \
+            fonts.quiet_missing_glyphs():
         yield
 
 
@@ -85,30 +92,30 @@ def stages(arch: Architecture) -> Figure:
     with style():
         figure, (ax,) = _figure(right=0.9, top=0.9 - 0.035 * len(steps))
         x = list(range(len(series.names)))
-        bars = ax.bar(x, series.channels, color=BLUE, alpha=0.85, label="channels (filters)",
+        bars = ax.bar(x, series.channels, color=BLUE, alpha=0.85, label=_("channels (filters)"),
                       gid="channels")
         top = max(series.channels) * 1.15
         low, high = min(series.map_size) / 1.6, max(series.map_size) * 2.2
         places = label_places([c / top for c in series.channels],
                               [math.log(s / low) / math.log(high / low) for s in series.map_size])
         ax.bar_label(bars, labels=["" if inside is not None else str(c)
-                                   for c, (inside, _) in zip(series.channels, places)],
+                                   for c, (inside, _below) in zip(series.channels, places)],
                      padding=_BAR_PAD, fontsize=_LABEL_PT)
-        for xi, channels, (inside, _) in zip(x, series.channels, places):
+        for xi, channels, (inside, _below) in zip(x, series.channels, places):
             if inside is not None:  # the map-size marker is on the bar's top: in the bar
                 ax.annotate(str(channels), (xi, channels), textcoords="offset points",
                             xytext=(0, -round(inside, 1)), ha="center", va="top",
                             color="white", fontsize=_LABEL_PT)
-        ax.set_ylabel("output channels (filters)", color=BLUE)
+        ax.set_ylabel(_("output channels (filters)"), color=BLUE)
         ax.set_xticks(x, series.names)
-        ax.set_xlabel("stage (the paper's names)")
+        ax.set_xlabel(_("stage (the paper's names)"))
         right = ax.twinx()
         one_d = all(len(sizes) == 1 for sizes in series.maps)
-        what = ("map size H (= W)" if series.square else "map length L" if one_d
-                else "map width W")
+        what = (_("map size H (= W)") if series.square else _("map length L") if one_d
+                else _("map width W"))
         right.plot(x, series.map_size, color=ORANGE, marker="o", linewidth=3, markersize=10,
                    label=what, gid="map-size")
-        for xi, sizes, size, (_, below) in zip(x, series.maps, series.map_size, places):
+        for xi, sizes, size, (_inside, below) in zip(x, series.maps, series.map_size, places):
             right.annotate(dims(sizes), (xi, size), textcoords="offset points",
                            xytext=(0, -_MAP_PAD if below else _MAP_PAD), ha="center",
                            va="top" if below else "baseline", color=ORANGE,
@@ -117,13 +124,14 @@ def stages(arch: Architecture) -> Figure:
         sizes = sorted(set(series.map_size))  # plain numbers: no mathtext to typeset
         right.set_yticks(sizes, [str(size) for size in sizes])
         right.minorticks_off()
-        right.set_ylabel("output length (samples, log scale)" if one_d else
-                         "output map size (pixels per side, log scale)", color=ORANGE)
+        right.set_ylabel(_("output length (samples, log scale)") if one_d else
+                         _("output map size (pixels per side, log scale)"), color=ORANGE)
         right.grid(False)
         right.spines["right"].set_visible(True)
         right.set_ylim(low, high)
         ax.set_ylim(0, top)
-        ax.set_title(f"{arch.model}: {claim}", pad=12 + 18 * len(steps))
+        ax.set_title(_("{model}: {claim}", model=arch.model, claim=claim),
+                     pad=12 + 18 * len(steps))
         for number, step in enumerate(steps):  # the steps that do not keep the rule, said
             ax.annotate(step, (0.5, 1.0), xycoords="axes fraction", textcoords="offset points",
                         xytext=(0, 6 + 18 * (len(steps) - 1 - number)), ha="center",
@@ -131,7 +139,7 @@ def stages(arch: Architecture) -> Figure:
         handles = [bars, right.lines[0]]
         if series.widths != series.channels:  # a Bottleneck's inner width, inside its bar
             inner = ax.bar(x, series.widths, width=0.3, color="white", alpha=0.55,
-                           edgecolor=BLUE, hatch="//", label="filters inside the blocks (3×3)",
+                           edgecolor=BLUE, hatch="//", label=_("filters inside the blocks (3×3)"),
                            gid="widths")
             handles.insert(1, inner)
         ax.legend(handles, [h.get_label() for h in handles],
@@ -178,6 +186,17 @@ def label_places(bars: list[float], points: list[float]) -> list[tuple[float | N
     return places
 
 
+def _tick(name: str) -> str:
+    """A bar's name on the axis: ``stem`` and ``head`` in the current language, a paper name
+    (conv2_1) as it is."""
+    return _("stem") if name == "stem" else _("head") if name == "head" else name
+
+
+def _unit(unit: str) -> str:
+    """``px`` or ``samples`` as a plot says it (Chinese: 像素, 个采样点)."""
+    return _("px") if unit == "px" else _("samples") if unit == "samples" else unit
+
+
 def _overlap(a: tuple[float, float], b: tuple[float, float]) -> bool:
     return a[0] < b[1] and b[0] < a[1]
 
@@ -190,35 +209,36 @@ def _cost(arch: Architecture, series: data.CostSeries, what: str,
         params = [_millions(p) for p in series.params]
         macs = [_millions(m) for m in series.macs]
         top.bar(x, params, color=BLUE, gid="params")
-        top.set_ylabel("parameters (millions)")
-        top.set_title("parameters")
+        top.set_ylabel(_("parameters (millions)"))
+        top.set_title(_("parameters"))
         bottom.bar(x, macs, color=GREEN, gid="macs")
-        bottom.set_ylabel("multiply-adds per image (millions)")
-        bottom.set_title("multiply-adds")
+        bottom.set_ylabel(_("multiply-adds per image (millions)"))
+        bottom.set_title(_("multiply-adds"))
         rotate = 90 if len(x) > 8 else 0
         # Many blocks: name only the first block of each stage (conv2_1, conv3_1 …).
         shown = [(i, n) for i, n in zip(x, series.names)
                  if len(x) <= 24 or (n.startswith("conv") and n.endswith("_1"))]
         for ax in (top, bottom):
-            ax.set_xticks([i for i, _ in shown], [n for _, n in shown], rotation=rotate,
+            ax.set_xticks([i for i, _name in shown], [_tick(n) for _i, n in shown],
+                          rotation=rotate,
                           fontsize=12)
             ax.set_xlabel(what)
         total_p, total_m = _millions(arch.total_params), _millions(arch.macs_per_image)
-        title = claim or (f"where the parameters ({total_p:.1f} M) and the multiply-adds "
-                          f"({total_m:,.0f} M) sit")
-        figure.suptitle(f"{arch.model}: {title}", fontsize=20)
+        title = claim or _("where the parameters ({params} M) and the multiply-adds "
+                           "({macs} M) sit", params=f"{total_p:.1f}", macs=f"{total_m:,.0f}")
+        figure.suptitle(_("{model}: {claim}", model=arch.model, claim=title), fontsize=20)
     return figure
 
 
 def costs(arch: Architecture) -> Figure:
     """Parameters and multiply-adds per stage."""
-    return _cost(arch, data.stage_costs(arch), "stage (the paper's names)")
+    return _cost(arch, data.stage_costs(arch), _("stage (the paper's names)"))
 
 
 def block_cost(arch: Architecture) -> Figure:
     """Parameters and multiply-adds per residual block (plus stem and head), titled with the
     lesson the bars show where they show it (:func:`.data.identity_claim`)."""
-    return _cost(arch, data.block_costs(arch), "block (stem, conv2_1 …, head)",
+    return _cost(arch, data.block_costs(arch), _("block (stem, conv2_1 …, head)"),
                  data.identity_claim(arch))
 
 
@@ -230,11 +250,12 @@ def receptive_field(arch: Architecture) -> Figure:
     with style():
         figure, (ax,) = _figure(top=0.84)
         # The last field holds up to the layer that sees the whole input (the fc, #depth).
-        end = max([series.positions[-1] + 1, *(p for _, p in series.whole_weighted)])
+        end = max([series.positions[-1] + 1, *(p for _name, p in series.whole_weighted)])
         ax.step([*series.positions, end], [*series.size, series.size[-1]], where="post",
-                color=BLUE, linewidth=3, label="receptive field", gid="receptive-field")
+                color=BLUE, linewidth=3, label=_("receptive field"), gid="receptive-field")
         ax.axhline(series.input_size, color=ORANGE, linestyle="--", linewidth=2,
-                   label=f"input size ({series.input_size} {series.unit})", gid="input-size")
+                   label=_("input size ({size} {unit})", size=series.input_size,
+                           unit=_unit(series.unit)), gid="input-size")
         # stage bands, labelled with the paper's names: each spans its weighted layers' numbers
         bands: dict[str, list[int]] = {}
         for stage, position, name in zip(series.stages, series.positions, series.names):
@@ -248,22 +269,24 @@ def receptive_field(arch: Architecture) -> Figure:
                         xycoords=("data", "axes fraction"), ha="center", va="bottom",
                         fontsize=12, color=GREY)
         last = series.size[-1]
-        ax.annotate(f"{last} {series.unit} (jump {series.jump[-1]})", (series.positions[-1], last),
+        ax.annotate(_("{size} {unit} (jump {jump})", size=last, unit=_unit(series.unit),
+                      jump=series.jump[-1]), (series.positions[-1], last),
                     textcoords="offset points", xytext=(-10, 8), ha="right", fontsize=14,
                     color=BLUE)
         for name, position in series.whole_weighted:  # the fc, #depth: the whole input
             ax.plot([position], [series.input_size], marker="o", color=BLUE, markersize=9,
                     linestyle="none", gid="whole-input")
-            ax.annotate(f"{name} (#{position}) sees all", (position, series.input_size),
+            ax.annotate(_("{name} (#{position}) sees all", name=name, position=position),
+                        (position, series.input_size),
                         textcoords="offset points", xytext=(-8, -22), ha="right", fontsize=13,
                         color=BLUE)
-        ax.set_xlabel("weighted layers on the main path so far (the # the depth counts)")
-        ax.set_ylabel("receptive field (input samples)" if series.unit == "samples"
-                      else "receptive field (input pixels per side)")
+        ax.set_xlabel(_("weighted layers on the main path so far (the # the depth counts)"))
+        ax.set_ylabel(_("receptive field (input samples)") if series.unit == "samples"
+                      else _("receptive field (input pixels per side)"))
         ax.set_xlim(0.5, max([series.depth, end]) + 0.5)
         ax.xaxis.set_major_locator(MaxNLocator(integer=True))
         ax.set_ylim(0, max(max(series.size), series.input_size) * 1.12)
-        ax.set_title(f"{arch.model}: receptive field growth", pad=28)
+        ax.set_title(_("{model}: receptive field growth", model=arch.model), pad=28)
         ax.legend(loc="upper left")
     return figure
 
@@ -285,27 +308,27 @@ def models(archs: list[Architecture]) -> Figure:
             group = [p for p in points if p.image == image]
             at = f", {image}" if len(images) > 1 else ""
             depth_params = sorted({(p.depth, p.params) for p in group})
-            left.plot([d for d, _ in depth_params], [_millions(p) for _, p in depth_params],
+            left.plot([d for d, _p in depth_params], [_millions(p) for _d, p in depth_params],
                       color=BLUE, marker="o", linewidth=3, markersize=9,
-                      label=f"parameters (M){at}", gid="params" + at.replace(", ", "-"))
+                      label=_("parameters (M)") + at, gid="params" + at.replace(", ", "-"))
             layouts = sorted({p.layout for p in group if p.layout}) or [None]
             for found in layouts:
                 members = sorted((p.depth, p.macs) for p in group
                                  if p.layout in (found, None) or found is None)
                 line, marker = styles.get(found, ("-", "o"))
-                label = "multiply-adds (G)" + (f", {found}" if found else "") + at
-                twin.plot([d for d, _ in members], [m / 1e9 for _, m in members], color=GREEN,
+                label = _("multiply-adds (G)") + (f", {found}" if found else "") + at
+                twin.plot([d for d, _m in members], [m / 1e9 for _d, m in members], color=GREEN,
                           linestyle=line, marker=marker, linewidth=2.5, markersize=8,
                           label=label, gid=f"macs-{found or 'all'}" + at.replace(", ", "-"))
-        left.set_xlabel("depth (weighted layers on the main path)")
-        left.set_ylabel("parameters (millions)", color=BLUE)
-        twin.set_ylabel("multiply-adds per image (G)", color=GREEN)
+        left.set_xlabel(_("depth (weighted layers on the main path)"))
+        left.set_ylabel(_("parameters (millions)"), color=BLUE)
+        twin.set_ylabel(_("multiply-adds per image (G)"), color=GREEN)
         handles = left.lines + twin.lines
         # With several series the corner may hold a point (ResNet-18 beside CIFAR ResNets).
         left.legend(handles, [h.get_label() for h in handles],
                     loc="upper left" if len(images) == 1 else "best")
         left.set_xticks(_spread(sorted({p.depth for p in points})))
-        left.set_title("depth vs parameters and multiply-adds")
+        left.set_title(_("depth vs parameters and multiply-adds"))
 
         names = data.stage_names(archs)
         width = 0.8 / len(archs)
@@ -315,11 +338,11 @@ def models(archs: list[Architecture]) -> Figure:
             right.bar(x, [_millions(by_stage.get(n, 0)) for n in names], width=width,
                       label=arch.model, gid=f"stage-params-{number}")
         right.set_xticks(range(len(names)), names, fontsize=11)
-        right.set_xlabel("stage (the paper's names)")
-        right.set_ylabel("parameters (millions)")
-        right.set_title("parameters per stage")
+        right.set_xlabel(_("stage (the paper's names)"))
+        right.set_ylabel(_("parameters (millions)"))
+        right.set_title(_("parameters per stage"))
         right.legend(loc="upper left", fontsize=11)
-        figure.suptitle("ResNets side by side", fontsize=22)
+        figure.suptitle(_("ResNets side by side"), fontsize=22)
     return figure
 
 
@@ -350,7 +373,8 @@ def to_bytes(figure: Figure, format: str, *, text: bool = False) -> bytes:
                                                                "ModDate": None},
                                 "png": {"Software": None}}[format]
     buffer = io.BytesIO()
-    with style(), matplotlib.rc_context({"svg.fonttype": "none" if text else "path"}):
+    with style(), matplotlib.rc_context({"svg.fonttype": "none" if text else "path"}), \
+            fonts.quiet_missing_glyphs():
         figure.savefig(buffer, format=format, metadata=metadata)
     return buffer.getvalue()
 
