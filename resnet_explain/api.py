@@ -11,6 +11,8 @@ from typing import TYPE_CHECKING, Any
 from .architecture import Architecture
 from .errors import BadInputSize, NotInitialised, TraceFailure
 from .gcpause import collector_paused
+from .i18n import _
+from .notation import typed
 from .source.inputsize import (
     LayoutMisfit,
     example_size,
@@ -91,6 +93,10 @@ def explain(model: Any, input_size: str | Sequence[int] | torch.Tensor | None = 
     # A message's example size takes the first layer's width where it is not an image's 3.
     width = _first_width(module, spatial) if spatial != 2 else None
     misfit: LayoutMisfit | None = None
+    # One sample without its batch axis (an image ``transform(pil)`` gives as C×H×W): traced
+    # as the model would receive it, and, where the model refuses it, said so.
+    unbatched = isinstance(input_size, torch.Tensor) and input_size.numel() \
+        and input_size.dim() == spatial + 1
     if isinstance(input_size, torch.Tensor) and input_size.numel():
         # A batch in hand: its shape exactly, as the model would receive it; no other
         # reading of it is tried.
@@ -122,6 +128,11 @@ def explain(model: Any, input_size: str | Sequence[int] | torch.Tensor | None = 
             except (TraceFailure, NotInitialised) as failure:  # the latter: a lazy copy's
                 if misfit is not None:
                     raise misfit.refused_too(failure) from failure
+                if unbatched:
+                    failure.fix = _(
+                        "The tensor went to the model as it is, {shape}: one sample without "
+                        "its batch axis? Give x.unsqueeze(0) (a batch of one), or its size "
+                        "{size}", shape=typed(shape), size=tuple(shape))
                 # The size read without a channel axis (channelaxis.py), if it has one
                 # number fewer than a batched input.
                 reread = other_reading(numbers_given(input_size), spatial) \
@@ -214,7 +225,7 @@ def _first_width(module: Any, spatial: int) -> int | None:
     channels or features, for the example in a message (``None`` if unknown)."""
     from .trace.nesting import named_modules  # no recursion: a model may nest 5,000 deep
 
-    for _, layer in named_modules(module)[0]:
+    for _name, layer in named_modules(module)[0]:
         rank = _rank(type(layer))
         if rank == spatial:
             return (layer.in_features if rank == 0 else layer.in_channels) or None

@@ -153,6 +153,16 @@ def test_a_tensor_is_traced_exactly_as_the_model_would_receive_it():
     assert explain(model, (3, 10, 10)).output_shape == (1, 4, 8, 8)  # a size: a batch added
 
 
+def test_one_image_without_its_batch_is_told_how_to_give_it():
+    """A ResNet refuses a C×H×W tensor (its BatchNorm wants a batch), as PyTorch does; the
+    message says what the student most likely meant."""
+    from resnet_explain.zoo import build
+
+    with pytest.raises(TraceFailure, match=r"expected 4D input") as refused:
+        explain(build("resnet18"), torch.zeros(3, 32, 32))
+    assert "x.unsqueeze(0)" in str(refused.value) and "(3, 32, 32)" in str(refused.value)
+
+
 @pytest.fixture
 def default_limit():
     """Python's default recursion limit, whatever an earlier test or library set."""
