@@ -995,6 +995,220 @@ def zh_details(body: str) -> str:
     return f"<details><summary>答案</summary>\n\n{body}\n\n</details>"
 
 
+WHY_RESIDUAL_ZH: list[Cell] = [
+    ("md", """\
+# 为什么要残差学习？
+
+在 ResNet 之前，更深的网络不一定更好。He 等人（2015）的论文从一个谜题出发：在*普通*网络
+（plain，卷积、BN 和 ReLU 一层接一层地堆叠）上不断加层，过了某个深度，网络反而变差，而且在
+训练集上和测试集上都变差。这个 notebook 用论文自己的网络和数字展示这个谜题，介绍解决它的想法
+（让这些层学习残差 F(x) = H(x) − x，再把 x 加回去），并在深度相同的普通网络和 ResNet 上实测
+这个想法对梯度做了什么。
+
+模型库里有论文的普通网络：就是去掉全部捷径分支的 ResNet。并排看一看 plain-56 和 ResNet-56
+（论文 4.2 节的 CIFAR-10 网络）："""),
+    ("code", """\
+from collections import Counter
+
+from resnet_explain import explain
+
+plain, residual = explain("plain56", lang="zh"), explain("resnet56", lang="zh")
+for arch in (plain, residual):
+    print(f"{arch.model:9} 深度 {arch.plain_depth}，{arch.weighted_layers} 个带权重的层，"
+          f"{arch.total_params:,} 个参数，{len(arch.blocks)} 个残差块")"""),
+    ("md", """\
+深度相同，带权重的层相同，参数量也相同。ResNet-56 到底比 plain-56 多了什么？把两者的层调用
+各数一遍，再相减："""),
+    ("code", """\
+def calls(arch):
+    return Counter(layer.type for layer in arch.layers)
+
+
+calls(residual) - calls(plain)"""),
+    ("md", """\
+只多了相加（每个残差块一次），以及选项 A 的捷径：在阶段把特征图减半、把通道数加倍的地方，
+它对输入下采样并补零通道（没有参数）。在 ImageNet 上，plain-34 和 ResNet-34 也是如此，只是
+ResNet-34 的虚线捷径是 1×1 投影卷积，它们是它唯一多出的带权重的层："""),
+    ("code", """\
+plain34, resnet34 = explain("plain34", lang="zh"), explain("resnet34", lang="zh")
+added = [layer.name for layer in resnet34.layers if layer.weighted
+         and layer.name not in {other.name for other in plain34.layers}]
+print(added)
+print(f"{resnet34.total_params:,} − {plain34.total_params:,} = "
+      f"{resnet34.total_params - plain34.total_params:,} 个参数")"""),
+    ("md", """\
+## 退化问题：更深的普通网络训练得更差
+
+论文的图 1 画出了 20 层和 56 层普通网络在 CIFAR-10 上的训练误差和测试误差：更深的那个在
+*两者*上都更差。如果是过拟合，它的训练误差应该更低，只有测试误差更高。问题不在于它太强，而在于
+优化器找不到一个至少和浅层网络一样好的解，尽管这样的解按构造就存在：复制浅层网络，让多出来的
+层都做恒等映射。论文把这称为*退化*（degradation）问题。
+
+在 ImageNet 上（表 2）做同样的比较，再加上同样深度的 ResNet："""),
+    ("code", """\
+# He et al. 2015，表 2：ImageNet 验证集上的 top-1 错误率（%，10-crop 测试）
+table2 = {"plain-18": 27.94, "plain-34": 28.54, "ResNet-18": 27.88, "ResNet-34": 25.03}
+for shallow, deep in (("plain-18", "plain-34"), ("ResNet-18", "ResNet-34")):
+    change = table2[deep] - table2[shallow]
+    verdict = "变差" if change > 0 else "变好"
+    print(f"{shallow} → {deep}：top-1 错误率 {table2[shallow]:.2f} % → {table2[deep]:.2f} %，"
+          f"{verdict} {abs(change):.2f} 个百分点")"""),
+    ("md", """\
+这些是验证集误差。论文的图 4 还给出了训练曲线：在整个训练过程中，plain-34 的训练误差一直高于
+plain-18，而 ResNet-34 的训练误差低于 ResNet-18。
+
+### 常见误解：ResNet 解决的是梯度消失吗？
+
+有的中文笔记（seed 001）说，堆叠网络之后“梯度爆炸（梯度消失）在一开始就阻碍网络的收敛”，
+而残差结构就是为解决这个问题而生的。论文的说法不同：梯度消失/爆炸在很大程度上已经由归一化的
+初始化和中间的 BN 层解决了，几十层的网络用随机梯度下降已经能开始收敛。ResNet 针对的是另一个
+问题：网络能收敛，但更深的网络收敛到的训练误差更高，也就是上面的退化问题。
+
+## 思路：H(x) = F(x) + x
+
+设 H(x) 是几层堆叠起来应该计算的映射。残差块不要求这些层直接拟合 H(x)，而是让它们拟合
+*残差* F(x) = H(x) − x，再通过捷径分支把 x 加回去：残差块的输出是 F(x) + x。如果多出来的层
+最好什么都不做，即 H(x) = x（上面构造中的恒等映射），残差块只需把 F 压到零，只要让残差块的
+最后一层输出为零就行。普通的堆叠则必须用卷积、BN 和 ReLU 拼出恒等映射，而退化现象说明，求解器
+很难做到这一点。
+
+下面取两个网络各一个残差块，按 torchvision 的方式初始化；然后把每个块最后一个 BN 的缩放
+γ 设为 0（它的平移 β 初始化时就是 0），于是它的输出为零。这正是 torchvision 的
+`zero_init_residual=True` 背后的技巧："""),
+    ("code", """\
+import torch
+
+from resnet_explain.zoo import build
+
+torch.manual_seed(0)
+residual_block = build("resnet56", init=True).layer2[3]
+plain_block = build("plain56", init=True).layer2[3]
+for block in (residual_block, plain_block):
+    torch.nn.init.zeros_(block.bn2.weight)  # 块中最后一个 BN 的 γ = 0
+
+x = torch.relu(torch.randn(4, 32, 16, 16))  # 残差块的输入来自一个 ReLU：x ≥ 0
+with torch.no_grad():
+    print("残差块返回它的输入：", torch.equal(residual_block(x), x))
+    print("普通块返回它的输入：", torch.equal(plain_block(x), x))
+    print("普通块只返回零：    ", bool((plain_block(x) == 0).all()))"""),
+    ("md", """\
+F = 0 时，残差块*就是*恒等映射；而同样权重的普通块是一堵墙，什么也过不去。
+
+## 梯度为什么能传回去：x_L = x_l + ΣF
+
+后续论文（“Identity Mappings in Deep Residual Networks”，He 等人 2016，即 ResNet v2）让
+捷径这条路完全干净：相加之后什么都不接，于是第 *l* 个单元计算 $x_{l+1} = x_l + F(x_l)$。
+从任意单元 *l* 展开到任意更深的单元 *L*：
+
+$$x_L = x_l + \\sum_{i=l}^{L-1} F(x_i)$$
+
+对损失 $\\mathcal{L}$ 用链式法则：
+
+$$\\frac{\\partial \\mathcal{L}}{\\partial x_l} = \\frac{\\partial \\mathcal{L}}{\\partial x_L}
+\\left(1 + \\frac{\\partial}{\\partial x_l} \\sum_{i=l}^{L-1} F(x_i)\\right)$$
+
+其中的 **1** 把深层单元的梯度直接传给浅层单元，不经过任何带权重的层；要让它被抵消，另一项
+必须对一个批次中的每个样本都恰好等于 −1。而在普通网络中，$x_l$ 处的梯度是中间所有层的雅可比
+矩阵的乘积。
+
+实测：一个随机批次（不用数据集），处于初始化状态，BN 处于训练模式，和训练刚开始时一样。对
+plain-56 和 ResNet-56，计算损失在每个残差块输入处的梯度 $\\partial\\mathcal{L}/\\partial x_l$，
+以及在 $x_L$ 处的梯度，$x_L$ 是最后一个残差块的输出（即全局池化的输入）："""),
+    ("code", """\
+import torch.nn.functional as F
+
+
+def block_gradients(name, seed=0, batch=16):
+    \"\"\"模型库中网络 `name` 的每个残差块输入处和 x_L（全局平均池化的输入）处的
+    ∂loss/∂x，初始化状态下，一个随机批次。\"\"\"
+    torch.manual_seed(seed)
+    net = build(name, init=True)
+    images, labels = torch.randn(batch, 3, 32, 32), torch.randint(0, 10, (batch,))
+    inputs = {}
+
+    def keep(key):
+        def hook(module, args):
+            args[0].retain_grad()
+            inputs[key] = args[0]
+        return hook
+
+    watched = [(f"{stage}.{i}", block) for stage in ("layer1", "layer2", "layer3")
+               for i, block in enumerate(getattr(net, stage))] + [("x_L", net.avgpool)]
+    handles = [module.register_forward_pre_hook(keep(key)) for key, module in watched]
+    F.cross_entropy(net(images), labels).backward()
+    for handle in handles:
+        handle.remove()
+    return {key: tensor.grad for key, tensor in inputs.items()}
+
+
+def rms(tensor):
+    return tensor.pow(2).mean().sqrt().item()
+
+
+grads = {name: block_gradients(name) for name in ("plain56", "resnet56")}
+print("∂loss/∂x_l 的 RMS ÷ ∂loss/∂x_L 的 RMS，在残差块的输入处：")
+print(f"{'':10} {'plain56':>10} {'resnet56':>10}")
+for key in list(grads["plain56"])[::2]:
+    ratios = [rms(g[key]) / rms(g["x_L"]) for g in grads.values()]
+    print(f"{key:10} " + " ".join(f"{ratio:10.3g}" for ratio in ratios))"""),
+    ("code", """\
+def change(ratio):
+    return f"放大到 {ratio:,.0f} 倍" if ratio >= 1 else f"缩小到 1/{1 / ratio:,.0f}"
+
+
+growth = {name: rms(g["layer1.0"]) / rms(g["x_L"]) for name, g in grads.items()}
+print(f"从 x_L 回到第一个残差块，梯度在 plain-56 中{change(growth['plain56'])}，"
+      f"在 ResNet-56 中{change(growth['resnet56'])}。")"""),
+    ("md", """\
+大小并不是全部。公式说，在 ResNet 中 $\\partial\\mathcal{L}/\\partial x_L$ 本身会原样到达
+$x_l$（带 1 的那一项），再加上中间各残差块贡献的部分。残差块输入处的梯度与 $x_L$ 处梯度的
+余弦相似度衡量有多少梯度原样到达（1：全部，0：面目全非）。在普通网络中没有什么能原样到达：
+每一层的雅可比矩阵都把各通道重新混合一遍。余弦需要形状相同的特征图，所以取最后一个阶段的
+残差块，从第二个到最后一个："""),
+    ("code", """\
+last_stage = [key for key in grads["plain56"] if key.startswith("layer3.") and key != "layer3.0"]
+
+
+def cosine(a, b):
+    return F.cosine_similarity(a.flatten(), b.flatten(), dim=0).item()
+
+
+cosines = {name: [cosine(g[key], g["x_L"]) for key in last_stage] for name, g in grads.items()}
+print(f"{'':10} " + " ".join(f"{key:>8}" for key in last_stage))
+for name, values in cosines.items():
+    print(f"{name:10} " + " ".join(f"{value:+8.2f}" for value in values))
+one_back = {name: values[-1] for name, values in cosines.items()}
+print(f"在 x_L 前一个残差块处，余弦在 plain-56 中是 {one_back['plain56']:+.2f}，"
+      f"在 ResNet-56 中是 {one_back['resnet56']:+.2f}；往前 {len(last_stage)} 个残差块处，"
+      f"分别是 {cosines['plain56'][0]:+.2f} 和 {cosines['resnet56'][0]:+.2f}。")"""),
+    ("md", """\
+读这些数字时要注意两点。
+
+* 论文检查过，它的普通网络并没有*梯度消失*：BN 让前向信号保持有效，论文也验证了反向梯度的
+  范数是正常的（4.1 节）。上面的表格显示的是另一回事：经过一长串雅可比矩阵的乘积，普通网络的
+  梯度大小会漂移，而 ResNet 的恒等路径把 $\\partial\\mathcal{L}/\\partial x_L$ 原样送到每个
+  残差块。论文本身没有给出退化的确切原因（它推测深层普通网络的收敛速度呈指数级地慢）；这里
+  展示的只是初始化时的一个差别，不是全部原因。
+* 这里的 ResNet-56 是论文最初的（v1）网络：每次相加之后都有一个 ReLU，所以它的恒等路径并不
+  完全干净，上面的公式只是近似成立。ResNet v2 去掉了这个 ReLU，于是在由恒等捷径相连的任意两个
+  单元之间，公式严格成立。
+
+**轮到你了。** 对 `"plain20"` 和 `"resnet20"` 运行 `block_gradients`。较浅的普通网络的梯度
+从 x_L 回到第一个残差块时，漂移得更少吗？再看论文的图 6（左）：plain-20 … plain-56 中哪一个
+的训练误差最低？"""),
+    ("try", ""),
+    ("answer", zh_details("""\
+```python
+for name in ("plain20", "resnet20"):
+    g = block_gradients(name)
+    print(name, rms(g["layer1.0"]) / rms(g["x_L"]))
+```
+
+是的：从 x_L 回到 `layer1.0`，plain-20 的梯度放大到大约十倍，是 18 个雅可比矩阵的乘积而
+不是 54 个，而 plain-56 的梯度放大到几千倍；ResNet-20 的梯度与 x_L 处相比只差几倍。在图 6
+（左）中，最浅的普通网络 plain-20 训练误差最低，每个更深的网络都更高：这就是退化。""")),
+]
+
 WHAT_34_COUNTS_ZH: list[Cell] = [
     ("md", """\
 # ResNet-34 的 34 数的是什么？
@@ -1264,6 +1478,7 @@ fixed.weighted_layers, fixed.plain_depth
 
 #: The Chinese notebooks, written to notebooks/zh/ from the cells above.
 NOTEBOOKS_ZH_CELLS: dict[str, list[Cell]] = {
+    "00_why_residual.ipynb": WHY_RESIDUAL_ZH,
     "01_what_does_34_count.ipynb": WHAT_34_COUNTS_ZH,
     "03_check_your_own_resnet.ipynb": CHECK_YOUR_OWN_ZH,
 }
