@@ -1330,6 +1330,143 @@ n = 200）。它的捷径分支是选项 A，没有权重，所以深度没有�
 explain("resnet1202", lang="zh").depth_formula"""),
 ]
 
+BLOCKS_AND_SHORTCUTS_ZH: list[Cell] = [
+    ("md", """\
+# 残差块与捷径分支：恒等映射、投影、选项 A，v1、v1.5 与 v2
+
+残差块计算 `F(x) + x`：一条主路径 `F`，加上一条把残差块的输入 `x` 送到相加处的捷径分支。
+只有两者形状相同时才能相加。这个 notebook 看看形状不同时捷径分支要做什么，以及你会在论文和
+代码里遇到的几种残差块变体。"""),
+    ("code", """\
+from collections import Counter
+
+from resnet_explain import explain
+
+r34 = explain("resnet34", lang="zh")
+Counter(block.kind for block in r34.blocks)"""),
+    ("md", """\
+## 恒等捷径（实线）与投影捷径（虚线）
+
+大多数残差块保持形状不变：捷径分支就是恒等映射，完全没有参数。conv3_x、conv4_x 和 conv5_x
+的第一个残差块把特征图减半（步距 2），并把通道数加倍，所以它的捷径分支也必须这样做：一个步距
+为 2 的 1×1 卷积，再加 BN。本工具对每个残差块都说明原因。先看一个恒等捷径的残差块：它的捷径
+分支上没有层，所以表格里没有捷径分支的行。"""),
+    ("code", """\
+r34.block("conv2_1")"""),
+    ("md", """\
+再看一个投影捷径的残差块：捷径分支的行（1×1 卷积和它的 BN）带有虚线标记，也就是论文图中的
+虚线。"""),
+    ("code", """\
+r34.block("conv3_1")"""),
+    ("md", """\
+投影卷积靠步距缩小特征图，而不是靠填充：K = 1、P = 0、S = 2 时，输出尺寸公式给出"""),
+    ("code", """\
+r34.layer("layer2.0.downsample.0").formula"""),
+    ("md", """\
+主路径上的 3×3 卷积用 K = 3、P = 1、S = 2 得到同样的尺寸。步距为 1 时，K = 2P + 1 保持尺寸
+不变：这就是 3×3 卷积要用填充 1 的原因。"""),
+    ("code", """\
+for name in ["layer2.0.conv1", "layer2.0.conv2"]:
+    print(name, r34.layer(name).formula)"""),
+    ("md", """\
+## ResNet-50 有三种残差块
+
+在瓶颈结构网络中，conv2_x 的第一个残差块就需要投影：它的输入有 64 个通道，输出有 256 个
+（最后一个 1×1 卷积升维 4 倍）。这个投影的步距是 1，只有通道数改变。"""),
+    ("code", """\
+r50 = explain("resnet50", lang="zh")
+for block in r50.blocks[:5]:
+    print(f"{block.paper_name:8} {block.kind:10} 步距 {block.stride}  {block.reason}")"""),
+    ("md", """\
+## 选项 A：没有参数的捷径
+
+*选项 A* 对输入下采样，并用零补齐缺少的通道：一条没有参数的捷径（本工具把这样的残差块称为
+*补零的恒等映射*：这里的补零不是卷积的填充，而是用零顶替输入所没有的那些通道）。它不是 CIFAR
+专用的技巧：论文表 2 中与普通网络对比的 ResNet-34，就在每个改变形状的捷径上用它，也就是论文图中
+的虚线。用这种方式构建 ResNet-34，再与 torchvision 的版本（选项 B）比较："""),
+    ("code", """\
+r34a = explain("resnet34", shortcut="A", lang="zh")
+projections = sum(r34.layers[i].params for block in r34.blocks for i in block.shortcut_layers)
+print("补零的恒等捷径：",
+      [block.paper_name for block in r34a.blocks if block.kind == "padded"])
+print(f"选项 B：{r34.total_params:,} 个参数，选项 A：{r34a.total_params:,} 个；"
+      f"相差的 {r34.total_params - r34a.total_params:,} 个，正是 "
+      f"{r34.shortcut_projections} 个投影卷积所含的参数（{projections:,}）")"""),
+    ("md", """\
+所以选项 A 的 ResNet-34 与 34 层普通网络的参数完全相同：捷径分支一个参数也没加。论文的 CIFAR-10
+网络也用选项 A，所以它们完全没有投影卷积："""),
+    ("code", """\
+r20 = explain("resnet20", lang="zh")
+r20.block("conv3_1")"""),
+    ("code", """\
+block = r20.block("conv3_1")
+print(block.kind, "-", block.reason)
+print("捷径分支上的参数：", sum(r20.layers[i].params for i in block.shortcut_layers))"""),
+    ("md", """\
+### 常见误解：“identity 的卷积核应为 3x3”
+
+seed 002 写道：“identity 的卷积核大小应为 3x3，为了保证 residual 前后的 shape 一致”。上面
+已经看到，恒等捷径（实线）根本没有卷积，选项 A 的捷径也没有；只有投影捷径（虚线）有卷积，而且是
+**1×1** 卷积。形状一致靠的是步距和通道数，不是 3×3 的卷积核。
+
+## v1 与 v1.5：步距放在哪里？
+
+论文（v1）把下采样瓶颈结构的步距 2 放在它的*第一个* 1×1 卷积上。torchvision（以及今天的大多数
+代码）把它放在 3×3 卷积上，即“v1.5”。"""),
+    ("code", """\
+v1 = explain("resnet50-v1", lang="zh")
+for arch in (v1, r50):
+    block = arch.block("conv3_1")
+    strided = [arch.layers[i].name for i in block.main_layers if arch.layers[i].stride == (2, 2)]
+    print(f"{arch.model:12} 步距 2 在 {strided} 上，{arch.macs / 1e9:.2f} G 次乘加")"""),
+    ("md", """\
+v1.5 的计算量更大。是哪个卷积多算了？先猜一猜，再运行下一个单元格：它逐层比较两次追踪中每个
+下采样残差块主路径上的卷积。表格下面的句子由表格中追踪到的数字生成。"""),
+    ("code", """\
+from resnet_explain.analysis.stridemove import compare_layouts
+
+compare_layouts(v1, r50)"""),
+    ("md", """\
+不是 3×3 卷积：两种布局下它的输出尺寸相同，所以计算量也相同。多算的是第一个 1×1 卷积：在 v1.5
+中它在残差块完整的输入特征图上运行。v1.5 用这些计算换来的是准确率：v1 中步距为 2 的 1×1 卷积
+丢掉了还没有任何卷积看过的输入位置。"""),
+    ("md", """\
+两张结构图并排（不需要系统里装 Graphviz）："""),
+    ("code", """\
+r50.diagram(block="conv3_1", compare=v1)"""),
+    ("md", """\
+## v2：预激活
+
+ResNet v2 把 BN 和 ReLU 移到每个卷积*之前*（BN → ReLU → 卷积），于是捷径分支加到的是一个没有
+经过 ReLU 的和。在追踪结果中可以看到的后果：投影卷积读取的是*预激活*之后的输入；最后一个单元之后
+多了一组 BN + ReLU（`postnorm`），因为离开它的和从未被归一化过。"""),
+    ("code", """\
+v2 = explain("resnet18-v2", lang="zh")
+block = v2.block("conv3_1")
+[v2.layers[i].name for i in block.layers]"""),
+    ("code", """\
+[v2.layers[i].name for i in v2.stages[-1].layers]"""),
+    ("md", """\
+第一个单元是特例，而且取决于约定。v2 论文的附录在 conv1 之后、分支之前就做激活：conv1 *后面*
+跟着 BN + ReLU，第一个单元没有自己的预激活，它的恒等捷径携带的是激活后的特征图。模型库就是这样
+构建的。kuangliu 的 `PreActResNet`、TF-slim 的 `resnet_v2` 和 timm 的 `resnetv2` 则让 conv1
+后面什么都不接：它们的第一个单元自己对输入做预激活，它的恒等捷径携带的是 conv1 未经归一化的
+输出。两种做法的参数相同（BN 只是换了位置）。"""),
+    ("code", """\
+print([v2.layers[i].name for i in v2.stages[0].layers])  # conv1，然后是它的 BN 和 ReLU
+print([v2.layers[i].name for i in v2.block("conv2_1").layers])  # 没有自己的 bn1
+print([v2.layers[i].name for i in v2.block("conv2_2").layers])  # 和其他单元一样"""),
+    ("md", """\
+**自己检查。** v2 改变深度吗？比较 `v2.depth_formula` 和
+`explain("resnet18", lang="zh").depth_formula`，并解释原因。"""),
+    ("try", ""),
+    ("answer", zh_details("""\
+不改变：两者都是 **18 = 1 + 2×(2+2+2+2) + 1**。v2 把 BN 和 ReLU 移到每个卷积之前，而深度两者
+都不计；卷积和全连接层还是那 21 个带权重的层，其中 3 个是主路径旁边的投影卷积。""")),
+    ("code", """\
+v2.depth_formula, explain("resnet18", lang="zh").depth_formula"""),
+]
+
 CHECK_YOUR_OWN_ZH: list[Cell] = [
     ("md", """\
 # 检查你自己的 ResNet
@@ -1480,6 +1617,7 @@ fixed.weighted_layers, fixed.plain_depth
 NOTEBOOKS_ZH_CELLS: dict[str, list[Cell]] = {
     "00_why_residual.ipynb": WHY_RESIDUAL_ZH,
     "01_what_does_34_count.ipynb": WHAT_34_COUNTS_ZH,
+    "02_blocks_and_shortcuts.ipynb": BLOCKS_AND_SHORTCUTS_ZH,
     "03_check_your_own_resnet.ipynb": CHECK_YOUR_OWN_ZH,
 }
 
