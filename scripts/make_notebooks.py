@@ -1613,12 +1613,186 @@ fixed.weighted_layers, fixed.plain_depth
 ]
 
 
+DERIVE_BY_HAND_ZH: list[Cell] = [
+    ("md", """\
+# 亲手推导：尺寸、感受野、参数量、计算量
+
+本工具会打印出每一个数字；这个 notebook 用课堂上讲的公式，一步一步推导其中重要的几个，并用
+工具追踪到的数值来检验。下面每个 `assert` 都把手算结果与追踪结果作比较。
+
+## 用输出尺寸公式推导特征图尺寸
+
+卷积核为 K、步距为 S、填充为 P 的卷积或池化，把尺寸为 *in* 的特征图变成
+⌊(in + 2P − K)/S⌋ + 1（PyTorch 的公式，膨胀率为 1）。ResNet-18 的特征图只在主路径上那些
+步距大于 1 的层处缩小："""),
+    ("code", """\
+from resnet_explain import explain
+
+r18 = explain("resnet18", lang="zh")
+
+
+def out_size(size, kernel, stride, padding):
+    \"\"\"PyTorch 的输出尺寸公式，膨胀率为 1：⌊(in + 2P − K)/S⌋ + 1。\"\"\"
+    return (size + 2 * padding - kernel) // stride + 1
+
+
+size = r18.input_shape[-1]
+sizes = [size]
+for layer in r18.layers:
+    if layer.on_longest_path and layer.kernel_size and layer.stride[0] > 1:
+        k, s, p = layer.kernel_size[0], layer.stride[0], layer.padding[0]
+        new = out_size(size, k, s, p)
+        print(f"{layer.name:15} K={k} S={s} P={p}:  ⌊({size} + 2·{p} − {k})/{s}⌋ + 1 = {new}")
+        assert new == layer.output_shape[-1]  # 与追踪结果一致
+        size = new
+        sizes.append(size)
+print(" → ".join(map(str, sizes)))"""),
+    ("md", """\
+在这些层之间，每个 3×3 卷积的 S = 1、P = 1，K = 2P + 1 保持尺寸不变："""),
+    ("code", """\
+conv = r18.layer("layer3.1.conv1")
+k, s, p = conv.kernel_size[0], conv.stride[0], conv.padding[0]
+size = conv.input_shapes[0][-1]
+print(f"{conv.name}: ⌊({size} + 2·{p} − {k})/{s}⌋ + 1 = {out_size(size, k, s, p)}")
+assert out_size(size, k, s, p) == conv.output_shape[-1] == size"""),
+    ("md", """\
+## 一步一步推导 ResNet-18 的感受野
+
+一层的感受野 *r* 是它输出的一个位置（沿一条边）能看到多少个输入像素；*跳跃* *j* 是相邻两个
+输出位置所看的地方在输入上相隔多少像素。输入处 r = 1、j = 1，卷积核为 k、步距为 s 的层把它们
+变为
+
+* r_out = r_in + (k − 1)·j_in：卷积核多覆盖 k − 1 个位置，每个相隔 j_in 个像素；
+* j_out = j_in·s：步距把位置之间的距离乘以 s。
+
+BN 和 ReLU 两者都不改变。残差块的相加取两个分支中较大的感受野，也就是主路径的，因为捷径分支
+是恒等映射或 1×1 投影。所以沿最长路径依次走过卷积和池化，把工具给出的值
+（`layer.receptive_field`）放在每一步旁边："""),
+    ("code", """\
+r, j = 1, 1
+print(f"{'层':15} {'k':>2} {'s':>2}  r_out = r_in + (k−1)·j_in  j_out   工具")
+for layer in r18.layers:
+    if not (layer.on_longest_path and layer.kernel_size):
+        continue
+    k, s = layer.kernel_size[0], layer.stride[0]
+    step = f"{r:3} + {k - 1}·{j:<2} = {r + (k - 1) * j:3}"
+    r, j = r + (k - 1) * j, j * s
+    field = layer.receptive_field
+    print(f"{layer.name:16} {k:>2} {s:>2}  {step:24} {j:5}   {field.label}")
+    assert (r, j) == (field.size[0], field.jump[0])  # 与工具一致
+image = r18.input_shape[-1]
+bigger = "大" if r > image else "小"
+print(f"ResNet-18 的最后一个卷积能看到 {r}×{r} 个像素，比 {image}×{image} 的图片还{bigger}："
+      "它边缘的位置看到的是填充。")"""),
+    ("md", """\
+注意感受野在哪里增长得最快：每个 3×3 卷积增加 2·j_in，所以在跳跃最大的最后一个阶段增长得最多。
+
+## 基本块与瓶颈结构：计算量相近
+
+论文的图 5 把 ResNet-34 的基本块（3×3、3×3）和 ResNet-50 的瓶颈结构（1×1 降维、3×3、1×1
+升维，特征图通道更多）并排放在一起，说两者的*时间复杂度相近*。卷积的权重个数是
+k·k·C_in·C_out（BN 前面的卷积没有偏置）；数一数两个网络中 conv2_x 的一个恒等捷径残差块："""),
+    ("code", """\
+r34, r50 = explain("resnet34", lang="zh"), explain("resnet50", lang="zh")
+cost = {}
+for arch in (r34, r50):
+    block = arch.block("conv2_2")  # 恒等捷径的残差块：捷径分支上没有投影
+    convs = [arch.layers[i] for i in block.main_layers if arch.layers[i].weighted]
+    terms = [f"{c.kernel_size[0]}·{c.kernel_size[1]}·{c.in_channels}·{c.out_channels}"
+             for c in convs]
+    weights = sum(c.kernel_size[0] * c.kernel_size[1] * c.in_channels * c.out_channels
+                  for c in convs)
+    assert weights == sum(c.params for c in convs)  # 与追踪结果一致
+    side = convs[0].output_shape[-1]
+    cost[arch.model] = (weights, sum(c.macs for c in convs), block.input_shape[1])
+    print(f"{arch.model} {block.paper_name}：{' + '.join(terms)} = {weights:,} 个权重；"
+          f"× {side}·{side} 个位置 = {cost[arch.model][1]:,} 次乘加")"""),
+    ("code", """\
+(basic, basic_macs, basic_width), (bottle, bottle_macs, bottle_width) = cost.values()
+print(f"瓶颈结构处理的通道数是基本块的 {bottle_width // basic_width} 倍"
+      f"（{bottle_width} 对 {basic_width}），权重 {bottle:,} 个，基本块 {basic:,} 个"
+      f"（{(bottle / basic - 1) * 100:+.1f} %）；乘加次数 {bottle_macs:,} 对 {basic_macs:,}。")"""),
+    ("md", """\
+1×1 卷积很便宜：它们在 3×3 卷积之前压缩通道，之后再恢复。正因如此，论文才能让
+ResNet-50/101/152 比 ResNet-34 更深，而每个残差块的计算量相近。
+
+## v1 与 v1.5：多出的乘加次数从哪里来
+
+在下采样的瓶颈结构（conv3_1、conv4_1、conv5_1）中，论文（v1）把步距 2 放在第一个 1×1 卷积上；
+torchvision（v1.5）把它放在 3×3 卷积上。卷积的乘加次数等于它的权重个数乘以输出位置数，所以在
+两次追踪中比较每个下采样残差块的三个卷积："""),
+    ("code", """\
+v1, v15 = explain("resnet50-v1", lang="zh"), explain("resnet50", lang="zh")
+extra = {}
+for name in ("conv3_1", "conv4_1", "conv5_1"):
+    pairs = zip(*[[arch.layers[i] for i in arch.block(name).main_layers
+                   if arch.layers[i].weighted] for arch in (v1, v15)])
+    extra[name] = 0
+    for a, b in pairs:
+        side_a, side_b = a.output_shape[-1], b.output_shape[-1]
+        print(f"{name} {a.name:17} v1 {a.macs:>11,}（S{a.stride[0]}，输出 {side_a}²）  "
+              f"v1.5 {b.macs:>11,}（S{b.stride[0]}，输出 {side_b}²）  Δ {b.macs - a.macs:+,}")
+        extra[name] += b.macs - a.macs"""),
+    ("md", """\
+手算：第一个 1×1 卷积有 C_in·C_out 个权重；在 v1.5 中它在残差块的输入尺寸 H_in² 上运行，在
+v1 中在减半后的尺寸 (H_in/2)² 上运行。3×3 卷积的输出在两种布局中都减半了，所以计算量相同："""),
+    ("code", """\
+for name in extra:
+    first = v15.layers[v15.block(name).main_layers[0]]
+    c_in, c_out = first.in_channels, first.out_channels
+    h = first.input_shapes[0][-1]
+    by_hand = c_in * c_out * (h * h - (h // 2) * (h // 2))
+    print(f"{name}: {c_in}·{c_out}·({h}² − {h // 2}²) = {by_hand:,}")
+    assert by_hand == extra[name]  # 与追踪结果一致
+total = sum(extra.values())
+assert total == v15.macs - v1.macs
+print(f"合计：{total:,} = {v15.macs:,} − {v1.macs:,} 次乘加"
+      f"（{v1.macs / 1e9:.2f} G → {v15.macs / 1e9:.2f} G）。")"""),
+    ("md", """\
+为什么值得多算？步距为 2 的 1×1 卷积只读取它的窗口落到的位置；这些位置之间的像素根本到不了
+残差块的主路径："""),
+    ("code", """\
+from fractions import Fraction
+
+first_v1 = v1.layers[v1.block("conv3_1").main_layers[0]]
+read = first_v1.output_shape[-1] * first_v1.output_shape[-2]
+seen = first_v1.input_shapes[0][-1] * first_v1.input_shapes[0][-2]
+unread = Fraction(seen - read, seen)
+print(f"v1 的 {first_v1.name}（1×1，步距 {first_v1.stride[0]}）只读取了输入的 {seen:,} 个位置中的 "
+      f"{read:,} 个：每 {unread.denominator} 个位置就有 {unread.numerator} 个从未被读取。")"""),
+    ("md", """\
+在 v1.5 中由 3×3 卷积承担步距，它的窗口互相重叠：每个输入位置都会被读到。torchvision 关于
+“ResNet V1.5”的注释把准确率的提升归功于这一改动（它引用了 NVIDIA 的测量），代价就是上面那些
+乘加次数。
+
+**轮到你了。** 用同样的方法推导 CIFAR 版 ResNet-20 的感受野（输入 32×32，起始层是一个 3×3
+卷积，没有最大池化；三个阶段，每个阶段三个基本块，第 2、3 阶段的第一个卷积步距为 2），然后用
+`explain("resnet20", lang="zh")` 检验。"""),
+    ("try", ""),
+    ("answer", zh_details("""\
+**81**，用 r_out = r_in + (k − 1)·j_in 和 j_out = j_in·s：
+
+| 层 | r | j |
+|---|---|---|
+| 起始层的 3×3 | 1 + 2·1 = 3 | 1 |
+| conv2_x：六个 3×3，步距 1 | 3 + 6·2·1 = 15 | 1 |
+| conv3_1 的第一个 3×3，步距 2 | 15 + 2·1 = 17 | 2 |
+| 再五个 3×3 | 17 + 5·2·2 = 37 | 2 |
+| conv4_1 的第一个 3×3，步距 2 | 37 + 2·2 = 41 | 4 |
+| 再五个 3×3 | 41 + 5·2·4 = 81 | 4 |
+
+选项 A 的捷径（下采样加补零通道）不扩大感受野，所以最后一个残差块的 81 就是整个网络的：
+`explain("resnet20", lang="zh").layer("layer3.2.conv2").receptive_field`。""")),
+]
+
+
 #: The Chinese notebooks, written to notebooks/zh/ from the cells above.
 NOTEBOOKS_ZH_CELLS: dict[str, list[Cell]] = {
     "00_why_residual.ipynb": WHY_RESIDUAL_ZH,
     "01_what_does_34_count.ipynb": WHAT_34_COUNTS_ZH,
     "02_blocks_and_shortcuts.ipynb": BLOCKS_AND_SHORTCUTS_ZH,
     "03_check_your_own_resnet.ipynb": CHECK_YOUR_OWN_ZH,
+    "04_derive_it_by_hand.ipynb": DERIVE_BY_HAND_ZH,
 }
 
 
