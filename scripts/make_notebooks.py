@@ -517,6 +517,39 @@ v2.depth_formula, explain("resnet18").depth_formula"""),
 ]
 
 # --- 03 ---------------------------------------------------------------------------------------
+#: Code cells of notebook 03 that the Chinese one shows as they are (a model's definition).
+DIGIT_NET = """\
+class DigitNet(nn.Module):
+    def __init__(self):
+        super().__init__()
+        self.conv = nn.Conv2d(1, 16, 3, padding=1)
+        self.fc = nn.Linear(16 * 28 * 28, 10)
+
+    def forward(self, x):  # x: N × 28 × 28
+        x = self.conv(x.unsqueeze(1)).relu()
+        return self.fc(x.flatten(1))
+
+
+"""
+TWO_CONVS = """\
+class TwoConvs(nn.Module):
+    def __init__(self, width, registered=False):
+        super().__init__()
+        convs = [nn.Conv2d(width, width, 3, padding=1) for _ in range(2)]
+        self.convs = nn.ModuleList(convs) if registered else convs  # a plain list by default
+
+    def forward(self, x):
+        for conv in self.convs:
+            x = torch.relu(conv(x))
+        return x
+
+
+def small_net(registered=False):
+    return nn.Sequential(nn.Conv2d(3, 16, 3, padding=1), TwoConvs(16, registered),
+                         nn.AdaptiveAvgPool2d(1), nn.Flatten(), nn.Linear(16, 10))
+
+
+"""
 CHECK_YOUR_OWN: list[Cell] = [
     ("md", """\
 # Check your own ResNet
@@ -695,19 +728,7 @@ a batch as they come, N × H × W, starts its forward with `x.unsqueeze(1)`. Giv
 the batch arrives. `explain` reads a size the usual way first (here: one image of 8
 channels); where that forward fails and the other reading gives every convolution a batch,
 the note under the card says which reading it used:"""),
-    ("code", """\
-class DigitNet(nn.Module):
-    def __init__(self):
-        super().__init__()
-        self.conv = nn.Conv2d(1, 16, 3, padding=1)
-        self.fc = nn.Linear(16 * 28 * 28, 10)
-
-    def forward(self, x):  # x: N × 28 × 28
-        x = self.conv(x.unsqueeze(1)).relu()
-        return self.fc(x.flatten(1))
-
-
-explain(DigitNet(), input_size=(8, 28, 28))"""),
+    ("code", DIGIT_NET + """explain(DigitNet(), input_size=(8, 28, 28))"""),
     ("md", """\
 ## 9. A checkpoint: the weights, not the forward
 
@@ -741,25 +762,7 @@ it."""),
 
 A list is a fine place for numbers, not for layers: PyTorch does not look inside it. The
 two convolutions below run in the forward, but the model does not *register* them:"""),
-    ("code", """\
-class TwoConvs(nn.Module):
-    def __init__(self, width, registered=False):
-        super().__init__()
-        convs = [nn.Conv2d(width, width, 3, padding=1) for _ in range(2)]
-        self.convs = nn.ModuleList(convs) if registered else convs  # a plain list by default
-
-    def forward(self, x):
-        for conv in self.convs:
-            x = torch.relu(conv(x))
-        return x
-
-
-def small_net(registered=False):
-    return nn.Sequential(nn.Conv2d(3, 16, 3, padding=1), TwoConvs(16, registered),
-                         nn.AdaptiveAvgPool2d(1), nn.Flatten(), nn.Linear(16, 10))
-
-
-explain(small_net(), input_size=(3, 32, 32))"""),
+    ("code", TWO_CONVS + """explain(small_net(), input_size=(3, 32, 32))"""),
     ("md", """\
 `model.parameters()` does not hold them, so an optimizer built from it never trains them,
 `.to("cuda")` leaves them on the CPU, and `state_dict()` does not save them. `nn.ModuleList`
@@ -1473,7 +1476,7 @@ CHECK_YOUR_OWN_ZH: list[Cell] = [
 
 一位同学在上一级文件夹的 `student_resnet.py` 里写了一个 ResNet-18。它能运行，也能训练，但它
 不是 ResNet-18：里面有五个真实代码（和博客）里常见的错误。本工具从追踪到的数据流中找出每一个
-错误，并说明它为什么重要。最后是两个让模型根本无法运行的错误，以及它们给出的报错。
+错误，并说明它为什么重要。最后是几个让模型根本无法运行的错误，以及它们给出的报错。
 
 这是同学写的残差块："""),
     ("code", """\
@@ -1569,7 +1572,21 @@ assert fixed.total_params == reference.total_params
 assert fixed.compare("resnet18").matches
 fixed.warnings, fixed.total_params, reference.total_params"""),
     ("md", """\
-## 6. 需要投影的捷径
+## 6. 把残差块个数当成了通道数
+
+一篇博客的 `_make_layer` 把 `blocks`（这个阶段有几个残差块）传到了本该传 `planes`（有多少个
+卷积核）的地方。于是 layer1 的第一个残差块只有 2 个卷积核而不是 64 个，而下一个为 64 个输入
+通道构建的残差块收到的是 2 个通道。这个模型无法运行，报错会指出问题在哪里："""),
+    ("code", """\
+print(inspect.getsource(student_resnet.CountAsWidthResNet._make_layer))"""),
+    ("error", """\
+explain(student_resnet.CountAsWidthResNet(), lang="zh")"""),
+    ("md", """\
+从里往外读这个报错：`layer1.1.conv1` 是为 64 个输入通道构建的，却收到了 2 个。把它改成接收
+2 个通道只会掩盖错误，而不是改正它。要问的是 2 从哪里来：来自 `layer1.0`，它的宽度是
+`blocks`（2）而不是 `planes`（64）。该改的是 `_make_layer`，而不是报错的那一层。"""),
+    ("md", """\
+## 7. 需要投影的捷径
 
 这个残差块就是同学的 `Block` 去掉了投影（`self.downsample = None`）。它把通道数加倍
 （16 → 32），并用第一个卷积把特征图减半，但捷径分支仍是恒等映射：它要把 16 通道、32×32 的
@@ -1583,12 +1600,77 @@ explain(student_resnet.NoProjectionNet(), input_size=(3, 32, 32), lang="zh")""")
 第一句是 PyTorch 自己的话（两个张量的尺寸必须一致，原文是英文）；其余是这一课：哪个残差块、
 哪两个形状、捷径分支需要什么。
 
-## 7. 把灰度图输入 RGB 网络
+## 8. 把灰度图输入 RGB 网络
 
 MNIST 和 Fashion-MNIST 的图片只有一个通道；ResNet-18 的第一个卷积是为三个通道（红、绿、蓝）
 构建的："""),
     ("error", """\
 explain("resnet18", input_size=(1, 28, 28), lang="zh")"""),
+    ("md", """\
+`conv1` 直接读取模型的输入，所以它前面没有哪一层该负责：问题出在输入上。要么输入三个通道（把
+同一张灰度图重复三次，`x.repeat(1, 3, 1, 1)`），要么像《动手学深度学习》处理 Fashion-MNIST
+那样，把第一个卷积构建为一个输入通道："""),
+    ("code", """\
+from torch import nn
+
+from resnet_explain.zoo import build
+
+gray = build("resnet18")
+gray.conv1 = nn.Conv2d(1, 64, kernel_size=7, stride=2, padding=3, bias=False)
+explain(gray, input_size=(1, 28, 28), lang="zh")"""),
+    ("md", """\
+用 PIL 或 NumPy 读入的图片（`np.asarray(Image.open(path))`）通道在最后：224 × 224 × 3，
+即高 × 宽 × 颜色。直接这样给出："""),
+    ("error", """\
+explain("resnet18", input_size=(224, 224, 3), lang="zh")"""),
+    ("md", """\
+三个通道都在，只是位置不对。PyTorch 的层要求通道在前（N × C × H × W），所以 NumPy 图片要
+用 `torch.from_numpy(image).permute(2, 0, 1)` 变成张量；torchvision 的 `ToTensor()` 做的是
+同一件事。"""),
+    ("md", """\
+有些网络自己添加通道维：一个手写数字分类器直接接收一个批次的 28 × 28 数组，即 N × H × W，在
+forward 开头用 `x.unsqueeze(1)` 加上通道维。按批次到来时的样子给出它的尺寸。`explain` 先按常规
+方式理解这个尺寸（这里是：一张 8 个通道的图片）；当那样的 forward 失败、而另一种理解能让每个
+卷积都拿到一个批次时，卡片下面的说明会指出它用的是哪种理解："""),
+    ("code", DIGIT_NET + """explain(DigitNet(), input_size=(8, 28, 28), lang="zh")"""),
+    ("md", """\
+## 9. 检查点文件：只有权重，没有 forward
+
+训练之后，网络保存为一个权重文件：`torch.save(model.state_dict(), path)`。`explain` 也能读
+这样的文件。文件里有每个张量的名字和形状，`explain` 寻找恰好具有这些张量的那一个模型库模型。
+保存改好的学生网络，再解释这个文件："""),
+    ("code", """\
+import tempfile
+from pathlib import Path
+
+import torch
+
+folder = Path(tempfile.mkdtemp())
+torch.save(student_resnet.StudentResNet(mistakes=False).state_dict(), folder / "student.pth")
+explain(folder / "student.pth", lang="zh")"""),
+    ("md", """\
+卡片下面的说明指出是哪个模型：ResNet-18，张量一一对应。但权重文件里没有 forward，没有步距、
+填充和池化，所以只在这些地方不同的两个网络保存出来的文件是一样的。ResNet-50 的 v1 和 v1.5
+只差在下采样残差块中哪个卷积的步距为 2："""),
+    ("error", """\
+torch.save(build("resnet50").state_dict(), folder / "resnet50.pth")
+explain(folder / "resnet50.pth", lang="zh")"""),
+    ("md", """\
+`explain` 不去猜：这个文件两者都有可能。请说明它训练时是哪个模型（torchvision 和 timm 的权重用
+`explain("resnet50", lang="zh")`），或者给出构建它的代码。"""),
+    ("md", """\
+## 10. 放在普通 Python 列表里的层
+
+列表适合放数字，不适合放层：PyTorch 不会去看列表里面。下面这两个卷积在 forward 中会运行，但
+模型并没有*注册*它们："""),
+    ("code", TWO_CONVS.replace("# a plain list by default", "# 默认是普通列表")
+     + """explain(small_net(), input_size=(3, 32, 32), lang="zh")"""),
+    ("md", """\
+`model.parameters()` 里没有它们，所以用它构建的优化器永远不会训练它们，`.to("cuda")` 把它们
+留在 CPU 上，`state_dict()` 也不保存它们。`nn.ModuleList` 会注册它们：多出 4,640 个参数，
+不再有警告。"""),
+    ("code", """\
+[sum(p.numel() for p in small_net(registered).parameters()) for registered in (False, True)]"""),
     ("md", """\
 **轮到你了。** 给 `NoShortcutProjectionBlock` 加上它需要的捷径：对 16 → 32 个通道、步距 2，
 `self.downsample` 里应该放什么？然后再运行一次 `explain`。改好的网络有多少个带权重的层？
