@@ -478,19 +478,23 @@ class DepthFormula:
         return tuple(sum(blocks for _, blocks in stage) for stage in self.stages)
 
     def __str__(self) -> str:
+        from .i18n import _
+
         text = self.equation
         if self.terms_total is not None and self.terms_total != self.depth:
-            text += f"  (the terms add up to {self.terms_total}: the longest path leaves the " \
-                "blocks)"
+            text += _("  (the terms add up to {total}: the longest path leaves the blocks)",
+                      total=self.terms_total)
         return text
 
     @property
     def equation(self) -> str:
         """The sum alone, ``34 = 1 + 2×(3+4+6+3) + 1``, without ``str()``'s remark."""
         if not self.stages:
-            noun = "layer" if self.depth == 1 else "layers"
-            return f"{self.depth} = {self.depth} weighted {noun} on the longest path " \
-                "(no residual blocks)"
+            from .i18n import ngettext
+
+            return ngettext("{n} = {n} weighted layer on the longest path (no residual blocks)",
+                            "{n} = {n} weighted layers on the longest path (no residual blocks)",
+                            self.depth)
         per_block = self.per_block
         transitions = self.transitions if any(self.transitions) else ()
         if per_block is not None and not transitions:
@@ -595,6 +599,7 @@ class Architecture:
         return max(len(self.input_map) - 2, 0)
 
     @property
+    @_in_own_language
     def depth_formula(self) -> str:
         """``"34 = 1 + 2×(3+4+6+3) + 1"``: the depth and the sum it comes from."""
         return str(self.depth_terms)

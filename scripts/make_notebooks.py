@@ -517,6 +517,39 @@ v2.depth_formula, explain("resnet18").depth_formula"""),
 ]
 
 # --- 03 ---------------------------------------------------------------------------------------
+#: Code cells of notebook 03 that the Chinese one shows as they are (a model's definition).
+DIGIT_NET = """\
+class DigitNet(nn.Module):
+    def __init__(self):
+        super().__init__()
+        self.conv = nn.Conv2d(1, 16, 3, padding=1)
+        self.fc = nn.Linear(16 * 28 * 28, 10)
+
+    def forward(self, x):  # x: N × 28 × 28
+        x = self.conv(x.unsqueeze(1)).relu()
+        return self.fc(x.flatten(1))
+
+
+"""
+TWO_CONVS = """\
+class TwoConvs(nn.Module):
+    def __init__(self, width, registered=False):
+        super().__init__()
+        convs = [nn.Conv2d(width, width, 3, padding=1) for _ in range(2)]
+        self.convs = nn.ModuleList(convs) if registered else convs  # a plain list by default
+
+    def forward(self, x):
+        for conv in self.convs:
+            x = torch.relu(conv(x))
+        return x
+
+
+def small_net(registered=False):
+    return nn.Sequential(nn.Conv2d(3, 16, 3, padding=1), TwoConvs(16, registered),
+                         nn.AdaptiveAvgPool2d(1), nn.Flatten(), nn.Linear(16, 10))
+
+
+"""
 CHECK_YOUR_OWN: list[Cell] = [
     ("md", """\
 # Check your own ResNet
@@ -695,19 +728,7 @@ a batch as they come, N × H × W, starts its forward with `x.unsqueeze(1)`. Giv
 the batch arrives. `explain` reads a size the usual way first (here: one image of 8
 channels); where that forward fails and the other reading gives every convolution a batch,
 the note under the card says which reading it used:"""),
-    ("code", """\
-class DigitNet(nn.Module):
-    def __init__(self):
-        super().__init__()
-        self.conv = nn.Conv2d(1, 16, 3, padding=1)
-        self.fc = nn.Linear(16 * 28 * 28, 10)
-
-    def forward(self, x):  # x: N × 28 × 28
-        x = self.conv(x.unsqueeze(1)).relu()
-        return self.fc(x.flatten(1))
-
-
-explain(DigitNet(), input_size=(8, 28, 28))"""),
+    ("code", DIGIT_NET + """explain(DigitNet(), input_size=(8, 28, 28))"""),
     ("md", """\
 ## 9. A checkpoint: the weights, not the forward
 
@@ -741,25 +762,7 @@ it."""),
 
 A list is a fine place for numbers, not for layers: PyTorch does not look inside it. The
 two convolutions below run in the forward, but the model does not *register* them:"""),
-    ("code", """\
-class TwoConvs(nn.Module):
-    def __init__(self, width, registered=False):
-        super().__init__()
-        convs = [nn.Conv2d(width, width, 3, padding=1) for _ in range(2)]
-        self.convs = nn.ModuleList(convs) if registered else convs  # a plain list by default
-
-    def forward(self, x):
-        for conv in self.convs:
-            x = torch.relu(conv(x))
-        return x
-
-
-def small_net(registered=False):
-    return nn.Sequential(nn.Conv2d(3, 16, 3, padding=1), TwoConvs(16, registered),
-                         nn.AdaptiveAvgPool2d(1), nn.Flatten(), nn.Linear(16, 10))
-
-
-explain(small_net(), input_size=(3, 32, 32))"""),
+    ("code", TWO_CONVS + """explain(small_net(), input_size=(3, 32, 32))"""),
     ("md", """\
 `model.parameters()` does not hold them, so an optimizer built from it never trains them,
 `.to("cuda")` leaves them on the CPU, and `state_dict()` does not save them. `nn.ModuleList`
@@ -995,6 +998,220 @@ def zh_details(body: str) -> str:
     return f"<details><summary>答案</summary>\n\n{body}\n\n</details>"
 
 
+WHY_RESIDUAL_ZH: list[Cell] = [
+    ("md", """\
+# 为什么要残差学习？
+
+在 ResNet 之前，更深的网络不一定更好。He 等人（2015）的论文从一个谜题出发：在*普通*网络
+（plain，卷积、BN 和 ReLU 一层接一层地堆叠）上不断加层，过了某个深度，网络反而变差，而且在
+训练集上和测试集上都变差。这个 notebook 用论文自己的网络和数字展示这个谜题，介绍解决它的想法
+（让这些层学习残差 F(x) = H(x) − x，再把 x 加回去），并在深度相同的普通网络和 ResNet 上实测
+这个想法对梯度做了什么。
+
+模型库里有论文的普通网络：就是去掉全部捷径分支的 ResNet。并排看一看 plain-56 和 ResNet-56
+（论文 4.2 节的 CIFAR-10 网络）："""),
+    ("code", """\
+from collections import Counter
+
+from resnet_explain import explain
+
+plain, residual = explain("plain56", lang="zh"), explain("resnet56", lang="zh")
+for arch in (plain, residual):
+    print(f"{arch.model:9} 深度 {arch.plain_depth}，{arch.weighted_layers} 个带权重的层，"
+          f"{arch.total_params:,} 个参数，{len(arch.blocks)} 个残差块")"""),
+    ("md", """\
+深度相同，带权重的层相同，参数量也相同。ResNet-56 到底比 plain-56 多了什么？把两者的层调用
+各数一遍，再相减："""),
+    ("code", """\
+def calls(arch):
+    return Counter(layer.type for layer in arch.layers)
+
+
+calls(residual) - calls(plain)"""),
+    ("md", """\
+只多了相加（每个残差块一次），以及选项 A 的捷径：在阶段把特征图减半、把通道数加倍的地方，
+它对输入下采样并补零通道（没有参数）。在 ImageNet 上，plain-34 和 ResNet-34 也是如此，只是
+ResNet-34 的虚线捷径是 1×1 投影卷积，它们是它唯一多出的带权重的层："""),
+    ("code", """\
+plain34, resnet34 = explain("plain34", lang="zh"), explain("resnet34", lang="zh")
+added = [layer.name for layer in resnet34.layers if layer.weighted
+         and layer.name not in {other.name for other in plain34.layers}]
+print(added)
+print(f"{resnet34.total_params:,} − {plain34.total_params:,} = "
+      f"{resnet34.total_params - plain34.total_params:,} 个参数")"""),
+    ("md", """\
+## 退化问题：更深的普通网络训练得更差
+
+论文的图 1 画出了 20 层和 56 层普通网络在 CIFAR-10 上的训练误差和测试误差：更深的那个在
+*两者*上都更差。如果是过拟合，它的训练误差应该更低，只有测试误差更高。问题不在于它太强，而在于
+优化器找不到一个至少和浅层网络一样好的解，尽管这样的解按构造就存在：复制浅层网络，让多出来的
+层都做恒等映射。论文把这称为*退化*（degradation）问题。
+
+在 ImageNet 上（表 2）做同样的比较，再加上同样深度的 ResNet："""),
+    ("code", """\
+# He et al. 2015，表 2：ImageNet 验证集上的 top-1 错误率（%，10-crop 测试）
+table2 = {"plain-18": 27.94, "plain-34": 28.54, "ResNet-18": 27.88, "ResNet-34": 25.03}
+for shallow, deep in (("plain-18", "plain-34"), ("ResNet-18", "ResNet-34")):
+    change = table2[deep] - table2[shallow]
+    verdict = "变差" if change > 0 else "变好"
+    print(f"{shallow} → {deep}：top-1 错误率 {table2[shallow]:.2f} % → {table2[deep]:.2f} %，"
+          f"{verdict} {abs(change):.2f} 个百分点")"""),
+    ("md", """\
+这些是验证集误差。论文的图 4 还给出了训练曲线：在整个训练过程中，plain-34 的训练误差一直高于
+plain-18，而 ResNet-34 的训练误差低于 ResNet-18。
+
+### 常见误解：ResNet 解决的是梯度消失吗？
+
+有的中文笔记（seed 001）说，堆叠网络之后“梯度爆炸（梯度消失）在一开始就阻碍网络的收敛”，
+而残差结构就是为解决这个问题而生的。论文的说法不同：梯度消失/爆炸在很大程度上已经由归一化的
+初始化和中间的 BN 层解决了，几十层的网络用随机梯度下降已经能开始收敛。ResNet 针对的是另一个
+问题：网络能收敛，但更深的网络收敛到的训练误差更高，也就是上面的退化问题。
+
+## 思路：H(x) = F(x) + x
+
+设 H(x) 是几层堆叠起来应该计算的映射。残差块不要求这些层直接拟合 H(x)，而是让它们拟合
+*残差* F(x) = H(x) − x，再通过捷径分支把 x 加回去：残差块的输出是 F(x) + x。如果多出来的层
+最好什么都不做，即 H(x) = x（上面构造中的恒等映射），残差块只需把 F 压到零，只要让残差块的
+最后一层输出为零就行。普通的堆叠则必须用卷积、BN 和 ReLU 拼出恒等映射，而退化现象说明，求解器
+很难做到这一点。
+
+下面取两个网络各一个残差块，按 torchvision 的方式初始化；然后把每个块最后一个 BN 的缩放
+γ 设为 0（它的平移 β 初始化时就是 0），于是它的输出为零。这正是 torchvision 的
+`zero_init_residual=True` 背后的技巧："""),
+    ("code", """\
+import torch
+
+from resnet_explain.zoo import build
+
+torch.manual_seed(0)
+residual_block = build("resnet56", init=True).layer2[3]
+plain_block = build("plain56", init=True).layer2[3]
+for block in (residual_block, plain_block):
+    torch.nn.init.zeros_(block.bn2.weight)  # 块中最后一个 BN 的 γ = 0
+
+x = torch.relu(torch.randn(4, 32, 16, 16))  # 残差块的输入来自一个 ReLU：x ≥ 0
+with torch.no_grad():
+    print("残差块返回它的输入：", torch.equal(residual_block(x), x))
+    print("普通块返回它的输入：", torch.equal(plain_block(x), x))
+    print("普通块只返回零：    ", bool((plain_block(x) == 0).all()))"""),
+    ("md", """\
+F = 0 时，残差块*就是*恒等映射；而同样权重的普通块是一堵墙，什么也过不去。
+
+## 梯度为什么能传回去：x_L = x_l + ΣF
+
+后续论文（“Identity Mappings in Deep Residual Networks”，He 等人 2016，即 ResNet v2）让
+捷径这条路完全干净：相加之后什么都不接，于是第 *l* 个单元计算 $x_{l+1} = x_l + F(x_l)$。
+从任意单元 *l* 展开到任意更深的单元 *L*：
+
+$$x_L = x_l + \\sum_{i=l}^{L-1} F(x_i)$$
+
+对损失 $\\mathcal{L}$ 用链式法则：
+
+$$\\frac{\\partial \\mathcal{L}}{\\partial x_l} = \\frac{\\partial \\mathcal{L}}{\\partial x_L}
+\\left(1 + \\frac{\\partial}{\\partial x_l} \\sum_{i=l}^{L-1} F(x_i)\\right)$$
+
+其中的 **1** 把深层单元的梯度直接传给浅层单元，不经过任何带权重的层；要让它被抵消，另一项
+必须对一个批次中的每个样本都恰好等于 −1。而在普通网络中，$x_l$ 处的梯度是中间所有层的雅可比
+矩阵的乘积。
+
+实测：一个随机批次（不用数据集），处于初始化状态，BN 处于训练模式，和训练刚开始时一样。对
+plain-56 和 ResNet-56，计算损失在每个残差块输入处的梯度 $\\partial\\mathcal{L}/\\partial x_l$，
+以及在 $x_L$ 处的梯度，$x_L$ 是最后一个残差块的输出（即全局池化的输入）："""),
+    ("code", """\
+import torch.nn.functional as F
+
+
+def block_gradients(name, seed=0, batch=16):
+    \"\"\"模型库中网络 `name` 的每个残差块输入处和 x_L（全局平均池化的输入）处的
+    ∂loss/∂x，初始化状态下，一个随机批次。\"\"\"
+    torch.manual_seed(seed)
+    net = build(name, init=True)
+    images, labels = torch.randn(batch, 3, 32, 32), torch.randint(0, 10, (batch,))
+    inputs = {}
+
+    def keep(key):
+        def hook(module, args):
+            args[0].retain_grad()
+            inputs[key] = args[0]
+        return hook
+
+    watched = [(f"{stage}.{i}", block) for stage in ("layer1", "layer2", "layer3")
+               for i, block in enumerate(getattr(net, stage))] + [("x_L", net.avgpool)]
+    handles = [module.register_forward_pre_hook(keep(key)) for key, module in watched]
+    F.cross_entropy(net(images), labels).backward()
+    for handle in handles:
+        handle.remove()
+    return {key: tensor.grad for key, tensor in inputs.items()}
+
+
+def rms(tensor):
+    return tensor.pow(2).mean().sqrt().item()
+
+
+grads = {name: block_gradients(name) for name in ("plain56", "resnet56")}
+print("∂loss/∂x_l 的 RMS ÷ ∂loss/∂x_L 的 RMS，在残差块的输入处：")
+print(f"{'':10} {'plain56':>10} {'resnet56':>10}")
+for key in list(grads["plain56"])[::2]:
+    ratios = [rms(g[key]) / rms(g["x_L"]) for g in grads.values()]
+    print(f"{key:10} " + " ".join(f"{ratio:10.3g}" for ratio in ratios))"""),
+    ("code", """\
+def change(ratio):
+    return f"放大到 {ratio:,.0f} 倍" if ratio >= 1 else f"缩小到 1/{1 / ratio:,.0f}"
+
+
+growth = {name: rms(g["layer1.0"]) / rms(g["x_L"]) for name, g in grads.items()}
+print(f"从 x_L 回到第一个残差块，梯度在 plain-56 中{change(growth['plain56'])}，"
+      f"在 ResNet-56 中{change(growth['resnet56'])}。")"""),
+    ("md", """\
+大小并不是全部。公式说，在 ResNet 中 $\\partial\\mathcal{L}/\\partial x_L$ 本身会原样到达
+$x_l$（带 1 的那一项），再加上中间各残差块贡献的部分。残差块输入处的梯度与 $x_L$ 处梯度的
+余弦相似度衡量有多少梯度原样到达（1：全部，0：面目全非）。在普通网络中没有什么能原样到达：
+每一层的雅可比矩阵都把各通道重新混合一遍。余弦需要形状相同的特征图，所以取最后一个阶段的
+残差块，从第二个到最后一个："""),
+    ("code", """\
+last_stage = [key for key in grads["plain56"] if key.startswith("layer3.") and key != "layer3.0"]
+
+
+def cosine(a, b):
+    return F.cosine_similarity(a.flatten(), b.flatten(), dim=0).item()
+
+
+cosines = {name: [cosine(g[key], g["x_L"]) for key in last_stage] for name, g in grads.items()}
+print(f"{'':10} " + " ".join(f"{key:>8}" for key in last_stage))
+for name, values in cosines.items():
+    print(f"{name:10} " + " ".join(f"{value:+8.2f}" for value in values))
+one_back = {name: values[-1] for name, values in cosines.items()}
+print(f"在 x_L 前一个残差块处，余弦在 plain-56 中是 {one_back['plain56']:+.2f}，"
+      f"在 ResNet-56 中是 {one_back['resnet56']:+.2f}；往前 {len(last_stage)} 个残差块处，"
+      f"分别是 {cosines['plain56'][0]:+.2f} 和 {cosines['resnet56'][0]:+.2f}。")"""),
+    ("md", """\
+读这些数字时要注意两点。
+
+* 论文检查过，它的普通网络并没有*梯度消失*：BN 让前向信号保持有效，论文也验证了反向梯度的
+  范数是正常的（4.1 节）。上面的表格显示的是另一回事：经过一长串雅可比矩阵的乘积，普通网络的
+  梯度大小会漂移，而 ResNet 的恒等路径把 $\\partial\\mathcal{L}/\\partial x_L$ 原样送到每个
+  残差块。论文本身没有给出退化的确切原因（它推测深层普通网络的收敛速度呈指数级地慢）；这里
+  展示的只是初始化时的一个差别，不是全部原因。
+* 这里的 ResNet-56 是论文最初的（v1）网络：每次相加之后都有一个 ReLU，所以它的恒等路径并不
+  完全干净，上面的公式只是近似成立。ResNet v2 去掉了这个 ReLU，于是在由恒等捷径相连的任意两个
+  单元之间，公式严格成立。
+
+**轮到你了。** 对 `"plain20"` 和 `"resnet20"` 运行 `block_gradients`。较浅的普通网络的梯度
+从 x_L 回到第一个残差块时，漂移得更少吗？再看论文的图 6（左）：plain-20 … plain-56 中哪一个
+的训练误差最低？"""),
+    ("try", ""),
+    ("answer", zh_details("""\
+```python
+for name in ("plain20", "resnet20"):
+    g = block_gradients(name)
+    print(name, rms(g["layer1.0"]) / rms(g["x_L"]))
+```
+
+是的：从 x_L 回到 `layer1.0`，plain-20 的梯度放大到大约十倍，是 18 个雅可比矩阵的乘积而
+不是 54 个，而 plain-56 的梯度放大到几千倍；ResNet-20 的梯度与 x_L 处相比只差几倍。在图 6
+（左）中，最浅的普通网络 plain-20 训练误差最低，每个更深的网络都更高：这就是退化。""")),
+]
+
 WHAT_34_COUNTS_ZH: list[Cell] = [
     ("md", """\
 # ResNet-34 的 34 数的是什么？
@@ -1116,13 +1333,150 @@ n = 200）。它的捷径分支是选项 A，没有权重，所以深度没有�
 explain("resnet1202", lang="zh").depth_formula"""),
 ]
 
+BLOCKS_AND_SHORTCUTS_ZH: list[Cell] = [
+    ("md", """\
+# 残差块与捷径分支：恒等映射、投影、选项 A，v1、v1.5 与 v2
+
+残差块计算 `F(x) + x`：一条主路径 `F`，加上一条把残差块的输入 `x` 送到相加处的捷径分支。
+只有两者形状相同时才能相加。这个 notebook 看看形状不同时捷径分支要做什么，以及你会在论文和
+代码里遇到的几种残差块变体。"""),
+    ("code", """\
+from collections import Counter
+
+from resnet_explain import explain
+
+r34 = explain("resnet34", lang="zh")
+Counter(block.kind for block in r34.blocks)"""),
+    ("md", """\
+## 恒等捷径（实线）与投影捷径（虚线）
+
+大多数残差块保持形状不变：捷径分支就是恒等映射，完全没有参数。conv3_x、conv4_x 和 conv5_x
+的第一个残差块把特征图减半（步距 2），并把通道数加倍，所以它的捷径分支也必须这样做：一个步距
+为 2 的 1×1 卷积，再加 BN。本工具对每个残差块都说明原因。先看一个恒等捷径的残差块：它的捷径
+分支上没有层，所以表格里没有捷径分支的行。"""),
+    ("code", """\
+r34.block("conv2_1")"""),
+    ("md", """\
+再看一个投影捷径的残差块：捷径分支的行（1×1 卷积和它的 BN）带有虚线标记，也就是论文图中的
+虚线。"""),
+    ("code", """\
+r34.block("conv3_1")"""),
+    ("md", """\
+投影卷积靠步距缩小特征图，而不是靠填充：K = 1、P = 0、S = 2 时，输出尺寸公式给出"""),
+    ("code", """\
+r34.layer("layer2.0.downsample.0").formula"""),
+    ("md", """\
+主路径上的 3×3 卷积用 K = 3、P = 1、S = 2 得到同样的尺寸。步距为 1 时，K = 2P + 1 保持尺寸
+不变：这就是 3×3 卷积要用填充 1 的原因。"""),
+    ("code", """\
+for name in ["layer2.0.conv1", "layer2.0.conv2"]:
+    print(name, r34.layer(name).formula)"""),
+    ("md", """\
+## ResNet-50 有三种残差块
+
+在瓶颈结构网络中，conv2_x 的第一个残差块就需要投影：它的输入有 64 个通道，输出有 256 个
+（最后一个 1×1 卷积升维 4 倍）。这个投影的步距是 1，只有通道数改变。"""),
+    ("code", """\
+r50 = explain("resnet50", lang="zh")
+for block in r50.blocks[:5]:
+    print(f"{block.paper_name:8} {block.kind:10} 步距 {block.stride}  {block.reason}")"""),
+    ("md", """\
+## 选项 A：没有参数的捷径
+
+*选项 A* 对输入下采样，并用零补齐缺少的通道：一条没有参数的捷径（本工具把这样的残差块称为
+*补零的恒等映射*：这里的补零不是卷积的填充，而是用零顶替输入所没有的那些通道）。它不是 CIFAR
+专用的技巧：论文表 2 中与普通网络对比的 ResNet-34，就在每个改变形状的捷径上用它，也就是论文图中
+的虚线。用这种方式构建 ResNet-34，再与 torchvision 的版本（选项 B）比较："""),
+    ("code", """\
+r34a = explain("resnet34", shortcut="A", lang="zh")
+projections = sum(r34.layers[i].params for block in r34.blocks for i in block.shortcut_layers)
+print("补零的恒等捷径：",
+      [block.paper_name for block in r34a.blocks if block.kind == "padded"])
+print(f"选项 B：{r34.total_params:,} 个参数，选项 A：{r34a.total_params:,} 个；"
+      f"相差的 {r34.total_params - r34a.total_params:,} 个，正是 "
+      f"{r34.shortcut_projections} 个投影卷积所含的参数（{projections:,}）")"""),
+    ("md", """\
+所以选项 A 的 ResNet-34 与 34 层普通网络的参数完全相同：捷径分支一个参数也没加。论文的 CIFAR-10
+网络也用选项 A，所以它们完全没有投影卷积："""),
+    ("code", """\
+r20 = explain("resnet20", lang="zh")
+r20.block("conv3_1")"""),
+    ("code", """\
+block = r20.block("conv3_1")
+print(block.kind, "-", block.reason)
+print("捷径分支上的参数：", sum(r20.layers[i].params for i in block.shortcut_layers))"""),
+    ("md", """\
+### 常见误解：“identity 的卷积核应为 3x3”
+
+seed 002 写道：“identity 的卷积核大小应为 3x3，为了保证 residual 前后的 shape 一致”。上面
+已经看到，恒等捷径（实线）根本没有卷积，选项 A 的捷径也没有；只有投影捷径（虚线）有卷积，而且是
+**1×1** 卷积。形状一致靠的是步距和通道数，不是 3×3 的卷积核。
+
+## v1 与 v1.5：步距放在哪里？
+
+论文（v1）把下采样瓶颈结构的步距 2 放在它的*第一个* 1×1 卷积上。torchvision（以及今天的大多数
+代码）把它放在 3×3 卷积上，即“v1.5”。"""),
+    ("code", """\
+v1 = explain("resnet50-v1", lang="zh")
+for arch in (v1, r50):
+    block = arch.block("conv3_1")
+    strided = [arch.layers[i].name for i in block.main_layers if arch.layers[i].stride == (2, 2)]
+    print(f"{arch.model:12} 步距 2 在 {strided} 上，{arch.macs / 1e9:.2f} G 次乘加")"""),
+    ("md", """\
+v1.5 的计算量更大。是哪个卷积多算了？先猜一猜，再运行下一个单元格：它逐层比较两次追踪中每个
+下采样残差块主路径上的卷积。表格下面的句子由表格中追踪到的数字生成。"""),
+    ("code", """\
+from resnet_explain.analysis.stridemove import compare_layouts
+
+compare_layouts(v1, r50)"""),
+    ("md", """\
+不是 3×3 卷积：两种布局下它的输出尺寸相同，所以计算量也相同。多算的是第一个 1×1 卷积：在 v1.5
+中它在残差块完整的输入特征图上运行。v1.5 用这些计算换来的是准确率：v1 中步距为 2 的 1×1 卷积
+丢掉了还没有任何卷积看过的输入位置。"""),
+    ("md", """\
+两张结构图并排（不需要系统里装 Graphviz）："""),
+    ("code", """\
+r50.diagram(block="conv3_1", compare=v1)"""),
+    ("md", """\
+## v2：预激活
+
+ResNet v2 把 BN 和 ReLU 移到每个卷积*之前*（BN → ReLU → 卷积），于是捷径分支加到的是一个没有
+经过 ReLU 的和。在追踪结果中可以看到的后果：投影卷积读取的是*预激活*之后的输入；最后一个单元之后
+多了一组 BN + ReLU（`postnorm`），因为离开它的和从未被归一化过。"""),
+    ("code", """\
+v2 = explain("resnet18-v2", lang="zh")
+block = v2.block("conv3_1")
+[v2.layers[i].name for i in block.layers]"""),
+    ("code", """\
+[v2.layers[i].name for i in v2.stages[-1].layers]"""),
+    ("md", """\
+第一个单元是特例，而且取决于约定。v2 论文的附录在 conv1 之后、分支之前就做激活：conv1 *后面*
+跟着 BN + ReLU，第一个单元没有自己的预激活，它的恒等捷径携带的是激活后的特征图。模型库就是这样
+构建的。kuangliu 的 `PreActResNet`、TF-slim 的 `resnet_v2` 和 timm 的 `resnetv2` 则让 conv1
+后面什么都不接：它们的第一个单元自己对输入做预激活，它的恒等捷径携带的是 conv1 未经归一化的
+输出。两种做法的参数相同（BN 只是换了位置）。"""),
+    ("code", """\
+print([v2.layers[i].name for i in v2.stages[0].layers])  # conv1，然后是它的 BN 和 ReLU
+print([v2.layers[i].name for i in v2.block("conv2_1").layers])  # 没有自己的 bn1
+print([v2.layers[i].name for i in v2.block("conv2_2").layers])  # 和其他单元一样"""),
+    ("md", """\
+**自己检查。** v2 改变深度吗？比较 `v2.depth_formula` 和
+`explain("resnet18", lang="zh").depth_formula`，并解释原因。"""),
+    ("try", ""),
+    ("answer", zh_details("""\
+不改变：两者都是 **18 = 1 + 2×(2+2+2+2) + 1**。v2 把 BN 和 ReLU 移到每个卷积之前，而深度两者
+都不计；卷积和全连接层还是那 21 个带权重的层，其中 3 个是主路径旁边的投影卷积。""")),
+    ("code", """\
+v2.depth_formula, explain("resnet18", lang="zh").depth_formula"""),
+]
+
 CHECK_YOUR_OWN_ZH: list[Cell] = [
     ("md", """\
 # 检查你自己的 ResNet
 
 一位同学在上一级文件夹的 `student_resnet.py` 里写了一个 ResNet-18。它能运行，也能训练，但它
 不是 ResNet-18：里面有五个真实代码（和博客）里常见的错误。本工具从追踪到的数据流中找出每一个
-错误，并说明它为什么重要。最后是两个让模型根本无法运行的错误，以及它们给出的报错。
+错误，并说明它为什么重要。最后是几个让模型根本无法运行的错误，以及它们给出的报错。
 
 这是同学写的残差块："""),
     ("code", """\
@@ -1218,7 +1572,21 @@ assert fixed.total_params == reference.total_params
 assert fixed.compare("resnet18").matches
 fixed.warnings, fixed.total_params, reference.total_params"""),
     ("md", """\
-## 6. 需要投影的捷径
+## 6. 把残差块个数当成了通道数
+
+一篇博客的 `_make_layer` 把 `blocks`（这个阶段有几个残差块）传到了本该传 `planes`（有多少个
+卷积核）的地方。于是 layer1 的第一个残差块只有 2 个卷积核而不是 64 个，而下一个为 64 个输入
+通道构建的残差块收到的是 2 个通道。这个模型无法运行，报错会指出问题在哪里："""),
+    ("code", """\
+print(inspect.getsource(student_resnet.CountAsWidthResNet._make_layer))"""),
+    ("error", """\
+explain(student_resnet.CountAsWidthResNet(), lang="zh")"""),
+    ("md", """\
+从里往外读这个报错：`layer1.1.conv1` 是为 64 个输入通道构建的，却收到了 2 个。把它改成接收
+2 个通道只会掩盖错误，而不是改正它。要问的是 2 从哪里来：来自 `layer1.0`，它的宽度是
+`blocks`（2）而不是 `planes`（64）。该改的是 `_make_layer`，而不是报错的那一层。"""),
+    ("md", """\
+## 7. 需要投影的捷径
 
 这个残差块就是同学的 `Block` 去掉了投影（`self.downsample = None`）。它把通道数加倍
 （16 → 32），并用第一个卷积把特征图减半，但捷径分支仍是恒等映射：它要把 16 通道、32×32 的
@@ -1232,12 +1600,77 @@ explain(student_resnet.NoProjectionNet(), input_size=(3, 32, 32), lang="zh")""")
 第一句是 PyTorch 自己的话（两个张量的尺寸必须一致，原文是英文）；其余是这一课：哪个残差块、
 哪两个形状、捷径分支需要什么。
 
-## 7. 把灰度图输入 RGB 网络
+## 8. 把灰度图输入 RGB 网络
 
 MNIST 和 Fashion-MNIST 的图片只有一个通道；ResNet-18 的第一个卷积是为三个通道（红、绿、蓝）
 构建的："""),
     ("error", """\
 explain("resnet18", input_size=(1, 28, 28), lang="zh")"""),
+    ("md", """\
+`conv1` 直接读取模型的输入，所以它前面没有哪一层该负责：问题出在输入上。要么输入三个通道（把
+同一张灰度图重复三次，`x.repeat(1, 3, 1, 1)`），要么像《动手学深度学习》处理 Fashion-MNIST
+那样，把第一个卷积构建为一个输入通道："""),
+    ("code", """\
+from torch import nn
+
+from resnet_explain.zoo import build
+
+gray = build("resnet18")
+gray.conv1 = nn.Conv2d(1, 64, kernel_size=7, stride=2, padding=3, bias=False)
+explain(gray, input_size=(1, 28, 28), lang="zh")"""),
+    ("md", """\
+用 PIL 或 NumPy 读入的图片（`np.asarray(Image.open(path))`）通道在最后：224 × 224 × 3，
+即高 × 宽 × 颜色。直接这样给出："""),
+    ("error", """\
+explain("resnet18", input_size=(224, 224, 3), lang="zh")"""),
+    ("md", """\
+三个通道都在，只是位置不对。PyTorch 的层要求通道在前（N × C × H × W），所以 NumPy 图片要
+用 `torch.from_numpy(image).permute(2, 0, 1)` 变成张量；torchvision 的 `ToTensor()` 做的是
+同一件事。"""),
+    ("md", """\
+有些网络自己添加通道维：一个手写数字分类器直接接收一个批次的 28 × 28 数组，即 N × H × W，在
+forward 开头用 `x.unsqueeze(1)` 加上通道维。按批次到来时的样子给出它的尺寸。`explain` 先按常规
+方式理解这个尺寸（这里是：一张 8 个通道的图片）；当那样的 forward 失败、而另一种理解能让每个
+卷积都拿到一个批次时，卡片下面的说明会指出它用的是哪种理解："""),
+    ("code", DIGIT_NET + """explain(DigitNet(), input_size=(8, 28, 28), lang="zh")"""),
+    ("md", """\
+## 9. 检查点文件：只有权重，没有 forward
+
+训练之后，网络保存为一个权重文件：`torch.save(model.state_dict(), path)`。`explain` 也能读
+这样的文件。文件里有每个张量的名字和形状，`explain` 寻找恰好具有这些张量的那一个模型库模型。
+保存改好的学生网络，再解释这个文件："""),
+    ("code", """\
+import tempfile
+from pathlib import Path
+
+import torch
+
+folder = Path(tempfile.mkdtemp())
+torch.save(student_resnet.StudentResNet(mistakes=False).state_dict(), folder / "student.pth")
+explain(folder / "student.pth", lang="zh")"""),
+    ("md", """\
+卡片下面的说明指出是哪个模型：ResNet-18，张量一一对应。但权重文件里没有 forward，没有步距、
+填充和池化，所以只在这些地方不同的两个网络保存出来的文件是一样的。ResNet-50 的 v1 和 v1.5
+只差在下采样残差块中哪个卷积的步距为 2："""),
+    ("error", """\
+torch.save(build("resnet50").state_dict(), folder / "resnet50.pth")
+explain(folder / "resnet50.pth", lang="zh")"""),
+    ("md", """\
+`explain` 不去猜：这个文件两者都有可能。请说明它训练时是哪个模型（torchvision 和 timm 的权重用
+`explain("resnet50", lang="zh")`），或者给出构建它的代码。"""),
+    ("md", """\
+## 10. 放在普通 Python 列表里的层
+
+列表适合放数字，不适合放层：PyTorch 不会去看列表里面。下面这两个卷积在 forward 中会运行，但
+模型并没有*注册*它们："""),
+    ("code", TWO_CONVS.replace("# a plain list by default", "# 默认是普通列表")
+     + """explain(small_net(), input_size=(3, 32, 32), lang="zh")"""),
+    ("md", """\
+`model.parameters()` 里没有它们，所以用它构建的优化器永远不会训练它们，`.to("cuda")` 把它们
+留在 CPU 上，`state_dict()` 也不保存它们。`nn.ModuleList` 会注册它们：多出 4,640 个参数，
+不再有警告。"""),
+    ("code", """\
+[sum(p.numel() for p in small_net(registered).parameters()) for registered in (False, True)]"""),
     ("md", """\
 **轮到你了。** 给 `NoShortcutProjectionBlock` 加上它需要的捷径：对 16 → 32 个通道、步距 2，
 `self.downsample` 里应该放什么？然后再运行一次 `explain`。改好的网络有多少个带权重的层？
@@ -1262,10 +1695,186 @@ fixed.weighted_layers, fixed.plain_depth
 ]
 
 
+DERIVE_BY_HAND_ZH: list[Cell] = [
+    ("md", """\
+# 亲手推导：尺寸、感受野、参数量、计算量
+
+本工具会打印出每一个数字；这个 notebook 用课堂上讲的公式，一步一步推导其中重要的几个，并用
+工具追踪到的数值来检验。下面每个 `assert` 都把手算结果与追踪结果作比较。
+
+## 用输出尺寸公式推导特征图尺寸
+
+卷积核为 K、步距为 S、填充为 P 的卷积或池化，把尺寸为 *in* 的特征图变成
+⌊(in + 2P − K)/S⌋ + 1（PyTorch 的公式，膨胀率为 1）。ResNet-18 的特征图只在主路径上那些
+步距大于 1 的层处缩小："""),
+    ("code", """\
+from resnet_explain import explain
+
+r18 = explain("resnet18", lang="zh")
+
+
+def out_size(size, kernel, stride, padding):
+    \"\"\"PyTorch 的输出尺寸公式，膨胀率为 1：⌊(in + 2P − K)/S⌋ + 1。\"\"\"
+    return (size + 2 * padding - kernel) // stride + 1
+
+
+size = r18.input_shape[-1]
+sizes = [size]
+for layer in r18.layers:
+    if layer.on_longest_path and layer.kernel_size and layer.stride[0] > 1:
+        k, s, p = layer.kernel_size[0], layer.stride[0], layer.padding[0]
+        new = out_size(size, k, s, p)
+        print(f"{layer.name:15} K={k} S={s} P={p}:  ⌊({size} + 2·{p} − {k})/{s}⌋ + 1 = {new}")
+        assert new == layer.output_shape[-1]  # 与追踪结果一致
+        size = new
+        sizes.append(size)
+print(" → ".join(map(str, sizes)))"""),
+    ("md", """\
+在这些层之间，每个 3×3 卷积的 S = 1、P = 1，K = 2P + 1 保持尺寸不变："""),
+    ("code", """\
+conv = r18.layer("layer3.1.conv1")
+k, s, p = conv.kernel_size[0], conv.stride[0], conv.padding[0]
+size = conv.input_shapes[0][-1]
+print(f"{conv.name}: ⌊({size} + 2·{p} − {k})/{s}⌋ + 1 = {out_size(size, k, s, p)}")
+assert out_size(size, k, s, p) == conv.output_shape[-1] == size"""),
+    ("md", """\
+## 一步一步推导 ResNet-18 的感受野
+
+一层的感受野 *r* 是它输出的一个位置（沿一条边）能看到多少个输入像素；*跳跃* *j* 是相邻两个
+输出位置所看的地方在输入上相隔多少像素。输入处 r = 1、j = 1，卷积核为 k、步距为 s 的层把它们
+变为
+
+* r_out = r_in + (k − 1)·j_in：卷积核多覆盖 k − 1 个位置，每个相隔 j_in 个像素；
+* j_out = j_in·s：步距把位置之间的距离乘以 s。
+
+BN 和 ReLU 两者都不改变。残差块的相加取两个分支中较大的感受野，也就是主路径的，因为捷径分支
+是恒等映射或 1×1 投影。所以沿最长路径依次走过卷积和池化，把工具给出的值
+（`layer.receptive_field`）放在每一步旁边："""),
+    ("code", """\
+r, j = 1, 1
+print(f"{'层':15} {'k':>2} {'s':>2}  r_out = r_in + (k−1)·j_in  j_out   工具")
+for layer in r18.layers:
+    if not (layer.on_longest_path and layer.kernel_size):
+        continue
+    k, s = layer.kernel_size[0], layer.stride[0]
+    step = f"{r:3} + {k - 1}·{j:<2} = {r + (k - 1) * j:3}"
+    r, j = r + (k - 1) * j, j * s
+    field = layer.receptive_field
+    print(f"{layer.name:16} {k:>2} {s:>2}  {step:24} {j:5}   {field.label}")
+    assert (r, j) == (field.size[0], field.jump[0])  # 与工具一致
+image = r18.input_shape[-1]
+bigger = "大" if r > image else "小"
+print(f"ResNet-18 的最后一个卷积能看到 {r}×{r} 个像素，比 {image}×{image} 的图片还{bigger}："
+      "它边缘的位置看到的是填充。")"""),
+    ("md", """\
+注意感受野在哪里增长得最快：每个 3×3 卷积增加 2·j_in，所以在跳跃最大的最后一个阶段增长得最多。
+
+## 基本块与瓶颈结构：计算量相近
+
+论文的图 5 把 ResNet-34 的基本块（3×3、3×3）和 ResNet-50 的瓶颈结构（1×1 降维、3×3、1×1
+升维，特征图通道更多）并排放在一起，说两者的*时间复杂度相近*。卷积的权重个数是
+k·k·C_in·C_out（BN 前面的卷积没有偏置）；数一数两个网络中 conv2_x 的一个恒等捷径残差块："""),
+    ("code", """\
+r34, r50 = explain("resnet34", lang="zh"), explain("resnet50", lang="zh")
+cost = {}
+for arch in (r34, r50):
+    block = arch.block("conv2_2")  # 恒等捷径的残差块：捷径分支上没有投影
+    convs = [arch.layers[i] for i in block.main_layers if arch.layers[i].weighted]
+    terms = [f"{c.kernel_size[0]}·{c.kernel_size[1]}·{c.in_channels}·{c.out_channels}"
+             for c in convs]
+    weights = sum(c.kernel_size[0] * c.kernel_size[1] * c.in_channels * c.out_channels
+                  for c in convs)
+    assert weights == sum(c.params for c in convs)  # 与追踪结果一致
+    side = convs[0].output_shape[-1]
+    cost[arch.model] = (weights, sum(c.macs for c in convs), block.input_shape[1])
+    print(f"{arch.model} {block.paper_name}：{' + '.join(terms)} = {weights:,} 个权重；"
+          f"× {side}·{side} 个位置 = {cost[arch.model][1]:,} 次乘加")"""),
+    ("code", """\
+(basic, basic_macs, basic_width), (bottle, bottle_macs, bottle_width) = cost.values()
+print(f"瓶颈结构处理的通道数是基本块的 {bottle_width // basic_width} 倍"
+      f"（{bottle_width} 对 {basic_width}），权重 {bottle:,} 个，基本块 {basic:,} 个"
+      f"（{(bottle / basic - 1) * 100:+.1f} %）；乘加次数 {bottle_macs:,} 对 {basic_macs:,}。")"""),
+    ("md", """\
+1×1 卷积很便宜：它们在 3×3 卷积之前压缩通道，之后再恢复。正因如此，论文才能让
+ResNet-50/101/152 比 ResNet-34 更深，而每个残差块的计算量相近。
+
+## v1 与 v1.5：多出的乘加次数从哪里来
+
+在下采样的瓶颈结构（conv3_1、conv4_1、conv5_1）中，论文（v1）把步距 2 放在第一个 1×1 卷积上；
+torchvision（v1.5）把它放在 3×3 卷积上。卷积的乘加次数等于它的权重个数乘以输出位置数，所以在
+两次追踪中比较每个下采样残差块的三个卷积："""),
+    ("code", """\
+v1, v15 = explain("resnet50-v1", lang="zh"), explain("resnet50", lang="zh")
+extra = {}
+for name in ("conv3_1", "conv4_1", "conv5_1"):
+    pairs = zip(*[[arch.layers[i] for i in arch.block(name).main_layers
+                   if arch.layers[i].weighted] for arch in (v1, v15)])
+    extra[name] = 0
+    for a, b in pairs:
+        side_a, side_b = a.output_shape[-1], b.output_shape[-1]
+        print(f"{name} {a.name:17} v1 {a.macs:>11,}（S{a.stride[0]}，输出 {side_a}²）  "
+              f"v1.5 {b.macs:>11,}（S{b.stride[0]}，输出 {side_b}²）  Δ {b.macs - a.macs:+,}")
+        extra[name] += b.macs - a.macs"""),
+    ("md", """\
+手算：第一个 1×1 卷积有 C_in·C_out 个权重；在 v1.5 中它在残差块的输入尺寸 H_in² 上运行，在
+v1 中在减半后的尺寸 (H_in/2)² 上运行。3×3 卷积的输出在两种布局中都减半了，所以计算量相同："""),
+    ("code", """\
+for name in extra:
+    first = v15.layers[v15.block(name).main_layers[0]]
+    c_in, c_out = first.in_channels, first.out_channels
+    h = first.input_shapes[0][-1]
+    by_hand = c_in * c_out * (h * h - (h // 2) * (h // 2))
+    print(f"{name}: {c_in}·{c_out}·({h}² − {h // 2}²) = {by_hand:,}")
+    assert by_hand == extra[name]  # 与追踪结果一致
+total = sum(extra.values())
+assert total == v15.macs - v1.macs
+print(f"合计：{total:,} = {v15.macs:,} − {v1.macs:,} 次乘加"
+      f"（{v1.macs / 1e9:.2f} G → {v15.macs / 1e9:.2f} G）。")"""),
+    ("md", """\
+为什么值得多算？步距为 2 的 1×1 卷积只读取它的窗口落到的位置；这些位置之间的像素根本到不了
+残差块的主路径："""),
+    ("code", """\
+from fractions import Fraction
+
+first_v1 = v1.layers[v1.block("conv3_1").main_layers[0]]
+read = first_v1.output_shape[-1] * first_v1.output_shape[-2]
+seen = first_v1.input_shapes[0][-1] * first_v1.input_shapes[0][-2]
+unread = Fraction(seen - read, seen)
+print(f"v1 的 {first_v1.name}（1×1，步距 {first_v1.stride[0]}）只读取了输入的 {seen:,} 个位置中的 "
+      f"{read:,} 个：每 {unread.denominator} 个位置就有 {unread.numerator} 个从未被读取。")"""),
+    ("md", """\
+在 v1.5 中由 3×3 卷积承担步距，它的窗口互相重叠：每个输入位置都会被读到。torchvision 关于
+“ResNet V1.5”的注释把准确率的提升归功于这一改动（它引用了 NVIDIA 的测量），代价就是上面那些
+乘加次数。
+
+**轮到你了。** 用同样的方法推导 CIFAR 版 ResNet-20 的感受野（输入 32×32，起始层是一个 3×3
+卷积，没有最大池化；三个阶段，每个阶段三个基本块，第 2、3 阶段的第一个卷积步距为 2），然后用
+`explain("resnet20", lang="zh")` 检验。"""),
+    ("try", ""),
+    ("answer", zh_details("""\
+**81**，用 r_out = r_in + (k − 1)·j_in 和 j_out = j_in·s：
+
+| 层 | r | j |
+|---|---|---|
+| 起始层的 3×3 | 1 + 2·1 = 3 | 1 |
+| conv2_x：六个 3×3，步距 1 | 3 + 6·2·1 = 15 | 1 |
+| conv3_1 的第一个 3×3，步距 2 | 15 + 2·1 = 17 | 2 |
+| 再五个 3×3 | 17 + 5·2·2 = 37 | 2 |
+| conv4_1 的第一个 3×3，步距 2 | 37 + 2·2 = 41 | 4 |
+| 再五个 3×3 | 41 + 5·2·4 = 81 | 4 |
+
+选项 A 的捷径（下采样加补零通道）不扩大感受野，所以最后一个残差块的 81 就是整个网络的：
+`explain("resnet20", lang="zh").layer("layer3.2.conv2").receptive_field`。""")),
+]
+
+
 #: The Chinese notebooks, written to notebooks/zh/ from the cells above.
 NOTEBOOKS_ZH_CELLS: dict[str, list[Cell]] = {
+    "00_why_residual.ipynb": WHY_RESIDUAL_ZH,
     "01_what_does_34_count.ipynb": WHAT_34_COUNTS_ZH,
+    "02_blocks_and_shortcuts.ipynb": BLOCKS_AND_SHORTCUTS_ZH,
     "03_check_your_own_resnet.ipynb": CHECK_YOUR_OWN_ZH,
+    "04_derive_it_by_hand.ipynb": DERIVE_BY_HAND_ZH,
 }
 
 

@@ -669,6 +669,25 @@ def test_jupyter_display_fits_the_output_area_and_is_silent(tiny, capfd, monkeyp
     assert capfd.readouterr() == ("", "")
 
 
+def test_the_text_plain_fallback_speaks_the_diagrams_language():
+    """The sentence a front end without pictures shows is in the language of the drawing's
+    labels, even when it is shown later, outside ``explain(..., lang="zh")``'s reach."""
+    chinese, english = explain("resnet50", lang="zh"), explain("resnet50")
+    drawings = {"stage": chinese.diagram(), "block": chinese.diagram(block="conv3_1"),
+                "compare": chinese.diagram(block="conv3_1", compare=explain("resnet50-v1")),
+                "layer": chinese.diagram(level="layer")}
+    said = {key: drawing.describe() for key, drawing in drawings.items()}
+    assert said["stage"].startswith("结构图：resnet50 的阶段视图（SVG 和 PNG，8 个节点）")
+    assert said["block"].startswith("结构图：resnet50 的残差块 conv3_1（SVG 和 PNG，")
+    assert "与 resnet50-v1 对照" in said["compare"] and "逐层视图" in said["layer"]
+    for text in said.values():
+        assert not re.search(r"\b(diagram|nodes|shown|saves|beside|level)\b", text), text
+    assert english.diagram().describe().startswith(
+        "resnet50 stage-level diagram (SVG and PNG, 8 nodes) — shown as a picture")
+    assert english.diagram(block="conv3_1", compare=english).describe().startswith(
+        "resnet50 block conv3_1 beside resnet50's diagram")
+
+
 # --- command line ---------------------------------------------------------------------
 @needs_renderer
 def test_cli_writes_svg_and_dot(tmp_path):

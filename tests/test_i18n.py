@@ -331,3 +331,34 @@ def test_chinese_report_holds_no_english(tmp_path: Path) -> None:
     page = page.replace("resnet-explain", " ").replace(arch.engine, " ")
     left = _english_words(page + "\n".join(drawn))
     assert not left, f"untranslated words in the Chinese report: {sorted(left)}"
+
+
+def test_what_the_chinese_notebooks_newer_cells_say_is_chinese(tmp_path: Path) -> None:
+    """Notebook 03's later sections in Chinese: a network without blocks has its depth in
+    words, channels-last input gets its lesson, a weights file that fits two zoo models says
+    so, and 02's v1 against v1.5 comparison: none of it in English."""
+    import torch
+
+    from resnet_explain import explain
+    from resnet_explain.analysis.stridemove import compare_layouts
+    from resnet_explain.errors import UserError
+    from resnet_explain.zoo import build
+
+    plain = explain("plain20", lang="zh")
+    assert plain.depth_formula == "20 = 最长路径上的 20 个带权重的层（没有残差块）"
+    assert explain("plain20").depth_formula.endswith("weighted layers on the longest path "
+                                                     "(no residual blocks)")
+    said = []
+    with pytest.raises(UserError) as error:
+        explain("resnet18", input_size=(224, 224, 3), lang="zh")
+    said.append(str(error.value).split("——")[-1])  # after PyTorch's own sentence
+    torch.save(build("resnet50").state_dict(), tmp_path / "r50.pth")
+    with pytest.raises(UserError) as error:
+        explain(tmp_path / "r50.pth", lang="zh")
+    text = str(error.value).replace(str(tmp_path / "r50.pth"), "")
+    said.append(re.sub(r"\([^()]*\([^()]*\)\)", " ", text))  # the zoo's own descriptions
+    said.append(str(compare_layouts(explain("resnet50-v1", lang="zh"),
+                                    explain("resnet50", lang="zh"))))
+    assert "PIL、NumPy 和 TensorFlow" in said[0] and "同样符合模型库中的 2 个模型" in said[1]
+    left = set().union(*(_english_words(text) for text in said)) - {"PIL"}  # a library
+    assert not left, f"untranslated words: {sorted(left)}"

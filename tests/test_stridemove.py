@@ -137,3 +137,19 @@ def test_the_v1_side_derived_from_one_trace_is_the_traced_v1(name, height, width
     derived, traced_both = v1_from_trace(v15), compare_layouts(v1, v15)
     assert derived.blocks == traced_both.blocks
     assert derived.total_macs == traced_both.total_macs
+
+
+def test_the_comparison_speaks_its_traces_language():
+    """``compare_layouts`` of two ``lang="zh"`` traces is Chinese when it is shown, later and
+    outside any ``with speaking(...)``: its column titles and its sentences."""
+    from resnet_explain import explain
+    from resnet_explain.analysis.stridemove import compare_layouts
+
+    text = str(compare_layouts(explain("resnet50-v1", lang="zh"), explain("resnet50",
+                                                                         lang="zh")))
+    head, *_, last = text.splitlines()
+    assert head.split()[:3] == ["残差块", "卷积", "卷积核"] and "乘加次数" in head
+    assert last.startswith("v1.5 是更准确的布局")
+    assert "mult-adds" not in text and "layout" not in text
+    english = str(compare_layouts(explain("resnet50-v1"), explain("resnet50")))
+    assert english.startswith("block name conv") and "v1.5 is the more accurate" in english

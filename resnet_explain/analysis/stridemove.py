@@ -22,8 +22,9 @@ from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
 from ..errors import UserError
-from ..i18n import _, join
+from ..i18n import N_, _, join, speaking, translated
 from ..notation import dims, dims_or_one
+from ..textwidth import ljust, rjust, width
 
 if TYPE_CHECKING:  # pragma: no cover
     from ..architecture import Architecture, Block, Layer
@@ -72,6 +73,9 @@ class LayoutCost:
     v15: str
     blocks: tuple[BlockCost, ...]
     total_macs: tuple[int, int]  # the whole network's multiply-adds per image, v1 and v1.5
+    #: The language of its text: its traces' (``explain(..., lang="zh")``), else the one in
+    #: force when the text is made.
+    language: str | None = None
 
     @property
     def extra(self) -> int:
@@ -80,6 +84,10 @@ class LayoutCost:
 
     def sentences(self) -> list[str]:
         """Where the extra cost sits and why v1.5 is more accurate, made from the numbers."""
+        with speaking(self.language):
+            return self._sentences()
+
+    def _sentences(self) -> list[str]:
         first = self.blocks[0]
         costlier = [c for c in first.convs if c.extra > 0]
         same = [c for c in first.convs if c.extra == 0]
@@ -134,17 +142,27 @@ class LayoutCost:
         return said
 
     def __str__(self) -> str:
-        rows = [f"{'block':8} {'conv':6} {'kernel':6} {'v1 map':>8} {'v1.5 map':>8} "
-                f"{'v1 mult-adds':>14} {'v1.5 mult-adds':>14} {'v1.5 − v1':>12}"]
-        for block in self.blocks:
-            for conv in block.convs:
-                rows.append(f"{block.block:8} {conv.name:6} {conv.kernel:6} {conv.maps[0]:>8} "
-                            f"{conv.maps[1]:>8} {conv.macs[0]:>14,} {conv.macs[1]:>14,} "
-                            f"{conv.extra:>+12,}")
+        with speaking(self.language):
+            head = [translated(title) for title in _COLUMNS]
+        cells = [[block.block, conv.name, conv.kernel, conv.maps[0], conv.maps[1],
+                  f"{conv.macs[0]:,}", f"{conv.macs[1]:,}", f"{conv.extra:+,}"]
+                 for block in self.blocks for conv in block.convs]
+        widths = [max(least, *(width(row[i]) for row in (head, *cells)))
+                  for i, least in enumerate(_LEAST)]
+        rows = [" ".join(ljust(text, size) if i < 3 else rjust(text, size)
+                         for i, (text, size) in enumerate(zip(row, widths)))
+                for row in (head, *cells)]
         return "\n".join([*rows, "", *self.sentences()])
 
     def _repr_pretty_(self, printer: object, cycle: bool) -> None:
         printer.text(str(self))  # type: ignore[attr-defined]
+
+
+#: The columns of :meth:`LayoutCost.__str__`'s table.
+_COLUMNS = (N_("block name"), N_("conv"), N_("kernel"), N_("v1 map"), N_("v1.5 map"),
+            N_("v1 mult-adds"), N_("v1.5 mult-adds"), N_("v1.5 − v1"))
+#: The least width of each column (a wider title or value widens it).
+_LEAST = (8, 6, 6, 8, 8, 14, 14, 12)
 
 
 def _giga(macs: int) -> str:
@@ -225,7 +243,8 @@ def compare_layouts(first: Architecture, second: Architecture) -> LayoutCost:
         raise UserError(f"{v1.model} and {v15.model} do not have the same downsampling "
                         "Bottlenecks", "Compare two traces of one network")
     return LayoutCost(v1=v1.model, v15=v15.model, blocks=tuple(blocks),
-                      total_macs=(v1.macs // v1.batch_size, v15.macs // v15.batch_size))
+                      total_macs=(v1.macs // v1.batch_size, v15.macs // v15.batch_size),
+                      language=first.language or second.language)
 
 
 def v1_from_trace(v15: Architecture) -> LayoutCost | None:

@@ -13,11 +13,16 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING, Any
 
+from ..i18n import N_
+
 if TYPE_CHECKING:  # pragma: no cover
     from ..architecture import Architecture
     from .dot import Diagram
 
 LEVELS = ("stage", "block", "layer")
+#: What a drawing of each level shows, for its text/plain (translated where it is made).
+_LEVEL_ABOUT = {"stage": N_("{model} stage-level"), "block": N_("{model} block-level"),
+                "layer": N_("{model} layer-level")}
 
 __all__ = ["LEVELS", "diagram"]
 
@@ -63,12 +68,23 @@ def diagram(arch: Architecture, level: str = "stage", *, block: str | None = Non
                             "Draw it with level='block' (--level block)")
         drawing = network_diagram(arch, level, compare=compare, collapse=collapse, names=names,
                                   title=title, columns=columns)
+    from ..i18n import language
+
     drawing.about = _about(arch, level, block, compare)
+    drawing.language = language()  # its text/plain, shown later, speaks as its labels do
     return drawing.orient(rankdir).fit(fit)
 
 
 def _about(arch: Architecture, level: str, block: str | None,
            compare: Architecture | None) -> str:
-    """``resnet50 block conv3_1 beside resnet50-v1's``: what a drawing shows, in words."""
-    what = f"{arch.model} block {block}" if block is not None else f"{arch.model} {level}-level"
-    return what + (f" beside {compare.model}'s" if compare is not None else "")
+    """``resnet50 block conv3_1 beside resnet50-v1's``: what a drawing shows, in words (in the
+    language in force)."""
+    from ..i18n import _, translated
+
+    if block is not None:
+        what = _("{model} block {block}", model=arch.model, block=block)
+    else:
+        what = translated(_LEVEL_ABOUT[level], model=arch.model)
+    if compare is None:
+        return what
+    return _("{drawing} beside {other}'s", drawing=what, other=compare.model)

@@ -48,6 +48,9 @@ class Diagram(graphviz.Digraph):
     #: What the drawing shows, for the text/plain fallback ("resnet50 block conv3_1 …");
     #: :func:`resnet_explain.diagram.diagram` sets it.
     about: str = ""
+    #: The language of its labels (``None``: the one in force when it is shown); the
+    #: text/plain fallback speaks it too. :func:`resnet_explain.diagram.diagram` sets it.
+    language: str | None = None
 
     def _repr_image_svg_xml(self) -> str:
         """The SVG Jupyter shows: never wider than the output area.
@@ -89,10 +92,13 @@ class Diagram(graphviz.Digraph):
         ``resnet50 block conv3_1 diagram (SVG and PNG, 12 nodes) — shown as a picture in
         Jupyter; diagram.write("x.svg") saves it``
         """
+        from ..i18n import _, speaking
+
         nodes = sum(1 for line in self.body if _is_box(line))
-        what = self.about or self.name or "ResNet"
-        return (f"{what} diagram (SVG and PNG, {nodes} nodes) — shown as a picture in "
-                f'Jupyter; .write("name.svg") or .write("name.png") saves it')
+        with speaking(self.language):
+            return _('{what} diagram (SVG and PNG, {nodes} nodes) — shown as a picture in '
+                     'Jupyter; .write("name.svg") or .write("name.png") saves it',
+                     what=self.about or self.name or "ResNet", nodes=nodes)
 
     def _repr_image_jpeg(self) -> bytes:
         return self.pipe(format="jpeg")

@@ -327,15 +327,23 @@ def the_fit(weights: Weights) -> Fit:
         return exact[0]
     held = f"{len(weights.shapes)} tensors"
     if exact:
+        from ..i18n import _, join, ngettext
+
         names = [f"{fit.name} ({describe(fit.name).description})" for fit in exact]
         classes = exact[0].classes
-        fc = (f" with {{classes=}}{classes}"
-              if classes != describe(exact[0].name).num_classes else "")
+        example = exact[0].name
+        if classes != describe(exact[0].name).num_classes:
+            example = _("{name} with {option}", name=example, option=f"{{classes=}}{classes}")
         raise ModelNotFound(
-            f"{weights.path} ({held}) fits {len(exact)} zoo models alike: "
-            f"{_listed(names)}. Their tensors are the same; their forwards differ, and "
-            "weights do not record the forward",
-            f"Explain the one it was trained as by its zoo name, e.g. {exact[0].name}{fc}")
+            ngettext("{path} ({n} tensor) fits {count} zoo models alike: {names}. Their "
+                     "tensors are the same; their forwards differ, and weights do not record "
+                     "the forward",
+                     "{path} ({n} tensors) fits {count} zoo models alike: {names}. Their "
+                     "tensors are the same; their forwards differ, and weights do not record "
+                     "the forward", len(weights.shapes), path=weights.path, count=len(exact),
+                     names=join(names)),
+            _("Explain the one it was trained as by its zoo name, e.g. {example}",
+              example=example))
     problem = f"{weights.path} ({held}) holds the weights of no zoo model"
     if found and found[0].distance <= max(3, len(weights.shapes) // 10):
         near = found[0]
@@ -360,7 +368,3 @@ def _differences(fit: Fit, shown: int = 2) -> str:
 
 def _shape(shape: tuple[int, ...]) -> str:
     return "[" + ", ".join(map(str, shape)) + "]"
-
-
-def _listed(items: list[str]) -> str:
-    return items[0] if len(items) == 1 else ", ".join(items[:-1]) + " and " + items[-1]

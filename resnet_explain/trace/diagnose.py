@@ -23,9 +23,9 @@ from typing import TYPE_CHECKING, Any
 
 from ..analysis.arithmetic import output_size, size_checks
 from ..architecture import CONV, LINEAR, MODEL_INPUT, OTHER, POOL, RESHAPE
-from ..i18n import _
+from ..i18n import N_, _, translated
 from ..notation import dims, typed
-from ..words import ITEMS, a_or_an, count, position
+from ..words import a_or_an, count, position
 from .channelaxis import axis_added
 
 if TYPE_CHECKING:
@@ -368,6 +368,10 @@ def _channel_size(channels: int) -> str:
         else _("a {channels}-channel", channels=channels)
 
 
+#: What an input of 1 or 3 spatial axes is, with its article (2 axes: an image, said above).
+_ITEM_WITH_ARTICLE = {1: N_("a signal"), 3: N_("a clip")}
+
+
 def _channels_last(name: str, received: Shape, channels: int) -> str:
     """The input's channels are its last dimension (32×32×3): the order PIL, NumPy, OpenCV
     and TensorFlow keep an image in. PyTorch's layers read channels first."""
@@ -375,9 +379,14 @@ def _channels_last(name: str, received: Shape, channels: int) -> str:
     size = typed(([batch] if batch != 1 else []) + [channels, *sides])
     order = ", ".join(map(str, (0, len(received) - 1, *range(1, len(received) - 1))))
     shape = dims(received[1:])
-    item = a_or_an(ITEMS.get(len(sides), "input"))
-    keepers = (f"PIL, NumPy and TensorFlow keep {item}" if len(sides) == 2 else
-               f"NumPy and TensorFlow keep {item}")
-    return (f"{name} reads the model's input, whose {channels} channels come last ({shape}, "
-            f"the order in which {keepers}); PyTorch takes channels first: give "
-            f"{{input={size}}} (a tensor in hand: x.permute({order}))")
+    values = {"name": name, "channels": channels, "shape": shape, "order": order,
+              "input": f"{{input={size}}}"}
+    if len(sides) == 2:
+        return _("{name} reads the model's input, whose {channels} channels come last "
+                 "({shape}, the order in which PIL, NumPy and TensorFlow keep an image); "
+                 "PyTorch takes channels first: give {input} (a tensor in hand: "
+                 "x.permute({order}))", **values)
+    return _("{name} reads the model's input, whose {channels} channels come last ({shape}, "
+             "the order in which NumPy and TensorFlow keep {item}); PyTorch takes channels "
+             "first: give {input} (a tensor in hand: x.permute({order}))",
+             item=translated(_ITEM_WITH_ARTICLE.get(len(sides), N_("an input"))), **values)
