@@ -767,6 +767,7 @@ class Architecture:
         return write_report(self, path)
 
     @_in_own_language
+    @_in_own_language
     def exercises(self, n: int = 6, seed: int = 0, *, kinds: Sequence[str] | None = None,
                   other: Architecture | None = None) -> Exercises:
         """``n`` exercises whose answers this trace holds, chosen by ``seed`` (the same

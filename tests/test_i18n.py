@@ -362,3 +362,26 @@ def test_what_the_chinese_notebooks_newer_cells_say_is_chinese(tmp_path: Path) -
     assert "PIL、NumPy 和 TensorFlow" in said[0] and "同样符合模型库中的 2 个模型" in said[1]
     left = set().union(*(_english_words(text) for text in said)) - {"PIL"}  # a library
     assert not left, f"untranslated words: {sorted(left)}"
+
+
+@pytest.mark.parametrize("model", ["resnet18", "resnet50"])
+def test_chinese_exercises_hold_no_english(model: str) -> None:
+    """Exercises of every kind, with their answers and derivations, made by an Architecture
+    in Chinese (text, Markdown, HTML and the notebook's cells): no English word left but the
+    formulas' letters (r and j: the receptive field and its jump) and identifiers."""
+    from resnet_explain import explain
+    from resnet_explain.exercises import KINDS
+
+    arch = explain(model, lang="zh")
+    kinds = set(KINDS) if model == "resnet50" else set(KINDS) - {"v1-vs-v1.5"}  # Bottleneck
+    texts = []
+    for seed in (0, 1, 2):
+        sheet = arch.exercises(n=12, seed=seed)
+        assert {item.kind for item in sheet} == kinds
+        cells = [cell["source"] for cell in sheet.notebook(answers=True)["cells"]]
+        texts += [sheet.text(answers=True), sheet.markdown(), sheet.html(), *cells[1:],
+                  cells[0].replace("resnet-explain", "")]
+    assert "练习题" in texts[0] and "答案" in texts[0]
+    left = set().union(*map(_english_words, texts)) - {"r", "j"}
+    assert not left, f"untranslated words in {model}'s Chinese exercises: {sorted(left)}"
+    assert "Exercises on" in explain(model).exercises().text()  # English stays English

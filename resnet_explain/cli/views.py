@@ -13,6 +13,7 @@ from pathlib import Path
 
 from ..choices import TABLE1_FORMATS
 from ..errors import UserError
+from ..i18n import _, language
 from .arguments import add_model_arguments, add_width_argument, positive_int
 from .output import TEXT_SUFFIXES, model_sources, prints_to_stderr, write_output
 
@@ -216,8 +217,9 @@ def _exercises(args: argparse.Namespace) -> None:
         other = explain(args.compare, args.input) if args.compare is not None else None
     sheet = arch.exercises(n=args.number, seed=args.seed, kinds=args.kind, other=other)
     if len(sheet) < args.number:
-        print(f"note: {arch.model} offers {len(sheet)} different questions of these kinds, "
-              f"not {args.number}", file=sys.stderr)
+        print(_("note: {model} offers {count} different questions of these kinds, not "
+                "{wanted}", model=arch.model, count=len(sheet), wanted=args.number),
+              file=sys.stderr)
     if format == "notebook":
         text = render.notebook_text(sheet, args.answers, _trace_code(args))
     elif format == "markdown":
@@ -246,9 +248,12 @@ def exercises_format(format: str | None, output: str | None) -> str:
 
 
 def _trace_code(args: argparse.Namespace) -> str:
-    """The notebook's first code cell: the Python that traces what the command traced."""
+    """The notebook's first code cell: the Python that traces what the command traced (in
+    the language of the command's output, ``lang="zh"``, when that is not English)."""
+    lang = language()
     options = "".join(f", {name}={value!r}" for name, value in (
         ("input_size", args.input), ("shortcut", args.shortcut),
-        ("num_classes", args.num_classes)) if value is not None)
+        ("num_classes", args.num_classes), ("lang", None if lang == "en" else lang))
+        if value is not None)
     return (f"from resnet_explain import explain\n\n"
             f"arch = explain({args.spec!r}{options})\narch")

@@ -71,12 +71,15 @@ class Exercises(Sequence[Exercise]):
 
     In Jupyter it shows the questions with each answer hidden until clicked. ``text()``,
     ``markdown()`` and ``html()`` give the sheet (with or without the answers);
-    ``to_notebook(path, answers=False)`` writes a notebook for the class.
+    ``to_notebook(path, answers=False)`` writes a notebook for the class. ``language`` is
+    the language they were made in (their Architecture's, ``explain(..., lang="zh")``); the
+    views' headings follow it (``None``: the language in force when a view is made).
     """
 
     model: str
     seed: int
     items: tuple[Exercise, ...]
+    language: str | None = None
 
     def __len__(self) -> int:
         return len(self.items)
@@ -169,7 +172,7 @@ def make_exercises(arch: Architecture, n: int = 6, seed: int = 0, *,
         for kind in order:
             if queues[kind] and len(chosen) < n:
                 chosen.append(queues[kind].pop(0))
-    return Exercises(model=arch.model, seed=seed, items=tuple(chosen))
+    return Exercises(model=arch.model, seed=seed, items=tuple(chosen), language=arch.language)
 
 
 def _kinds(kinds: Sequence[str] | None) -> tuple[str, ...]:

@@ -22,9 +22,10 @@ from ..architecture import (
     ShortcutKind,
     StageKind,
 )
+from ..i18n import _, is_chinese, ngettext
 from ..notation import dims, dims_or_one
 from ..render import numbers as fmt
-from ..words import AXES, a_or_an, count, units
+from ..words import AXES, a_or_an, count, units, word
 from . import Exercise
 
 if TYPE_CHECKING:  # pragma: no cover
@@ -62,18 +63,21 @@ def _chw(shape: Shape) -> str:
 def _window_words(layer: Layer) -> str:
     """``kernel 3×3, stride 2, padding 1`` (dilation and ceil mode where they matter)."""
     kernel = layer.kernel_size or ()
-    parts = [f"kernel {dims(kernel)}", f"stride {dims_or_one(layer.stride or kernel)}",
-             f"padding {dims_or_one(layer.padding or (0,) * len(kernel))}"]
+    parts = [_("kernel {kernel}", kernel=dims(kernel)),
+             _("stride {stride}", stride=dims_or_one(layer.stride or kernel)),
+             _("padding {padding}", padding=dims_or_one(layer.padding or (0,) * len(kernel)))]
     if layer.dilation and any(d != 1 for d in layer.dilation):
-        parts.append(f"dilation {dims_or_one(layer.dilation)}")
+        parts.append(_("dilation {dilation}", dilation=dims_or_one(layer.dilation)))
     if any(check.ceil_mode for check in layer.size_checks):
         parts.append("ceil_mode")
-    return ", ".join(parts)
+    return _(", ").join(parts)
 
 
 def _what(layer: Layer) -> str:
     """``a Conv2d with kernel 3×3, stride 2, padding 1``."""
-    return f"{a_or_an(layer.type)} with {_window_words(layer)}"
+    if a_or_an(layer.type).startswith("an "):
+        return _("an {type} with {window}", type=layer.type, window=_window_words(layer))
+    return _("a {type} with {window}", type=layer.type, window=_window_words(layer))
 
 
 def _consumers(arch: Architecture) -> dict[int, list[int]]:
@@ -147,20 +151,36 @@ def _output_size(arch: Architecture, layer: Layer, image: tuple[int, ...]) -> Ex
     if size != out:
         return None
     axes = "×".join(AXES.get(len(out), ()))
-    ceil = " (⌈…⌉ for a pool in ceil_mode)" if any("⌈" in step for step in steps) else ""
-    derivation = [f"out = ⌊(in + 2P − D·(K−1) − 1)/S⌋ + 1{ceil} along each axis, from the "
-                  f"input's {dims(image)} on:", *steps]
+    if any("⌈" in step for step in steps):
+        formula = _("out = ⌊(in + 2P − D·(K−1) − 1)/S⌋ + 1 (⌈…⌉ for a pool in ceil_mode) "
+                    "along each axis, from the input's {image} on:", image=dims(image))
+    else:
+        formula = _("out = ⌊(in + 2P − D·(K−1) − 1)/S⌋ + 1 along each axis, from the "
+                    "input's {image} on:", image=dims(image))
+    derivation = [formula, *steps]
     if kept:
-        why = " (stride 1, K = 2P + 1)" if padded else ""
-        derivation.append(f"{kept} more {'conv or pool' if kept == 1 else 'convs and pools'} "
-                          f"on the way {'keeps' if kept == 1 else 'keep'} the size{why}")
+        if padded:
+            derivation.append(ngettext(
+                "{n} more conv or pool on the way keeps the size (stride 1, K = 2P + 1)",
+                "{n} more convs and pools on the way keep the size (stride 1, K = 2P + 1)",
+                kept))
+        else:
+            derivation.append(ngettext("{n} more conv or pool on the way keeps the size",
+                                       "{n} more convs and pools on the way keep the size",
+                                       kept))
     before = _spatial(layer.input_shape)
+    chw = _chw(arch.input_map)
+    values = dict(model=_code(arch.model), chw=chw, axes=axes, layer=_code(layer.name),
+                  what=_what(layer))
+    question = (_("{model} reads an {chw} input. What size ({axes}) is the output of "
+                  "{layer}, {what}?", **values) if a_or_an(chw).startswith("an ") else
+                _("{model} reads a {chw} input. What size ({axes}) is the output of "
+                  "{layer}, {what}?", **values))
     return Exercise(
         kind="output-size", concerns=layer.name,
-        question=(f"{_code(arch.model)} reads {a_or_an(_chw(arch.input_map))} input. What "
-                  f"size ({axes}) is the output of {_code(layer.name)}, {_what(layer)}?"),
-        answer=(f"{dims(out)}: {_code(layer.name)} turns {dims(before)} into "
-                f"{dims(out)}."),
+        question=question,
+        answer=_("{out}: {layer} turns {before} into {out}.", out=dims(out),
+                 layer=_code(layer.name), before=dims(before)),
         derivation=tuple(derivation), value=out)
 
 
@@ -178,34 +198,43 @@ def depth(arch: Architecture) -> list[Exercise]:
     left = [layer for layer in weighted if not layer.on_longest_path]
     if len(weighted) - len(left) != arch.plain_depth:
         return []
-    names = ", ".join(_code(layer.name) for layer in left)
+    names = _(", ").join(_code(layer.name) for layer in left)
     if not left:
         kinds = [block.kind for block in arch.blocks]
         padded = kinds.count(ShortcutKind.PADDED)
-        why = (f" Its {count(padded, 'zero-padded identity shortcut')} (option A) carry no "
-               f"weights." if padded else "")
-        answer = (f"None: every one of its {count(len(weighted), 'weighted layer')} is on "
-                  f"the longest path.{why}")
+        if padded:
+            answer = _("None: every one of its {weighted} is on the longest path. Its "
+                       "{padded} (option A) carry no weights.",
+                       weighted=count(len(weighted), "weighted layer"),
+                       padded=count(padded, "zero-padded identity shortcut"))
+        else:
+            answer = _("None: every one of its {weighted} is on the longest path.",
+                       weighted=count(len(weighted), "weighted layer"))
+    elif all(layer.role == Role.SHORTCUT for layer in left):
+        answer = ngettext(
+            "The {n} shortcut projection: {names}. It sits beside the main path, so it does "
+            "not make the network deeper.",
+            "The {n} shortcut projections: {names}. They sit beside the main path, so they "
+            "do not make the network deeper.", len(left), names=names)
     else:
-        what = count(len(left), "shortcut projection") \
-            if all(layer.role == Role.SHORTCUT for layer in left) else \
-            f"{count(len(left), 'weighted layer')} off the longest path"
-        they = ("It sits", "it does") if len(left) == 1 else ("They sit", "they do")
-        answer = (f"The {what}: {names}. "
-                  f"{they[0]} beside the main path, so {they[1]} not make the network "
-                  f"deeper.")
+        answer = ngettext(
+            "The {n} weighted layer off the longest path: {names}. It sits beside the main "
+            "path, so it does not make the network deeper.",
+            "The {n} weighted layers off the longest path: {names}. They sit beside the "
+            "main path, so they do not make the network deeper.", len(left), names=names)
     formula = arch.depth_formula
     if not formula.startswith(f"{arch.plain_depth} "):
         formula = f"{arch.plain_depth} ({formula})" if formula else str(arch.plain_depth)
-    derivation = (f"weighted layers (convolutions and fully connected): {len(weighted)}",
-                  f"off the longest input→output path: {len(left)}",
+    derivation = (_("weighted layers (convolutions and fully connected): {n}",
+                    n=len(weighted)),
+                  _("off the longest input→output path: {n}", n=len(left)),
                   f"{len(weighted)} − {len(left)} = {formula}")
     return [Exercise(
         kind="depth", concerns=arch.model,
-        question=(f"{_code(arch.model)} has {count(len(weighted), 'weighted layer')} "
-                  f"(convolutions and fully connected layers); its depth, the number a "
-                  f"ResNet's name counts, is {arch.plain_depth}. Which weighted layers does "
-                  f"that number leave out, and why?"),
+        question=_("{model} has {weighted} (convolutions and fully connected layers); its "
+                   "depth, the number a ResNet's name counts, is {depth}. Which weighted "
+                   "layers does that number leave out, and why?", model=_code(arch.model),
+                   weighted=count(len(weighted), "weighted layer"), depth=arch.plain_depth),
         answer=answer, derivation=derivation,
         value=tuple(layer.name for layer in left))]
 
@@ -230,24 +259,37 @@ def conv_params(arch: Architecture) -> list[Exercise]:
             continue
         kernel = "·".join(map(str, layer.kernel_size))
         per_group = f"/{groups}" if groups != 1 else ""
-        derivation = [f"{_kernel_letters(layer)}·C_in/groups·C_out + bias = {kernel}·"
-                      f"{layer.in_channels}{per_group}·{layer.out_channels} + {bias} = "
-                      f"{layer.params:,}"]
+        derivation = [_("{letters}·C_in/groups·C_out + bias = {product} + {bias} = {params}",
+                        letters=_kernel_letters(layer), bias=bias, params=f"{layer.params:,}",
+                        product=f"{kernel}·{layer.in_channels}{per_group}·"
+                                f"{layer.out_channels}")]
         after = [arch.layers[i] for i in readers.get(layer.index, [])]
         if len(after) == 1 and after[0].kind == BATCH_NORM:
             derivation.append(
-                f"{'a' if layer.bias else 'no'} bias: {_code(after[0].name)}, the BatchNorm "
-                f"after it, subtracts each channel's mean, which "
-                + ("cancels this bias: its parameters do nothing" if layer.bias else
-                   "would cancel one"))
-        grouped = f" in {groups} groups" if groups != 1 else ""
+                _("a bias: {bn}, the BatchNorm after it, subtracts each channel's mean, "
+                  "which cancels this bias: its parameters do nothing",
+                  bn=_code(after[0].name)) if layer.bias else
+                _("no bias: {bn}, the BatchNorm after it, subtracts each channel's mean, "
+                  "which would cancel one", bn=_code(after[0].name)))
+        values = dict(layer=_code(layer.name), conv=_a_convolution(layer.kernel_size),
+                      c_in=layer.in_channels, c_out=layer.out_channels, groups=groups)
+        if groups != 1:
+            question = (_("How many parameters does {layer} hold? It is {conv} from {c_in} "
+                          "to {c_out} channels in {groups} groups, with a bias.", **values)
+                        if layer.bias else
+                        _("How many parameters does {layer} hold? It is {conv} from {c_in} "
+                          "to {c_out} channels in {groups} groups, without a bias.",
+                          **values))
+        else:
+            question = (_("How many parameters does {layer} hold? It is {conv} from {c_in} "
+                          "to {c_out} channels, with a bias.", **values)
+                        if layer.bias else
+                        _("How many parameters does {layer} hold? It is {conv} from {c_in} "
+                          "to {c_out} channels, without a bias.", **values))
         found[key] = Exercise(
-            kind="conv-params", concerns=layer.name,
-            question=(f"How many parameters does {_code(layer.name)} hold? It is "
-                      f"{_a_convolution(layer.kernel_size)} from "
-                      f"{layer.in_channels} to {layer.out_channels} channels{grouped}, "
-                      f"{'with' if layer.bias else 'without'} a bias."),
-            answer=f"{layer.params:,}.", derivation=tuple(derivation), value=layer.params)
+            kind="conv-params", concerns=layer.name, question=question,
+            answer=_("{params}.", params=f"{layer.params:,}"), derivation=tuple(derivation),
+            value=layer.params)
     return list(found.values())
 
 
@@ -259,8 +301,10 @@ def _kernel_letters(layer: Layer) -> str:
 def _a_convolution(kernel: Sequence[int]) -> str:
     """``a 3×3 convolution``; ``a convolution with kernel 3`` in 1-D."""
     if len(kernel) == 1:
-        return f"a convolution with kernel {kernel[0]}"
-    return f"{a_or_an(dims(kernel))} convolution"
+        return _("a convolution with kernel {kernel}", kernel=kernel[0])
+    if a_or_an(dims(kernel)).startswith("an "):
+        return _("an {kernel} convolution", kernel=dims(kernel))
+    return _("a {kernel} convolution", kernel=dims(kernel))
 
 
 # --- projection -------------------------------------------------------------------------
@@ -274,47 +318,65 @@ def _projection(arch: Architecture, block: Block) -> Exercise:
     x, fx = block.input_shape, block.output_shape
     changes = []
     if x[1] != fx[1]:
-        changes.append(f"the channels change from {x[1]} to {fx[1]}")
+        changes.append(_("the channels change from {before} to {after}", before=x[1],
+                         after=fx[1]))
     if _spatial(x) != _spatial(fx):
         halves = all(-(-a // 2) == b for a, b in zip(_spatial(x), _spatial(fx)))
-        changes.append(f"the map {'halves' if halves else 'shrinks'}, "
-                       f"{dims(_spatial(x))} → {dims(_spatial(fx))} (stride {block.stride})")
+        values = dict(before=dims(_spatial(x)), after=dims(_spatial(fx)), stride=block.stride)
+        changes.append(_("the map halves, {before} → {after} (stride {stride})", **values)
+                       if halves else
+                       _("the map shrinks, {before} → {after} (stride {stride})", **values))
     shortcut = [arch.layers[i] for i in block.shortcut_layers]
     if block.kind == ShortcutKind.PADDED:
         extra = fx[1] - x[1]
-        holds = (f"option A's zero-padded identity: it subsamples the map by "
-                 f"{block.stride} and fills the {count(extra, 'missing channel')} with zeros, "
-                 f"with no parameters")
+        holds = _("option A's zero-padded identity: it subsamples the map by {stride} and "
+                  "fills the {missing} with zeros, with no parameters", stride=block.stride,
+                  missing=count(extra, "missing channel"))
     else:
-        parts = [f"{_code(layer.name)}, {a_or_an(layer.type)}"
-                 + (f" ({_window_words(layer)}; {layer.params:,} parameters)"
-                    if layer.kernel_size else "")
-                 for layer in shortcut if layer.params]
-        holds = "a projection: " + " and ".join(parts)
+        parts = [_shortcut_layer(layer) for layer in shortcut if layer.params]
+        holds = _("a projection: {layers}", layers=_(" and ").join(parts))
     if changes:
-        answer = (f"x ({_chw(x)}) and F(x) ({_chw(fx)}) must have the same shape to be "
-                  f"added, and {' and '.join(changes)}. So the shortcut is {holds}.")
+        answer = _("x ({x}) and F(x) ({fx}) must have the same shape to be added, and "
+                   "{changes}. So the shortcut is {holds}.", x=_chw(x), fx=_chw(fx),
+                   changes=_(" and ").join(changes), holds=holds)
     else:
-        answer = (f"x and F(x) have the same shape ({_chw(x)}): the identity would fit. "
-                  f"This network's shortcut is {holds} anyway, as the paper's option C "
-                  f"projects every shortcut.")
+        answer = _("x and F(x) have the same shape ({x}): the identity would fit. This "
+                   "network's shortcut is {holds} anyway, as the paper's option C projects "
+                   "every shortcut.", x=_chw(x), holds=holds)
     derivation = [f"x: {_chw(x)}; F(x): {_chw(fx)}"]
     for layer in shortcut:
         if layer.kind == CONV and layer.formula and layer.kernel_size:
             derivation.append(f"{_code(layer.name)}: {layer.formula}")
             derivation.append(
-                f"{_code(layer.name)}: {'·'.join(map(str, layer.kernel_size))}·"
-                f"{layer.in_channels}·{layer.out_channels} = {layer.params:,} parameters"
+                _("{layer}: {product} = {params} parameters", layer=_code(layer.name),
+                  product=f"{'·'.join(map(str, layer.kernel_size))}·{layer.in_channels}·"
+                          f"{layer.out_channels}", params=f"{layer.params:,}")
                 if not layer.bias and (layer.groups or 1) == 1 else
-                f"{_code(layer.name)}: {layer.params:,} parameters")
-    what = "a projection" if block.kind == ShortcutKind.PROJECTION else \
-        "a zero-padded identity"
+                _("{layer}: {params} parameters", layer=_code(layer.name),
+                  params=f"{layer.params:,}"))
+    values = dict(paper=_code(block.paper_name), block=_code(block.name),
+                  model=_code(arch.model))
+    question = (_("Why does block {paper} ({block}) of {model} have a projection shortcut "
+                  "and not the plain identity?", **values)
+                if block.kind == ShortcutKind.PROJECTION else
+                _("Why does block {paper} ({block}) of {model} have a zero-padded identity "
+                  "shortcut and not the plain identity?", **values))
     return Exercise(
         kind="projection", concerns=block.paper_name,
-        question=(f"Why does block {_code(block.paper_name)} ({_code(block.name)}) of "
-                  f"{_code(arch.model)} have {what} shortcut and not the plain identity?"),
+        question=question,
         answer=answer, derivation=tuple(derivation),
         value=(x[1], fx[1], _spatial(x), _spatial(fx)))
+
+
+def _shortcut_layer(layer: Layer) -> str:
+    """``a Conv2d`` named, with its window and parameters when it has a kernel."""
+    values = dict(layer=_code(layer.name), type=layer.type)
+    an = a_or_an(layer.type).startswith("an ")
+    if layer.kernel_size:
+        values.update(window=_window_words(layer), params=f"{layer.params:,}")
+        return (_("{layer}, an {type} ({window}; {params} parameters)", **values) if an else
+                _("{layer}, a {type} ({window}; {params} parameters)", **values))
+    return _("{layer}, an {type}", **values) if an else _("{layer}, a {type}", **values)
 
 
 # --- receptive-field --------------------------------------------------------------------
@@ -347,17 +409,23 @@ def _receptive_field(arch: Architecture, stage: str, last: Layer) -> Exercise | 
     lines, r, j = _field_lines(steps, len(field.size))
     if (r, j) != (field.size[0], field.jump[0]):
         return None
-    short, long = units(arch.spatial_dims)
+    short, long = (word(unit) for unit in units(arch.spatial_dims))
     axis = AXES.get(arch.spatial_dims, ("H",))[0]
-    along = f" along {axis}" if arch.spatial_dims > 1 else ""
+    values = dict(long=long, model=_code(arch.model), stage=_code(stage),
+                  last=_code(last.name), axis=axis)
+    question = (_("How many {long} of {model}'s input can one position of {stage}'s output "
+                  "(after {last}) see along {axis}? Count the theoretical receptive field, "
+                  "padding included.", **values) if arch.spatial_dims > 1 else
+                _("How many {long} of {model}'s input can one position of {stage}'s output "
+                  "(after {last}) see? Count the theoretical receptive field, padding "
+                  "included.", **values))
     return Exercise(
         kind="receptive-field", concerns=stage,
-        question=(f"How many {long} of {_code(arch.model)}'s input can one position of "
-                  f"{_code(stage)}'s output (after {_code(last.name)}) see{along}? Count "
-                  f"the theoretical receptive field, padding included."),
-        answer=(f"{r} {long}; neighbouring positions are {j} {short} apart (the jump)."),
-        derivation=("r = 1 and j = 1 at the input; a conv or pool with kernel K, stride S "
-                    "and dilation D adds (K − 1)·D·j to r and multiplies j by S:", *lines),
+        question=question,
+        answer=_("{r} {long}; neighbouring positions are {j} {short} apart (the jump).",
+                 r=r, long=long, j=j, short=short),
+        derivation=(_("r = 1 and j = 1 at the input; a conv or pool with kernel K, stride S "
+                      "and dilation D adds (K − 1)·D·j to r and multiplies j by S:"), *lines),
         value=r)
 
 
@@ -381,18 +449,22 @@ def _field_lines(steps: list[tuple[Layer, int, int, int]],
         grow = f"({k}−1)" + (f"·{d}" if d != 1 else "") + f"·{j}"
         new_r, new_j = r + len(run) * (k - 1) * d * j, j * s
         times = f"{len(run)}·" if len(run) > 1 else ""
-        names = _code(layer.name) if len(run) == 1 else \
-            f"{_code(run[0].name)} … {_code(run[-1].name)} ({len(run)} layers, "
-        where = f"kernel {dims((k,) * rank)}, stride {s})"
-        where = where if len(run) > 1 else f"({where}"
-        lines.append(f"{names}{'' if len(run) > 1 else ' '}{where}: r = {r} + {times}{grow} "
-                     f"= {new_r}, j = {j}·{s} = {new_j}")
+        step = f"r = {r} + {times}{grow} = {new_r}, j = {j}·{s} = {new_j}"
+        if len(run) == 1:
+            lines.append(_("{layer} (kernel {kernel}, stride {stride}): {step}",
+                           layer=_code(layer.name), kernel=dims((k,) * rank), stride=s,
+                           step=step))
+        else:
+            lines.append(_("{first} … {last} ({n} layers, kernel {kernel}, stride {stride}): "
+                           "{step}", first=_code(run[0].name), last=_code(run[-1].name),
+                           n=len(run), kernel=dims((k,) * rank), stride=s, step=step))
         r, j = new_r, new_j
         i += len(run)
     if nothing:
-        lines.append(f"{count(nothing, 'more layer')} on the way "
-                     f"{'is' if nothing == 1 else 'are'} {one} with stride 1: "
-                     f"{'it adds' if nothing == 1 else 'they add'} nothing (K − 1 = 0)")
+        lines.append(ngettext("{n} more layer on the way is {one} with stride 1: it adds "
+                              "nothing (K − 1 = 0)",
+                              "{n} more layers on the way are {one} with stride 1: they add "
+                              "nothing (K − 1 = 0)", nothing, one=one))
     return lines, r, j
 
 
@@ -456,7 +528,7 @@ def _v1_vs_v15(v1: Architecture, block: Block, v15: Architecture,
     lines = []
     for layer, other in pairs:
         same = layer.macs // v1.batch_size == other.macs // v15.batch_size
-        first = _macs_line("v1 and v1.5" if same else "v1", layer, v1.batch_size)
+        first = _macs_line(_("v1 and v1.5") if same else "v1", layer, v1.batch_size)
         second = _macs_line("v1.5", other, v15.batch_size)
         if first is None or second is None:
             return None
@@ -471,39 +543,45 @@ def _v1_vs_v15(v1: Architecture, block: Block, v15: Architecture,
               if x.macs // v1.batch_size != y.macs // v15.batch_size]
     same = [(x, y) for x, y in pairs if (x, y) not in differ and
             (x.name in {s.name for s in strided_v1 + strided_v15})]
-    said = [f"v1: {a:,}; v1.5: {b:,} ({b - a:+,} in v1.5)."]
+    said = [_("v1: {a}; v1.5: {b} ({diff} in v1.5).", a=f"{a:,}", b=f"{b:,}",
+              diff=f"{b - a:+,}")]
     for x, y in differ:
-        said.append(f"{_code(x.name)} makes the difference: "
-                    f"{x.macs // v1.batch_size:,} → {y.macs // v15.batch_size:,}, because its "
-                    f"output is {dims(_spatial(x.output_shape))} in v1 and "
-                    f"{dims(_spatial(y.output_shape))} in v1.5.")
+        said.append(_("{layer} makes the difference: {a} → {b}, because its output is "
+                      "{size} in v1 and {size15} in v1.5.", layer=_code(x.name),
+                      a=f"{x.macs // v1.batch_size:,}", b=f"{y.macs // v15.batch_size:,}",
+                      size=dims(_spatial(x.output_shape)),
+                      size15=dims(_spatial(y.output_shape))))
     for x, _y in same:
-        said.append(f"{_code(x.name)} costs {x.macs // v1.batch_size:,} in both (its output "
-                    f"is {dims(_spatial(x.output_shape))} either way).")
+        said.append(_("{layer} costs {macs} in both (its output is {size} either way).",
+                      layer=_code(x.name), macs=f"{x.macs // v1.batch_size:,}",
+                      size=dims(_spatial(x.output_shape))))
     for layer in strided_v1:
         if layer.kernel_size and set(layer.kernel_size) == {1} and layer.stride:
             skipped = math.prod(layer.stride)
-            lines.append(f"v1's {_code(layer.name)} is a 1×1 conv with stride "
-                         f"{dims_or_one(layer.stride)}: it never reads {skipped - 1} of every "
-                         f"{skipped} input positions, the reason given for v1.5's better "
-                         f"accuracy")
-    where = " and ".join(f"{_code(s.name)} ({dims(s.kernel_size or ())})" for s in strided_v1)
-    where15 = " and ".join(f"{_code(s.name)} ({dims(s.kernel_size or ())})"
-                           for s in strided_v15)
+            lines.append(_("v1's {layer} is a 1×1 conv with stride {stride}: it never reads "
+                           "{skipped} of every {every} input positions, the reason given for "
+                           "v1.5's better accuracy", layer=_code(layer.name),
+                           stride=dims_or_one(layer.stride), skipped=skipped - 1,
+                           every=skipped))
+    where = _(" and ").join(f"{_code(s.name)} ({dims(s.kernel_size or ())})"
+                            for s in strided_v1)
+    where15 = _(" and ").join(f"{_code(s.name)} ({dims(s.kernel_size or ())})"
+                              for s in strided_v15)
     return Exercise(
         kind="v1-vs-v1.5", concerns=block.paper_name,
-        question=(f"Block {_code(block.paper_name)} ({_code(block.name)}) has stride "
-                  f"{block.stride}. "
-                  f"The paper's layout (v1, {_code(v1.model)}) puts its stride on {where}; "
-                  f"torchvision's (v1.5, {_code(v15.model)}) on {where15}. How many "
-                  f"multiply-adds per {_item(v1)} does the block cost in each, and which "
-                  f"convolution makes the difference?"),
-        answer=" ".join(said),
-        derivation=("K·K·C_in·C_out·H_out·W_out per convolution:", *lines),
+        question=_("Block {paper} ({block}) has stride {stride}. The paper's layout (v1, "
+                   "{v1}) puts its stride on {where}; torchvision's (v1.5, {v15}) on "
+                   "{where15}. How many multiply-adds per {item} does the block cost in "
+                   "each, and which convolution makes the difference?",
+                   paper=_code(block.paper_name), block=_code(block.name),
+                   stride=block.stride, v1=_code(v1.model), where=where,
+                   v15=_code(v15.model), where15=where15, item=_item(v1)),
+        answer=("" if is_chinese() else " ").join(said),
+        derivation=(_("K·K·C_in·C_out·H_out·W_out per convolution:"), *lines),
         value=(a, b))
 
 
 def _item(arch: Architecture) -> str:
     from ..words import ITEMS
 
-    return ITEMS.get(arch.spatial_dims, "input")
+    return word(ITEMS.get(arch.spatial_dims, "input"))

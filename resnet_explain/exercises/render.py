@@ -13,11 +13,16 @@ a ``<details>`` Markdown cell. The student's notebook holds no answer at all.
 
 from __future__ import annotations
 
+import functools
 import json
 import re
 import textwrap
+from collections.abc import Callable
 from html import escape
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, TypeVar
+
+from ..i18n import _, is_chinese, ngettext, speaking
+from ..textwidth import width
 
 if TYPE_CHECKING:  # pragma: no cover
     from . import Exercise, Exercises
@@ -35,18 +40,82 @@ _ANSWER = (f"border-left:4px solid #7a9cc6;background:{_PAPER};color:{_INK};"
 _STEPS = "margin:4px 0 0 1.2em;padding:0"
 
 
+_View = TypeVar("_View", bound=Callable[..., Any])
+
+
+def _in_their_language(view: _View) -> _View:
+    """``view(exercises, …)`` made in the language the exercises were made in (their
+    Architecture's, ``explain(..., lang=...)``), if they have one."""
+
+    @functools.wraps(view)
+    def speaking_view(exercises: Exercises, *args: Any, **kwargs: Any) -> Any:
+        with speaking(exercises.language):
+            return view(exercises, *args, **kwargs)
+
+    return speaking_view  # type: ignore[return-value]
+
+
 def _title(exercises: Exercises) -> str:
-    return f"Exercises on {exercises.model} (seed {exercises.seed})"
+    return _("Exercises on {model} (seed {seed})", model=exercises.model,
+             seed=exercises.seed)
 
 
 def _wrapped(number: int, sentence: str) -> str:
     """``1. …`` wrapped at :data:`WIDTH` with a hanging indent, broken only at spaces
     between words (an equation's spaces are not in a question or an answer)."""
-    return textwrap.fill(sentence, WIDTH, initial_indent=f"{number}. ",
-                         subsequent_indent=" " * len(f"{number}. "), break_long_words=False,
+    first = f"{number}. "
+    if width(sentence) != len(sentence):  # CJK: a wide character takes two columns
+        return "\n".join(_wrap_wide(sentence, first, " " * len(first)))
+    return textwrap.fill(sentence, WIDTH, initial_indent=first,
+                         subsequent_indent=" " * len(first), break_long_words=False,
                          break_on_hyphens=False)
 
 
+#: Punctuation that never starts a line (Chinese line breaking) and that never ends one.
+_NO_BREAK_BEFORE = "，。、；：？！）》」』”’·…—"
+_NO_BREAK_AFTER = "（《「『“‘"
+
+
+def _wrap_wide(sentence: str, first: str, later: str) -> list[str]:
+    """:func:`textwrap.fill` for text with CJK characters, as the compare view wraps it: a
+    line may break at a space or between two wide characters (not before closing
+    punctuation, not after opening), a wide character taking two terminal columns; a name
+    in backticks is never broken."""
+    tokens: list[str] = []
+    for part in re.split(r"(`[^`]*`)", sentence):
+        if part.startswith("`"):
+            tokens[-1:] = [tokens[-1] + part] if tokens and not tokens[-1].endswith(" ") \
+                else [*tokens[-1:], part]
+            continue
+        for word in part.split(" "):
+            piece = ""
+            for char in word:
+                wide = width(char) == 2
+                if not piece and tokens and char in _NO_BREAK_BEFORE:
+                    piece = tokens.pop()  # stays at the end of the word before it
+                if piece and wide and char not in _NO_BREAK_BEFORE:
+                    tokens.append(piece)
+                    piece = ""
+                piece += char
+                if wide and char not in _NO_BREAK_AFTER:
+                    tokens.append(piece)
+                    piece = ""
+            tokens.append(piece + " ")
+        tokens[-1] = tokens[-1][:-1]  # the split added one space too many
+    lines: list[str] = []
+    current = first
+    for token in tokens:
+        if width(current + token.rstrip()) > WIDTH and current.strip():
+            lines.append(current.rstrip())
+            current = later + token.lstrip()
+        else:
+            current += token
+    if current.strip():
+        lines.append(current.rstrip())
+    return lines
+
+
+@_in_their_language
 def text(exercises: Exercises, answers: bool) -> str:
     """Numbered questions; with ``answers``, an "Answers" part after them. Questions and
     answers are wrapped; each line of a derivation stays whole (an equation is never
@@ -55,7 +124,7 @@ def text(exercises: Exercises, answers: bool) -> str:
     for number, item in enumerate(exercises, 1):
         lines += [_wrapped(number, item.question), ""]
     if answers:
-        lines += ["Answers", ""]
+        lines += [_("Answers"), ""]
         for number, item in enumerate(exercises, 1):
             lines.append(_wrapped(number, item.answer))
             lines += [f"{' ' * len(f'{number}. ')}{step}" for step in item.derivation]
@@ -66,7 +135,7 @@ def text(exercises: Exercises, answers: bool) -> str:
 def details(body: str) -> str:
     """Markdown ``body`` in a ``<details>`` element, hidden until *Answer* is clicked (the
     blank lines let Jupyter and GitHub render the Markdown inside)."""
-    return f"<details><summary>Answer</summary>\n\n{body}\n\n</details>"
+    return f"<details><summary>{_('Answer')}</summary>\n\n{body}\n\n</details>"
 
 
 def answer_markdown(item: Exercise) -> str:
@@ -79,6 +148,7 @@ def question_markdown(number: int, item: Exercise) -> str:
     return f"**{number}.** {item.question}"
 
 
+@_in_their_language
 def markdown(exercises: Exercises, answers: bool) -> str:
     parts = [f"## {_title(exercises)}"]
     for number, item in enumerate(exercises, 1):
@@ -93,13 +163,14 @@ def _html_text(sentence: str) -> str:
     return _CODE.sub(lambda m: f"<code>{m.group(1)}</code>", escape(sentence))
 
 
+@_in_their_language
 def html(exercises: Exercises, answers: bool) -> str:
     items = []
     for item in exercises:
         body = f"<div>{_html_text(item.question)}</div>"
         if answers:
             steps = "".join(f"<li>{_html_text(step)}</li>" for step in item.derivation)
-            body += (f'<details><summary style="{_SUMMARY}">Answer</summary>'
+            body += (f'<details><summary style="{_SUMMARY}">{_("Answer")}</summary>'
                      f'<div style="{_ANSWER}"><div>{_html_text(item.answer)}</div>'
                      f'<ul style="{_STEPS}">{steps}</ul></div></details>')
         items.append(f'<li style="{_ITEM}">{body}</li>')
@@ -108,9 +179,11 @@ def html(exercises: Exercises, answers: bool) -> str:
             + "".join(items) + "</ol></div>")
 
 
+@_in_their_language
 def page(exercises: Exercises, answers: bool) -> str:
     """:func:`html` as a whole HTML document, for a file."""
-    return (f'<!DOCTYPE html>\n<html lang="en"><head><meta charset="utf-8"><title>'
+    lang = "zh-Hans" if is_chinese() else "en"
+    return (f'<!DOCTYPE html>\n<html lang="{lang}"><head><meta charset="utf-8"><title>'
             f"{escape(_title(exercises))}</title></head><body>{html(exercises, answers)}"
             f"</body></html>\n")
 
@@ -125,11 +198,19 @@ def _cell(kind: str, cell_id: str, source: str) -> dict[str, Any]:
     return cell
 
 
+@_in_their_language
 def notebook(exercises: Exercises, answers: bool, code: str | None) -> dict[str, Any]:
-    who = ("the answers are hidden below each question: click *Answer*" if answers else
-           "work each one out in the empty cell below it")
-    intro = (f"# {_title(exercises)}\n\n{len(exercises)} questions, made by resnet-explain "
-             f"from a trace of `{exercises.model}`; {who}.")
+    values = dict(model=f"`{exercises.model}`")
+    intro = (ngettext("{n} question, made by resnet-explain from a trace of {model}; the "
+                      "answers are hidden below each question: click *Answer*.",
+                      "{n} questions, made by resnet-explain from a trace of {model}; the "
+                      "answers are hidden below each question: click *Answer*.",
+                      len(exercises), **values) if answers else
+             ngettext("{n} question, made by resnet-explain from a trace of {model}; work "
+                      "each one out in the empty cell below it.",
+                      "{n} questions, made by resnet-explain from a trace of {model}; work "
+                      "each one out in the empty cell below it.", len(exercises), **values))
+    intro = f"# {_title(exercises)}\n\n{intro}"
     cells = [_cell("markdown", "title", intro)]
     if code:
         cells.append(_cell("code", "trace", code))
