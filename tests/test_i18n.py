@@ -385,3 +385,17 @@ def test_chinese_exercises_hold_no_english(model: str) -> None:
     left = set().union(*map(_english_words, texts)) - {"r", "j"}
     assert not left, f"untranslated words in {model}'s Chinese exercises: {sorted(left)}"
     assert "Exercises on" in explain(model).exercises().text()  # English stays English
+
+
+@pytest.mark.parametrize("size", ["3x0x224", "abc", "99999999x99999999x99999999", ""])
+def test_chinese_input_size_errors_hold_no_english(size: str) -> None:
+    """A wrong ``--input`` is told in Chinese too (the sizes and the example stay as typed)."""
+    from resnet_explain import explain
+    from resnet_explain.errors import BadInputSize
+
+    with i18n.speaking("zh"), pytest.raises(BadInputSize) as refused:
+        explain("resnet18", size)
+    text = refused.value.message(cli=True).replace(repr(size), "")
+    assert "输入尺寸" in text
+    left = _english_words(text)
+    assert not left, f"untranslated words in a Chinese input-size error: {sorted(left)}"

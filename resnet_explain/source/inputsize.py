@@ -15,6 +15,7 @@ import re
 from collections.abc import Sequence
 
 from ..errors import BadInputSize
+from ..i18n import _
 from ..notation import typed
 from ..words import count, letters
 
@@ -47,8 +48,8 @@ class LayoutMisfit(BadInputSize):
         """This error, with what the forward said when it was given the size anyway."""
         said = getattr(failure, "said", "") or type(failure).__name__
         said = said if len(said) <= 70 else said[:67] + "…"  # a shape of 301 numbers
-        return BadInputSize(f"{self.problem}, and the model's forward refuses it ({said})",
-                            self.fix)
+        return BadInputSize(_("{problem}, and the model's forward refuses it ({said})",
+                              problem=self.problem, said=said), self.fix)
 
 
 def parse_input_size(value: str | int | Sequence[int], spatial: int = 2,
@@ -61,41 +62,45 @@ def parse_input_size(value: str | int | Sequence[int], spatial: int = 2,
     ``spatial`` is the model's number of spatial dimensions (:data:`LAYOUTS`), ``channels``
     what its first layer reads, for the example in a message.
     """
-    example = f"Give {layout(spatial)}, e.g. {example_size(spatial, channels)}"
+    example = _("Give {layout}, e.g. {example}", layout=layout(spatial),
+                example=example_size(spatial, channels))
     if not isinstance(value, (str, int)):
         shapes = [list(v.shape) for v in value if hasattr(v, "shape")]
         if shapes:  # explain(model, (x, y)): tensors where one size or one tensor goes
             raise BadInputSize(
-                f"the input size holds {count(len(shapes), 'tensor')} (shapes "
-                f"{', '.join(map(str, shapes[:3]))}{', …' if len(shapes) > 3 else ''}), not "
-                "numbers", "Give one tensor, or its size: explain(model, x) or "
-                "input_size=tuple(x.shape); the tool traces models of one input")
+                _("the input size holds {tensors} (shapes {shapes}), not numbers",
+                  tensors=count(len(shapes), "tensor"),
+                  shapes=", ".join(map(str, shapes[:3])) + (", …" if len(shapes) > 3 else "")),
+                _("Give one tensor, or its size: explain(model, x) or "
+                  "input_size=tuple(x.shape); the tool traces models of one input"))
     text, parts = _split(value)
     if len(text) > 80:  # a message quotes the size, not a page of it
         text = text[:77] + "…"
     if not parts:
-        raise BadInputSize("the input size is empty", example)
+        raise BadInputSize(_("the input size is empty"), example)
     try:
         dims = tuple(int(p) for p in parts)
     except ValueError:
-        raise BadInputSize(f"the input size {text!r} is not a list of whole numbers",
-                           example) from None
+        raise BadInputSize(_("the input size {size} is not a list of whole numbers",
+                             size=repr(text)), example) from None
     if any(d <= 0 for d in dims):
-        raise BadInputSize(f"the input size {text!r} has a dimension that is not positive",
-                           "Every dimension must be at least 1, e.g. "
-                           + example_size(spatial, channels))
+        raise BadInputSize(_("the input size {size} has a dimension that is not positive",
+                             size=repr(text)),
+                           _("Every dimension must be at least 1, e.g. {example}",
+                             example=example_size(spatial, channels)))
     lengths = (1, 2, 3, 4) if spatial == 0 else (spatial + 1, spatial + 2)
     batched = len(dims) in ((2, 4) if spatial == 0 else (spatial + 2,))
     # A size that does not fit the layout is taken as given, the batch first.
     dims = dims if batched or (len(dims) not in lengths and len(dims) > 1) else (1, *dims)
     if math.prod(dims) >= _LARGEST:
-        raise BadInputSize(f"the input size {text!r} has {math.prod(dims):,} elements, more "
-                           "than PyTorch can address (2⁶⁰ eight-byte values)",
-                           "Give a size whose elements fit in memory addresses, "
-                           "e.g. " + example_size(spatial, channels))
+        raise BadInputSize(_("the input size {size} has {elements} elements, more than "
+                             "PyTorch can address (2⁶⁰ eight-byte values)", size=repr(text),
+                             elements=f"{math.prod(dims):,}"),
+                           _("Give a size whose elements fit in memory addresses, e.g. "
+                             "{example}", example=example_size(spatial, channels)))
     if len(parts) not in lengths:
-        raise LayoutMisfit(f"the input size {text!r} has {count(len(parts), 'dimension')}",
-                           example, dims)
+        raise LayoutMisfit(_("the input size {size} has {dimensions}", size=repr(text),
+                             dimensions=count(len(parts), "dimension")), example, dims)
     return dims
 
 
@@ -117,9 +122,9 @@ def layout(spatial: int) -> str:
     """``"C×H×W or N×C×H×W"`` for an image model, ``"C×L or N×C×L"`` for a 1-D one, ``"F or
     N×F"`` (features) for one without spatial dimensions."""
     if spatial == 0:
-        return "F or N×F (features), or C×H×W or N×C×H×W"
+        return _("F or N×F (features), or C×H×W or N×C×H×W")
     letters = LAYOUTS[spatial][0]
-    return f"C{letters} or N×C{letters}"
+    return _("C{axes} or N×C{axes}", axes=letters)
 
 
 def example_size(spatial: int, channels: int | None = None) -> str:
