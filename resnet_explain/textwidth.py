@@ -35,3 +35,47 @@ def ljust(text: str, columns: int) -> str:
 def rjust(text: str, columns: int) -> str:
     """``text`` padded on the left to ``columns`` terminal columns."""
     return " " * max(columns - width(text), 0) + text
+
+
+#: Punctuation that never starts a line (Chinese line breaking), and that never ends one.
+NO_BREAK_BEFORE = "，。、；：？！）》」』”’·…—"
+NO_BREAK_AFTER = "（《「『“‘"
+
+
+def wrap_wide(text: str, limit: int, first: str = "", later: str = "") -> list[str]:
+    """:func:`textwrap.wrap` for text with CJK characters: a line may break at a space or
+    between two wide characters (not before closing punctuation, not after opening), a wide
+    character taking two terminal columns; a name in backticks is never broken. ``first``
+    and ``later`` start the first and the following lines."""
+    tokens: list[str] = []
+    for part in re.split(r"(`[^`]*`)", text):
+        if part.startswith("`"):
+            tokens[-1:] = [tokens[-1] + part] if tokens and not tokens[-1].endswith(" ") \
+                else [*tokens[-1:], part]
+            continue
+        for word in part.split(" "):
+            piece = ""
+            for char in word:
+                wide = width(char) == 2
+                if not piece and tokens and char in NO_BREAK_BEFORE:
+                    piece = tokens.pop()  # stays at the end of the word before it
+                if piece and wide and char not in NO_BREAK_BEFORE:
+                    tokens.append(piece)
+                    piece = ""
+                piece += char
+                if wide and char not in NO_BREAK_AFTER:
+                    tokens.append(piece)
+                    piece = ""
+            tokens.append(piece + " ")
+        tokens[-1] = tokens[-1][:-1]  # the split added one space too many
+    lines: list[str] = []
+    current = first
+    for token in tokens:
+        if width(current + token.rstrip()) > limit and current.strip():
+            lines.append(current.rstrip())
+            current = later + token.lstrip()
+        else:
+            current += token
+    if current.strip():
+        lines.append(current.rstrip())
+    return lines

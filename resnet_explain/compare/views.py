@@ -14,6 +14,7 @@ from typing import TYPE_CHECKING
 from ..choices import COMPARE_FORMATS
 from ..i18n import N_, _, translated
 from ..textwidth import width as text_width
+from ..textwidth import wrap_wide
 from .differences import shown, what_word
 
 if TYPE_CHECKING:
@@ -52,42 +53,7 @@ def _wrapped(line: str, indent: str, limit: int = WIDTH) -> list[str]:
         return textwrap.wrap(line, limit, initial_indent=indent,
                              subsequent_indent=indent + "  ", break_on_hyphens=False,
                              break_long_words=False)
-    return _wrap_wide(line, indent, limit)
-
-
-def _wrap_wide(line: str, indent: str, limit: int = WIDTH) -> list[str]:
-    """:func:`textwrap.wrap` for text with CJK characters: a line may break at a space or
-    between two wide characters (not before closing punctuation), and a wide character
-    takes two terminal columns (:func:`resnet_explain.textwidth.width`)."""
-    tokens: list[str] = []
-    for word in line.split(" "):
-        part = ""
-        for char in word:
-            wide = text_width(char) == 2
-            if part and wide and char not in _NO_BREAK_BEFORE:
-                tokens.append(part)
-                part = ""
-            part += char
-            if wide and char not in _NO_BREAK_AFTER:
-                tokens.append(part)
-                part = ""
-        tokens.append(part + " ")
-    lines: list[str] = []
-    current = indent
-    for token in tokens:
-        if text_width(current + token.rstrip()) > limit and current.strip():
-            lines.append(current.rstrip())
-            current = indent + "  " + token.lstrip()
-        else:
-            current += token
-    if current.strip():
-        lines.append(current.rstrip())
-    return lines
-
-
-#: Punctuation that never starts a line (Chinese line breaking) and that never ends one.
-_NO_BREAK_BEFORE = "，。、；：？！）》」』”’·…—"
-_NO_BREAK_AFTER = "（《「『“‘"
+    return wrap_wide(line, limit, indent, indent + "  ")
 
 
 #: The text and HTML views name this many places of a record; the JSON names them all.

@@ -22,7 +22,7 @@ from html import escape
 from typing import TYPE_CHECKING, Any, TypeVar
 
 from ..i18n import _, is_chinese, ngettext, speaking
-from ..textwidth import width
+from ..textwidth import width, wrap_wide
 
 if TYPE_CHECKING:  # pragma: no cover
     from . import Exercise, Exercises
@@ -65,54 +65,10 @@ def _wrapped(number: int, sentence: str) -> str:
     between words (an equation's spaces are not in a question or an answer)."""
     first = f"{number}. "
     if width(sentence) != len(sentence):  # CJK: a wide character takes two columns
-        return "\n".join(_wrap_wide(sentence, first, " " * len(first)))
+        return "\n".join(wrap_wide(sentence, WIDTH, first, " " * len(first)))
     return textwrap.fill(sentence, WIDTH, initial_indent=first,
                          subsequent_indent=" " * len(first), break_long_words=False,
                          break_on_hyphens=False)
-
-
-#: Punctuation that never starts a line (Chinese line breaking) and that never ends one.
-_NO_BREAK_BEFORE = "，。、；：？！）》」』”’·…—"
-_NO_BREAK_AFTER = "（《「『“‘"
-
-
-def _wrap_wide(sentence: str, first: str, later: str) -> list[str]:
-    """:func:`textwrap.fill` for text with CJK characters, as the compare view wraps it: a
-    line may break at a space or between two wide characters (not before closing
-    punctuation, not after opening), a wide character taking two terminal columns; a name
-    in backticks is never broken."""
-    tokens: list[str] = []
-    for part in re.split(r"(`[^`]*`)", sentence):
-        if part.startswith("`"):
-            tokens[-1:] = [tokens[-1] + part] if tokens and not tokens[-1].endswith(" ") \
-                else [*tokens[-1:], part]
-            continue
-        for word in part.split(" "):
-            piece = ""
-            for char in word:
-                wide = width(char) == 2
-                if not piece and tokens and char in _NO_BREAK_BEFORE:
-                    piece = tokens.pop()  # stays at the end of the word before it
-                if piece and wide and char not in _NO_BREAK_BEFORE:
-                    tokens.append(piece)
-                    piece = ""
-                piece += char
-                if wide and char not in _NO_BREAK_AFTER:
-                    tokens.append(piece)
-                    piece = ""
-            tokens.append(piece + " ")
-        tokens[-1] = tokens[-1][:-1]  # the split added one space too many
-    lines: list[str] = []
-    current = first
-    for token in tokens:
-        if width(current + token.rstrip()) > WIDTH and current.strip():
-            lines.append(current.rstrip())
-            current = later + token.lstrip()
-        else:
-            current += token
-    if current.strip():
-        lines.append(current.rstrip())
-    return lines
 
 
 @_in_their_language
