@@ -23,6 +23,64 @@ from resnet_explain.exercises.render import details  # imports no torch
 
 NOTEBOOKS = Path(__file__).resolve().parent.parent / "notebooks"
 
+
+# The gradients at every block's input (notebook 00): the same code in each language, only
+# its docstring and the title it prints said in the notebook's own.
+BLOCK_GRADIENTS = """\
+import torch.nn.functional as F
+
+
+def block_gradients(name, seed=0, batch=16):
+@DOC@
+    torch.manual_seed(seed)
+    net = build(name, init=True)
+    images, labels = torch.randn(batch, 3, 32, 32), torch.randint(0, 10, (batch,))
+    inputs = {}
+
+    def keep(key):
+        def hook(module, args):
+            args[0].retain_grad()
+            inputs[key] = args[0]
+        return hook
+
+    watched = [(f"{stage}.{i}", block) for stage in ("layer1", "layer2", "layer3")
+               for i, block in enumerate(getattr(net, stage))] + [("x_L", net.avgpool)]
+    handles = [module.register_forward_pre_hook(keep(key)) for key, module in watched]
+    F.cross_entropy(net(images), labels).backward()
+    for handle in handles:
+        handle.remove()
+    return {key: tensor.grad for key, tensor in inputs.items()}
+
+
+def rms(tensor):
+    return tensor.pow(2).mean().sqrt().item()
+
+
+grads = {name: block_gradients(name) for name in ("plain56", "resnet56")}
+@TITLE@
+print(f"{'':10} {'plain56':>10} {'resnet56':>10}")
+for key in list(grads["plain56"])[::2]:
+    ratios = [rms(g[key]) / rms(g["x_L"]) for g in grads.values()]
+    print(f"{key:10} " + " ".join(f"{ratio:10.3g}" for ratio in ratios))"""
+GRADIENTS_DOC = {
+    "en": '''\
+    """∂loss/∂x at the input of every block of the zoo net `name` and at x_L (the input of
+    the global average pool), for one random batch at initialisation."""''',
+    "zh": '''\
+    """模型库中网络 `name` 的每个残差块输入处和 x_L（全局平均池化的输入）处的
+    ∂loss/∂x，初始化状态下，一个随机批次。"""''',
+}
+GRADIENTS_TITLE = {
+    "en": 'print("RMS of ∂loss/∂x_l ÷ RMS of ∂loss/∂x_L, at the input of block:")',
+    "zh": 'print("∂loss/∂x_l 的 RMS ÷ ∂loss/∂x_L 的 RMS，在残差块的输入处：")',
+}
+
+
+def block_gradients_code(language: str) -> str:
+    return BLOCK_GRADIENTS.replace("@DOC@", GRADIENTS_DOC[language]).replace(
+        "@TITLE@", GRADIENTS_TITLE[language])
+
+
 Cell = tuple[str, str]  # ("md" | "code" | "error" | "try" | "answer", source)
 
 # --- 00 ---------------------------------------------------------------------------------------
@@ -148,43 +206,7 @@ Measured: one random batch (no dataset), at initialisation, BatchNorm in trainin
 the start of training. For plain-56 and ResNet-56, the gradient of the loss at the input of
 every block, $\\partial\\mathcal{L}/\\partial x_l$, and at $x_L$, the output of the last block
 (the input of the global pool):"""),
-    ("code", """\
-import torch.nn.functional as F
-
-
-def block_gradients(name, seed=0, batch=16):
-    \"\"\"∂loss/∂x at the input of every block of the zoo net `name` and at x_L (the input of
-    the global average pool), for one random batch at initialisation.\"\"\"
-    torch.manual_seed(seed)
-    net = build(name, init=True)
-    images, labels = torch.randn(batch, 3, 32, 32), torch.randint(0, 10, (batch,))
-    inputs = {}
-
-    def keep(key):
-        def hook(module, args):
-            args[0].retain_grad()
-            inputs[key] = args[0]
-        return hook
-
-    watched = [(f"{stage}.{i}", block) for stage in ("layer1", "layer2", "layer3")
-               for i, block in enumerate(getattr(net, stage))] + [("x_L", net.avgpool)]
-    handles = [module.register_forward_pre_hook(keep(key)) for key, module in watched]
-    F.cross_entropy(net(images), labels).backward()
-    for handle in handles:
-        handle.remove()
-    return {key: tensor.grad for key, tensor in inputs.items()}
-
-
-def rms(tensor):
-    return tensor.pow(2).mean().sqrt().item()
-
-
-grads = {name: block_gradients(name) for name in ("plain56", "resnet56")}
-print("RMS of ∂loss/∂x_l ÷ RMS of ∂loss/∂x_L, at the input of block:")
-print(f"{'':10} {'plain56':>10} {'resnet56':>10}")
-for key in list(grads["plain56"])[::2]:
-    ratios = [rms(g[key]) / rms(g["x_L"]) for g in grads.values()]
-    print(f"{key:10} " + " ".join(f"{ratio:10.3g}" for ratio in ratios))"""),
+    ("code", block_gradients_code("en")),
     ("code", """\
 def change(ratio):
     return f"grows {ratio:,.0f}-fold" if ratio >= 1 else f"shrinks {1 / ratio:,.0f}-fold"
@@ -1117,43 +1139,7 @@ $$\\frac{\\partial \\mathcal{L}}{\\partial x_l} = \\frac{\\partial \\mathcal{L}}
 实测：一个随机批次（不用数据集），处于初始化状态，BN 处于训练模式，和训练刚开始时一样。对
 plain-56 和 ResNet-56，计算损失在每个残差块输入处的梯度 $\\partial\\mathcal{L}/\\partial x_l$，
 以及在 $x_L$ 处的梯度，$x_L$ 是最后一个残差块的输出（即全局池化的输入）："""),
-    ("code", """\
-import torch.nn.functional as F
-
-
-def block_gradients(name, seed=0, batch=16):
-    \"\"\"模型库中网络 `name` 的每个残差块输入处和 x_L（全局平均池化的输入）处的
-    ∂loss/∂x，初始化状态下，一个随机批次。\"\"\"
-    torch.manual_seed(seed)
-    net = build(name, init=True)
-    images, labels = torch.randn(batch, 3, 32, 32), torch.randint(0, 10, (batch,))
-    inputs = {}
-
-    def keep(key):
-        def hook(module, args):
-            args[0].retain_grad()
-            inputs[key] = args[0]
-        return hook
-
-    watched = [(f"{stage}.{i}", block) for stage in ("layer1", "layer2", "layer3")
-               for i, block in enumerate(getattr(net, stage))] + [("x_L", net.avgpool)]
-    handles = [module.register_forward_pre_hook(keep(key)) for key, module in watched]
-    F.cross_entropy(net(images), labels).backward()
-    for handle in handles:
-        handle.remove()
-    return {key: tensor.grad for key, tensor in inputs.items()}
-
-
-def rms(tensor):
-    return tensor.pow(2).mean().sqrt().item()
-
-
-grads = {name: block_gradients(name) for name in ("plain56", "resnet56")}
-print("∂loss/∂x_l 的 RMS ÷ ∂loss/∂x_L 的 RMS，在残差块的输入处：")
-print(f"{'':10} {'plain56':>10} {'resnet56':>10}")
-for key in list(grads["plain56"])[::2]:
-    ratios = [rms(g[key]) / rms(g["x_L"]) for g in grads.values()]
-    print(f"{key:10} " + " ".join(f"{ratio:10.3g}" for ratio in ratios))"""),
+    ("code", block_gradients_code("zh")),
     ("code", """\
 def change(ratio):
     return f"放大到 {ratio:,.0f} 倍" if ratio >= 1 else f"缩小到 1/{1 / ratio:,.0f}"
